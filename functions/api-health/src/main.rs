@@ -1,0 +1,11 @@
+//! `api-health`: GET /v1/health. Wiring only; behaviour lives in `handler`.
+
+mod handler;
+
+use lambda_http::{Error, run, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init_logging();
+    run(service_fn(handler::handle)).await
+}

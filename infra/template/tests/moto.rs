@@ -1,0 +1,152 @@
+//! `provision` against a real moto server: tables with indexes and TTL, queues with their
+//! redrive policies, and idempotence. Needs `.venv/bin/moto_server` at the workspace root
+//! (`make dev` or the Makefile's venv target installs it); without it the test fails, by design.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_config::BehaviorVersion;
+use aws_sdk_dynamodb::config::Credentials;
+use jobmon_template::{Template, provision};
+
+/// Kills moto when the test ends, however it ends.
+struct Moto(Child);
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_moto() -> (Moto, String) {
+    let root = Template::locate().unwrap().parent().unwrap().to_owned();
+    let bin = root.join(".venv/bin/moto_server");
+    assert!(
+        bin.is_file(),
+        "{} is missing: create the venv first",
+        bin.display()
+    );
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(bin)
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let moto = Moto(child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "moto did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (moto, format!("http://127.0.0.1:{port}"))
+}
+
+#[tokio::test]
+async fn provisions_the_real_template_idempotently() {
+    let (_moto, endpoint) = start_moto();
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(&endpoint)
+        .region("us-east-1")
+        .credentials_provider(Credentials::new("test", "test", None, None, "static"))
+        .load()
+        .await;
+    let dynamo = aws_sdk_dynamodb::Client::new(&config);
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let t = Template::from_file(Template::locate().unwrap()).unwrap();
+
+    let first = provision(&t, &dynamo, &sqs, "it").await.unwrap();
+    let again = provision(&t, &dynamo, &sqs, "it").await.unwrap();
+    assert_eq!(first.tables, again.tables);
+    assert_eq!(first.queues, again.queues);
+
+    assert_eq!(first.tables["Table"], "it-Table");
+    let d = dynamo
+        .describe_table()
+        .table_name("it-Table")
+        .send()
+        .await
+        .unwrap();
+    let table = d.table().unwrap();
+    let mut gsis: Vec<&str> = table
+        .global_secondary_indexes()
+        .iter()
+        .filter_map(|g| g.index_name())
+        .collect();
+    gsis.sort();
+    assert_eq!(gsis, ["GSI1", "GSI2"]);
+    let ttl = dynamo
+        .describe_time_to_live()
+        .table_name("it-Table")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        ttl.time_to_live_description()
+            .and_then(|d| d.attribute_name()),
+        Some("expiresAt")
+    );
+
+    let fetch = &first.queues["FetchQueue"];
+    let dlq = &first.queues["FetchDeadLetterQueue"];
+    assert_eq!(fetch.name, "it-FetchQueue");
+    let attrs = sqs
+        .get_queue_attributes()
+        .queue_url(&fetch.url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::All)
+        .send()
+        .await
+        .unwrap();
+    let attrs = attrs.attributes().unwrap();
+    let redrive: serde_json::Value =
+        serde_json::from_str(&attrs[&aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy])
+            .unwrap();
+    assert_eq!(redrive["deadLetterTargetArn"], dlq.arn.as_str());
+    assert_eq!(
+        redrive["maxReceiveCount"].to_string().trim_matches('"'),
+        "3"
+    );
+    assert_eq!(
+        attrs[&aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout],
+        "180"
+    );
+}
+
+#[tokio::test]
+async fn unreachable_endpoint_is_a_typed_aws_error() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(format!("http://127.0.0.1:{port}"))
+        .region("us-east-1")
+        .credentials_provider(Credentials::new("test", "test", None, None, "static"))
+        .load()
+        .await;
+    let t = Template::from_file(Template::locate().unwrap()).unwrap();
+    let e = provision(
+        &t,
+        &aws_sdk_dynamodb::Client::new(&config),
+        &aws_sdk_sqs::Client::new(&config),
+        "x",
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            jobmon_template::ProvisionError::Aws {
+                operation: "CreateTable",
+                ..
+            }
+        ),
+        "{e}"
+    );
+}

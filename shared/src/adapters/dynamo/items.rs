@@ -1,0 +1,266 @@
+//! Item shapes as stored. Conversions to domain types re-validate everything read, so a
+//! corrupt item becomes `StoreError::Corrupt`, never a panic or an invalid domain value.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::keys;
+use crate::domain::{
+    CanonicalUrl, Email, Job, JobCard, JobId, JobStatus, PlanId, Role, Score, SourceId,
+    SubscriptionStatus, Tenant, TenantId, TenantName, User, UserId,
+};
+use crate::ports::StoreError;
+
+fn corrupt(pk: &str, sk: &str, what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        key: format!("{pk}|{sk}"),
+        reason: what.to_string(),
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub entity: String,
+    pub id: String,
+    pub name: String,
+    pub plan: String,
+    pub subscription_status: SubscriptionStatus,
+    pub created_at: DateTime<Utc>,
+}
+
+impl TenantItem {
+    pub fn from_domain(t: &Tenant) -> Self {
+        Self {
+            pk: keys::tenant_pk(t.id),
+            sk: keys::TENANT_SK.into(),
+            entity: "tenant".into(),
+            id: t.id.to_string(),
+            name: t.name.as_str().into(),
+            plan: t.plan.to_string(),
+            subscription_status: t.subscription_status,
+            created_at: t.created_at,
+        }
+    }
+
+    pub fn into_domain(self) -> Result<Tenant, StoreError> {
+        let err = |e: &dyn std::fmt::Display| corrupt(&self.pk, &self.sk, e);
+        Ok(Tenant {
+            id: TenantId::parse(&self.id).map_err(|e| err(&e))?,
+            name: TenantName::parse(&self.name).map_err(|e| err(&e))?,
+            plan: PlanId::parse(&self.plan).map_err(|e| err(&e))?,
+            subscription_status: self.subscription_status,
+            created_at: self.created_at,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub entity: String,
+    pub id: String,
+    pub tenant_id: String,
+    pub email: String,
+    pub role: Role,
+    pub email_verified: bool,
+    pub password_hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl UserItem {
+    pub fn from_domain(u: &User) -> Self {
+        Self {
+            pk: keys::tenant_pk(u.tenant_id),
+            sk: keys::user_sk(u.id),
+            entity: "user".into(),
+            id: u.id.to_string(),
+            tenant_id: u.tenant_id.to_string(),
+            email: u.email.as_str().into(),
+            role: u.role,
+            email_verified: u.email_verified,
+            password_hash: u.password_hash.clone(),
+            created_at: u.created_at,
+        }
+    }
+
+    pub fn into_domain(self) -> Result<User, StoreError> {
+        let err = |e: &dyn std::fmt::Display| corrupt(&self.pk, &self.sk, e);
+        Ok(User {
+            id: UserId::parse(&self.id).map_err(|e| err(&e))?,
+            tenant_id: TenantId::parse(&self.tenant_id).map_err(|e| err(&e))?,
+            email: Email::parse(&self.email).map_err(|e| err(&e))?,
+            role: self.role,
+            email_verified: self.email_verified,
+            password_hash: self.password_hash,
+            created_at: self.created_at,
+        })
+    }
+}
+
+/// `EMAIL#<address>` → the user it belongs to.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailIndexItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub entity: String,
+    pub tenant_id: String,
+    pub user_id: String,
+}
+
+impl EmailIndexItem {
+    pub fn new(user: &User) -> Self {
+        Self {
+            pk: keys::email_pk(&user.email),
+            sk: keys::EMAIL_SK.into(),
+            entity: "email".into(),
+            tenant_id: user.tenant_id.to_string(),
+            user_id: user.id.to_string(),
+        }
+    }
+
+    pub fn ids(&self) -> Result<(TenantId, UserId), StoreError> {
+        let err = |e: &dyn std::fmt::Display| corrupt(&self.pk, &self.sk, e);
+        Ok((
+            TenantId::parse(&self.tenant_id).map_err(|e| err(&e))?,
+            UserId::parse(&self.user_id).map_err(|e| err(&e))?,
+        ))
+    }
+}
+
+/// The lean job card, in the tenant's partition and in the status index.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobCardItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    #[serde(rename = "GSI1PK")]
+    pub gsi1pk: String,
+    #[serde(rename = "GSI1SK")]
+    pub gsi1sk: String,
+    pub entity: String,
+    pub id: String,
+    pub title: String,
+    pub company: String,
+    pub location: String,
+    pub remote: bool,
+    pub url: String,
+    pub source_id: String,
+    pub status: JobStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scored_at: Option<DateTime<Utc>>,
+    pub fingerprint: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub native_id: Option<String>,
+}
+
+impl JobCardItem {
+    pub fn from_domain(job: &Job) -> Self {
+        let c = &job.card;
+        Self {
+            pk: keys::tenant_pk(job.tenant_id),
+            sk: keys::job_sk(c.id),
+            gsi1pk: keys::status_gsi_pk(job.tenant_id, c.status),
+            gsi1sk: keys::job_sk(c.id),
+            entity: "job".into(),
+            id: c.id.to_string(),
+            title: c.title.clone(),
+            company: c.company.clone(),
+            location: c.location.clone(),
+            remote: c.remote,
+            url: c.url.to_string(),
+            source_id: c.source_id.to_string(),
+            status: c.status,
+            score: c.score.map(|s| i64::from(s.value())),
+            created_at: c.created_at,
+            scored_at: c.scored_at,
+            fingerprint: job.fingerprint.clone(),
+            native_id: job.native_id.clone(),
+        }
+    }
+
+    pub fn into_card(self) -> Result<JobCard, StoreError> {
+        let err = |e: &dyn std::fmt::Display| corrupt(&self.pk, &self.sk, e);
+        Ok(JobCard {
+            id: JobId::parse(&self.id).map_err(|e| err(&e))?,
+            title: self.title,
+            company: self.company,
+            location: self.location,
+            remote: self.remote,
+            url: CanonicalUrl::parse(&self.url).map_err(|e| err(&e))?,
+            source_id: SourceId::parse(&self.source_id).map_err(|e| err(&e))?,
+            status: self.status,
+            score: self
+                .score
+                .map(Score::new)
+                .transpose()
+                .map_err(|e| err(&e))?,
+            created_at: self.created_at,
+            scored_at: self.scored_at,
+        })
+    }
+}
+
+/// The job's long text, in the job's own partition.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobBodyItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub entity: String,
+    pub description: String,
+}
+
+impl JobBodyItem {
+    pub fn from_domain(job: &Job) -> Self {
+        Self {
+            pk: keys::job_pk(job.tenant_id, job.card.id),
+            sk: keys::JOB_BODY_SK.into(),
+            entity: "job_body".into(),
+            description: job.description.clone(),
+        }
+    }
+}
+
+/// Marks a canonical URL as taken within a tenant.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobUrlItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub entity: String,
+    pub job_id: String,
+    pub url: String,
+}
+
+impl JobUrlItem {
+    pub fn from_domain(job: &Job) -> Self {
+        Self {
+            pk: keys::tenant_pk(job.tenant_id),
+            sk: keys::job_url_sk(&job.card.url),
+            entity: "job_url".into(),
+            job_id: job.card.id.to_string(),
+            url: job.card.url.to_string(),
+        }
+    }
+}

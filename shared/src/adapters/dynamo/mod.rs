@@ -1,0 +1,140 @@
+//! The single-table DynamoDB adapter. Key design: `docs/data-model.md`; every key is built
+//! in [`keys`], every item shape lives in [`items`].
+
+mod accounts;
+mod items;
+mod jobs;
+pub mod keys;
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use serde::Serialize;
+
+use crate::adapters::aws::describe;
+use crate::http::CursorCodec;
+use crate::ports::{Conflict, StoreError};
+
+type Item = HashMap<String, AttributeValue>;
+
+#[derive(Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+    cursors: CursorCodec,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>, cursors: CursorCodec) -> Self {
+        Self {
+            client,
+            table: table.into(),
+            cursors,
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// Runs a transaction. A cancellation caused by a failed condition is mapped through
+    /// `conflicts` (one entry per action, in order) to the domain conflict of the first
+    /// action whose condition failed; anything else is `Unavailable`.
+    async fn transact(
+        &self,
+        actions: Vec<TransactWriteItem>,
+        conflicts: &[Option<Conflict>],
+    ) -> Result<(), StoreError> {
+        debug_assert_eq!(actions.len(), conflicts.len());
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(actions))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(service)) => match service.err() {
+                TransactWriteItemsError::TransactionCanceledException(cancel) => {
+                    let failed = cancel
+                        .cancellation_reasons()
+                        .iter()
+                        .position(|r| r.code() == Some("ConditionalCheckFailed"));
+                    match failed.and_then(|i| conflicts.get(i).copied().flatten()) {
+                        Some(conflict) => Err(StoreError::Conflict(conflict)),
+                        None => Err(StoreError::Unavailable(format!(
+                            "transaction cancelled: {:?}",
+                            cancel
+                                .cancellation_reasons()
+                                .iter()
+                                .map(|r| r.code().unwrap_or("None"))
+                                .collect::<Vec<_>>()
+                        ))),
+                    }
+                }
+                other => Err(StoreError::Unavailable(describe(other))),
+            },
+            Err(other) => Err(StoreError::Unavailable(describe(&other))),
+        }
+    }
+}
+
+/// A put that succeeds only if no item has this key yet.
+fn put_new(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression("attribute_not_exists(PK)")
+        .build()
+        .map_err(unavailable)?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+impl DynamoStore {
+    /// A strongly consistent read of one item.
+    async fn get_item(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(pk))
+            .key(keys::SK, AttributeValue::S(sk.to_owned()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out.item)
+    }
+}
+
+/// Serialises an item struct into attributes.
+fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(value)
+        .map_err(|e| StoreError::Unavailable(format!("serialise item: {e}")))
+}
+
+/// Deserialises attributes into an item struct; a failure names the item's key.
+fn from_item<T: serde::de::DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+    let key = item_key(&item);
+    serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt {
+        key,
+        reason: e.to_string(),
+    })
+}
+
+fn item_key(item: &Item) -> String {
+    let part = |name: &str| {
+        item.get(name)
+            .and_then(|v| v.as_s().ok())
+            .map_or("?", String::as_str)
+            .to_owned()
+    };
+    format!("{}|{}", part("PK"), part("SK"))
+}
+
+fn unavailable<E: std::error::Error>(e: E) -> StoreError {
+    StoreError::Unavailable(describe(&e))
+}

@@ -1,0 +1,10 @@
+//! Implementations of the ports against AWS. Clients are built once, at init.
+
+pub mod aws;
+pub mod dynamo;
+pub mod sqs;
+pub mod ssm;
+
+pub use dynamo::DynamoStore;
+pub use sqs::SqsQueue;
+pub use ssm::SsmParameters;

@@ -1,0 +1,39 @@
+//! SSM Parameter Store as a configuration source.
+
+use async_trait::async_trait;
+
+use crate::adapters::aws::describe;
+use crate::config::{ConfigError, ParameterSource};
+
+pub struct SsmParameters {
+    client: aws_sdk_ssm::Client,
+}
+
+impl SsmParameters {
+    pub fn new(client: aws_sdk_ssm::Client) -> Self {
+        Self { client }
+    }
+}
+
+#[async_trait]
+impl ParameterSource for SsmParameters {
+    async fn get(&self, name: &str) -> Result<String, ConfigError> {
+        let out = self
+            .client
+            .get_parameter()
+            .name(name)
+            .with_decryption(true)
+            .send()
+            .await
+            .map_err(|e| ConfigError::Parameter {
+                name: name.into(),
+                reason: describe(&e),
+            })?;
+        out.parameter
+            .and_then(|p| p.value)
+            .ok_or_else(|| ConfigError::Parameter {
+                name: name.into(),
+                reason: "parameter has no value".into(),
+            })
+    }
+}

@@ -1,0 +1,91 @@
+//! Tenants and users.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Email, PlanId, TenantId, UserId};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("tenant name must be 1-100 characters")]
+pub struct TenantNameError;
+
+/// A tenant's display name: trimmed, 1..=100 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct TenantName(String);
+
+impl TenantName {
+    pub fn parse(raw: &str) -> Result<Self, TenantNameError> {
+        let name = raw.trim();
+        let len = name.chars().count();
+        if (1..=100).contains(&len) && !name.chars().any(char::is_control) {
+            Ok(Self(name.to_owned()))
+        } else {
+            Err(TenantNameError)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for TenantName {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        Self::parse(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Member,
+}
+
+/// Stripe's subscription states that matter to us; `none` until a first checkout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubscriptionStatus {
+    None,
+    Active,
+    Trialing,
+    PastDue,
+    Canceled,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    pub id: TenantId,
+    pub name: TenantName,
+    pub plan: PlanId,
+    pub subscription_status: SubscriptionStatus,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub tenant_id: TenantId,
+    pub email: Email,
+    pub role: Role,
+    pub email_verified: bool,
+    /// PHC string of the password hash; never leaves the store except to be verified.
+    pub password_hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenant_names_are_trimmed_and_bounded() {
+        assert_eq!(TenantName::parse("  Acme ").unwrap().as_str(), "Acme");
+        assert!(TenantName::parse("   ").is_err());
+        assert!(TenantName::parse(&"x".repeat(101)).is_err());
+        assert!(TenantName::parse(&"é".repeat(100)).is_ok());
+        assert!(TenantName::parse("a\u{0}b").is_err());
+    }
+}

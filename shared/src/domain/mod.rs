@@ -1,0 +1,20 @@
+//! Domain types and rules. Nothing in here knows about AWS.
+
+pub mod account;
+pub mod email;
+pub mod fingerprint;
+pub mod ids;
+pub mod job;
+pub mod job_status;
+pub mod plan;
+pub mod score;
+pub mod url;
+
+pub use account::{Role, SubscriptionStatus, Tenant, TenantName, User};
+pub use email::Email;
+pub use ids::{JobId, SourceId, TenantId, UserId};
+pub use job::{Job, JobCard};
+pub use job_status::{JobStatus, TransitionError};
+pub use plan::{Plan, PlanCatalog, PlanError, PlanId};
+pub use score::Score;
+pub use url::CanonicalUrl;

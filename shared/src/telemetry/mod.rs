@@ -1,0 +1,7 @@
+//! Logs and metrics.
+
+pub mod logs;
+pub mod metrics;
+
+pub use logs::{correlation_id, init_logging, record_tenant, request_span};
+pub use metrics::{MetricSet, Unit};

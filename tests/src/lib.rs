@@ -1,0 +1,167 @@
+//! Test harness shared by the workspace's integration tests.
+//!
+//! [`aws_endpoint`] is a moto server for this test binary: the one named by
+//! `AWS_ENDPOINT_URL` when that is set (e.g. LocalStack, or a moto the caller started),
+//! otherwise one started here on a free loopback port from the project's `.venv`, killed
+//! when the test process exits. [`TestStack::new`] then creates the template's table and
+//! queues under a unique prefix, straight from `template.yaml`, so each test owns its data
+//! and no key schema is written twice.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use jobmon_template::{Provisioned, Template, provision};
+
+static ENDPOINT: OnceLock<Result<String, String>> = OnceLock::new();
+
+/// The workspace root (where `template.yaml` and `.venv` live).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ lives inside the workspace")
+        .to_path_buf()
+}
+
+fn moto_binary() -> PathBuf {
+    std::env::var_os("JOBMON_MOTO_SERVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".venv/bin/moto_server"))
+}
+
+fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Starts moto from a thread that lives as long as the process: the child gets
+/// `PR_SET_PDEATHSIG`, which fires when the *thread* that forked it ends, so the thread
+/// must outlive every test. The kernel then kills moto when the test process exits,
+/// whether the tests pass, fail or panic.
+fn spawn_moto() -> Result<String, String> {
+    let binary = moto_binary();
+    if !binary.exists() {
+        return Err(format!(
+            "{} not found: run `make .venv/.installed` (or set AWS_ENDPOINT_URL)",
+            binary.display()
+        ));
+    }
+    let port = free_port().map_err(|e| format!("no free port: {e}"))?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("moto".into())
+        .spawn(move || {
+            let mut command = Command::new(&binary);
+            command
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            // SAFETY: prctl is async-signal-safe and touches only the child.
+            unsafe {
+                use std::os::unix::process::CommandExt;
+                command.pre_exec(|| {
+                    if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+            match command.spawn() {
+                Ok(mut child) => {
+                    let _ = tx.send(Ok(()));
+                    let _ = child.wait();
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(format!("cannot start {}: {e}", binary.display())));
+                }
+            }
+        })
+        .map_err(|e| e.to_string())?;
+    rx.recv().map_err(|e| e.to_string())??;
+
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            return Ok(format!("http://{addr}"));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Err(format!("moto did not listen on {addr} within 30 s"))
+}
+
+/// The AWS endpoint every client of this test binary talks to.
+pub fn aws_endpoint() -> String {
+    ENDPOINT
+        .get_or_init(|| match std::env::var("AWS_ENDPOINT_URL") {
+            Ok(url) if !url.is_empty() => Ok(url),
+            _ => spawn_moto(),
+        })
+        .clone()
+        .unwrap_or_else(|e| panic!("no AWS endpoint for tests: {e}"))
+}
+
+/// SDK configuration for the test endpoint, with dummy credentials.
+pub fn sdk_config(endpoint: &str) -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
+            aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "tests"),
+        ))
+        .build()
+}
+
+/// A fresh, uniquely named set of the template's resources in the test endpoint.
+/// Clients are built per stack: each `#[tokio::test]` has its own runtime, and SDK
+/// connection pools must not outlive the runtime that created them.
+pub struct TestStack {
+    pub endpoint: String,
+    pub config: SdkConfig,
+    pub dynamo: aws_sdk_dynamodb::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub resources: Provisioned,
+}
+
+impl TestStack {
+    pub async fn new() -> Self {
+        let endpoint = aws_endpoint();
+        let config = sdk_config(&endpoint);
+        let dynamo = aws_sdk_dynamodb::Client::new(&config);
+        let sqs = aws_sdk_sqs::Client::new(&config);
+        let template = Template::from_file(workspace_root().join("template.yaml"))
+            .unwrap_or_else(|e| panic!("template.yaml: {e}"));
+        let prefix = format!("t{}", ulid::Ulid::new().to_string().to_lowercase());
+        let resources = provision(&template, &dynamo, &sqs, &prefix)
+            .await
+            .unwrap_or_else(|e| panic!("provisioning from template.yaml: {e}"));
+        Self {
+            endpoint,
+            config,
+            dynamo,
+            sqs,
+            resources,
+        }
+    }
+
+    /// The physical name of the template's table `Table`.
+    pub fn table(&self) -> &str {
+        self.resources
+            .tables
+            .get("Table")
+            .expect("template.yaml declares the table `Table`")
+    }
+
+    pub fn queue_url(&self, logical_id: &str) -> &str {
+        &self
+            .resources
+            .queues
+            .get(logical_id)
+            .unwrap_or_else(|| panic!("template.yaml declares no queue {logical_id}"))
+            .url
+    }
+}

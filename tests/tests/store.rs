@@ -1,0 +1,355 @@
+//! The DynamoDB adapter against moto, on a table created from template.yaml.
+
+use std::collections::HashSet;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::Utc;
+use jobmon_tests::TestStack;
+use shared::adapters::DynamoStore;
+use shared::adapters::dynamo::keys;
+use shared::domain::fingerprint::posting_fingerprint;
+use shared::domain::{
+    CanonicalUrl, Email, Job, JobCard, JobId, JobStatus, PlanCatalog, Role, SourceId,
+    SubscriptionStatus, Tenant, TenantId, TenantName, User, UserId,
+};
+use shared::http::CursorCodec;
+use shared::ports::{AccountStore, Conflict, JobQuery, JobStore, PageRequest, StoreError};
+
+fn store(stack: &TestStack) -> DynamoStore {
+    DynamoStore::new(
+        stack.dynamo.clone(),
+        stack.table(),
+        CursorCodec::new(&[42u8; 32]).unwrap(),
+    )
+}
+
+fn tenant(name: &str) -> Tenant {
+    Tenant {
+        id: TenantId::new(),
+        name: TenantName::parse(name).unwrap(),
+        plan: PlanCatalog::builtin().default_plan().id.clone(),
+        subscription_status: SubscriptionStatus::None,
+        created_at: Utc::now(),
+    }
+}
+
+fn admin(tenant: &Tenant, email: &str) -> User {
+    User {
+        id: UserId::new(),
+        tenant_id: tenant.id,
+        email: Email::parse(email).unwrap(),
+        role: Role::Admin,
+        email_verified: false,
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        created_at: Utc::now(),
+    }
+}
+
+fn job(tenant: TenantId, url: &str, status: JobStatus) -> Job {
+    let title = format!("Engineer {url}");
+    Job {
+        tenant_id: tenant,
+        card: JobCard {
+            id: JobId::new(),
+            title: title.clone(),
+            company: "Acme".into(),
+            location: "Berlin".into(),
+            remote: false,
+            url: CanonicalUrl::parse(url).unwrap(),
+            source_id: SourceId::new(),
+            status,
+            score: None,
+            created_at: Utc::now(),
+            scored_at: None,
+        },
+        description: "Build things.".into(),
+        native_id: Some("123".into()),
+        fingerprint: posting_fingerprint("Acme", &title, "Berlin"),
+    }
+}
+
+async fn item_exists(stack: &TestStack, pk: String, sk: &str) -> bool {
+    stack
+        .dynamo
+        .get_item()
+        .table_name(stack.table())
+        .key("PK", AttributeValue::S(pk))
+        .key("SK", AttributeValue::S(sk.to_owned()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .is_some()
+}
+
+#[tokio::test]
+async fn duplicate_email_is_a_conflict_in_any_letter_case_and_writes_nothing() {
+    let stack = TestStack::new().await;
+    let store = store(&stack);
+    let first = tenant("First");
+    store
+        .create_account(&first, &admin(&first, "ann@example.com"))
+        .await
+        .unwrap();
+
+    for email in ["ann@example.com", "ANN@Example.COM"] {
+        let second = tenant("Second");
+        let second_admin = admin(&second, email);
+        let err = store
+            .create_account(&second, &second_admin)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::Conflict(Conflict::EmailTaken)),
+            "{email}: {err:?}"
+        );
+        // The transaction is all or nothing: no tenant, no user of the refused account.
+        assert!(store.get_tenant(second.id).await.unwrap().is_none());
+        assert!(
+            !item_exists(
+                &stack,
+                keys::tenant_pk(second.id),
+                &keys::user_sk(second_admin.id)
+            )
+            .await
+        );
+    }
+
+    let found = store
+        .find_user_by_email(&Email::parse("Ann@EXAMPLE.com").unwrap())
+        .await
+        .unwrap()
+        .expect("look-up ignores case");
+    assert_eq!(found.tenant_id, first.id);
+    assert_eq!(store.get_tenant(first.id).await.unwrap().unwrap(), first);
+    assert!(
+        store
+            .find_user_by_email(&Email::parse("nobody@example.com").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn duplicate_job_url_is_refused_within_a_tenant_and_allowed_across_tenants() {
+    let stack = TestStack::new().await;
+    let store = store(&stack);
+    let (a, b) = (TenantId::new(), TenantId::new());
+    let original = job(a, "https://boards.example.com/acme/jobs/1", JobStatus::New);
+    store.insert_job(&original).await.unwrap();
+
+    // Same posting, different spelling of its URL: canonicalisation makes it the same key.
+    let repost = job(
+        a,
+        "HTTPS://Boards.Example.com:443/acme/jobs/1/?utm_source=x#apply",
+        JobStatus::New,
+    );
+    let err = store.insert_job(&repost).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict(Conflict::DuplicateJobUrl)),
+        "{err:?}"
+    );
+    // Nothing of the refused job was written: neither card nor body.
+    assert!(store.get_job(a, repost.card.id).await.unwrap().is_none());
+    assert!(!item_exists(&stack, keys::job_pk(a, repost.card.id), keys::JOB_BODY_SK).await);
+
+    let other_tenant = job(b, "https://boards.example.com/acme/jobs/1", JobStatus::New);
+    store.insert_job(&other_tenant).await.unwrap();
+
+    let stored = store.get_job(a, original.card.id).await.unwrap().unwrap();
+    assert_eq!(stored, original);
+    // Tenant isolation: B cannot read A's job by id.
+    assert!(store.get_job(b, original.card.id).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn paging_returns_every_job_exactly_once_newest_first() {
+    let stack = TestStack::new().await;
+    let store = store(&stack);
+    let tenant = TenantId::new();
+    let mut inserted = Vec::new();
+    for i in 0..23 {
+        let status = if i % 3 == 0 {
+            JobStatus::Scored
+        } else {
+            JobStatus::New
+        };
+        let j = job(tenant, &format!("https://jobs.example.com/{i}"), status);
+        store.insert_job(&j).await.unwrap();
+        inserted.push(j);
+    }
+    // Noise in another tenant must not show up.
+    store
+        .insert_job(&job(
+            TenantId::new(),
+            "https://jobs.example.com/x",
+            JobStatus::New,
+        ))
+        .await
+        .unwrap();
+
+    for (query, expected) in [
+        (JobQuery::default(), 23),
+        (
+            JobQuery {
+                status: Some(JobStatus::Scored),
+            },
+            8,
+        ),
+        (
+            JobQuery {
+                status: Some(JobStatus::New),
+            },
+            15,
+        ),
+        (
+            JobQuery {
+                status: Some(JobStatus::Archived),
+            },
+            0,
+        ),
+    ] {
+        let mut seen = Vec::new();
+        let mut page = PageRequest::first(5);
+        let mut pages = 0;
+        loop {
+            let got = store.list_jobs(tenant, &query, &page).await.unwrap();
+            assert!(got.items.len() <= 5);
+            seen.extend(got.items.iter().map(|c| c.id));
+            pages += 1;
+            assert!(pages <= 10, "paging does not terminate");
+            match got.next_cursor {
+                Some(cursor) => page.cursor = Some(cursor),
+                None => break,
+            }
+        }
+        let unique: HashSet<_> = seen.iter().collect();
+        assert_eq!(seen.len(), expected, "{query:?}");
+        assert_eq!(unique.len(), expected, "{query:?}: an item came twice");
+        let mut sorted = seen.clone();
+        sorted.sort_by(|x, y| y.cmp(x));
+        assert_eq!(seen, sorted, "{query:?}: newest first");
+        for id in &seen {
+            let original = inserted
+                .iter()
+                .find(|j| j.card.id == *id)
+                .expect("own tenant's job");
+            if let Some(status) = query.status {
+                assert_eq!(original.card.status, status);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_cursor_is_refused_for_another_tenant_or_query_or_when_forged() {
+    let stack = TestStack::new().await;
+    let store = store(&stack);
+    let (a, b) = (TenantId::new(), TenantId::new());
+    for i in 0..4 {
+        store
+            .insert_job(&job(
+                a,
+                &format!("https://jobs.example.com/a{i}"),
+                JobStatus::New,
+            ))
+            .await
+            .unwrap();
+        store
+            .insert_job(&job(
+                b,
+                &format!("https://jobs.example.com/b{i}"),
+                JobStatus::New,
+            ))
+            .await
+            .unwrap();
+    }
+    let first = store
+        .list_jobs(a, &JobQuery::default(), &PageRequest::first(2))
+        .await
+        .unwrap();
+    let cursor = first.next_cursor.expect("more than one page");
+    let next = PageRequest {
+        limit: 2,
+        cursor: Some(cursor.clone()),
+    };
+
+    assert!(matches!(
+        store.list_jobs(b, &JobQuery::default(), &next).await,
+        Err(StoreError::InvalidCursor)
+    ));
+    assert!(matches!(
+        store
+            .list_jobs(
+                a,
+                &JobQuery {
+                    status: Some(JobStatus::New)
+                },
+                &next
+            )
+            .await,
+        Err(StoreError::InvalidCursor)
+    ));
+    let mut forged = cursor.clone();
+    forged.insert(0, 'x');
+    assert!(matches!(
+        store
+            .list_jobs(
+                a,
+                &JobQuery::default(),
+                &PageRequest {
+                    limit: 2,
+                    cursor: Some(forged)
+                }
+            )
+            .await,
+        Err(StoreError::InvalidCursor)
+    ));
+    // A store with another signing key refuses it too.
+    let other_key = DynamoStore::new(
+        stack.dynamo.clone(),
+        stack.table(),
+        CursorCodec::new(&[1u8; 32]).unwrap(),
+    );
+    assert!(matches!(
+        other_key.list_jobs(a, &JobQuery::default(), &next).await,
+        Err(StoreError::InvalidCursor)
+    ));
+    // The rightful owner continues.
+    assert_eq!(
+        store
+            .list_jobs(a, &JobQuery::default(), &next)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn a_corrupt_item_is_a_typed_error_not_a_panic() {
+    let stack = TestStack::new().await;
+    let store = store(&stack);
+    let tenant = TenantId::new();
+    let id = JobId::new();
+    stack
+        .dynamo
+        .put_item()
+        .table_name(stack.table())
+        .item("PK", AttributeValue::S(keys::tenant_pk(tenant)))
+        .item("SK", AttributeValue::S(keys::job_sk(id)))
+        .item("title", AttributeValue::N("12".into()))
+        .send()
+        .await
+        .unwrap();
+    let err = store.get_job(tenant, id).await.unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+    let err = store
+        .list_jobs(tenant, &JobQuery::default(), &PageRequest::first(10))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+}
