@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 
 use crate::domain::{PlanCatalog, PlanError};
-use crate::http::{CursorCodec, CursorError};
+use crate::http::CursorCodec;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -87,21 +87,60 @@ pub async fn plans(
     }
 }
 
-/// The key that signs pagination cursors: `JOBMON_CURSOR_SECRET` (or its parameter),
-/// at least 32 bytes.
+/// The one secret an operator manages: `JOBMON_SECRET_KEY` (or the SSM SecureString named
+/// by `JOBMON_SECRET_KEY_PARAMETER`), at least 32 bytes. Each use gets its own key derived
+/// from it (HMAC-SHA256 of a purpose label), so a token signing key can never verify a
+/// cursor and the reverse.
+#[derive(Clone)]
+pub struct SecretKey(Vec<u8>);
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey(..)")
+    }
+}
+
+impl SecretKey {
+    pub const ENV: &'static str = "JOBMON_SECRET_KEY";
+
+    pub fn new(raw: &[u8]) -> Result<Self, ConfigError> {
+        if raw.len() < 32 {
+            return Err(ConfigError::Invalid {
+                name: Self::ENV.into(),
+                reason: "must be at least 32 bytes".into(),
+            });
+        }
+        Ok(Self(raw.to_vec()))
+    }
+
+    pub async fn load(env: &Env, parameters: &dyn ParameterSource) -> Result<Self, ConfigError> {
+        let raw = env
+            .value(Self::ENV, parameters)
+            .await?
+            .ok_or_else(|| ConfigError::Missing(Self::ENV.into()))?;
+        Self::new(raw.as_bytes())
+    }
+
+    /// A 32-byte key for one purpose, e.g. `"jwt"` or `"cursor"`.
+    pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&self.0).expect("HMAC takes any key");
+        mac.update(b"jobmon-key-v1:");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
+    pub fn cursor_codec(&self) -> CursorCodec {
+        CursorCodec::new(&self.derive("cursor")).expect("derived keys are 32 bytes")
+    }
+}
+
+/// The pagination cursor codec from the operator's secret key.
 pub async fn cursor_codec(
     env: &Env,
     parameters: &dyn ParameterSource,
 ) -> Result<CursorCodec, ConfigError> {
-    let name = "JOBMON_CURSOR_SECRET";
-    let secret = env
-        .value(name, parameters)
-        .await?
-        .ok_or_else(|| ConfigError::Missing(name.into()))?;
-    CursorCodec::new(secret.as_bytes()).map_err(|e: CursorError| ConfigError::Invalid {
-        name: name.into(),
-        reason: e.to_string(),
-    })
+    Ok(SecretKey::load(env, parameters).await?.cursor_codec())
 }
 
 #[cfg(test)]
@@ -160,17 +199,17 @@ mod tests {
             Err(ConfigError::Missing(_))
         ));
         assert!(matches!(
-            cursor_codec(&Env::from_pairs([("JOBMON_CURSOR_SECRET", "short")]), &none).await,
+            cursor_codec(&Env::from_pairs([("JOBMON_SECRET_KEY", "short")]), &none).await,
             Err(ConfigError::Invalid { .. })
         ));
         let secret = "s".repeat(32);
-        assert!(
-            cursor_codec(
-                &Env::from_pairs([("JOBMON_CURSOR_SECRET", secret.as_str())]),
-                &none
-            )
-            .await
-            .is_ok()
+        let env = Env::from_pairs([("JOBMON_SECRET_KEY", secret.as_str())]);
+        let key = SecretKey::load(&env, &none).await.unwrap();
+        assert_ne!(key.derive("jwt"), key.derive("cursor"));
+        assert_eq!(
+            key.derive("jwt"),
+            SecretKey::new(secret.as_bytes()).unwrap().derive("jwt")
         );
+        assert!(cursor_codec(&env, &none).await.is_ok());
     }
 }

@@ -8,8 +8,11 @@
 //! - [`config`]: configuration read once at init.
 
 pub mod adapters;
+pub mod auth;
 pub mod config;
 pub mod domain;
 pub mod http;
 pub mod ports;
+pub mod services;
 pub mod telemetry;
+pub mod wiring;

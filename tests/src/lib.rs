@@ -165,3 +165,28 @@ impl TestStack {
             .url
     }
 }
+
+pub mod accounts;
+pub mod events;
+pub mod mail;
+
+/// `(METHOD, /path/{param})` of every `HttpApi` event of the template's function
+/// `logical_id`: what API Gateway will route to it.
+pub fn template_routes(logical_id: &str) -> Vec<(String, String)> {
+    let template = Template::from_file(workspace_root().join("template.yaml"))
+        .unwrap_or_else(|e| panic!("template.yaml: {e}"));
+    let function = template
+        .function(logical_id)
+        .unwrap_or_else(|| panic!("template.yaml declares no function {logical_id}"));
+    function
+        .events
+        .iter()
+        .filter_map(|event| match &event.kind {
+            jobmon_template::EventKind::HttpApi(api) => Some((
+                api.method.clone().unwrap_or_else(|| "ANY".into()),
+                api.path.clone().unwrap_or_else(|| "$default".into()),
+            )),
+            _ => None,
+        })
+        .collect()
+}

@@ -392,6 +392,7 @@ impl Template {
             }
         }
         template.queues = order_queues(std::mem::take(&mut template.queues))?;
+        check_sqs_visibility(&template)?;
         template.websocket_apis = parse_websocket_apis(&template.resources)?;
         Ok(template)
     }
@@ -470,6 +471,33 @@ impl Template {
         }
         Ok(())
     }
+}
+
+/// Lambda refuses an SQS event source whose queue's visibility timeout is shorter than the
+/// function's timeout (a message would reappear while still being processed).
+fn check_sqs_visibility(t: &Template) -> Result<(), TemplateError> {
+    for f in &t.functions {
+        for e in &f.events {
+            let EventKind::Sqs(s) = &e.kind else { continue };
+            let Some(q) = t.queues.iter().find(|q| q.logical_id == s.queue) else {
+                continue;
+            };
+            // SQS's default visibility timeout is 30 s.
+            let visibility = q.visibility_timeout.unwrap_or(30);
+            if (visibility as u64) < f.timeout.as_secs() {
+                return Err(TemplateError::invalid(
+                    &f.logical_id,
+                    &format!("Events.{}.Properties.Queue", e.name),
+                    format!(
+                        "queue {} has VisibilityTimeout {visibility} s, shorter than the function's Timeout {} s; Lambda refuses this event source mapping",
+                        q.logical_id,
+                        f.timeout.as_secs()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn is_workspace_root(cargo_toml: &Path) -> bool {

@@ -290,6 +290,10 @@ fn malformed_snippets_name_resource_and_property() {
             &["F", "BatchSize"],
         ),
         (
+            "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: {VisibilityTimeout: 5}\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Timeout: 10\n      Events:\n        E: {Type: SQS, Properties: {Queue: !GetAtt Q.Arn}}\n",
+            &["F", "VisibilityTimeout 5", "Timeout 10"],
+        ),
+        (
             "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: provided.al2099\n",
             &["F", "Runtime"],
         ),

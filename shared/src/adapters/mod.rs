@@ -2,9 +2,11 @@
 
 pub mod aws;
 pub mod dynamo;
+pub mod ses;
 pub mod sqs;
 pub mod ssm;
 
 pub use dynamo::DynamoStore;
+pub use ses::SesMailer;
 pub use sqs::SqsQueue;
 pub use ssm::SsmParameters;

@@ -2,8 +2,11 @@
 
 pub mod cursor;
 pub mod error;
+pub mod handler;
+pub mod request;
 pub mod response;
+pub mod router;
 
 pub use cursor::{CursorCodec, CursorError};
 pub use error::ApiError;
-pub use response::json;
+pub use response::{empty, json};

@@ -2,7 +2,9 @@
 
 use async_trait::async_trait;
 
-use crate::domain::{Email, Job, JobCard, JobId, JobStatus, Tenant, TenantId, User};
+use crate::domain::{
+    Email, Job, JobCard, JobId, JobStatus, Role, Tenant, TenantId, TenantName, User, UserId,
+};
 
 /// A uniqueness rule that a write would have broken. Adapters map their storage
 /// conditions to these; callers turn them into 409s.
@@ -14,6 +16,14 @@ pub enum Conflict {
     DuplicateJobUrl,
     #[error("the item already exists")]
     AlreadyExists,
+    #[error("a tenant must keep at least one admin")]
+    LastAdmin,
+    #[error("the plan's member limit is reached")]
+    MemberLimit,
+    #[error("the token was already used or has expired")]
+    TokenSpent,
+    #[error("the record changed meanwhile; try again")]
+    Stale,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +80,38 @@ pub trait AccountStore: Send + Sync {
     async fn create_account(&self, tenant: &Tenant, admin: &User) -> Result<(), StoreError>;
     async fn find_user_by_email(&self, email: &Email) -> Result<Option<User>, StoreError>;
     async fn get_tenant(&self, tenant: TenantId) -> Result<Option<Tenant>, StoreError>;
+    async fn get_user(&self, tenant: TenantId, user: UserId) -> Result<Option<User>, StoreError>;
+    /// Every user of the tenant (bounded by the plan's member limit), oldest first.
+    async fn list_users(&self, tenant: TenantId) -> Result<Vec<User>, StoreError>;
+    /// `None` if the tenant does not exist.
+    async fn rename_tenant(
+        &self,
+        tenant: TenantId,
+        name: &TenantName,
+    ) -> Result<Option<Tenant>, StoreError>;
+    /// Adds an invited user, consuming the invitation `token_hash` in the same transaction.
+    /// `EmailTaken`, `MemberLimit` (the tenant already has `max_members`), `TokenSpent`.
+    async fn add_invited_user(
+        &self,
+        user: &User,
+        token_hash: &str,
+        max_members: Option<u32>,
+    ) -> Result<(), StoreError>;
+    /// `LastAdmin` when demoting the only admin; `Stale` if the role changed meanwhile.
+    async fn change_role(&self, user: &User, role: Role) -> Result<(), StoreError>;
+    /// Deletes the user and frees the e-mail. `LastAdmin` for the only admin.
+    async fn remove_user(&self, user: &User) -> Result<(), StoreError>;
+    /// Marks the e-mail verified, consuming the verification `token_hash` in the same transaction.
+    async fn verify_email(&self, user: &User, token_hash: &str) -> Result<(), StoreError>;
+    /// Replaces the password hash, consuming the reset `token_hash` in the same transaction.
+    async fn reset_password(
+        &self,
+        user: &User,
+        password_hash: &str,
+        token_hash: &str,
+    ) -> Result<(), StoreError>;
+    /// Jobs scored in the calendar month `period` (`YYYY-MM`); 0 if none yet.
+    async fn scored_jobs(&self, tenant: TenantId, period: &str) -> Result<u32, StoreError>;
 }
 
 #[async_trait]

@@ -31,10 +31,17 @@ pub struct TenantItem {
     pub plan: String,
     pub subscription_status: SubscriptionStatus,
     pub created_at: DateTime<Utc>,
+    /// Maintained atomically with every member change, so "the last admin" and the
+    /// plan's member limit are enforced by conditions, not by read-then-write.
+    #[serde(default)]
+    pub admin_count: i64,
+    #[serde(default)]
+    pub member_count: i64,
 }
 
 impl TenantItem {
-    pub fn from_domain(t: &Tenant) -> Self {
+    /// A new tenant with its first (admin) user.
+    pub fn new_account(t: &Tenant) -> Self {
         Self {
             pk: keys::tenant_pk(t.id),
             sk: keys::TENANT_SK.into(),
@@ -44,6 +51,8 @@ impl TenantItem {
             plan: t.plan.to_string(),
             subscription_status: t.subscription_status,
             created_at: t.created_at,
+            admin_count: 1,
+            member_count: 1,
         }
     }
 

@@ -15,8 +15,10 @@ pub fn tenant_pk(tenant: TenantId) -> String {
 
 pub const TENANT_SK: &str = "TENANT";
 
+pub const USER_SK_PREFIX: &str = "USER#";
+
 pub fn user_sk(user: UserId) -> String {
-    format!("USER#{user}")
+    format!("{USER_SK_PREFIX}{user}")
 }
 
 /// Global e-mail uniqueness: one item per case-folded address.
@@ -50,4 +52,41 @@ pub fn job_url_sk(url: &CanonicalUrl) -> String {
 /// GSI1: a tenant's jobs of one status, newest first (job ids are ULIDs).
 pub fn status_gsi_pk(tenant: TenantId, status: JobStatus) -> String {
     format!("T#{tenant}#STATUS#{status}")
+}
+
+/// One-time tokens (verification, reset, invitation, WebSocket ticket), by the hash of the
+/// secret. Outside the tenant prefix: the token is all the caller presents.
+pub fn token_pk(token_hash: &str) -> String {
+    format!("TOKEN#{token_hash}")
+}
+
+pub const TOKEN_SK: &str = "TOKEN";
+
+/// A refresh token, by the hash of the secret (presented without a tenant).
+pub fn refresh_pk(token_hash: &str) -> String {
+    format!("REFRESH#{token_hash}")
+}
+
+pub const REFRESH_SK: &str = "REFRESH";
+
+/// A session family of a user, under the tenant: revoking all of a user's sessions is one
+/// query of `SESSION#<userId>#`.
+pub fn session_sk(user: UserId, family: &str) -> String {
+    format!("SESSION#{user}#{family}")
+}
+
+pub fn sessions_prefix(user: UserId) -> String {
+    format!("SESSION#{user}#")
+}
+
+/// A fixed-window rate-limit counter.
+pub fn rate_pk(key: &str, window_start: i64) -> String {
+    format!("RATE#{key}#{window_start}")
+}
+
+pub const RATE_SK: &str = "RATE";
+
+/// The monthly usage counter (`scoredJobs`, added to atomically) of a `YYYY-MM` period.
+pub fn usage_sk(period: &str) -> String {
+    format!("USAGE#{period}")
 }

@@ -5,6 +5,9 @@ mod accounts;
 mod items;
 mod jobs;
 pub mod keys;
+mod ratelimit;
+mod sessions;
+mod tokens;
 
 use std::collections::HashMap;
 
@@ -133,6 +136,13 @@ fn item_key(item: &Item) -> String {
             .to_owned()
     };
     format!("{}|{}", part("PK"), part("SK"))
+}
+
+/// True when a single-item write failed its condition expression.
+fn is_condition_failure<E: aws_sdk_dynamodb::error::ProvideErrorMetadata, R>(
+    e: &SdkError<E, R>,
+) -> bool {
+    matches!(e, SdkError::ServiceError(service) if service.err().code() == Some("ConditionalCheckFailedException"))
 }
 
 fn unavailable<E: std::error::Error>(e: E) -> StoreError {

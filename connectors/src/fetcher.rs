@@ -1,0 +1,230 @@
+//! [`Fetcher`]: runs one source end to end and says whether anything changed.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::config::SourceConfig;
+use crate::error::SourceError;
+use crate::http::{ACCEPT_FEED, ACCEPT_JSON, ACCEPT_JSON_FEED, ACCEPT_XML, Got, HttpClient};
+use crate::posting::Posting;
+use crate::settings::{FetchSettings, SettingsError};
+use crate::{
+    ashby, feed, greenhouse, jsonfeed, lever, personio, recruitee, smartrecruiters, workable,
+};
+
+/// HTTP cache validators of a source's last successful fetch, stored with the source and
+/// sent back as `If-None-Match` / `If-Modified-Since`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum FetchOutcome {
+    /// The source answered 304: nothing to write.
+    NotModified,
+    Fetched {
+        postings: Vec<Posting>,
+        /// To store for the next fetch (empty when the source sent none).
+        validators: Validators,
+    },
+}
+
+/// Why a [`Fetcher`] could not be built (at init, never per request).
+#[derive(Debug, thiserror::Error)]
+pub enum FetcherInitError {
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error("could not build the HTTP client: {0}")]
+    Client(#[from] reqwest::Error),
+}
+
+/// Fetches sources. Build one per container at init and share it: it owns the HTTP client
+/// and its connection pool.
+#[derive(Debug, Clone)]
+pub struct Fetcher {
+    http: HttpClient,
+    settings: FetchSettings,
+}
+
+impl Fetcher {
+    pub fn new(settings: FetchSettings) -> Result<Self, FetcherInitError> {
+        Ok(Self {
+            http: HttpClient::new(&settings)?,
+            settings,
+        })
+    }
+
+    /// Settings from the environment: base-URL overrides and
+    /// `JOBMON_ALLOW_PRIVATE_SOURCES`, production defaults otherwise.
+    pub fn from_env() -> Result<Self, FetcherInitError> {
+        Self::new(FetchSettings::from_env()?)
+    }
+
+    pub fn settings(&self) -> &FetchSettings {
+        &self.settings
+    }
+
+    /// Fetches `source`, conditionally when `validators` hold something. Postings repeated
+    /// within one fetch (same native id) are returned once.
+    pub async fn fetch(
+        &self,
+        source: &SourceConfig,
+        validators: &Validators,
+    ) -> Result<FetchOutcome, SourceError> {
+        let bases = &self.settings.base_urls;
+        let outcome = match source {
+            SourceConfig::Greenhouse { board } => {
+                let url = greenhouse::endpoint(&bases.greenhouse, board);
+                self.single(&url, ACCEPT_JSON, validators, |b| {
+                    greenhouse::parse(b, board)
+                })
+                .await
+            }
+            SourceConfig::Lever { site, region } => {
+                let url = lever::endpoint(bases, site, *region);
+                self.single(&url, ACCEPT_JSON, validators, |b| lever::parse(b, site))
+                    .await
+            }
+            SourceConfig::Ashby { board } => {
+                let url = ashby::endpoint(&bases.ashby, board);
+                self.single(&url, ACCEPT_JSON, validators, |b| ashby::parse(b, board))
+                    .await
+            }
+            SourceConfig::Workable { account } => {
+                let url = workable::endpoint(&bases.workable, account);
+                self.single(&url, ACCEPT_JSON, validators, |b| {
+                    workable::parse(b, account)
+                })
+                .await
+            }
+            SourceConfig::SmartRecruiters { company } => {
+                smartrecruiters::fetch(&self.http, &self.settings, company, validators).await
+            }
+            SourceConfig::Recruitee { company } => {
+                let url = recruitee::endpoint(&bases.recruitee, company)
+                    .ok_or_else(|| unbuildable("recruitee"))?;
+                self.single(&url, ACCEPT_JSON, validators, |b| {
+                    recruitee::parse(b, company)
+                })
+                .await
+            }
+            SourceConfig::Personio { company } => {
+                let url = personio::endpoint(&bases.personio, company)
+                    .ok_or_else(|| unbuildable("personio"))?;
+                self.single(&url, ACCEPT_XML, validators, |b| {
+                    personio::parse(b, company)
+                })
+                .await
+            }
+            SourceConfig::Rss { url } => {
+                self.single(url.as_url(), ACCEPT_FEED, validators, feed::parse)
+                    .await
+            }
+            SourceConfig::JsonFeed { url } => self.json_feed(url.as_url(), validators).await,
+        };
+        let outcome = outcome.map(dedupe);
+        match &outcome {
+            Ok(FetchOutcome::Fetched { postings, .. }) => {
+                tracing::info!(
+                    kind = source.kind(),
+                    postings = postings.len(),
+                    "fetched source"
+                );
+            }
+            Ok(FetchOutcome::NotModified) => {
+                tracing::info!(kind = source.kind(), "source not modified");
+            }
+            Err(error) => {
+                tracing::info!(kind = source.kind(), %error, transient = error.is_transient(), "source fetch failed");
+            }
+        }
+        outcome
+    }
+
+    async fn single(
+        &self,
+        url: &Url,
+        accept: &str,
+        validators: &Validators,
+        parse: impl FnOnce(&[u8]) -> Result<Vec<Posting>, SourceError>,
+    ) -> Result<FetchOutcome, SourceError> {
+        match self.http.get(url, accept, validators).await? {
+            Got::NotModified => Ok(FetchOutcome::NotModified),
+            Got::Page(page) => Ok(FetchOutcome::Fetched {
+                postings: parse(&page.body)?,
+                validators: page.validators,
+            }),
+        }
+    }
+
+    /// Follows `next_url` up to `max_pages`, never visiting a page twice. Validators
+    /// apply to the first page: a feed whose first page is unchanged is taken as unchanged.
+    async fn json_feed(
+        &self,
+        start: &Url,
+        validators: &Validators,
+    ) -> Result<FetchOutcome, SourceError> {
+        let mut url = start.clone();
+        let mut visited = HashSet::from([url.to_string()]);
+        let mut postings = Vec::new();
+        let mut first_validators = Validators::default();
+        for page_index in 0..self.settings.max_pages.max(1) {
+            let conditional = if page_index == 0 {
+                validators
+            } else {
+                &Validators::default()
+            };
+            let page = match self.http.get(&url, ACCEPT_JSON_FEED, conditional).await? {
+                Got::NotModified if page_index == 0 => return Ok(FetchOutcome::NotModified),
+                Got::NotModified => break,
+                Got::Page(page) => page,
+            };
+            if page_index == 0 {
+                first_validators = page.validators;
+            }
+            let parsed = jsonfeed::parse(&page.body)?;
+            postings.extend(parsed.postings);
+            let Some(next) = parsed.next_url.and_then(|n| url.join(&n).ok()) else {
+                break;
+            };
+            if !matches!(next.scheme(), "http" | "https") || !visited.insert(next.to_string()) {
+                break;
+            }
+            url = next;
+        }
+        Ok(FetchOutcome::Fetched {
+            postings,
+            validators: first_validators,
+        })
+    }
+}
+
+fn unbuildable(kind: &str) -> SourceError {
+    SourceError::Unsupported(format!(
+        "no valid {kind} URL could be built for this company"
+    ))
+}
+
+fn dedupe(outcome: FetchOutcome) -> FetchOutcome {
+    match outcome {
+        FetchOutcome::Fetched {
+            postings,
+            validators,
+        } => {
+            let mut seen = HashSet::new();
+            FetchOutcome::Fetched {
+                postings: postings
+                    .into_iter()
+                    .filter(|p| seen.insert(p.native_id.clone()))
+                    .collect(),
+                validators,
+            }
+        }
+        FetchOutcome::NotModified => FetchOutcome::NotModified,
+    }
+}

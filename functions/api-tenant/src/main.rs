@@ -1,0 +1,18 @@
+//! `api-tenant` wiring: configuration, clients and the account service (tenant and members), built once at init.
+
+use lambda_http::{Error, Request, run, service_fn};
+use shared::adapters::aws::sdk_config;
+use shared::wiring::Core;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init_logging();
+    let sdk = sdk_config().await;
+    let core = Core::load(&sdk).await?;
+    let app = core.account_service()?;
+    let app = &app;
+    run(service_fn(move |request: Request| async move {
+        Ok::<_, Error>(api_tenant::handle(app, request).await)
+    }))
+    .await
+}

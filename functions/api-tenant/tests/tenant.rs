@@ -1,0 +1,406 @@
+//! api-tenant (with api-auth for sign-up and invitations) through real-shaped events,
+//! against moto. Covers roles, the last-admin rule, plan limits and tenant isolation.
+
+use jobmon_tests::TestStack;
+use jobmon_tests::accounts::account_service;
+use jobmon_tests::events::{HttpEvent, parts};
+use jobmon_tests::mail::token_from_last_mail;
+use serde_json::{Value, json};
+use shared::services::{AccountService, AuthLimits};
+
+const PASSWORD: &str = "correct horse battery";
+
+fn unique_email(tag: &str) -> String {
+    format!(
+        "{tag}-{}@example.com",
+        ulid::Ulid::new().to_string().to_lowercase()
+    )
+}
+
+async fn tenant_call(app: &AccountService, event: HttpEvent) -> (u16, Value) {
+    parts(api_tenant::handle(app, event.request()).await)
+}
+
+async fn auth_call(app: &AccountService, event: HttpEvent) -> (u16, Value) {
+    parts(api_auth::handle(app, event.request()).await)
+}
+
+struct Account {
+    access: String,
+    refresh: String,
+    user_id: String,
+    email: String,
+}
+
+fn account(session: &Value, email: &str) -> Account {
+    Account {
+        access: session["accessToken"].as_str().unwrap().to_owned(),
+        refresh: session["refreshToken"].as_str().unwrap().to_owned(),
+        user_id: session["user"]["id"].as_str().unwrap().to_owned(),
+        email: email.to_owned(),
+    }
+}
+
+async fn register(app: &AccountService, name: &str) -> Account {
+    let email = unique_email(name);
+    let (status, session) = auth_call(
+        app,
+        HttpEvent::new("POST", "/v1/auth/register")
+            .json(&json!({"email": email, "password": PASSWORD, "tenantName": name})),
+    )
+    .await;
+    assert_eq!(status, 201, "{session}");
+    account(&session, &email)
+}
+
+/// Invites `role` into the admin's tenant and accepts through the mailed link.
+async fn invite_and_join(
+    stack: &TestStack,
+    app: &AccountService,
+    admin: &Account,
+    role: &str,
+) -> Account {
+    let email = unique_email(role);
+    let (status, body) = tenant_call(
+        app,
+        HttpEvent::new("POST", "/v1/tenant/members")
+            .bearer(&admin.access)
+            .json(&json!({"email": email, "role": role})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["role"], role);
+    let token = token_from_last_mail(&stack.endpoint, &email, "accept-invitation")
+        .expect("invitation mail");
+    let (status, session) = auth_call(
+        app,
+        HttpEvent::new("POST", "/v1/auth/invitations/accept")
+            .json(&json!({"token": token, "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(status, 200, "{session}");
+    assert_eq!(session["user"]["role"], role);
+    assert_eq!(session["user"]["emailVerified"], true);
+    account(&session, &email)
+}
+
+fn member_path(user: &str) -> String {
+    format!("/v1/tenant/members/{user}")
+}
+
+#[tokio::test]
+async fn tenant_shows_plan_usage_and_limits_and_only_admins_rename_it() {
+    let stack = TestStack::new().await;
+    let app = account_service(&stack, AuthLimits::default()).await;
+    let admin = register(&app, "Acme").await;
+    let (status, tenant) = tenant_call(
+        &app,
+        HttpEvent::new("GET", "/v1/tenant").bearer(&admin.access),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(tenant["name"], "Acme");
+    assert_eq!(tenant["plan"], "free");
+    assert_eq!(tenant["usage"]["scoredJobs"], 0);
+    assert_eq!(tenant["usage"]["limit"], 50);
+    assert_eq!(tenant["usage"]["period"].as_str().unwrap().len(), 7);
+    assert_eq!(
+        tenant["limits"],
+        json!({"monthlyScoredJobs": 50, "maxSources": 3, "fetchIntervalMinutes": 1440, "maxMembers": 3})
+    );
+
+    let rename = |token: &str, body: Value| {
+        HttpEvent::new("PATCH", "/v1/tenant")
+            .bearer(token)
+            .json(&body)
+    };
+    let (status, renamed) =
+        tenant_call(&app, rename(&admin.access, json!({"name": "Acme Talent"}))).await;
+    assert_eq!(
+        (status, renamed["name"].clone()),
+        (200, json!("Acme Talent"))
+    );
+    assert_eq!(
+        tenant_call(&app, rename(&admin.access, json!({"name": ""})))
+            .await
+            .0,
+        400
+    );
+    assert_eq!(
+        tenant_call(
+            &app,
+            rename(&admin.access, json!({"name": "x", "plan": "pro"}))
+        )
+        .await
+        .0,
+        400
+    );
+
+    let member = invite_and_join(&stack, &app, &admin, "member").await;
+    let (status, body) = tenant_call(&app, rename(&member.access, json!({"name": "Mine"}))).await;
+    assert_eq!(status, 403);
+    assert_eq!(body["error"]["code"], "forbidden");
+    // A member can read the tenant, not the member list.
+    assert_eq!(
+        tenant_call(
+            &app,
+            HttpEvent::new("GET", "/v1/tenant").bearer(&member.access)
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(
+        tenant_call(
+            &app,
+            HttpEvent::new("GET", "/v1/tenant/members").bearer(&member.access)
+        )
+        .await
+        .0,
+        403
+    );
+    assert_eq!(
+        tenant_call(&app, HttpEvent::new("GET", "/v1/tenant"))
+            .await
+            .0,
+        401
+    );
+}
+
+#[tokio::test]
+async fn the_last_admin_can_be_neither_demoted_nor_removed() {
+    let stack = TestStack::new().await;
+    let app = account_service(&stack, AuthLimits::default()).await;
+    let admin = register(&app, "Solo").await;
+    let demote = |token: &str, user: &str| {
+        HttpEvent::new("PATCH", &member_path(user))
+            .bearer(token)
+            .json(&json!({"role": "member"}))
+    };
+    let (status, body) = tenant_call(&app, demote(&admin.access, &admin.user_id)).await;
+    assert_eq!(status, 409, "{body}");
+    let remove =
+        |token: &str, user: &str| HttpEvent::new("DELETE", &member_path(user)).bearer(token);
+    assert_eq!(
+        tenant_call(&app, remove(&admin.access, &admin.user_id))
+            .await
+            .0,
+        409
+    );
+
+    // With a second admin, the first can step down; then the second is the last one.
+    let second = invite_and_join(&stack, &app, &admin, "admin").await;
+    assert_eq!(
+        tenant_call(&app, demote(&admin.access, &admin.user_id))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        tenant_call(&app, demote(&second.access, &second.user_id))
+            .await
+            .0,
+        409
+    );
+    assert_eq!(
+        tenant_call(&app, remove(&second.access, &second.user_id))
+            .await
+            .0,
+        409
+    );
+
+    let (_, members) = tenant_call(
+        &app,
+        HttpEvent::new("GET", "/v1/tenant/members").bearer(&second.access),
+    )
+    .await;
+    let roles: Vec<(String, String)> = members["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["email"].as_str().unwrap().to_owned(),
+                u["role"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        roles,
+        vec![
+            (admin.email.clone(), "member".into()),
+            (second.email.clone(), "admin".into())
+        ]
+    );
+    let (status, body) = tenant_call(
+        &app,
+        HttpEvent::new("PATCH", &member_path(&admin.user_id))
+            .bearer(&second.access)
+            .json(&json!({"role": "owner"})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(body["error"]["details"]["role"].is_string(), "{body}");
+}
+
+#[tokio::test]
+async fn removing_a_member_frees_the_email_and_ends_their_sessions() {
+    let stack = TestStack::new().await;
+    let app = account_service(&stack, AuthLimits::default()).await;
+    let admin = register(&app, "Team").await;
+    let member = invite_and_join(&stack, &app, &admin, "member").await;
+    let (status, _) = tenant_call(
+        &app,
+        HttpEvent::new("DELETE", &member_path(&member.user_id)).bearer(&admin.access),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, _) = auth_call(
+        &app,
+        HttpEvent::new("POST", "/v1/auth/refresh").json(&json!({"refreshToken": member.refresh})),
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (status, _) = auth_call(
+        &app,
+        HttpEvent::new("POST", "/v1/auth/login")
+            .json(&json!({"email": member.email, "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(status, 401);
+    // The address can be invited again.
+    let (status, _) = tenant_call(
+        &app,
+        HttpEvent::new("POST", "/v1/tenant/members")
+            .bearer(&admin.access)
+            .json(&json!({"email": member.email, "role": "member"})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert_eq!(
+        tenant_call(
+            &app,
+            HttpEvent::new("DELETE", &member_path(&member.user_id)).bearer(&admin.access)
+        )
+        .await
+        .0,
+        404
+    );
+}
+
+#[tokio::test]
+async fn invitations_respect_the_plan_member_limit_and_existing_accounts() {
+    let stack = TestStack::new().await;
+    let app = account_service(&stack, AuthLimits::default()).await;
+    let admin = register(&app, "Small").await;
+    invite_and_join(&stack, &app, &admin, "member").await;
+    invite_and_join(&stack, &app, &admin, "member").await;
+    // Free plan: 3 members.
+    let (status, body) = tenant_call(
+        &app,
+        HttpEvent::new("POST", "/v1/tenant/members")
+            .bearer(&admin.access)
+            .json(&json!({"email": unique_email("fourth"), "role": "member"})),
+    )
+    .await;
+    assert_eq!(status, 402, "{body}");
+    assert_eq!(body["error"]["code"], "plan_limit");
+
+    let other = register(&app, "Other").await;
+    let (status, _) = tenant_call(
+        &app,
+        HttpEvent::new("POST", "/v1/tenant/members")
+            .bearer(&other.access)
+            .json(&json!({"email": admin.email.to_uppercase(), "role": "member"})),
+    )
+    .await;
+    assert_eq!(status, 409, "an address with an account cannot be invited");
+}
+
+#[tokio::test]
+async fn another_tenant_gets_404_for_every_member_route_and_changes_nothing() {
+    let stack = TestStack::new().await;
+    let app = account_service(&stack, AuthLimits::default()).await;
+    let a = register(&app, "Alpha").await;
+    let a_member = invite_and_join(&stack, &app, &a, "member").await;
+    let b = register(&app, "Beta").await;
+
+    for target in [&a.user_id, &a_member.user_id] {
+        let (status, body) = tenant_call(
+            &app,
+            HttpEvent::new("PATCH", &member_path(target))
+                .bearer(&b.access)
+                .json(&json!({"role": "admin"})),
+        )
+        .await;
+        assert_eq!(status, 404, "{body}");
+        assert_eq!(body["error"]["code"], "not_found");
+        let (status, _) = tenant_call(
+            &app,
+            HttpEvent::new("DELETE", &member_path(target)).bearer(&b.access),
+        )
+        .await;
+        assert_eq!(status, 404);
+    }
+    assert_eq!(
+        tenant_call(
+            &app,
+            HttpEvent::new("DELETE", &member_path("not-a-ulid")).bearer(&b.access)
+        )
+        .await
+        .0,
+        404
+    );
+    // B sees only its own tenant and members.
+    let (_, tenant) =
+        tenant_call(&app, HttpEvent::new("GET", "/v1/tenant").bearer(&b.access)).await;
+    assert_eq!(tenant["name"], "Beta");
+    let (_, members) = tenant_call(
+        &app,
+        HttpEvent::new("GET", "/v1/tenant/members").bearer(&b.access),
+    )
+    .await;
+    assert_eq!(members["items"].as_array().unwrap().len(), 1);
+    assert_eq!(members["nextCursor"], Value::Null);
+    // A is untouched.
+    let (_, members) = tenant_call(
+        &app,
+        HttpEvent::new("GET", "/v1/tenant/members").bearer(&a.access),
+    )
+    .await;
+    let items = members["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert!(
+        items
+            .iter()
+            .any(|u| u["id"] == a_member.user_id.as_str() && u["role"] == "member")
+    );
+    // B's rename does not touch A.
+    tenant_call(
+        &app,
+        HttpEvent::new("PATCH", "/v1/tenant")
+            .bearer(&b.access)
+            .json(&json!({"name": "Renamed"})),
+    )
+    .await;
+    let (_, tenant) =
+        tenant_call(&app, HttpEvent::new("GET", "/v1/tenant").bearer(&a.access)).await;
+    assert_eq!(tenant["name"], "Alpha");
+}
+
+/// Every route the template sends to this function is served by the handler.
+#[tokio::test]
+async fn every_template_route_reaches_a_handler() {
+    let stack = TestStack::new().await;
+    let app = account_service(&stack, AuthLimits::default()).await;
+    let admin = register(&app, "Routes").await;
+    let routes = jobmon_tests::template_routes("ApiTenantFunction");
+    assert_eq!(routes.len(), 6);
+    for (method, path) in routes {
+        let path = path.replace("{userId}", &admin.user_id);
+        let (status, body) =
+            tenant_call(&app, HttpEvent::new(&method, &path).bearer(&admin.access)).await;
+        assert_ne!(status, 404, "{method} {path}: {body}");
+        assert!(status < 500, "{method} {path}: {status} {body}");
+    }
+}

@@ -1,0 +1,124 @@
+//! Passwords: argon2id with OWASP's minimum parameters (19 MiB, 2 iterations, 1 lane),
+//! always run on the blocking pool so a hash never stalls the async executor.
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+use argon2::{Algorithm, Argon2, Params, Version};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    #[error("password must be 10 to 128 characters")]
+    Length,
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+}
+
+pub const MIN_CHARS: usize = 10;
+pub const MAX_CHARS: usize = 128;
+
+/// The password policy of API.md: 10..=128 characters (Unicode scalar values).
+pub fn validate_password(password: &str) -> Result<(), PasswordError> {
+    let chars = password.chars().count();
+    if (MIN_CHARS..=MAX_CHARS).contains(&chars) {
+        Ok(())
+    } else {
+        Err(PasswordError::Length)
+    }
+}
+
+#[derive(Clone)]
+pub struct PasswordHasher {
+    params: Params,
+    /// A real hash of a random password, verified against when the e-mail is unknown so
+    /// that an unknown address costs the same argon2 work as a wrong password.
+    dummy: String,
+}
+
+impl PasswordHasher {
+    /// OWASP Password Storage Cheat Sheet: argon2id, m = 19 MiB, t = 2, p = 1.
+    pub fn owasp() -> Self {
+        let params =
+            Params::new(19 * 1024, 2, 1, None).expect("constant argon2 parameters are valid");
+        let mut hasher = Self {
+            params,
+            dummy: String::new(),
+        };
+        let random = super::secret::OpaqueSecret::generate();
+        hasher.dummy = hasher
+            .hash_now(random.expose())
+            .expect("hashing a random string with valid parameters succeeds");
+        hasher
+    }
+
+    fn argon(&self) -> Argon2<'static> {
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
+    }
+
+    fn hash_now(&self, password: &str) -> Result<String, PasswordError> {
+        self.argon()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| PasswordError::Hash(e.to_string()))
+    }
+
+    /// Hashes on the blocking pool; returns the PHC string.
+    pub async fn hash(&self, password: &str) -> Result<String, PasswordError> {
+        let this = self.clone();
+        let password = password.to_owned();
+        tokio::task::spawn_blocking(move || this.hash_now(&password))
+            .await
+            .map_err(|e| PasswordError::Hash(e.to_string()))?
+    }
+
+    /// Verifies on the blocking pool. `None` (unknown user) verifies against the dummy
+    /// hash and returns false, taking as long as a real check.
+    pub async fn verify(&self, password: &str, phc: Option<&str>) -> bool {
+        let known = phc.is_some();
+        let phc = phc.unwrap_or(&self.dummy).to_owned();
+        let password = password.to_owned();
+        let argon = self.argon();
+        let ok = tokio::task::spawn_blocking(move || match PasswordHash::new(&phc) {
+            Ok(parsed) => argon.verify_password(password.as_bytes(), &parsed).is_ok(),
+            Err(_) => false,
+        })
+        .await
+        .unwrap_or(false);
+        ok && known
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_counts_characters_not_bytes() {
+        assert!(validate_password("123456789").is_err());
+        assert!(validate_password("1234567890").is_ok());
+        assert!(validate_password(&"é".repeat(10)).is_ok());
+        assert!(validate_password(&"x".repeat(128)).is_ok());
+        assert!(validate_password(&"x".repeat(129)).is_err());
+    }
+
+    #[tokio::test]
+    async fn hashes_with_owasp_argon2id_and_verifies() {
+        let hasher = PasswordHasher::owasp();
+        let phc = hasher.hash("correct horse battery").await.unwrap();
+        assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
+        assert!(hasher.verify("correct horse battery", Some(&phc)).await);
+        assert!(!hasher.verify("wrong horse battery", Some(&phc)).await);
+        assert!(
+            !hasher
+                .verify("correct horse battery", Some("not a phc"))
+                .await
+        );
+        // Salted: the same password hashes differently each time.
+        assert_ne!(phc, hasher.hash("correct horse battery").await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn unknown_user_never_verifies() {
+        let hasher = PasswordHasher::owasp();
+        assert!(!hasher.verify("anything at all", None).await);
+    }
+}

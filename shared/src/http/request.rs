@@ -1,0 +1,229 @@
+//! Reading requests: JSON bodies (size-capped, unknown fields refused, the offending field
+//! named), bearer tokens, query parameters, the caller's IP.
+
+use lambda_http::{Body, Request, RequestExt};
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use super::ApiError;
+use crate::auth::{Principal, TokenIssuer};
+
+/// API.md: bodies over 64 KiB are refused with 413.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+fn body_bytes(request: &Request) -> &[u8] {
+    match request.body() {
+        Body::Empty => b"",
+        Body::Text(text) => text.as_bytes(),
+        Body::Binary(bytes) => bytes,
+        // lambda_http's Body is non-exhaustive in spirit; treat anything else as empty.
+        #[allow(unreachable_patterns)]
+        _ => b"",
+    }
+}
+
+/// Parses the JSON body into `T` (which should `deny_unknown_fields`). Errors name the
+/// field: `details: {"<path>": "<problem>"}`.
+pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> {
+    let bytes = body_bytes(request);
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    // A JSON array would otherwise deserialise into a struct field by field.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::Validation {
+            message: "request body must be a JSON object".into(),
+            details: Some(json!({ "body": "must be a JSON object" })),
+        });
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let parsed: Result<T, _> = serde_path_to_error::deserialize(&mut de);
+    let value = parsed.map_err(|e| {
+        let inner = e.inner();
+        let path = e.path().to_string();
+        if inner.is_syntax() || inner.is_eof() {
+            return ApiError::Validation {
+                message: "request body is not valid JSON".into(),
+                details: Some(json!({ "body": inner.to_string() })),
+            };
+        }
+        let message = inner.to_string();
+        // A missing field is reported at its parent's path; name the field itself.
+        let field = match missing_field(&message) {
+            Some(name) if path == "." => name.to_owned(),
+            Some(name) => format!("{path}.{name}"),
+            None if path == "." => "body".to_owned(),
+            None => path,
+        };
+        let problem = message
+            .split(" at line ")
+            .next()
+            .unwrap_or(&message)
+            .to_owned();
+        ApiError::Validation {
+            message: format!("{field}: {problem}"),
+            details: Some(json!({ field: problem })),
+        }
+    })?;
+    de.end().map_err(|_| ApiError::Validation {
+        message: "request body has trailing characters after the JSON value".into(),
+        details: Some(json!({ "body": "trailing characters" })),
+    })?;
+    Ok(value)
+}
+
+fn missing_field(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("missing field `")?;
+    rest.split('`').next()
+}
+
+/// The principal from `Authorization: Bearer <token>`; 401 for anything else.
+pub fn authenticate(request: &Request, tokens: &TokenIssuer) -> Result<Principal, ApiError> {
+    let header = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .ok_or(ApiError::Unauthorized)?;
+    let token = header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .ok_or(ApiError::Unauthorized)?;
+    tokens
+        .verify(token.trim())
+        .map_err(|_| ApiError::Unauthorized)
+}
+
+pub fn require_admin(principal: &Principal) -> Result<(), ApiError> {
+    if principal.is_admin() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
+/// The caller's address as API Gateway saw it (`requestContext.http.sourceIp`).
+pub fn source_ip(request: &Request) -> String {
+    use lambda_http::request::RequestContext;
+    match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx
+            .http
+            .source_ip
+            .clone()
+            .unwrap_or_else(|| "unknown".into()),
+        _ => "unknown".into(),
+    }
+}
+
+/// A path parameter such as `{userId}`; present whenever the route matched.
+pub fn path_param(request: &Request, name: &str) -> Result<String, ApiError> {
+    request
+        .path_parameters_ref()
+        .and_then(|p| p.first(name))
+        .map(str::to_owned)
+        .ok_or(ApiError::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    #[allow(dead_code)]
+    struct Login {
+        email: String,
+        password: String,
+        tenant_name: Option<String>,
+    }
+
+    fn request(body: &str) -> Request {
+        let mut r = Request::new(Body::Text(body.to_owned()));
+        r.headers_mut()
+            .insert("content-type", "application/json".parse().unwrap());
+        r
+    }
+
+    fn details(e: ApiError) -> serde_json::Value {
+        match e {
+            ApiError::Validation { details, .. } => details.unwrap(),
+            other => panic!("expected validation, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn parses_a_valid_body() {
+        let login: Login = json_body(&request(r#"{"email":"a@b.co","password":"x"}"#)).unwrap();
+        assert_eq!(login.email, "a@b.co");
+    }
+
+    #[test]
+    fn names_the_offending_field() {
+        let e = json_body::<Login>(&request(
+            r#"{"email":"a@b.co","password":"x","admin":true}"#,
+        ))
+        .unwrap_err();
+        assert!(
+            details(e)["admin"]
+                .as_str()
+                .unwrap()
+                .contains("unknown field")
+        );
+        let e = json_body::<Login>(&request(r#"{"email":5,"password":"x"}"#)).unwrap_err();
+        assert!(
+            details(e)["email"]
+                .as_str()
+                .unwrap()
+                .contains("invalid type")
+        );
+        let e = json_body::<Login>(&request(r#"{"email":"a@b.co"}"#)).unwrap_err();
+        assert!(
+            details(e)["password"]
+                .as_str()
+                .unwrap()
+                .contains("missing field")
+        );
+    }
+
+    #[test]
+    fn malformed_empty_and_oversized_bodies() {
+        assert!(details(json_body::<Login>(&request("{")).unwrap_err())["body"].is_string());
+        assert!(details(json_body::<Login>(&request("")).unwrap_err())["body"].is_string());
+        assert!(details(json_body::<Login>(&request("[1,2]")).unwrap_err())["body"].is_string());
+        let big = format!(
+            r#"{{"email":"{}","password":"x"}}"#,
+            "a".repeat(MAX_BODY_BYTES)
+        );
+        assert!(matches!(
+            json_body::<Login>(&request(&big)),
+            Err(ApiError::PayloadTooLarge)
+        ));
+    }
+
+    #[test]
+    fn bearer_tokens_are_required_and_verified() {
+        let tokens = TokenIssuer::new(&[3u8; 32]).unwrap();
+        let mut r = request("");
+        assert!(matches!(
+            authenticate(&r, &tokens),
+            Err(ApiError::Unauthorized)
+        ));
+        r.headers_mut()
+            .insert("authorization", "Bearer nope".parse().unwrap());
+        assert!(matches!(
+            authenticate(&r, &tokens),
+            Err(ApiError::Unauthorized)
+        ));
+        let principal = Principal {
+            tenant: crate::domain::TenantId::new(),
+            user: crate::domain::UserId::new(),
+            role: crate::domain::Role::Admin,
+        };
+        let token = tokens
+            .issue(principal, chrono::Utc::now().timestamp())
+            .unwrap();
+        r.headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        assert_eq!(authenticate(&r, &tokens).unwrap(), principal);
+    }
+}

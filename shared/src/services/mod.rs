@@ -1,0 +1,6 @@
+//! Use cases, written against ports only.
+
+pub mod accounts;
+pub mod views;
+
+pub use accounts::{AccountService, AuthLimits};
