@@ -168,6 +168,7 @@ impl TestStack {
 
 pub mod accounts;
 pub mod events;
+pub mod fixture;
 pub mod mail;
 
 /// `(METHOD, /path/{param})` of every `HttpApi` event of the template's function

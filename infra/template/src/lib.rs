@@ -26,7 +26,9 @@ pub use model::{
     KeyElement, KeyType, Parameter, Projection, QueueSpec, Redrive, Resource, ScheduleEvent,
     SqsEvent, TableSpec, Template, Throughput, TtlSpec, WebSocketApiSpec, WebSocketRoute,
 };
-pub use provision::{Provisioned, ProvisionedQueue, provision, queue_name, table_name};
+pub use provision::{
+    Provisioned, ProvisionedQueue, provision, provision_email_identities, queue_name, table_name,
+};
 pub use resolve::{Bindings, to_env_string};
 pub use schedule::{Cron, ScheduleExpression};
 

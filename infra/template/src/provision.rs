@@ -377,3 +377,50 @@ async fn create_queue(
         })?;
     Ok(ProvisionedQueue { name, url, arn })
 }
+
+/// Creates the SES v2 identity of every `AWS::SES::EmailIdentity` (moto only delivers mail
+/// from a known identity). `EmailIdentity` is resolved with `bindings` (usually a `!Ref` of a
+/// parameter). Idempotent; returns the identities.
+pub async fn provision_email_identities(
+    t: &Template,
+    ses: &aws_sdk_sesv2::Client,
+    bindings: &crate::resolve::Bindings,
+) -> Result<Vec<String>, ProvisionError> {
+    let mut out = Vec::new();
+    for r in t
+        .resources()
+        .values()
+        .filter(|r| r.resource_type == "AWS::SES::EmailIdentity")
+    {
+        let id = r.logical_id.as_str();
+        let identity = r
+            .properties
+            .get("EmailIdentity")
+            .map(|e| t.resolve_string(e, bindings))
+            .transpose()
+            .map_err(|e| ProvisionError::Aws {
+                operation: "CreateEmailIdentity",
+                logical_id: id.to_owned(),
+                name: String::new(),
+                message: format!("EmailIdentity cannot be resolved: {e}"),
+            })?
+            .flatten()
+            .ok_or_else(|| ProvisionError::MissingField {
+                operation: "CreateEmailIdentity",
+                logical_id: id.to_owned(),
+                field: "EmailIdentity",
+            })?;
+        match ses
+            .create_email_identity()
+            .email_identity(&identity)
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if e.code() == Some("AlreadyExistsException") => {}
+            Err(e) => return Err(aws_err("CreateEmailIdentity", id, &identity, e)),
+        }
+        out.push(identity);
+    }
+    Ok(out)
+}

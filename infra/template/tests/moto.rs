@@ -115,6 +115,25 @@ async fn provisions_the_real_template_idempotently() {
         attrs[&aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout],
         "180"
     );
+
+    // The template's SES identity, resolved from its parameter's default.
+    let ses = aws_sdk_sesv2::Client::new(&config);
+    let b = jobmon_template::Bindings::new("us-east-1");
+    let ids = jobmon_template::provision_email_identities(&t, &ses, &b)
+        .await
+        .unwrap();
+    assert!(!ids.is_empty(), "the template declares an SES identity");
+    let again = jobmon_template::provision_email_identities(&t, &ses, &b)
+        .await
+        .unwrap();
+    assert_eq!(ids, again);
+    for id in &ids {
+        ses.get_email_identity()
+            .email_identity(id)
+            .send()
+            .await
+            .unwrap();
+    }
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! SQS work queue: sends in batches of 10, the most `SendMessageBatch` takes.
 
 use async_trait::async_trait;
+pub use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 
 use crate::adapters::aws::describe;

@@ -8,6 +8,7 @@ pub mod job;
 pub mod job_status;
 pub mod plan;
 pub mod score;
+pub mod source;
 pub mod url;
 
 pub use account::{Role, SubscriptionStatus, Tenant, TenantName, User};
@@ -17,4 +18,5 @@ pub use job::{Job, JobCard};
 pub use job_status::{JobStatus, TransitionError};
 pub use plan::{Plan, PlanCatalog, PlanError, PlanId};
 pub use score::Score;
+pub use source::{Source, SourceValidators, SourceView};
 pub use url::CanonicalUrl;

@@ -10,4 +10,7 @@ pub use auth::{
     SessionStore, TokenPurpose,
 };
 pub use queue::{QueueError, WorkQueue};
-pub use store::{AccountStore, Conflict, JobQuery, JobStore, Page, PageRequest, StoreError};
+pub use store::{
+    AccountStore, Conflict, IngestStore, InsertReport, JobQuery, JobStore, Page, PageRequest,
+    PostingKeys, SourceStore, StoreError,
+};

@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 
 use crate::domain::{
-    Email, Job, JobCard, JobId, JobStatus, Role, Tenant, TenantId, TenantName, User, UserId,
+    Email, Job, JobCard, JobId, JobStatus, Role, Source, SourceId, Tenant, TenantId, TenantName,
+    User, UserId,
 };
 
 /// A uniqueness rule that a write would have broken. Adapters map their storage
@@ -24,6 +25,8 @@ pub enum Conflict {
     TokenSpent,
     #[error("the record changed meanwhile; try again")]
     Stale,
+    #[error("the plan's source limit is reached")]
+    SourceLimit,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -128,4 +131,78 @@ pub trait JobStore: Send + Sync {
         query: &JobQuery,
         page: &PageRequest,
     ) -> Result<Page<JobCard>, StoreError>;
+}
+
+/// How a bulk insert went: which jobs were stored and which were already known.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InsertReport {
+    pub inserted: Vec<JobId>,
+    /// Refused by a uniqueness marker (URL, native id or repost fingerprint).
+    pub duplicates: Vec<JobId>,
+}
+
+/// Identity keys of a posting, checked before anything is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostingKeys {
+    pub url: crate::domain::CanonicalUrl,
+    pub source: SourceId,
+    pub native_id: Option<String>,
+    pub fingerprint: String,
+}
+
+#[async_trait]
+pub trait IngestStore: Send + Sync {
+    /// For each posting, whether the tenant already knows it by canonical URL, then by
+    /// source + native id, then by repost fingerprint. Reads only (batched gets).
+    async fn known_postings(
+        &self,
+        tenant: TenantId,
+        postings: &[PostingKeys],
+    ) -> Result<Vec<bool>, StoreError>;
+    /// Stores new jobs with their uniqueness markers, batched into transactions; a job
+    /// whose marker exists meanwhile is reported as a duplicate, the rest are stored.
+    async fn insert_jobs(&self, jobs: &[Job]) -> Result<InsertReport, StoreError>;
+    /// Reserves up to `want` of the month's quota atomically (never past `limit`, under
+    /// any concurrency); returns how many were granted.
+    async fn reserve_quota(
+        &self,
+        tenant: TenantId,
+        period: &str,
+        want: u32,
+        limit: u32,
+    ) -> Result<u32, StoreError>;
+    /// Gives back quota reserved for jobs that were not admitted after all.
+    async fn release_quota(&self, tenant: TenantId, period: &str, n: u32)
+    -> Result<(), StoreError>;
+}
+
+#[async_trait]
+pub trait SourceStore: Send + Sync {
+    /// `Conflict::SourceLimit` when the tenant already has `max_sources`.
+    async fn create_source(&self, source: &Source, max_sources: u32) -> Result<(), StoreError>;
+    async fn get_source(
+        &self,
+        tenant: TenantId,
+        id: SourceId,
+    ) -> Result<Option<Source>, StoreError>;
+    async fn list_sources(&self, tenant: TenantId) -> Result<Vec<Source>, StoreError>;
+    /// Replaces the stored source; `None` if it no longer exists.
+    async fn put_source(&self, source: &Source) -> Result<Option<()>, StoreError>;
+    /// `false` if it did not exist.
+    async fn delete_source(&self, tenant: TenantId, id: SourceId) -> Result<bool, StoreError>;
+    /// Enabled sources whose `next_fetch_at` is at or before `now`, from the due index.
+    async fn due_sources(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> Result<Vec<(TenantId, SourceId)>, StoreError>;
+    /// Moves a source's next fetch time (dispatch claims it so it is not sent twice).
+    /// `false` if the source changed or vanished meanwhile.
+    async fn reschedule(
+        &self,
+        tenant: TenantId,
+        id: SourceId,
+        expected: chrono::DateTime<chrono::Utc>,
+        next: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError>;
 }

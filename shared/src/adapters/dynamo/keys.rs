@@ -4,7 +4,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::domain::{CanonicalUrl, Email, JobId, JobStatus, TenantId, UserId};
+use crate::domain::{CanonicalUrl, Email, JobId, JobStatus, SourceId, TenantId, UserId};
 
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
@@ -89,4 +89,45 @@ pub const RATE_SK: &str = "RATE";
 /// The monthly usage counter (`scoredJobs`, added to atomically) of a `YYYY-MM` period.
 pub fn usage_sk(period: &str) -> String {
     format!("USAGE#{period}")
+}
+
+pub const SOURCE_SK_PREFIX: &str = "SOURCE#";
+
+pub fn source_sk(source: SourceId) -> String {
+    format!("{SOURCE_SK_PREFIX}{source}")
+}
+
+/// The due index (GSI2) is spread over a few partitions so one busy tenant cannot make a
+/// hot key; the dispatcher queries each.
+pub const DUE_SHARDS: u32 = 4;
+
+pub fn due_gsi_pk(source: SourceId) -> String {
+    let shard = source.as_ulid().random() % u128::from(DUE_SHARDS);
+    format!("DUE#{shard}")
+}
+
+pub fn due_shard_pk(shard: u32) -> String {
+    format!("DUE#{shard}")
+}
+
+/// Fixed-width UTC time, so string order is time order.
+pub fn sortable_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+pub fn due_gsi_sk(at: chrono::DateTime<chrono::Utc>, tenant: TenantId, source: SourceId) -> String {
+    format!("{}#{tenant}#{source}", sortable_time(at))
+}
+
+/// Per-tenant uniqueness of a source's own posting id.
+pub fn native_sk(source: SourceId, native_id: &str) -> String {
+    format!(
+        "NATIVE#{source}#{}",
+        hex::encode(Sha256::digest(native_id.as_bytes()))
+    )
+}
+
+/// Per-tenant uniqueness of a repost fingerprint.
+pub fn fingerprint_sk(fingerprint: &str) -> String {
+    format!("FP#{fingerprint}")
 }

@@ -2,11 +2,13 @@
 //! in [`keys`], every item shape lives in [`items`].
 
 mod accounts;
+mod ingest;
 mod items;
 mod jobs;
 pub mod keys;
 mod ratelimit;
 mod sessions;
+mod sources;
 mod tokens;
 
 use std::collections::HashMap;

@@ -1,0 +1,22 @@
+//! `api-sources` wiring: configuration, clients, the HTTP client of the connectors and the
+//! sources service, built once at init.
+
+use lambda_http::{Error, Request, run, service_fn};
+use shared::adapters::aws::sdk_config;
+use shared::wiring::Core;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init_logging();
+    let sdk = sdk_config().await;
+    let core = Core::load(&sdk).await?;
+    let app = api_sources::App {
+        sources: jobmon_ingest::wiring::sources_service(&core)?,
+        tokens: core.token_issuer(),
+    };
+    let app = &app;
+    run(service_fn(move |request: Request| async move {
+        Ok::<_, Error>(api_sources::handle(app, request).await)
+    }))
+    .await
+}

@@ -1,0 +1,401 @@
+//! The fetch pipeline against moto and a local Greenhouse-shaped board: dedup, quota,
+//! scoring queue, source bookkeeping, partial batch failures and the dispatcher.
+
+use std::sync::Arc;
+
+use aws_lambda_events::event::sqs::SqsEvent;
+use chrono::Utc;
+use jobmon_connectors::{FetchSettings, Fetcher};
+use jobmon_ingest::dispatch::Dispatcher;
+use jobmon_ingest::events::NoEvents;
+use jobmon_ingest::fetch::FetchService;
+use jobmon_ingest::messages::FetchTask;
+use jobmon_ingest::sources::{CreateSource, SourcesService};
+use jobmon_tests::TestStack;
+use jobmon_tests::fixture::{FixtureServer, greenhouse_board};
+use serde_json::json;
+use shared::adapters::{DynamoStore, SqsQueue};
+use shared::auth::Principal;
+use shared::config::SecretKey;
+use shared::domain::{
+    Email, JobStatus, PlanCatalog, Role, SourceId, SubscriptionStatus, Tenant, TenantId,
+    TenantName, User, UserId,
+};
+use shared::ports::{AccountStore, JobQuery, JobStore, PageRequest, SourceStore};
+
+struct Env {
+    stack: TestStack,
+    store: Arc<DynamoStore>,
+    board: FixtureServer,
+    sources: SourcesService,
+    fetch: FetchService,
+    dispatcher: Dispatcher,
+}
+
+async fn env() -> Env {
+    let stack = TestStack::new().await;
+    let board = FixtureServer::start().await;
+    let store = Arc::new(DynamoStore::new(
+        stack.dynamo.clone(),
+        stack.table(),
+        SecretKey::new(&[5u8; 32]).unwrap().cursor_codec(),
+    ));
+    let base = board.base_url.clone();
+    let settings = FetchSettings::from_vars(|name| match name {
+        "JOBMON_GREENHOUSE_BASE_URL" => Some(base.clone()),
+        "JOBMON_ALLOW_PRIVATE_SOURCES" => Some("1".into()),
+        _ => None,
+    })
+    .unwrap();
+    let fetcher = Arc::new(Fetcher::new(settings).unwrap());
+    let fetch_queue = Arc::new(SqsQueue::new(
+        stack.sqs.clone(),
+        stack.queue_url("FetchQueue"),
+    ));
+    let scoring_queue = Arc::new(SqsQueue::new(
+        stack.sqs.clone(),
+        stack.queue_url("ScoringQueue"),
+    ));
+    let plans = PlanCatalog::builtin();
+    Env {
+        sources: SourcesService {
+            sources: store.clone(),
+            accounts: store.clone(),
+            limiter: store.clone(),
+            fetch_queue: fetch_queue.clone(),
+            fetcher: fetcher.clone(),
+            plans: plans.clone(),
+        },
+        fetch: FetchService {
+            sources: store.clone(),
+            ingest: store.clone(),
+            accounts: store.clone(),
+            scoring_queue,
+            events: Arc::new(NoEvents),
+            fetcher,
+            plans: plans.clone(),
+        },
+        dispatcher: Dispatcher {
+            sources: store.clone(),
+            accounts: store.clone(),
+            fetch_queue,
+            plans,
+        },
+        store,
+        stack,
+        board,
+    }
+}
+
+async fn tenant(env: &Env) -> Principal {
+    let tenant = Tenant {
+        id: TenantId::new(),
+        name: TenantName::parse("Acme").unwrap(),
+        plan: PlanCatalog::builtin().default_plan().id.clone(),
+        subscription_status: SubscriptionStatus::None,
+        created_at: Utc::now(),
+    };
+    let user = User {
+        id: UserId::new(),
+        tenant_id: tenant.id,
+        email: Email::parse(&format!("{}@example.com", ulid::Ulid::new())).unwrap(),
+        role: Role::Admin,
+        email_verified: true,
+        password_hash: "x".into(),
+        created_at: Utc::now(),
+    };
+    env.store.create_account(&tenant, &user).await.unwrap();
+    Principal {
+        tenant: tenant.id,
+        user: user.id,
+        role: Role::Admin,
+    }
+}
+
+async fn greenhouse_source(env: &Env, who: Principal, board: &str) -> SourceId {
+    let created = env
+        .sources
+        .create(
+            who,
+            CreateSource {
+                name: format!("{board} careers"),
+                kind: "greenhouse".into(),
+                config: json!({"board": board}),
+                enabled: None,
+            },
+        )
+        .await
+        .unwrap();
+    created.id
+}
+
+fn sqs_event(bodies: &[String]) -> SqsEvent {
+    let records: Vec<_> = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, body)| {
+            json!({
+                "messageId": format!("msg-{i}"),
+                "receiptHandle": format!("rh-{i}"),
+                "body": body,
+                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1795860000000",
+                               "SenderId": "AIDAEXAMPLE", "ApproximateFirstReceiveTimestamp": "1795860000001"},
+                "messageAttributes": {},
+                "md5OfBody": "0",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:FetchQueue",
+                "awsRegion": "us-east-1"
+            })
+        })
+        .collect();
+    serde_json::from_value(json!({ "Records": records })).unwrap()
+}
+
+fn task(who: Principal, source: SourceId) -> String {
+    serde_json::to_string(&FetchTask {
+        tenant_id: who.tenant,
+        source_id: source,
+        reason: "manual".into(),
+    })
+    .unwrap()
+}
+
+async fn drain(stack: &TestStack, queue: &str) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    loop {
+        let got = stack
+            .sqs
+            .receive_message()
+            .queue_url(stack.queue_url(queue))
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap()
+            .messages
+            .unwrap_or_default();
+        if got.is_empty() {
+            return out;
+        }
+        for m in got {
+            out.push(serde_json::from_str(m.body().unwrap()).unwrap());
+            stack
+                .sqs
+                .delete_message()
+                .queue_url(stack.queue_url(queue))
+                .receipt_handle(m.receipt_handle().unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+}
+
+async fn all_jobs(
+    env: &Env,
+    who: Principal,
+    status: Option<JobStatus>,
+) -> Vec<shared::domain::JobCard> {
+    let mut page = PageRequest::first(100);
+    let mut items = Vec::new();
+    loop {
+        let got = env
+            .store
+            .list_jobs(who.tenant, &JobQuery { status }, &page)
+            .await
+            .unwrap();
+        items.extend(got.items);
+        match got.next_cursor {
+            Some(c) => page.cursor = Some(c),
+            None => return items,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_fetch_stores_new_jobs_once_and_queues_them_for_scoring() {
+    let env = env().await;
+    let who = tenant(&env).await;
+    env.board
+        .set("/v1/boards/acme/jobs", 200, greenhouse_board("acme", 0..12));
+    let source = greenhouse_source(&env, who, "acme").await;
+
+    let response = worker_fetcher::handle(&env.fetch, sqs_event(&[task(who, source)])).await;
+    assert!(response.batch_item_failures.is_empty());
+    let jobs = all_jobs(&env, who, None).await;
+    assert_eq!(jobs.len(), 12);
+    assert!(
+        jobs.iter()
+            .all(|j| j.status == JobStatus::Queued && j.company == "Acme")
+    );
+    assert!(
+        jobs.iter().all(|j| !j.url.as_str().contains("gh_src")),
+        "canonical URLs"
+    );
+    let queued = drain(&env.stack, "ScoringQueue").await;
+    assert_eq!(queued.len(), 12);
+    assert!(
+        queued
+            .iter()
+            .all(|m| m["tenantId"] == who.tenant.to_string() && m["attempt"] == 1)
+    );
+
+    let stored = env
+        .store
+        .get_source(who.tenant, source)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.jobs_found, 12);
+    assert!(stored.last_fetched_at.is_some() && stored.last_error.is_none());
+    assert!(stored.next_fetch_at.unwrap() > Utc::now() + chrono::Duration::hours(23));
+    let job = env
+        .store
+        .get_job(who.tenant, jobs[0].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(job.description.contains("Rust") && !job.description.contains("alert"));
+
+    // The board grows by three: only those three are stored and queued.
+    env.board
+        .set("/v1/boards/acme/jobs", 200, greenhouse_board("acme", 0..15));
+    worker_fetcher::handle(&env.fetch, sqs_event(&[task(who, source)])).await;
+    assert_eq!(all_jobs(&env, who, None).await.len(), 15);
+    assert_eq!(drain(&env.stack, "ScoringQueue").await.len(), 3);
+    let stored = env
+        .store
+        .get_source(who.tenant, source)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.jobs_found, 15);
+}
+
+#[tokio::test]
+async fn past_the_monthly_quota_jobs_wait_as_pending_upgrade_even_under_concurrency() {
+    let env = env().await;
+    let who = tenant(&env).await;
+    // Free plan: 50 scored jobs a month. Two boards of 40 fetched at the same time.
+    env.board
+        .set("/v1/boards/one/jobs", 200, greenhouse_board("one", 0..40));
+    env.board.set(
+        "/v1/boards/two/jobs",
+        200,
+        greenhouse_board("two", 100..140),
+    );
+    let one = greenhouse_source(&env, who, "one").await;
+    let two = greenhouse_source(&env, who, "two").await;
+    let (a, b) = tokio::join!(
+        worker_fetcher::handle(&env.fetch, sqs_event(&[task(who, one)])),
+        worker_fetcher::handle(&env.fetch, sqs_event(&[task(who, two)])),
+    );
+    assert!(a.batch_item_failures.is_empty() && b.batch_item_failures.is_empty());
+    let queued = all_jobs(&env, who, Some(JobStatus::Queued)).await;
+    let pending = all_jobs(&env, who, Some(JobStatus::PendingUpgrade)).await;
+    assert_eq!(queued.len(), 50, "never past the quota");
+    assert_eq!(pending.len(), 30);
+    assert_eq!(drain(&env.stack, "ScoringQueue").await.len(), 50);
+    let period = Utc::now().format("%Y-%m").to_string();
+    assert_eq!(
+        env.store.scored_jobs(who.tenant, &period).await.unwrap(),
+        50
+    );
+}
+
+#[tokio::test]
+async fn a_broken_source_is_recorded_and_does_not_fail_the_batch() {
+    let env = env().await;
+    let who = tenant(&env).await;
+    env.board
+        .set("/v1/boards/good/jobs", 200, greenhouse_board("good", 0..3));
+    let good = greenhouse_source(&env, who, "good").await;
+    let missing = greenhouse_source(&env, who, "missing").await; // 404 on the board
+    let response = worker_fetcher::handle(
+        &env.fetch,
+        sqs_event(&[task(who, good), "{not json".into(), task(who, missing)]),
+    )
+    .await;
+    let failed: Vec<_> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    assert_eq!(
+        failed,
+        vec!["msg-1".to_string()],
+        "only the poison message fails"
+    );
+    assert_eq!(all_jobs(&env, who, None).await.len(), 3);
+    let broken = env
+        .store
+        .get_source(who.tenant, missing)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        broken
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("does not exist"),
+        "{broken:?}"
+    );
+    assert_eq!(broken.consecutive_failures, 1);
+    assert!(broken.enabled);
+
+    // Repeated failures disable the source with the reason shown.
+    for _ in 0..4 {
+        worker_fetcher::handle(&env.fetch, sqs_event(&[task(who, missing)])).await;
+    }
+    let broken = env
+        .store
+        .get_source(who.tenant, missing)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!broken.enabled);
+    assert!(
+        broken
+            .last_error
+            .unwrap()
+            .starts_with("Disabled after 5 failed fetches")
+    );
+    assert_eq!(broken.next_fetch_at, None);
+}
+
+#[tokio::test]
+async fn the_dispatcher_sends_each_due_source_once() {
+    let env = env().await;
+    let who = tenant(&env).await;
+    let due = greenhouse_source(&env, who, "due").await;
+    let other = tenant(&env).await;
+    let also_due = greenhouse_source(&env, other, "alsodue").await;
+    let now = Utc::now() + chrono::Duration::seconds(2);
+    let sent = env.dispatcher.run(now).await.unwrap();
+    assert!(
+        sent >= 2,
+        "at least our two sources (the table is ours alone): {sent}"
+    );
+    let tasks = drain(&env.stack, "FetchQueue").await;
+    let ids: Vec<String> = tasks
+        .iter()
+        .map(|t| t["sourceId"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(ids.contains(&due.to_string()) && ids.contains(&also_due.to_string()));
+    // Claimed: the next run finds nothing due until the plan interval has passed.
+    assert_eq!(env.dispatcher.run(now).await.unwrap(), 0);
+    let moved = env
+        .store
+        .get_source(who.tenant, due)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(moved.next_fetch_at.unwrap() > now + chrono::Duration::hours(23));
+    assert_eq!(
+        env.dispatcher
+            .run(now + chrono::Duration::hours(25))
+            .await
+            .unwrap(),
+        2
+    );
+}

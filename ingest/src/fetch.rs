@@ -1,0 +1,252 @@
+//! One fetch task: fetch the source, keep only postings the tenant does not know, store
+//! them, admit as many as the month's quota allows to scoring and park the rest as
+//! `pending_upgrade`, then record how the fetch went on the source.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use jobmon_connectors::{FetchOutcome, Fetcher, Posting, SourceConfig, SourceError, Validators};
+use shared::domain::fingerprint::posting_fingerprint;
+use shared::domain::{Job, JobCard, JobId, JobStatus, PlanCatalog, Source, SourceValidators};
+use shared::ports::{AccountStore, IngestStore, PostingKeys, SourceStore, StoreError, WorkQueue};
+use shared::services::accounts::period_of;
+
+use crate::events::EventPublisher;
+use crate::messages::{FetchTask, ScoreTask, to_bodies};
+use crate::next_fetch_after;
+
+/// After this many consecutive failures a source is disabled, with the reason shown.
+pub const MAX_CONSECUTIVE_FAILURES: u32 = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchTaskError {
+    /// Storage or queue trouble: the message is retried (then dead-lettered).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Queue(#[from] shared::ports::QueueError),
+}
+
+/// What one task did, for logs, metrics and tests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FetchReport {
+    pub fetched: usize,
+    pub new: usize,
+    pub queued: usize,
+    pub pending_upgrade: usize,
+    pub not_modified: bool,
+    pub error: Option<String>,
+    pub skipped: bool,
+}
+
+pub struct FetchService {
+    pub sources: Arc<dyn SourceStore>,
+    pub ingest: Arc<dyn IngestStore>,
+    pub accounts: Arc<dyn AccountStore>,
+    pub scoring_queue: Arc<dyn WorkQueue>,
+    pub events: Arc<dyn EventPublisher>,
+    pub fetcher: Arc<Fetcher>,
+    pub plans: PlanCatalog,
+}
+
+fn job_from(posting: &Posting, source: &Source, status: JobStatus, now: DateTime<Utc>) -> Job {
+    Job {
+        tenant_id: source.tenant_id,
+        card: JobCard {
+            id: JobId::new(),
+            title: posting.title.clone(),
+            company: posting.company.clone(),
+            location: posting.location.clone(),
+            remote: posting.remote,
+            url: posting.url.clone(),
+            source_id: source.id,
+            status,
+            score: None,
+            created_at: now,
+            scored_at: None,
+        },
+        description: posting.description_text.clone(),
+        native_id: Some(posting.native_id.clone()).filter(|id| !id.is_empty()),
+        fingerprint: posting_fingerprint(&posting.company, &posting.title, &posting.location),
+    }
+}
+
+impl FetchService {
+    pub async fn run(&self, task: &FetchTask) -> Result<FetchReport, FetchTaskError> {
+        let now = Utc::now();
+        let Some(mut source) = self
+            .sources
+            .get_source(task.tenant_id, task.source_id)
+            .await?
+        else {
+            // Deleted since it was queued: nothing to do.
+            return Ok(FetchReport {
+                skipped: true,
+                ..FetchReport::default()
+            });
+        };
+        if !source.enabled {
+            return Ok(FetchReport {
+                skipped: true,
+                ..FetchReport::default()
+            });
+        }
+        let Some(tenant) = self.accounts.get_tenant(source.tenant_id).await? else {
+            return Ok(FetchReport {
+                skipped: true,
+                ..FetchReport::default()
+            });
+        };
+        let plan = self
+            .plans
+            .get(&tenant.plan)
+            .unwrap_or_else(|_| self.plans.default_plan())
+            .clone();
+
+        let outcome = match SourceConfig::parse(&source.kind, &source.config) {
+            Ok(config) => {
+                let validators = Validators {
+                    etag: source.validators.etag.clone(),
+                    last_modified: source.validators.last_modified.clone(),
+                };
+                self.fetcher.fetch(&config, &validators).await
+            }
+            Err(e) => Err(SourceError::Unsupported(format!(
+                "invalid configuration: {e}"
+            ))),
+        };
+
+        let mut report = FetchReport::default();
+        source.last_fetched_at = Some(now);
+        match outcome {
+            Err(error) => {
+                source.consecutive_failures += 1;
+                let message = error.to_string();
+                if source.consecutive_failures >= MAX_CONSECUTIVE_FAILURES {
+                    source.enabled = false;
+                    source.next_fetch_at = None;
+                    source.last_error = Some(format!(
+                        "Disabled after {} failed fetches in a row. Last error: {message}",
+                        source.consecutive_failures
+                    ));
+                } else {
+                    source.last_error = Some(message.clone());
+                    source.next_fetch_at = Some(next_fetch_after(
+                        now,
+                        plan.fetch_interval_minutes,
+                        source.consecutive_failures,
+                    ));
+                }
+                tracing::warn!(source = %source.id, error = %message, "fetch failed");
+                report.error = Some(message);
+            }
+            Ok(FetchOutcome::NotModified) => {
+                report.not_modified = true;
+                self.mark_healthy(&mut source, plan.fetch_interval_minutes, now);
+            }
+            Ok(FetchOutcome::Fetched {
+                postings,
+                validators,
+            }) => {
+                report.fetched = postings.len();
+                let stored = self
+                    .store_new(&source, &postings, plan.monthly_scored_jobs, now)
+                    .await?;
+                report.new = stored.0;
+                report.queued = stored.1;
+                report.pending_upgrade = stored.0 - stored.1;
+                source.jobs_found += stored.0 as u64;
+                source.validators = SourceValidators {
+                    etag: validators.etag,
+                    last_modified: validators.last_modified,
+                };
+                self.mark_healthy(&mut source, plan.fetch_interval_minutes, now);
+            }
+        }
+        // The source may have been edited or deleted while we fetched; a vanished source
+        // is not recreated.
+        self.sources.put_source(&source).await?;
+        if report.new > 0 {
+            self.events
+                .jobs_created(source.tenant_id, source.id, report.new)
+                .await;
+        }
+        Ok(report)
+    }
+
+    fn mark_healthy(&self, source: &mut Source, interval: u32, now: DateTime<Utc>) {
+        source.consecutive_failures = 0;
+        source.last_error = None;
+        source.next_fetch_at = Some(next_fetch_after(now, interval, 0));
+    }
+
+    /// Returns (stored, queued for scoring).
+    async fn store_new(
+        &self,
+        source: &Source,
+        postings: &[Posting],
+        monthly_limit: u32,
+        now: DateTime<Utc>,
+    ) -> Result<(usize, usize), FetchTaskError> {
+        let keys: Vec<PostingKeys> = postings
+            .iter()
+            .map(|p| PostingKeys {
+                url: p.url.clone(),
+                source: source.id,
+                native_id: Some(p.native_id.clone()).filter(|id| !id.is_empty()),
+                fingerprint: posting_fingerprint(&p.company, &p.title, &p.location),
+            })
+            .collect();
+        let known = self.ingest.known_postings(source.tenant_id, &keys).await?;
+        let fresh: Vec<&Posting> = postings
+            .iter()
+            .zip(known)
+            .filter_map(|(p, known)| (!known).then_some(p))
+            .collect();
+        if fresh.is_empty() {
+            return Ok((0, 0));
+        }
+        let period = period_of(now);
+        let want = u32::try_from(fresh.len()).unwrap_or(u32::MAX);
+        let granted = self
+            .ingest
+            .reserve_quota(source.tenant_id, &period, want, monthly_limit)
+            .await? as usize;
+        let jobs: Vec<Job> = fresh
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let status = if i < granted {
+                    JobStatus::Queued
+                } else {
+                    JobStatus::PendingUpgrade
+                };
+                job_from(p, source, status, now)
+            })
+            .collect();
+        let report = self.ingest.insert_jobs(&jobs).await?;
+        let queued: Vec<ScoreTask> = jobs
+            .iter()
+            .filter(|j| j.card.status == JobStatus::Queued && report.inserted.contains(&j.card.id))
+            .map(|j| ScoreTask {
+                tenant_id: source.tenant_id,
+                job_id: j.card.id,
+                attempt: 1,
+            })
+            .collect();
+        // Quota reserved for postings that turned out to be duplicates at write time is
+        // given back, so usage counts only admitted jobs.
+        let unused = granted.saturating_sub(queued.len());
+        if unused > 0 {
+            self.ingest
+                .release_quota(
+                    source.tenant_id,
+                    &period,
+                    u32::try_from(unused).unwrap_or(0),
+                )
+                .await?;
+        }
+        self.scoring_queue.send_all(&to_bodies(&queued)).await?;
+        Ok((report.inserted.len(), queued.len()))
+    }
+}

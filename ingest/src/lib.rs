@@ -1,0 +1,126 @@
+//! Sources and ingestion, on top of the `shared` ports and the job-board connectors.
+//!
+//! - [`sources::SourcesService`]: the Sources API and `POST /v1/jobs/fetch`.
+//! - [`dispatch::Dispatcher`]: the scheduled dispatcher (due sources → fetch queue).
+//! - [`fetch::FetchService`]: one fetch task: fetch, dedup, store, quota, scoring queue.
+
+pub mod dispatch;
+pub mod events;
+pub mod fetch;
+pub mod messages;
+pub mod sources;
+
+/// Next fetch after `failures` consecutive failures: the plan interval, doubled per
+/// failure, at most a day; so a broken board is not hammered.
+pub fn next_fetch_after(
+    now: chrono::DateTime<chrono::Utc>,
+    interval_minutes: u32,
+    failures: u32,
+) -> chrono::DateTime<chrono::Utc> {
+    let base = i64::from(interval_minutes.max(1));
+    let factor = 1i64 << failures.min(10);
+    now + chrono::Duration::minutes((base * factor).min(24 * 60).max(base.min(24 * 60)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backs_off_per_failure_up_to_a_day() {
+        let now = chrono::Utc::now();
+        assert_eq!(
+            next_fetch_after(now, 60, 0) - now,
+            chrono::Duration::minutes(60)
+        );
+        assert_eq!(
+            next_fetch_after(now, 60, 2) - now,
+            chrono::Duration::minutes(240)
+        );
+        assert_eq!(
+            next_fetch_after(now, 60, 9) - now,
+            chrono::Duration::minutes(1440)
+        );
+        assert_eq!(
+            next_fetch_after(now, 1440, 3) - now,
+            chrono::Duration::minutes(1440)
+        );
+    }
+}
+
+pub mod wiring {
+    //! Building the ingestion services from configuration at init.
+
+    use std::sync::Arc;
+
+    use jobmon_connectors::Fetcher;
+    use shared::adapters::SqsQueue;
+    use shared::config::ConfigError;
+    use shared::wiring::Core;
+
+    use crate::dispatch::Dispatcher;
+    use crate::events::EventBridgePublisher;
+    use crate::fetch::FetchService;
+    use crate::sources::SourcesService;
+
+    fn queue(core: &Core, name: &str) -> Result<Arc<SqsQueue>, ConfigError> {
+        let url = core.env.require(name)?.to_owned();
+        Ok(Arc::new(SqsQueue::new(aws_sdk_sqs_client(core), url)))
+    }
+
+    fn aws_sdk_sqs_client(core: &Core) -> shared::adapters::sqs::Client {
+        shared::adapters::sqs::Client::new(&core.sdk)
+    }
+
+    fn fetcher() -> Result<Arc<Fetcher>, ConfigError> {
+        Fetcher::from_env()
+            .map(Arc::new)
+            .map_err(|e| ConfigError::Invalid {
+                name: "JOBMON_*_BASE_URL / fetch settings".into(),
+                reason: e.to_string(),
+            })
+    }
+
+    pub fn sources_service(core: &Core) -> Result<SourcesService, ConfigError> {
+        let store = Arc::new(core.store.clone());
+        Ok(SourcesService {
+            sources: store.clone(),
+            accounts: store.clone(),
+            limiter: store,
+            fetch_queue: queue(core, "JOBMON_FETCH_QUEUE_URL")?,
+            fetcher: fetcher()?,
+            plans: core.plans.clone(),
+        })
+    }
+
+    pub fn fetch_service(core: &Core) -> Result<FetchService, ConfigError> {
+        let store = Arc::new(core.store.clone());
+        let bus = core
+            .env
+            .get("JOBMON_EVENT_BUS")
+            .unwrap_or("default")
+            .to_owned();
+        Ok(FetchService {
+            sources: store.clone(),
+            ingest: store.clone(),
+            accounts: store,
+            scoring_queue: queue(core, "JOBMON_SCORING_QUEUE_URL")?,
+            events: Arc::new(EventBridgePublisher::new(
+                aws_sdk_eventbridge::Client::new(&core.sdk),
+                bus,
+            )),
+            fetcher: fetcher()?,
+            plans: core.plans.clone(),
+        })
+    }
+
+    pub fn dispatcher(core: &Core) -> Result<Dispatcher, ConfigError> {
+        let store = Arc::new(core.store.clone());
+        Ok(Dispatcher {
+            sources: store.clone(),
+            accounts: store,
+            fetch_queue: queue(core, "JOBMON_FETCH_QUEUE_URL")?,
+            plans: core.plans.clone(),
+        })
+    }
+}

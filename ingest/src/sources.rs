@@ -1,0 +1,277 @@
+//! The Sources API and manual fetch (`POST /v1/jobs/fetch`).
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use jobmon_connectors::{FetchOutcome, Fetcher, Posting, SourceConfig, Validators};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use shared::auth::Principal;
+use shared::domain::source::parse_source_name;
+use shared::domain::{PlanCatalog, Source, SourceId, SourceValidators, SourceView};
+use shared::http::ApiError;
+use shared::http::request::require_admin;
+use shared::ports::{AccountStore, Conflict, RateLimiter, SourceStore, StoreError, WorkQueue};
+use shared::services::views::ListView;
+
+use crate::messages::{FetchTask, to_bodies};
+
+/// Manual fetches per tenant per hour.
+pub const MANUAL_FETCHES_PER_HOUR: u32 = 30;
+/// Postings a preview returns at most.
+pub const PREVIEW_LIMIT: usize = 10;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CreateSource {
+    pub name: String,
+    pub kind: String,
+    #[serde(default)]
+    pub config: Value,
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UpdateSource {
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    pub config: Option<Value>,
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FetchRequest {
+    pub source_id: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FetchQueued {
+    pub queued_sources: usize,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Preview {
+    pub items: Vec<Posting>,
+    /// The source's error in words a user understands; `null` when the fetch worked.
+    pub error: Option<String>,
+}
+
+pub struct SourcesService {
+    pub sources: Arc<dyn SourceStore>,
+    pub accounts: Arc<dyn AccountStore>,
+    pub limiter: Arc<dyn RateLimiter>,
+    pub fetch_queue: Arc<dyn WorkQueue>,
+    pub fetcher: Arc<Fetcher>,
+    pub plans: PlanCatalog,
+}
+
+fn validated(kind: &str, config: &Value) -> Result<SourceConfig, ApiError> {
+    SourceConfig::parse(kind, config).map_err(|e| ApiError::validation(&e.field, e.message))
+}
+
+/// The stored `(kind, config)` of a validated configuration, normalised.
+fn stored(config: &SourceConfig) -> (String, Value) {
+    let value = serde_json::to_value(config).unwrap_or(Value::Null);
+    (
+        config.kind().to_owned(),
+        value.get("config").cloned().unwrap_or(json!({})),
+    )
+}
+
+fn source_id(raw: &str) -> Result<SourceId, ApiError> {
+    SourceId::parse(raw).map_err(|_| ApiError::NotFound)
+}
+
+impl SourcesService {
+    async fn plan(&self, principal: &Principal) -> Result<shared::domain::Plan, ApiError> {
+        let tenant = self
+            .accounts
+            .get_tenant(principal.tenant)
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+        Ok(self
+            .plans
+            .get(&tenant.plan)
+            .unwrap_or_else(|_| self.plans.default_plan())
+            .clone())
+    }
+
+    async fn own(&self, principal: &Principal, id: &str) -> Result<Source, ApiError> {
+        self.sources
+            .get_source(principal.tenant, source_id(id)?)
+            .await?
+            .ok_or(ApiError::NotFound)
+    }
+
+    pub async fn list(&self, principal: Principal) -> Result<ListView<SourceView>, ApiError> {
+        let mut sources = self.sources.list_sources(principal.tenant).await?;
+        sources.sort_by_key(|s| s.id);
+        Ok(ListView {
+            items: sources.iter().map(SourceView::from).collect(),
+            next_cursor: None,
+        })
+    }
+
+    pub async fn get(&self, principal: Principal, id: &str) -> Result<SourceView, ApiError> {
+        Ok((&self.own(&principal, id).await?).into())
+    }
+
+    pub async fn create(
+        &self,
+        principal: Principal,
+        req: CreateSource,
+    ) -> Result<SourceView, ApiError> {
+        require_admin(&principal)?;
+        let name = parse_source_name(&req.name)
+            .map_err(|e| ApiError::validation("name", e.to_string()))?;
+        let config = validated(&req.kind, &req.config)?;
+        let (kind, config) = stored(&config);
+        let plan = self.plan(&principal).await?;
+        let now = Utc::now();
+        let enabled = req.enabled.unwrap_or(true);
+        let source = Source {
+            id: SourceId::new(),
+            tenant_id: principal.tenant,
+            name,
+            kind,
+            config,
+            enabled,
+            last_fetched_at: None,
+            last_error: None,
+            // Due at once: the first fetch should not wait a whole interval.
+            next_fetch_at: enabled.then_some(now),
+            jobs_found: 0,
+            consecutive_failures: 0,
+            validators: SourceValidators::default(),
+            created_at: now,
+        };
+        match self.sources.create_source(&source, plan.max_sources).await {
+            Ok(()) => Ok((&source).into()),
+            Err(StoreError::Conflict(Conflict::SourceLimit)) => Err(ApiError::PlanLimit(format!(
+                "the {} plan allows {} sources",
+                plan.name, plan.max_sources
+            ))),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn update(
+        &self,
+        principal: Principal,
+        id: &str,
+        req: UpdateSource,
+    ) -> Result<SourceView, ApiError> {
+        require_admin(&principal)?;
+        let mut source = self.own(&principal, id).await?;
+        if let Some(name) = &req.name {
+            source.name =
+                parse_source_name(name).map_err(|e| ApiError::validation("name", e.to_string()))?;
+        }
+        if req.kind.is_some() || req.config.is_some() {
+            let kind = req.kind.clone().unwrap_or_else(|| source.kind.clone());
+            let config = req.config.clone().unwrap_or_else(|| source.config.clone());
+            let (kind, config) = stored(&validated(&kind, &config)?);
+            if (&kind, &config) != (&source.kind, &source.config) {
+                source.kind = kind;
+                source.config = config;
+                // Another board: old validators and errors mean nothing for it.
+                source.validators = SourceValidators::default();
+                source.last_error = None;
+                source.consecutive_failures = 0;
+            }
+        }
+        if let Some(enabled) = req.enabled {
+            if enabled && !source.enabled {
+                source.consecutive_failures = 0;
+                source.last_error = None;
+                source.next_fetch_at = Some(Utc::now());
+            } else if !enabled {
+                source.next_fetch_at = None;
+            }
+            source.enabled = enabled;
+        }
+        self.sources
+            .put_source(&source)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        Ok((&source).into())
+    }
+
+    pub async fn delete(&self, principal: Principal, id: &str) -> Result<(), ApiError> {
+        require_admin(&principal)?;
+        // Jobs found by the source stay: deleting a source never deletes history.
+        if self
+            .sources
+            .delete_source(principal.tenant, source_id(id)?)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(ApiError::NotFound)
+        }
+    }
+
+    pub async fn preview(&self, principal: Principal, id: &str) -> Result<Preview, ApiError> {
+        let source = self.own(&principal, id).await?;
+        let config = validated(&source.kind, &source.config)?;
+        Ok(
+            match self.fetcher.fetch(&config, &Validators::default()).await {
+                Ok(FetchOutcome::Fetched { postings, .. }) => Preview {
+                    items: postings.into_iter().take(PREVIEW_LIMIT).collect(),
+                    error: None,
+                },
+                Ok(FetchOutcome::NotModified) => Preview {
+                    items: Vec::new(),
+                    error: None,
+                },
+                Err(e) => Preview {
+                    items: Vec::new(),
+                    error: Some(e.to_string()),
+                },
+            },
+        )
+    }
+
+    pub async fn fetch_now(
+        &self,
+        principal: Principal,
+        req: FetchRequest,
+    ) -> Result<FetchQueued, ApiError> {
+        if let Some(retry_after_secs) = self
+            .limiter
+            .hit(
+                &format!("fetch:tenant:{}", principal.tenant),
+                MANUAL_FETCHES_PER_HOUR,
+                3600,
+                Utc::now(),
+            )
+            .await?
+        {
+            return Err(ApiError::RateLimited { retry_after_secs });
+        }
+        let sources = match &req.source_id {
+            Some(id) => vec![self.own(&principal, id).await?],
+            None => self.sources.list_sources(principal.tenant).await?,
+        };
+        let tasks: Vec<FetchTask> = sources
+            .iter()
+            .filter(|s| s.enabled)
+            .map(|s| FetchTask {
+                tenant_id: principal.tenant,
+                source_id: s.id,
+                reason: "manual".into(),
+            })
+            .collect();
+        self.fetch_queue
+            .send_all(&to_bodies(&tasks))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        Ok(FetchQueued {
+            queued_sources: tasks.len(),
+        })
+    }
+}
