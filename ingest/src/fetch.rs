@@ -25,7 +25,16 @@ pub enum FetchTaskError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Queue(#[from] shared::ports::QueueError),
+    /// Another fetch of the tenant kept the ingest lease; the message comes back later.
+    #[error("another fetch of this tenant is storing jobs; will retry")]
+    Busy,
 }
+
+/// How long one fetch may hold the tenant's ingest lease (it is released at once when
+/// done; the expiry only matters if the function dies holding it).
+const LEASE_SECS: i64 = 120;
+/// How long a fetch waits for the lease before handing the message back to the queue.
+const LEASE_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// What one task did, for logs, metrics and tests.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -69,6 +78,18 @@ fn job_from(posting: &Posting, source: &Source, status: JobStatus, now: DateTime
         native_id: Some(posting.native_id.clone()).filter(|id| !id.is_empty()),
         fingerprint: posting_fingerprint(&posting.company, &posting.title, &posting.location),
     }
+}
+
+fn posting_keys(source: &Source, postings: &[Posting]) -> Vec<PostingKeys> {
+    postings
+        .iter()
+        .map(|p| PostingKeys {
+            url: p.url.clone(),
+            source: source.id,
+            native_id: Some(p.native_id.clone()).filter(|id| !id.is_empty()),
+            fingerprint: posting_fingerprint(&p.company, &p.title, &p.location),
+        })
+        .collect()
 }
 
 impl FetchService {
@@ -180,7 +201,7 @@ impl FetchService {
         source.next_fetch_at = Some(next_fetch_after(now, interval, 0));
     }
 
-    /// Returns (stored, queued for scoring).
+    /// Stores new postings under the tenant's ingest lease. Returns (stored, queued).
     async fn store_new(
         &self,
         source: &Source,
@@ -188,15 +209,52 @@ impl FetchService {
         monthly_limit: u32,
         now: DateTime<Utc>,
     ) -> Result<(usize, usize), FetchTaskError> {
-        let keys: Vec<PostingKeys> = postings
+        // Known stays known, so a board with nothing new is settled without the lease and
+        // without a single job write.
+        let known = self
+            .ingest
+            .known_postings(source.tenant_id, &posting_keys(source, postings))
+            .await?;
+        let fresh: Vec<Posting> = postings
             .iter()
-            .map(|p| PostingKeys {
-                url: p.url.clone(),
-                source: source.id,
-                native_id: Some(p.native_id.clone()).filter(|id| !id.is_empty()),
-                fingerprint: posting_fingerprint(&p.company, &p.title, &p.location),
-            })
+            .zip(known)
+            .filter(|(_, known)| !known)
+            .map(|(p, _)| p.clone())
             .collect();
+        if fresh.is_empty() {
+            return Ok((0, 0));
+        }
+        let postings = fresh.as_slice();
+        let holder = JobId::new().to_string();
+        let deadline = std::time::Instant::now() + LEASE_WAIT;
+        while !self
+            .ingest
+            .acquire_ingest_lease(source.tenant_id, &holder, LEASE_SECS)
+            .await?
+        {
+            if std::time::Instant::now() > deadline {
+                return Err(FetchTaskError::Busy);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        let result = self
+            .store_new_leased(source, postings, monthly_limit, now)
+            .await;
+        self.ingest
+            .release_ingest_lease(source.tenant_id, &holder)
+            .await?;
+        result
+    }
+
+    async fn store_new_leased(
+        &self,
+        source: &Source,
+        postings: &[Posting],
+        monthly_limit: u32,
+        now: DateTime<Utc>,
+    ) -> Result<(usize, usize), FetchTaskError> {
+        // Checked again under the lease: another fetch may have stored some meanwhile.
+        let keys = posting_keys(source, postings);
         let known = self.ingest.known_postings(source.tenant_id, &keys).await?;
         let fresh: Vec<&Posting> = postings
             .iter()

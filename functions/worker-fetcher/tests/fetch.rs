@@ -399,3 +399,25 @@ async fn the_dispatcher_sends_each_due_source_once() {
         2
     );
 }
+
+#[tokio::test]
+async fn concurrent_fetches_of_the_same_postings_store_each_job_once() {
+    let env = env().await;
+    let who = tenant(&env).await;
+    env.board
+        .set("/v1/boards/same/jobs", 200, greenhouse_board("same", 0..30));
+    // Two sources of one tenant that list the same postings, fetched at the same time.
+    let first = greenhouse_source(&env, who, "same").await;
+    let second = greenhouse_source(&env, who, "same").await;
+    let (a, b) = tokio::join!(
+        worker_fetcher::handle(&env.fetch, sqs_event(&[task(who, first)])),
+        worker_fetcher::handle(&env.fetch, sqs_event(&[task(who, second)])),
+    );
+    assert!(a.batch_item_failures.is_empty() && b.batch_item_failures.is_empty());
+    assert_eq!(
+        all_jobs(&env, who, None).await.len(),
+        30,
+        "the ingest lease serialises the writes"
+    );
+    assert_eq!(drain(&env.stack, "ScoringQueue").await.len(), 30);
+}

@@ -159,8 +159,20 @@ pub trait IngestStore: Send + Sync {
         tenant: TenantId,
         postings: &[PostingKeys],
     ) -> Result<Vec<bool>, StoreError>;
-    /// Stores new jobs with their uniqueness markers, batched into transactions; a job
-    /// whose marker exists meanwhile is reported as a duplicate, the rest are stored.
+    /// Takes the tenant's ingest lease (a conditional write) for `ttl_secs`: while it is
+    /// held, no other fetch of the tenant writes jobs, so checking `known_postings` and
+    /// then writing is race-free. `false` if another holder has it.
+    async fn acquire_ingest_lease(
+        &self,
+        tenant: TenantId,
+        holder: &str,
+        ttl_secs: i64,
+    ) -> Result<bool, StoreError>;
+    async fn release_ingest_lease(&self, tenant: TenantId, holder: &str) -> Result<(), StoreError>;
+    /// Stores new jobs (card, body and their uniqueness markers) with `BatchWriteItem`,
+    /// 25 items a call, retrying unprocessed items. The caller holds the ingest lease and
+    /// has filtered out known postings; postings sharing a marker within `jobs` are
+    /// reported as duplicates.
     async fn insert_jobs(&self, jobs: &[Job]) -> Result<InsertReport, StoreError>;
     /// Reserves up to `want` of the month's quota atomically (never past `limit`, under
     /// any concurrency); returns how many were granted.

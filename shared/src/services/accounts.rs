@@ -259,6 +259,26 @@ impl AccountService {
         )
     }
 
+    /// The user a live one-time token of `purpose` acts on, with the token's hash.
+    async fn token_user(
+        &self,
+        presented: &str,
+        purpose: TokenPurpose,
+    ) -> Result<(String, User), ApiError> {
+        let hash = hash_secret(presented);
+        let token = self
+            .tokens
+            .find_token(&hash, purpose, Utc::now())
+            .await?
+            .ok_or_else(invalid_token)?;
+        let user = match token.user {
+            Some(id) => self.accounts.get_user(token.tenant, id).await?,
+            None => None,
+        }
+        .ok_or_else(invalid_token)?;
+        Ok((hash, user))
+    }
+
     async fn tenant_of(&self, tenant: TenantId) -> Result<Tenant, ApiError> {
         self.accounts
             .get_tenant(tenant)
@@ -407,17 +427,9 @@ impl AccountService {
     }
 
     pub async fn verify_email(&self, req: TokenRequest) -> Result<(), ApiError> {
-        let hash = hash_secret(&req.token);
-        let token = self
-            .tokens
-            .find_token(&hash, TokenPurpose::VerifyEmail, Utc::now())
-            .await?
-            .ok_or_else(invalid_token)?;
-        let user = match token.user {
-            Some(id) => self.accounts.get_user(token.tenant, id).await?,
-            None => None,
-        }
-        .ok_or_else(invalid_token)?;
+        let (hash, user) = self
+            .token_user(&req.token, TokenPurpose::VerifyEmail)
+            .await?;
         self.accounts
             .verify_email(&user, &hash)
             .await
@@ -465,17 +477,9 @@ impl AccountService {
 
     pub async fn reset_password(&self, req: TokenPasswordRequest) -> Result<(), ApiError> {
         check_password(&req.password)?;
-        let hash = hash_secret(&req.token);
-        let token = self
-            .tokens
-            .find_token(&hash, TokenPurpose::PasswordReset, Utc::now())
-            .await?
-            .ok_or_else(invalid_token)?;
-        let user = match token.user {
-            Some(id) => self.accounts.get_user(token.tenant, id).await?,
-            None => None,
-        }
-        .ok_or_else(invalid_token)?;
+        let (hash, user) = self
+            .token_user(&req.token, TokenPurpose::PasswordReset)
+            .await?;
         let password_hash = self.passwords.hash(&req.password).await.map_err(internal)?;
         self.accounts
             .reset_password(&user, &password_hash, &hash)

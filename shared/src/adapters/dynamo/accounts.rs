@@ -142,28 +142,12 @@ impl AccountStore for DynamoStore {
     }
 
     async fn list_users(&self, tenant: TenantId) -> Result<Vec<User>, StoreError> {
-        let mut users = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-                .expression_attribute_values(":pk", s(keys::tenant_pk(tenant)))
-                .expression_attribute_values(":prefix", s(keys::USER_SK_PREFIX))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in out.items.unwrap_or_default() {
-                users.push(from_item::<UserItem>(item)?.into_domain()?);
-            }
-            match out.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => break,
-            }
-        }
+        let mut users = self
+            .query_prefix(keys::tenant_pk(tenant), keys::USER_SK_PREFIX, None)
+            .await?
+            .into_iter()
+            .map(|item| from_item::<UserItem>(item)?.into_domain())
+            .collect::<Result<Vec<_>, _>>()?;
         users.sort_by_key(|u| u.id);
         Ok(users)
     }

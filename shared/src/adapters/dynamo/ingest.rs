@@ -1,23 +1,26 @@
-//! Bulk ingestion: dedup by batched reads, then batched conditional writes, so the writes
-//! of a fetch grow with the number of new postings, not with the board's size.
+//! Bulk ingestion: dedup by batched reads, then batched writes, so the writes of a fetch
+//! grow with the number of new postings, not with the board's size. Uniqueness in the bulk
+//! path comes from the tenant's ingest lease (a conditional write): while a fetch holds it,
+//! no other fetch of the tenant writes jobs, so "read markers, then write" cannot race.
+//! `BatchWriteItem` costs half the capacity of a transaction and is not slowed down by
+//! table size in moto (whose transactions copy the table per action).
 
 use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, KeysAndAttributes, Put, ReturnValue, TransactWriteItem,
+    AttributeValue, KeysAndAttributes, PutRequest, ReturnValue, WriteRequest,
 };
 
 use super::items::{JobBodyItem, JobCardItem, JobUrlItem};
 use super::{DynamoStore, Item, is_condition_failure, keys, to_item, unavailable};
-use crate::domain::{Job, JobId, TenantId};
+use crate::domain::{Job, TenantId};
 use crate::ports::{IngestStore, InsertReport, PostingKeys, StoreError};
 
 /// `BatchGetItem` takes at most 100 keys.
 const BATCH_GET: usize = 100;
-/// `TransactWriteItems` takes at most 100 actions; a job needs up to 5.
-const TRANSACTION_ACTIONS: usize = 100;
+/// `BatchWriteItem` takes at most 25 puts (moto accepts more; DynamoDB does not).
+const BATCH_WRITE: usize = 25;
 
 fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
@@ -43,83 +46,64 @@ fn job_keys(job: &Job) -> PostingKeys {
 }
 
 impl DynamoStore {
-    fn put_marker(
-        &self,
-        pk: &str,
-        sk: String,
-        job: JobId,
-    ) -> Result<TransactWriteItem, StoreError> {
-        let put = Put::builder()
-            .table_name(&self.table)
-            .item(keys::PK, s(pk))
-            .item(keys::SK, s(sk))
-            .item("entity", s("job_marker"))
-            .item("jobId", s(job.to_string()))
-            .condition_expression("attribute_not_exists(PK)")
-            .build()
-            .map_err(unavailable)?;
-        Ok(TransactWriteItem::builder().put(put).build())
-    }
-
-    fn put_new_item(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
-        super::put_new(&self.table, item)
-    }
-
-    /// The actions that store one job: card, body, URL marker, native-id marker (if the
-    /// source has ids) and fingerprint marker, each conditional.
-    fn job_actions(&self, job: &Job) -> Result<Vec<TransactWriteItem>, StoreError> {
+    /// Every item that stores one job: card, body and its uniqueness markers.
+    fn job_items(&self, job: &Job) -> Result<Vec<Item>, StoreError> {
         let pk = keys::tenant_pk(job.tenant_id);
-        let mut actions = vec![
-            self.put_new_item(to_item(&JobCardItem::from_domain(job))?)?,
-            self.put_new_item(to_item(&JobBodyItem::from_domain(job))?)?,
-            self.put_new_item(to_item(&JobUrlItem::from_domain(job))?)?,
+        let mut items = vec![
+            to_item(&JobCardItem::from_domain(job))?,
+            to_item(&JobBodyItem::from_domain(job))?,
+            to_item(&JobUrlItem::from_domain(job))?,
         ];
         let mut markers = marker_sks(&job_keys(job));
         markers.remove(0); // the URL marker is the JobUrlItem above
         for sk in markers {
-            actions.push(self.put_marker(&pk, sk, job.card.id)?);
+            items.push(HashMap::from([
+                (keys::PK.to_owned(), s(pk.clone())),
+                (keys::SK.to_owned(), s(sk)),
+                ("entity".to_owned(), s("job_marker")),
+                ("jobId".to_owned(), s(job.card.id.to_string())),
+            ]));
         }
-        Ok(actions)
+        Ok(items)
     }
 
-    /// Runs one transaction of whole jobs. On a cancellation caused by conditions, returns
-    /// the indexes (into `jobs`) whose markers already existed.
-    async fn insert_chunk(&self, jobs: &[&Job]) -> Result<Vec<usize>, StoreError> {
-        let mut actions = Vec::new();
-        let mut owner = Vec::new();
-        for (i, job) in jobs.iter().enumerate() {
-            for action in self.job_actions(job)? {
-                actions.push(action);
-                owner.push(i);
+    /// One `BatchWriteItem` of at most 25 puts, retrying unprocessed items with back-off.
+    async fn batch_put(&self, items: Vec<Item>) -> Result<(), StoreError> {
+        let mut pending: Vec<WriteRequest> = items
+            .into_iter()
+            .map(|item| {
+                PutRequest::builder()
+                    .set_item(Some(item))
+                    .build()
+                    .map(|put| WriteRequest::builder().put_request(put).build())
+                    .map_err(unavailable)
+            })
+            .collect::<Result<_, _>>()?;
+        for attempt in 0..8u32 {
+            if pending.is_empty() {
+                return Ok(());
             }
+            if attempt > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(25 << attempt.min(5))).await;
+            }
+            let out = self
+                .client
+                .batch_write_item()
+                .request_items(&self.table, std::mem::take(&mut pending))
+                .send()
+                .await
+                .map_err(unavailable)?;
+            pending = out
+                .unprocessed_items
+                .and_then(|mut u| u.remove(&self.table))
+                .unwrap_or_default();
         }
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(actions))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(Vec::new()),
-            Err(e) => match e.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(cancel)) => {
-                    let failed: HashSet<usize> = cancel
-                        .cancellation_reasons()
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, r)| r.code() == Some("ConditionalCheckFailed"))
-                        .filter_map(|(i, _)| owner.get(i).copied())
-                        .collect();
-                    if failed.is_empty() {
-                        Err(unavailable(e))
-                    } else {
-                        let mut failed: Vec<usize> = failed.into_iter().collect();
-                        failed.sort_unstable();
-                        Ok(failed)
-                    }
-                }
-                _ => Err(unavailable(e)),
-            },
+        if pending.is_empty() {
+            Ok(())
+        } else {
+            Err(StoreError::Unavailable(
+                "batch write kept throttling".into(),
+            ))
         }
     }
 }
@@ -196,10 +180,9 @@ impl IngestStore for DynamoStore {
 
     async fn insert_jobs(&self, jobs: &[Job]) -> Result<InsertReport, StoreError> {
         let mut report = InsertReport::default();
-        // Two postings of one batch with a shared marker would put one item twice in a
-        // transaction, which DynamoDB refuses outright: keep the first.
+        // Two postings of one fetch that share a marker are one job: keep the first.
         let mut seen = HashSet::new();
-        let mut queue: Vec<&Job> = Vec::new();
+        let mut items = Vec::new();
         for job in jobs {
             let markers = marker_sks(&job_keys(job));
             if markers
@@ -212,30 +195,69 @@ impl IngestStore for DynamoStore {
             for m in markers {
                 seen.insert((job.tenant_id, m));
             }
-            queue.push(job);
+            // Card and body first, markers last: should a write be cut short, a posting
+            // is at worst stored twice, never marked known without being stored.
+            let mut job_items = self.job_items(job)?;
+            let markers = job_items.split_off(2);
+            items.extend(job_items);
+            items.extend(markers);
+            report.inserted.push(job.card.id);
         }
-        let per_chunk = TRANSACTION_ACTIONS / 5;
-        for chunk in queue.chunks(per_chunk) {
-            let mut remaining: Vec<&Job> = chunk.to_vec();
-            // Each round removes at least one job (a duplicate) or stores them all.
-            while !remaining.is_empty() {
-                let failed = self.insert_chunk(&remaining).await?;
-                if failed.is_empty() {
-                    report.inserted.extend(remaining.iter().map(|j| j.card.id));
-                    break;
-                }
-                let mut next = Vec::new();
-                for (i, job) in remaining.into_iter().enumerate() {
-                    if failed.contains(&i) {
-                        report.duplicates.push(job.card.id);
-                    } else {
-                        next.push(job);
-                    }
-                }
-                remaining = next;
-            }
+        let mut chunks = items.into_iter().peekable();
+        while chunks.peek().is_some() {
+            let batch: Vec<Item> = chunks.by_ref().take(BATCH_WRITE).collect();
+            self.batch_put(batch).await?;
         }
         Ok(report)
+    }
+
+    async fn acquire_ingest_lease(
+        &self,
+        tenant: TenantId,
+        holder: &str,
+        ttl_secs: i64,
+    ) -> Result<bool, StoreError> {
+        let now = chrono::Utc::now().timestamp();
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(keys::tenant_pk(tenant)))
+            .key(keys::SK, s(keys::INGEST_LEASE_SK))
+            .update_expression("SET holder = :holder, expiresAt = :until, entity = :entity")
+            .condition_expression(
+                "attribute_not_exists(holder) OR expiresAt < :now OR holder = :holder",
+            )
+            .expression_attribute_values(":holder", s(holder))
+            .expression_attribute_values(":until", AttributeValue::N((now + ttl_secs).to_string()))
+            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .expression_attribute_values(":entity", s("ingest_lease"))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failure(&e) => Ok(false),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn release_ingest_lease(&self, tenant: TenantId, holder: &str) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(keys::tenant_pk(tenant)))
+            .key(keys::SK, s(keys::INGEST_LEASE_SK))
+            .condition_expression("holder = :holder")
+            .expression_attribute_values(":holder", s(holder))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Expired and taken over meanwhile: not ours to delete.
+            Err(e) if is_condition_failure(&e) => Ok(()),
+            Err(e) => Err(unavailable(e)),
+        }
     }
 
     async fn reserve_quota(

@@ -131,3 +131,6 @@ pub fn native_sk(source: SourceId, native_id: &str) -> String {
 pub fn fingerprint_sk(fingerprint: &str) -> String {
     format!("FP#{fingerprint}")
 }
+
+/// The tenant's ingest lease: one fetch at a time writes the tenant's jobs.
+pub const INGEST_LEASE_SK: &str = "INGEST_LEASE";

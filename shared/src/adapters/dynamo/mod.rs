@@ -115,6 +115,39 @@ impl DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// Every item of partition `pk` whose sort key starts with `prefix`, following
+    /// `LastEvaluatedKey` (for small, bounded sets: members, sources, sessions).
+    async fn query_prefix(
+        &self,
+        pk: String,
+        prefix: &str,
+        projection: Option<&str>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
+                .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned()))
+                .set_projection_expression(projection.map(str::to_owned))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(items),
+            }
+        }
+    }
+}
+
 /// Serialises an item struct into attributes.
 fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {
     serde_dynamo::to_item(value)

@@ -220,39 +220,24 @@ impl SessionStore for DynamoStore {
     }
 
     async fn revoke_all(&self, tenant: TenantId, user: UserId) -> Result<(), StoreError> {
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-                .expression_attribute_values(":pk", s(keys::tenant_pk(tenant)))
-                .expression_attribute_values(":prefix", s(keys::sessions_prefix(user)))
-                .projection_expression("SK")
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in out.items.unwrap_or_default() {
-                let Some(family) = item
-                    .get(keys::SK)
-                    .and_then(|v| v.as_s().ok())
-                    .and_then(|sk| sk.strip_prefix(&keys::sessions_prefix(user)))
-                else {
-                    continue;
-                };
-                self.revoke_family(&SessionGrant {
-                    tenant,
-                    user,
-                    family: family.to_owned(),
-                })
-                .await?;
-            }
-            match out.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => break,
-            }
+        let prefix = keys::sessions_prefix(user);
+        let families = self
+            .query_prefix(keys::tenant_pk(tenant), &prefix, Some("SK"))
+            .await?;
+        for item in families {
+            let Some(family) = item
+                .get(keys::SK)
+                .and_then(|v| v.as_s().ok())
+                .and_then(|sk| sk.strip_prefix(&prefix))
+            else {
+                continue;
+            };
+            self.revoke_family(&SessionGrant {
+                tenant,
+                user,
+                family: family.to_owned(),
+            })
+            .await?;
         }
         Ok(())
     }

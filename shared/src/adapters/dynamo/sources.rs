@@ -170,29 +170,11 @@ impl SourceStore for DynamoStore {
     }
 
     async fn list_sources(&self, tenant: TenantId) -> Result<Vec<Source>, StoreError> {
-        let mut sources = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-                .expression_attribute_values(":pk", s(keys::tenant_pk(tenant)))
-                .expression_attribute_values(":prefix", s(keys::SOURCE_SK_PREFIX))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in out.items.unwrap_or_default() {
-                sources.push(from_item::<SourceItem>(item)?.into_domain()?);
-            }
-            match out.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => break,
-            }
-        }
-        Ok(sources)
+        self.query_prefix(keys::tenant_pk(tenant), keys::SOURCE_SK_PREFIX, None)
+            .await?
+            .into_iter()
+            .map(|item| from_item::<SourceItem>(item)?.into_domain())
+            .collect()
     }
 
     async fn put_source(&self, source: &Source) -> Result<Option<()>, StoreError> {

@@ -1,0 +1,158 @@
+//! An SDK interceptor that counts requests per operation, the items each write carries and
+//! the write capacity those items consume by DynamoDB's rules (1 WCU per started KiB per
+//! item, doubled inside transactions), so a benchmark can show what a code path costs.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
+use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemInput;
+use aws_sdk_dynamodb::operation::put_item::PutItemInput;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsInput;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemInput;
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_sqs::operation::send_message_batch::SendMessageBatchInput;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+
+#[derive(Debug, Default, Clone)]
+pub struct Tally {
+    pub requests: BTreeMap<String, u64>,
+    pub items_written: u64,
+    pub write_units: f64,
+    pub messages_sent: u64,
+}
+
+impl Tally {
+    pub fn total_requests(&self) -> u64 {
+        self.requests.values().sum()
+    }
+
+    pub fn writes(&self) -> u64 {
+        [
+            "PutItem",
+            "UpdateItem",
+            "DeleteItem",
+            "BatchWriteItem",
+            "TransactWriteItems",
+        ]
+        .iter()
+        .map(|op| self.requests.get(*op).copied().unwrap_or(0))
+        .sum()
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Counter(pub Arc<Mutex<Tally>>);
+
+impl Counter {
+    pub fn take(&self) -> Tally {
+        std::mem::take(&mut *self.0.lock().expect("tally lock"))
+    }
+}
+
+fn value_size(v: &AttributeValue) -> usize {
+    match v {
+        AttributeValue::S(s) => s.len(),
+        AttributeValue::N(n) => n.len().div_ceil(2) + 1,
+        AttributeValue::B(b) => b.as_ref().len(),
+        AttributeValue::Bool(_) | AttributeValue::Null(_) => 1,
+        AttributeValue::M(m) => {
+            3 + m
+                .iter()
+                .map(|(k, v)| k.len() + value_size(v) + 1)
+                .sum::<usize>()
+        }
+        AttributeValue::L(l) => 3 + l.iter().map(|v| value_size(v) + 1).sum::<usize>(),
+        AttributeValue::Ss(s) => s.iter().map(String::len).sum(),
+        _ => 8,
+    }
+}
+
+fn item_units(item: &std::collections::HashMap<String, AttributeValue>) -> f64 {
+    let bytes: usize = item.iter().map(|(k, v)| k.len() + value_size(v)).sum();
+    bytes.div_ceil(1024).max(1) as f64
+}
+
+/// The operation of a request, by its input type (the config bag of this SDK version does
+/// not carry the operation metadata at this stage).
+fn operation_name(
+    input: &aws_smithy_runtime_api::client::interceptors::context::Input,
+) -> &'static str {
+    use aws_sdk_dynamodb::operation as d;
+    use aws_sdk_sqs::operation as q;
+    macro_rules! by_type {
+        ($($ty:ty => $name:literal),* $(,)?) => {
+            $(if input.downcast_ref::<$ty>().is_some() { return $name; })*
+        };
+    }
+    by_type!(
+        d::get_item::GetItemInput => "GetItem",
+        d::put_item::PutItemInput => "PutItem",
+        d::update_item::UpdateItemInput => "UpdateItem",
+        d::delete_item::DeleteItemInput => "DeleteItem",
+        d::query::QueryInput => "Query",
+        d::scan::ScanInput => "Scan",
+        d::batch_get_item::BatchGetItemInput => "BatchGetItem",
+        d::batch_write_item::BatchWriteItemInput => "BatchWriteItem",
+        d::transact_write_items::TransactWriteItemsInput => "TransactWriteItems",
+        q::send_message_batch::SendMessageBatchInput => "SendMessageBatch",
+        q::send_message::SendMessageInput => "SendMessage",
+    );
+    "other"
+}
+
+impl Intercept for Counter {
+    fn name(&self) -> &'static str {
+        "RequestCounter"
+    }
+
+    fn read_before_execution(
+        &self,
+        context: &BeforeSerializationInterceptorContextRef<'_>,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let input = context.input();
+        let op = cfg
+            .load::<Metadata>()
+            .map(|m| m.name().to_owned())
+            .unwrap_or_else(|| operation_name(input).to_owned());
+        let mut tally = self.0.lock().expect("tally lock");
+        *tally.requests.entry(op).or_default() += 1;
+        if let Some(t) = input.downcast_ref::<TransactWriteItemsInput>() {
+            for action in t.transact_items() {
+                if let Some(put) = action.put() {
+                    tally.items_written += 1;
+                    tally.write_units += 2.0 * item_units(put.item());
+                } else if action.update().is_some() || action.delete().is_some() {
+                    tally.items_written += 1;
+                    tally.write_units += 2.0;
+                } else {
+                    // ConditionCheck: charged like a write of a 1 KiB item, not written.
+                    tally.write_units += 2.0;
+                }
+            }
+        } else if let Some(p) = input.downcast_ref::<PutItemInput>() {
+            tally.items_written += 1;
+            tally.write_units += p.item().map_or(1.0, item_units);
+        } else if input.downcast_ref::<UpdateItemInput>().is_some()
+            || input
+                .downcast_ref::<aws_sdk_dynamodb::operation::delete_item::DeleteItemInput>()
+                .is_some()
+        {
+            tally.items_written += 1;
+            tally.write_units += 1.0;
+        } else if let Some(b) = input.downcast_ref::<SendMessageBatchInput>() {
+            tally.messages_sent += b.entries().len() as u64;
+        } else if let Some(b) = input.downcast_ref::<BatchWriteItemInput>() {
+            for requests in b.request_items().into_iter().flat_map(|m| m.values()) {
+                for r in requests {
+                    tally.items_written += 1;
+                    tally.write_units += r.put_request().map_or(1.0, |p| item_units(p.item()));
+                }
+            }
+        }
+        Ok(())
+    }
+}

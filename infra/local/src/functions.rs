@@ -1,0 +1,524 @@
+//! Lambda-like execution of one function: a pool of instances (processes of the real binary),
+//! each with its own Lambda Runtime API endpoint, one invocation at a time per instance,
+//! extra instances up to a cap, the timeout enforced, crashed instances replaced.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::{Command, ExitStatus};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tokio::sync::{Semaphore, mpsc, oneshot, watch};
+
+use crate::ids;
+use crate::process::{self, Processes, describe_exit};
+
+/// Lambda's limit for a synchronous response payload.
+const MAX_RESPONSE_BYTES: usize = 6 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct FunctionConfig {
+    /// Logical id in the template; also the console label.
+    pub logical_id: String,
+    /// `AWS_LAMBDA_FUNCTION_NAME`.
+    pub function_name: String,
+    pub binary: PathBuf,
+    /// The complete environment of an instance, Runtime API address excepted.
+    pub env: BTreeMap<String, String>,
+    pub timeout: Duration,
+    pub max_instances: usize,
+    pub init_timeout: Duration,
+    pub region: String,
+    pub account_id: String,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum InvokeError {
+    /// The handler reported an error through `/invocation/{id}/error`.
+    #[error("{function} returned an error: {error_type}: {message}")]
+    Function {
+        function: String,
+        error_type: String,
+        message: String,
+    },
+    #[error(
+        "{function} timed out after {seconds} s (instance stopped; the next invocation is a cold start)"
+    )]
+    Timeout { function: String, seconds: u64 },
+    #[error(
+        "{function} crashed during the invocation ({how}); the next invocation is a cold start"
+    )]
+    Crash { function: String, how: String },
+    #[error("{function} could not start: {reason}")]
+    Init { function: String, reason: String },
+    #[error("{function} returned a response larger than Lambda's 6 MB limit")]
+    ResponseTooLarge { function: String },
+}
+
+impl InvokeError {
+    /// Short machine-readable kind, for the `x-jobmon-local-error` header and logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            InvokeError::Function { .. } => "function_error",
+            InvokeError::Timeout { .. } => "timeout",
+            InvokeError::Crash { .. } => "crash",
+            InvokeError::Init { .. } => "init_error",
+            InvokeError::ResponseTooLarge { .. } => "response_too_large",
+        }
+    }
+}
+
+pub struct Function {
+    pub cfg: FunctionConfig,
+    processes: Processes,
+    idle: Mutex<Vec<Arc<Instance>>>,
+    /// One permit per concurrently running invocation; instances never outnumber permits.
+    permits: Semaphore,
+    next_no: AtomicU64,
+    shutting_down: Arc<AtomicBool>,
+}
+
+/// What the runtime reported for one invocation.
+enum Outcome {
+    Success(Bytes),
+    Error { error_type: String, message: String },
+    TooLarge,
+}
+
+struct Pending {
+    request_id: String,
+    payload: Bytes,
+    deadline_ms: u128,
+    trace_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Phase {
+    Starting,
+    Ready,
+    InitError(String),
+}
+
+/// State shared between an instance's Runtime API server and the dispatcher.
+struct Api {
+    function_arn: String,
+    queue: tokio::sync::Mutex<mpsc::Receiver<Pending>>,
+    inflight: Mutex<Option<(String, oneshot::Sender<Outcome>)>>,
+    phase: watch::Sender<Phase>,
+}
+
+struct Instance {
+    no: u64,
+    pid: u32,
+    queue: mpsc::Sender<Pending>,
+    api: Arc<Api>,
+    exited: watch::Receiver<Option<ExitStatus>>,
+    server: tokio::task::JoinHandle<()>,
+    /// Set when the gateway stops it on purpose (timeout, shutdown): no crash message then.
+    retired: Arc<AtomicBool>,
+}
+
+impl Instance {
+    fn is_alive(&self) -> bool {
+        self.exited.borrow().is_none()
+    }
+
+    fn stop(&self) {
+        self.retired.store(true, Ordering::SeqCst);
+        process::kill(self.pid);
+        self.server.abort();
+    }
+}
+
+impl Function {
+    pub fn new(
+        cfg: FunctionConfig,
+        processes: Processes,
+        shutting_down: Arc<AtomicBool>,
+    ) -> Function {
+        Function {
+            permits: Semaphore::new(cfg.max_instances.max(1)),
+            cfg,
+            processes,
+            idle: Mutex::new(Vec::new()),
+            next_no: AtomicU64::new(1),
+            shutting_down,
+        }
+    }
+
+    /// Starts one instance ahead of the first invocation. At startup this is also the check
+    /// that the binary exists, initialises and polls the Runtime API.
+    pub async fn prewarm(self: &Arc<Self>) -> Result<(), InvokeError> {
+        let inst = self.start_instance().await?;
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.push(inst);
+        }
+        Ok(())
+    }
+
+    /// Invokes the function synchronously with a JSON payload; returns the response payload.
+    pub async fn invoke(self: &Arc<Self>, payload: Bytes) -> Result<Bytes, InvokeError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| InvokeError::Init {
+                function: self.cfg.logical_id.clone(),
+                reason: "the gateway is shutting down".into(),
+            })?;
+        let inst = match self.take_idle() {
+            Some(i) => i,
+            None => self.start_instance().await?,
+        };
+        let result = self.run(&inst, payload).await;
+        match &result {
+            Ok(_) | Err(InvokeError::Function { .. } | InvokeError::ResponseTooLarge { .. }) => {
+                if inst.is_alive()
+                    && let Ok(mut idle) = self.idle.lock()
+                {
+                    idle.push(inst);
+                }
+            }
+            Err(_) => inst.stop(),
+        }
+        result
+    }
+
+    fn take_idle(&self) -> Option<Arc<Instance>> {
+        let mut idle = self.idle.lock().ok()?;
+        while let Some(i) = idle.pop() {
+            if i.is_alive() {
+                return Some(i);
+            }
+            i.server.abort();
+        }
+        None
+    }
+
+    pub fn stop_all(&self) {
+        if let Ok(mut idle) = self.idle.lock() {
+            for i in idle.drain(..) {
+                i.stop();
+            }
+        }
+        self.permits.close();
+    }
+
+    async fn run(&self, inst: &Instance, payload: Bytes) -> Result<Bytes, InvokeError> {
+        let name = &self.cfg.logical_id;
+        let request_id = ids::request_id();
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis();
+        let (tx, rx) = oneshot::channel();
+        if let Ok(mut f) = inst.api.inflight.lock() {
+            *f = Some((request_id.clone(), tx));
+        }
+        let pending = Pending {
+            request_id: request_id.clone(),
+            payload,
+            deadline_ms: now_ms + self.cfg.timeout.as_millis(),
+            trace_id: ids::trace_id(),
+        };
+        let crash = |how: String| InvokeError::Crash {
+            function: name.clone(),
+            how,
+        };
+        if inst.queue.send(pending).await.is_err() {
+            return Err(crash("its Runtime API is gone".into()));
+        }
+        let mut exited = inst.exited.clone();
+        tokio::select! {
+            biased;
+            outcome = rx => match outcome {
+                Ok(Outcome::Success(body)) => Ok(body),
+                Ok(Outcome::Error { error_type, message }) => Err(InvokeError::Function {
+                    function: name.clone(),
+                    error_type,
+                    message,
+                }),
+                Ok(Outcome::TooLarge) => Err(InvokeError::ResponseTooLarge { function: name.clone() }),
+                Err(_) => Err(crash("the invocation was dropped".into())),
+            },
+            status = exited.wait_for(|s| s.is_some()) => {
+                let how = match status.as_deref() {
+                    Ok(Some(s)) => describe_exit(s),
+                    _ => "exited".into(),
+                };
+                log(&format!("{name}: instance #{} exited ({how}) during request {request_id}", inst.no));
+                Err(crash(how))
+            }
+            _ = tokio::time::sleep(self.cfg.timeout) => {
+                log(&format!(
+                    "{name}: request {request_id} timed out after {} s; stopping instance #{}",
+                    self.cfg.timeout.as_secs(), inst.no
+                ));
+                Err(InvokeError::Timeout { function: name.clone(), seconds: self.cfg.timeout.as_secs() })
+            }
+        }
+    }
+
+    async fn start_instance(&self) -> Result<Arc<Instance>, InvokeError> {
+        let name = &self.cfg.logical_id;
+        let init_err = |reason: String| InvokeError::Init {
+            function: name.clone(),
+            reason,
+        };
+        if self.shutting_down.load(Ordering::SeqCst) {
+            return Err(init_err("the gateway is shutting down".into()));
+        }
+        let no = self.next_no.fetch_add(1, Ordering::SeqCst);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| init_err(format!("cannot open a Runtime API port: {e}")))?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| init_err(format!("cannot open a Runtime API port: {e}")))?
+            .port();
+        let (queue_tx, queue_rx) = mpsc::channel(1);
+        let (phase_tx, mut phase_rx) = watch::channel(Phase::Starting);
+        let api = Arc::new(Api {
+            function_arn: format!(
+                "arn:aws:lambda:{}:{}:function:{}",
+                self.cfg.region, self.cfg.account_id, self.cfg.function_name
+            ),
+            queue: tokio::sync::Mutex::new(queue_rx),
+            inflight: Mutex::new(None),
+            phase: phase_tx,
+        });
+        let server = tokio::spawn({
+            let app = runtime_api(api.clone());
+            async move {
+                let _ = axum::serve(listener, app).await;
+            }
+        });
+
+        let mut cmd = Command::new(&self.cfg.binary);
+        cmd.env_clear()
+            .envs(&self.cfg.env)
+            .env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{port}"))
+            .env(
+                "AWS_LAMBDA_LOG_STREAM_NAME",
+                format!(
+                    "{}/[$LATEST]{}",
+                    chrono::Utc::now().format("%Y/%m/%d"),
+                    ids::hex(16)
+                ),
+            );
+        let label = if no == 1 {
+            name.clone()
+        } else {
+            format!("{name}#{no}")
+        };
+        let spawned = match self.processes.spawn(cmd, &label).await {
+            Ok(s) => s,
+            Err(e) => {
+                server.abort();
+                return Err(init_err(format!(
+                    "cannot run {}: {e}",
+                    self.cfg.binary.display()
+                )));
+            }
+        };
+        log(&format!(
+            "{name}: instance #{no} starting (pid {}, Runtime API 127.0.0.1:{port})",
+            spawned.pid
+        ));
+        let retired = Arc::new(AtomicBool::new(false));
+        let inst = Arc::new(Instance {
+            no,
+            pid: spawned.pid,
+            queue: queue_tx,
+            api,
+            exited: spawned.exited.clone(),
+            server,
+            retired: retired.clone(),
+        });
+
+        let mut exited = spawned.exited.clone();
+        let ready = tokio::select! {
+            p = phase_rx.wait_for(|p| *p != Phase::Starting) => match p.as_deref() {
+                Ok(Phase::Ready) => Ok(()),
+                Ok(Phase::InitError(m)) => Err(format!("init error reported to the Runtime API: {m}")),
+                _ => Err("the Runtime API stopped".into()),
+            },
+            s = exited.wait_for(|s| s.is_some()) => Err(match s.as_deref() {
+                Ok(Some(s)) => format!("the process exited during init ({})", describe_exit(s)),
+                _ => "the process exited during init".into(),
+            }),
+            _ = tokio::time::sleep(self.cfg.init_timeout) => Err(format!(
+                "it did not poll the Runtime API (GET /2018-06-01/runtime/invocation/next) within {} s; is it a Lambda function built with lambda_runtime?",
+                self.cfg.init_timeout.as_secs()
+            )),
+        };
+        if let Err(reason) = ready {
+            inst.stop();
+            return Err(init_err(reason));
+        }
+
+        // Report an exit that nobody asked for (a crash between invocations).
+        let mut exited = spawned.exited;
+        let shutting_down = self.shutting_down.clone();
+        let fname = name.clone();
+        tokio::spawn(async move {
+            if let Ok(s) = exited.wait_for(|s| s.is_some()).await {
+                let quiet = retired.load(Ordering::SeqCst) || shutting_down.load(Ordering::SeqCst);
+                if let (Some(s), false) = (s.as_ref(), quiet) {
+                    log(&format!(
+                        "{fname}: instance #{no} exited ({}); the next invocation starts a new one",
+                        describe_exit(s)
+                    ));
+                }
+            }
+        });
+        Ok(inst)
+    }
+}
+
+pub fn log(msg: &str) {
+    println!("[jobmon-local] {msg}");
+}
+
+fn runtime_api(api: Arc<Api>) -> Router {
+    Router::new()
+        .route("/2018-06-01/runtime/invocation/next", get(next))
+        .route(
+            "/2018-06-01/runtime/invocation/{id}/response",
+            post(response),
+        )
+        .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
+        .route("/2018-06-01/runtime/init/error", post(init_error))
+        // Bodies above Lambda's limit are still read so the runtime gets a proper answer.
+        .layer(DefaultBodyLimit::max(MAX_RESPONSE_BYTES * 2))
+        .with_state(api)
+}
+
+fn runtime_error(status: StatusCode, error_type: &str, message: &str) -> Response {
+    (
+        status,
+        axum::Json(serde_json::json!({"errorType": error_type, "errorMessage": message})),
+    )
+        .into_response()
+}
+
+async fn next(State(api): State<Arc<Api>>) -> Response {
+    api.phase.send_if_modified(|p| {
+        if *p == Phase::Starting {
+            *p = Phase::Ready;
+            true
+        } else {
+            false
+        }
+    });
+    let mut queue = api.queue.lock().await;
+    let Some(p) = queue.recv().await else {
+        return runtime_error(StatusCode::GONE, "InstanceStopped", "instance stopped");
+    };
+    let mut headers = HeaderMap::new();
+    let mut put = |k: &'static str, v: &str| {
+        if let Ok(v) = HeaderValue::from_str(v) {
+            headers.insert(k, v);
+        }
+    };
+    put("lambda-runtime-aws-request-id", &p.request_id);
+    put("lambda-runtime-deadline-ms", &p.deadline_ms.to_string());
+    put("lambda-runtime-invoked-function-arn", &api.function_arn);
+    put("lambda-runtime-trace-id", &p.trace_id);
+    put("content-type", "application/json");
+    (StatusCode::OK, headers, p.payload).into_response()
+}
+
+/// Takes the in-flight invocation if `id` names it.
+fn take(api: &Api, id: &str) -> Option<oneshot::Sender<Outcome>> {
+    let mut f = api.inflight.lock().ok()?;
+    match f.as_ref() {
+        Some((current, _)) if current == id => f.take().map(|(_, tx)| tx),
+        _ => None,
+    }
+}
+
+async fn response(State(api): State<Arc<Api>>, Path(id): Path<String>, body: Bytes) -> Response {
+    let Some(tx) = take(&api, &id) else {
+        return runtime_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequestID",
+            "no invocation in flight with this id",
+        );
+    };
+    if body.len() > MAX_RESPONSE_BYTES {
+        let _ = tx.send(Outcome::TooLarge);
+        return runtime_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestEntityTooLarge",
+            "response payload exceeds 6291556 bytes",
+        );
+    }
+    let _ = tx.send(Outcome::Success(body));
+    (
+        StatusCode::ACCEPTED,
+        axum::Json(serde_json::json!({"status": "OK"})),
+    )
+        .into_response()
+}
+
+/// `errorType`/`errorMessage` of a runtime error body, tolerating anything.
+fn error_fields(headers: &HeaderMap, body: &[u8]) -> (String, String) {
+    let v: serde_json::Value = serde_json::from_slice(body).unwrap_or(serde_json::Value::Null);
+    let header_type = headers
+        .get("lambda-runtime-function-error-type")
+        .and_then(|h| h.to_str().ok());
+    let error_type = v["errorType"]
+        .as_str()
+        .or(header_type)
+        .unwrap_or("Unhandled")
+        .to_owned();
+    let message = v["errorMessage"]
+        .as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
+    (error_type, message)
+}
+
+async fn error(
+    State(api): State<Arc<Api>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(tx) = take(&api, &id) else {
+        return runtime_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequestID",
+            "no invocation in flight with this id",
+        );
+    };
+    let (error_type, message) = error_fields(&headers, &body);
+    let _ = tx.send(Outcome::Error {
+        error_type,
+        message,
+    });
+    (
+        StatusCode::ACCEPTED,
+        axum::Json(serde_json::json!({"status": "OK"})),
+    )
+        .into_response()
+}
+
+async fn init_error(State(api): State<Arc<Api>>, headers: HeaderMap, body: Bytes) -> Response {
+    let (error_type, message) = error_fields(&headers, &body);
+    api.phase
+        .send_replace(Phase::InitError(format!("{error_type}: {message}")));
+    (
+        StatusCode::ACCEPTED,
+        axum::Json(serde_json::json!({"status": "OK"})),
+    )
+        .into_response()
+}

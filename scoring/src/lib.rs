@@ -1,0 +1,41 @@
+//! Scoring: rate a job posting from 1 to 10 against a tenant's profile, with a written
+//! reason.
+//!
+//! - [`Scorer`] is the one port the scoring worker calls; [`ScoreError::disposition`] tells
+//!   it what to do with the SQS message when a call fails.
+//! - [`ProfileScorer`]: built-in, deterministic, offline; the default.
+//! - [`OpenAiScorer`]: any OpenAI-compatible chat-completions endpoint with JSON-schema
+//!   output (OpenAI, Ollama, vLLM, llama.cpp's server).
+//! - [`GatedScorer`]: answers postings that break a hard constraint of the profile with the
+//!   profile score and sends only the rest to the (paid) inner scorer.
+//! - [`WebhookScorer`] posts a signed, n8n-compatible request out; [`WebhookVerifier`]
+//!   checks the signed result that comes back to `POST /v1/webhooks/scoring`.
+//! - [`ScorerConfig`] reads the `JOBMON_SCORER*` variables and builds the configured one.
+
+mod config;
+mod error;
+mod gate;
+mod http_failure;
+mod job;
+mod openai;
+mod profile;
+mod profile_scorer;
+mod prompt;
+mod scorer;
+mod signature;
+mod webhook;
+mod words;
+
+pub use config::{ConfigError, ConfiguredScorer, ScorerConfig, ScorerKind, SecretSource};
+pub use error::{Disposition, ScoreError};
+pub use gate::GatedScorer;
+pub use job::JobForScoring;
+pub use openai::{OpenAiConfig, OpenAiScorer, TokenLimitField};
+pub use profile::{FieldError, Profile, ProfileError, RemotePreference, Seniority};
+pub use profile_scorer::{Evaluation, HardViolation, ProfileScorer};
+pub use scorer::{Scorer, Scoring};
+pub use signature::{SIGNATURE_HEADER, SignatureError, TOLERANCE, VerifiedSignature, sign, verify};
+pub use webhook::{
+    Dispatch, Dispatcher, MAX_RESULT_BYTES, MIN_SECRET_BYTES, WebhookError, WebhookRequest,
+    WebhookResult, WebhookScorer, WebhookVerifier,
+};

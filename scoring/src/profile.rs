@@ -1,0 +1,353 @@
+//! The tenant's scoring profile (`GET/PUT /v1/profile`) and its validation.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// What a tenant is looking for. Terms are words or phrases, matched case-insensitively as
+/// whole words (see the README for the exact rules).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Profile {
+    #[serde(default)]
+    pub summary: String,
+    #[serde(default)]
+    pub must_have: Vec<String>,
+    #[serde(default)]
+    pub nice_to_have: Vec<String>,
+    #[serde(default)]
+    pub avoid: Vec<String>,
+    #[serde(default)]
+    pub titles: Vec<String>,
+    #[serde(default)]
+    pub locations: Vec<String>,
+    #[serde(default)]
+    pub remote: RemotePreference,
+    /// In the postings' currency and interval: postings are not converted (see README).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_salary: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seniority: Option<Seniority>,
+}
+
+/// Where the tenant wants to work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RemotePreference {
+    /// No preference.
+    #[default]
+    Any,
+    /// Remote only: an on-site posting breaks the profile.
+    Remote,
+    /// Prefers hybrid; a preference, not a constraint (postings rarely say "on-site only").
+    Hybrid,
+    /// On-site only: a remote posting breaks the profile.
+    Onsite,
+}
+
+/// The level the tenant is looking for, recognised in posting titles by the words listed
+/// in [`Seniority::title_words`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Seniority {
+    Intern,
+    Junior,
+    Mid,
+    Senior,
+    Staff,
+    Principal,
+    Lead,
+    Manager,
+    Director,
+}
+
+impl Seniority {
+    pub const ALL: [Seniority; 9] = [
+        Self::Intern,
+        Self::Junior,
+        Self::Mid,
+        Self::Senior,
+        Self::Staff,
+        Self::Principal,
+        Self::Lead,
+        Self::Manager,
+        Self::Director,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Intern => "intern",
+            Self::Junior => "junior",
+            Self::Mid => "mid",
+            Self::Senior => "senior",
+            Self::Staff => "staff",
+            Self::Principal => "principal",
+            Self::Lead => "lead",
+            Self::Manager => "manager",
+            Self::Director => "director",
+        }
+    }
+
+    /// Words and phrases in a posting title that announce this level.
+    pub fn title_words(self) -> &'static [&'static str] {
+        match self {
+            Self::Intern => &[
+                "intern",
+                "internship",
+                "trainee",
+                "apprentice",
+                "werkstudent",
+            ],
+            Self::Junior => &["junior", "jr", "graduate", "entry level"],
+            Self::Mid => &["mid", "mid level", "intermediate"],
+            Self::Senior => &["senior", "sr"],
+            Self::Staff => &["staff"],
+            Self::Principal => &["principal"],
+            Self::Lead => &["lead", "tech lead", "team lead"],
+            Self::Manager => &["manager"],
+            Self::Director => &["director", "head of", "vp", "vice president"],
+        }
+    }
+}
+
+impl fmt::Display for Seniority {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Display for RemotePreference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Any => "any",
+            Self::Remote => "remote",
+            Self::Hybrid => "hybrid",
+            Self::Onsite => "onsite",
+        })
+    }
+}
+
+/// One invalid field, named as in the JSON (`mustHave[3]`), for the API's
+/// `validation_failed` details.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// Every problem of a profile at once, so a form can show them together.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid profile: {}", describe(.0))]
+pub struct ProfileError(pub Vec<FieldError>);
+
+fn describe(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl Profile {
+    pub const MAX_TERMS: usize = 50;
+    pub const MAX_TERM_CHARS: usize = 100;
+    pub const MAX_SUMMARY_CHARS: usize = 2000;
+
+    /// Checks the limits: at most [`Self::MAX_TERMS`] terms per list, each 1 to
+    /// [`Self::MAX_TERM_CHARS`] characters once trimmed; a summary of at most
+    /// [`Self::MAX_SUMMARY_CHARS`] characters; a finite, non-negative `minSalary`. The
+    /// seniority and remote values are checked by deserialisation already.
+    pub fn validate(&self) -> Result<(), ProfileError> {
+        let mut errors = Vec::new();
+        if self.summary.trim().chars().count() > Self::MAX_SUMMARY_CHARS {
+            errors.push(FieldError {
+                field: "summary".into(),
+                message: format!("must be at most {} characters", Self::MAX_SUMMARY_CHARS),
+            });
+        }
+        for (name, terms) in self.term_lists() {
+            if terms.len() > Self::MAX_TERMS {
+                errors.push(FieldError {
+                    field: name.into(),
+                    message: format!("must have at most {} entries", Self::MAX_TERMS),
+                });
+            }
+            for (i, term) in terms.iter().enumerate() {
+                let chars = term.trim().chars().count();
+                if !(1..=Self::MAX_TERM_CHARS).contains(&chars) {
+                    errors.push(FieldError {
+                        field: format!("{name}[{i}]"),
+                        message: format!(
+                            "must be 1 to {} characters (not counting surrounding spaces)",
+                            Self::MAX_TERM_CHARS
+                        ),
+                    });
+                }
+            }
+        }
+        if let Some(min) = self.min_salary
+            && !(min.is_finite() && min >= 0.0)
+        {
+            errors.push(FieldError {
+                field: "minSalary".into(),
+                message: "must be a number of at least 0".into(),
+            });
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ProfileError(errors))
+        }
+    }
+
+    /// The same profile with surrounding spaces trimmed from the summary and every term:
+    /// what the API should store after [`Self::validate`] passed.
+    pub fn trimmed(mut self) -> Self {
+        self.summary = self.summary.trim().to_owned();
+        for list in [
+            &mut self.must_have,
+            &mut self.nice_to_have,
+            &mut self.avoid,
+            &mut self.titles,
+            &mut self.locations,
+        ] {
+            for term in list.iter_mut() {
+                *term = term.trim().to_owned();
+            }
+        }
+        self
+    }
+
+    fn term_lists(&self) -> [(&'static str, &[String]); 5] {
+        [
+            ("mustHave", &self.must_have),
+            ("niceToHave", &self.nice_to_have),
+            ("avoid", &self.avoid),
+            ("titles", &self.titles),
+            ("locations", &self.locations),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(err: ProfileError) -> Vec<String> {
+        err.0.into_iter().map(|e| e.field).collect()
+    }
+
+    #[test]
+    fn parses_the_api_shape() {
+        let profile: Profile = serde_json::from_str(
+            r#"{"summary":"Backend","mustHave":["Rust"],"niceToHave":["AWS"],"avoid":["crypto"],
+                "titles":["Backend Engineer"],"locations":["Berlin"],"remote":"hybrid",
+                "minSalary":70000,"seniority":"senior"}"#,
+        )
+        .unwrap();
+        assert_eq!(profile.must_have, ["Rust"]);
+        assert_eq!(profile.remote, RemotePreference::Hybrid);
+        assert_eq!(profile.min_salary, Some(70000.0));
+        assert_eq!(profile.seniority, Some(Seniority::Senior));
+        assert!(profile.validate().is_ok());
+
+        let json = serde_json::to_value(&profile).unwrap();
+        assert_eq!(json["mustHave"][0], "Rust");
+        assert_eq!(json["niceToHave"][0], "AWS");
+        assert_eq!(json["minSalary"], 70000.0);
+        assert_eq!(json["remote"], "hybrid");
+    }
+
+    #[test]
+    fn missing_fields_default_and_optional_ones_are_omitted() {
+        let profile: Profile = serde_json::from_str(r#"{"summary":"x"}"#).unwrap();
+        assert_eq!(profile.remote, RemotePreference::Any);
+        assert!(profile.must_have.is_empty());
+        let json = serde_json::to_value(&profile).unwrap();
+        assert!(json.get("minSalary").is_none());
+        assert!(json.get("seniority").is_none());
+        let null_salary: Profile = serde_json::from_str(r#"{"minSalary":null}"#).unwrap();
+        assert_eq!(null_salary.min_salary, None);
+    }
+
+    #[test]
+    fn rejects_unknown_fields_and_values() {
+        assert!(serde_json::from_str::<Profile>(r#"{"mustHaves":["x"]}"#).is_err());
+        assert!(serde_json::from_str::<Profile>(r#"{"remote":"sometimes"}"#).is_err());
+        let err = serde_json::from_str::<Profile>(r#"{"seniority":"wizard"}"#).unwrap_err();
+        assert!(err.to_string().contains("senior"), "{err}");
+    }
+
+    #[test]
+    fn every_seniority_round_trips_by_its_documented_name() {
+        for level in Seniority::ALL {
+            let json = serde_json::to_string(&level).unwrap();
+            assert_eq!(json, format!("\"{}\"", level.as_str()));
+            assert_eq!(serde_json::from_str::<Seniority>(&json).unwrap(), level);
+            assert!(!level.title_words().is_empty());
+        }
+    }
+
+    #[test]
+    fn validation_names_each_bad_field() {
+        let profile = Profile {
+            summary: "x".repeat(Profile::MAX_SUMMARY_CHARS + 1),
+            must_have: vec!["rust".into(), "   ".into()],
+            nice_to_have: vec!["y".repeat(Profile::MAX_TERM_CHARS + 1)],
+            avoid: vec!["z".into(); Profile::MAX_TERMS + 1],
+            min_salary: Some(-1.0),
+            ..Profile::default()
+        };
+        let fields = fields(profile.validate().unwrap_err());
+        assert_eq!(
+            fields,
+            [
+                "summary",
+                "mustHave[1]",
+                "niceToHave[0]",
+                "avoid",
+                "minSalary"
+            ]
+        );
+    }
+
+    #[test]
+    fn limits_are_inclusive_and_count_characters_after_trimming() {
+        let profile = Profile {
+            summary: "é".repeat(Profile::MAX_SUMMARY_CHARS),
+            titles: vec![format!("  {}  ", "ü".repeat(Profile::MAX_TERM_CHARS))],
+            locations: vec!["a".into(); Profile::MAX_TERMS],
+            min_salary: Some(0.0),
+            ..Profile::default()
+        };
+        assert!(profile.validate().is_ok());
+        let nan = Profile {
+            min_salary: Some(f64::NAN),
+            ..Profile::default()
+        };
+        assert_eq!(fields(nan.validate().unwrap_err()), ["minSalary"]);
+    }
+
+    #[test]
+    fn trimmed_trims_every_term() {
+        let profile = Profile {
+            summary: " s ".into(),
+            must_have: vec![" rust ".into()],
+            locations: vec!["\tBerlin\n".into()],
+            ..Profile::default()
+        }
+        .trimmed();
+        assert_eq!(profile.summary, "s");
+        assert_eq!(profile.must_have, ["rust"]);
+        assert_eq!(profile.locations, ["Berlin"]);
+    }
+
+    #[test]
+    fn error_message_lists_fields() {
+        let err = ProfileError(vec![FieldError {
+            field: "avoid[0]".into(),
+            message: "bad".into(),
+        }]);
+        assert_eq!(err.to_string(), "invalid profile: avoid[0]: bad");
+    }
+}
