@@ -74,6 +74,7 @@ test: lint check-template unit
 # Benchmarks print figures; none is part of `make test`.
 bench: $(VENV)/.installed
 	cargo run --release --locked -p jobmon-bench -- ingest
+	cargo run --release --locked -p jobmon-bench -- argon2
 	cargo run --release --locked -p jobmon-local --example gateway-bench
 
 build:

@@ -116,6 +116,7 @@ async fn tenant_with_source(rig: &Rig, board: &str) -> FetchTask {
         jobs_found: 0,
         consecutive_failures: 0,
         validators: SourceValidators::default(),
+        open_ids: Vec::new(),
         created_at: Utc::now(),
     };
     rig.store.create_source(&source, 200).await.expect("source");

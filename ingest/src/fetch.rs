@@ -15,6 +15,15 @@ use crate::events::EventPublisher;
 use crate::messages::{FetchTask, ScoreTask, to_bodies};
 use crate::next_fetch_after;
 
+/// How many listed ids a source remembers to notice vanished postings (a bounded item).
+pub const MAX_OPEN_IDS: usize = 10_000;
+
+/// Boards list what is open; feeds drop old entries as a matter of course, so a posting
+/// missing from a feed says nothing about whether it closed.
+fn tracks_closing(kind: &str) -> bool {
+    !matches!(kind, "rss" | "jsonfeed")
+}
+
 /// After this many consecutive failures a source is disabled, with the reason shown.
 pub const MAX_CONSECUTIVE_FAILURES: u32 = 5;
 
@@ -44,6 +53,8 @@ pub struct FetchReport {
     pub queued: usize,
     pub pending_upgrade: usize,
     pub not_modified: bool,
+    /// Jobs whose posting vanished from the source in this fetch.
+    pub closed: usize,
     pub error: Option<String>,
     pub skipped: bool,
 }
@@ -73,6 +84,7 @@ fn job_from(posting: &Posting, source: &Source, status: JobStatus, now: DateTime
             score: None,
             created_at: now,
             scored_at: None,
+            closed_at: None,
         },
         description: posting.description_text.clone(),
         native_id: Some(posting.native_id.clone()).filter(|id| !id.is_empty()),
@@ -177,6 +189,25 @@ impl FetchService {
                 report.queued = stored.1;
                 report.pending_upgrade = stored.0 - stored.1;
                 source.jobs_found += stored.0 as u64;
+                if tracks_closing(&source.kind) {
+                    let listed: Vec<String> = postings
+                        .iter()
+                        .map(|p| p.native_id.clone())
+                        .filter(|id| !id.is_empty())
+                        .collect();
+                    let listed_set: std::collections::HashSet<&String> = listed.iter().collect();
+                    let vanished: Vec<String> = source
+                        .open_ids
+                        .iter()
+                        .filter(|id| !listed_set.contains(id))
+                        .cloned()
+                        .collect();
+                    report.closed = self
+                        .ingest
+                        .close_vanished(source.tenant_id, source.id, &vanished, now)
+                        .await?;
+                    source.open_ids = listed.into_iter().take(MAX_OPEN_IDS).collect();
+                }
                 source.validators = SourceValidators {
                     etag: validators.etag,
                     last_modified: validators.last_modified,

@@ -147,6 +147,7 @@ impl SourcesService {
             jobs_found: 0,
             consecutive_failures: 0,
             validators: SourceValidators::default(),
+            open_ids: Vec::new(),
             created_at: now,
         };
         match self.sources.create_source(&source, plan.max_sources).await {
@@ -180,6 +181,7 @@ impl SourcesService {
                 source.config = config;
                 // Another board: old validators and errors mean nothing for it.
                 source.validators = SourceValidators::default();
+                source.open_ids.clear();
                 source.last_error = None;
                 source.consecutive_failures = 0;
             }

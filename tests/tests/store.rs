@@ -61,6 +61,7 @@ fn job(tenant: TenantId, url: &str, status: JobStatus) -> Job {
             score: None,
             created_at: Utc::now(),
             scored_at: None,
+            closed_at: None,
         },
         description: "Build things.".into(),
         native_id: Some("123".into()),

@@ -421,3 +421,42 @@ async fn concurrent_fetches_of_the_same_postings_store_each_job_once() {
     );
     assert_eq!(drain(&env.stack, "ScoringQueue").await.len(), 30);
 }
+
+#[tokio::test]
+async fn a_posting_that_vanishes_from_a_board_gets_closed_at_and_nothing_is_deleted() {
+    let env = env().await;
+    let who = tenant(&env).await;
+    env.board.set(
+        "/v1/boards/close/jobs",
+        200,
+        greenhouse_board("close", 0..5),
+    );
+    let source = greenhouse_source(&env, who, "close").await;
+    worker_fetcher::handle(&env.fetch, sqs_event(&[task(who, source)])).await;
+    // Postings 0 and 1 are taken down.
+    env.board.set(
+        "/v1/boards/close/jobs",
+        200,
+        greenhouse_board("close", 2..5),
+    );
+    worker_fetcher::handle(&env.fetch, sqs_event(&[task(who, source)])).await;
+    let jobs = all_jobs(&env, who, None).await;
+    assert_eq!(jobs.len(), 5, "nothing is deleted");
+    let mut closed: Vec<&str> = jobs
+        .iter()
+        .filter(|j| j.closed_at.is_some())
+        .map(|j| j.title.as_str())
+        .collect();
+    closed.sort_unstable();
+    assert_eq!(closed, vec!["Software Engineer 0", "Software Engineer 1"]);
+    // A later fetch does not close them again or touch the open ones.
+    worker_fetcher::handle(&env.fetch, sqs_event(&[task(who, source)])).await;
+    assert_eq!(
+        all_jobs(&env, who, None)
+            .await
+            .iter()
+            .filter(|j| j.closed_at.is_some())
+            .count(),
+        2
+    );
+}

@@ -318,6 +318,7 @@ impl Function {
         } else {
             format!("{name}#{no}")
         };
+        let spawn_started = std::time::Instant::now();
         let spawned = match self.processes.spawn(cmd, &label).await {
             Ok(s) => s,
             Err(e) => {
@@ -363,6 +364,11 @@ impl Function {
             inst.stop();
             return Err(init_err(reason));
         }
+        // Lambda reports this as "Init Duration": process start to the first poll.
+        log(&format!(
+            "{name}: instance #{no} ready, init {} ms",
+            spawn_started.elapsed().as_millis()
+        ));
 
         // Report an exit that nobody asked for (a crash between invocations).
         let mut exited = spawned.exited;

@@ -22,6 +22,10 @@ pub struct JobCard {
     pub created_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scored_at: Option<DateTime<Utc>>,
+    /// When the posting vanished from its source (an ATS board took it down). The job
+    /// stays; this only says it is probably no longer open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<DateTime<Utc>>,
 }
 
 /// A whole job: the card plus its long text and identity used for de-duplication.

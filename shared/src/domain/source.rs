@@ -43,6 +43,9 @@ pub struct Source {
     pub jobs_found: u64,
     pub consecutive_failures: u32,
     pub validators: SourceValidators,
+    /// Native ids the source listed at its last successful fetch (ATS kinds), to notice
+    /// postings that vanish.
+    pub open_ids: Vec<String>,
     pub created_at: DateTime<Utc>,
 }
 

@@ -183,6 +183,16 @@ pub trait IngestStore: Send + Sync {
         want: u32,
         limit: u32,
     ) -> Result<u32, StoreError>;
+    /// Sets `closedAt` on the tenant's jobs that `source` listed under these native ids and
+    /// no longer lists (one read and one write per vanished posting; nothing is deleted).
+    /// Returns how many jobs were closed now.
+    async fn close_vanished(
+        &self,
+        tenant: TenantId,
+        source: SourceId,
+        native_ids: &[String],
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<usize, StoreError>;
     /// Gives back quota reserved for jobs that were not admitted after all.
     async fn release_quota(&self, tenant: TenantId, period: &str, n: u32)
     -> Result<(), StoreError>;

@@ -308,6 +308,52 @@ impl IngestStore for DynamoStore {
         ))
     }
 
+    async fn close_vanished(
+        &self,
+        tenant: TenantId,
+        source: crate::domain::SourceId,
+        native_ids: &[String],
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<usize, StoreError> {
+        let pk = keys::tenant_pk(tenant);
+        let mut closed = 0;
+        for native in native_ids {
+            let Some(marker) = self
+                .get_item(pk.clone(), &keys::native_sk(source, native))
+                .await?
+            else {
+                continue;
+            };
+            let Some(job) = marker
+                .get("jobId")
+                .and_then(|v| v.as_s().ok())
+                .and_then(|id| crate::domain::JobId::parse(id).ok())
+            else {
+                continue;
+            };
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key(keys::PK, s(pk.clone()))
+                .key(keys::SK, s(keys::job_sk(job)))
+                .update_expression("SET closedAt = :at")
+                .condition_expression("attribute_exists(PK) AND attribute_not_exists(closedAt)")
+                .expression_attribute_values(
+                    ":at",
+                    s(at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+                )
+                .send()
+                .await;
+            match result {
+                Ok(_) => closed += 1,
+                Err(e) if is_condition_failure(&e) => {}
+                Err(e) => return Err(unavailable(e)),
+            }
+        }
+        Ok(closed)
+    }
+
     async fn release_quota(
         &self,
         tenant: TenantId,

@@ -174,6 +174,8 @@ pub struct JobCardItem {
     pub created_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scored_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<DateTime<Utc>>,
     pub fingerprint: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub native_id: Option<String>,
@@ -199,6 +201,7 @@ impl JobCardItem {
             score: c.score.map(|s| i64::from(s.value())),
             created_at: c.created_at,
             scored_at: c.scored_at,
+            closed_at: c.closed_at,
             fingerprint: job.fingerprint.clone(),
             native_id: job.native_id.clone(),
         }
@@ -222,6 +225,7 @@ impl JobCardItem {
                 .map_err(|e| err(&e))?,
             created_at: self.created_at,
             scored_at: self.scored_at,
+            closed_at: self.closed_at,
         })
     }
 }

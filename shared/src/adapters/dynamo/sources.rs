@@ -45,6 +45,8 @@ struct SourceItem {
     etag: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     last_modified: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    open_ids: Vec<String>,
     created_at: DateTime<Utc>,
 }
 
@@ -70,6 +72,7 @@ impl SourceItem {
             consecutive_failures: s.consecutive_failures,
             etag: s.validators.etag.clone(),
             last_modified: s.validators.last_modified.clone(),
+            open_ids: s.open_ids.clone(),
             created_at: s.created_at,
         }
     }
@@ -95,6 +98,7 @@ impl SourceItem {
                 etag: self.etag,
                 last_modified: self.last_modified,
             },
+            open_ids: self.open_ids,
             created_at: self.created_at,
         })
     }
