@@ -33,6 +33,8 @@ impl Dispatcher {
     pub async fn run(&self, now: DateTime<Utc>) -> Result<usize, DispatchError> {
         let due = self.sources.due_sources(now, MAX_PER_RUN).await?;
         let mut tasks = Vec::new();
+        // One tenant read per tenant and run, not one per due source.
+        let mut intervals: std::collections::HashMap<_, Option<u32>> = Default::default();
         for (tenant_id, source_id) in due {
             let Some(source) = self.sources.get_source(tenant_id, source_id).await? else {
                 continue;
@@ -40,14 +42,21 @@ impl Dispatcher {
             let (Some(expected), true) = (source.next_fetch_at, source.enabled) else {
                 continue;
             };
-            let interval = match self.accounts.get_tenant(tenant_id).await? {
-                Some(tenant) => {
-                    self.plans
-                        .get(&tenant.plan)
-                        .unwrap_or_else(|_| self.plans.default_plan())
-                        .fetch_interval_minutes
+            let interval = match intervals.get(&tenant_id) {
+                Some(known) => *known,
+                None => {
+                    let found = self.accounts.get_tenant(tenant_id).await?.map(|tenant| {
+                        self.plans
+                            .get(&tenant.plan)
+                            .unwrap_or_else(|_| self.plans.default_plan())
+                            .fetch_interval_minutes
+                    });
+                    intervals.insert(tenant_id, found);
+                    found
                 }
-                None => continue,
+            };
+            let Some(interval) = interval else {
+                continue;
             };
             // The claim: only one dispatcher run moves this source forward and sends it.
             if self

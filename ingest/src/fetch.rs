@@ -107,7 +107,7 @@ fn posting_keys(source: &Source, postings: &[Posting]) -> Vec<PostingKeys> {
 impl FetchService {
     pub async fn run(&self, task: &FetchTask) -> Result<FetchReport, FetchTaskError> {
         let now = Utc::now();
-        let Some(mut source) = self
+        let Some(as_read) = self
             .sources
             .get_source(task.tenant_id, task.source_id)
             .await?
@@ -118,6 +118,7 @@ impl FetchService {
                 ..FetchReport::default()
             });
         };
+        let mut source = as_read.clone();
         if !source.enabled {
             return Ok(FetchReport {
                 skipped: true,
@@ -215,9 +216,11 @@ impl FetchService {
                 self.mark_healthy(&mut source, plan.fetch_interval_minutes, now);
             }
         }
-        // The source may have been edited or deleted while we fetched; a vanished source
-        // is not recreated.
-        self.sources.put_source(&source).await?;
+        // The tenant may have edited or deleted the source while we fetched: their change
+        // wins, and a deleted source is not recreated.
+        if !self.sources.record_fetch(&source, &as_read).await? {
+            tracing::info!(source = %source.id, "source changed during the fetch; outcome not recorded");
+        }
         if report.new > 0 {
             self.events
                 .jobs_created(source.tenant_id, source.id, report.new)

@@ -460,3 +460,39 @@ async fn a_posting_that_vanishes_from_a_board_gets_closed_at_and_nothing_is_dele
         2
     );
 }
+
+#[tokio::test]
+async fn a_users_edit_during_a_fetch_is_not_overwritten_by_the_fetch_outcome() {
+    let env = env().await;
+    let who = tenant(&env).await;
+    env.board
+        .set("/v1/boards/edit/jobs", 200, greenhouse_board("edit", 0..2));
+    let source = greenhouse_source(&env, who, "edit").await;
+    let as_read = env
+        .store
+        .get_source(who.tenant, source)
+        .await
+        .unwrap()
+        .unwrap();
+    // The user disables the source while a fetch that read it enabled is running.
+    let mut disabled = as_read.clone();
+    disabled.enabled = false;
+    disabled.next_fetch_at = None;
+    env.store.put_source(&disabled).await.unwrap().unwrap();
+    let mut outcome = as_read.clone();
+    outcome.last_fetched_at = Some(Utc::now());
+    outcome.next_fetch_at = Some(Utc::now() + chrono::Duration::hours(24));
+    assert!(!env.store.record_fetch(&outcome, &as_read).await.unwrap());
+    let stored = env
+        .store
+        .get_source(who.tenant, source)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!stored.enabled, "the user's change wins");
+    assert_eq!(stored.next_fetch_at, None);
+    // Unchanged meanwhile: the outcome is recorded.
+    let mut again = stored.clone();
+    again.last_fetched_at = Some(Utc::now());
+    assert!(env.store.record_fetch(&again, &stored).await.unwrap());
+}

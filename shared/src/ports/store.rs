@@ -210,6 +210,10 @@ pub trait SourceStore: Send + Sync {
     async fn list_sources(&self, tenant: TenantId) -> Result<Vec<Source>, StoreError>;
     /// Replaces the stored source; `None` if it no longer exists.
     async fn put_source(&self, source: &Source) -> Result<Option<()>, StoreError>;
+    /// Writes the outcome of a fetch, unless the tenant changed the source (name, kind,
+    /// config, enabled) or deleted it since `as_read` was read: a user's edit always wins
+    /// over a fetch that was running meanwhile. `false` when skipped for that reason.
+    async fn record_fetch(&self, source: &Source, as_read: &Source) -> Result<bool, StoreError>;
     /// `false` if it did not exist.
     async fn delete_source(&self, tenant: TenantId, id: SourceId) -> Result<bool, StoreError>;
     /// Enabled sources whose `next_fetch_at` is at or before `now`, from the due index.

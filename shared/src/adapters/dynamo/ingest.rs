@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::items::{JobBodyItem, JobCardItem, JobUrlItem};
-use super::{DynamoStore, Item, is_condition_failure, keys, to_item, unavailable};
+use super::{DynamoStore, Item, conditional, is_condition_failure, keys, to_item, unavailable};
 use crate::domain::{Job, TenantId};
 use crate::ports::{IngestStore, InsertReport, PostingKeys, StoreError};
 
@@ -234,11 +234,7 @@ impl IngestStore for DynamoStore {
             .expression_attribute_values(":entity", s("ingest_lease"))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failure(&e) => Ok(false),
-            Err(e) => Err(unavailable(e)),
-        }
+        Ok(conditional(result)?.is_some())
     }
 
     async fn release_ingest_lease(&self, tenant: TenantId, holder: &str) -> Result<(), StoreError> {

@@ -180,6 +180,20 @@ fn is_condition_failure<E: aws_sdk_dynamodb::error::ProvideErrorMetadata, R>(
     matches!(e, SdkError::ServiceError(service) if service.err().code() == Some("ConditionalCheckFailedException"))
 }
 
+/// The outcome of a conditional single-item write: `Some` if it was applied, `None` if its
+/// condition did not hold, an error for anything else.
+fn conditional<T, E, R>(result: Result<T, SdkError<E, R>>) -> Result<Option<T>, StoreError>
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(e) if is_condition_failure(&e) => Ok(None),
+        Err(e) => Err(unavailable(e)),
+    }
+}
+
 fn unavailable<E: std::error::Error>(e: E) -> StoreError {
     StoreError::Unavailable(describe(&e))
 }

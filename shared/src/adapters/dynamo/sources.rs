@@ -6,7 +6,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Up
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{DynamoStore, from_item, is_condition_failure, keys, to_item, unavailable};
+use super::{
+    DynamoStore, conditional, from_item, is_condition_failure, keys, to_item, unavailable,
+};
 use crate::domain::{Source, SourceId, SourceValidators, TenantId};
 use crate::ports::{Conflict, SourceStore, StoreError};
 
@@ -197,6 +199,26 @@ impl SourceStore for DynamoStore {
         }
     }
 
+    async fn record_fetch(&self, source: &Source, as_read: &Source) -> Result<bool, StoreError> {
+        let before = SourceItem::from_domain(as_read);
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&SourceItem::from_domain(source))?))
+            .condition_expression(
+                "attribute_exists(PK) AND #name = :name AND kind = :kind AND config = :config AND enabled = :enabled",
+            )
+            .expression_attribute_names("#name", "name")
+            .expression_attribute_values(":name", s(before.name))
+            .expression_attribute_values(":kind", s(before.kind))
+            .expression_attribute_values(":config", s(before.config))
+            .expression_attribute_values(":enabled", AttributeValue::Bool(before.enabled))
+            .send()
+            .await;
+        Ok(conditional(result)?.is_some())
+    }
+
     async fn delete_source(&self, tenant: TenantId, id: SourceId) -> Result<bool, StoreError> {
         let delete = Delete::builder()
             .table_name(&self.table)
@@ -290,10 +312,6 @@ impl SourceStore for DynamoStore {
             )
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failure(&e) => Ok(false),
-            Err(e) => Err(unavailable(e)),
-        }
+        Ok(conditional(result)?.is_some())
     }
 }
