@@ -5,9 +5,7 @@ use std::time::Instant;
 
 use chrono::Utc;
 use jobmon_connectors::{FetchSettings, Fetcher};
-use jobmon_ingest::events::NoEvents;
 use jobmon_ingest::fetch::FetchService;
-use jobmon_ingest::messages::FetchTask;
 use jobmon_tests::TestStack;
 use jobmon_tests::fixture::{FixtureServer, greenhouse_board};
 use shared::adapters::{DynamoStore, SqsQueue};
@@ -16,7 +14,9 @@ use shared::domain::{
     Email, PlanCatalog, PlanId, Role, Source, SourceId, SourceValidators, SubscriptionStatus,
     Tenant, TenantId, TenantName, User, UserId,
 };
+use shared::messages::FetchTask;
 use shared::ports::{AccountStore, SourceStore};
+use shared::ports::{NoEvents, NoLiveUpdates};
 
 use crate::counting::{Counter, Tally};
 
@@ -69,6 +69,7 @@ async fn rig(stack: &TestStack) -> Rig {
         accounts: store.clone(),
         scoring_queue: Arc::new(SqsQueue::new(sqs, stack.queue_url("ScoringQueue"))),
         events: Arc::new(NoEvents),
+        live: Arc::new(NoLiveUpdates),
         fetcher: Arc::new(fetcher),
         plans: PlanCatalog::builtin(),
     };

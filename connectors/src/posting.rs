@@ -26,64 +26,7 @@ pub struct Posting {
     pub department: Option<String>,
 }
 
-/// A published pay range. `interval` is normalised to `year`, `month`, `week`, `day` or
-/// `hour` when the source's wording is recognised and passed through otherwise.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Salary {
-    pub min: Option<f64>,
-    pub max: Option<f64>,
-    pub currency: Option<String>,
-    pub interval: Option<String>,
-}
-
-impl Salary {
-    /// `None` unless at least one bound is known: a currency alone says nothing.
-    pub(crate) fn new(
-        min: Option<f64>,
-        max: Option<f64>,
-        currency: Option<&str>,
-        interval: Option<&str>,
-    ) -> Option<Self> {
-        let min = min.filter(|v| v.is_finite() && *v >= 0.0);
-        let max = max.filter(|v| v.is_finite() && *v >= 0.0);
-        if min.is_none() && max.is_none() {
-            return None;
-        }
-        Some(Self {
-            min,
-            max,
-            currency: currency
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-                .map(str::to_ascii_uppercase),
-            interval: interval.and_then(normalise_interval),
-        })
-    }
-}
-
-/// Providers spell intervals as `per-year-salary` (Lever), `1 YEAR` (Ashby), `year`
-/// (Recruitee), `yearly`, `annual`...
-fn normalise_interval(raw: &str) -> Option<String> {
-    let lower = raw.trim().to_ascii_lowercase();
-    if lower.is_empty() || lower == "none" {
-        return None;
-    }
-    let known = [
-        ("year", "year"),
-        ("annual", "year"),
-        ("month", "month"),
-        ("week", "week"),
-        ("day", "day"),
-        ("daily", "day"),
-        ("hour", "hour"),
-    ];
-    Some(
-        known
-            .iter()
-            .find(|(needle, _)| lower.contains(needle))
-            .map_or(lower.clone(), |(_, name)| (*name).to_owned()),
-    )
-}
+pub use shared::domain::Salary;
 
 /// Whether a location or workplace string says the job is remote.
 pub(crate) fn mentions_remote(s: &str) -> bool {
@@ -95,31 +38,6 @@ pub(crate) fn non_empty(s: Option<&str>) -> Option<String> {
     s.map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn salary_needs_a_bound() {
-        assert_eq!(Salary::new(None, None, Some("USD"), Some("year")), None);
-        let s = Salary::new(Some(1.0), None, Some("usd"), Some("per-year-salary")).unwrap();
-        assert_eq!(s.currency.as_deref(), Some("USD"));
-        assert_eq!(s.interval.as_deref(), Some("year"));
-    }
-
-    #[test]
-    fn intervals_are_normalised() {
-        assert_eq!(normalise_interval("1 YEAR").as_deref(), Some("year"));
-        assert_eq!(normalise_interval("per-hour-wage").as_deref(), Some("hour"));
-        assert_eq!(normalise_interval("Monthly").as_deref(), Some("month"));
-        assert_eq!(normalise_interval("NONE"), None);
-        assert_eq!(
-            normalise_interval("fortnight").as_deref(),
-            Some("fortnight")
-        );
-    }
 }
 
 /// A posting as a connector reads it, before the checks every posting must pass.

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use shared::domain::PlanCatalog;
 use shared::ports::{AccountStore, SourceStore, StoreError, WorkQueue};
 
-use crate::messages::{FetchTask, to_bodies};
 use crate::next_fetch_after;
+use shared::messages::{FetchTask, to_bodies};
 
 /// Upper bound of sources dispatched per run; the next run picks up the rest.
 pub const MAX_PER_RUN: usize = 2_000;

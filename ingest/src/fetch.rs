@@ -11,9 +11,9 @@ use shared::domain::{Job, JobCard, JobId, JobStatus, PlanCatalog, Source, Source
 use shared::ports::{AccountStore, IngestStore, PostingKeys, SourceStore, StoreError, WorkQueue};
 use shared::services::accounts::period_of;
 
-use crate::events::EventPublisher;
-use crate::messages::{FetchTask, ScoreTask, to_bodies};
 use crate::next_fetch_after;
+use shared::messages::{FetchTask, ScoreTask, to_bodies};
+use shared::ports::{EventPublisher, LiveMessage, LiveNotifier};
 
 /// How many listed ids a source remembers to notice vanished postings (a bounded item).
 pub const MAX_OPEN_IDS: usize = 10_000;
@@ -65,6 +65,7 @@ pub struct FetchService {
     pub accounts: Arc<dyn AccountStore>,
     pub scoring_queue: Arc<dyn WorkQueue>,
     pub events: Arc<dyn EventPublisher>,
+    pub live: Arc<dyn LiveNotifier>,
     pub fetcher: Arc<Fetcher>,
     pub plans: PlanCatalog,
 }
@@ -89,6 +90,10 @@ fn job_from(posting: &Posting, source: &Source, status: JobStatus, now: DateTime
         description: posting.description_text.clone(),
         native_id: Some(posting.native_id.clone()).filter(|id| !id.is_empty()),
         fingerprint: posting_fingerprint(&posting.company, &posting.title, &posting.location),
+        salary: posting.salary.clone(),
+        // The fetcher sends attempt 1 for every job it queues.
+        attempt: u32::from(status == JobStatus::Queued),
+        last_error: None,
     }
 }
 
@@ -224,6 +229,15 @@ impl FetchService {
         if report.new > 0 {
             self.events
                 .jobs_created(source.tenant_id, source.id, report.new)
+                .await;
+            self.live
+                .push(
+                    source.tenant_id,
+                    &[LiveMessage::JobsCreated {
+                        source_id: source.id,
+                        count: report.new,
+                    }],
+                )
                 .await;
         }
         Ok(report)

@@ -5,9 +5,7 @@
 //! - [`fetch::FetchService`]: one fetch task: fetch, dedup, store, quota, scoring queue.
 
 pub mod dispatch;
-pub mod events;
 pub mod fetch;
-pub mod messages;
 pub mod sources;
 
 /// Next fetch after `failures` consecutive failures: the plan interval, doubled per
@@ -59,7 +57,6 @@ pub mod wiring {
     use shared::wiring::Core;
 
     use crate::dispatch::Dispatcher;
-    use crate::events::EventBridgePublisher;
     use crate::fetch::FetchService;
     use crate::sources::SourcesService;
 
@@ -95,20 +92,13 @@ pub mod wiring {
 
     pub fn fetch_service(core: &Core) -> Result<FetchService, ConfigError> {
         let store = Arc::new(core.store.clone());
-        let bus = core
-            .env
-            .get("JOBMON_EVENT_BUS")
-            .unwrap_or("default")
-            .to_owned();
         Ok(FetchService {
             sources: store.clone(),
             ingest: store.clone(),
             accounts: store,
             scoring_queue: queue(core, "JOBMON_SCORING_QUEUE_URL")?,
-            events: Arc::new(EventBridgePublisher::new(
-                aws_sdk_eventbridge::Client::new(&core.sdk),
-                bus,
-            )),
+            events: core.event_publisher(),
+            live: core.live_notifier(),
             fetcher: fetcher()?,
             plans: core.plans.clone(),
         })

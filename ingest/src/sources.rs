@@ -14,7 +14,7 @@ use shared::http::request::require_admin;
 use shared::ports::{AccountStore, Conflict, RateLimiter, SourceStore, StoreError, WorkQueue};
 use shared::services::views::ListView;
 
-use crate::messages::{FetchTask, to_bodies};
+use shared::messages::{FetchTask, to_bodies};
 
 /// Manual fetches per tenant per hour.
 pub const MANUAL_FETCHES_PER_HOUR: u32 = 30;

@@ -6,9 +6,9 @@ use shared::domain::Score;
 
 use crate::error::ScoreError;
 use crate::job::JobForScoring;
-use crate::profile::Profile;
 use crate::profile_scorer::ProfileScorer;
 use crate::scorer::{Scorer, Scoring};
+use shared::domain::Profile;
 
 pub struct GatedScorer {
     pub inner: Box<dyn Scorer>,
@@ -70,7 +70,7 @@ mod tests {
     use shared::domain::CanonicalUrl;
 
     use super::*;
-    use crate::profile::RemotePreference;
+    use shared::domain::RemotePreference;
 
     /// Counts its calls and answers 9 from "llm".
     struct Counting(Arc<AtomicUsize>);

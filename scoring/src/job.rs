@@ -23,6 +23,22 @@ pub struct JobForScoring {
 }
 
 impl JobForScoring {
+    /// The stored job as a scorer sees it.
+    pub fn from_job(job: &shared::domain::Job) -> Self {
+        let salary = job.salary.as_ref();
+        Self {
+            title: job.card.title.clone(),
+            company: job.card.company.clone(),
+            location: job.card.location.clone(),
+            remote: job.card.remote,
+            description_text: job.description.clone(),
+            salary_min: salary.and_then(|s| s.min),
+            salary_max: salary.and_then(|s| s.max),
+            salary_currency: salary.and_then(|s| s.currency.clone()),
+            url: job.card.url.clone(),
+        }
+    }
+
     /// The best salary the posting offers: the top of its range, else its only bound.
     /// `None` when it names no (usable) figure.
     pub fn best_salary(&self) -> Option<f64> {

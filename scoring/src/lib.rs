@@ -18,12 +18,13 @@ mod gate;
 mod http_failure;
 mod job;
 mod openai;
-mod profile;
+pub mod pipeline;
 mod profile_scorer;
 mod prompt;
 mod scorer;
 mod signature;
 mod webhook;
+pub mod wiring;
 mod words;
 
 pub use config::{ConfigError, ConfiguredScorer, ScorerConfig, ScorerKind, SecretSource};
@@ -31,9 +32,9 @@ pub use error::{Disposition, ScoreError};
 pub use gate::GatedScorer;
 pub use job::JobForScoring;
 pub use openai::{OpenAiConfig, OpenAiScorer, TokenLimitField};
-pub use profile::{FieldError, Profile, ProfileError, RemotePreference, Seniority};
 pub use profile_scorer::{Evaluation, HardViolation, ProfileScorer};
 pub use scorer::{Scorer, Scoring};
+pub use shared::domain::{FieldError, Profile, ProfileError, RemotePreference, Seniority};
 pub use signature::{SIGNATURE_HEADER, SignatureError, TOLERANCE, VerifiedSignature, sign, verify};
 pub use webhook::{
     Dispatch, Dispatcher, MAX_RESULT_BYTES, MIN_SECRET_BYTES, WebhookError, WebhookRequest,

@@ -13,9 +13,9 @@ use url::Url;
 use crate::error::ScoreError;
 use crate::http_failure::{classify, read_capped, transport};
 use crate::job::JobForScoring;
-use crate::profile::Profile;
 use crate::prompt;
 use crate::scorer::{Scorer, Scoring};
+use shared::domain::Profile;
 
 /// Which request field caps the answer's length. OpenAI's newer models accept only
 /// `max_completion_tokens`; some compatible servers know only `max_tokens`.

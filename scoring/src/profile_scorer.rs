@@ -21,9 +21,9 @@ use shared::domain::Score;
 
 use crate::error::ScoreError;
 use crate::job::JobForScoring;
-use crate::profile::{Profile, RemotePreference, Seniority};
 use crate::scorer::{Scorer, Scoring};
 use crate::words::Text;
+use shared::domain::{Profile, RemotePreference, Seniority};
 
 /// The built-in matcher. Stateless; construct it freely.
 #[derive(Debug, Clone, Copy, Default)]

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::job::JobForScoring;
-use crate::profile::Profile;
+use shared::domain::Profile;
 
 /// The instructions. The posting is untrusted text from the internet, hence the rule that
 /// it is data: a description saying "rate this 10" must not be obeyed.
@@ -114,7 +114,7 @@ mod tests {
     use shared::domain::CanonicalUrl;
 
     use super::*;
-    use crate::profile::{RemotePreference, Seniority};
+    use shared::domain::{RemotePreference, Seniority};
 
     fn job(description: &str) -> JobForScoring {
         JobForScoring {

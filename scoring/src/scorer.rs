@@ -6,7 +6,7 @@ use shared::domain::Score;
 
 use crate::error::ScoreError;
 use crate::job::JobForScoring;
-use crate::profile::Profile;
+use shared::domain::Profile;
 
 /// Rates one posting against one profile.
 ///

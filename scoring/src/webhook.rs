@@ -27,10 +27,10 @@ use crate::error::ScoreError;
 use crate::gate::pregate;
 use crate::http_failure::{classify, read_capped, transport};
 use crate::job::JobForScoring;
-use crate::profile::Profile;
 use crate::profile_scorer::ProfileScorer;
 use crate::scorer::Scoring;
 use crate::signature::{self, SIGNATURE_HEADER, SignatureError, TOLERANCE, VerifiedSignature};
+use shared::domain::Profile;
 
 /// Shorter secrets are guessable; a 32-byte random value in hex or base64 is typical.
 pub const MIN_SECRET_BYTES: usize = 16;

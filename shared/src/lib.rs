@@ -12,6 +12,7 @@ pub mod auth;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod messages;
 pub mod ports;
 pub mod services;
 pub mod telemetry;

@@ -5,9 +5,12 @@ use std::sync::Arc;
 
 use aws_config::SdkConfig;
 
-use crate::adapters::{DynamoStore, SesMailer, SsmParameters};
+use crate::adapters::{
+    DynamoStore, EventBridgePublisher, SesMailer, SsmParameters, WebSocketNotifier,
+};
 use crate::auth::{PasswordHasher, TokenIssuer};
 use crate::config::{self, ConfigError, Env, SecretKey};
+use crate::ports::{EventPublisher, LiveNotifier, NoLiveUpdates};
 use crate::services::{AccountService, AuthLimits};
 
 /// Shared pieces most functions need.
@@ -38,6 +41,32 @@ impl Core {
             plans,
             sdk: sdk.clone(),
         })
+    }
+
+    /// Pushes to the tenant's WebSockets when `JOBMON_WS_ENDPOINT` names the WebSocket
+    /// API's management endpoint; without it, live updates are off.
+    pub fn live_notifier(&self) -> Arc<dyn LiveNotifier> {
+        match self.env.get("JOBMON_WS_ENDPOINT") {
+            Some(endpoint) if !endpoint.is_empty() => Arc::new(WebSocketNotifier::new(
+                &self.sdk,
+                endpoint,
+                Arc::new(self.store.clone()),
+            )),
+            _ => Arc::new(NoLiveUpdates),
+        }
+    }
+
+    /// Domain events on the EventBridge bus `JOBMON_EVENT_BUS` (default: `default`).
+    pub fn event_publisher(&self) -> Arc<dyn EventPublisher> {
+        let bus = self
+            .env
+            .get("JOBMON_EVENT_BUS")
+            .unwrap_or("default")
+            .to_owned();
+        Arc::new(EventBridgePublisher::new(
+            aws_sdk_eventbridge::Client::new(&self.sdk),
+            bus,
+        ))
     }
 
     pub fn token_issuer(&self) -> TokenIssuer {

@@ -170,6 +170,8 @@ pub mod accounts;
 pub mod events;
 pub mod fixture;
 pub mod mail;
+pub mod scripted;
+pub mod seed;
 
 /// `(METHOD, /path/{param})` of every `HttpApi` event of the template's function
 /// `logical_id`: what API Gateway will route to it.

@@ -66,6 +66,9 @@ fn job(tenant: TenantId, url: &str, status: JobStatus) -> Job {
         description: "Build things.".into(),
         native_id: Some("123".into()),
         fingerprint: posting_fingerprint("Acme", &title, "Berlin"),
+        salary: None,
+        attempt: u32::from(status == JobStatus::Queued),
+        last_error: None,
     }
 }
 

@@ -5,7 +5,7 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use jobmon_ingest::fetch::FetchService;
-use jobmon_ingest::messages::FetchTask;
+use shared::messages::FetchTask;
 use tracing::Instrument;
 
 pub async fn handle(service: &FetchService, event: SqsEvent) -> SqsBatchResponse {

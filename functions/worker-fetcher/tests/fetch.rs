@@ -7,9 +7,7 @@ use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::Utc;
 use jobmon_connectors::{FetchSettings, Fetcher};
 use jobmon_ingest::dispatch::Dispatcher;
-use jobmon_ingest::events::NoEvents;
 use jobmon_ingest::fetch::FetchService;
-use jobmon_ingest::messages::FetchTask;
 use jobmon_ingest::sources::{CreateSource, SourcesService};
 use jobmon_tests::TestStack;
 use jobmon_tests::fixture::{FixtureServer, greenhouse_board};
@@ -21,7 +19,9 @@ use shared::domain::{
     Email, JobStatus, PlanCatalog, Role, SourceId, SubscriptionStatus, Tenant, TenantId,
     TenantName, User, UserId,
 };
+use shared::messages::FetchTask;
 use shared::ports::{AccountStore, JobQuery, JobStore, PageRequest, SourceStore};
+use shared::ports::{NoEvents, NoLiveUpdates};
 
 struct Env {
     stack: TestStack,
@@ -72,6 +72,7 @@ async fn env() -> Env {
             accounts: store.clone(),
             scoring_queue,
             events: Arc::new(NoEvents),
+            live: Arc::new(NoLiveUpdates),
             fetcher,
             plans: plans.clone(),
         },

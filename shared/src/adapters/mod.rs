@@ -2,11 +2,15 @@
 
 pub mod aws;
 pub mod dynamo;
+pub mod eventbridge;
+pub mod notifier;
 pub mod ses;
 pub mod sqs;
 pub mod ssm;
 
 pub use dynamo::DynamoStore;
+pub use eventbridge::EventBridgePublisher;
+pub use notifier::WebSocketNotifier;
 pub use ses::SesMailer;
 pub use sqs::SqsQueue;
 pub use ssm::SsmParameters;

@@ -1,11 +1,13 @@
 //! SQS work queue: sends in batches of 10, the most `SendMessageBatch` takes.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 pub use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 
 use crate::adapters::aws::describe;
-use crate::ports::{QueueError, WorkQueue};
+use crate::ports::{MAX_SEND_DELAY, MAX_VISIBILITY_DELAY, QueueError, WorkQueue};
 
 /// `SendMessageBatch` accepts at most 10 entries.
 pub const MAX_BATCH: usize = 10;
@@ -82,6 +84,32 @@ impl WorkQueue for SqsQueue {
         for chunk in bodies.chunks(MAX_BATCH) {
             self.send_chunk(chunk).await?;
         }
+        Ok(())
+    }
+
+    async fn send_delayed(&self, body: &str, delay: Duration) -> Result<(), QueueError> {
+        let seconds = delay.min(MAX_SEND_DELAY).as_secs();
+        self.client
+            .send_message()
+            .queue_url(&self.url)
+            .message_body(body)
+            .delay_seconds(i32::try_from(seconds).unwrap_or(0))
+            .send()
+            .await
+            .map_err(|e| QueueError::Unavailable(describe(&e)))?;
+        Ok(())
+    }
+
+    async fn retry_later(&self, receipt_handle: &str, delay: Duration) -> Result<(), QueueError> {
+        let seconds = delay.min(MAX_VISIBILITY_DELAY).as_secs();
+        self.client
+            .change_message_visibility()
+            .queue_url(&self.url)
+            .receipt_handle(receipt_handle)
+            .visibility_timeout(i32::try_from(seconds).unwrap_or(0))
+            .send()
+            .await
+            .map_err(|e| QueueError::Unavailable(describe(&e)))?;
         Ok(())
     }
 }

@@ -5,6 +5,8 @@ use async_trait::async_trait;
 use crate::adapters::aws::describe;
 use crate::config::{ConfigError, ParameterSource};
 
+pub use aws_sdk_ssm::Client;
+
 pub struct SsmParameters {
     client: aws_sdk_ssm::Client,
 }

@@ -1,7 +1,7 @@
 //! Jobs: a posting stored for a tenant, with its status and latest score.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{CanonicalUrl, JobId, JobStatus, Score, SourceId, TenantId};
 
@@ -29,7 +29,7 @@ pub struct JobCard {
 }
 
 /// A whole job: the card plus its long text and identity used for de-duplication.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Job {
     pub tenant_id: TenantId,
     pub card: JobCard,
@@ -38,4 +38,112 @@ pub struct Job {
     pub native_id: Option<String>,
     /// See `fingerprint::posting_fingerprint`.
     pub fingerprint: String,
+    /// The pay range the posting publishes, if any.
+    pub salary: Option<Salary>,
+    /// The latest scoring attempt: bumped each time the job is queued for (re)scoring, and
+    /// carried in the scoring message so that a stale or repeated delivery is recognised.
+    /// 0 for a job never queued.
+    pub attempt: u32,
+    /// Why the latest attempt failed (shown on `failed` jobs; cleared by a scoring).
+    pub last_error: Option<String>,
+}
+
+/// One scoring of a job, as kept in its history (`GET /v1/jobs/{id}/history`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScoringEntry {
+    pub score: Score,
+    pub reason: String,
+    /// `profile`, `openai` or `webhook`.
+    pub scorer: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// The attempt it answered; at most one entry per attempt.
+    #[serde(skip)]
+    pub attempt: u32,
+}
+
+/// A published pay range. `interval` is normalised to `year`, `month`, `week`, `day` or
+/// `hour` when the source's wording is recognised and passed through otherwise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Salary {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub currency: Option<String>,
+    pub interval: Option<String>,
+}
+
+impl Salary {
+    /// `None` unless at least one bound is known: a currency alone says nothing.
+    pub fn new(
+        min: Option<f64>,
+        max: Option<f64>,
+        currency: Option<&str>,
+        interval: Option<&str>,
+    ) -> Option<Self> {
+        let min = min.filter(|v| v.is_finite() && *v >= 0.0);
+        let max = max.filter(|v| v.is_finite() && *v >= 0.0);
+        if min.is_none() && max.is_none() {
+            return None;
+        }
+        Some(Self {
+            min,
+            max,
+            currency: currency
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_ascii_uppercase),
+            interval: interval.and_then(normalise_interval),
+        })
+    }
+}
+
+/// Providers spell intervals as `per-year-salary` (Lever), `1 YEAR` (Ashby), `year`
+/// (Recruitee), `yearly`, `annual`...
+fn normalise_interval(raw: &str) -> Option<String> {
+    let lower = raw.trim().to_ascii_lowercase();
+    if lower.is_empty() || lower == "none" {
+        return None;
+    }
+    let known = [
+        ("year", "year"),
+        ("annual", "year"),
+        ("month", "month"),
+        ("week", "week"),
+        ("day", "day"),
+        ("daily", "day"),
+        ("hour", "hour"),
+    ];
+    Some(
+        known
+            .iter()
+            .find(|(needle, _)| lower.contains(needle))
+            .map_or(lower.clone(), |(_, name)| (*name).to_owned()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn salary_needs_a_bound() {
+        assert_eq!(Salary::new(None, None, Some("USD"), Some("year")), None);
+        let s = Salary::new(Some(1.0), None, Some("usd"), Some("per-year-salary")).unwrap();
+        assert_eq!(s.currency.as_deref(), Some("USD"));
+        assert_eq!(s.interval.as_deref(), Some("year"));
+    }
+
+    #[test]
+    fn intervals_are_normalised() {
+        assert_eq!(normalise_interval("1 YEAR").as_deref(), Some("year"));
+        assert_eq!(normalise_interval("per-hour-wage").as_deref(), Some("hour"));
+        assert_eq!(normalise_interval("Monthly").as_deref(), Some("month"));
+        assert_eq!(normalise_interval("NONE"), None);
+        assert_eq!(
+            normalise_interval("fortnight").as_deref(),
+            Some("fortnight")
+        );
+    }
 }

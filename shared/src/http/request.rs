@@ -123,6 +123,33 @@ pub fn path_param(request: &Request, name: &str) -> Result<String, ApiError> {
         .ok_or(ApiError::NotFound)
 }
 
+/// `limit` (1..=100, default 25) and `cursor` of a list request (API.md, Lists).
+pub fn page_request(request: &Request) -> Result<crate::ports::PageRequest, ApiError> {
+    use crate::ports::PageRequest;
+    let query = request.query_string_parameters_ref();
+    let limit = match query.and_then(|q| q.first("limit")) {
+        None => PageRequest::DEFAULT_LIMIT,
+        Some(raw) => raw
+            .parse::<u16>()
+            .ok()
+            .filter(|l| (1..=PageRequest::MAX_LIMIT).contains(l))
+            .ok_or_else(|| {
+                ApiError::validation(
+                    "limit",
+                    format!(
+                        "must be a whole number from 1 to {}",
+                        PageRequest::MAX_LIMIT
+                    ),
+                )
+            })?,
+    };
+    let cursor = query
+        .and_then(|q| q.first("cursor"))
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned);
+    Ok(PageRequest { limit, cursor })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

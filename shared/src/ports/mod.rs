@@ -2,6 +2,7 @@
 //! data takes the tenant first; adapters scope every key by it.
 
 pub mod auth;
+pub mod live;
 pub mod queue;
 pub mod store;
 
@@ -9,8 +10,11 @@ pub use auth::{
     Mail, MailError, Mailer, OneTimeToken, OneTimeTokenStore, RateLimiter, Rotation, SessionGrant,
     SessionStore, TokenPurpose,
 };
-pub use queue::{QueueError, WorkQueue};
+pub use live::{
+    Connection, ConnectionStore, EventPublisher, LiveMessage, LiveNotifier, NoEvents, NoLiveUpdates,
+};
+pub use queue::{MAX_SEND_DELAY, MAX_VISIBILITY_DELAY, QueueError, WorkQueue};
 pub use store::{
     AccountStore, Conflict, IngestStore, InsertReport, JobQuery, JobStore, Page, PageRequest,
-    PostingKeys, SourceStore, StoreError,
+    PostingKeys, Recorded, ReplayMarker, ScoringStore, SourceStore, StoreError,
 };

@@ -232,3 +232,102 @@ pub trait SourceStore: Send + Sync {
         next: chrono::DateTime<chrono::Utc>,
     ) -> Result<bool, StoreError>;
 }
+
+/// A replay marker for a signed webhook: stored with the result it carried, so a replayed
+/// request writes nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplayMarker {
+    pub key: String,
+    /// Unix seconds after which the signature is stale anyway (the item's TTL).
+    pub expires_at: i64,
+}
+
+/// What [`ScoringStore::record_scoring`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    /// The entry was written and the job moved `queued → scored`: here is the new card.
+    Scored(JobCard),
+    /// This attempt already has its entry (a repeated delivery): nothing written.
+    AlreadyScored,
+    /// The job is not waiting for this attempt any more (archived, rescored meanwhile,
+    /// deleted): nothing written.
+    NotAwaited,
+    /// The replay marker exists: the very same signed request was seen before.
+    Replayed,
+}
+
+/// Scoring: the job as the scorer needs it, the history, the tenant's profile.
+#[async_trait]
+pub trait ScoringStore: Send + Sync {
+    /// Writes the history entry (keyed by the job and `entry.attempt`, so at most one per
+    /// attempt) and moves the card `queued → scored` with the new score, in one
+    /// transaction that also holds `replay` when given. Applies only while the job is
+    /// `queued` for exactly this attempt.
+    async fn record_scoring(
+        &self,
+        tenant: TenantId,
+        job: JobId,
+        entry: &crate::domain::ScoringEntry,
+        replay: Option<&ReplayMarker>,
+    ) -> Result<Recorded, StoreError>;
+    /// Notes why `attempt` failed while the job stays `queued` (it will be retried);
+    /// `false` if the job is no longer queued for it.
+    async fn note_attempt_error(
+        &self,
+        tenant: TenantId,
+        job: JobId,
+        attempt: u32,
+        error: &str,
+    ) -> Result<bool, StoreError>;
+    /// `queued → failed` for `attempt`, keeping `error` (or the error noted before when
+    /// `None`). The new card, or `None` if the job is no longer queued for it.
+    async fn mark_failed(
+        &self,
+        tenant: TenantId,
+        job: JobId,
+        attempt: u32,
+        error: Option<&str>,
+    ) -> Result<Option<JobCard>, StoreError>;
+    /// Queues the job for another scoring: `from → queued` (the caller checked the
+    /// transition table) with attempt `from_attempt + 1`, only while the job is still in
+    /// `from` at `from_attempt`. The new card, or `None` if it changed meanwhile.
+    async fn requeue(
+        &self,
+        tenant: TenantId,
+        job: JobId,
+        from: JobStatus,
+        from_attempt: u32,
+    ) -> Result<Option<JobCard>, StoreError>;
+    /// Undoes [`Self::requeue`] when its message could not be sent: back to `previous`,
+    /// if the job is still queued for `attempt`.
+    async fn unqueue(
+        &self,
+        tenant: TenantId,
+        job: JobId,
+        attempt: u32,
+        previous: JobStatus,
+    ) -> Result<(), StoreError>;
+    /// The job's scorings, newest first.
+    async fn history(
+        &self,
+        tenant: TenantId,
+        job: JobId,
+        page: &PageRequest,
+    ) -> Result<Page<crate::domain::ScoringEntry>, StoreError>;
+    /// The tenant's jobs in key order after `after`, `limit` at a time (bulk rescore).
+    async fn job_cards_after(
+        &self,
+        tenant: TenantId,
+        after: Option<JobId>,
+        limit: u16,
+    ) -> Result<Vec<JobCard>, StoreError>;
+    async fn get_profile(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Option<crate::domain::Profile>, StoreError>;
+    async fn put_profile(
+        &self,
+        tenant: TenantId,
+        profile: &crate::domain::Profile,
+    ) -> Result<(), StoreError>;
+}

@@ -6,10 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use super::keys;
 use crate::domain::{
-    CanonicalUrl, Email, Job, JobCard, JobId, JobStatus, PlanId, Role, Score, SourceId,
-    SubscriptionStatus, Tenant, TenantId, TenantName, User, UserId,
+    CanonicalUrl, Email, Job, JobCard, JobId, JobStatus, PlanId, Profile, Role, Salary, Score,
+    ScoringEntry, SourceId, SubscriptionStatus, Tenant, TenantId, TenantName, User, UserId,
 };
-use crate::ports::StoreError;
+use crate::ports::{Connection, StoreError};
 
 fn corrupt(pk: &str, sk: &str, what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt {
@@ -179,6 +179,11 @@ pub struct JobCardItem {
     pub fingerprint: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub native_id: Option<String>,
+    /// See `Job::attempt`; absent on items written before attempts were kept.
+    #[serde(default)]
+    pub attempt: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
 }
 
 impl JobCardItem {
@@ -204,6 +209,8 @@ impl JobCardItem {
             closed_at: c.closed_at,
             fingerprint: job.fingerprint.clone(),
             native_id: job.native_id.clone(),
+            attempt: job.attempt,
+            last_error: job.last_error.clone(),
         }
     }
 
@@ -240,6 +247,8 @@ pub struct JobBodyItem {
     pub sk: String,
     pub entity: String,
     pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salary: Option<Salary>,
 }
 
 impl JobBodyItem {
@@ -249,6 +258,7 @@ impl JobBodyItem {
             sk: keys::JOB_BODY_SK.into(),
             entity: "job_body".into(),
             description: job.description.clone(),
+            salary: job.salary.clone(),
         }
     }
 }
@@ -275,5 +285,120 @@ impl JobUrlItem {
             job_id: job.card.id.to_string(),
             url: job.card.url.to_string(),
         }
+    }
+}
+
+/// One scoring of a job (its history), in the job's partition.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScoreItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub entity: String,
+    pub score: i64,
+    pub reason: String,
+    pub scorer: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub attempt: u32,
+}
+
+impl ScoreItem {
+    pub fn new(tenant: TenantId, job: JobId, entry: &ScoringEntry) -> Self {
+        Self {
+            pk: keys::job_pk(tenant, job),
+            sk: keys::score_sk(entry.attempt),
+            entity: "scoring".into(),
+            score: i64::from(entry.score.value()),
+            reason: entry.reason.clone(),
+            scorer: entry.scorer.clone(),
+            model: entry.model.clone(),
+            created_at: entry.created_at,
+            attempt: entry.attempt,
+        }
+    }
+
+    pub fn into_domain(self) -> Result<ScoringEntry, StoreError> {
+        Ok(ScoringEntry {
+            score: Score::new(self.score).map_err(|e| corrupt(&self.pk, &self.sk, e))?,
+            reason: self.reason,
+            scorer: self.scorer,
+            model: self.model,
+            created_at: self.created_at,
+            attempt: self.attempt,
+        })
+    }
+}
+
+/// The tenant's scoring profile.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub entity: String,
+    pub profile: Profile,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A WebSocket connection under its tenant; `expiresAt` is the table's TTL attribute.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub entity: String,
+    pub connection_id: String,
+    pub tenant_id: String,
+    pub user_id: String,
+    pub connected_at: DateTime<Utc>,
+    /// Unix seconds (TTL).
+    pub expires_at: i64,
+}
+
+impl ConnectionItem {
+    /// The item under the tenant, and the id -> tenant reference beside it.
+    pub fn pair(c: &Connection) -> (Self, Self) {
+        let item = |pk: String, sk: String, entity: &str| Self {
+            pk,
+            sk,
+            entity: entity.into(),
+            connection_id: c.id.clone(),
+            tenant_id: c.tenant.to_string(),
+            user_id: c.user.to_string(),
+            connected_at: c.connected_at,
+            expires_at: c.expires_at.timestamp(),
+        };
+        (
+            item(
+                keys::tenant_pk(c.tenant),
+                keys::connection_sk(&c.id),
+                "connection",
+            ),
+            item(
+                keys::connection_pk(&c.id),
+                keys::CONNECTION_REF_SK.into(),
+                "connection_ref",
+            ),
+        )
+    }
+
+    pub fn into_domain(self) -> Result<Connection, StoreError> {
+        let err = |e: &dyn std::fmt::Display| corrupt(&self.pk, &self.sk, e);
+        Ok(Connection {
+            tenant: TenantId::parse(&self.tenant_id).map_err(|e| err(&e))?,
+            user: UserId::parse(&self.user_id).map_err(|e| err(&e))?,
+            connected_at: self.connected_at,
+            expires_at: DateTime::from_timestamp(self.expires_at, 0)
+                .ok_or_else(|| err(&"expiresAt out of range"))?,
+            id: self.connection_id,
+        })
     }
 }

@@ -93,12 +93,14 @@ impl JobStore for DynamoStore {
         let card_item: JobCardItem = from_item(card_item)?;
         let fingerprint = card_item.fingerprint.clone();
         let native_id = card_item.native_id.clone();
+        let attempt = card_item.attempt;
+        let last_error = card_item.last_error.clone();
         let card = card_item.into_card()?;
-        let description = match self
+        let body = match self
             .get_item(keys::job_pk(tenant, id), keys::JOB_BODY_SK)
             .await?
         {
-            Some(item) => from_item::<JobBodyItem>(item)?.description,
+            Some(item) => from_item::<JobBodyItem>(item)?,
             // Written in the same transaction as the card, so absent only if corrupt.
             None => {
                 return Err(StoreError::Corrupt {
@@ -110,9 +112,12 @@ impl JobStore for DynamoStore {
         Ok(Some(Job {
             tenant_id: tenant,
             card,
-            description,
+            description: body.description,
             native_id,
             fingerprint,
+            salary: body.salary,
+            attempt,
+            last_error,
         }))
     }
 

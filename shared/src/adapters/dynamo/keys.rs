@@ -134,3 +134,36 @@ pub fn fingerprint_sk(fingerprint: &str) -> String {
 
 /// The tenant's ingest lease: one fetch at a time writes the tenant's jobs.
 pub const INGEST_LEASE_SK: &str = "INGEST_LEASE";
+
+/// A history entry of a job, in the job's partition, one per scoring attempt. Zero-padded
+/// so that key order is attempt order (newest first when read backwards).
+pub const SCORE_SK_PREFIX: &str = "SCORE#";
+
+pub fn score_sk(attempt: u32) -> String {
+    format!("{SCORE_SK_PREFIX}{attempt:010}")
+}
+
+/// The tenant's scoring profile.
+pub const PROFILE_SK: &str = "PROFILE";
+
+/// A WebSocket connection under its tenant (pushes query `CONN#`).
+pub const CONNECTION_SK_PREFIX: &str = "CONN#";
+
+pub fn connection_sk(id: &str) -> String {
+    format!("{CONNECTION_SK_PREFIX}{id}")
+}
+
+/// Connection id -> tenant, for `$disconnect`, which knows only the id.
+pub fn connection_pk(id: &str) -> String {
+    format!("CONN#{id}")
+}
+
+pub const CONNECTION_REF_SK: &str = "CONN";
+
+/// A seen webhook signature (replay protection), outside the tenant prefix: checked
+/// before the body's tenant is trusted.
+pub fn replay_pk(key: &str) -> String {
+    format!("REPLAY#{key}")
+}
+
+pub const REPLAY_SK: &str = "REPLAY";

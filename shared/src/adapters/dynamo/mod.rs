@@ -2,11 +2,13 @@
 //! in [`keys`], every item shape lives in [`items`].
 
 mod accounts;
+mod connections;
 mod ingest;
 mod items;
 mod jobs;
 pub mod keys;
 mod ratelimit;
+mod scoring;
 mod sessions;
 mod sources;
 mod tokens;
@@ -54,6 +56,24 @@ impl DynamoStore {
         conflicts: &[Option<Conflict>],
     ) -> Result<(), StoreError> {
         debug_assert_eq!(actions.len(), conflicts.len());
+        let failed = self.try_transact(actions).await?;
+        match failed.first() {
+            None => Ok(()),
+            Some(&i) => match conflicts.get(i).copied().flatten() {
+                Some(conflict) => Err(StoreError::Conflict(conflict)),
+                None => Err(StoreError::Unavailable(format!(
+                    "transaction cancelled: condition of action {i} failed"
+                ))),
+            },
+        }
+    }
+
+    /// Runs a transaction; the positions of the actions whose condition failed (empty when
+    /// it was applied). A cancellation for any other reason is `Unavailable`.
+    async fn try_transact(
+        &self,
+        actions: Vec<TransactWriteItem>,
+    ) -> Result<Vec<usize>, StoreError> {
         match self
             .client
             .transact_write_items()
@@ -61,23 +81,26 @@ impl DynamoStore {
             .send()
             .await
         {
-            Ok(_) => Ok(()),
+            Ok(_) => Ok(Vec::new()),
             Err(SdkError::ServiceError(service)) => match service.err() {
                 TransactWriteItemsError::TransactionCanceledException(cancel) => {
-                    let failed = cancel
-                        .cancellation_reasons()
+                    let reasons = cancel.cancellation_reasons();
+                    let failed: Vec<usize> = reasons
                         .iter()
-                        .position(|r| r.code() == Some("ConditionalCheckFailed"));
-                    match failed.and_then(|i| conflicts.get(i).copied().flatten()) {
-                        Some(conflict) => Err(StoreError::Conflict(conflict)),
-                        None => Err(StoreError::Unavailable(format!(
+                        .enumerate()
+                        .filter(|(_, r)| r.code() == Some("ConditionalCheckFailed"))
+                        .map(|(i, _)| i)
+                        .collect();
+                    if failed.is_empty() {
+                        Err(StoreError::Unavailable(format!(
                             "transaction cancelled: {:?}",
-                            cancel
-                                .cancellation_reasons()
+                            reasons
                                 .iter()
                                 .map(|r| r.code().unwrap_or("None"))
                                 .collect::<Vec<_>>()
-                        ))),
+                        )))
+                    } else {
+                        Ok(failed)
                     }
                 }
                 other => Err(StoreError::Unavailable(describe(other))),

@@ -1,0 +1,28 @@
+//! `api-ws` wiring, built once at init.
+
+use std::sync::Arc;
+
+use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
+use lambda_runtime::{Error, LambdaEvent, run, service_fn};
+use shared::adapters::aws::sdk_config;
+use shared::services::live::LiveConnections;
+use shared::wiring::Core;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init_logging();
+    let sdk = sdk_config().await;
+    let core = Core::load(&sdk).await?;
+    let store = Arc::new(core.store.clone());
+    let app = LiveConnections {
+        tokens: store.clone(),
+        connections: store,
+    };
+    let app = &app;
+    run(service_fn(
+        move |event: LambdaEvent<ApiGatewayWebsocketProxyRequest>| async move {
+            Ok::<_, Error>(api_ws::handle(app, event.payload, chrono::Utc::now()).await)
+        },
+    ))
+    .await
+}

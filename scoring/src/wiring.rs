@@ -1,0 +1,105 @@
+//! Building the scoring services from configuration, once per container.
+
+use std::sync::Arc;
+
+use shared::adapters::{SqsQueue, SsmParameters, sqs};
+use shared::config::{ConfigError, ParameterSource};
+use shared::wiring::Core;
+
+use crate::config::{self as scorer_config, ScorerConfig, SecretSource};
+use crate::pipeline::{Recorder, Rescorer, ScoringWorker, WebhookCallback};
+use crate::webhook::WebhookVerifier;
+
+pub const SCORING_QUEUE_URL: &str = "JOBMON_SCORING_QUEUE_URL";
+
+fn invalid(name: &str, reason: impl ToString) -> ConfigError {
+    ConfigError::Invalid {
+        name: name.to_owned(),
+        reason: reason.to_string(),
+    }
+}
+
+pub fn recorder(core: &Core) -> Arc<Recorder> {
+    let store = Arc::new(core.store.clone());
+    Arc::new(Recorder {
+        store: store.clone(),
+        accounts: store,
+        live: core.live_notifier(),
+        events: core.event_publisher(),
+        plans: core.plans.clone(),
+    })
+}
+
+pub fn rescorer(core: &Core, recorder: Arc<Recorder>) -> Result<Arc<Rescorer>, ConfigError> {
+    let store = Arc::new(core.store.clone());
+    let url = core.env.require(SCORING_QUEUE_URL)?.to_owned();
+    Ok(Arc::new(Rescorer {
+        recorder,
+        jobs: store.clone(),
+        quota: store,
+        queue: Arc::new(SqsQueue::new(sqs::Client::new(&core.sdk), url)),
+    }))
+}
+
+/// Reads a secret from its variable or from the SSM parameter `<VARIABLE>_PARAMETER` names.
+async fn resolve(core: &Core, source: &SecretSource) -> Result<String, ConfigError> {
+    match source {
+        SecretSource::Value(value) => Ok(value.clone()),
+        SecretSource::Parameter { parameter, .. } => {
+            SsmParameters::new(aws_sdk_ssm_client(core))
+                .get(parameter)
+                .await
+        }
+    }
+}
+
+fn aws_sdk_ssm_client(core: &Core) -> shared::adapters::ssm::Client {
+    shared::adapters::ssm::Client::new(&core.sdk)
+}
+
+/// The worker with the scorer the operator configured (`JOBMON_SCORER`, see README).
+pub async fn worker(core: &Core) -> Result<ScoringWorker, ConfigError> {
+    let config = ScorerConfig::from_vars(|name| core.env.get(name).map(str::to_owned))
+        .map_err(|e| invalid(scorer_config::SCORER, e))?;
+    let secret = match config.secret() {
+        Some(source @ SecretSource::Parameter { .. }) => Some(resolve(core, source).await?),
+        _ => None,
+    };
+    let scorer = config
+        .build(secret.as_deref())
+        .map_err(|e| invalid(scorer_config::SCORER, e))?;
+    let recorder = recorder(core);
+    let rescorer = rescorer(core, recorder.clone())?;
+    Ok(ScoringWorker {
+        jobs: Arc::new(core.store.clone()),
+        queue: rescorer.queue.clone(),
+        recorder,
+        rescorer,
+        scorer,
+    })
+}
+
+/// The callback's verifier, when a webhook secret is configured (`None`: every call is
+/// refused, as no external scorer can sign).
+pub async fn webhook_callback(core: &Core) -> Result<Option<WebhookCallback>, ConfigError> {
+    let name = scorer_config::WEBHOOK_SECRET;
+    let source = match (
+        core.env.get(name).filter(|v| !v.is_empty()),
+        core.env
+            .get(&format!("{name}_PARAMETER"))
+            .filter(|v| !v.is_empty()),
+    ) {
+        (Some(value), _) => SecretSource::Value(value.to_owned()),
+        (None, Some(parameter)) => SecretSource::Parameter {
+            variable: name,
+            parameter: parameter.to_owned(),
+        },
+        (None, None) => return Ok(None),
+    };
+    let secret = resolve(core, &source).await?;
+    let verifier = WebhookVerifier::new(secret.as_bytes()).map_err(|e| invalid(name, e))?;
+    Ok(Some(WebhookCallback {
+        recorder: recorder(core),
+        verifier,
+    }))
+}

@@ -1,0 +1,93 @@
+//! Queue message bodies. Small, versioned by shape, parsed strictly.
+
+use crate::domain::{JobId, SourceId, TenantId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One source to fetch (fetch queue).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FetchTask {
+    pub tenant_id: TenantId,
+    pub source_id: SourceId,
+    /// `schedule` or `manual`, for logs.
+    pub reason: String,
+}
+
+/// One job to score (scoring queue). `attempt` makes redelivery idempotent per attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScoreTask {
+    pub tenant_id: TenantId,
+    pub job_id: JobId,
+    pub attempt: u32,
+}
+
+/// Rescore every scored or failed job of a tenant (scoring queue), sent after a profile
+/// change. The worker handles a page of jobs per message and sends the rest on as a new
+/// message with `after` set, so no single invocation grows with the tenant's size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RescoreAllTask {
+    pub tenant_id: TenantId,
+    /// Jobs scored after this already used the new profile and are skipped.
+    pub requested_at: DateTime<Utc>,
+    /// The last job of the previous page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<JobId>,
+}
+
+/// What the scoring queue carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ScoringMessage {
+    Score(ScoreTask),
+    RescoreAll(RescoreAllTask),
+}
+
+pub fn to_bodies<T: Serialize>(messages: &[T]) -> Vec<String> {
+    messages
+        .iter()
+        .map(|m| serde_json::to_string(m).expect("message types always serialise"))
+        .collect()
+}
+
+pub fn to_body<T: Serialize>(message: &T) -> String {
+    serde_json::to_string(message).expect("message types always serialise")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scoring_queue_tells_its_messages_apart() {
+        let tenant = TenantId::new();
+        let job = JobId::new();
+        let score = format!(r#"{{"tenantId":"{tenant}","jobId":"{job}","attempt":2}}"#);
+        assert_eq!(
+            serde_json::from_str::<ScoringMessage>(&score).unwrap(),
+            ScoringMessage::Score(ScoreTask {
+                tenant_id: tenant,
+                job_id: job,
+                attempt: 2
+            })
+        );
+        let all = format!(r#"{{"tenantId":"{tenant}","requestedAt":"2026-11-28T10:00:00Z"}}"#);
+        assert!(matches!(
+            serde_json::from_str::<ScoringMessage>(&all).unwrap(),
+            ScoringMessage::RescoreAll(RescoreAllTask { after: None, .. })
+        ));
+        for bad in [
+            "{}".to_owned(),
+            "not json".to_owned(),
+            format!(r#"{{"tenantId":"{tenant}","jobId":"{job}","attempt":-1}}"#),
+            format!(r#"{{"tenantId":"{tenant}","jobId":"{job}","attempt":1,"extra":1}}"#),
+        ] {
+            assert!(
+                serde_json::from_str::<ScoringMessage>(&bad).is_err(),
+                "{bad}"
+            );
+        }
+    }
+}

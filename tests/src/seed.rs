@@ -1,0 +1,101 @@
+//! Stored fixtures for tests and benchmarks: a tenant with its admin, queued jobs.
+
+use chrono::Utc;
+use shared::adapters::DynamoStore;
+use shared::config::SecretKey;
+use shared::domain::{
+    CanonicalUrl, Email, Job, JobCard, JobId, JobStatus, PlanId, Role, SourceId,
+    SubscriptionStatus, Tenant, TenantId, TenantName, User, UserId,
+    fingerprint::posting_fingerprint,
+};
+use shared::ports::{AccountStore, IngestStore, JobStore};
+
+use crate::TestStack;
+
+/// The store over the stack's table, with a fixed cursor key.
+pub fn store(stack: &TestStack) -> DynamoStore {
+    DynamoStore::new(
+        stack.dynamo.clone(),
+        stack.table(),
+        SecretKey::new(&[7u8; 32])
+            .expect("32-byte key")
+            .cursor_codec(),
+    )
+}
+
+/// A tenant on `plan` with one admin (who cannot log in: the hash is a placeholder).
+pub async fn tenant(store: &DynamoStore, plan: &str) -> Tenant {
+    let tenant = Tenant {
+        id: TenantId::new(),
+        name: TenantName::parse("Seeded").expect("valid name"),
+        plan: PlanId::parse(plan).expect("valid plan id"),
+        subscription_status: SubscriptionStatus::None,
+        created_at: Utc::now(),
+    };
+    let admin = User {
+        id: UserId::new(),
+        tenant_id: tenant.id,
+        email: Email::parse(&format!("{}@example.com", ulid::Ulid::new())).expect("valid"),
+        role: Role::Admin,
+        email_verified: true,
+        password_hash: "seeded".into(),
+        created_at: Utc::now(),
+    };
+    store
+        .create_account(&tenant, &admin)
+        .await
+        .expect("account stored");
+    tenant
+}
+
+/// A job as the fetcher stores it, with `n` in its title and URL.
+pub fn job(tenant: TenantId, n: usize, title: &str, description: &str, status: JobStatus) -> Job {
+    let title = format!("{title} {n}");
+    let unique = ulid::Ulid::new().to_string().to_lowercase();
+    Job {
+        tenant_id: tenant,
+        card: JobCard {
+            id: JobId::new(),
+            title: title.clone(),
+            company: "Acme".into(),
+            location: "Berlin".into(),
+            remote: true,
+            url: CanonicalUrl::parse(&format!("https://jobs.example.com/acme/{n}-{unique}"))
+                .expect("valid URL"),
+            source_id: SourceId::new(),
+            status,
+            score: None,
+            created_at: Utc::now(),
+            scored_at: None,
+            closed_at: None,
+        },
+        description: description.into(),
+        native_id: Some(format!("{n}-{unique}")),
+        fingerprint: posting_fingerprint("Acme", &format!("{title} {unique}"), "Berlin"),
+        salary: None,
+        attempt: u32::from(status == JobStatus::Queued),
+        last_error: None,
+    }
+}
+
+/// Stores queued jobs (attempt 1) with their quota reserved, as the fetcher would.
+pub async fn queued_jobs(
+    store: &DynamoStore,
+    tenant: TenantId,
+    titles: &[(&str, &str)],
+) -> Vec<Job> {
+    let jobs: Vec<Job> = titles
+        .iter()
+        .enumerate()
+        .map(|(n, (title, description))| job(tenant, n, title, description, JobStatus::Queued))
+        .collect();
+    for job in &jobs {
+        store.insert_job(job).await.expect("job stored");
+    }
+    let period = shared::services::accounts::period_of(Utc::now());
+    store
+        .reserve_quota(tenant, &period, jobs.len() as u32, u32::MAX)
+        .await
+        .expect("quota reserved");
+    jobs
+}
