@@ -41,7 +41,10 @@ pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> 
     let value = parsed.map_err(|e| {
         let inner = e.inner();
         let path = e.path().to_string();
-        if inner.is_syntax() || inner.is_eof() {
+        // serde_json reports a wrongly typed enum value (`"remote": 3`) as a syntax error;
+        // only a body that is not JSON at all is called that.
+        let not_json = serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_err();
+        if (inner.is_syntax() || inner.is_eof()) && not_json {
             return ApiError::Validation {
                 message: "request body is not valid JSON".into(),
                 details: Some(json!({ "body": inner.to_string() })),
