@@ -64,9 +64,11 @@ llm:
 
 # Unit tests, handler tests and integration tests against moto (each test binary starts
 # its own moto on a free loopback port, or uses AWS_ENDPOINT_URL when set), the local
-# gateway's end-to-end tests, and the scorer's tests against the real small model
-# (JOBMON_REQUIRE_LLM=1: a missing model fails instead of skipping).
+# gateway's end-to-end tests (the whole stack runs the real function binaries, hence the
+# build first), and the scorer's tests against the real small model (JOBMON_REQUIRE_LLM=1:
+# a missing model fails instead of skipping).
 unit: $(VENV)/.installed llm
+	cargo build --workspace --locked
 	JOBMON_REQUIRE_LLM=1 cargo test --workspace --locked
 
 test: lint check-template unit

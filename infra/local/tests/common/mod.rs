@@ -40,11 +40,21 @@ pub struct Gateway {
 }
 
 fn command(template: &str, port: u16, args: &[&str], env: &[(&str, &str)]) -> Command {
+    stack_command(&fixture(template), &examples_dir(), port, args, env)
+}
+
+fn stack_command(
+    template: &str,
+    bin_dir: &std::path::Path,
+    port: u16,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_jobmon-local"));
     cmd.arg("--template")
-        .arg(fixture(template))
+        .arg(template)
         .arg("--bin-dir")
-        .arg(examples_dir())
+        .arg(bin_dir)
         .arg("--port")
         .arg(port.to_string())
         .args(args)
@@ -70,9 +80,24 @@ impl Gateway {
     /// Starts the gateway and waits until it reports ready.
     pub fn start(template: &str, args: &[&str], env: &[(&str, &str)]) -> Gateway {
         let port = free_port();
-        let mut child = command(template, port, args, env)
-            .spawn()
-            .expect("spawn jobmon-local");
+        Self::spawn(command(template, port, args, env), port)
+    }
+
+    /// The whole of jobmon: the workspace's `template.yaml` with the real function
+    /// binaries next to `jobmon-local` (`cargo build --workspace` builds them; `make test`
+    /// does so before the tests).
+    pub fn start_stack(env: &[(&str, &str)]) -> Gateway {
+        let port = free_port();
+        let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_jobmon-local"))
+            .parent()
+            .expect("target dir")
+            .to_path_buf();
+        let template = format!("{}/../../template.yaml", env!("CARGO_MANIFEST_DIR"));
+        Self::spawn(stack_command(&template, &bin_dir, port, &[], env), port)
+    }
+
+    fn spawn(mut command: Command, port: u16) -> Gateway {
+        let mut child = command.spawn().expect("spawn jobmon-local");
         let out = Arc::new(Mutex::new(String::new()));
         collect(child.stdout.take().unwrap(), out.clone());
         collect(child.stderr.take().unwrap(), out.clone());

@@ -1,0 +1,249 @@
+//! End to end through the local stack: the real `template.yaml`, the real function binaries,
+//! moto, a job board played by a fixture server. Two tenants, each with a WebSocket: each
+//! hears only about its own jobs, from fetch to score to rescore.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{Gateway, http};
+use futures_util::StreamExt;
+use jobmon_tests::fixture::{FixtureServer, greenhouse_board};
+use serde_json::{Value, json};
+
+struct Api {
+    port: u16,
+}
+
+impl Api {
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let mut headers = vec![("content-type", "application/json")];
+        if let Some(a) = &auth {
+            headers.push(("authorization", a.as_str()));
+        }
+        let body = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+        let r = http(self.port, method, path, &headers, body).await;
+        let json = if r.body.is_empty() {
+            Value::Null
+        } else {
+            r.json()
+        };
+        (r.status, json)
+    }
+
+    /// Registers a tenant; its access token.
+    async fn signup(&self, name: &str) -> String {
+        let (status, session) = self
+            .call(
+                "POST",
+                "/v1/auth/register",
+                None,
+                Some(json!({"email": format!("{}@example.com", ulid::Ulid::new()), "password": "correct horse battery", "tenantName": name})),
+            )
+            .await;
+        assert_eq!(status, 201, "{session}");
+        session["accessToken"].as_str().unwrap().to_owned()
+    }
+}
+
+/// Every message one socket received, as JSON.
+type Heard = Arc<Mutex<Vec<Value>>>;
+
+async fn listen(api: &Api, token: &str) -> Heard {
+    let (status, ticket) = api
+        .call("POST", "/v1/auth/ws-ticket", Some(token), None)
+        .await;
+    assert_eq!(status, 200, "{ticket}");
+    let url = format!(
+        "ws://127.0.0.1:{}/ws?ticket={}",
+        api.port,
+        ticket["ticket"].as_str().unwrap()
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str())
+        .await
+        .expect("the ticket opens the socket");
+    // Spent: the same ticket cannot open another.
+    assert!(
+        tokio_tungstenite::connect_async(url.as_str())
+            .await
+            .is_err()
+    );
+    let heard: Heard = Arc::default();
+    let sink = heard.clone();
+    tokio::spawn(async move {
+        while let Some(Ok(message)) = ws.next().await {
+            if let Ok(text) = message.into_text()
+                && let Ok(value) = serde_json::from_str::<Value>(&text)
+            {
+                sink.lock().unwrap().push(value);
+            }
+        }
+    });
+    heard
+}
+
+fn of_type(heard: &Heard, kind: &str) -> Vec<Value> {
+    heard
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|m| m["type"] == kind)
+        .map(|m| m["data"].clone())
+        .collect()
+}
+
+async fn wait_until(what: &str, gw: &Gateway, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while !done() {
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; gateway output:\n{}",
+            gw.output()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Creates a Greenhouse source on `board` and asks for a fetch now; the source id.
+async fn fetch(api: &Api, token: &str, board: &str) -> String {
+    let (status, source) = api
+        .call(
+            "POST",
+            "/v1/sources",
+            Some(token),
+            Some(json!({"name": board, "kind": "greenhouse", "config": {"board": board}})),
+        )
+        .await;
+    assert_eq!(status, 201, "{source}");
+    let id = source["id"].as_str().unwrap().to_owned();
+    let (status, queued) = api
+        .call(
+            "POST",
+            "/v1/jobs/fetch",
+            Some(token),
+            Some(json!({"sourceId": id})),
+        )
+        .await;
+    assert_eq!(status, 202, "{queued}");
+    id
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_tenants_each_hear_only_their_own_jobs_scored() {
+    let board = FixtureServer::start().await;
+    board.set("/v1/boards/acme/jobs", 200, greenhouse_board("acme", 0..3));
+    board.set(
+        "/v1/boards/globex/jobs",
+        200,
+        greenhouse_board("globex", 10..12),
+    );
+    let gw = Gateway::start_stack(&[
+        (
+            "JOBMON_SECRET_KEY",
+            "e2e-only-secret-key-0123456789abcdef0123",
+        ),
+        ("JOBMON_ALLOW_PRIVATE_SOURCES", "1"),
+        ("JOBMON_GREENHOUSE_BASE_URL", board.base_url.as_str()),
+    ]);
+    let api = Api { port: gw.port };
+    let alice = api.signup("Alice").await;
+    let bob = api.signup("Bob").await;
+    let (status, _) = api
+        .call(
+            "PUT",
+            "/v1/profile",
+            Some(&alice),
+            Some(json!({"mustHave": ["rust"], "titles": ["Software Engineer"]})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let alice_hears = listen(&api, &alice).await;
+    let bob_hears = listen(&api, &bob).await;
+
+    let alice_source = fetch(&api, &alice, "acme").await;
+    let bob_source = fetch(&api, &bob, "globex").await;
+
+    // Fetcher → scoring queue → scoring worker → @connections → each tenant's socket.
+    wait_until("three job_scored for Alice, two for Bob", &gw, || {
+        of_type(&alice_hears, "job_scored").len() == 3
+            && of_type(&bob_hears, "job_scored").len() == 2
+    })
+    .await;
+    for (heard, source, count) in [
+        (&alice_hears, &alice_source, 3),
+        (&bob_hears, &bob_source, 2),
+    ] {
+        let created = of_type(heard, "jobs_created");
+        assert_eq!(created, vec![json!({"sourceId": source, "count": count})]);
+        for card in of_type(heard, "job_scored") {
+            assert_eq!(
+                &card["sourceId"], source,
+                "a job of the other tenant: {card}"
+            );
+            assert_eq!(card["status"], "scored");
+            let score = card["score"].as_i64().unwrap();
+            assert!((1..=10).contains(&score));
+        }
+        let usage = of_type(heard, "usage_updated");
+        assert_eq!(usage.last().unwrap()["limit"], 50, "free plan");
+        assert_eq!(usage.last().unwrap()["scoredJobs"], count);
+    }
+
+    // The score is stored with its history; a rescore is another entry, pushed again.
+    let job = of_type(&alice_hears, "job_scored")[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, view) = api
+        .call("GET", &format!("/v1/jobs/{job}"), Some(&alice), None)
+        .await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["history"].as_array().unwrap().len(), 1);
+    assert_eq!(view["history"][0]["scorer"], "profile");
+    assert!(view["reason"].as_str().is_some_and(|r| !r.is_empty()));
+    let (status, _) = api
+        .call("GET", &format!("/v1/jobs/{job}"), Some(&bob), None)
+        .await;
+    assert_eq!(status, 404, "Bob cannot see Alice's job");
+
+    let (status, card) = api
+        .call(
+            "POST",
+            &format!("/v1/jobs/{job}/rescore"),
+            Some(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(status, 202, "{card}");
+    wait_until("the rescore's job_scored", &gw, || {
+        of_type(&alice_hears, "job_scored").len() == 4
+    })
+    .await;
+    let (_, history) = api
+        .call(
+            "GET",
+            &format!("/v1/jobs/{job}/history"),
+            Some(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(history["items"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        of_type(&bob_hears, "job_scored").len(),
+        2,
+        "Bob heard nothing of it"
+    );
+    assert!(
+        of_type(&bob_hears, "job_updated").is_empty()
+            && of_type(&alice_hears, "job_updated").len() == 1,
+        "the rescore's queued card went to Alice only"
+    );
+}
