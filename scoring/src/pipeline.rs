@@ -472,23 +472,16 @@ impl Rescorer {
             .store
             .job_cards_after(tenant, task.after, RESCORE_PAGE)
             .await?;
-        let last = cards.last().map(|c| c.id);
+        let last = cards.last().map(|(c, _)| c.id);
         let full = cards.len() == usize::from(RESCORE_PAGE);
-        let mut due = Vec::new();
-        for card in cards {
-            let stale = match card.status {
+        let due: Vec<(JobCard, u32)> = cards
+            .into_iter()
+            .filter(|(card, _)| match card.status {
                 JobStatus::Scored => card.scored_at.is_none_or(|at| at < task.requested_at),
                 JobStatus::Failed => true,
                 _ => false,
-            };
-            if stale {
-                // The card query has no attempt; read the job for it (the rescore
-                // condition needs the exact attempt).
-                if let Some(job) = self.jobs.get_job(tenant, card.id).await? {
-                    due.push((job.card, job.attempt));
-                }
-            }
-        }
+            })
+            .collect();
         let results = self
             .requeue_all(tenant, &due, self.monthly_limit(&account))
             .await?;

@@ -8,7 +8,7 @@ use shared::domain::{
     SubscriptionStatus, Tenant, TenantId, TenantName, User, UserId,
     fingerprint::posting_fingerprint,
 };
-use shared::ports::{AccountStore, IngestStore, JobStore};
+use shared::ports::{AccountStore, IngestStore};
 
 use crate::TestStack;
 
@@ -89,8 +89,9 @@ pub async fn queued_jobs(
         .enumerate()
         .map(|(n, (title, description))| job(tenant, n, title, description, JobStatus::Queued))
         .collect();
-    for job in &jobs {
-        store.insert_job(job).await.expect("job stored");
+    for chunk in jobs.chunks(100) {
+        let report = store.insert_jobs(chunk).await.expect("jobs stored");
+        assert_eq!(report.inserted.len(), chunk.len(), "seeded jobs are unique");
     }
     let period = shared::services::accounts::period_of(Utc::now());
     store

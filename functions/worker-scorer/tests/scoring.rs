@@ -620,3 +620,155 @@ async fn rescoring_stops_at_the_monthly_quota() {
         jobmon_scoring::pipeline::RescoreError::NotFound
     ));
 }
+
+#[tokio::test]
+async fn the_webhook_scorer_hands_the_job_out_and_its_signed_result_completes_it() {
+    use jobmon_scoring::pipeline::WebhookCallback;
+    use jobmon_scoring::{SIGNATURE_HEADER, WebhookScorer, WebhookVerifier, sign, verify};
+    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+    let env = env().await;
+    let jobs = jobs(&env, 1).await;
+    let n8n = FakeServer::start(vec![Reply::json(200, r#"{"accepted":true}"#)]).await;
+    let scorer = WebhookScorer::new(
+        &format!("{}/webhook/score", n8n.base_url),
+        SECRET,
+        "http://127.0.0.1:3000/v1/webhooks/scoring",
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    let w = worker(&env, ConfiguredScorer::Webhook(scorer));
+    send(&env, "ScoringQueue", &[task(&jobs[0])]).await;
+    let response = worker_scorer::handle(&w, receive(&env, "ScoringQueue").await).await;
+    assert!(response.batch_item_failures.is_empty(), "handed out: done");
+    assert_eq!(
+        job(&env, jobs[0].card.id).await.card.status,
+        JobStatus::Queued
+    );
+
+    // What n8n received: the job, the profile and the attempt, signed.
+    let requests = n8n.requests();
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    let signature = request.header(SIGNATURE_HEADER).unwrap();
+    verify(
+        SECRET,
+        Some(signature),
+        &request.body,
+        chrono::Utc::now().timestamp(),
+        jobmon_scoring::TOLERANCE,
+    )
+    .expect("signed with the shared secret");
+    let sent = request.json();
+    assert_eq!(sent["jobId"], jobs[0].card.id.to_string());
+    assert_eq!(sent["attempt"], 1);
+    assert_eq!(
+        sent["callbackUrl"],
+        "http://127.0.0.1:3000/v1/webhooks/scoring"
+    );
+
+    // Its answer comes back to the callback and completes the job like any scorer would.
+    let callback = WebhookCallback {
+        recorder: env.rescorer.recorder.clone(),
+        verifier: WebhookVerifier::new(SECRET).unwrap(),
+    };
+    let body = serde_json::json!({
+        "jobId": sent["jobId"], "tenantId": sent["tenantId"], "attempt": 1,
+        "score": 9, "reason": "Rust and Lambda: a strong fit."
+    })
+    .to_string();
+    let at = chrono::Utc::now().timestamp();
+    let status = callback
+        .accept(
+            Some(&sign(SECRET, at, body.as_bytes())),
+            body.as_bytes(),
+            at,
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, "scored");
+    let stored = job(&env, jobs[0].card.id).await;
+    assert_eq!(stored.card.status, JobStatus::Scored);
+    assert_eq!(stored.card.score.map(|s| s.value()), Some(9));
+    assert!(env.pushes.types().contains(&"job_scored"));
+}
+
+#[tokio::test]
+async fn the_sample_event_of_events_worker_scorer_is_handled() {
+    let env = env().await;
+    let jobs = jobs(&env, 1).await;
+    let text = std::fs::read_to_string(
+        jobmon_tests::workspace_root().join("events/worker-scorer/sqs-batch.json"),
+    )
+    .unwrap();
+    let mut event: serde_json::Value = serde_json::from_str(&text).unwrap();
+    event["Records"][0]["body"] = serde_json::Value::String(task(&jobs[0]));
+    let event: SqsEvent = serde_json::from_value(event).unwrap();
+    // Its receipt handle is not a real one: scoring needs none on success.
+    let response = worker_scorer::handle(&worker(&env, profile_scorer()), event).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(
+        job(&env, jobs[0].card.id).await.card.status,
+        JobStatus::Scored
+    );
+}
+
+#[tokio::test]
+async fn a_bulk_rescore_goes_on_page_by_page() {
+    let env = env().await;
+    let tenant = seed::tenant(&env.store, "pro").await.id;
+    let titles = vec![("Rust Engineer", "Rust."); 105];
+    let jobs = seed::queued_jobs(&env.store, tenant, &titles).await;
+    for j in &jobs {
+        env.store
+            .mark_failed(tenant, j.card.id, 1, Some("seeded failure"))
+            .await
+            .unwrap()
+            .expect("queued for attempt 1");
+    }
+    env.rescorer.request_rescore_all(tenant).await.unwrap();
+    let w = worker(&env, profile_scorer());
+    // Page one: 100 jobs queued (ten SendMessageBatch calls) and the continuation.
+    let response = worker_scorer::handle(&w, receive(&env, "ScoringQueue").await).await;
+    assert!(response.batch_item_failures.is_empty());
+    let mut queued = 0;
+    for j in &jobs {
+        if job_of(&env, tenant, j.card.id).await.card.status == JobStatus::Queued {
+            queued += 1;
+        }
+    }
+    assert_eq!(queued, usize::from(jobmon_scoring::pipeline::RESCORE_PAGE));
+    // Drain: the continuation queues the last five; everything gets scored.
+    for _ in 0..30 {
+        let event = receive(&env, "ScoringQueue").await;
+        if event.records.is_empty() {
+            break;
+        }
+        let receipts: Vec<String> = event
+            .records
+            .iter()
+            .map(|r| r.receipt_handle.clone().unwrap())
+            .collect();
+        let response = worker_scorer::handle(&w, event).await;
+        assert!(response.batch_item_failures.is_empty());
+        for receipt in receipts {
+            env.stack
+                .sqs
+                .delete_message()
+                .queue_url(env.stack.queue_url("ScoringQueue"))
+                .receipt_handle(receipt)
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    for j in &jobs {
+        let stored = job_of(&env, tenant, j.card.id).await;
+        assert_eq!(stored.card.status, JobStatus::Scored, "{}", j.card.id);
+        assert_eq!(stored.attempt, 2);
+    }
+}
+
+async fn job_of(env: &Env, tenant: TenantId, id: JobId) -> Job {
+    env.store.get_job(tenant, id).await.unwrap().unwrap()
+}

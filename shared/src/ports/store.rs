@@ -314,13 +314,14 @@ pub trait ScoringStore: Send + Sync {
         job: JobId,
         page: &PageRequest,
     ) -> Result<Page<crate::domain::ScoringEntry>, StoreError>;
-    /// The tenant's jobs in key order after `after`, `limit` at a time (bulk rescore).
+    /// The tenant's jobs in key order after `after`, `limit` at a time, each with its
+    /// latest attempt (bulk rescore).
     async fn job_cards_after(
         &self,
         tenant: TenantId,
         after: Option<JobId>,
         limit: u16,
-    ) -> Result<Vec<JobCard>, StoreError>;
+    ) -> Result<Vec<(JobCard, u32)>, StoreError>;
     async fn get_profile(
         &self,
         tenant: TenantId,

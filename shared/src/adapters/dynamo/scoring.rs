@@ -294,7 +294,7 @@ impl ScoringStore for DynamoStore {
         tenant: TenantId,
         after: Option<JobId>,
         limit: u16,
-    ) -> Result<Vec<JobCard>, StoreError> {
+    ) -> Result<Vec<(JobCard, u32)>, StoreError> {
         let pk = keys::tenant_pk(tenant);
         let start = after.map(|id| {
             Item::from([
@@ -317,7 +317,11 @@ impl ScoringStore for DynamoStore {
         out.items
             .unwrap_or_default()
             .into_iter()
-            .map(|item| from_item::<JobCardItem>(item)?.into_card())
+            .map(|item| {
+                let item = from_item::<JobCardItem>(item)?;
+                let attempt = item.attempt;
+                Ok((item.into_card()?, attempt))
+            })
             .collect()
     }
 
