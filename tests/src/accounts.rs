@@ -6,7 +6,8 @@ use std::sync::Arc;
 use shared::adapters::{DynamoStore, SesMailer};
 use shared::auth::{PasswordHasher, TokenIssuer};
 use shared::config::SecretKey;
-use shared::domain::PlanCatalog;
+use shared::domain::{PlanCatalog, TenantId};
+use shared::services::accounts::RegisterRequest;
 use shared::services::{AccountService, AuthLimits};
 
 use crate::TestStack;
@@ -39,4 +40,20 @@ pub async fn account_service(stack: &TestStack, limits: AuthLimits) -> AccountSe
         app_url: "http://127.0.0.1:3000".into(),
         limits,
     }
+}
+
+/// Registers a new tenant (unique e-mail) through the service; its access token and id.
+pub async fn signup(accounts: &AccountService, tenant_name: &str) -> (String, TenantId) {
+    let session = accounts
+        .register(
+            RegisterRequest {
+                email: format!("{}@example.com", ulid::Ulid::new()),
+                password: "correct horse battery".into(),
+                tenant_name: tenant_name.into(),
+            },
+            "127.0.0.1",
+        )
+        .await
+        .expect("registered");
+    (session.access_token, session.tenant.id)
 }

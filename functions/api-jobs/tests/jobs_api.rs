@@ -57,20 +57,8 @@ async fn env() -> Env {
     }
 }
 
-/// Registers a tenant; its access token and id.
 async fn signup(env: &Env, name: &str) -> (String, TenantId) {
-    let (status, session) = parts(
-        api_auth::handle(
-            &env.accounts,
-            HttpEvent::new("POST", "/v1/auth/register")
-                .json(&json!({"email": format!("{}@example.com", ulid::Ulid::new()), "password": "correct horse battery", "tenantName": name}))
-                .request(),
-        )
-        .await,
-    );
-    assert_eq!(status, 201);
-    let tenant = TenantId::parse(session["tenant"]["id"].as_str().unwrap()).unwrap();
-    (session["accessToken"].as_str().unwrap().to_owned(), tenant)
+    jobmon_tests::accounts::signup(&env.accounts, name).await
 }
 
 async fn call(env: &Env, event: HttpEvent) -> (u16, Value) {

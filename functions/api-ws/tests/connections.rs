@@ -42,22 +42,12 @@ async fn env() -> Env {
 
 /// A new tenant's WebSocket ticket.
 async fn new_ticket(env: &Env) -> (String, TenantId) {
-    let (_, session) = parts(
-        api_auth::handle(
-            &env.accounts,
-            HttpEvent::new("POST", "/v1/auth/register")
-                .json(&json!({"email": format!("{}@example.com", ulid::Ulid::new()), "password": "correct horse battery", "tenantName": "Live"}))
-                .request(),
-        )
-        .await,
-    );
-    let token = session["accessToken"].as_str().unwrap();
-    let tenant = TenantId::parse(session["tenant"]["id"].as_str().unwrap()).unwrap();
+    let (token, tenant) = jobmon_tests::accounts::signup(&env.accounts, "Live").await;
     let (status, reply) = parts(
         api_auth::handle(
             &env.accounts,
             HttpEvent::new("POST", "/v1/auth/ws-ticket")
-                .bearer(token)
+                .bearer(&token)
                 .request(),
         )
         .await,

@@ -189,7 +189,7 @@ async fn visible(env: &Env, queue: &str) -> usize {
 }
 
 async fn job(env: &Env, id: JobId) -> Job {
-    env.store.get_job(env.tenant, id).await.unwrap().unwrap()
+    job_of(env, env.tenant, id).await
 }
 
 async fn history_len(env: &Env, id: JobId) -> usize {

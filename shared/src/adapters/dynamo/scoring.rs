@@ -31,17 +31,28 @@ fn history_scope(job: JobId) -> String {
     format!("history:{job}")
 }
 
+/// The condition every move of a waiting job shares: it exists, is `queued`, and waits
+/// for exactly this attempt.
+const AWAITING: &str = "attribute_exists(PK) AND #status = :queued AND attempt = :attempt";
+
+type UpdateJob = aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
+
 impl DynamoStore {
-    fn job_key(
-        &self,
-        tenant: TenantId,
-        job: JobId,
-    ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+    fn job_key(&self, tenant: TenantId, job: JobId) -> UpdateJob {
         self.client
             .update_item()
             .table_name(&self.table)
             .key(keys::PK, s(keys::tenant_pk(tenant)))
             .key(keys::SK, s(keys::job_sk(job)))
+    }
+
+    /// An update of the card that applies only while the job awaits `attempt`.
+    fn update_awaiting(&self, tenant: TenantId, job: JobId, attempt: u32) -> UpdateJob {
+        self.job_key(tenant, job)
+            .condition_expression(AWAITING)
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":queued", s(JobStatus::Queued.as_str()))
+            .expression_attribute_values(":attempt", n(attempt))
     }
 }
 
@@ -64,7 +75,7 @@ impl ScoringStore for DynamoStore {
             .table_name(&self.table)
             .key(keys::PK, s(keys::tenant_pk(tenant)))
             .key(keys::SK, s(keys::job_sk(job)))
-            .condition_expression("attribute_exists(PK) AND #status = :queued AND attempt = :attempt")
+            .condition_expression(AWAITING)
             .update_expression(
                 "SET #status = :scored, score = :score, scoredAt = :at, GSI1PK = :gsi REMOVE lastError",
             )
@@ -132,14 +143,8 @@ impl ScoringStore for DynamoStore {
         error: &str,
     ) -> Result<bool, StoreError> {
         let result = self
-            .job_key(tenant, job)
-            .condition_expression(
-                "attribute_exists(PK) AND #status = :queued AND attempt = :attempt",
-            )
+            .update_awaiting(tenant, job, attempt)
             .update_expression("SET lastError = :error")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":queued", s(JobStatus::Queued.as_str()))
-            .expression_attribute_values(":attempt", n(attempt))
             .expression_attribute_values(":error", s(error))
             .send()
             .await;
@@ -158,14 +163,8 @@ impl ScoringStore for DynamoStore {
             None => "lastError = if_not_exists(lastError, :error)",
         };
         let result = self
-            .job_key(tenant, job)
-            .condition_expression(
-                "attribute_exists(PK) AND #status = :queued AND attempt = :attempt",
-            )
+            .update_awaiting(tenant, job, attempt)
             .update_expression(format!("SET #status = :failed, GSI1PK = :gsi, {set_error}"))
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":queued", s(JobStatus::Queued.as_str()))
-            .expression_attribute_values(":attempt", n(attempt))
             .expression_attribute_values(":failed", s(JobStatus::Failed.as_str()))
             .expression_attribute_values(":gsi", s(keys::status_gsi_pk(tenant, JobStatus::Failed)))
             .expression_attribute_values(":error", s(error.unwrap_or(FAILED_WITHOUT_ERROR)))
@@ -216,14 +215,8 @@ impl ScoringStore for DynamoStore {
         previous: JobStatus,
     ) -> Result<(), StoreError> {
         let result = self
-            .job_key(tenant, job)
-            .condition_expression(
-                "attribute_exists(PK) AND #status = :queued AND attempt = :attempt",
-            )
+            .update_awaiting(tenant, job, attempt)
             .update_expression("SET #status = :previous, GSI1PK = :gsi")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":queued", s(JobStatus::Queued.as_str()))
-            .expression_attribute_values(":attempt", n(attempt))
             .expression_attribute_values(":previous", s(previous.as_str()))
             .expression_attribute_values(":gsi", s(keys::status_gsi_pk(tenant, previous)))
             .send()
