@@ -394,7 +394,7 @@ impl Rescorer {
     /// Reserves quota for as many of `jobs` as it allows, moves each to `queued` and sends
     /// their messages in batches; a job whose move or message fails is put back and its
     /// quota returned. One result per job that got quota, in order.
-    async fn requeue_all(
+    pub(crate) async fn requeue_all(
         &self,
         tenant: TenantId,
         jobs: &[(JobCard, u32)],
