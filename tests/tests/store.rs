@@ -199,18 +199,21 @@ async fn paging_returns_every_job_exactly_once_newest_first() {
         (
             JobQuery {
                 status: Some(JobStatus::Scored),
+                ..JobQuery::default()
             },
             8,
         ),
         (
             JobQuery {
                 status: Some(JobStatus::New),
+                ..JobQuery::default()
             },
             15,
         ),
         (
             JobQuery {
                 status: Some(JobStatus::Archived),
+                ..JobQuery::default()
             },
             0,
         ),
@@ -289,7 +292,8 @@ async fn a_cursor_is_refused_for_another_tenant_or_query_or_when_forged() {
             .list_jobs(
                 a,
                 &JobQuery {
-                    status: Some(JobStatus::New)
+                    status: Some(JobStatus::New),
+                    ..JobQuery::default()
                 },
                 &next
             )
@@ -345,6 +349,9 @@ async fn a_corrupt_item_is_a_typed_error_not_a_panic() {
         .table_name(stack.table())
         .item("PK", AttributeValue::S(keys::tenant_pk(tenant)))
         .item("SK", AttributeValue::S(keys::job_sk(id)))
+        // In the default list's index, as every card that is not archived.
+        .item("GSI3PK", AttributeValue::S(keys::active_gsi_pk(tenant)))
+        .item("GSI3SK", AttributeValue::S(keys::job_sk(id)))
         .item("title", AttributeValue::N("12".into()))
         .send()
         .await

@@ -283,7 +283,7 @@ async fn every_template_route_reaches_a_handler() {
     let env = env().await;
     let (token, _) = signup(&env, "Routes").await;
     let routes = jobmon_tests::template_routes("ApiJobsFunction");
-    assert_eq!(routes.len(), 5);
+    assert_eq!(routes.len(), 8);
     for (method, path) in routes {
         let path = path.replace("{id}", &ulid::Ulid::new().to_string());
         let mut event = HttpEvent::new(&method, &path).bearer(&token);

@@ -201,7 +201,14 @@ async fn all_jobs(
     loop {
         let got = env
             .store
-            .list_jobs(who.tenant, &JobQuery { status }, &page)
+            .list_jobs(
+                who.tenant,
+                &JobQuery {
+                    status,
+                    ..JobQuery::default()
+                },
+                &page,
+            )
             .await
             .unwrap();
         items.extend(got.items);

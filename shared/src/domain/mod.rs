@@ -9,6 +9,7 @@ pub mod job_status;
 pub mod plan;
 pub mod profile;
 pub mod score;
+pub mod search;
 pub mod source;
 pub mod url;
 

@@ -126,6 +126,18 @@ pub fn path_param(request: &Request, name: &str) -> Result<String, ApiError> {
         .ok_or(ApiError::NotFound)
 }
 
+/// Every query parameter, repeats included, in order.
+pub fn query_pairs(request: &Request) -> Vec<(String, String)> {
+    request
+        .query_string_parameters_ref()
+        .map(|q| {
+            q.iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// `limit` (1..=100, default 25) and `cursor` of a list request (API.md, Lists).
 pub fn page_request(request: &Request) -> Result<crate::ports::PageRequest, ApiError> {
     use crate::ports::PageRequest;

@@ -1,11 +1,13 @@
 //! Narrow async traits the services are written against. Every method that touches tenant
 //! data takes the tenant first; adapters scope every key by it.
 
+pub mod analytics;
 pub mod auth;
 pub mod live;
 pub mod queue;
 pub mod store;
 
+pub use analytics::{AnalyticsStore, DayCounters, SourceDayCounters};
 pub use auth::{
     Mail, MailError, Mailer, OneTimeToken, OneTimeTokenStore, RateLimiter, Rotation, SessionGrant,
     SessionStore, TokenPurpose,
@@ -15,6 +17,7 @@ pub use live::{
 };
 pub use queue::{MAX_SEND_DELAY, MAX_VISIBILITY_DELAY, QueueError, WorkQueue};
 pub use store::{
-    AccountStore, Conflict, IngestStore, InsertReport, JobQuery, JobStore, Page, PageRequest,
-    PostingKeys, Recorded, ReplayMarker, ScoringStore, SourceStore, StoreError,
+    AccountStore, Conflict, IngestStore, InsertReport, JobQuery, JobSort, JobStore,
+    LIST_READ_BUDGET, Page, PageRequest, PostingKeys, Recorded, ReplayMarker, ScoringStore,
+    SourceStore, StoreError,
 };

@@ -70,11 +70,35 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-/// Filters of the job list that the store serves from keys (more arrive with the jobs API).
+/// The job list's filters and order (`GET /v1/jobs`, `/v1/jobs/export`); validated by the
+/// service. Without `status`, archived jobs are left out.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct JobQuery {
     pub status: Option<JobStatus>,
+    pub min_score: Option<crate::domain::Score>,
+    pub max_score: Option<crate::domain::Score>,
+    /// Created at or after.
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    /// Created at or before.
+    pub to: Option<chrono::DateTime<chrono::Utc>>,
+    /// Every word must occur (see `domain::search`).
+    pub words: Vec<String>,
+    pub source: Option<SourceId>,
+    pub sort: JobSort,
 }
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum JobSort {
+    /// Newest first.
+    #[default]
+    Newest,
+    /// Best score first (jobs that have a score), newest first among equals.
+    Score,
+}
+
+/// The most job items one list request reads, whatever its filters: a filtered or
+/// searched page may come back short (even empty) with a cursor to read on.
+pub const LIST_READ_BUDGET: usize = 1000;
 
 #[async_trait]
 pub trait AccountStore: Send + Sync {
@@ -131,6 +155,15 @@ pub trait JobStore: Send + Sync {
         query: &JobQuery,
         page: &PageRequest,
     ) -> Result<Page<JobCard>, StoreError>;
+    /// Moves a job from `from` (at `attempt`, as read) to `to` — the caller checked the
+    /// transition table. The new card, or `None` if the job changed meanwhile.
+    async fn set_status(
+        &self,
+        tenant: TenantId,
+        card: &JobCard,
+        attempt: u32,
+        to: JobStatus,
+    ) -> Result<Option<JobCard>, StoreError>;
 }
 
 /// How a bulk insert went: which jobs were stored and which were already known.

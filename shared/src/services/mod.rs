@@ -1,6 +1,7 @@
 //! Use cases, written against ports only.
 
 pub mod accounts;
+pub mod analytics;
 pub mod jobs;
 pub mod live;
 pub mod views;

@@ -5,7 +5,7 @@
 //! `BatchWriteItem` costs half the capacity of a transaction and is not slowed down by
 //! table size in moto (whose transactions copy the table per action).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{
@@ -13,8 +13,9 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::items::{JobBodyItem, JobCardItem, JobUrlItem};
+use super::stats::{JobDelta, job_counter_adds};
 use super::{DynamoStore, Item, conditional, is_condition_failure, keys, to_item, unavailable};
-use crate::domain::{Job, TenantId};
+use crate::domain::{Job, SourceId, TenantId};
 use crate::ports::{IngestStore, InsertReport, PostingKeys, StoreError};
 
 /// `BatchGetItem` takes at most 100 keys.
@@ -207,6 +208,30 @@ impl IngestStore for DynamoStore {
         while chunks.peek().is_some() {
             let batch: Vec<Item> = chunks.by_ref().take(BATCH_WRITE).collect();
             self.batch_put(batch).await?;
+        }
+        // The day's counters, one `ADD` per (tenant, creation day, source). After the
+        // jobs are stored: a crash in between leaves the counters short, never ahead.
+        let mut deltas: BTreeMap<(TenantId, String, SourceId), (Job, JobDelta)> = BTreeMap::new();
+        for job in jobs.iter().filter(|j| report.inserted.contains(&j.card.id)) {
+            let key = (
+                job.tenant_id,
+                job.card.created_at.date_naive().to_string(),
+                job.card.source_id,
+            );
+            let delta = JobDelta::created(job.card.status);
+            deltas
+                .entry(key)
+                .and_modify(|(_, d)| d.merge(&delta))
+                .or_insert_with(|| (job.clone(), delta));
+        }
+        for (job, delta) in deltas.values() {
+            let adds = job_counter_adds(
+                job.tenant_id,
+                job.card.created_at,
+                job.card.source_id,
+                delta,
+            );
+            self.add_counters(&adds).await?;
         }
         Ok(report)
     }

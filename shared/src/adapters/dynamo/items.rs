@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::job_index::index_keys;
 use super::keys;
+use crate::domain::search::job_words;
 use crate::domain::{
     CanonicalUrl, Email, Job, JobCard, JobId, JobStatus, PlanId, Profile, Role, Salary, Score,
     ScoringEntry, SourceId, SubscriptionStatus, Tenant, TenantId, TenantName, User, UserId,
@@ -160,6 +162,18 @@ pub struct JobCardItem {
     pub gsi1pk: String,
     #[serde(rename = "GSI1SK")]
     pub gsi1sk: String,
+    #[serde(rename = "GSI3PK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi3pk: Option<String>,
+    #[serde(rename = "GSI3SK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi3sk: Option<String>,
+    #[serde(rename = "GSI4PK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi4pk: Option<String>,
+    #[serde(rename = "GSI4SK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi4sk: Option<String>,
+    #[serde(rename = "GSI5PK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi5pk: Option<String>,
+    #[serde(rename = "GSI5SK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi5sk: Option<String>,
     pub entity: String,
     pub id: String,
     pub title: String,
@@ -184,16 +198,32 @@ pub struct JobCardItem {
     pub attempt: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    /// What `q` matches: see `domain::search::job_words`.
+    #[serde(default)]
+    pub words: Vec<String>,
 }
 
 impl JobCardItem {
     pub fn from_domain(job: &Job) -> Self {
         let c = &job.card;
+        let ix = index_keys(job.tenant_id, c.id, c.source_id, c.status, c.score);
+        let (gsi3pk, gsi3sk) = ix.gsi3.unzip();
+        let (gsi4pk, gsi4sk) = ix.gsi4.unzip();
         Self {
             pk: keys::tenant_pk(job.tenant_id),
             sk: keys::job_sk(c.id),
-            gsi1pk: keys::status_gsi_pk(job.tenant_id, c.status),
-            gsi1sk: keys::job_sk(c.id),
+            gsi1pk: ix.gsi1pk,
+            gsi1sk: ix.gsi1sk,
+            gsi3pk,
+            gsi3sk,
+            gsi4pk,
+            gsi4sk,
+            gsi5pk: Some(ix.gsi5pk),
+            gsi5sk: Some(ix.gsi5sk),
+            words: job_words(
+                &[&c.title, &c.company, &c.location, c.url.as_str()],
+                &job.description,
+            ),
             entity: "job".into(),
             id: c.id.to_string(),
             title: c.title.clone(),

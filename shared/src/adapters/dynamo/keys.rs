@@ -167,3 +167,68 @@ pub fn replay_pk(key: &str) -> String {
 }
 
 pub const REPLAY_SK: &str = "REPLAY";
+
+/// GSI3: a tenant's jobs that are not archived (sparse: archived jobs have no GSI3PK).
+pub fn active_gsi_pk(tenant: TenantId) -> String {
+    format!("T#{tenant}#ACTIVE")
+}
+
+/// GSI4: a tenant's scored jobs that are not archived, by score then id.
+pub fn scored_gsi_pk(tenant: TenantId) -> String {
+    format!("T#{tenant}#SCORED")
+}
+
+/// Two digits, so string order is score order (`01` … `10`).
+pub fn score_gsi_sk(score: crate::domain::Score, job: JobId) -> String {
+    format!("{:02}#JOB#{job}", score.value())
+}
+
+/// GSI5: a tenant's jobs of one source.
+pub fn source_gsi_pk(tenant: TenantId, source: SourceId) -> String {
+    format!("T#{tenant}#SRC#{source}")
+}
+
+/// Daily analytics counters of a tenant (`YYYY-MM-DD`, UTC).
+pub const DAY_SK_PREFIX: &str = "DAY#";
+
+pub fn day_sk(day: chrono::NaiveDate) -> String {
+    format!("{DAY_SK_PREFIX}{}", day.format("%Y-%m-%d"))
+}
+
+/// Daily analytics counters of one source: `SDAY#<date>#<source>`, so one range query
+/// reads every source's days.
+pub const SOURCE_DAY_SK_PREFIX: &str = "SDAY#";
+
+pub fn source_day_sk(day: chrono::NaiveDate, source: SourceId) -> String {
+    format!("{SOURCE_DAY_SK_PREFIX}{}#{source}", day.format("%Y-%m-%d"))
+}
+
+/// Stripe customer → tenant, outside the tenant prefix: a webhook names only the customer.
+pub fn stripe_customer_pk(customer: &str) -> String {
+    format!("STRIPE_CUSTOMER#{customer}")
+}
+
+pub const STRIPE_CUSTOMER_SK: &str = "STRIPE_CUSTOMER";
+
+/// A processed Stripe event (webhook idempotency), by Stripe's event id.
+pub fn stripe_event_pk(event: &str) -> String {
+    format!("STRIPE_EVENT#{event}")
+}
+
+pub const STRIPE_EVENT_SK: &str = "STRIPE_EVENT";
+
+/// "This tenant has `pending_upgrade` jobs": one marker item per tenant, listed through
+/// GSI2 (`PENDING#<shard>` / `<tenantId>`) by the monthly admission, so that it pages
+/// through exactly those tenants instead of scanning the table.
+pub const PENDING_MARKER_SK: &str = "PENDING_UPGRADE";
+
+pub const PENDING_SHARDS: u32 = 4;
+
+pub fn pending_gsi_pk(tenant: TenantId) -> String {
+    let shard = tenant.as_ulid().random() % u128::from(PENDING_SHARDS);
+    format!("PENDING#{shard}")
+}
+
+pub fn pending_shard_pk(shard: u32) -> String {
+    format!("PENDING#{shard}")
+}

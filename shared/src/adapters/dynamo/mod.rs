@@ -5,12 +5,14 @@ mod accounts;
 mod connections;
 mod ingest;
 mod items;
+mod job_index;
 mod jobs;
 pub mod keys;
 mod ratelimit;
 mod scoring;
 mod sessions;
 mod sources;
+mod stats;
 mod tokens;
 
 use std::collections::HashMap;

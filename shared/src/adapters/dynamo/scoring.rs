@@ -2,12 +2,14 @@
 //! the tenant's profile.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
-use chrono::Utc;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use chrono::{DateTime, Utc};
 
 use super::items::{JobCardItem, ProfileItem, ScoreItem};
+use super::job_index::{IndexUpdate, index_keys};
+use super::stats::{JobDelta, counter_adds};
 use super::{DynamoStore, Item, conditional, from_item, keys, to_item, unavailable};
-use crate::domain::{JobCard, JobId, JobStatus, Profile, ScoringEntry, TenantId};
+use crate::domain::{JobCard, JobId, JobStatus, Profile, Score, ScoringEntry, TenantId};
 use crate::http::cursor::Position;
 use crate::ports::{Conflict, Page, PageRequest, Recorded, ReplayMarker, ScoringStore, StoreError};
 
@@ -21,11 +23,6 @@ fn n(v: impl ToString) -> AttributeValue {
 
 /// What a failed job shows when no attempt left an error behind.
 const FAILED_WITHOUT_ERROR: &str = "scoring failed after repeated attempts";
-
-fn card_from(item: Option<Item>) -> Result<Option<JobCard>, StoreError> {
-    item.map(|i| from_item::<JobCardItem>(i)?.into_card())
-        .transpose()
-}
 
 fn history_scope(job: JobId) -> String {
     format!("history:{job}")
@@ -56,6 +53,138 @@ impl DynamoStore {
     }
 }
 
+/// One move of a card's status (and score), as [`DynamoStore::move_card`] applies it.
+pub(super) struct CardMove<'a> {
+    /// The card as read; its status and `attempt` are the move's condition.
+    pub card: &'a JobCard,
+    pub attempt: u32,
+    pub to: JobStatus,
+    /// A new score (a scoring), with when it was given.
+    pub score: Option<(Score, DateTime<Utc>)>,
+    /// The attempt the card will wait for (a requeue), else unchanged.
+    pub next_attempt: Option<u32>,
+    /// `Some(Some(e))` sets `lastError`, `Some(None)` removes it; `None` leaves it, unless
+    /// `keep_error_or` says what to set when there is none.
+    pub last_error: Option<Option<&'a str>>,
+    pub keep_error_or: Option<&'a str>,
+}
+
+impl CardMove<'_> {
+    /// The card after the move.
+    fn applied(&self) -> JobCard {
+        let mut card = self.card.clone();
+        card.status = self.to;
+        if let Some((score, at)) = self.score {
+            card.score = Some(score);
+            card.scored_at = Some(at);
+        }
+        card
+    }
+}
+
+impl DynamoStore {
+    /// The card's conditional update and the counters the move changes, as transaction
+    /// actions (the card's update first).
+    pub(super) fn move_actions(
+        &self,
+        tenant: TenantId,
+        m: &CardMove<'_>,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let card = m.card;
+        let after = m.applied();
+        let ix = IndexUpdate::of(&index_keys(
+            tenant,
+            card.id,
+            card.source_id,
+            after.status,
+            after.score,
+        ));
+        let mut set = vec!["#status = :to"];
+        let mut remove = Vec::new();
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .key(keys::PK, s(keys::tenant_pk(tenant)))
+            .key(keys::SK, s(keys::job_sk(card.id)))
+            .condition_expression("attribute_exists(PK) AND #status = :from AND attempt = :attempt")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":from", s(card.status.as_str()))
+            .expression_attribute_values(":attempt", n(m.attempt))
+            .expression_attribute_values(":to", s(m.to.as_str()));
+        if let Some((score, at)) = m.score {
+            set.extend(["score = :score", "scoredAt = :scored_at"]);
+            update = update
+                .expression_attribute_values(":score", n(score.value()))
+                .expression_attribute_values(
+                    ":scored_at",
+                    s(at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+                );
+        }
+        if let Some(next) = m.next_attempt {
+            set.push("attempt = :next");
+            update = update.expression_attribute_values(":next", n(next));
+        }
+        match (m.last_error, m.keep_error_or) {
+            (Some(Some(error)), _) => {
+                set.push("lastError = :error");
+                update = update.expression_attribute_values(":error", s(error));
+            }
+            (Some(None), _) => remove.push("lastError"),
+            (None, Some(fallback)) => {
+                set.push("lastError = if_not_exists(lastError, :error)");
+                update = update.expression_attribute_values(":error", s(fallback));
+            }
+            (None, None) => {}
+        }
+        for (k, v) in ix.values.iter().cloned() {
+            update = update.expression_attribute_values(k, v);
+        }
+        update = update.update_expression(ix.expression(&set, &remove));
+        let mut actions = vec![
+            TransactWriteItem::builder()
+                .update(update.build().map_err(unavailable)?)
+                .build(),
+        ];
+        let mut delta = JobDelta::moved(card.status, m.to);
+        if let Some((score, _)) = m.score {
+            delta = delta.rescored(card.score, score);
+        }
+        let scored_at = m.score.map(|(_, at)| at);
+        for add in counter_adds(tenant, card.created_at, card.source_id, &delta, scored_at) {
+            actions.push(add.transact(&self.table)?);
+        }
+        Ok(actions)
+    }
+
+    /// Applies a move; the card after it, or `None` when the card was no longer as read.
+    pub(super) async fn move_card(
+        &self,
+        tenant: TenantId,
+        m: &CardMove<'_>,
+    ) -> Result<Option<JobCard>, StoreError> {
+        let failed = self.try_transact(self.move_actions(tenant, m)?).await?;
+        Ok(failed.is_empty().then(|| m.applied()))
+    }
+
+    /// The card and its attempt, read strongly consistently.
+    pub(super) async fn card_with_attempt(
+        &self,
+        tenant: TenantId,
+        job: JobId,
+    ) -> Result<Option<(JobCard, u32)>, StoreError> {
+        match self
+            .get_item(keys::tenant_pk(tenant), &keys::job_sk(job))
+            .await?
+        {
+            Some(item) => {
+                let item = from_item::<JobCardItem>(item)?;
+                let attempt = item.attempt;
+                Ok(Some((item.into_card()?, attempt)))
+            }
+            None => Ok(None),
+        }
+    }
+}
+
 #[async_trait]
 impl ScoringStore for DynamoStore {
     async fn record_scoring(
@@ -71,33 +200,25 @@ impl ScoringStore for DynamoStore {
             .condition_expression("attribute_not_exists(PK)")
             .build()
             .map_err(unavailable)?;
-        let card = Update::builder()
-            .table_name(&self.table)
-            .key(keys::PK, s(keys::tenant_pk(tenant)))
-            .key(keys::SK, s(keys::job_sk(job)))
-            .condition_expression(AWAITING)
-            .update_expression(
-                "SET #status = :scored, score = :score, scoredAt = :at, GSI1PK = :gsi REMOVE lastError",
-            )
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":queued", s(JobStatus::Queued.as_str()))
-            .expression_attribute_values(":attempt", n(entry.attempt))
-            .expression_attribute_values(":scored", s(JobStatus::Scored.as_str()))
-            .expression_attribute_values(":score", n(entry.score.value()))
-            .expression_attribute_values(
-                ":at",
-                s(entry.created_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
-            )
-            .expression_attribute_values(
-                ":gsi",
-                s(keys::status_gsi_pk(tenant, JobStatus::Scored)),
-            )
-            .build()
-            .map_err(unavailable)?;
-        let mut actions = vec![
-            TransactWriteItem::builder().put(event).build(),
-            TransactWriteItem::builder().update(card).build(),
-        ];
+        let mut actions = vec![TransactWriteItem::builder().put(event).build()];
+        // The card as it must be: queued for this attempt (the move's condition).
+        let read = self.card_with_attempt(tenant, job).await?;
+        let mut waiting = match &read {
+            Some((card, _)) => card.clone(),
+            None => return Ok(Recorded::NotAwaited),
+        };
+        waiting.status = JobStatus::Queued;
+        let m = CardMove {
+            card: &waiting,
+            attempt: entry.attempt,
+            to: JobStatus::Scored,
+            score: Some((entry.score, entry.created_at)),
+            next_attempt: None,
+            last_error: Some(None),
+            keep_error_or: None,
+        };
+        let mut moves = self.move_actions(tenant, &m)?.into_iter();
+        actions.extend(moves.next());
         if let Some(marker) = replay {
             let mut item = Item::new();
             item.insert(keys::PK.into(), s(keys::replay_pk(&marker.key)));
@@ -112,27 +233,19 @@ impl ScoringStore for DynamoStore {
                 .map_err(unavailable)?;
             actions.push(TransactWriteItem::builder().put(put).build());
         }
+        actions.extend(moves);
         let failed = self.try_transact(actions).await?;
         // A replay is reported first: whatever else is true, that request was seen.
-        if failed.contains(&2) {
+        if replay.is_some() && failed.contains(&2) {
             return Ok(Recorded::Replayed);
         }
         if failed.contains(&0) {
             return Ok(Recorded::AlreadyScored);
         }
-        if failed.contains(&1) {
+        if !failed.is_empty() {
             return Ok(Recorded::NotAwaited);
         }
-        let card = self
-            .get_item(keys::tenant_pk(tenant), &keys::job_sk(job))
-            .await?;
-        match card_from(card)? {
-            Some(card) => Ok(Recorded::Scored(card)),
-            None => Err(StoreError::Corrupt {
-                key: keys::job_sk(job),
-                reason: "job vanished right after it was scored".into(),
-            }),
-        }
+        Ok(Recorded::Scored(m.applied()))
     }
 
     async fn note_attempt_error(
@@ -158,23 +271,25 @@ impl ScoringStore for DynamoStore {
         attempt: u32,
         error: Option<&str>,
     ) -> Result<Option<JobCard>, StoreError> {
-        let set_error = match error {
-            Some(_) => "lastError = :error",
-            None => "lastError = if_not_exists(lastError, :error)",
+        let Some((card, current)) = self.card_with_attempt(tenant, job).await? else {
+            return Ok(None);
         };
-        let result = self
-            .update_awaiting(tenant, job, attempt)
-            .update_expression(format!("SET #status = :failed, GSI1PK = :gsi, {set_error}"))
-            .expression_attribute_values(":failed", s(JobStatus::Failed.as_str()))
-            .expression_attribute_values(":gsi", s(keys::status_gsi_pk(tenant, JobStatus::Failed)))
-            .expression_attribute_values(":error", s(error.unwrap_or(FAILED_WITHOUT_ERROR)))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        match conditional(result)? {
-            Some(out) => card_from(out.attributes),
-            None => Ok(None),
+        if card.status != JobStatus::Queued || current != attempt {
+            return Ok(None);
         }
+        self.move_card(
+            tenant,
+            &CardMove {
+                card: &card,
+                attempt,
+                to: JobStatus::Failed,
+                score: None,
+                next_attempt: None,
+                last_error: error.map(Some),
+                keep_error_or: Some(FAILED_WITHOUT_ERROR),
+            },
+        )
+        .await
     }
 
     async fn requeue(
@@ -186,25 +301,25 @@ impl ScoringStore for DynamoStore {
     ) -> Result<Option<JobCard>, StoreError> {
         from.transition(JobStatus::Queued)
             .map_err(|_| StoreError::Conflict(Conflict::Stale))?;
-        let result = self
-            .job_key(tenant, job)
-            .condition_expression("attribute_exists(PK) AND #status = :from AND attempt = :attempt")
-            .update_expression(
-                "SET #status = :queued, GSI1PK = :gsi, attempt = :next REMOVE lastError",
-            )
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":from", s(from.as_str()))
-            .expression_attribute_values(":attempt", n(from_attempt))
-            .expression_attribute_values(":queued", s(JobStatus::Queued.as_str()))
-            .expression_attribute_values(":gsi", s(keys::status_gsi_pk(tenant, JobStatus::Queued)))
-            .expression_attribute_values(":next", n(from_attempt + 1))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        match conditional(result)? {
-            Some(out) => card_from(out.attributes),
-            None => Ok(None),
+        let Some((card, attempt)) = self.card_with_attempt(tenant, job).await? else {
+            return Ok(None);
+        };
+        if card.status != from || attempt != from_attempt {
+            return Ok(None);
         }
+        self.move_card(
+            tenant,
+            &CardMove {
+                card: &card,
+                attempt,
+                to: JobStatus::Queued,
+                score: None,
+                next_attempt: Some(attempt + 1),
+                last_error: Some(None),
+                keep_error_or: None,
+            },
+        )
+        .await
     }
 
     async fn unqueue(
@@ -214,14 +329,24 @@ impl ScoringStore for DynamoStore {
         attempt: u32,
         previous: JobStatus,
     ) -> Result<(), StoreError> {
-        let result = self
-            .update_awaiting(tenant, job, attempt)
-            .update_expression("SET #status = :previous, GSI1PK = :gsi")
-            .expression_attribute_values(":previous", s(previous.as_str()))
-            .expression_attribute_values(":gsi", s(keys::status_gsi_pk(tenant, previous)))
-            .send()
-            .await;
-        conditional(result)?;
+        let Some((card, current)) = self.card_with_attempt(tenant, job).await? else {
+            return Ok(());
+        };
+        if card.status == JobStatus::Queued && current == attempt {
+            self.move_card(
+                tenant,
+                &CardMove {
+                    card: &card,
+                    attempt,
+                    to: previous,
+                    score: None,
+                    next_attempt: None,
+                    last_error: None,
+                    keep_error_or: None,
+                },
+            )
+            .await?;
+        }
         Ok(())
     }
 

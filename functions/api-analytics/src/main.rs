@@ -1,0 +1,28 @@
+//! `api-analytics` wiring, built once at init.
+
+use std::sync::Arc;
+
+use lambda_http::{Error, Request, run, service_fn};
+use shared::adapters::aws::sdk_config;
+use shared::services::analytics::AnalyticsService;
+use shared::wiring::Core;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init_logging();
+    let sdk = sdk_config().await;
+    let core = Core::load(&sdk).await?;
+    let store = Arc::new(core.store.clone());
+    let app = api_analytics::App {
+        analytics: AnalyticsService {
+            counters: store.clone(),
+            sources: store,
+        },
+        tokens: core.token_issuer(),
+    };
+    let app = &app;
+    run(service_fn(move |request: Request| async move {
+        Ok::<_, Error>(api_analytics::handle(app, request).await)
+    }))
+    .await
+}
