@@ -3,6 +3,7 @@
 
 pub mod analytics;
 pub mod auth;
+pub mod billing;
 pub mod live;
 pub mod queue;
 pub mod store;
@@ -11,6 +12,9 @@ pub use analytics::{AnalyticsStore, DayCounters, SourceDayCounters};
 pub use auth::{
     Mail, MailError, Mailer, OneTimeToken, OneTimeTokenStore, RateLimiter, Rotation, SessionGrant,
     SessionStore, TokenPurpose,
+};
+pub use billing::{
+    Applied, BillingChange, BillingState, BillingStore, EventRef, PendingMarker, PendingPage,
 };
 pub use live::{
     Connection, ConnectionStore, EventPublisher, LiveMessage, LiveNotifier, NoEvents, NoLiveUpdates,

@@ -209,6 +209,21 @@ impl IngestStore for DynamoStore {
             let batch: Vec<Item> = chunks.by_ref().take(BATCH_WRITE).collect();
             self.batch_put(batch).await?;
         }
+        // Tenants that now have `pending_upgrade` jobs are listed for the monthly admission
+        // (billing: see `BillingStore::mark_pending`).
+        let mut pending: Vec<TenantId> = jobs
+            .iter()
+            .filter(|j| {
+                j.card.status == crate::domain::JobStatus::PendingUpgrade
+                    && report.inserted.contains(&j.card.id)
+            })
+            .map(|j| j.tenant_id)
+            .collect();
+        pending.sort();
+        pending.dedup();
+        for tenant in pending {
+            crate::ports::BillingStore::mark_pending(self, tenant).await?;
+        }
         // The day's counters, one `ADD` per (tenant, creation day, source). After the
         // jobs are stored: a crash in between leaves the counters short, never ahead.
         let mut deltas: BTreeMap<(TenantId, String, SourceId), (Job, JobDelta)> = BTreeMap::new();

@@ -2,6 +2,7 @@
 //! in [`keys`], every item shape lives in [`items`].
 
 mod accounts;
+mod billing;
 mod connections;
 mod ingest;
 mod items;
@@ -71,43 +72,59 @@ impl DynamoStore {
     }
 
     /// Runs a transaction; the positions of the actions whose condition failed (empty when
-    /// it was applied). A cancellation for any other reason is `Unavailable`.
+    /// it was applied). A conflict with a concurrent transaction on the same items (hot
+    /// counters) is retried a few times; any other cancellation is `Unavailable`.
     async fn try_transact(
         &self,
         actions: Vec<TransactWriteItem>,
     ) -> Result<Vec<usize>, StoreError> {
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(actions))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(Vec::new()),
-            Err(SdkError::ServiceError(service)) => match service.err() {
-                TransactWriteItemsError::TransactionCanceledException(cancel) => {
-                    let reasons = cancel.cancellation_reasons();
-                    let failed: Vec<usize> = reasons
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, r)| r.code() == Some("ConditionalCheckFailed"))
-                        .map(|(i, _)| i)
-                        .collect();
-                    if failed.is_empty() {
-                        Err(StoreError::Unavailable(format!(
-                            "transaction cancelled: {:?}",
-                            reasons
-                                .iter()
-                                .map(|r| r.code().unwrap_or("None"))
-                                .collect::<Vec<_>>()
-                        )))
-                    } else {
-                        Ok(failed)
-                    }
-                }
-                other => Err(StoreError::Unavailable(describe(other))),
-            },
-            Err(other) => Err(StoreError::Unavailable(describe(&other))),
+        const ATTEMPTS: u32 = 5;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(actions.clone()))
+                .send()
+                .await;
+            let cancel = match result {
+                Ok(_) => return Ok(Vec::new()),
+                Err(SdkError::ServiceError(service)) => match service.err() {
+                    TransactWriteItemsError::TransactionCanceledException(cancel) => cancel.clone(),
+                    other => return Err(StoreError::Unavailable(describe(other))),
+                },
+                Err(other) => return Err(StoreError::Unavailable(describe(&other))),
+            };
+            let reasons = cancel.cancellation_reasons();
+            let failed: Vec<usize> = reasons
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.code() == Some("ConditionalCheckFailed"))
+                .map(|(i, _)| i)
+                .collect();
+            if !failed.is_empty() {
+                return Ok(failed);
+            }
+            let conflict = reasons
+                .iter()
+                .any(|r| r.code() == Some("TransactionConflict"));
+            if conflict && attempt < ATTEMPTS {
+                // Spread the retries of concurrent writers apart.
+                let jitter = u64::from(ulid::Ulid::new().random() as u8 % 40);
+                tokio::time::sleep(std::time::Duration::from_millis(
+                    20 * u64::from(attempt) + jitter,
+                ))
+                .await;
+                continue;
+            }
+            return Err(StoreError::Unavailable(format!(
+                "transaction cancelled: {:?}",
+                reasons
+                    .iter()
+                    .map(|r| r.code().unwrap_or("None"))
+                    .collect::<Vec<_>>()
+            )));
         }
     }
 }
