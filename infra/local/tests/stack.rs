@@ -197,6 +197,15 @@ async fn two_tenants_each_hear_only_their_own_jobs_scored() {
         assert_eq!(usage.last().unwrap()["scoredJobs"], count);
     }
 
+    // Each tenant's list holds its own jobs only, scored.
+    for (token, count) in [(&alice, 3), (&bob, 2)] {
+        let (status, list) = api.call("GET", "/v1/jobs?sort=score", Some(token), None).await;
+        assert_eq!(status, 200, "{list}");
+        let items = list["items"].as_array().unwrap();
+        assert_eq!(items.len(), count);
+        assert!(items.iter().all(|c| c["status"] == "scored"));
+    }
+
     // The score is stored with its history; a rescore is another entry, pushed again.
     let job = of_type(&alice_hears, "job_scored")[0]["id"]
         .as_str()
