@@ -1,0 +1,138 @@
+// The whole product in a real browser against the local stack: register → add a source
+// (the fixture board) → fetch → rows appear and get scored live → open a job → archive
+// it → an admin sees the analytics. Screenshots of the main pages go to web/screenshots/.
+import { expect, test, type Page } from '@playwright/test';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const shots = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'screenshots');
+const base = () => {
+  const url = process.env.JOBMON_E2E_URL;
+  if (!url) throw new Error('JOBMON_E2E_URL is not set: the global setup did not run');
+  return url;
+};
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
+
+test('register, add a source, fetch, watch jobs get scored live, archive one, see analytics', async ({ page }) => {
+  const email = `e2e-${Date.now()}@example.com`;
+
+  // An unknown user is sent to sign in; the form checks input before sending.
+  await page.goto(base() + '/jobs');
+  await expect(page).toHaveURL(/\/login\?next=%2Fjobs/);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByLabel('E-mail')).toHaveAccessibleDescription('Enter your e-mail address.');
+  await shot(page, '01-login');
+
+  await page.getByRole('link', { name: 'Create an account' }).click();
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByLabel('Workspace name').fill('E2E Team');
+  await shot(page, '02-register');
+  await page.getByRole('button', { name: 'Create account' }).click();
+
+  // Sources: add the fixture board, preview it.
+  await expect(page).toHaveURL(/\/sources$/);
+  await expect(page.getByText('No sources yet')).toBeVisible();
+  await page.getByRole('button', { name: 'Add source' }).click();
+  await page.getByRole('button', { name: 'Add source' }).click(); // submit the empty form
+  await expect(page.getByLabel('Name')).toHaveAccessibleDescription('Enter a name.');
+  await page.getByLabel('Name').fill('Acme board');
+  await page.getByLabel('Kind').selectOption('greenhouse');
+  await page.getByLabel('Board token').fill('acme');
+  await page.getByRole('button', { name: 'Add source' }).click();
+  const source = page.getByTestId('source').filter({ hasText: 'Acme board' });
+  await expect(source).toBeVisible();
+  await source.getByRole('button', { name: 'Preview' }).click();
+  await expect(page.getByTestId('preview').getByRole('listitem')).toHaveCount(3);
+  await shot(page, '03-sources');
+
+  // Profile: what the jobs are scored against.
+  await nav(page, 'Profile').click();
+  await page.getByLabel('Job titles you want').fill('Rust Engineer');
+  await page.getByLabel('Must have').fill('rust');
+  await page.getByLabel('Avoid').fill('office manager');
+  await page.getByRole('button', { name: 'Save profile' }).click();
+  await expect(page.getByText('Profile saved.')).toBeVisible();
+  await shot(page, '04-profile');
+
+  // Jobs: empty, then "Fetch now"; rows arrive and get scored over the WebSocket.
+  await nav(page, 'Jobs').click();
+  await expect(page.getByText('No jobs yet')).toBeVisible();
+  await expect(page.getByTestId('live-dot')).toHaveAttribute('data-status', 'open');
+  // Survives only if the page is never reloaded.
+  await page.evaluate(() => ((window as unknown as { noReload: boolean }).noReload = true));
+  await page.getByRole('button', { name: 'Fetch now' }).click();
+  await expect(page.getByText(/Fetching 1 source/)).toBeVisible();
+  await expect(page.getByTestId('job-row')).toHaveCount(3, { timeout: 60_000 });
+  await expect(page.getByText(/3 new jobs from Acme board/)).toBeVisible();
+  await expect(page.getByTestId('job-row').getByTestId('score')).toHaveCount(3, { timeout: 90_000 });
+  await expect(page.locator('[data-testid=job-row][data-status=scored]')).toHaveCount(3);
+  await expect(page.getByTestId('toast').filter({ hasText: /Scored \d+\/10/ }).first()).toBeVisible();
+  expect(await page.evaluate(() => (window as unknown as { noReload?: boolean }).noReload)).toBe(true);
+  // Filters live in the URL.
+  await page.getByLabel('Sort by').selectOption('score');
+  await expect(page).toHaveURL(/sort=score/);
+  await expect(page.getByTestId('job-row').first()).toContainText('Rust Engineer');
+  await shot(page, '05-jobs');
+
+  // A phone-sized screen: no horizontal page scroll, navigation behind "Menu".
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(page.getByRole('button', { name: 'Menu' })).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+  await shot(page, '06-jobs-phone');
+  await page.setViewportSize({ width: 1280, height: 800 });
+
+  // Job detail: reason, history; archive it.
+  const first = page.getByTestId('job-row').first();
+  const title = (await first.getByRole('link').textContent())!;
+  await first.getByRole('link').click();
+  await expect(page.getByRole('heading', { level: 1, name: title })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Why this score' })).toBeVisible();
+  await expect(page.getByTestId('history').getByRole('listitem')).toHaveCount(1);
+  await expect(page.getByText('Build Rust and TypeScript services')).toBeVisible();
+  await shot(page, '07-job-detail');
+  await page.getByRole('button', { name: 'Archive' }).click();
+  await expect(page.getByText('Job archived.')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Restore' })).toBeVisible();
+  await page.getByRole('link', { name: '← Back to jobs' }).click();
+  await expect(page).toHaveURL(/\/jobs\?sort=score/);
+  await expect(page.getByTestId('job-row')).toHaveCount(2);
+  await expect(page.getByTestId('job-row').filter({ hasText: title })).toHaveCount(0);
+  await page.getByLabel('Status').selectOption('archived');
+  await expect(page.getByTestId('job-row')).toHaveCount(1);
+  await expect(page.getByTestId('job-row')).toContainText(title);
+
+  // A lost connection is shown, and live updates come back.
+  await page.context().setOffline(true);
+  await expect(page.getByTestId('connection-banner')).toContainText('offline');
+  await page.context().setOffline(false);
+  await expect(page.getByTestId('connection-banner')).toHaveCount(0, { timeout: 45_000 });
+  await expect(page.getByTestId('live-dot')).toHaveAttribute('data-status', 'open', { timeout: 45_000 });
+
+  // Analytics (the registering user is the admin).
+  await nav(page, 'Analytics').click();
+  const tiles = page.getByTestId('tiles');
+  await expect(tiles).toContainText('Jobs in total');
+  await expect(tiles.getByText('Jobs in total').locator('..')).toContainText('3');
+  await expect(page.getByRole('region', { name: 'Score distribution' }).locator('svg.recharts-surface[role=application]')).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Jobs per day' }).locator('svg.recharts-surface[role=application]')).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Jobs per source' })).toContainText('Acme board');
+  await shot(page, '08-analytics');
+
+  // The remaining pages render their content or a clear state.
+  await nav(page, 'Members').click();
+  await expect(page.getByLabel(`Role of ${email}`)).toHaveValue("admin");
+  await shot(page, '09-members');
+  await nav(page, 'Notifications').click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Notifications' })).toBeVisible();
+  await expect(page.getByText(/Notifications are not available yet|E-mail me about good matches|Could not load/)).toBeVisible();
+  await shot(page, '10-notifications');
+  await nav(page, 'Billing').click();
+  await expect(page.getByText(/Scored jobs this month|Billing is not available|Could not load billing/).first()).toBeVisible();
+  await shot(page, '11-billing');
+
+  // Sign out ends the session.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+});

@@ -1,0 +1,14 @@
+// Query keys, in one place so live updates and mutations hit the same entries.
+export const keys = {
+  jobs: ['jobs'] as const,
+  jobLists: ['jobs', 'list'] as const,
+  jobList: (filters: object) => ['jobs', 'list', filters] as const,
+  job: (id: string) => ['jobs', 'detail', id] as const,
+  sources: ['sources'] as const,
+  tenant: ['tenant'] as const,
+  members: ['members'] as const,
+  profile: ['profile'] as const,
+  notifications: ['notifications'] as const,
+  billing: ['billing'] as const,
+  analytics: (what: string, range: object) => ['analytics', what, range] as const,
+};

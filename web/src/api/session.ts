@@ -1,0 +1,124 @@
+// The session lives in memory only (see README, "Tokens"): the access token and the
+// refresh token are never written to localStorage, sessionStorage or a cookie. The
+// access token is refreshed a minute before it expires; every refresh rotates the
+// refresh token (the server revokes the family if a spent one is presented again), so
+// refreshes are single-flight.
+
+import type { Session, Tenant, User } from './types';
+
+export interface SessionState {
+  accessToken: string;
+  refreshToken: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+  user: User;
+  tenant: Tenant;
+}
+
+type Listener = (state: SessionState | null) => void;
+/** Exchanges a refresh token for a new session; throws `ApiError` 401 when it is refused. */
+export type Refresher = (refreshToken: string) => Promise<Session>;
+
+/** Refresh this long before the access token expires. */
+export const REFRESH_MARGIN_MS = 60_000;
+/** After a failed refresh that was not a refusal (network), try again this soon. */
+export const REFRESH_RETRY_MS = 10_000;
+
+export class SessionStore {
+  private state: SessionState | null = null;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private inFlight: Promise<boolean> | null = null;
+  private listeners = new Set<Listener>();
+  private refresher: Refresher | null = null;
+
+  constructor(private now: () => number = Date.now) {}
+
+  setRefresher(refresher: Refresher) {
+    this.refresher = refresher;
+  }
+
+  get current(): SessionState | null {
+    return this.state;
+  }
+
+  /** Stores a session from login, register, invitation or refresh. */
+  set(session: Session) {
+    this.state = {
+      accessToken: session.accessToken,
+      refreshToken: session.refreshToken,
+      expiresAt: this.now() + session.expiresIn * 1000,
+      user: session.user,
+      tenant: session.tenant,
+    };
+    this.schedule(Math.max(session.expiresIn * 1000 - REFRESH_MARGIN_MS, (session.expiresIn * 1000) / 2));
+    this.emit();
+  }
+
+  /** Keeps the tokens, replaces the user and tenant (after `GET /v1/auth/me`). */
+  update(user: User, tenant: Tenant) {
+    if (!this.state) return;
+    this.state = { ...this.state, user, tenant };
+    this.emit();
+  }
+
+  clear() {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const had = this.state !== null;
+    this.state = null;
+    if (had) this.emit();
+  }
+
+  /** True when the access token is expired or about to be. */
+  isStale(): boolean {
+    return this.state !== null && this.now() >= this.state.expiresAt - 5_000;
+  }
+
+  /**
+   * Rotates the tokens. Resolves `true` with a fresh session, `false` when the session
+   * ended (the server refused the refresh token: it is cleared) or the server could not
+   * be reached (kept; retried shortly).
+   */
+  refresh(): Promise<boolean> {
+    if (this.inFlight) return this.inFlight;
+    const state = this.state;
+    if (!state || !this.refresher) return Promise.resolve(false);
+    const refresher = this.refresher;
+    this.inFlight = (async () => {
+      try {
+        const session = await refresher(state.refreshToken);
+        // A logout while the refresh ran wins.
+        if (this.state === null) return false;
+        this.set(session);
+        return true;
+      } catch (error) {
+        const status = (error as { status?: number }).status;
+        if (status === 401 || status === 400) {
+          this.clear();
+        } else {
+          this.schedule(REFRESH_RETRY_MS);
+        }
+        return false;
+      } finally {
+        this.inFlight = null;
+      }
+    })();
+    return this.inFlight;
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private schedule(ms: number) {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.refresh(), ms);
+  }
+
+  private emit() {
+    for (const l of this.listeners) l(this.state);
+  }
+}
+
+export const session = new SessionStore();

@@ -1,0 +1,195 @@
+// Loaded lazily (App.tsx): this module and Recharts form their own chunk.
+import { useSearchParams } from 'react-router';
+import { useQuery } from '@tanstack/react-query';
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { api } from '../api/client';
+import { keys } from '../api/keys';
+import type { JobsPerDay, Overview, ScoreDistribution, SourceStats } from '../api/types';
+import { useAuth } from '../auth/AuthContext';
+import { STATUS_LABEL } from '../components/Badges';
+import { Field } from '../components/Field';
+import { PageTitle } from '../components/Layout';
+import { Empty, ErrorState, Loading } from '../components/States';
+import { formatDay } from '../format';
+import { AdminOnly } from './MembersPage';
+import type { JobStatus } from '../api/types';
+
+export function validateRange(from: string, to: string): { from?: string; to?: string } {
+  const day = /^\d{4}-\d{2}-\d{2}$/;
+  if (from && !day.test(from)) return { from: 'Use a date like 2026-01-31.' };
+  if (to && !day.test(to)) return { to: 'Use a date like 2026-01-31.' };
+  if (from && to && from > to) return { to: 'The end must not be before the start.' };
+  if (from && to && (Date.parse(to) - Date.parse(from)) / 86_400_000 >= 366) return { from: 'Choose at most one year.' };
+  return {};
+}
+
+function useAnalytics<T>(what: string, range: { from?: string; to?: string }, enabled: boolean) {
+  return useQuery({
+    queryKey: keys.analytics(what, range),
+    queryFn: () => api.get<T>(`/v1/analytics/${what}`, range),
+    enabled,
+  });
+}
+
+export default function AnalyticsPage() {
+  const { isAdmin } = useAuth();
+  const [params, setParams] = useSearchParams();
+  const from = params.get('from') ?? '';
+  const to = params.get('to') ?? '';
+  const errors = validateRange(from, to);
+  const ok = isAdmin && !errors.from && !errors.to;
+  const range = { from: from || undefined, to: to || undefined };
+  const overview = useAnalytics<Overview>('overview', range, ok);
+  const distribution = useAnalytics<ScoreDistribution>('score-distribution', range, ok);
+  const perDay = useAnalytics<JobsPerDay>('jobs-per-day', range, ok);
+  const sources = useAnalytics<SourceStats[] | { items: SourceStats[] }>('sources', range, ok);
+  const set = (key: string, value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    setParams(next, { replace: true });
+  };
+  if (!isAdmin) return (<><PageTitle>Analytics</PageTitle><AdminOnly /></>);
+  const sourceRows = sources.data ? (Array.isArray(sources.data) ? sources.data : sources.data.items) : [];
+  return (
+    <>
+      <PageTitle>Analytics</PageTitle>
+      <form className="card mb-4 flex flex-wrap items-end gap-3" aria-label="Date range" onSubmit={(e) => e.preventDefault()}>
+        <Field label="From" error={errors.from}>
+          <input className="input" type="date" value={from} onChange={(e) => set('from', e.target.value)} />
+        </Field>
+        <Field label="To" error={errors.to}>
+          <input className="input" type="date" value={to} onChange={(e) => set('to', e.target.value)} />
+        </Field>
+        <p className="pb-2 text-sm text-slate-500">{from || to ? '' : 'Showing the last 30 days.'}</p>
+      </form>
+
+      <section aria-labelledby="ov-h" className="mb-4">
+        <h2 id="ov-h" className="sr-only">Overview</h2>
+        {overview.isPending ? (
+          ok && <Loading label="Loading overview…" />
+        ) : overview.isError ? (
+          <ErrorState error={overview.error} retry={() => overview.refetch()} title="Could not load the overview" />
+        ) : (
+          <div className="grid grid-cols-2 gap-3 md:grid-cols-4" data-testid="tiles">
+            <Tile label="Jobs in total" value={overview.data.totalJobs} />
+            <Tile label="Scored in range" value={overview.data.scoredInRange} />
+            <Tile label="Average score" value={overview.data.averageScore == null ? '—' : overview.data.averageScore.toFixed(1)} />
+            <Tile
+              label="By status"
+              value={
+                <span className="text-sm font-normal">
+                  {Object.entries(overview.data.byStatus)
+                    .filter(([, n]) => n > 0)
+                    .map(([s, n]) => `${STATUS_LABEL[s as JobStatus] ?? s}: ${n}`)
+                    .join(' · ') || 'none'}
+                </span>
+              }
+            />
+          </div>
+        )}
+      </section>
+
+      <div className="grid gap-4 lg:grid-cols-2">
+        <ChartCard title="Score distribution" query={distribution} empty={(d) => d.buckets.every((b) => b.count === 0)}>
+          {(d) => (
+            <ResponsiveContainer width="100%" height={240}>
+              <BarChart data={d.buckets}>
+                <CartesianGrid strokeDasharray="3 3" />
+                <XAxis dataKey="score" />
+                <YAxis allowDecimals={false} />
+                <Tooltip />
+                <Bar dataKey="count" name="jobs" fill="#4f46e5" isAnimationActive={false} />
+              </BarChart>
+            </ResponsiveContainer>
+          )}
+        </ChartCard>
+        <ChartCard title="Jobs per day" query={perDay} empty={(d) => d.days.every((x) => x.created === 0 && x.scored === 0)}>
+          {(d) => (
+            <ResponsiveContainer width="100%" height={240}>
+              <LineChart data={d.days}>
+                <CartesianGrid strokeDasharray="3 3" />
+                <XAxis dataKey="date" tickFormatter={formatDay} minTickGap={20} />
+                <YAxis allowDecimals={false} />
+                <Tooltip labelFormatter={(l) => formatDay(String(l))} />
+                <Legend />
+                <Line type="monotone" dataKey="created" name="found" stroke="#0284c7" dot={false} isAnimationActive={false} />
+                <Line type="monotone" dataKey="scored" name="scored" stroke="#059669" dot={false} isAnimationActive={false} />
+              </LineChart>
+            </ResponsiveContainer>
+          )}
+        </ChartCard>
+      </div>
+
+      <section className="card mt-4" aria-labelledby="src-h">
+        <h2 id="src-h" className="mb-2 text-lg font-semibold">Sources</h2>
+        {sources.isPending ? (
+          ok && <Loading />
+        ) : sources.isError ? (
+          <ErrorState error={sources.error} retry={() => sources.refetch()} title="Could not load source figures" />
+        ) : sourceRows.length === 0 ? (
+          <p className="text-sm text-slate-500">No jobs from any source in this range.</p>
+        ) : (
+          <div className="overflow-x-auto">
+            <table className="min-w-full text-sm" aria-label="Jobs per source">
+              <thead className="text-left text-xs text-slate-600 uppercase">
+                <tr>
+                  <th scope="col" className="py-1 pr-3">Source</th>
+                  <th scope="col" className="py-1 pr-3">Jobs</th>
+                  <th scope="col" className="py-1 pr-3">Average score</th>
+                  <th scope="col" className="py-1">Scores 8+</th>
+                </tr>
+              </thead>
+              <tbody>
+                {sourceRows.map((s) => (
+                  <tr key={s.sourceId} className="border-t border-slate-100">
+                    <td className="py-1 pr-3">{s.name}</td>
+                    <td className="py-1 pr-3">{s.jobs}</td>
+                    <td className="py-1 pr-3">{s.averageScore == null ? '—' : s.averageScore.toFixed(1)}</td>
+                    <td className="py-1">{s.highScores}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </>
+  );
+}
+
+function Tile({ label, value }: { label: string; value: React.ReactNode }) {
+  return (
+    <div className="card">
+      <p className="text-xs text-slate-500 uppercase">{label}</p>
+      <p className="mt-1 text-2xl font-semibold">{value}</p>
+    </div>
+  );
+}
+
+function ChartCard<T>({
+  title,
+  query,
+  empty,
+  children,
+}: {
+  title: string;
+  query: { isPending: boolean; isError: boolean; error: unknown; data?: T; refetch: () => unknown };
+  empty: (d: T) => boolean;
+  children: (d: T) => React.ReactNode;
+}) {
+  return (
+    <section className="card" aria-label={title}>
+      <h2 className="mb-2 text-lg font-semibold">{title}</h2>
+      {query.isPending ? (
+        <Loading />
+      ) : query.isError ? (
+        <ErrorState error={query.error} retry={() => query.refetch()} />
+      ) : query.data && empty(query.data) ? (
+        <Empty title="Nothing in this range yet" />
+      ) : (
+        query.data && children(query.data)
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,214 @@
+import { useEffect, useMemo, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { useInfiniteQuery, useMutation, useQuery } from '@tanstack/react-query';
+import { api, request } from '../api/client';
+import { describeError } from '../api/errors';
+import { keys } from '../api/keys';
+import type { JobCard, Page, Source } from '../api/types';
+import { JOB_STATUSES } from '../api/types';
+import { ScoreBadge, StatusBadge, STATUS_LABEL } from '../components/Badges';
+import { Field } from '../components/Field';
+import { PageTitle } from '../components/Layout';
+import { Empty, ErrorState, Loading } from '../components/States';
+import { useToast } from '../components/Toasts';
+import { formatDate } from '../format';
+import { hasErrors } from '../validation';
+import { readFilters, toQuery, validateFilters, writeFilters, type JobFilters } from './jobFilters';
+
+export const PAGE_SIZE = 25;
+
+export function useSources() {
+  return useQuery({ queryKey: keys.sources, queryFn: () => api.get<Page<Source>>('/v1/sources') });
+}
+
+export function JobsPage() {
+  const [params, setParams] = useSearchParams();
+  const filters = useMemo(() => readFilters(params), [params]);
+  const errors = validateFilters(filters);
+  const valid = !hasErrors(errors);
+  const toast = useToast();
+  const sources = useSources();
+  const sourceNames = new Map((sources.data?.items ?? []).map((s) => [s.id, s.name]));
+
+  // The search box writes to the URL a moment after typing stops.
+  const [q, setQ] = useState(filters.q);
+  useEffect(() => setQ(filters.q), [filters.q]);
+  useEffect(() => {
+    if (q === filters.q) return;
+    const t = setTimeout(() => setFilter('q', q), 300);
+    return () => clearTimeout(t);
+  }, [q]);
+
+  function setFilter<K extends keyof JobFilters>(key: K, value: JobFilters[K]) {
+    setParams(writeFilters({ ...readFilters(params), [key]: value }), { replace: true });
+  }
+
+  const query = useMemo(() => toQuery(filters), [filters]);
+  const jobs = useInfiniteQuery({
+    queryKey: keys.jobList(query),
+    queryFn: ({ pageParam, signal }) =>
+      request<Page<JobCard>>('/v1/jobs', { query: { ...query, limit: PAGE_SIZE, cursor: pageParam }, signal }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    enabled: valid,
+  });
+
+  const fetchNow = useMutation({
+    mutationFn: () => api.post<{ queuedSources: number }>('/v1/jobs/fetch', {}),
+    onSuccess: ({ queuedSources }) =>
+      toast(
+        queuedSources === 0
+          ? 'You have no enabled sources to fetch. Add or enable one on the Sources page.'
+          : `Fetching ${queuedSources} source${queuedSources === 1 ? '' : 's'} — new jobs will appear here as they arrive.`,
+        queuedSources === 0 ? 'error' : 'info',
+      ),
+    onError: (error) => toast(describeError(error), 'error'),
+  });
+
+  const loadMore = () =>
+    jobs.fetchNextPage().then((r) => {
+      if (r.isFetchNextPageError) toast(describeError(r.error), 'error');
+    });
+  const rows = jobs.data?.pages.flatMap((p) => p.items) ?? [];
+  const filtered = writeFilters(filters).toString() !== '' ;
+
+  return (
+    <>
+      <PageTitle
+        actions={
+          <button type="button" className="btn-primary" onClick={() => fetchNow.mutate()} disabled={fetchNow.isPending}>
+            {fetchNow.isPending ? 'Asking…' : 'Fetch now'}
+          </button>
+        }
+      >
+        Jobs
+      </PageTitle>
+
+      <form role="search" aria-label="Filter jobs" className="card mb-4 grid grid-cols-2 gap-3 md:grid-cols-4 lg:grid-cols-8" onSubmit={(e) => e.preventDefault()}>
+        <div className="col-span-2">
+          <Field label="Search" error={errors.q}>
+            <input className="input" type="search" placeholder="Title, company, place, words…" value={q} onChange={(e) => setQ(e.target.value)} />
+          </Field>
+        </div>
+        <Field label="Status">
+          <select className="input" value={filters.status} onChange={(e) => setFilter('status', e.target.value as JobFilters['status'])}>
+            <option value="">All but archived</option>
+            {JOB_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {STATUS_LABEL[s]}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Source">
+          <select className="input" value={filters.sourceId} onChange={(e) => setFilter('sourceId', e.target.value)}>
+            <option value="">All sources</option>
+            {sources.data?.items.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Min score" error={errors.minScore}>
+          <input className="input" type="number" inputMode="numeric" min={1} max={10} value={filters.minScore} onChange={(e) => setFilter('minScore', e.target.value)} />
+        </Field>
+        <Field label="Max score" error={errors.maxScore}>
+          <input className="input" type="number" inputMode="numeric" min={1} max={10} value={filters.maxScore} onChange={(e) => setFilter('maxScore', e.target.value)} />
+        </Field>
+        <Field label="Found from" error={errors.from}>
+          <input className="input" type="date" value={filters.from} onChange={(e) => setFilter('from', e.target.value)} />
+        </Field>
+        <Field label="Found until" error={errors.to}>
+          <input className="input" type="date" value={filters.to} onChange={(e) => setFilter('to', e.target.value)} />
+        </Field>
+        <Field label="Sort by">
+          <select className="input" value={filters.sort} onChange={(e) => setFilter('sort', e.target.value as JobFilters['sort'])}>
+            <option value="newest">Newest first</option>
+            <option value="score">Best score first</option>
+          </select>
+        </Field>
+        {filtered && (
+          <div className="flex items-end">
+            <button type="button" className="btn-secondary w-full" onClick={() => setParams(new URLSearchParams(), { replace: true })}>
+              Clear filters
+            </button>
+          </div>
+        )}
+      </form>
+
+      {!valid ? (
+        <p role="alert" className="text-sm text-red-800">Fix the filters marked above to see jobs.</p>
+      ) : jobs.isPending ? (
+        <Loading label="Loading jobs…" />
+      ) : jobs.isError ? (
+        <ErrorState error={jobs.error} retry={() => jobs.refetch()} title="Could not load jobs" />
+      ) : rows.length === 0 ? (
+        filtered ? (
+          <Empty title="No jobs match these filters">Try a wider score or date range, or clear the filters.</Empty>
+        ) : (
+          <Empty title="No jobs yet">
+            {sources.data && sources.data.items.length === 0 ? (
+              <>
+                Connect a job board on the <Link className="text-indigo-700 underline" to="/sources">Sources</Link> page, then press “Fetch now”.
+              </>
+            ) : (
+              <>Press “Fetch now” to look for postings; they appear here and get scored live.</>
+            )}
+          </Empty>
+        )
+      ) : (
+        <>
+          <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+            <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="Jobs" aria-busy={jobs.isFetching}>
+              <thead className="bg-slate-50 text-left text-xs font-semibold tracking-wide text-slate-600 uppercase">
+                <tr>
+                  <th scope="col" className="px-3 py-2">Score</th>
+                  <th scope="col" className="px-3 py-2">Job</th>
+                  <th scope="col" className="hidden px-3 py-2 md:table-cell">Location</th>
+                  <th scope="col" className="hidden px-3 py-2 lg:table-cell">Source</th>
+                  <th scope="col" className="px-3 py-2">Status</th>
+                  <th scope="col" className="hidden px-3 py-2 sm:table-cell">Found</th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100">
+                {rows.map((job) => (
+                  <tr key={job.id} data-testid="job-row" data-job-id={job.id} data-status={job.status} className="hover:bg-slate-50">
+                    <td className="px-3 py-2">
+                      <ScoreBadge score={job.score} />
+                    </td>
+                    <td className="px-3 py-2">
+                      <Link to={`/jobs/${job.id}`} className="font-medium text-indigo-700 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600">
+                        {job.title}
+                      </Link>
+                      <div className="text-xs text-slate-500">{job.company}</div>
+                    </td>
+                    <td className="hidden px-3 py-2 md:table-cell">
+                      {job.location || '—'}
+                      {job.remote && <span className="ml-1 rounded bg-slate-100 px-1 text-xs">remote</span>}
+                    </td>
+                    <td className="hidden px-3 py-2 lg:table-cell">{sourceNames.get(job.sourceId) ?? '—'}</td>
+                    <td className="px-3 py-2">
+                      <StatusBadge status={job.status} />
+                    </td>
+                    <td className="hidden px-3 py-2 whitespace-nowrap text-slate-600 sm:table-cell">{formatDate(job.createdAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <div className="mt-3 flex items-center justify-between text-sm text-slate-600">
+            <span>
+              {rows.length} job{rows.length === 1 ? '' : 's'} shown
+            </span>
+            {jobs.hasNextPage && (
+              <button type="button" className="btn-secondary" onClick={loadMore} disabled={jobs.isFetchingNextPage}>
+                {jobs.isFetchingNextPage ? 'Loading…' : 'Load more'}
+              </button>
+            )}
+          </div>
+        </>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,129 @@
+import { useState, type FormEvent } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api } from '../api/client';
+import { fieldError } from '../api/errors';
+import { keys } from '../api/keys';
+import type { Profile, Remote } from '../api/types';
+import { Field } from '../components/Field';
+import { PageTitle } from '../components/Layout';
+import { ErrorState, FormError, Loading } from '../components/States';
+import { useToast } from '../components/Toasts';
+import { splitList } from '../format';
+import * as v from '../validation';
+
+const SENIORITIES = ['intern', 'junior', 'mid', 'senior', 'staff', 'principal', 'lead', 'manager', 'director'];
+const LISTS = [
+  ['titles', 'Job titles you want', 'Software Engineer, Backend Developer'],
+  ['mustHave', 'Must have', 'Skills or words a good posting mentions: rust, aws'],
+  ['niceToHave', 'Nice to have', 'kubernetes, typescript'],
+  ['avoid', 'Avoid', 'A posting with any of these scores low: php, crypto'],
+  ['locations', 'Locations', 'Berlin, Remote EU'],
+] as const;
+
+type ListKey = (typeof LISTS)[number][0];
+
+export function ProfilePage() {
+  const profile = useQuery({ queryKey: keys.profile, queryFn: () => api.get<Profile>('/v1/profile') });
+  return (
+    <>
+      <PageTitle>Scoring profile</PageTitle>
+      <p className="mb-4 max-w-prose text-sm text-slate-600">
+        Every job is scored 1–10 against this profile. Saving a changed profile rescores the jobs already scored.
+      </p>
+      {profile.isPending ? (
+        <Loading label="Loading your profile…" />
+      ) : profile.isError ? (
+        <ErrorState error={profile.error} retry={() => profile.refetch()} title="Could not load your profile" />
+      ) : (
+        <ProfileForm initial={profile.data} />
+      )}
+    </>
+  );
+}
+
+function ProfileForm({ initial }: { initial: Profile }) {
+  const client = useQueryClient();
+  const toast = useToast();
+  const [summary, setSummary] = useState(initial.summary ?? '');
+  const [lists, setLists] = useState<Record<ListKey, string>>(
+    Object.fromEntries(LISTS.map(([k]) => [k, (initial[k] ?? []).join(', ')])) as Record<ListKey, string>,
+  );
+  const [remote, setRemote] = useState<Remote>(initial.remote ?? 'any');
+  const [minSalary, setMinSalary] = useState(initial.minSalary != null ? String(initial.minSalary) : '');
+  const [seniority, setSeniority] = useState(initial.seniority ?? '');
+  const [errors, setErrors] = useState<v.Errors>({});
+  const save = useMutation({
+    mutationFn: (body: Profile) => api.put<Profile>('/v1/profile', body),
+    onSuccess: (saved) => {
+      if (saved) client.setQueryData(keys.profile, saved);
+      toast('Profile saved. Scored jobs are being rescored against it.', 'success');
+    },
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const found: v.Errors = {
+      summary: summary.length > 2000 ? 'Keep the summary under 2,000 characters.' : undefined,
+      minSalary: minSalary && !(Number(minSalary) >= 0) ? 'Enter a yearly amount as a number, e.g. 80000.' : undefined,
+    };
+    for (const [k, label] of LISTS) {
+      const items = splitList(lists[k]);
+      if (items.length > 50) found[k] = `${label}: at most 50 entries.`;
+      else if (items.some((i) => i.length > 100)) found[k] = 'Each entry must be at most 100 characters.';
+    }
+    setErrors(found);
+    if (v.hasErrors(found)) return;
+    const body: Profile = {
+      summary: summary.trim(),
+      mustHave: splitList(lists.mustHave),
+      niceToHave: splitList(lists.niceToHave),
+      avoid: splitList(lists.avoid),
+      titles: splitList(lists.titles),
+      locations: splitList(lists.locations),
+      remote,
+    };
+    if (minSalary) body.minSalary = Number(minSalary);
+    if (seniority) body.seniority = seniority;
+    save.mutate(body);
+  };
+  return (
+    <form noValidate onSubmit={submit} className="card grid max-w-3xl gap-4 sm:grid-cols-2">
+      <div className="sm:col-span-2">
+        <Field label="About you" hint="A few sentences: what you do, what you look for." error={errors.summary ?? fieldError(save.error, 'summary')}>
+          <textarea className="input min-h-24" value={summary} onChange={(e) => setSummary(e.target.value)} />
+        </Field>
+      </div>
+      {LISTS.map(([k, label, hint]) => (
+        <Field key={k} label={label} hint={`Comma-separated. ${hint}`} error={errors[k] ?? fieldError(save.error, k)}>
+          <input className="input" value={lists[k]} onChange={(e) => setLists({ ...lists, [k]: e.target.value })} />
+        </Field>
+      ))}
+      <Field label="Remote" error={fieldError(save.error, 'remote')}>
+        <select className="input" value={remote} onChange={(e) => setRemote(e.target.value as Remote)}>
+          <option value="any">No preference</option>
+          <option value="remote">Remote only</option>
+          <option value="hybrid">Prefer hybrid</option>
+          <option value="onsite">On-site only</option>
+        </select>
+      </Field>
+      <Field label="Seniority" error={fieldError(save.error, 'seniority')}>
+        <select className="input" value={seniority} onChange={(e) => setSeniority(e.target.value)}>
+          <option value="">Any</option>
+          {SENIORITIES.map((s) => (
+            <option key={s} value={s}>
+              {s[0].toUpperCase() + s.slice(1)}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field label="Minimum yearly salary" hint="Postings that state less score low." error={errors.minSalary ?? fieldError(save.error, 'minSalary')}>
+        <input className="input" type="number" inputMode="numeric" min={0} value={minSalary} onChange={(e) => setMinSalary(e.target.value)} />
+      </Field>
+      <div className="space-y-2 sm:col-span-2">
+        <FormError error={save.error} />
+        <button type="submit" className="btn-primary" disabled={save.isPending}>
+          {save.isPending ? 'Saving…' : 'Save profile'}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,221 @@
+import { describe, expect, it } from 'vitest';
+import { act, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import type { JobCard } from '../api/types';
+import { applyLiveMessage } from '../live/cache';
+import { currentLocation, json, mockApi, renderPage } from '../test/utils';
+import { JobsPage } from './JobsPage';
+import { JobDetailPage, restoreTarget } from './JobDetailPage';
+import { SourcesPage } from './SourcesPage';
+import { NotificationsPage } from './NotificationsPage';
+import { MembersPage } from './MembersPage';
+import { BillingPage } from './BillingPage';
+import { alice } from '../test/utils';
+
+const card = (id: string, patch: Partial<JobCard> = {}): JobCard => ({
+  id,
+  title: `Engineer ${id}`,
+  company: 'Acme',
+  location: 'Berlin',
+  remote: false,
+  url: `https://example.com/${id}`,
+  sourceId: 's1',
+  status: 'queued',
+  createdAt: '2026-01-01T00:00:00Z',
+  ...patch,
+});
+const sources = { items: [{ id: 's1', name: 'Acme board', kind: 'greenhouse', config: { board: 'acme' }, enabled: true, lastFetchedAt: null, lastError: null, nextFetchAt: null, jobsFound: 0 }], nextCursor: null };
+
+describe('JobsPage', () => {
+  it('sends the URL’s filters, shows rows with badges and pages with the cursor', async () => {
+    const { calls } = mockApi({
+      'GET /v1/sources': () => json(200, sources),
+      'GET /v1/jobs': (c) =>
+        c.query.get('cursor') === 'next1'
+          ? json(200, { items: [card('c', { status: 'failed' })], nextCursor: null })
+          : json(200, { items: [card('a', { status: 'scored', score: 9 }), card('b')], nextCursor: 'next1' }),
+    });
+    renderPage(<JobsPage />, { route: '/jobs?minScore=5&sort=score&q=rust', path: '/jobs' });
+    const rows = await screen.findAllByTestId('job-row');
+    expect(rows).toHaveLength(2);
+    expect(within(rows[0]).getByLabelText('score 9 out of 10')).toHaveAttribute('data-tone', 'high');
+    expect(within(rows[1]).getByText('Scoring…')).toBeInTheDocument();
+    const q = calls.find((c) => c.path === '/v1/jobs')!.query;
+    expect(Object.fromEntries(q)).toEqual({ minScore: '5', sort: 'score', q: 'rust', limit: '25' });
+    await userEvent.click(screen.getByRole('button', { name: 'Load more' }));
+    await waitFor(() => expect(screen.getAllByTestId('job-row')).toHaveLength(3));
+    expect(calls.filter((c) => c.path === '/v1/jobs').at(-1)!.query.get('cursor')).toBe('next1');
+    expect(screen.queryByRole('button', { name: 'Load more' })).not.toBeInTheDocument();
+  });
+
+  it('keeps a changed filter in the URL', async () => {
+    mockApi({ 'GET /v1/sources': () => json(200, sources), 'GET /v1/jobs': () => json(200, { items: [], nextCursor: null }) });
+    renderPage(<JobsPage />, { route: '/jobs', path: '/jobs' });
+    await userEvent.selectOptions(screen.getByLabelText('Status'), 'failed');
+    await userEvent.selectOptions(await screen.findByLabelText('Source'), 's1');
+    expect(currentLocation()).toBe('/jobs?status=failed&sourceId=s1');
+    expect(await screen.findByText('No jobs match these filters')).toBeInTheDocument();
+  });
+
+  it('does not send an impossible score range and says why', async () => {
+    const { calls } = mockApi({ 'GET /v1/sources': () => json(200, sources), 'GET /v1/jobs': () => json(200, { items: [], nextCursor: null }) });
+    renderPage(<JobsPage />, { route: '/jobs?minScore=9&maxScore=2', path: '/jobs' });
+    expect(screen.getByLabelText('Max score')).toHaveAccessibleDescription('The maximum score must not be below the minimum.');
+    await screen.findByRole('option', { name: 'Acme board' });
+    expect(calls.some((c) => c.path === '/v1/jobs')).toBe(false);
+  });
+
+  it('shows an empty state that leads to sources, and an error state with retry', async () => {
+    let fail = true;
+    mockApi({
+      'GET /v1/sources': () => json(200, { items: [], nextCursor: null }),
+      'GET /v1/jobs': () => (fail ? json(500, { error: { code: 'internal', message: 'internal error' } }) : json(200, { items: [], nextCursor: null })),
+    });
+    renderPage(<JobsPage />, { route: '/jobs', path: '/jobs' });
+    expect(await screen.findByText('Something went wrong on our side. Please try again in a moment.')).toBeInTheDocument();
+    fail = false;
+    await userEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByText('No jobs yet')).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Sources' })).toHaveAttribute('href', '/sources');
+  });
+
+  it('shows a live score in its row without reloading the list', async () => {
+    const { calls } = mockApi({ 'GET /v1/sources': () => json(200, sources), 'GET /v1/jobs': () => json(200, { items: [card('a')], nextCursor: null }) });
+    const { client } = renderPage(<JobsPage />, { route: '/jobs', path: '/jobs' });
+    const row = await screen.findByTestId('job-row');
+    expect(within(row).getByLabelText('not scored yet')).toBeInTheDocument();
+    const before = calls.length;
+    act(() => void applyLiveMessage(client, { type: 'job_scored', data: card('a', { status: 'scored', score: 4 }) }));
+    await waitFor(() => expect(within(screen.getByTestId('job-row')).getByLabelText('score 4 out of 10')).toBeInTheDocument());
+    expect(await screen.findByText('Scored', { selector: 'span' })).toBeInTheDocument();
+    expect(calls.length).toBe(before);
+  });
+
+  it('"Fetch now" asks for a fetch and says so', async () => {
+    const { calls } = mockApi({
+      'GET /v1/sources': () => json(200, sources),
+      'GET /v1/jobs': () => json(200, { items: [], nextCursor: null }),
+      'POST /v1/jobs/fetch': () => json(429, { error: { code: 'rate_limited', message: 'slow down' } }, { 'retry-after': '120' }),
+    });
+    renderPage(<JobsPage />, { route: '/jobs', path: '/jobs' });
+    await userEvent.click(screen.getByRole('button', { name: 'Fetch now' }));
+    expect(await screen.findByText('Too many requests. Please wait 2 minutes and try again.')).toBeInTheDocument();
+    expect(calls.find((c) => c.method === 'POST')!.body).toEqual({});
+  });
+});
+
+describe('JobDetailPage', () => {
+  const job = { ...card('a', { status: 'scored', score: 7 }), description: 'Build Rust services.', reason: 'Rust matches.', history: [{ score: 7, reason: 'Rust matches.', scorer: 'profile', createdAt: '2026-01-02T00:00:00Z' }] };
+
+  it('shows the description, reason and history, and archives', async () => {
+    const { calls } = mockApi({
+      'GET /v1/sources': () => json(200, sources),
+      'GET /v1/jobs/a': () => json(200, job),
+      'PATCH /v1/jobs/a': () => json(200, { ...job, status: 'archived' }),
+    });
+    renderPage(<JobDetailPage />, { route: '/jobs/a', path: '/jobs/:id' });
+    expect(await screen.findByRole('heading', { name: 'Engineer a' })).toBeInTheDocument();
+    expect(screen.getByText('Build Rust services.')).toBeInTheDocument();
+    expect(within(screen.getByTestId('history')).getByText(/profile/)).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Archive' }));
+    await waitFor(() => expect(calls.find((c) => c.method === 'PATCH')?.body).toEqual({ status: 'archived' }));
+  });
+
+  it('answers a missing job with a clear empty state', async () => {
+    mockApi({ 'GET /v1/sources': () => json(200, sources) });
+    renderPage(<JobDetailPage />, { route: '/jobs/zz', path: '/jobs/:id' });
+    expect(await screen.findByText('This job does not exist')).toBeInTheDocument();
+  });
+
+  it('restores to scored only when the job has a score', () => {
+    expect(restoreTarget(card('a', { status: 'archived', score: 5 }))).toBe('scored');
+    expect(restoreTarget(card('a', { status: 'archived' }))).toBe('new');
+  });
+});
+
+describe('SourcesPage', () => {
+  it('validates a new source, then shows the API’s config error next to its field', async () => {
+    const { calls } = mockApi({
+      'GET /v1/sources': () => json(200, { items: [], nextCursor: null }),
+      'POST /v1/sources': () => json(400, { error: { code: 'validation_failed', message: 'invalid', details: { 'config.url': 'resolves to a private address' } } }),
+    });
+    renderPage(<SourcesPage />, { route: '/sources', path: '/sources' });
+    expect(await screen.findByText('No sources yet')).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Add source' }));
+    await userEvent.selectOptions(screen.getByLabelText('Kind'), 'rss');
+    await userEvent.type(screen.getByLabelText('Feed address'), 'not a url');
+    const submit = screen.getAllByRole('button', { name: 'Add source' }).at(-1)!;
+    await userEvent.click(submit);
+    expect(screen.getByLabelText('Name')).toHaveAccessibleDescription('Enter a name.');
+    expect(screen.getByLabelText('Feed address')).toHaveAccessibleDescription('Enter a full address, starting with https://');
+    expect(calls.some((c) => c.method === 'POST')).toBe(false);
+    await userEvent.type(screen.getByLabelText('Name'), 'Blog');
+    await userEvent.clear(screen.getByLabelText('Feed address'));
+    await userEvent.type(screen.getByLabelText('Feed address'), 'http://10.0.0.1/feed');
+    await userEvent.click(submit);
+    await waitFor(() => expect(screen.getByLabelText('Feed address')).toHaveAccessibleDescription('Resolves to a private address'));
+    expect(calls.find((c) => c.method === 'POST')!.body).toEqual({ name: 'Blog', kind: 'rss', config: { url: 'http://10.0.0.1/feed' } });
+  });
+
+  it('shows a source’s last error, previews it and disables it', async () => {
+    const broken = { ...sources.items[0], lastError: 'The board “acme” does not exist at Greenhouse.' };
+    const { calls } = mockApi({
+      'GET /v1/sources': () => json(200, { items: [broken], nextCursor: null }),
+      'POST /v1/sources/s1/preview': () => json(200, { items: [{ nativeId: '1', title: 'Rust Engineer', company: 'Acme', location: 'Berlin', remote: false, url: 'https://x/1', descriptionText: '' }], error: null }),
+      'PATCH /v1/sources/s1': () => json(200, { ...broken, enabled: false }),
+    });
+    renderPage(<SourcesPage />, { route: '/sources', path: '/sources' });
+    expect(await screen.findByText(/Last fetch failed: The board “acme” does not exist/)).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Preview' }));
+    expect(await screen.findByRole('link', { name: 'Rust Engineer' })).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Disable' }));
+    await waitFor(() => expect(calls.find((c) => c.method === 'PATCH')?.body).toEqual({ enabled: false }));
+  });
+});
+
+describe('other pages', () => {
+  it('Notifications says it is not available when the server has no such API', async () => {
+    mockApi({});
+    renderPage(<NotificationsPage />, { route: '/notifications', path: '/notifications' });
+    expect(await screen.findByText('Notifications are not available yet')).toBeInTheDocument();
+  });
+
+  it('Members is for admins only', async () => {
+    const { calls } = mockApi({});
+    renderPage(<MembersPage />, { route: '/members', path: '/members', as: { ...alice, user: { ...alice.user, role: 'member' } } });
+    expect(screen.getByText('Only admins can see this page')).toBeInTheDocument();
+    expect(calls).toHaveLength(0);
+  });
+
+  it('Members explains the last-admin rule', async () => {
+    mockApi({
+      'GET /v1/tenant/members': () => json(200, { items: [alice.user], nextCursor: null }),
+      'PATCH /v1/tenant/members/u1': () => json(409, { error: { code: 'conflict', message: 'the last admin cannot be demoted' } }),
+    });
+    renderPage(<MembersPage />, { route: '/members', path: '/members' });
+    await userEvent.selectOptions(await screen.findByLabelText('Role of alice@example.com'), 'member');
+    expect(await screen.findByText(/needs at least one admin/)).toBeInTheDocument();
+  });
+
+  it('Billing shows the plan, a usage meter and an upgrade button', async () => {
+    const { calls } = mockApi({
+      'GET /v1/billing': () =>
+        json(200, {
+          plan: 'free',
+          subscriptionStatus: 'none',
+          usage: { period: '2026-01', scoredJobs: 45, limit: 50 },
+          plans: [
+            { id: 'free', name: 'Free', monthlyScoredJobs: 50, maxSources: 3, fetchIntervalMinutes: 1440, maxMembers: 3 },
+            { id: 'pro', name: 'Pro', monthlyScoredJobs: 1000, maxSources: 25, fetchIntervalMinutes: 60, maxMembers: 10, priceId: 'price_1' },
+          ],
+        }),
+      'POST /v1/billing/checkout': () => json(403, { error: { code: 'forbidden', message: 'admin only' } }),
+    });
+    renderPage(<BillingPage />, { route: '/billing', path: '/billing' });
+    expect(await screen.findByRole('meter', { name: 'Scored jobs this month' })).toHaveAttribute('aria-valuenow', '45');
+    expect(screen.getByTestId('plan')).toHaveTextContent('Free');
+    await userEvent.click(screen.getByRole('button', { name: 'Upgrade to Pro' }));
+    expect(await screen.findByText('Only an admin of your team can do this.')).toBeInTheDocument();
+    expect(calls.find((c) => c.method === 'POST')!.body).toEqual({ plan: 'pro' });
+  });
+});
