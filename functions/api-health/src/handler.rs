@@ -1,13 +1,31 @@
-//! GET /v1/health → `{"status":"ok","version":...}`. No auth, no I/O: it proves the
-//! function starts and the route reaches it.
+//! GET /v1/health → `{"status":"ok","version":...}` and GET /v1/openapi.json → the OpenAPI
+//! 3.1 document of the HTTP API (`docs/openapi.json`, compiled in). No auth, no I/O: it
+//! proves the function starts and the route reaches it.
 
-use lambda_http::http::StatusCode;
+use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Error, Request, RequestExt, Response};
 use serde_json::json;
 use shared::telemetry::{correlation_id, request_span};
 use tracing::Instrument;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The OpenAPI document, as written in `docs/openapi.json`.
+pub const OPENAPI_JSON: &str = include_str!("../../../docs/openapi.json");
+
+fn openapi() -> Response<Body> {
+    let mut response = Response::new(Body::Text(OPENAPI_JSON.to_owned()));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    response
+}
 
 pub async fn handle(request: Request) -> Result<Response<Body>, Error> {
     let request_id = request
@@ -18,7 +36,12 @@ pub async fn handle(request: Request) -> Result<Response<Body>, Error> {
         .get("x-correlation-id")
         .and_then(|v| v.to_str().ok());
     let span = request_span(&request_id, &correlation_id(header, &request_id));
+    let path = request.uri().path().trim_end_matches('/').to_owned();
     async {
+        if path == "/v1/openapi.json" {
+            tracing::debug!("openapi document");
+            return Ok(openapi());
+        }
         tracing::debug!("health check");
         Ok(shared::http::json(
             StatusCode::OK,
@@ -35,6 +58,14 @@ mod tests {
     use lambda_http::request::from_str;
 
     const EVENT: &str = include_str!("../../../events/api-health/get-health.json");
+    const OPENAPI_EVENT: &str = include_str!("../../../events/api-health/get-openapi.json");
+
+    fn body_json(response: &Response<Body>) -> serde_json::Value {
+        let Body::Text(text) = response.body() else {
+            panic!("expected a text body");
+        };
+        serde_json::from_str(text).unwrap()
+    }
 
     #[tokio::test]
     async fn answers_ok_with_the_crate_version_for_a_real_http_api_event() {
@@ -43,11 +74,20 @@ mod tests {
         let response = handle(request).await.unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(response.headers()["content-type"], "application/json");
-        let Body::Text(text) = response.body() else {
-            panic!("expected a text body");
-        };
-        let body: serde_json::Value = serde_json::from_str(text).unwrap();
+        let body = body_json(&response);
         assert_eq!(body, json!({ "status": "ok", "version": VERSION }));
         assert!(!VERSION.is_empty());
+    }
+
+    #[tokio::test]
+    async fn serves_the_openapi_document() {
+        let request = from_str(OPENAPI_EVENT).expect("fixture is an API Gateway HTTP API v2 event");
+        assert_eq!(request.uri().path(), "/v1/openapi.json");
+        let response = handle(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "application/json");
+        let body = body_json(&response);
+        assert!(body["openapi"].as_str().unwrap().starts_with("3.1."));
+        assert!(body["paths"]["/v1/openapi.json"]["get"].is_object());
     }
 }

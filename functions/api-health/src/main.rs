@@ -1,4 +1,4 @@
-//! `api-health`: GET /v1/health. Wiring only; behaviour lives in `handler`.
+//! `api-health`: GET /v1/health and GET /v1/openapi.json. Wiring only; behaviour lives in `handler`.
 
 mod handler;
 

@@ -152,10 +152,14 @@ impl Profile {
     pub const MAX_TERMS: usize = 50;
     pub const MAX_TERM_CHARS: usize = 100;
     pub const MAX_SUMMARY_CHARS: usize = 2000;
+    /// Bounds of a non-zero `minSalary`.
+    pub const MIN_SALARY_STEP: f64 = 0.01;
+    pub const MAX_SALARY: f64 = 1e15;
 
     /// Checks the limits: at most [`Self::MAX_TERMS`] terms per list, each 1 to
     /// [`Self::MAX_TERM_CHARS`] characters once trimmed; a summary of at most
-    /// [`Self::MAX_SUMMARY_CHARS`] characters; a finite, non-negative `minSalary`. The
+    /// [`Self::MAX_SUMMARY_CHARS`] characters; a `minSalary` of 0 or from
+    /// [`Self::MIN_SALARY_STEP`] to [`Self::MAX_SALARY`]. The
     /// seniority and remote values are checked by deserialisation already.
     pub fn validate(&self) -> Result<(), ProfileError> {
         let mut errors = Vec::new();
@@ -185,12 +189,14 @@ impl Profile {
                 }
             }
         }
+        // DynamoDB stores numbers from 1e-130 to 1e126 in magnitude: anything outside is
+        // refused here rather than by the store (a 500).
         if let Some(min) = self.min_salary
-            && !(min.is_finite() && min >= 0.0)
+            && !(min == 0.0 || (Self::MIN_SALARY_STEP..=Self::MAX_SALARY).contains(&min))
         {
             errors.push(FieldError {
                 field: "minSalary".into(),
-                message: "must be a number of at least 0".into(),
+                message: "must be 0 or a number from 0.01 to 1e15".into(),
             });
         }
         if errors.is_empty() {
@@ -326,6 +332,21 @@ mod tests {
             ..Profile::default()
         };
         assert_eq!(fields(nan.validate().unwrap_err()), ["minSalary"]);
+        // What DynamoDB cannot store (found by the API fuzz run: a 500 before).
+        for bad in [1.49e307, 1e16, 1e-200, 0.001] {
+            let p = Profile {
+                min_salary: Some(bad),
+                ..Profile::default()
+            };
+            assert_eq!(fields(p.validate().unwrap_err()), ["minSalary"], "{bad}");
+        }
+        for good in [Profile::MIN_SALARY_STEP, 70000.5, Profile::MAX_SALARY] {
+            let p = Profile {
+                min_salary: Some(good),
+                ..Profile::default()
+            };
+            assert!(p.validate().is_ok(), "{good}");
+        }
     }
 
     #[test]
