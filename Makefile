@@ -12,20 +12,27 @@ FUNCTIONS   := $(notdir $(wildcard functions/*))
 # cargo-lambda 1.9's --target-dir is broken; it honours CARGO_TARGET_DIR.
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 
-.PHONY: help dev test lint fmt check-template unit llm build build-lambda sam-validate deploy bench clean
+.PHONY: help dev test lint fmt check-template unit llm build build-lambda sam-validate deploy bench clean \
+        web web-unit web-e2e
 
 help:
 	@echo "make dev           run all of jobmon locally (http://127.0.0.1:3000)"
-	@echo "make test          every check and test: fmt, clippy, unit + integration + end-to-end tests, cfn-lint"
+	@echo "make test          every check and test: fmt, clippy, unit + integration + end-to-end tests, cfn-lint,"
+	@echo "                   the dashboard's Vitest tests and its Playwright run against the local stack"
+	@echo "make web           build the dashboard into web/dist (npm ci when the lock file changed)"
 	@echo "make bench         benchmarks that print figures (ingestion cost, gateway overhead)"
 	@echo "make build-lambda  cross-build the functions for Lambda (arm64) and print their sizes"
 	@echo "make sam-validate  sam validate --lint (installs the SAM CLI into $(SAM_VENV))"
 	@echo "make deploy        sam build + sam deploy (needs AWS credentials)"
 
-# Project-local Python tools: moto (local AWS) and cfn-lint.
-$(VENV)/.installed: infra/requirements.txt
+# Project-local Python tools: moto (local AWS) and cfn-lint. `jobmon-moto` runs moto with
+# its DynamoDB requests serialised (infra/moto_serialized.py says why); the local stack and
+# the tests start it when it exists.
+$(VENV)/.installed: infra/requirements.txt infra/moto_serialized.py
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements.txt
+	printf '#!/bin/sh\nexec "$$(dirname "$$0")/python" "%s/infra/moto_serialized.py" "$$@"\n' "$(CURDIR)" > $(VENV)/bin/jobmon-moto
+	chmod +x $(VENV)/bin/jobmon-moto
 	touch $@
 
 $(LAMBDA_VENV)/.installed: infra/requirements-lambda.txt
@@ -41,6 +48,27 @@ $(SAM_VENV)/.installed: infra/requirements-sam.txt
 fmt:
 	cargo fmt --all
 
+# The dashboard (web/): dependencies exactly as locked, then a type-checked production build
+# that jobmon-local serves from web/dist.
+web/node_modules/.installed: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+web: web/node_modules/.installed
+	cd web && npm run build
+
+# Vitest component and unit tests (jsdom).
+web-unit: web/node_modules/.installed
+	cd web && npm test
+
+# Playwright in Debian's chromium (never a downloaded browser) against the local stack,
+# which the test's global setup starts on a free port with a fixture job board.
+# Screenshots of the main pages land in web/screenshots/ (git-ignored).
+web-e2e: web $(VENV)/.installed
+	@test -x "$${JOBMON_CHROMIUM:-/usr/bin/chromium}" || { echo "chromium is missing: apt-get install chromium (.ci/run does)" >&2; exit 1; }
+	cargo build --workspace --locked
+	cd web && npx playwright test
+
 lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
@@ -51,7 +79,7 @@ check-template: $(VENV)/.installed
 # The whole system on one machine: moto, every function of template.yaml behind a local
 # API Gateway on http://127.0.0.1:$${JOBMON_PORT:-3000}. Ctrl-C stops everything.
 # The secret key below is for local use only; deployments read theirs from SSM.
-dev: $(VENV)/.installed
+dev: $(VENV)/.installed web
 	cargo build --workspace --locked
 	JOBMON_SECRET_KEY="$${JOBMON_SECRET_KEY:-local-dev-only-secret-key-0123456789abcdef}" \
 	JOBMON_ALLOW_PRIVATE_SOURCES="$${JOBMON_ALLOW_PRIVATE_SOURCES:-1}" \
@@ -71,12 +99,20 @@ unit: $(VENV)/.installed llm
 	cargo build --workspace --locked
 	JOBMON_REQUIRE_LLM=1 cargo test --workspace --locked
 
-test: lint check-template unit
+# schemathesis against the local stack (docs/openapi.json, served at /v1/openapi.json) with a
+# valid token: no 5xx, no response outside the document. Bounded in examples and time;
+# see infra/api_fuzz.py (API_FUZZ_MAX_EXAMPLES, API_FUZZ_MAX_TIME, API_FUZZ_SEED).
+.PHONY: api-fuzz
+api-fuzz: $(VENV)/.installed build
+	$(VENV)/bin/python infra/api_fuzz.py
+
+test: lint check-template unit web-unit web-e2e api-fuzz
 
 # Benchmarks print figures; none is part of `make test`.
 bench: $(VENV)/.installed
 	cargo run --release --locked -p jobmon-bench -- ingest
 	cargo run --release --locked -p jobmon-bench -- argon2
+	cargo run --release --locked -p jobmon-bench -- scoring
 	cargo run --release --locked -p jobmon-local --example gateway-bench
 
 build:

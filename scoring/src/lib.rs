@@ -12,6 +12,7 @@
 //!   checks the signed result that comes back to `POST /v1/webhooks/scoring`.
 //! - [`ScorerConfig`] reads the `JOBMON_SCORER*` variables and builds the configured one.
 
+pub mod admit;
 mod config;
 mod error;
 mod gate;

@@ -26,10 +26,19 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// `JOBMON_MOTO_SERVER`, else `.venv/bin/jobmon-moto` (moto with DynamoDB requests
+/// serialised: moto's transactions are not isolated under concurrency), else plain moto.
 fn moto_binary() -> PathBuf {
     std::env::var_os("JOBMON_MOTO_SERVER")
         .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join(".venv/bin/moto_server"))
+        .unwrap_or_else(|| {
+            let serialised = workspace_root().join(".venv/bin/jobmon-moto");
+            if serialised.is_file() {
+                serialised
+            } else {
+                workspace_root().join(".venv/bin/moto_server")
+            }
+        })
 }
 
 fn free_port() -> std::io::Result<u16> {
@@ -169,6 +178,7 @@ impl TestStack {
 pub mod accounts;
 pub mod events;
 pub mod fixture;
+pub mod localstripe;
 pub mod mail;
 pub mod scripted;
 pub mod seed;

@@ -174,7 +174,16 @@ fn parse_config() -> Result<Config, StartError> {
             .unwrap_or_else(|| root.join("web/dist")),
         moto: opt("moto", "JOBMON_MOTO_SERVER")
             .map(PathBuf::from)
-            .unwrap_or_else(|| root.join(".venv/bin/moto_server")),
+            .unwrap_or_else(|| {
+                // moto with DynamoDB requests serialised (`make` writes it; moto's
+                // transactions are not isolated under concurrency), else plain moto.
+                let serialised = root.join(".venv/bin/jobmon-moto");
+                if serialised.is_file() {
+                    serialised
+                } else {
+                    root.join(".venv/bin/moto_server")
+                }
+            }),
         prefix: opt("prefix", "JOBMON_PREFIX").unwrap_or_else(|| "jobmon-local".into()),
         max_instances: max_instances.max(1.0) as usize,
         speedup: num("schedule-speedup", "JOBMON_SCHEDULE_SPEEDUP", 1.0)?,

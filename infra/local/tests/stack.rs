@@ -199,7 +199,9 @@ async fn two_tenants_each_hear_only_their_own_jobs_scored() {
 
     // Each tenant's list holds its own jobs only, scored.
     for (token, count) in [(&alice, 3), (&bob, 2)] {
-        let (status, list) = api.call("GET", "/v1/jobs?sort=score", Some(token), None).await;
+        let (status, list) = api
+            .call("GET", "/v1/jobs?sort=score", Some(token), None)
+            .await;
         assert_eq!(status, 200, "{list}");
         let items = list["items"].as_array().unwrap();
         assert_eq!(items.len(), count);
@@ -255,4 +257,95 @@ async fn two_tenants_each_hear_only_their_own_jobs_scored() {
             && of_type(&alice_hears, "job_updated").len() == 1,
         "the rescore's queued card went to Alice only"
     );
+}
+
+/// A Stripe event from `events/api-billing/`, filled in.
+fn stripe_event(file: &str, fill: &[(&str, &str)]) -> String {
+    let path = format!(
+        "{}/../../events/api-billing/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut text = std::fs::read_to_string(path).expect("sample event");
+    for (from, to) in fill {
+        text = text.replace(from, to);
+    }
+    text
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signed_stripe_webhook_upgrades_the_tenant_through_the_stack() {
+    const SECRET: &str = "whsec_e2e_0123456789abcdef";
+    let gw = Gateway::start_stack(&[
+        (
+            "JOBMON_SECRET_KEY",
+            "e2e-only-secret-key-0123456789abcdef0123",
+        ),
+        ("JOBMON_STRIPE_WEBHOOK_SECRET", SECRET),
+    ]);
+    let api = Api { port: gw.port };
+    let token = api.signup("Payer").await;
+    let (status, me) = api.call("GET", "/v1/auth/me", Some(&token), None).await;
+    assert_eq!(status, 200);
+    let tenant = me["tenant"]["id"].as_str().unwrap().to_owned();
+    let (_, billing) = api.call("GET", "/v1/billing", Some(&token), None).await;
+    assert_eq!(billing["plan"], "free", "{billing}");
+
+    let now = chrono::Utc::now().timestamp().to_string();
+    let body = stripe_event(
+        "checkout-session-completed.json",
+        &[
+            ("EVENT_ID", "evt_e2e_1"),
+            ("CREATED", &now),
+            ("TENANT_ID", &tenant),
+            ("PLAN_ID", "pro"),
+            ("CUSTOMER_ID", "cus_e2e"),
+            ("SUBSCRIPTION_ID", "sub_e2e"),
+        ],
+    );
+    let secret = jobmon_billing::WebhookSecret::new(SECRET);
+    let port = gw.port;
+    let post = move |body: String, signature: String| async move {
+        let r = http(
+            port,
+            "POST",
+            "/v1/billing/webhook",
+            &[
+                ("content-type", "application/json"),
+                ("stripe-signature", signature.as_str()),
+            ],
+            body.into_bytes(),
+        )
+        .await;
+        r.status
+    };
+    let signature = secret.sign(chrono::Utc::now().timestamp(), body.as_bytes());
+    // Tampered, unsigned or signed with another secret: 400, nothing changes.
+    assert_eq!(
+        post(body.replace("pro", "enterprise"), signature.clone()).await,
+        400
+    );
+    let other = jobmon_billing::WebhookSecret::new("whsec_someone_else_0000000000");
+    assert_eq!(
+        post(
+            body.clone(),
+            other.sign(chrono::Utc::now().timestamp(), body.as_bytes())
+        )
+        .await,
+        400
+    );
+    let (_, billing) = api.call("GET", "/v1/billing", Some(&token), None).await;
+    assert_eq!(billing["plan"], "free");
+
+    assert_eq!(post(body.clone(), signature.clone()).await, 200);
+    let (_, billing) = api.call("GET", "/v1/billing", Some(&token), None).await;
+    assert_eq!(billing["plan"], "pro", "{billing}");
+    let (_, tenant_view) = api.call("GET", "/v1/tenant", Some(&token), None).await;
+    assert_eq!(
+        tenant_view["usage"]["limit"], 1000,
+        "the pro plan's limits at once"
+    );
+    // Stripe retries the same event: acknowledged, nothing changes.
+    assert_eq!(post(body, signature).await, 200);
+    let (_, billing) = api.call("GET", "/v1/billing", Some(&token), None).await;
+    assert_eq!(billing["plan"], "pro");
 }

@@ -140,9 +140,12 @@ impl DynamoStore {
             .key(keys::SK, s(keys::TENANT_SK))
             .expression_attribute_values(":at", n(event.created));
         let mut sets = Vec::new();
+        // Names go through placeholders: `plan` is a DynamoDB reserved word.
         for (name, value) in values {
-            sets.push(format!("{name} = :v_{name}"));
-            update = update.expression_attribute_values(format!(":v_{name}"), value);
+            sets.push(format!("#{name} = :v_{name}"));
+            update = update
+                .expression_attribute_names(format!("#{name}"), name)
+                .expression_attribute_values(format!(":v_{name}"), value);
         }
         let mut condition = "attribute_exists(PK) AND \
                              (attribute_not_exists(billingEventAt) OR billingEventAt <= :at)"
@@ -367,7 +370,8 @@ impl BillingStore for DynamoStore {
             .index_name("GSI2")
             .key_condition_expression("GSI2PK = :pk AND GSI2SK > :after")
             .expression_attribute_values(":pk", s(keys::pending_shard_pk(shard)))
-            .expression_attribute_values(":after", s(after.unwrap_or("")))
+            // Tenant ids are ULIDs (digits and capitals): every one sorts after "0".
+            .expression_attribute_values(":after", s(after.unwrap_or("0")))
             .projection_expression("GSI2SK")
             .limit(i32::from(limit))
             .send()

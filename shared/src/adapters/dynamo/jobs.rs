@@ -371,18 +371,25 @@ impl JobStore for DynamoStore {
         attempt: u32,
         to: JobStatus,
     ) -> Result<Option<JobCard>, StoreError> {
-        self.move_card(
-            tenant,
-            &CardMove {
-                card,
-                attempt,
-                to,
-                score: None,
-                next_attempt: None,
-                last_error: None,
-                keep_error_or: None,
-            },
-        )
-        .await
+        let moved = self
+            .move_card(
+                tenant,
+                &CardMove {
+                    card,
+                    attempt,
+                    to,
+                    score: None,
+                    next_attempt: None,
+                    last_error: None,
+                    keep_error_or: None,
+                },
+            )
+            .await?;
+        // A job restored to `pending_upgrade` waits for quota like a fetched one: list
+        // the tenant for the monthly admission run.
+        if moved.is_some() && to == JobStatus::PendingUpgrade {
+            crate::ports::BillingStore::mark_pending(self, tenant).await?;
+        }
+        Ok(moved)
     }
 }

@@ -1,0 +1,21 @@
+//! `worker-billing-monthly` wiring.
+
+use lambda_runtime::{Error, LambdaEvent, run, service_fn};
+use serde_json::Value;
+use shared::adapters::aws::sdk_config;
+use shared::wiring::Core;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init_logging();
+    let sdk = sdk_config().await;
+    let core = Core::load(&sdk).await?;
+    let admitter = jobmon_billing::wiring::admitter(&core)?;
+    let admitter = &*admitter;
+    run(service_fn(move |event: LambdaEvent<Value>| async move {
+        worker_billing_monthly::handle(admitter, event.payload)
+            .await
+            .map_err(Error::from)
+    }))
+    .await
+}
