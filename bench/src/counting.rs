@@ -22,6 +22,11 @@ pub struct Tally {
     pub items_written: u64,
     pub write_units: f64,
     pub messages_sent: u64,
+    /// Items a `Query` evaluated (`ScannedCount`: read and charged, matched or not).
+    pub items_read: u64,
+    /// Items a `Query` returned, and their size by DynamoDB's item-size rules.
+    pub items_returned: u64,
+    pub bytes_returned: u64,
 }
 
 impl Tally {
@@ -70,9 +75,12 @@ fn value_size(v: &AttributeValue) -> usize {
     }
 }
 
+fn item_bytes(item: &std::collections::HashMap<String, AttributeValue>) -> usize {
+    item.iter().map(|(k, v)| k.len() + value_size(v)).sum()
+}
+
 fn item_units(item: &std::collections::HashMap<String, AttributeValue>) -> f64 {
-    let bytes: usize = item.iter().map(|(k, v)| k.len() + value_size(v)).sum();
-    bytes.div_ceil(1024).max(1) as f64
+    item_bytes(item).div_ceil(1024).max(1) as f64
 }
 
 /// The operation of a request, by its input type (the config bag of this SDK version does
@@ -106,6 +114,24 @@ fn operation_name(
 impl Intercept for Counter {
     fn name(&self) -> &'static str {
         "RequestCounter"
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &aws_smithy_runtime_api::client::interceptors::context::AfterDeserializationInterceptorContextRef<'_>,
+        _runtime: &aws_sdk_dynamodb::config::RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Ok(output) = context.output_or_error()
+            && let Some(q) =
+                output.downcast_ref::<aws_sdk_dynamodb::operation::query::QueryOutput>()
+        {
+            let mut tally = self.0.lock().expect("tally lock");
+            tally.items_read += u64::try_from(q.scanned_count()).unwrap_or(0);
+            tally.items_returned += q.items().len() as u64;
+            tally.bytes_returned += q.items().iter().map(|i| item_bytes(i) as u64).sum::<u64>();
+        }
+        Ok(())
     }
 
     fn read_before_execution(

@@ -4,10 +4,17 @@
 //! the new postings, not with the board: a 2,000-posting board first fetched from scratch,
 //! then refetched by a tenant who knows 1,990 of them.
 //! `cargo run -p jobmon-bench --release -- argon2` — the cost of one password hash.
+//! `cargo run -p jobmon-bench --release -- list` — the job list of a 10,000-job tenant:
+//! first page, filtered page and search through the indexes, against a naive read.
+//! `cargo run -p jobmon-bench --release -- scoring` — what the scoring worker adds to a
+//! scorer call (time and AWS requests per job), and how fast 1,000 queued jobs drain in
+//! batches of 10, with a 50 ms scorer and with the built-in profile scorer.
 
 mod argon2;
 mod counting;
 mod ingest;
+mod list;
+mod scoring;
 
 #[tokio::main]
 async fn main() {
@@ -15,8 +22,10 @@ async fn main() {
     match which.as_str() {
         "ingest" => ingest::run().await,
         "argon2" => argon2::run().await,
+        "list" => list::run().await,
+        "scoring" => scoring::run().await,
         other => {
-            eprintln!("unknown benchmark `{other}`; available: ingest, argon2");
+            eprintln!("unknown benchmark `{other}`; available: ingest, argon2, list, scoring");
             std::process::exit(2);
         }
     }
