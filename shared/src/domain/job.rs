@@ -75,15 +75,21 @@ pub struct Salary {
 }
 
 impl Salary {
-    /// `None` unless at least one bound is known: a currency alone says nothing.
+    /// The largest amount kept. Above it a figure is a feed's mistake (or an attack): DynamoDB
+    /// refuses numbers past 10^126, and one such posting must not sink its whole batch.
+    pub const MAX_AMOUNT: f64 = 1e12;
+
+    /// `None` unless at least one bound is known: a currency alone says nothing. Negative,
+    /// non-finite and absurd amounts (over [`Self::MAX_AMOUNT`]) count as unknown.
     pub fn new(
         min: Option<f64>,
         max: Option<f64>,
         currency: Option<&str>,
         interval: Option<&str>,
     ) -> Option<Self> {
-        let min = min.filter(|v| v.is_finite() && *v >= 0.0);
-        let max = max.filter(|v| v.is_finite() && *v >= 0.0);
+        let plausible = |v: &f64| v.is_finite() && (0.0..=Self::MAX_AMOUNT).contains(v);
+        let min = min.filter(plausible);
+        let max = max.filter(plausible);
         if min.is_none() && max.is_none() {
             return None;
         }
@@ -133,6 +139,15 @@ mod tests {
         let s = Salary::new(Some(1.0), None, Some("usd"), Some("per-year-salary")).unwrap();
         assert_eq!(s.currency.as_deref(), Some("USD"));
         assert_eq!(s.interval.as_deref(), Some("year"));
+    }
+
+    #[test]
+    fn absurd_amounts_are_unknown() {
+        assert_eq!(Salary::new(Some(1e300), None, Some("USD"), None), None);
+        assert_eq!(Salary::new(Some(f64::NAN), Some(-5.0), None, None), None);
+        let s = Salary::new(Some(120_000.0), Some(1e130), None, None).unwrap();
+        assert_eq!((s.min, s.max), (Some(120_000.0), None));
+        assert!(Salary::new(None, Some(Salary::MAX_AMOUNT), None, None).is_some());
     }
 
     #[test]
