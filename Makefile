@@ -113,6 +113,7 @@ bench: $(VENV)/.installed
 	cargo run --release --locked -p jobmon-bench -- ingest
 	cargo run --release --locked -p jobmon-bench -- argon2
 	cargo run --release --locked -p jobmon-bench -- scoring
+	cargo run --release --locked -p jobmon-bench -- list
 	cargo run --release --locked -p jobmon-local --example gateway-bench
 
 build:
