@@ -29,6 +29,8 @@ pub const WEBHOOK_URL: &str = "JOBMON_SCORING_WEBHOOK_URL";
 pub const WEBHOOK_SECRET: &str = "JOBMON_SCORING_WEBHOOK_SECRET";
 pub const WEBHOOK_CALLBACK_URL: &str = "JOBMON_SCORING_WEBHOOK_CALLBACK_URL";
 pub const WEBHOOK_TIMEOUT_SECS: &str = "JOBMON_SCORING_WEBHOOK_TIMEOUT_SECS";
+/// How long a job handed to the webhook waits for its answer before it is marked `failed`.
+pub const WEBHOOK_ANSWER_WITHIN_SECS: &str = "JOBMON_SCORING_WEBHOOK_ANSWER_WITHIN_SECS";
 pub const PREGATE: &str = "JOBMON_SCORING_PREGATE";
 pub const PREGATE_THRESHOLD: &str = "JOBMON_SCORING_PREGATE_THRESHOLD";
 
@@ -81,6 +83,7 @@ pub enum ScorerKind {
         url: String,
         callback_url: String,
         timeout: Duration,
+        answer_within: Duration,
         secret: SecretSource,
     },
 }
@@ -182,6 +185,14 @@ impl ScorerConfig {
                     }
                     None => WebhookScorer::DEFAULT_TIMEOUT,
                 };
+                let answer_within = match get(WEBHOOK_ANSWER_WITHIN_SECS) {
+                    Some(secs) => Duration::from_secs(parse_in(
+                        WEBHOOK_ANSWER_WITHIN_SECS,
+                        &secs,
+                        10..=86_400,
+                    )?),
+                    None => WebhookScorer::DEFAULT_ANSWER_WITHIN,
+                };
                 let url = require(WEBHOOK_URL)?;
                 let callback_url = require(WEBHOOK_CALLBACK_URL)?;
                 for (name, value) in [(WEBHOOK_URL, &url), (WEBHOOK_CALLBACK_URL, &callback_url)] {
@@ -195,6 +206,7 @@ impl ScorerConfig {
                     url,
                     callback_url,
                     timeout,
+                    answer_within,
                     secret: secret(WEBHOOK_SECRET).ok_or(ConfigError::Missing(WEBHOOK_SECRET))?,
                 }
             }
@@ -261,11 +273,13 @@ impl ScorerConfig {
                 url,
                 callback_url,
                 timeout,
+                answer_within,
                 secret,
             } => {
                 let secret = secret_value(secret)?;
                 let scorer = WebhookScorer::new(url, secret.as_bytes(), callback_url, *timeout)
-                    .map_err(|e| invalid(WEBHOOK_SECRET, &reason(e)))?;
+                    .map_err(|e| invalid(WEBHOOK_SECRET, &reason(e)))?
+                    .with_answer_within(*answer_within);
                 Ok(ConfiguredScorer::Webhook(match self.pregate {
                     Some(threshold) => scorer.with_gate(threshold),
                     None => scorer,
@@ -434,6 +448,27 @@ mod tests {
             scorer.callback_url(),
             "https://api.example.com/v1/webhooks/scoring"
         );
+        assert_eq!(scorer.answer_within(), WebhookScorer::DEFAULT_ANSWER_WITHIN);
+        let mut patient: Vec<(&str, &str)> = WEBHOOK.to_vec();
+        patient.push((WEBHOOK_ANSWER_WITHIN_SECS, "3600"));
+        let ConfiguredScorer::Webhook(scorer) = read(&patient).unwrap().build(None).unwrap() else {
+            panic!("expected a webhook scorer");
+        };
+        assert_eq!(scorer.answer_within(), Duration::from_secs(3600));
+        for bad in ["0", "9", "86401", "soon"] {
+            let mut config: Vec<(&str, &str)> = WEBHOOK.to_vec();
+            config.push((WEBHOOK_ANSWER_WITHIN_SECS, bad));
+            assert!(
+                matches!(
+                    read(&config),
+                    Err(ConfigError::Invalid {
+                        name: WEBHOOK_ANSWER_WITHIN_SECS,
+                        ..
+                    })
+                ),
+                "{bad}"
+            );
+        }
 
         let mut from_ssm: Vec<(&str, &str)> = WEBHOOK[..3].to_vec();
         from_ssm.push(("JOBMON_SCORING_WEBHOOK_SECRET_PARAMETER", "/jobmon/webhook"));

@@ -8,13 +8,16 @@
 //! WebSockets) is best effort: the score is already safe.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use shared::domain::{
     Job, JobCard, JobId, JobStatus, PlanCatalog, Profile, ScoringEntry, TenantId,
 };
 use shared::http::ApiError;
-use shared::messages::{RescoreAllTask, ScoreTask, ScoringMessage, to_bodies, to_body};
+use shared::messages::{
+    AnswerDeadline, RescoreAllTask, ScoreTask, ScoringMessage, to_bodies, to_body,
+};
 use shared::ports::{
     AccountStore, EventPublisher, IngestStore, JobStore, LiveMessage, LiveNotifier, MAX_SEND_DELAY,
     Recorded, ReplayMarker, ScoringStore, StoreError, WorkQueue,
@@ -166,6 +169,9 @@ impl ScoringWorker {
                     Outcome::Retry
                 }
             },
+            Ok(ScoringMessage::AnswerDeadline(deadline)) => {
+                self.rescorer.answer_due(&deadline).await
+            }
             Err(e) => {
                 // Fails alone: the rest of the batch goes on; after its retries the DLQ
                 // consumer logs it and drops it.
@@ -215,8 +221,20 @@ impl ScoringWorker {
                     .dispatch(task.job_id, tenant, task.attempt, &posting, &profile)
                     .await
                 {
-                    // The job stays queued; the result comes to POST /v1/webhooks/scoring.
-                    Ok(Dispatch::Sent) => return Outcome::Done,
+                    // The job stays queued; the result comes to POST /v1/webhooks/scoring,
+                    // or the deadline fails the job.
+                    Ok(Dispatch::Sent) => {
+                        let deadline = AnswerDeadline {
+                            tenant_id: tenant,
+                            job_id: task.job_id,
+                            attempt: task.attempt,
+                            // At most a day (`MAX_ANSWER_WITHIN`): no overflow.
+                            answer_by: Utc::now()
+                                + chrono::Duration::from_std(webhook.answer_within())
+                                    .unwrap_or_default(),
+                        };
+                        return self.rescorer.schedule(&deadline).await;
+                    }
                     Ok(Dispatch::Scored(scoring)) => Ok(scoring),
                     Err(e) => Err(e),
                 }
@@ -291,17 +309,9 @@ impl ScoringWorker {
                 }
             }
             Disposition::Fail => {
-                match self
-                    .rescorer
-                    .fail(tenant, job.card.id, task.attempt, Some(&text))
+                self.rescorer
+                    .fail_or_retry(tenant, job.card.id, task.attempt, Some(&text))
                     .await
-                {
-                    Ok(()) => Outcome::Done,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "job not marked failed; retrying");
-                        Outcome::Retry
-                    }
-                }
             }
         }
     }
@@ -512,17 +522,10 @@ impl Rescorer {
     pub async fn dead_letter(&self, body: &str) -> Outcome {
         match serde_json::from_str::<ScoringMessage>(body) {
             Ok(ScoringMessage::Score(task)) => {
-                match self
-                    .fail(task.tenant_id, task.job_id, task.attempt, None)
+                self.fail_or_retry(task.tenant_id, task.job_id, task.attempt, None)
                     .await
-                {
-                    Ok(()) => Outcome::Done,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "job not marked failed; retrying");
-                        Outcome::Retry
-                    }
-                }
             }
+            Ok(ScoringMessage::AnswerDeadline(deadline)) => self.answer_due(&deadline).await,
             Ok(ScoringMessage::RescoreAll(task)) => {
                 tracing::error!(tenant = %task.tenant_id, "bulk rescore gave up after repeated failures");
                 Outcome::Done
@@ -545,6 +548,71 @@ impl Rescorer {
             .send_all(&[to_body(&task)])
             .await
             .map_err(|e| RescoreError::Queue(e.to_string()))
+    }
+
+    /// Puts the deadline on the queue, delayed until it is due (or by SQS's longest delay;
+    /// it then comes back early and goes round again). If it cannot be sent the message is
+    /// retried: the webhook may then see the job twice, and its second answer is a duplicate.
+    pub async fn schedule(&self, deadline: &AnswerDeadline) -> Outcome {
+        let wait = (deadline.answer_by - Utc::now())
+            .to_std()
+            .unwrap_or_default();
+        // Whole seconds, rounded up: SQS delays are whole seconds, and an early arrival
+        // would only go round again.
+        let wait = Duration::from_secs(wait.as_secs() + u64::from(wait.subsec_nanos() > 0));
+        match self
+            .queue
+            .send_delayed(&to_body(deadline), wait.min(MAX_SEND_DELAY))
+            .await
+        {
+            Ok(()) => Outcome::Done,
+            Err(e) => {
+                tracing::warn!(error = %e, job = %deadline.job_id, "answer deadline not scheduled; retrying");
+                Outcome::Retry
+            }
+        }
+    }
+
+    /// A webhook answer's deadline: not yet due → back on the scoring queue; due and the
+    /// job still waits for that attempt → `failed` (rescorable, its quota returned);
+    /// otherwise the answer came in time and nothing happens. The worker and the
+    /// dead-letter consumer both come here: a deadline that reached the dead-letter queue
+    /// early (its re-sends failed) must not fail a job whose answer may still come.
+    pub async fn answer_due(&self, deadline: &AnswerDeadline) -> Outcome {
+        shared::telemetry::logs::record_tenant(&tracing::Span::current(), deadline.tenant_id);
+        if Utc::now() < deadline.answer_by {
+            return self.schedule(deadline).await;
+        }
+        let error = format!(
+            "the scoring webhook did not answer by {}",
+            deadline
+                .answer_by
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        );
+        self.fail_or_retry(
+            deadline.tenant_id,
+            deadline.job_id,
+            deadline.attempt,
+            Some(&error),
+        )
+        .await
+    }
+
+    /// [`Self::fail`] as a queue outcome: a store error retries the message.
+    async fn fail_or_retry(
+        &self,
+        tenant: TenantId,
+        job: JobId,
+        attempt: u32,
+        error: Option<&str>,
+    ) -> Outcome {
+        match self.fail(tenant, job, attempt, error).await {
+            Ok(()) => Outcome::Done,
+            Err(e) => {
+                tracing::warn!(error = %e, "job not marked failed; retrying");
+                Outcome::Retry
+            }
+        }
     }
 
     /// `queued → failed` for this attempt; the quota it held is given back (it was not

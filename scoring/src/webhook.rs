@@ -66,6 +66,7 @@ pub struct WebhookScorer {
     secret: Vec<u8>,
     callback_url: String,
     timeout: Duration,
+    answer_within: Duration,
     gate: Option<Score>,
 }
 
@@ -81,6 +82,11 @@ impl std::fmt::Debug for WebhookScorer {
 
 impl WebhookScorer {
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+    /// How long a handed-out job waits for its answer by default: then it is `failed`
+    /// (and can be rescored) instead of `queued` for ever.
+    pub const DEFAULT_ANSWER_WITHIN: Duration = Duration::from_secs(15 * 60);
+    /// The longest wait for an answer: a day.
+    pub const MAX_ANSWER_WITHIN: Duration = Duration::from_secs(24 * 60 * 60);
 
     /// `url` is the external scorer's endpoint, `callback_url` jobmon's public
     /// `.../v1/webhooks/scoring`. Builds the client once (at init).
@@ -111,6 +117,7 @@ impl WebhookScorer {
             secret: secret.to_vec(),
             callback_url: callback.into(),
             timeout,
+            answer_within: Self::DEFAULT_ANSWER_WITHIN,
             gate: None,
         })
     }
@@ -119,6 +126,17 @@ impl WebhookScorer {
     pub fn with_gate(mut self, threshold: Score) -> Self {
         self.gate = Some(threshold);
         self
+    }
+
+    /// How long a job handed out waits for its answer at the callback (at most
+    /// [`Self::MAX_ANSWER_WITHIN`]).
+    pub fn with_answer_within(mut self, answer_within: Duration) -> Self {
+        self.answer_within = answer_within.min(Self::MAX_ANSWER_WITHIN);
+        self
+    }
+
+    pub fn answer_within(&self) -> Duration {
+        self.answer_within
     }
 
     pub fn callback_url(&self) -> &str {

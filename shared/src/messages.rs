@@ -37,12 +37,25 @@ pub struct RescoreAllTask {
     pub after: Option<JobId>,
 }
 
-/// What the scoring queue carries.
+/// Sent (delayed) when a job goes out to the webhook scorer: if the job still waits for
+/// that attempt's answer at `answer_by`, it becomes `failed` rather than `queued` for ever.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AnswerDeadline {
+    pub tenant_id: TenantId,
+    pub job_id: JobId,
+    pub attempt: u32,
+    pub answer_by: DateTime<Utc>,
+}
+
+/// What the scoring queue carries. Untagged: the shapes differ in their fields, and each
+/// refuses fields it does not know.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum ScoringMessage {
     Score(ScoreTask),
     RescoreAll(RescoreAllTask),
+    AnswerDeadline(AnswerDeadline),
 }
 
 pub fn to_bodies<T: Serialize>(messages: &[T]) -> Vec<String> {
@@ -77,6 +90,13 @@ mod tests {
         assert!(matches!(
             serde_json::from_str::<ScoringMessage>(&all).unwrap(),
             ScoringMessage::RescoreAll(RescoreAllTask { after: None, .. })
+        ));
+        let deadline = format!(
+            r#"{{"tenantId":"{tenant}","jobId":"{job}","attempt":3,"answerBy":"2026-11-28T10:15:00Z"}}"#
+        );
+        assert!(matches!(
+            serde_json::from_str::<ScoringMessage>(&deadline).unwrap(),
+            ScoringMessage::AnswerDeadline(AnswerDeadline { attempt: 3, .. })
         ));
         for bad in [
             "{}".to_owned(),

@@ -168,6 +168,39 @@ async fn receive(env: &Env, queue: &str) -> SqsEvent {
     event
 }
 
+/// Receives until a message whose body passes `wanted` arrives, within 30 s; the others
+/// are made visible again at once.
+async fn receive_until(env: &Env, queue: &str, wanted: impl Fn(&str) -> bool) -> SqsEvent {
+    let started = std::time::Instant::now();
+    loop {
+        let mut event = receive(env, queue).await;
+        let (keep, others): (Vec<_>, Vec<_>) = event
+            .records
+            .drain(..)
+            .partition(|r| r.body.as_deref().is_some_and(&wanted));
+        for other in others {
+            env.stack
+                .sqs
+                .change_message_visibility()
+                .queue_url(env.stack.queue_url(queue))
+                .receipt_handle(other.receipt_handle.unwrap())
+                .visibility_timeout(0)
+                .send()
+                .await
+                .unwrap();
+        }
+        if !keep.is_empty() {
+            event.records = keep;
+            return event;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no such message on {queue} within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 async fn visible(env: &Env, queue: &str) -> usize {
     let out = env
         .stack
@@ -691,6 +724,116 @@ async fn the_webhook_scorer_hands_the_job_out_and_its_signed_result_completes_it
     assert_eq!(stored.card.status, JobStatus::Scored);
     assert_eq!(stored.card.score.map(|s| s.value()), Some(9));
     assert!(env.pushes.types().contains(&"job_scored"));
+}
+
+#[tokio::test]
+async fn a_webhook_that_never_answers_fails_the_job_at_its_deadline() {
+    use jobmon_scoring::pipeline::WebhookCallback;
+    use jobmon_scoring::{WebhookScorer, WebhookVerifier, sign};
+    use shared::messages::AnswerDeadline;
+    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+    let env = env().await;
+    let jobs = jobs(&env, 1).await;
+    let id = jobs[0].card.id;
+    let n8n = FakeServer::start(vec![Reply::json(202, r#"{"accepted":true}"#)]).await;
+    let scorer = WebhookScorer::new(
+        &format!("{}/webhook/score", n8n.base_url),
+        SECRET,
+        "http://127.0.0.1:3000/v1/webhooks/scoring",
+        Duration::from_secs(5),
+    )
+    .unwrap()
+    .with_answer_within(Duration::from_secs(4));
+    let w = worker(&env, ConfiguredScorer::Webhook(scorer));
+    send(&env, "ScoringQueue", &[task(&jobs[0])]).await;
+    let response = worker_scorer::handle(&w, receive(&env, "ScoringQueue").await).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(n8n.requests().len(), 1);
+    assert_eq!(
+        used(&env).await,
+        1,
+        "the job holds its quota while it waits"
+    );
+
+    // A deadline that turns up before it is due goes back on the queue, to the worker or
+    // to the dead-letter consumer alike; the job waits on.
+    let early = AnswerDeadline {
+        tenant_id: env.tenant,
+        job_id: id,
+        attempt: 1,
+        answer_by: chrono::Utc::now() + chrono::Duration::seconds(60),
+    };
+    send(&env, "ScoringQueue", &[to_body(&early)]).await;
+    send(&env, "ScoringDeadLetterQueue", &[to_body(&early)]).await;
+    let event = receive_until(&env, "ScoringQueue", |body| body == to_body(&early)).await;
+    assert!(
+        worker_scorer::handle(&w, event)
+            .await
+            .batch_item_failures
+            .is_empty()
+    );
+    let event = receive(&env, "ScoringDeadLetterQueue").await;
+    assert_eq!(event.records.len(), 1);
+    let response = worker_scorer::handle_dead_letters(&env.rescorer, event).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(job(&env, id).await.card.status, JobStatus::Queued);
+
+    // The real deadline comes due: no answer came, so the job fails and returns its quota.
+    let event = receive_until(&env, "ScoringQueue", |body| {
+        body.contains("answerBy") && body != to_body(&early)
+    })
+    .await;
+    assert!(
+        worker_scorer::handle(&w, event)
+            .await
+            .batch_item_failures
+            .is_empty()
+    );
+    let stored = job(&env, id).await;
+    assert_eq!(stored.card.status, JobStatus::Failed);
+    assert!(
+        stored
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("did not answer by"),
+        "{:?}",
+        stored.last_error
+    );
+    assert_eq!(used(&env).await, 0);
+    assert_eq!(n8n.requests().len(), 1, "no second call to the webhook");
+
+    // Its answer, when it finally comes, is refused and changes nothing.
+    let callback = WebhookCallback {
+        recorder: env.rescorer.recorder.clone(),
+        verifier: WebhookVerifier::new(SECRET).unwrap(),
+    };
+    let late = serde_json::json!({
+        "jobId": id.to_string(), "tenantId": env.tenant.to_string(), "attempt": 1,
+        "score": 8, "reason": "Late, but a good fit."
+    })
+    .to_string();
+    let at = chrono::Utc::now().timestamp();
+    let refused = callback
+        .accept(
+            Some(&sign(SECRET, at, late.as_bytes())),
+            late.as_bytes(),
+            at,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, shared::http::ApiError::Conflict(_)),
+        "{refused:?}"
+    );
+    assert_eq!(job(&env, id).await.card.status, JobStatus::Failed);
+    assert_eq!(history_len(&env, id).await, 0);
+
+    // A failed job can be rescored: attempt 2 goes out again.
+    let card = env.rescorer.rescore(env.tenant, id).await.unwrap();
+    assert_eq!(card.status, JobStatus::Queued);
+    assert_eq!(job(&env, id).await.attempt, 2);
 }
 
 #[tokio::test]
