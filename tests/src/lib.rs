@@ -7,6 +7,7 @@
 //! queues under a unique prefix, straight from `template.yaml`, so each test owns its data
 //! and no key schema is written twice.
 
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -15,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use jobmon_template::{Provisioned, Template, provision};
+use serde_json::Value;
 
 static ENDPOINT: OnceLock<Result<String, String>> = OnceLock::new();
 
@@ -173,6 +175,18 @@ impl TestStack {
             .unwrap_or_else(|| panic!("template.yaml declares no queue {logical_id}"))
             .url
     }
+}
+
+/// GETs `path` (JSON) from the moto server at `endpoint`, such as `/moto-api/data.json`
+/// (plain HTTP/1.0 on loopback).
+pub fn moto_get(endpoint: &str, path: &str) -> Value {
+    let addr = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = TcpStream::connect(addr).expect("moto is reachable");
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").expect("request written");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("response read");
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    serde_json::from_str(body).expect("moto answers JSON")
 }
 
 pub mod accounts;

@@ -1,21 +1,7 @@
 //! Reading the mail that functions sent through SES v2 back out of moto, to finish
 //! e-mail flows in tests the way a user would: by following the link.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-
-use serde_json::Value;
-
-/// GETs `path` from the moto server at `endpoint` (plain HTTP/1.0 on loopback).
-fn moto_get(endpoint: &str, path: &str) -> Value {
-    let addr = endpoint.trim_start_matches("http://").trim_end_matches('/');
-    let mut stream = TcpStream::connect(addr).expect("moto is reachable");
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").expect("request written");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("response read");
-    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    serde_json::from_str(body).expect("moto answers JSON")
-}
+use crate::moto_get;
 
 #[derive(Debug, Clone)]
 pub struct SentMail {

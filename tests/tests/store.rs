@@ -364,3 +364,62 @@ async fn a_corrupt_item_is_a_typed_error_not_a_panic() {
         .unwrap_err();
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
 }
+
+/// moto lists every model object it ever created on its dashboard, and its
+/// TransactWriteItems deep-copies the table first: unless the harness's moto
+/// (infra/moto_serialized.py) leaves DynamoDB's objects untracked, every transaction keeps
+/// a copy of the table alive, and a long local stack or benchmark grows by gigabytes.
+#[tokio::test]
+async fn moto_keeps_no_copy_of_the_table_per_transaction() {
+    let stack = TestStack::new().await;
+    let item = |sk: String| {
+        [
+            ("PK", AttributeValue::S("LEAK".into())),
+            ("SK", AttributeValue::S(sk)),
+            ("body", AttributeValue::S("x".repeat(200))),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect::<std::collections::HashMap<_, _>>()
+    };
+    for i in 0..20 {
+        stack
+            .dynamo
+            .put_item()
+            .table_name(stack.table())
+            .set_item(Some(item(format!("ITEM#{i:02}"))))
+            .send()
+            .await
+            .unwrap();
+    }
+    for i in 0..10 {
+        let put = aws_sdk_dynamodb::types::Put::builder()
+            .table_name(stack.table())
+            .set_item(Some(item(format!("TX#{i:02}"))))
+            .build()
+            .unwrap();
+        stack
+            .dynamo
+            .transact_write_items()
+            .transact_items(
+                aws_sdk_dynamodb::types::TransactWriteItem::builder()
+                    .put(put)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let data = jobmon_tests::moto_get(&stack.endpoint, "/moto-api/data.json");
+    let tracked: usize = data["dynamodb"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(_, instances)| instances.as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(
+        tracked, 0,
+        "moto keeps {tracked} DynamoDB objects (20 items and 10 transactions here would keep \
+         at least 200 copies): is the harness running infra/moto_serialized.py?"
+    );
+}
