@@ -26,8 +26,8 @@ help:
 	@echo "make deploy        sam build + sam deploy (needs AWS credentials)"
 
 # Project-local Python tools: moto (local AWS) and cfn-lint. `jobmon-moto` runs moto with
-# its DynamoDB requests serialised (infra/moto_serialized.py says why); the local stack and
-# the tests start it when it exists.
+# its DynamoDB requests serialised and its DynamoDB objects untracked (infra/moto_serialized.py
+# says why); the local stack, the tests and the benchmarks start it.
 $(VENV)/.installed: infra/requirements.txt infra/moto_serialized.py
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements.txt

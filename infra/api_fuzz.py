@@ -67,21 +67,11 @@ def free_port():
         return s.getsockname()[1]
 
 
-def moto_launcher():
-    """An executable for `jobmon-local --moto`: moto with DynamoDB requests serialised
-    (infra/moto_serialized.py says why)."""
-    launcher = OUT / "moto-serialized"
-    launcher.write_text(
-        "#!/bin/sh\n"
-        f"exec '{VENV_BIN / 'python'}' '{ROOT / 'infra' / 'moto_serialized.py'}' \"$@\"\n")
-    launcher.chmod(0o755)
-    return launcher
-
-
 def start_gateway(port, log_path):
     env = dict(os.environ)
     # Always a private moto started by the gateway, whatever the caller's shell points at.
-    for name in ("AWS_ENDPOINT_URL", "JOBMON_PORT", "JOBMON_REAL_AWS"):
+    # Its default launcher, .venv/bin/jobmon-moto, runs infra/moto_serialized.py.
+    for name in ("AWS_ENDPOINT_URL", "JOBMON_PORT", "JOBMON_REAL_AWS", "JOBMON_MOTO_SERVER"):
         env.pop(name, None)
     env["JOBMON_SECRET_KEY"] = secrets.token_urlsafe(48)
     env["JOBMON_ALLOW_PRIVATE_SOURCES"] = "1"
@@ -89,7 +79,7 @@ def start_gateway(port, log_path):
     for host in BOARD_HOSTS:
         env[f"JOBMON_{host}_BASE_URL"] = NOWHERE
     process = subprocess.Popen(
-        [str(GATEWAY), "--port", str(port), "--moto", str(moto_launcher())],
+        [str(GATEWAY), "--port", str(port)],
         cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
     )

@@ -1,4 +1,5 @@
-"""moto's server with DynamoDB requests serialised, for `make api-fuzz`.
+"""moto's server as the tests, the local stack and the benchmarks run it (`make` installs
+it as .venv/bin/jobmon-moto): DynamoDB requests serialised, DynamoDB objects untracked.
 
 moto runs requests on threads, and its TransactWriteItems is not isolated: it deep-copies
 the tables, applies the actions one by one and, when one is cancelled, puts the copies

@@ -28,19 +28,14 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// `JOBMON_MOTO_SERVER`, else `.venv/bin/jobmon-moto` (moto with DynamoDB requests
-/// serialised: moto's transactions are not isolated under concurrency), else plain moto.
+/// `JOBMON_MOTO_SERVER`, else `.venv/bin/jobmon-moto`, which `make` writes to run
+/// infra/moto_serialized.py: plain moto's transactions are not isolated under concurrency
+/// and it keeps a copy of the table per transaction.
 fn moto_binary() -> PathBuf {
-    std::env::var_os("JOBMON_MOTO_SERVER")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let serialised = workspace_root().join(".venv/bin/jobmon-moto");
-            if serialised.is_file() {
-                serialised
-            } else {
-                workspace_root().join(".venv/bin/moto_server")
-            }
-        })
+    std::env::var_os("JOBMON_MOTO_SERVER").map_or_else(
+        || workspace_root().join(".venv/bin/jobmon-moto"),
+        PathBuf::from,
+    )
 }
 
 fn free_port() -> std::io::Result<u16> {

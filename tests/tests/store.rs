@@ -1,6 +1,6 @@
 //! The DynamoDB adapter against moto, on a table created from template.yaml.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Utc;
@@ -373,14 +373,11 @@ async fn a_corrupt_item_is_a_typed_error_not_a_panic() {
 async fn moto_keeps_no_copy_of_the_table_per_transaction() {
     let stack = TestStack::new().await;
     let item = |sk: String| {
-        [
-            ("PK", AttributeValue::S("LEAK".into())),
-            ("SK", AttributeValue::S(sk)),
-            ("body", AttributeValue::S("x".repeat(200))),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect::<std::collections::HashMap<_, _>>()
+        HashMap::from([
+            ("PK".to_owned(), AttributeValue::S("LEAK".into())),
+            ("SK".to_owned(), AttributeValue::S(sk)),
+            ("body".to_owned(), AttributeValue::S("x".repeat(200))),
+        ])
     };
     for i in 0..20 {
         stack

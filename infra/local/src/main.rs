@@ -37,7 +37,7 @@ Options (each also an environment variable):
   --port N                JOBMON_PORT              gateway port on 127.0.0.1 (default 3000)
   --bin-dir DIR           JOBMON_BIN_DIR           where function binaries are (default target/debug)
   --web-dir DIR           JOBMON_WEB_DIR           dashboard build (default web/dist)
-  --moto PATH             JOBMON_MOTO_SERVER       moto_server (default .venv/bin/moto_server)
+  --moto PATH             JOBMON_MOTO_SERVER       moto launcher (default .venv/bin/jobmon-moto)
   --prefix NAME           JOBMON_PREFIX            resource name prefix (default jobmon-local)
   --max-instances N       JOBMON_MAX_INSTANCES     instances per function (default 4)
   --schedule-speedup X    JOBMON_SCHEDULE_SPEEDUP  schedule clock speed-up (default 1)
@@ -174,16 +174,9 @@ fn parse_config() -> Result<Config, StartError> {
             .unwrap_or_else(|| root.join("web/dist")),
         moto: opt("moto", "JOBMON_MOTO_SERVER")
             .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                // moto with DynamoDB requests serialised (`make` writes it; moto's
-                // transactions are not isolated under concurrency), else plain moto.
-                let serialised = root.join(".venv/bin/jobmon-moto");
-                if serialised.is_file() {
-                    serialised
-                } else {
-                    root.join(".venv/bin/moto_server")
-                }
-            }),
+            // infra/moto_serialized.py, which `make` installs as this launcher: plain
+            // moto's transactions are not isolated and it leaks a table copy per call.
+            .unwrap_or_else(|| root.join(".venv/bin/jobmon-moto")),
         prefix: opt("prefix", "JOBMON_PREFIX").unwrap_or_else(|| "jobmon-local".into()),
         max_instances: max_instances.max(1.0) as usize,
         speedup: num("schedule-speedup", "JOBMON_SCHEDULE_SPEEDUP", 1.0)?,
@@ -641,7 +634,7 @@ async fn start(running: &mut Running, started: Instant) -> Result<Server, StartE
 async fn start_moto(processes: &Processes, cfg: &Config) -> Result<String, StartError> {
     if !cfg.moto.is_file() {
         return Err(StartError::Moto(format!(
-            "{} not found; `make dev` creates the virtualenv (python3 -m venv .venv && .venv/bin/pip install 'moto[server]'), or set AWS_ENDPOINT_URL to a running endpoint",
+            "{} not found; `make dev` creates it (the virtualenv with moto and the launcher of infra/moto_serialized.py), or set AWS_ENDPOINT_URL to a running endpoint",
             cfg.moto.display()
         )));
     }
