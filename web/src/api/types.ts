@@ -1,42 +1,43 @@
-// The shapes of ../shared/API.md, as the dashboard reads them.
+// The API's shapes as the dashboard reads them. They come from `schema.d.ts`, which is
+// generated from docs/openapi.json (`npm run api-types`; `npm run api-types:check` fails
+// when the two drift apart) — do not write a response shape by hand here. docs/api.md
+// explains the contract around them.
+import type { components } from './schema';
 
-export type Role = 'admin' | 'member';
-export interface User { id: string; email: string; role: Role; emailVerified: boolean; createdAt: string }
-export interface Tenant { id: string; name: string; plan: string; subscriptionStatus: string }
-export interface Session { accessToken: string; refreshToken: string; expiresIn: number; user: User; tenant: Tenant }
-export interface Me { user: User; tenant: Tenant }
-export interface Usage { period?: string; scoredJobs: number; limit: number }
-export interface Limits { monthlyScoredJobs: number; maxSources: number; fetchIntervalMinutes: number; maxMembers: number | null }
-export interface TenantDetail extends Tenant { usage: Usage; limits: Limits }
+type Schemas = components['schemas'];
 
-export interface Page<T> { items: T[]; nextCursor: string | null }
+export type Role = Schemas['Role'];
+export type User = Schemas['User'];
+export type Tenant = Schemas['Tenant'];
+export type Session = Schemas['Session'];
+export type Me = Schemas['Me'];
+export type Usage = Schemas['Usage'];
+export type Limits = Schemas['PlanLimits'];
+export type TenantDetail = Schemas['TenantDetail'];
 
-export type JobStatus = 'new' | 'queued' | 'scored' | 'failed' | 'archived' | 'pending_upgrade';
+/** Every list answers `{items, nextCursor}` (`JobCardList`, `SourceList`, `UserList`, …). */
+export type Page<T> = { items: T[]; nextCursor: string | null };
+
+export type JobStatus = Schemas['JobStatus'];
 export const JOB_STATUSES: JobStatus[] = ['new', 'queued', 'scored', 'failed', 'archived', 'pending_upgrade'];
 
-export interface JobCard {
-  id: string; title: string; company: string; location: string; remote: boolean; url: string;
-  sourceId: string; status: JobStatus; score?: number; createdAt: string; scoredAt?: string; closedAt?: string;
-}
-export interface ScoringEntry { score: number; reason: string; scorer: string; model?: string; createdAt: string }
-export interface Job extends JobCard { description: string; reason?: string; error?: string; history: ScoringEntry[] }
+export type JobCard = Schemas['JobCard'];
+export type ScoringEntry = Schemas['ScoringEntry'];
+export type Job = Schemas['Job'];
 
-export interface Source {
-  id: string; name: string; kind: string; config: Record<string, string>; enabled: boolean;
-  lastFetchedAt: string | null; lastError: string | null; nextFetchAt: string | null; jobsFound: number;
-}
-export interface Posting {
-  nativeId: string; title: string; company: string; location: string; remote: boolean; url: string;
-  descriptionText: string; postedAt?: string | null;
-}
-export interface Preview { items: Posting[]; error: string | null }
+export type SourceKind = Schemas['SourceKind'];
+/** The document leaves a stored config open (its fields depend on `kind`); every field of
+ *  every kind is text, and the source forms edit it as such. */
+export type Source = Omit<Schemas['Source'], 'config'> & { config: Record<string, string> };
+export type Posting = Schemas['Posting'];
+export type Preview = Schemas['SourcePreview'];
 
-export type Remote = 'any' | 'remote' | 'hybrid' | 'onsite';
-export interface Profile {
-  summary: string; mustHave: string[]; niceToHave: string[]; avoid: string[]; titles: string[];
-  locations: string[]; remote: Remote; minSalary?: number; seniority?: string;
-}
+export type Profile = Schemas['Profile'];
+export type Remote = Profile['remote'];
+export type Seniority = NonNullable<Profile['seniority']>;
 
+// Not in docs/openapi.json: the API has no notification settings yet (the page says so).
+// This is the shape the page is drawn for.
 export type WebhookKind = 'slack' | 'discord' | 'generic';
 export interface Notifications {
   email: { enabled: boolean; minScore: number };
@@ -44,17 +45,16 @@ export interface Notifications {
   digest: 'off' | 'daily';
 }
 
-export interface Overview { totalJobs: number; byStatus: Record<string, number>; averageScore: number | null; scoredInRange: number }
-export interface ScoreDistribution { buckets: { score: number; count: number }[] }
-export interface JobsPerDay { days: { date: string; created: number; scored: number }[] }
-export interface SourceStats { sourceId: string; name: string; jobs: number; averageScore: number | null; highScores: number }
+export type Overview = Schemas['AnalyticsOverview'];
+export type ScoreDistribution = Schemas['ScoreDistribution'];
+export type JobsPerDay = Schemas['JobsPerDay'];
+export type SourceStats = Schemas['SourceStats'];
 
-export interface PlanInfo {
-  id: string; name: string; monthlyScoredJobs: number; maxSources: number;
-  fetchIntervalMinutes: number; maxMembers: number | null; priceId?: string | null;
-}
-export interface Billing { plan: string; subscriptionStatus: string; currentPeriodEnd?: string | null; usage: Usage; plans: PlanInfo[] }
+export type PlanInfo = Schemas['Plan'];
+export type Billing = Schemas['Billing'];
 
+// The WebSocket's messages are described under `x-websocket` in docs/openapi.json, outside
+// `components`, so the generator does not see them; their payloads are schema types.
 export type LiveMessage =
   | { type: 'job_scored'; data: JobCard }
   | { type: 'job_updated'; data: JobCard }

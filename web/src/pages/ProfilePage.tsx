@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../api/client';
 import { fieldError } from '../api/errors';
 import { keys } from '../api/keys';
-import type { Profile, Remote } from '../api/types';
+import type { Profile, Remote, Seniority } from '../api/types';
 import { Field } from '../components/Field';
 import { PageTitle } from '../components/Layout';
 import { ErrorState, FormError, Loading } from '../components/States';
@@ -11,7 +11,7 @@ import { useToast } from '../components/Toasts';
 import { splitList } from '../format';
 import * as v from '../validation';
 
-const SENIORITIES = ['intern', 'junior', 'mid', 'senior', 'staff', 'principal', 'lead', 'manager', 'director'];
+const SENIORITIES: Seniority[] = ['intern', 'junior', 'mid', 'senior', 'staff', 'principal', 'lead', 'manager', 'director'];
 const LISTS = [
   ['titles', 'Job titles you want', 'Software Engineer, Backend Developer'],
   ['mustHave', 'Must have', 'Skills or words a good posting mentions: rust, aws'],
@@ -50,7 +50,7 @@ function ProfileForm({ initial }: { initial: Profile }) {
   );
   const [remote, setRemote] = useState<Remote>(initial.remote ?? 'any');
   const [minSalary, setMinSalary] = useState(initial.minSalary != null ? String(initial.minSalary) : '');
-  const [seniority, setSeniority] = useState(initial.seniority ?? '');
+  const [seniority, setSeniority] = useState<Seniority | ''>(initial.seniority ?? '');
   const [errors, setErrors] = useState<v.Errors>({});
   const save = useMutation({
     mutationFn: (body: Profile) => api.put<Profile>('/v1/profile', body),
@@ -106,7 +106,7 @@ function ProfileForm({ initial }: { initial: Profile }) {
         </select>
       </Field>
       <Field label="Seniority" error={fieldError(save.error, 'seniority')}>
-        <select className="input" value={seniority} onChange={(e) => setSeniority(e.target.value)}>
+        <select className="input" value={seniority} onChange={(e) => setSeniority(e.target.value as Seniority | '')}>
           <option value="">Any</option>
           {SENIORITIES.map((s) => (
             <option key={s} value={s}>

@@ -17,7 +17,7 @@ interface KindInfo {
   fields: { key: string; label: string; hint: string; optional?: boolean; url?: boolean; options?: [string, string][] }[];
 }
 
-/** The kinds of API.md "Sources" and what each one's config holds. */
+/** The source kinds (docs/api.md, "Sources") and what each one's config holds. */
 export const KINDS: Record<string, KindInfo> = {
   greenhouse: { label: 'Greenhouse', fields: [{ key: 'board', label: 'Board token', hint: 'boards.greenhouse.io/<board>' }] },
   lever: {
@@ -213,7 +213,7 @@ function SourceRow({ source }: { source: Source }) {
   const [preview, setPreview] = useState<Preview | null>(null);
   const refresh = () => void client.invalidateQueries({ queryKey: keys.sources });
   const update = useMutation({
-    mutationFn: (body: Partial<Source>) => api.patch<Source>(`/v1/sources/${source.id}`, body),
+    mutationFn: (body: Partial<Draft> & { enabled?: boolean }) => api.patch<Source>(`/v1/sources/${source.id}`, body),
     onSuccess: () => {
       setEditing(false);
       refresh();
