@@ -13,7 +13,7 @@ FUNCTIONS   := $(notdir $(wildcard functions/*))
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 
 .PHONY: help dev test lint fmt check-template unit llm build build-lambda sam-validate deploy bench clean \
-        web web-unit web-e2e
+        web web-unit web-e2e web-lint
 
 help:
 	@echo "make dev           run all of jobmon locally (http://127.0.0.1:3000)"
@@ -56,6 +56,12 @@ web/node_modules/.installed: web/package-lock.json
 
 web: web/node_modules/.installed
 	cd web && npm run build
+
+# The dashboard's static checks: ESLint (typescript-eslint, React's rules of hooks), and
+# its API types still what docs/openapi.json generates (web/scripts/api-types.mjs).
+web-lint: web/node_modules/.installed
+	cd web && npm run lint
+	cd web && npm run api-types:check
 
 # Vitest component and unit tests (jsdom).
 web-unit: web/node_modules/.installed
@@ -106,7 +112,7 @@ unit: $(VENV)/.installed llm
 api-fuzz: $(VENV)/.installed build
 	$(VENV)/bin/python infra/api_fuzz.py
 
-test: lint check-template unit web-unit web-e2e api-fuzz
+test: lint web-lint check-template unit web-unit web-e2e api-fuzz
 
 # Benchmarks print figures; none is part of `make test`.
 bench: $(VENV)/.installed

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useEffectEvent, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useInfiniteQuery, useMutation, useQuery } from '@tanstack/react-query';
 import { api, request } from '../api/client';
@@ -30,12 +30,22 @@ export function JobsPage() {
   const sources = useSources();
   const sourceNames = new Map((sources.data?.items ?? []).map((s) => [s.id, s.name]));
 
-  // The search box writes to the URL a moment after typing stops.
+  // The search box writes to the URL a moment after typing stops, and shows the URL's
+  // words again when the URL changes under it (back, forward, a link). That second part is
+  // done while rendering, as React advises for state that follows a prop, not in an effect.
   const [q, setQ] = useState(filters.q);
-  useEffect(() => setQ(filters.q), [filters.q]);
+  const [urlQ, setUrlQ] = useState(filters.q);
+  if (urlQ !== filters.q) {
+    setUrlQ(filters.q);
+    setQ(filters.q);
+  }
+  // Only a change of the box restarts the timer; the write reads the filters of the moment
+  // it fires.
+  const writeQ = useEffectEvent((words: string) => {
+    if (words !== filters.q) setFilter('q', words);
+  });
   useEffect(() => {
-    if (q === filters.q) return;
-    const t = setTimeout(() => setFilter('q', q), 300);
+    const t = setTimeout(() => writeQ(q), 300);
     return () => clearTimeout(t);
   }, [q]);
 

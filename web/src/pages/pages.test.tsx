@@ -57,6 +57,15 @@ describe('JobsPage', () => {
     expect(await screen.findByText('No jobs match these filters')).toBeInTheDocument();
   });
 
+  it('writes the search words to the URL once typing stops, keeping the other filters', async () => {
+    const { calls } = mockApi({ 'GET /v1/sources': () => json(200, sources), 'GET /v1/jobs': () => json(200, { items: [], nextCursor: null }) });
+    renderPage(<JobsPage />, { route: '/jobs?status=failed', path: '/jobs' });
+    await userEvent.type(screen.getByPlaceholderText('Title, company, place, words…'), 'rust');
+    await waitFor(() => expect(currentLocation()).toBe('/jobs?status=failed&q=rust'));
+    await waitFor(() => expect(calls.filter((c) => c.path === '/v1/jobs').at(-1)!.query.get('q')).toBe('rust'));
+    expect(screen.getByPlaceholderText('Title, company, place, words…')).toHaveValue('rust');
+  });
+
   it('does not send an impossible score range and says why', async () => {
     const { calls } = mockApi({ 'GET /v1/sources': () => json(200, sources), 'GET /v1/jobs': () => json(200, { items: [], nextCursor: null }) });
     renderPage(<JobsPage />, { route: '/jobs?minScore=9&maxScore=2', path: '/jobs' });

@@ -1,4 +1,4 @@
-import type { ReactElement } from 'react';
+import { useEffect, type ReactElement } from 'react';
 import { render } from '@testing-library/react';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { MemoryRouter, Route, Routes, useLocation } from 'react-router';
@@ -67,7 +67,10 @@ export function newQueryClient() {
 let lastLocation = '';
 function LocationProbe() {
   const l = useLocation();
-  lastLocation = l.pathname + l.search;
+  // After the render is committed: a render must not change anything outside itself.
+  useEffect(() => {
+    lastLocation = l.pathname + l.search;
+  });
   return null;
 }
 /** The router's current path and query, as the last render saw them. */
