@@ -1,6 +1,7 @@
 import { defineConfig, devices } from '@playwright/test';
 
-// Debian's chromium (apt), never a downloaded browser. Flags: ../shared/TOOLCHAIN.md.
+// Debian's chromium (apt), never a downloaded browser. The flags let it run headless in a
+// container without a GPU or a sandbox, and keep it off every network but the local stack.
 const executablePath = process.env.JOBMON_CHROMIUM ?? '/usr/bin/chromium';
 
 export default defineConfig({

@@ -18,7 +18,7 @@ pub trait Scorer: Send + Sync {
 }
 
 /// A score with its reason and the scorer that gave it, as stored in the job's history
-/// (`{score, reason, scorer, model?}` in API.md).
+/// (`{score, reason, scorer, model?}` in docs/openapi.json).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Scoring {

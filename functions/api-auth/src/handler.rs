@@ -1,4 +1,4 @@
-//! `api-auth`: the Auth routes of API.md. Thin: parse, call the account service, answer.
+//! `api-auth`: the auth routes of docs/api.md. Thin: parse, call the account service, answer.
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};

@@ -1,4 +1,4 @@
-//! `api-sources`: the Sources routes of API.md and `POST /v1/jobs/fetch`.
+//! `api-sources`: the sources routes of docs/api.md and `POST /v1/jobs/fetch`.
 
 use jobmon_ingest::sources::SourcesService;
 use lambda_http::http::{Method, StatusCode};

@@ -1,4 +1,4 @@
-//! `api-tenant`: the tenant and its members (API.md, "Tenant, members").
+//! `api-tenant`: the tenant and its members (docs/api.md).
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};

@@ -1,5 +1,5 @@
 //! `api-webhooks`: `POST /v1/webhooks/scoring`. No bearer token: the body is signed with
-//! the deployment's webhook secret (`X-Jobmon-Signature`, API.md). Unsigned, forged,
+//! the deployment's webhook secret (`X-Jobmon-Signature`, docs/api.md). Unsigned, forged,
 //! stale or replayed requests get 401 and write nothing.
 
 use jobmon_scoring::SIGNATURE_HEADER;

@@ -16,7 +16,7 @@ pub enum PasswordError {
 pub const MIN_CHARS: usize = 10;
 pub const MAX_CHARS: usize = 128;
 
-/// The password policy of API.md: 10..=128 characters (Unicode scalar values).
+/// The password policy of docs/api.md: 10..=128 characters (Unicode scalar values).
 pub fn validate_password(password: &str) -> Result<(), PasswordError> {
     let chars = password.chars().count();
     if (MIN_CHARS..=MAX_CHARS).contains(&chars) {

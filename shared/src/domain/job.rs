@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{CanonicalUrl, JobId, JobStatus, Score, SourceId, TenantId};
 
-/// The lean part of a job shown in lists (`JobCard` in API.md).
+/// The lean part of a job shown in lists (`JobCard` in docs/openapi.json).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobCard {

@@ -49,7 +49,7 @@ pub struct Source {
     pub created_at: DateTime<Utc>,
 }
 
-/// `Source` in API.md.
+/// `Source` in docs/openapi.json.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceView {

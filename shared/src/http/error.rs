@@ -1,5 +1,5 @@
 //! The one error type at the API boundary. It maps to the status and the
-//! `{"error": {"code", "message", "details"?}}` body of API.md, and never carries an
+//! `{"error": {"code", "message", "details"?}}` body of docs/api.md, and never carries an
 //! internal message out: storage and other unexpected errors are logged and answered 500.
 
 use lambda_http::http::{HeaderValue, StatusCode};

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::ApiError;
 use crate::auth::{Principal, TokenIssuer};
 
-/// API.md: bodies over 64 KiB are refused with 413.
+/// docs/api.md: bodies over 64 KiB are refused with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 fn body_bytes(request: &Request) -> &[u8] {
@@ -138,7 +138,8 @@ pub fn query_pairs(request: &Request) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-/// `limit` (1..=100, default 25) and `cursor` of a list request (API.md, Lists).
+/// `limit` (1..=100, default 25) and `cursor` of a list request (docs/api.md, "Lists and
+/// pagination").
 pub fn page_request(request: &Request) -> Result<crate::ports::PageRequest, ApiError> {
     use crate::ports::PageRequest;
     let query = request.query_string_parameters_ref();

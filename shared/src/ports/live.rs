@@ -40,7 +40,7 @@ pub trait ConnectionStore: Send + Sync {
     ) -> Result<Vec<Connection>, StoreError>;
 }
 
-/// A server → client message (API.md, WebSocket): `{"type": ..., "data": ...}`.
+/// A server → client message (docs/api.md, "WebSocket"): `{"type": ..., "data": ...}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum LiveMessage {

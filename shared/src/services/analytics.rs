@@ -1,5 +1,5 @@
-//! Admin analytics (API.md, Analytics), computed from the daily counters — a range reads
-//! one item per day (and per source-day), never the jobs.
+//! Admin analytics (`/v1/analytics/…` in docs/openapi.json), computed from the daily
+//! counters — a range reads one item per day (and per source-day), never the jobs.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -11,7 +11,7 @@ use crate::domain::{
 use crate::http::ApiError;
 use crate::ports::{JobQuery, JobSort, JobStore, Page, PageRequest, ScoringStore};
 
-/// `Job` of API.md: the card plus its long text, latest reason and history.
+/// `Job` of docs/openapi.json: the card plus its long text, latest reason and history.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobView {
@@ -30,7 +30,7 @@ pub struct JobView {
     pub history: Vec<ScoringEntry>,
 }
 
-/// A list page as API.md shapes it.
+/// A list page as docs/api.md shapes it.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ListView<T> {
@@ -96,8 +96,9 @@ impl JobsService {
     }
 }
 
-/// Parses the list's query parameters (API.md, Jobs): every filter, `sort`, `limit` and
-/// `cursor`. Unknown parameters and malformed values are 400s naming the parameter.
+/// Parses the list's query parameters (`GET /v1/jobs` in docs/openapi.json): every filter,
+/// `sort`, `limit` and `cursor`. Unknown parameters and malformed values are 400s naming
+/// the parameter.
 pub fn parse_list_query(params: &[(String, String)]) -> Result<(JobQuery, PageRequest), ApiError> {
     let mut query = JobQuery::default();
     let mut page = PageRequest::first(PageRequest::DEFAULT_LIMIT);

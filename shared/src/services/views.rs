@@ -1,4 +1,4 @@
-//! The response shapes of API.md for accounts.
+//! The response shapes of docs/openapi.json for accounts.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

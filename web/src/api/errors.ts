@@ -1,6 +1,6 @@
 // Every failure the dashboard can meet, and how to say it to a person.
 
-/** The API answered with an error body (API.md "Errors"). */
+/** The API answered with an error body (docs/api.md, "Errors"). */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
