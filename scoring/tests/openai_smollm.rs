@@ -84,6 +84,7 @@ impl LlmServer {
         // the server too. Note: the signal follows the spawning *thread*, which lives as
         // long as the test that owns the guard.
         // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+        #[allow(unsafe_code, reason = "PR_SET_PDEATHSIG in pre_exec")]
         unsafe {
             command.pre_exec(|| {
                 if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {

@@ -47,6 +47,7 @@ fn spawn() -> Result<String, String> {
                 .stdout(Stdio::null())
                 .stderr(Stdio::null());
             // SAFETY: prctl is async-signal-safe and touches only the child.
+            #[allow(unsafe_code, reason = "PR_SET_PDEATHSIG in pre_exec")]
             unsafe {
                 use std::os::unix::process::CommandExt;
                 command.pre_exec(|| {

@@ -27,6 +27,7 @@ use hyper_util::rt::TokioIo;
 struct KillOnDrop(Child);
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
+        #[allow(unsafe_code, reason = "libc::kill: std can only SIGKILL a child")]
         unsafe {
             libc::kill(self.0.id() as i32, libc::SIGTERM);
         }

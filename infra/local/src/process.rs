@@ -66,6 +66,7 @@ impl Processes {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         // SAFETY: prctl is async-signal-safe and touches only the calling (child) process.
+        #[allow(unsafe_code, reason = "PR_SET_PDEATHSIG in pre_exec")]
         unsafe {
             cmd.pre_exec(|| {
                 if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
@@ -161,6 +162,7 @@ fn signal(pid: u32, sig: libc::c_int) {
     // cannot have been reused by an unrelated process.
     if let Ok(pid) = libc::pid_t::try_from(pid) {
         // SAFETY: plain syscall on a pid we own.
+        #[allow(unsafe_code, reason = "libc::kill: std can only SIGKILL a child")]
         unsafe {
             libc::kill(pid, sig);
         }

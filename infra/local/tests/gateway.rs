@@ -490,6 +490,7 @@ fn sigint_during_startup_stops_what_was_started() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+    #[allow(unsafe_code, reason = "libc::kill: std can only SIGKILL a child")]
     unsafe {
         libc::kill(child.id() as i32, libc::SIGINT);
     }

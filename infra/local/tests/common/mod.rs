@@ -155,6 +155,7 @@ impl Gateway {
     /// reported starting (moto, each function instance) is gone.
     pub fn stop_with(mut self, signal: i32) -> (ExitStatus, String) {
         let mut child = self.child.take().unwrap();
+        #[allow(unsafe_code, reason = "libc::kill: std can only SIGKILL a child")]
         unsafe {
             libc::kill(child.id() as i32, signal);
         }
@@ -179,6 +180,7 @@ impl Gateway {
 impl Drop for Gateway {
     fn drop(&mut self) {
         if let Some(mut c) = self.child.take() {
+            #[allow(unsafe_code, reason = "libc::kill: std can only SIGKILL a child")]
             unsafe {
                 libc::kill(c.id() as i32, libc::SIGTERM);
             }
