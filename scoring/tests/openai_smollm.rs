@@ -10,7 +10,6 @@
 mod support;
 
 use std::io::{BufRead, BufReader};
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -81,19 +80,8 @@ impl LlmServer {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         // If this test process dies without running Drop (SIGKILL, abort), the kernel kills
-        // the server too. Note: the signal follows the spawning *thread*, which lives as
-        // long as the test that owns the guard.
-        // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
-        #[allow(unsafe_code, reason = "PR_SET_PDEATHSIG in pre_exec")]
-        unsafe {
-            command.pre_exec(|| {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-        let mut child = command.spawn().expect("start node");
+        // the server too (PR_SET_PDEATHSIG, set from a thread that outlives every test).
+        let mut child = jobmon_child::spawn(command).await.expect("start node");
         let stdout = child.stdout.take().expect("piped stdout");
         let mut server = Self {
             child,

@@ -12,7 +12,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use jobmon_template::{Provisioned, Template, provision};
@@ -42,9 +42,7 @@ fn free_port() -> std::io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-/// Starts moto from a thread that lives as long as the process: the child gets
-/// `PR_SET_PDEATHSIG`, which fires when the *thread* that forked it ends, so the thread
-/// must outlive every test. The kernel then kills moto when the test process exits,
+/// Starts moto as a child that dies with the test process ([`jobmon_child::spawn_blocking`]),
 /// whether the tests pass, fail or panic.
 fn spawn_moto() -> Result<String, String> {
     let binary = moto_binary();
@@ -55,49 +53,36 @@ fn spawn_moto() -> Result<String, String> {
         ));
     }
     let port = free_port().map_err(|e| format!("no free port: {e}"))?;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::Builder::new()
-        .name("moto".into())
-        .spawn(move || {
-            let mut command = Command::new(&binary);
-            command
-                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null());
-            // SAFETY: prctl is async-signal-safe and touches only the child.
-            #[allow(unsafe_code, reason = "PR_SET_PDEATHSIG in pre_exec")]
-            unsafe {
-                use std::os::unix::process::CommandExt;
-                command.pre_exec(|| {
-                    if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                    Ok(())
-                });
-            }
-            match command.spawn() {
-                Ok(mut child) => {
-                    let _ = tx.send(Ok(()));
-                    let _ = child.wait();
-                }
-                Err(e) => {
-                    let _ = tx.send(Err(format!("cannot start {}: {e}", binary.display())));
-                }
-            }
-        })
-        .map_err(|e| e.to_string())?;
-    rx.recv().map_err(|e| e.to_string())??;
+    let mut command = Command::new(&binary);
+    command
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    listening(command, port, "moto").map_err(|e| format!("{e} ({})", binary.display()))
+}
 
+/// Runs `command`, which must listen on 127.0.0.1:`port` within 30 s, and returns its URL.
+/// The child is reaped by a thread of its own once it exits.
+fn listening(command: Command, port: u16, name: &str) -> Result<String, String> {
+    let mut child =
+        jobmon_child::spawn_blocking(command).map_err(|e| format!("cannot start {name}: {e}"))?;
+    let waited = jobmon_child::wait_for_port_blocking(port, Duration::from_secs(30), || {
+        child.try_wait().ok().flatten()
+    });
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-            return Ok(format!("http://{addr}"));
+    match waited {
+        Ok(()) => {
+            std::thread::spawn(move || child.wait());
+            Ok(format!("http://{addr}"))
         }
-        std::thread::sleep(Duration::from_millis(50));
+        Err(jobmon_child::NotListening::Exited(status)) => {
+            Err(format!("{name} exited during start-up ({status})"))
+        }
+        Err(jobmon_child::NotListening::Timeout) => {
+            Err(format!("{name} did not listen on {addr} within 30 s"))
+        }
     }
-    Err(format!("moto did not listen on {addr} within 30 s"))
 }
 
 /// The AWS endpoint every client of this test binary talks to.

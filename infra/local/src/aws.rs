@@ -2,7 +2,7 @@
 //! the real account, or a moto started here.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_config::{BehaviorVersion, SdkConfig};
 
@@ -86,25 +86,15 @@ async fn start_moto(processes: &Processes, cfg: &Config) -> Result<String, Start
         "moto starting on port {port} (pid {})",
         spawned.pid
     ));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = *spawned.exited.borrow() {
-            return Err(StartError::Moto(format!(
-                "moto_server exited during start-up ({}); see its output above",
-                process::describe_exit(&status)
-            )));
-        }
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return Ok(format!("http://127.0.0.1:{port}"));
-        }
-        if Instant::now() > deadline {
-            return Err(StartError::Moto(
-                "moto_server did not listen within 30 s".into(),
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    let exited = spawned.exited.clone();
+    match jobmon_child::wait_for_port(port, Duration::from_secs(30), || *exited.borrow()).await {
+        Ok(()) => Ok(format!("http://127.0.0.1:{port}")),
+        Err(jobmon_child::NotListening::Exited(status)) => Err(StartError::Moto(format!(
+            "moto_server exited during start-up ({}); see its output above",
+            process::describe_exit(&status)
+        ))),
+        Err(jobmon_child::NotListening::Timeout) => Err(StartError::Moto(
+            "moto_server did not listen within 30 s".into(),
+        )),
     }
 }

@@ -2,21 +2,22 @@
 //! notification, and making sure none outlives the gateway.
 //!
 //! Three layers keep "nothing left running" true:
-//! - every child gets `PR_SET_PDEATHSIG = SIGKILL`, so the kernel kills it when the gateway
-//!   dies for any reason (even SIGKILL). The signal fires when the *thread* that forked the
-//!   child exits, so all children are forked by one dedicated thread that lives as long as
-//!   the process (tokio's blocking threads come and go);
+//! - every child is started by [`jobmon_child::spawn`], so it gets `PR_SET_PDEATHSIG =
+//!   SIGKILL` and the kernel kills it when the gateway dies for any reason (even SIGKILL).
+//!   The signal fires when the *thread* that forked the child exits, so all children are
+//!   forked by one dedicated thread that lives as long as the process (tokio's blocking
+//!   threads come and go);
 //! - every live child is in a registry that shutdown (Ctrl-C, SIGTERM, a startup error) kills
 //!   with SIGTERM, then SIGKILL after a grace period.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex, mpsc};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{oneshot, watch};
+use tokio::sync::watch;
 
 /// How a child ended, as text for messages ("exit code 3", "signal 9").
 pub fn describe_exit(status: &ExitStatus) -> String {
@@ -27,12 +28,9 @@ pub fn describe_exit(status: &ExitStatus) -> String {
     }
 }
 
-type SpawnRequest = (Command, oneshot::Sender<std::io::Result<Child>>);
-
-/// Owns the spawner thread and the registry of live children.
+/// The registry of live children.
 #[derive(Clone)]
 pub struct Processes {
-    spawner: mpsc::Sender<SpawnRequest>,
     live: Arc<Mutex<BTreeMap<u32, String>>>,
 }
 
@@ -44,18 +42,7 @@ pub struct Spawned {
 
 impl Processes {
     pub fn new() -> Processes {
-        let (tx, rx) = mpsc::channel::<SpawnRequest>();
-        // This thread never exits before the process does: see the module comment.
-        std::thread::Builder::new()
-            .name("child-spawner".into())
-            .spawn(move || {
-                for (mut cmd, reply) in rx {
-                    let _ = reply.send(cmd.spawn());
-                }
-            })
-            .expect("spawning a thread at startup");
         Processes {
-            spawner: tx,
             live: Arc::new(Mutex::new(BTreeMap::new())),
         }
     }
@@ -65,17 +52,10 @@ impl Processes {
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        // SAFETY: prctl is async-signal-safe and touches only the calling (child) process.
-        #[allow(unsafe_code, reason = "PR_SET_PDEATHSIG in pre_exec")]
+        // SAFETY: setpgid is async-signal-safe and touches only the calling (child) process.
+        #[allow(unsafe_code, reason = "setpgid in pre_exec")]
         unsafe {
             cmd.pre_exec(|| {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                // The gateway may already be gone between fork and prctl.
-                if libc::getppid() == 1 {
-                    return Err(std::io::Error::other("parent exited"));
-                }
                 // Own process group: Ctrl-C in the terminal reaches only the gateway, which
                 // then stops moto and the functions in order (instead of each one dying
                 // mid-request and reporting it).
@@ -83,13 +63,7 @@ impl Processes {
                 Ok(())
             });
         }
-        let (tx, rx) = oneshot::channel();
-        self.spawner
-            .send((cmd, tx))
-            .map_err(|_| std::io::Error::other("spawner thread is gone"))?;
-        let mut child = rx
-            .await
-            .map_err(|_| std::io::Error::other("spawner thread is gone"))??;
+        let mut child = jobmon_child::spawn(cmd).await?;
         let pid = child.id();
         if let Ok(mut live) = self.live.lock() {
             live.insert(pid, label.to_owned());
