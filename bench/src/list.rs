@@ -182,6 +182,52 @@ async fn naive(
     f
 }
 
+/// The three queries answered the naive way, for comparison.
+async fn naive_baseline(
+    dynamo: &aws_sdk_dynamodb::Client,
+    table: &str,
+    counter: &Counter,
+    tenant: TenantId,
+) -> Vec<Figures> {
+    let s = |v: &str| AttributeValue::S(v.to_owned());
+    println!(" naive baseline (the tenant's partition, filtered, read until a page is full):");
+    vec![
+        naive(
+            dynamo,
+            table,
+            counter,
+            tenant,
+            "first page",
+            Some(("#status <> :a", vec![(":a", s("archived"))])),
+        )
+        .await,
+        naive(
+            dynamo,
+            table,
+            counter,
+            tenant,
+            "status=scored&minScore=7",
+            Some((
+                "#status = :s AND score >= :m",
+                vec![(":s", s("scored")), (":m", AttributeValue::N("7".into()))],
+            )),
+        )
+        .await,
+        naive(
+            dynamo,
+            table,
+            counter,
+            tenant,
+            "q=kubernetes",
+            Some((
+                "#status <> :a AND contains(words, :w)",
+                vec![(":a", s("archived")), (":w", s("kubernetes"))],
+            )),
+        )
+        .await,
+    ]
+}
+
 pub async fn run() {
     let n = job_count();
     println!("job list: one tenant with {n} jobs (moto; {RUNS} runs per query, pages of {PAGE})");
@@ -247,43 +293,7 @@ pub async fn run() {
             .print(average);
     }
     let table = stack.table().to_owned();
-    let s = |v: &str| AttributeValue::S(v.to_owned());
-    println!(" naive baseline (the tenant's partition, filtered, read until a page is full):");
-    let baseline = vec![
-        naive(
-            &dynamo,
-            &table,
-            &counter,
-            tenant,
-            "first page",
-            Some(("#status <> :a", vec![(":a", s("archived"))])),
-        )
-        .await,
-        naive(
-            &dynamo,
-            &table,
-            &counter,
-            tenant,
-            "status=scored&minScore=7",
-            Some((
-                "#status = :s AND score >= :m",
-                vec![(":s", s("scored")), (":m", AttributeValue::N("7".into()))],
-            )),
-        )
-        .await,
-        naive(
-            &dynamo,
-            &table,
-            &counter,
-            tenant,
-            "q=kubernetes",
-            Some((
-                "#status <> :a AND contains(words, :w)",
-                vec![(":a", s("archived")), (":w", s("kubernetes"))],
-            )),
-        )
-        .await,
-    ];
+    let baseline = naive_baseline(&dynamo, &table, &counter, tenant).await;
     for f in &baseline {
         f.print(average);
     }

@@ -142,48 +142,14 @@ pub(crate) async fn fetch(
         }
     }
 
-    let detail_ids: Vec<String> = summaries
-        .iter()
-        .take(settings.max_detail_requests)
-        .map(|s| s.id.clone())
-        .collect();
-    let mut descriptions: std::collections::HashMap<String, Description> =
-        futures_util::stream::iter(detail_ids)
-            .map(|id| async move {
-                let url = detail_endpoint(base, company, &id);
-                let description = match http.get(&url, ACCEPT_JSON, &Validators::default()).await {
-                    Ok(Got::Page(page)) => json::<Detail>(&page.body).ok().map(|d| description(&d)),
-                    Ok(Got::NotModified) => None,
-                    Err(error) => {
-                        tracing::info!(posting = %id, %error, "SmartRecruiters detail call failed");
-                        None
-                    }
-                };
-                (id, description)
-            })
-            .buffer_unordered(settings.detail_concurrency.max(1))
-            .filter_map(|(id, d)| async move { d.map(|d| (id, d)) })
-            .collect()
-            .await;
+    let mut descriptions = descriptions(http, settings, company, &summaries).await;
 
     let fallback_company = company.title_case();
     let postings = summaries
         .into_iter()
         .filter_map(|s| {
             let location = s.location.as_ref();
-            let location_text = location
-                .and_then(|l| non_empty(l.full_location.as_deref()))
-                .unwrap_or_else(|| {
-                    location
-                        .map(|l| {
-                            [&l.city, &l.region, &l.country]
-                                .into_iter()
-                                .filter_map(|p| non_empty(p.as_deref()))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        })
-                        .unwrap_or_default()
-                });
+            let location_text = location_text(location);
             let url = join(
                 &Url::parse(PUBLIC_JOBS_HOST).ok()?,
                 &[company.as_str(), s.id.as_str()],
@@ -211,6 +177,56 @@ pub(crate) async fn fetch(
         postings,
         validators: first_validators,
     })
+}
+
+/// The description of each of the first `max_detail_requests` postings, fetched
+/// concurrently; a failed detail call leaves that posting without one.
+async fn descriptions(
+    http: &HttpClient,
+    settings: &FetchSettings,
+    company: &Slug,
+    summaries: &[Summary],
+) -> std::collections::HashMap<String, Description> {
+    let base = &settings.base_urls.smartrecruiters;
+    let detail_ids: Vec<String> = summaries
+        .iter()
+        .take(settings.max_detail_requests)
+        .map(|s| s.id.clone())
+        .collect();
+    futures_util::stream::iter(detail_ids)
+        .map(|id| async move {
+            let url = detail_endpoint(base, company, &id);
+            let description = match http.get(&url, ACCEPT_JSON, &Validators::default()).await {
+                Ok(Got::Page(page)) => json::<Detail>(&page.body).ok().map(|d| description(&d)),
+                Ok(Got::NotModified) => None,
+                Err(error) => {
+                    tracing::info!(posting = %id, %error, "SmartRecruiters detail call failed");
+                    None
+                }
+            };
+            (id, description)
+        })
+        .buffer_unordered(settings.detail_concurrency.max(1))
+        .filter_map(|(id, d)| async move { d.map(|d| (id, d)) })
+        .collect()
+        .await
+}
+
+/// `fullLocation`, else city, region and country joined.
+fn location_text(location: Option<&Location>) -> String {
+    location
+        .and_then(|l| non_empty(l.full_location.as_deref()))
+        .unwrap_or_else(|| {
+            location
+                .map(|l| {
+                    [&l.city, &l.region, &l.country]
+                        .into_iter()
+                        .filter_map(|p| non_empty(p.as_deref()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default()
+        })
 }
 
 fn description(detail: &Detail) -> Description {

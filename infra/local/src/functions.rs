@@ -301,18 +301,7 @@ impl Function {
             }
         });
 
-        let mut cmd = Command::new(&self.cfg.binary);
-        cmd.env_clear()
-            .envs(&self.cfg.env)
-            .env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{port}"))
-            .env(
-                "AWS_LAMBDA_LOG_STREAM_NAME",
-                format!(
-                    "{}/[$LATEST]{}",
-                    chrono::Utc::now().format("%Y/%m/%d"),
-                    ids::hex(16)
-                ),
-            );
+        let cmd = self.instance_command(port);
         let label = if no == 1 {
             name.clone()
         } else {
@@ -344,8 +333,48 @@ impl Function {
             retired: retired.clone(),
         });
 
-        let mut exited = spawned.exited.clone();
-        let ready = tokio::select! {
+        let ready = self
+            .wait_until_ready(&mut phase_rx, spawned.exited.clone())
+            .await;
+        if let Err(reason) = ready {
+            inst.stop();
+            return Err(init_err(reason));
+        }
+        // Lambda reports this as "Init Duration": process start to the first poll.
+        log(&format!(
+            "{name}: instance #{no} ready, init {} ms",
+            spawn_started.elapsed().as_millis()
+        ));
+
+        self.report_unexpected_exit(no, spawned.exited, retired);
+        Ok(inst)
+    }
+
+    /// The instance's command: only the function's environment, plus its Runtime API.
+    fn instance_command(&self, port: u16) -> Command {
+        let mut cmd = Command::new(&self.cfg.binary);
+        cmd.env_clear()
+            .envs(&self.cfg.env)
+            .env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{port}"))
+            .env(
+                "AWS_LAMBDA_LOG_STREAM_NAME",
+                format!(
+                    "{}/[$LATEST]{}",
+                    chrono::Utc::now().format("%Y/%m/%d"),
+                    ids::hex(16)
+                ),
+            );
+        cmd
+    }
+
+    /// Waits for the instance's first poll of its Runtime API: ready, an init error, an exit,
+    /// or the init timeout.
+    async fn wait_until_ready(
+        &self,
+        phase_rx: &mut watch::Receiver<Phase>,
+        mut exited: watch::Receiver<Option<ExitStatus>>,
+    ) -> Result<(), String> {
+        tokio::select! {
             p = phase_rx.wait_for(|p| *p != Phase::Starting) => match p.as_deref() {
                 Ok(Phase::Ready) => Ok(()),
                 Ok(Phase::InitError(m)) => Err(format!("init error reported to the Runtime API: {m}")),
@@ -359,19 +388,17 @@ impl Function {
                 "it did not poll the Runtime API (GET /2018-06-01/runtime/invocation/next) within {} s; is it a Lambda function built with lambda_runtime?",
                 self.cfg.init_timeout.as_secs()
             )),
-        };
-        if let Err(reason) = ready {
-            inst.stop();
-            return Err(init_err(reason));
         }
-        // Lambda reports this as "Init Duration": process start to the first poll.
-        log(&format!(
-            "{name}: instance #{no} ready, init {} ms",
-            spawn_started.elapsed().as_millis()
-        ));
+    }
 
-        // Report an exit that nobody asked for (a crash between invocations).
-        let mut exited = spawned.exited;
+    /// Report an exit that nobody asked for (a crash between invocations).
+    fn report_unexpected_exit(
+        &self,
+        no: u64,
+        mut exited: watch::Receiver<Option<ExitStatus>>,
+        retired: Arc<AtomicBool>,
+    ) {
+        let name = &self.cfg.logical_id;
         let shutting_down = self.shutting_down.clone();
         let fname = name.clone();
         tokio::spawn(async move {
@@ -385,7 +412,6 @@ impl Function {
                 }
             }
         });
-        Ok(inst)
     }
 }
 

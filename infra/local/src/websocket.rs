@@ -137,39 +137,7 @@ pub async fn upgrade(
     };
     let mut protocol = None;
     if let Some(f) = state.routes.get("$connect") {
-        let mut single = serde_json::Map::new();
-        let mut multi: serde_json::Map<String, Json> = serde_json::Map::new();
-        for (k, v) in url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
-            single.insert(k.to_string(), Json::String(v.to_string()));
-            if let Json::Array(a) = multi
-                .entry(k.to_string())
-                .or_insert_with(|| Json::Array(Vec::new()))
-            {
-                a.push(Json::String(v.to_string()));
-            }
-        }
-        let mut hs = serde_json::Map::new();
-        let mut mhs: serde_json::Map<String, Json> = serde_json::Map::new();
-        for (k, v) in &headers {
-            let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
-            hs.insert(k.as_str().to_owned(), Json::String(v.clone()));
-            if let Json::Array(a) = mhs
-                .entry(k.as_str().to_owned())
-                .or_insert_with(|| Json::Array(Vec::new()))
-            {
-                a.push(Json::String(v));
-            }
-        }
-        let mut event = json!({
-            "headers": hs,
-            "multiValueHeaders": mhs,
-            "requestContext": state.context("$connect", "CONNECT", &connection_id, &peer),
-            "isBase64Encoded": false,
-        });
-        if !single.is_empty() {
-            event["queryStringParameters"] = Json::Object(single);
-            event["multiValueQueryStringParameters"] = Json::Object(multi);
-        }
+        let event = connect_event(&state, &uri, &headers, &connection_id, &peer);
         let out = match f.invoke(Bytes::from(event.to_string())).await {
             Ok(out) => out,
             Err(e) => {
@@ -203,6 +171,50 @@ pub async fn upgrade(
     ws.on_upgrade(
         move |socket| async move { run_connection(st, socket, connection_id, peer).await },
     )
+}
+
+/// The `$connect` event: the upgrade request's query string and headers.
+fn connect_event(
+    state: &WsState,
+    uri: &Uri,
+    headers: &HeaderMap,
+    connection_id: &str,
+    peer: &Peer,
+) -> Json {
+    let mut single = serde_json::Map::new();
+    let mut multi: serde_json::Map<String, Json> = serde_json::Map::new();
+    for (k, v) in url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
+        single.insert(k.to_string(), Json::String(v.to_string()));
+        if let Json::Array(a) = multi
+            .entry(k.to_string())
+            .or_insert_with(|| Json::Array(Vec::new()))
+        {
+            a.push(Json::String(v.to_string()));
+        }
+    }
+    let mut hs = serde_json::Map::new();
+    let mut mhs: serde_json::Map<String, Json> = serde_json::Map::new();
+    for (k, v) in headers {
+        let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+        hs.insert(k.as_str().to_owned(), Json::String(v.clone()));
+        if let Json::Array(a) = mhs
+            .entry(k.as_str().to_owned())
+            .or_insert_with(|| Json::Array(Vec::new()))
+        {
+            a.push(Json::String(v));
+        }
+    }
+    let mut event = json!({
+        "headers": hs,
+        "multiValueHeaders": mhs,
+        "requestContext": state.context("$connect", "CONNECT", connection_id, peer),
+        "isBase64Encoded": false,
+    });
+    if !single.is_empty() {
+        event["queryStringParameters"] = Json::Object(single);
+        event["multiValueQueryStringParameters"] = Json::Object(multi);
+    }
+    event
 }
 
 struct Peer {
@@ -272,32 +284,42 @@ async fn run_connection(state: Arc<WsState>, mut socket: WebSocket, id: String, 
         if let Ok(mut t) = conn.last_active.lock() {
             *t = Utc::now();
         }
-        let Some((route_key, f)) = state.select_route(&body) else {
-            let _ = conn.tx.send(Outgoing::Data(Bytes::from(
-                json!({"message": "Forbidden", "connectionId": id, "requestId": ids::request_id()})
-                    .to_string(),
-            )));
-            continue;
-        };
-        let mut ctx = state.context(&route_key, "MESSAGE", &id, &conn.peer);
-        ctx["messageId"] = Json::String(ids::hex(16));
-        let event = json!({"requestContext": ctx, "body": body, "isBase64Encoded": b64});
-        // API Gateway invokes message routes concurrently; replies are the function's job
-        // (through @connections), since route responses are not configured here.
-        let id2 = id.clone();
-        tokio::spawn(async move {
-            if let Err(e) = f.invoke(Bytes::from(event.to_string())).await {
-                log(&format!("WebSocket {route_key} for {id2}: {e}"));
-            }
-        });
+        dispatch_message(&state, &conn, &id, body, b64);
     }
     // Gone: further @connections calls answer 410, then $disconnect runs.
     if let Ok(mut c) = state.connections.lock() {
         c.remove(&id);
     }
     drop(socket);
+    disconnect(&state, &id, &conn.peer, close_code, close_reason).await;
+}
+
+/// Invokes the route a frame selects (no route: API Gateway's `Forbidden` message back).
+fn dispatch_message(state: &WsState, conn: &Connection, id: &str, body: String, b64: bool) {
+    let Some((route_key, f)) = state.select_route(&body) else {
+        let _ = conn.tx.send(Outgoing::Data(Bytes::from(
+            json!({"message": "Forbidden", "connectionId": id, "requestId": ids::request_id()})
+                .to_string(),
+        )));
+        return;
+    };
+    let mut ctx = state.context(&route_key, "MESSAGE", id, &conn.peer);
+    ctx["messageId"] = Json::String(ids::hex(16));
+    let event = json!({"requestContext": ctx, "body": body, "isBase64Encoded": b64});
+    // API Gateway invokes message routes concurrently; replies are the function's job
+    // (through @connections), since route responses are not configured here.
+    let id2 = id.to_owned();
+    tokio::spawn(async move {
+        if let Err(e) = f.invoke(Bytes::from(event.to_string())).await {
+            log(&format!("WebSocket {route_key} for {id2}: {e}"));
+        }
+    });
+}
+
+/// Runs `$disconnect` for a connection that is gone.
+async fn disconnect(state: &WsState, id: &str, peer: &Peer, close_code: i64, close_reason: String) {
     if let Some(f) = state.routes.get("$disconnect") {
-        let mut ctx = state.context("$disconnect", "DISCONNECT", &id, &conn.peer);
+        let mut ctx = state.context("$disconnect", "DISCONNECT", id, peer);
         ctx["disconnectStatusCode"] = json!(close_code);
         ctx["disconnectReason"] = json!(close_reason);
         let event = json!({"requestContext": ctx, "isBase64Encoded": false});

@@ -139,57 +139,8 @@ impl Expr {
         match name {
             "Ref" => Ok(Expr::Ref(string_arg(name, arg)?)),
             "Condition" => Ok(Expr::Condition(string_arg(name, arg)?)),
-            "GetAtt" => match arg {
-                Value::String(s) => match s.split_once('.') {
-                    Some((resource, attribute))
-                        if !resource.is_empty() && !attribute.is_empty() =>
-                    {
-                        Ok(Expr::GetAtt {
-                            resource: resource.to_owned(),
-                            attribute: attribute.to_owned(),
-                        })
-                    }
-                    _ => Err(ExprError(format!(
-                        "!GetAtt {s:?} must be \"Resource.Attribute\""
-                    ))),
-                },
-                Value::Sequence(items) => match items.as_slice() {
-                    [Value::String(r), Value::String(a)] => Ok(Expr::GetAtt {
-                        resource: r.clone(),
-                        attribute: a.clone(),
-                    }),
-                    _ => Err(ExprError(
-                        "!GetAtt takes [Resource, Attribute] as two strings".into(),
-                    )),
-                },
-                _ => Err(ExprError(
-                    "!GetAtt takes \"Resource.Attribute\" or [Resource, Attribute]".into(),
-                )),
-            },
-            "Sub" => match arg {
-                Value::String(s) => Ok(Expr::Sub {
-                    text: s.clone(),
-                    vars: BTreeMap::new(),
-                }),
-                Value::Sequence(items) => match items.as_slice() {
-                    [Value::String(text), vars] => {
-                        let vars = match Expr::from_yaml(vars)? {
-                            Expr::Map(m) => m,
-                            _ => {
-                                return Err(ExprError(
-                                    "!Sub [text, variables]: variables must be a mapping".into(),
-                                ));
-                            }
-                        };
-                        Ok(Expr::Sub {
-                            text: text.clone(),
-                            vars,
-                        })
-                    }
-                    _ => Err(ExprError("!Sub takes a string or [string, mapping]".into())),
-                },
-                _ => Err(ExprError("!Sub takes a string or [string, mapping]".into())),
-            },
+            "GetAtt" => Expr::get_att(arg),
+            "Sub" => Expr::sub(arg),
             "Join" => match arg {
                 Value::Sequence(items) => match items.as_slice() {
                     [Value::String(d), list] => Ok(Expr::Join {
@@ -220,21 +171,7 @@ impl Expr {
                 },
                 _ => Err(ExprError("!Select takes [index, list]".into())),
             },
-            "If" => match arg {
-                Value::Sequence(items) => match items.as_slice() {
-                    [Value::String(c), a, b] => Ok(Expr::If {
-                        condition: c.clone(),
-                        then: boxed(a)?,
-                        otherwise: boxed(b)?,
-                    }),
-                    _ => Err(ExprError(
-                        "!If takes [ConditionName, value_if_true, value_if_false]".into(),
-                    )),
-                },
-                _ => Err(ExprError(
-                    "!If takes [ConditionName, value_if_true, value_if_false]".into(),
-                )),
-            },
+            "If" => Expr::if_then_else(arg),
             "Equals" => match arg {
                 Value::Sequence(items) => match items.as_slice() {
                     [a, b] => Ok(Expr::Equals(boxed(a)?, boxed(b)?)),
@@ -263,26 +200,109 @@ impl Expr {
                 }
                 _ => Err(ExprError(format!("!{name} takes a list of conditions"))),
             },
-            "FindInMap" => match arg {
-                Value::Sequence(items) => match items.as_slice() {
-                    [m, t, s] => Ok(Expr::FindInMap {
-                        map: boxed(m)?,
-                        top: boxed(t)?,
-                        second: boxed(s)?,
-                    }),
-                    _ => Err(ExprError(
-                        "!FindInMap takes [Map, TopKey, SecondKey]".into(),
-                    )),
-                },
-                _ => Err(ExprError(
-                    "!FindInMap takes [Map, TopKey, SecondKey]".into(),
-                )),
-            },
+            "FindInMap" => Expr::find_in_map(arg),
             "Base64" | "Cidr" | "GetAZs" | "ImportValue" | "Transform" | "Length"
             | "ToJsonString" => Ok(Expr::Unsupported {
                 function: format!("Fn::{name}"),
             }),
             other => Err(ExprError(format!("unknown tag or function !{other}"))),
+        }
+    }
+
+    /// `!GetAtt Resource.Attribute` or `[Resource, Attribute]`.
+    fn get_att(arg: &Value) -> Result<Expr, ExprError> {
+        match arg {
+            Value::String(s) => match s.split_once('.') {
+                Some((resource, attribute)) if !resource.is_empty() && !attribute.is_empty() => {
+                    Ok(Expr::GetAtt {
+                        resource: resource.to_owned(),
+                        attribute: attribute.to_owned(),
+                    })
+                }
+                _ => Err(ExprError(format!(
+                    "!GetAtt {s:?} must be \"Resource.Attribute\""
+                ))),
+            },
+            Value::Sequence(items) => match items.as_slice() {
+                [Value::String(r), Value::String(a)] => Ok(Expr::GetAtt {
+                    resource: r.clone(),
+                    attribute: a.clone(),
+                }),
+                _ => Err(ExprError(
+                    "!GetAtt takes [Resource, Attribute] as two strings".into(),
+                )),
+            },
+            _ => Err(ExprError(
+                "!GetAtt takes \"Resource.Attribute\" or [Resource, Attribute]".into(),
+            )),
+        }
+    }
+
+    /// `!Sub text` or `!Sub [text, {variables}]`.
+    fn sub(arg: &Value) -> Result<Expr, ExprError> {
+        match arg {
+            Value::String(s) => Ok(Expr::Sub {
+                text: s.clone(),
+                vars: BTreeMap::new(),
+            }),
+            Value::Sequence(items) => match items.as_slice() {
+                [Value::String(text), vars] => {
+                    let vars = match Expr::from_yaml(vars)? {
+                        Expr::Map(m) => m,
+                        _ => {
+                            return Err(ExprError(
+                                "!Sub [text, variables]: variables must be a mapping".into(),
+                            ));
+                        }
+                    };
+                    Ok(Expr::Sub {
+                        text: text.clone(),
+                        vars,
+                    })
+                }
+                _ => Err(ExprError("!Sub takes a string or [string, mapping]".into())),
+            },
+            _ => Err(ExprError("!Sub takes a string or [string, mapping]".into())),
+        }
+    }
+
+    /// `!If [Condition, then, otherwise]`.
+    fn if_then_else(arg: &Value) -> Result<Expr, ExprError> {
+        let boxed = |v: &Value| Expr::from_yaml(v).map(Box::new);
+        match arg {
+            Value::Sequence(items) => match items.as_slice() {
+                [Value::String(c), a, b] => Ok(Expr::If {
+                    condition: c.clone(),
+                    then: boxed(a)?,
+                    otherwise: boxed(b)?,
+                }),
+                _ => Err(ExprError(
+                    "!If takes [ConditionName, value_if_true, value_if_false]".into(),
+                )),
+            },
+            _ => Err(ExprError(
+                "!If takes [ConditionName, value_if_true, value_if_false]".into(),
+            )),
+        }
+    }
+
+    /// `!FindInMap [Map, TopKey, SecondKey]`.
+    fn find_in_map(arg: &Value) -> Result<Expr, ExprError> {
+        let boxed = |v: &Value| Expr::from_yaml(v).map(Box::new);
+        match arg {
+            Value::Sequence(items) => match items.as_slice() {
+                [m, t, s] => Ok(Expr::FindInMap {
+                    map: boxed(m)?,
+                    top: boxed(t)?,
+                    second: boxed(s)?,
+                }),
+                _ => Err(ExprError(
+                    "!FindInMap takes [Map, TopKey, SecondKey]".into(),
+                )),
+            },
+            _ => Err(ExprError(
+                "!FindInMap takes [Map, TopKey, SecondKey]".into(),
+            )),
         }
     }
 

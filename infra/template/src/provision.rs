@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types as ddb;
 use aws_sdk_sqs::types::QueueAttributeName;
 
 use crate::error::ProvisionError;
-use crate::model::{BillingMode, KeyType, QueueSpec, TableSpec, Template, Throughput};
+use crate::model::{BillingMode, KeyType, QueueSpec, TableSpec, Template, Throughput, TtlSpec};
 
 /// Physical names/URLs of what `provision` created, keyed by logical id.
 #[derive(Debug, Clone, Default)]
@@ -200,34 +200,52 @@ async fn create_table(
     wait_active(client, id, name).await?;
 
     if let Some(ttl) = &spec.ttl {
-        let current = client
-            .describe_time_to_live()
+        apply_ttl(client, ttl, id, name).await?;
+    }
+    Ok(())
+}
+
+/// Sets the table's TTL when it differs from the template's.
+async fn apply_ttl(
+    client: &aws_sdk_dynamodb::Client,
+    ttl: &TtlSpec,
+    id: &str,
+    name: &str,
+) -> Result<(), ProvisionError> {
+    // As in create_table: the builder only fails on a field the parser already requires.
+    let build = |e: String| ProvisionError::Aws {
+        operation: "CreateTable",
+        logical_id: id.to_owned(),
+        name: name.to_owned(),
+        message: format!("invalid request: {e}"),
+    };
+    let current = client
+        .describe_time_to_live()
+        .table_name(name)
+        .send()
+        .await
+        .map_err(|e| aws_err("DescribeTimeToLive", id, name, e))?;
+    let desc = current.time_to_live_description();
+    let enabled_now = matches!(
+        desc.and_then(|d| d.time_to_live_status()),
+        Some(ddb::TimeToLiveStatus::Enabled | ddb::TimeToLiveStatus::Enabling)
+    );
+    let same_attr = desc.and_then(|d| d.attribute_name()) == Some(ttl.attribute.as_str());
+    // DynamoDB rejects re-enabling an enabled TTL, so only call it when it changes.
+    if enabled_now != ttl.enabled || (ttl.enabled && !same_attr) {
+        client
+            .update_time_to_live()
             .table_name(name)
+            .time_to_live_specification(
+                ddb::TimeToLiveSpecification::builder()
+                    .attribute_name(&ttl.attribute)
+                    .enabled(ttl.enabled)
+                    .build()
+                    .map_err(|e| build(e.to_string()))?,
+            )
             .send()
             .await
-            .map_err(|e| aws_err("DescribeTimeToLive", id, name, e))?;
-        let desc = current.time_to_live_description();
-        let enabled_now = matches!(
-            desc.and_then(|d| d.time_to_live_status()),
-            Some(ddb::TimeToLiveStatus::Enabled | ddb::TimeToLiveStatus::Enabling)
-        );
-        let same_attr = desc.and_then(|d| d.attribute_name()) == Some(ttl.attribute.as_str());
-        // DynamoDB rejects re-enabling an enabled TTL, so only call it when it changes.
-        if enabled_now != ttl.enabled || (ttl.enabled && !same_attr) {
-            client
-                .update_time_to_live()
-                .table_name(name)
-                .time_to_live_specification(
-                    ddb::TimeToLiveSpecification::builder()
-                        .attribute_name(&ttl.attribute)
-                        .enabled(ttl.enabled)
-                        .build()
-                        .map_err(|e| build(e.to_string()))?,
-                )
-                .send()
-                .await
-                .map_err(|e| aws_err("UpdateTimeToLive", id, name, e))?;
-        }
+            .map_err(|e| aws_err("UpdateTimeToLive", id, name, e))?;
     }
     Ok(())
 }

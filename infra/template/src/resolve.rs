@@ -123,37 +123,7 @@ impl Template {
                         ResolveError::UnboundAttribute(resource.clone(), attribute.clone())
                     })?,
             ),
-            Expr::Sub { text, vars } => {
-                let mut out = String::new();
-                for part in sub_parts(text) {
-                    match part {
-                        SubPart::Text(t) => out.push_str(t),
-                        SubPart::Escaped(t) => {
-                            out.push_str("${");
-                            out.push_str(t);
-                            out.push('}');
-                        }
-                        SubPart::Var(name) => {
-                            let v = if let Some(e) = vars.get(name) {
-                                self.resolve(e, b)?.unwrap_or(Json::Null)
-                            } else if let (Some((r, a)), false) =
-                                (name.split_once('.'), name.starts_with("AWS::"))
-                            {
-                                b.attributes
-                                    .get(&(r.to_owned(), a.to_owned()))
-                                    .cloned()
-                                    .ok_or_else(|| {
-                                        ResolveError::UnboundAttribute(r.to_owned(), a.to_owned())
-                                    })?
-                            } else {
-                                self.reference(name, b)?
-                            };
-                            out.push_str(&to_env_string(&v));
-                        }
-                    }
-                }
-                Some(Json::String(out))
-            }
+            Expr::Sub { text, vars } => self.resolve_sub(text, vars, b)?,
             Expr::Join { delimiter, items } => {
                 let list = self.resolve_list(items, b, "Fn::Join")?;
                 Some(Json::String(
@@ -171,30 +141,7 @@ impl Template {
                         .collect(),
                 ))
             }
-            Expr::Select { index, list } => {
-                let idx = self.resolve(index, b)?.unwrap_or(Json::Null);
-                let idx = match &idx {
-                    Json::Number(n) => n.as_u64(),
-                    Json::String(s) => s.parse().ok(),
-                    _ => None,
-                }
-                .ok_or_else(|| ResolveError::Invalid {
-                    function: "Fn::Select",
-                    reason: format!("index {idx} is not a non-negative integer"),
-                })?;
-                let list = self.resolve_list(list, b, "Fn::Select")?;
-                Some(
-                    list.get(idx as usize)
-                        .cloned()
-                        .ok_or_else(|| ResolveError::Invalid {
-                            function: "Fn::Select",
-                            reason: format!(
-                                "index {idx} is past the end of a {}-item list",
-                                list.len()
-                            ),
-                        })?,
-                )
-            }
+            Expr::Select { index, list } => self.resolve_select(index, list, b)?,
             Expr::If {
                 condition,
                 then,
@@ -209,25 +156,98 @@ impl Template {
             Expr::Equals(..) | Expr::Not(_) | Expr::And(_) | Expr::Or(_) | Expr::Condition(_) => {
                 Some(Json::Bool(self.truth(e, b)?))
             }
-            Expr::FindInMap { map, top, second } => {
-                let m = self.resolve_string(map, b)?.unwrap_or_default();
-                let t = self.resolve_string(top, b)?.unwrap_or_default();
-                let s = self.resolve_string(second, b)?.unwrap_or_default();
-                let found = self
-                    .mappings
-                    .get(&m)
-                    .and_then(|x| x.get(&t))
-                    .and_then(|x| x.get(&s))
-                    .ok_or_else(|| ResolveError::Invalid {
-                        function: "Fn::FindInMap",
-                        reason: format!("no {m}.{t}.{s} in Mappings"),
-                    })?;
-                self.resolve(found, b)?
-            }
+            Expr::FindInMap { map, top, second } => self.find_in_map(map, top, second, b)?,
             Expr::Unsupported { function } => {
                 return Err(ResolveError::Unsupported(function.clone()));
             }
         })
+    }
+
+    /// `Fn::Sub`: `${Name}` from the variables, `${Resource.Attribute}`, or a reference.
+    fn resolve_sub(
+        &self,
+        text: &str,
+        vars: &BTreeMap<String, Expr>,
+        b: &Bindings,
+    ) -> Result<Option<Json>, ResolveError> {
+        let mut out = String::new();
+        for part in sub_parts(text) {
+            match part {
+                SubPart::Text(t) => out.push_str(t),
+                SubPart::Escaped(t) => {
+                    out.push_str("${");
+                    out.push_str(t);
+                    out.push('}');
+                }
+                SubPart::Var(name) => {
+                    let v = if let Some(e) = vars.get(name) {
+                        self.resolve(e, b)?.unwrap_or(Json::Null)
+                    } else if let (Some((r, a)), false) =
+                        (name.split_once('.'), name.starts_with("AWS::"))
+                    {
+                        b.attributes
+                            .get(&(r.to_owned(), a.to_owned()))
+                            .cloned()
+                            .ok_or_else(|| {
+                                ResolveError::UnboundAttribute(r.to_owned(), a.to_owned())
+                            })?
+                    } else {
+                        self.reference(name, b)?
+                    };
+                    out.push_str(&to_env_string(&v));
+                }
+            }
+        }
+        Ok(Some(Json::String(out)))
+    }
+
+    /// `Fn::Select`: the item at an index that must exist.
+    fn resolve_select(
+        &self,
+        index: &Expr,
+        list: &Expr,
+        b: &Bindings,
+    ) -> Result<Option<Json>, ResolveError> {
+        let idx = self.resolve(index, b)?.unwrap_or(Json::Null);
+        let idx = match &idx {
+            Json::Number(n) => n.as_u64(),
+            Json::String(s) => s.parse().ok(),
+            _ => None,
+        }
+        .ok_or_else(|| ResolveError::Invalid {
+            function: "Fn::Select",
+            reason: format!("index {idx} is not a non-negative integer"),
+        })?;
+        let list = self.resolve_list(list, b, "Fn::Select")?;
+        Ok(Some(list.get(idx as usize).cloned().ok_or_else(|| {
+            ResolveError::Invalid {
+                function: "Fn::Select",
+                reason: format!("index {idx} is past the end of a {}-item list", list.len()),
+            }
+        })?))
+    }
+
+    /// `Fn::FindInMap`: a value of the `Mappings` section, which must exist.
+    fn find_in_map(
+        &self,
+        map: &Expr,
+        top: &Expr,
+        second: &Expr,
+        b: &Bindings,
+    ) -> Result<Option<Json>, ResolveError> {
+        let m = self.resolve_string(map, b)?.unwrap_or_default();
+        let t = self.resolve_string(top, b)?.unwrap_or_default();
+        let s = self.resolve_string(second, b)?.unwrap_or_default();
+        let found = self
+            .mappings
+            .get(&m)
+            .and_then(|x| x.get(&t))
+            .and_then(|x| x.get(&s))
+            .ok_or_else(|| ResolveError::Invalid {
+                function: "Fn::FindInMap",
+                reason: format!("no {m}.{t}.{s} in Mappings"),
+            })?;
+        self.resolve(found, b)
     }
 
     /// Evaluates a value that must be text (environment variables, names, URLs).

@@ -1,7 +1,7 @@
 //! A function's answer mapped back to an HTTP response, as API Gateway does.
 
 use axum::body::Body;
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use base64::Engine;
 use serde_json::Value as Json;
@@ -40,26 +40,39 @@ pub fn map_response(out: &[u8]) -> Response {
             "the function returned an invalid statusCode",
         );
     };
-    let body = match v.get("body") {
+    let body = match body(&v) {
+        Ok(b) => b,
+        Err(resp) => return resp,
+    };
+    let mut resp = Response::new(Body::from(body));
+    *resp.status_mut() = status;
+    copy_headers(&v, resp.headers_mut());
+    resp
+}
+
+/// The body, base64-decoded when `isBase64Encoded`; an undecodable one is a 502.
+fn body(v: &Json) -> Result<Vec<u8>, Response> {
+    Ok(match v.get("body") {
         None | Some(Json::Null) => Vec::new(),
         Some(Json::String(s)) if v["isBase64Encoded"].as_bool() == Some(true) => {
             match B64.decode(s) {
                 Ok(b) => b,
                 Err(_) => {
-                    return error_response(
+                    return Err(error_response(
                         StatusCode::BAD_GATEWAY,
                         "internal",
                         "the function returned isBase64Encoded with a body that is not base64",
-                    );
+                    ));
                 }
             }
         }
         Some(Json::String(s)) => s.clone().into_bytes(),
         Some(other) => other.to_string().into_bytes(),
-    };
-    let mut resp = Response::new(Body::from(body));
-    *resp.status_mut() = status;
-    let h = resp.headers_mut();
+    })
+}
+
+/// `headers`, `multiValueHeaders` and `cookies` (as `Set-Cookie`); invalid ones are dropped.
+fn copy_headers(v: &Json, h: &mut HeaderMap) {
     let mut add = |k: &str, v: &str, append: bool| {
         if let (Ok(k), Ok(v)) = (
             HeaderName::from_bytes(k.as_bytes()),
@@ -95,7 +108,6 @@ pub fn map_response(out: &[u8]) -> Response {
             add("set-cookie", c, true);
         }
     }
-    resp
 }
 
 #[cfg(test)]

@@ -259,3 +259,41 @@ pub(super) fn parse_schedule_event(
         timezone: p.string("ScheduleExpressionTimezone")?,
     })
 }
+
+/// A function's `Events`, each by its `Type`.
+pub(super) fn parse_events(
+    p: &Props<'_>,
+    resources: &BTreeMap<String, Resource>,
+) -> Result<Vec<EventSpec>, TemplateError> {
+    let mut events = Vec::new();
+    if let Some(ev) = p.get("Events") {
+        let evp = p.nested("Events", ev)?;
+        for (name, e) in evp.map {
+            let one = evp.nested(name, e)?;
+            let event_type = one.required_string("Type")?;
+            let empty = Expr::Map(BTreeMap::new());
+            let props = one.get("Properties").unwrap_or(&empty);
+            let pp = one.nested("Properties", props)?;
+            let kind = match event_type.as_str() {
+                "HttpApi" => EventKind::HttpApi(parse_http_event(&pp, resources)?),
+                "SQS" => EventKind::Sqs(parse_sqs_event(&pp, resources)?),
+                "Schedule" | "ScheduleV2" => {
+                    EventKind::Schedule(parse_schedule_event(&pp, event_type == "ScheduleV2")?)
+                }
+                "Api" | "S3" | "SNS" | "Kinesis" | "DynamoDB" | "EventBridgeRule"
+                | "CloudWatchEvent" | "CloudWatchLogs" | "IoTRule" | "AlexaSkill" | "Cognito"
+                | "MSK" | "MQ" | "SelfManagedKafka" | "DocumentDB" => EventKind::Other {
+                    event_type: event_type.clone(),
+                },
+                other => {
+                    return Err(one.invalid("Type", format!("{other:?} is not a SAM event type")));
+                }
+            };
+            events.push(EventSpec {
+                name: name.clone(),
+                kind,
+            });
+        }
+    }
+    Ok(events)
+}

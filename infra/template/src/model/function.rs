@@ -4,9 +4,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::Resource;
-use super::events::{
-    EventKind, EventSpec, parse_http_event, parse_schedule_event, parse_sqs_event,
-};
+use super::events::{EventSpec, parse_events};
 use super::props::Props;
 use crate::error::TemplateError;
 use crate::expr::Expr;
@@ -118,6 +116,25 @@ pub(super) fn parse_function(
     let reserved_concurrency = p
         .int("ReservedConcurrentExecutions", 0, 10_000)?
         .map(|v| v as u32);
+    let environment = parse_environment(&p)?;
+    let events = parse_events(&p, resources)?;
+    Ok(FunctionSpec {
+        logical_id: id.to_owned(),
+        binary,
+        function_name: p.get("FunctionName").cloned(),
+        runtime,
+        handler: p.string("Handler")?,
+        memory_size,
+        timeout: Duration::from_secs(timeout),
+        reserved_concurrency,
+        environment,
+        events,
+        properties: properties.clone(),
+    })
+}
+
+/// `Environment.Variables`, with names Lambda accepts.
+fn parse_environment(p: &Props<'_>) -> Result<BTreeMap<String, Expr>, TemplateError> {
     let mut environment = BTreeMap::new();
     if let Some(env) = p.get("Environment") {
         let ep = p.nested("Environment", env)?;
@@ -133,47 +150,5 @@ pub(super) fn parse_function(
             }
         }
     }
-    let mut events = Vec::new();
-    if let Some(ev) = p.get("Events") {
-        let evp = p.nested("Events", ev)?;
-        for (name, e) in evp.map {
-            let one = evp.nested(name, e)?;
-            let event_type = one.required_string("Type")?;
-            let empty = Expr::Map(BTreeMap::new());
-            let props = one.get("Properties").unwrap_or(&empty);
-            let pp = one.nested("Properties", props)?;
-            let kind = match event_type.as_str() {
-                "HttpApi" => EventKind::HttpApi(parse_http_event(&pp, resources)?),
-                "SQS" => EventKind::Sqs(parse_sqs_event(&pp, resources)?),
-                "Schedule" | "ScheduleV2" => {
-                    EventKind::Schedule(parse_schedule_event(&pp, event_type == "ScheduleV2")?)
-                }
-                "Api" | "S3" | "SNS" | "Kinesis" | "DynamoDB" | "EventBridgeRule"
-                | "CloudWatchEvent" | "CloudWatchLogs" | "IoTRule" | "AlexaSkill" | "Cognito"
-                | "MSK" | "MQ" | "SelfManagedKafka" | "DocumentDB" => EventKind::Other {
-                    event_type: event_type.clone(),
-                },
-                other => {
-                    return Err(one.invalid("Type", format!("{other:?} is not a SAM event type")));
-                }
-            };
-            events.push(EventSpec {
-                name: name.clone(),
-                kind,
-            });
-        }
-    }
-    Ok(FunctionSpec {
-        logical_id: id.to_owned(),
-        binary,
-        function_name: p.get("FunctionName").cloned(),
-        runtime,
-        handler: p.string("Handler")?,
-        memory_size,
-        timeout: Duration::from_secs(timeout),
-        reserved_concurrency,
-        environment,
-        events,
-        properties: properties.clone(),
-    })
+    Ok(environment)
 }

@@ -167,20 +167,7 @@ impl Template {
             ));
         }
 
-        let Some(Value::Mapping(raw_resources)) = root.get("Resources") else {
-            return Err(TemplateError::Structure(
-                "the template has no Resources mapping".into(),
-            ));
-        };
-        let mut resources = BTreeMap::new();
-        for (key, value) in raw_resources {
-            let Value::String(id) = key else {
-                return Err(TemplateError::Structure(format!(
-                    "resource key {key:?} is not a string"
-                )));
-            };
-            resources.insert(id.clone(), parse_resource(id, value)?);
-        }
+        let resources = parse_resources(root)?;
 
         let mut template = Template {
             parameters,
@@ -383,6 +370,27 @@ fn parse_parameters(section: Option<Expr>) -> Result<BTreeMap<String, Parameter>
         );
     }
     Ok(out)
+}
+
+/// The `Resources` section, each resource in raw form.
+fn parse_resources(
+    root: &serde_yaml::Mapping,
+) -> Result<BTreeMap<String, Resource>, TemplateError> {
+    let Some(Value::Mapping(raw_resources)) = root.get("Resources") else {
+        return Err(TemplateError::Structure(
+            "the template has no Resources mapping".into(),
+        ));
+    };
+    let mut resources = BTreeMap::new();
+    for (key, value) in raw_resources {
+        let Value::String(id) = key else {
+            return Err(TemplateError::Structure(format!(
+                "resource key {key:?} is not a string"
+            )));
+        };
+        resources.insert(id.clone(), parse_resource(id, value)?);
+    }
+    Ok(resources)
 }
 
 fn parse_resource(id: &str, value: &Value) -> Result<Resource, TemplateError> {

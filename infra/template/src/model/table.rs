@@ -175,48 +175,9 @@ pub(super) fn parse_table(r: &Resource) -> Result<TableSpec, TemplateError> {
             "required when BillingMode is PROVISIONED (the default)",
         ));
     }
-    let index = |key: &str, local: bool| -> Result<Vec<IndexSpec>, TemplateError> {
-        let mut out = Vec::new();
-        for (i, g) in p.list(key)?.iter().enumerate() {
-            let gp = p.nested(&format!("{key}[{i}]"), g)?;
-            let name = gp.required_string("IndexName")?;
-            let key_schema = parse_key_schema(&gp, &defined)?;
-            let proj = gp.required("Projection")?;
-            let pp = gp.nested("Projection", proj)?;
-            let projection_type = pp.string("ProjectionType")?.unwrap_or_else(|| "ALL".into());
-            if !matches!(projection_type.as_str(), "ALL" | "KEYS_ONLY" | "INCLUDE") {
-                return Err(pp.invalid(
-                    "ProjectionType",
-                    format!("{projection_type:?} is not ALL, KEYS_ONLY or INCLUDE"),
-                ));
-            }
-            let non_key_attributes = pp
-                .list("NonKeyAttributes")?
-                .iter()
-                .map(|e| e.as_str().map(str::to_owned))
-                .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| pp.invalid("NonKeyAttributes", "must be a list of names"))?;
-            let throughput = if local { None } else { parse_throughput(&gp)? };
-            if !local && billing_mode == BillingMode::Provisioned && throughput.is_none() {
-                return Err(gp.invalid(
-                    "ProvisionedThroughput",
-                    "required for an index of a PROVISIONED table",
-                ));
-            }
-            out.push(IndexSpec {
-                name,
-                key_schema,
-                projection: Projection {
-                    projection_type,
-                    non_key_attributes,
-                },
-                throughput,
-            });
-        }
-        Ok(out)
-    };
-    let global_indexes = index("GlobalSecondaryIndexes", false)?;
-    let local_indexes = index("LocalSecondaryIndexes", true)?;
+    let global_indexes =
+        parse_indexes(&p, "GlobalSecondaryIndexes", false, &defined, billing_mode)?;
+    let local_indexes = parse_indexes(&p, "LocalSecondaryIndexes", true, &defined, billing_mode)?;
     let ttl = match p.get("TimeToLiveSpecification") {
         None => None,
         Some(t) => {
@@ -244,4 +205,52 @@ pub(super) fn parse_table(r: &Resource) -> Result<TableSpec, TemplateError> {
         throughput,
         ttl,
     })
+}
+
+/// `GlobalSecondaryIndexes` or (`local`) `LocalSecondaryIndexes` of a table.
+fn parse_indexes(
+    p: &Props<'_>,
+    key: &str,
+    local: bool,
+    defined: &BTreeSet<String>,
+    billing_mode: BillingMode,
+) -> Result<Vec<IndexSpec>, TemplateError> {
+    let mut out = Vec::new();
+    for (i, g) in p.list(key)?.iter().enumerate() {
+        let gp = p.nested(&format!("{key}[{i}]"), g)?;
+        let name = gp.required_string("IndexName")?;
+        let key_schema = parse_key_schema(&gp, defined)?;
+        let proj = gp.required("Projection")?;
+        let pp = gp.nested("Projection", proj)?;
+        let projection_type = pp.string("ProjectionType")?.unwrap_or_else(|| "ALL".into());
+        if !matches!(projection_type.as_str(), "ALL" | "KEYS_ONLY" | "INCLUDE") {
+            return Err(pp.invalid(
+                "ProjectionType",
+                format!("{projection_type:?} is not ALL, KEYS_ONLY or INCLUDE"),
+            ));
+        }
+        let non_key_attributes = pp
+            .list("NonKeyAttributes")?
+            .iter()
+            .map(|e| e.as_str().map(str::to_owned))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| pp.invalid("NonKeyAttributes", "must be a list of names"))?;
+        let throughput = if local { None } else { parse_throughput(&gp)? };
+        if !local && billing_mode == BillingMode::Provisioned && throughput.is_none() {
+            return Err(gp.invalid(
+                "ProvisionedThroughput",
+                "required for an index of a PROVISIONED table",
+            ));
+        }
+        out.push(IndexSpec {
+            name,
+            key_schema,
+            projection: Projection {
+                projection_type,
+                non_key_attributes,
+            },
+            throughput,
+        });
+    }
+    Ok(out)
 }
