@@ -4,7 +4,7 @@
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::config::Credentials;
@@ -32,18 +32,16 @@ fn start_moto() -> (Moto, String) {
         .local_addr()
         .unwrap()
         .port();
-    let child = Command::new(bin)
+    let mut command = Command::new(bin);
+    command
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let moto = Moto(child);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "moto did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+        .stderr(Stdio::null());
+    let mut moto = Moto(jobmon_child::spawn_blocking(command).unwrap());
+    let listening = jobmon_child::wait_for_port_blocking(port, Duration::from_secs(30), || {
+        moto.0.try_wait().ok().flatten()
+    });
+    assert!(listening.is_ok(), "moto did not start: {listening:?}");
     (moto, format!("http://127.0.0.1:{port}"))
 }
 
