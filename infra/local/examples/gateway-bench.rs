@@ -89,19 +89,8 @@ async fn in_process(n: usize) -> Vec<Duration> {
     out
 }
 
-#[tokio::main]
-async fn main() {
-    let n: usize = std::env::args()
-        .skip_while(|a| a != "--requests")
-        .nth(1)
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2000);
-    let exe = std::env::current_exe().expect("own path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|p| p.parent())
-        .expect("target/<profile>");
-    let release = profile_dir.file_name().is_some_and(|n| n == "release");
+/// Builds jobmon-local and the test functions of the fixture template when run by cargo.
+fn build_gateway_and_functions(release: bool) {
     if let Ok(cargo) = std::env::var("CARGO") {
         let mut build = Command::new(cargo);
         // The fixture template runs all the test functions.
@@ -121,14 +110,15 @@ async fn main() {
             "build failed"
         );
     }
-    let manifest = env!("CARGO_MANIFEST_DIR");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+}
 
-    let started = Instant::now();
+/// Runs jobmon-local on the fixture template (one instance per function) and connects.
+async fn start_gateway(
+    profile_dir: &std::path::Path,
+    port: u16,
+    started: Instant,
+) -> (KillOnDrop, tokio::net::TcpStream) {
+    let manifest = env!("CARGO_MANIFEST_DIR");
     let mut gateway = KillOnDrop(
         Command::new(profile_dir.join("jobmon-local"))
             .args([
@@ -157,6 +147,30 @@ async fn main() {
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     };
+    (gateway, stream)
+}
+
+#[tokio::main]
+async fn main() {
+    let n: usize = std::env::args()
+        .skip_while(|a| a != "--requests")
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
+    let exe = std::env::current_exe().expect("own path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|p| p.parent())
+        .expect("target/<profile>");
+    let release = profile_dir.file_name().is_some_and(|n| n == "release");
+    build_gateway_and_functions(release);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let started = Instant::now();
+    let (gateway, stream) = start_gateway(profile_dir, port, started).await;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .expect("handshake");

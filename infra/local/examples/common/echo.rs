@@ -22,23 +22,7 @@ pub async fn handle(req: Request) -> Result<Response<Body>, Error> {
         // Dies mid-invocation, the way a segfault or an abort would.
         "/crash" => std::process::exit(3),
         "/fail" => return Err("deliberate failure".into()),
-        "/env" => {
-            let names = query.first("names").unwrap_or_default();
-            let vars: serde_json::Map<String, serde_json::Value> = names
-                .split(',')
-                .map(|n| {
-                    (
-                        n.to_owned(),
-                        std::env::var(n)
-                            .map(serde_json::Value::String)
-                            .unwrap_or(serde_json::Value::Null),
-                    )
-                })
-                .collect();
-            return Ok(Response::builder()
-                .header("content-type", "application/json")
-                .body(Body::Text(serde_json::Value::Object(vars).to_string()))?);
-        }
+        "/env" => return env(query.first("names").unwrap_or_default()),
         _ => {}
     }
     if path.starts_with("/bin") {
@@ -103,4 +87,22 @@ pub async fn handle(req: Request) -> Result<Response<Body>, Error> {
         .header("set-cookie", "echo=1; Path=/")
         .header("set-cookie", "second=2; Path=/")
         .body(Body::Text(answer.to_string()))?)
+}
+
+/// `/env?names=A,B`: the values of those environment variables (null when unset).
+fn env(names: &str) -> Result<Response<Body>, Error> {
+    let vars: serde_json::Map<String, serde_json::Value> = names
+        .split(',')
+        .map(|n| {
+            (
+                n.to_owned(),
+                std::env::var(n)
+                    .map(serde_json::Value::String)
+                    .unwrap_or(serde_json::Value::Null),
+            )
+        })
+        .collect();
+    Ok(Response::builder()
+        .header("content-type", "application/json")
+        .body(Body::Text(serde_json::Value::Object(vars).to_string()))?)
 }

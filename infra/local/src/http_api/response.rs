@@ -40,9 +40,12 @@ pub fn map_response(out: &[u8]) -> Response {
             "the function returned an invalid statusCode",
         );
     };
-    let body = match body(&v) {
-        Ok(b) => b,
-        Err(resp) => return resp,
+    let Some(body) = body(&v) else {
+        return error_response(
+            StatusCode::BAD_GATEWAY,
+            "internal",
+            "the function returned isBase64Encoded with a body that is not base64",
+        );
     };
     let mut resp = Response::new(Body::from(body));
     *resp.status_mut() = status;
@@ -50,21 +53,12 @@ pub fn map_response(out: &[u8]) -> Response {
     resp
 }
 
-/// The body, base64-decoded when `isBase64Encoded`; an undecodable one is a 502.
-fn body(v: &Json) -> Result<Vec<u8>, Response> {
-    Ok(match v.get("body") {
+/// The body, base64-decoded when `isBase64Encoded`; `None` when that is not base64.
+fn body(v: &Json) -> Option<Vec<u8>> {
+    Some(match v.get("body") {
         None | Some(Json::Null) => Vec::new(),
         Some(Json::String(s)) if v["isBase64Encoded"].as_bool() == Some(true) => {
-            match B64.decode(s) {
-                Ok(b) => b,
-                Err(_) => {
-                    return Err(error_response(
-                        StatusCode::BAD_GATEWAY,
-                        "internal",
-                        "the function returned isBase64Encoded with a body that is not base64",
-                    ));
-                }
-            }
+            B64.decode(s).ok()?
         }
         Some(Json::String(s)) => s.clone().into_bytes(),
         Some(other) => other.to_string().into_bytes(),
