@@ -94,12 +94,7 @@ fn http_routes(
         for e in &f.events {
             if let EventKind::HttpApi(h) = &e.kind {
                 routes
-                    .add(
-                        h.method.as_deref(),
-                        h.path.as_deref(),
-                        by_id[&f.logical_id].clone(),
-                        &h.payload_format_version,
-                    )
+                    .add(h, by_id[&f.logical_id].clone())
                     .map_err(|e| StartError::Config(format!("function {}: {e}", f.logical_id)))?;
             }
         }

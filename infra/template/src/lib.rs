@@ -17,6 +17,7 @@ mod expr;
 mod model;
 mod provision;
 mod resolve;
+mod routes;
 mod schedule;
 
 pub use error::{ProvisionError, ResolveError, TemplateError};
@@ -30,6 +31,7 @@ pub use provision::{
     Provisioned, ProvisionedQueue, provision, provision_email_identities, queue_name, table_name,
 };
 pub use resolve::{Bindings, to_env_string};
+pub use routes::{HttpRoute, RouteMatch, RoutePattern, percent_decode, select};
 pub use schedule::{Cron, ScheduleExpression};
 
 /// Resource type names, for callers that walk [`Template::resources`].
