@@ -1,8 +1,42 @@
 //! Real-shaped API Gateway HTTP API (payload 2.0) events, turned into `lambda_http`
-//! requests exactly as the runtime does it in AWS.
+//! requests exactly as the runtime does it in AWS. Like API Gateway, an event names the
+//! template.yaml route its method and path match (`routeKey`) and carries that route's
+//! path parameters, so the functions' dispatch sees what it sees in AWS.
 
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use jobmon_template::{RoutePattern, select};
 use lambda_http::Request;
 use serde_json::{Value, json};
+
+/// The template's routes with their keys (`$default` aside: it is the fallback).
+fn template_routes() -> &'static [(RoutePattern, String)] {
+    static ROUTES: OnceLock<Vec<(RoutePattern, String)>> = OnceLock::new();
+    ROUTES.get_or_init(|| {
+        crate::template()
+            .http_routes()
+            .iter()
+            .filter_map(|r| {
+                let pattern =
+                    RoutePattern::new(r.event.method.as_deref()?, r.event.path.as_deref()?);
+                Some((pattern, r.key()))
+            })
+            .collect()
+    })
+}
+
+/// The route key and path parameters API Gateway gives `method path`. A path no template
+/// route matches goes to `$default`, which no function serves (the function answers 404).
+fn route_of(method: &str, path: &str) -> (String, BTreeMap<String, String>) {
+    let routes = template_routes()
+        .iter()
+        .map(|(pattern, key)| (pattern, key));
+    match select(routes, method, path) {
+        Some((key, params)) => (key.clone(), params),
+        None => ("$default".into(), BTreeMap::new()),
+    }
+}
 
 /// A request as API Gateway would deliver it to a function.
 pub struct HttpEvent {
@@ -12,7 +46,6 @@ pub struct HttpEvent {
     headers: serde_json::Map<String, Value>,
     body: Option<String>,
     source_ip: String,
-    path_parameters: serde_json::Map<String, Value>,
 }
 
 impl HttpEvent {
@@ -30,7 +63,6 @@ impl HttpEvent {
             headers,
             body: None,
             source_ip: "198.51.100.10".into(),
-            path_parameters: serde_json::Map::new(),
         }
     }
 
@@ -69,15 +101,11 @@ impl HttpEvent {
         self
     }
 
-    pub fn path_parameter(mut self, name: &str, value: &str) -> Self {
-        self.path_parameters.insert(name.into(), value.into());
-        self
-    }
-
     pub fn to_json(&self) -> Value {
+        let (route_key, path_parameters) = route_of(&self.method, &self.path);
         let mut event = json!({
             "version": "2.0",
-            "routeKey": "$default",
+            "routeKey": route_key,
             "rawPath": self.path,
             "rawQueryString": self.query,
             "headers": self.headers,
@@ -94,7 +122,7 @@ impl HttpEvent {
                     "userAgent": "jobmon-tests"
                 },
                 "requestId": ulid::Ulid::new().to_string(),
-                "routeKey": "$default",
+                "routeKey": route_key,
                 "stage": "$default",
                 "time": "28/Nov/2026:10:00:00 +0000",
                 "timeEpoch": 1_795_860_000_000i64
@@ -104,8 +132,8 @@ impl HttpEvent {
         if let Some(body) = &self.body {
             event["body"] = body.clone().into();
         }
-        if !self.path_parameters.is_empty() {
-            event["pathParameters"] = Value::Object(self.path_parameters.clone());
+        if !path_parameters.is_empty() {
+            event["pathParameters"] = json!(path_parameters);
         }
         event
     }

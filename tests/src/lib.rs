@@ -7,6 +7,7 @@
 //! queues under a unique prefix, straight from `template.yaml`, so each test owns its data
 //! and no key schema is written twice.
 
+use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -125,10 +126,8 @@ impl TestStack {
         let config = sdk_config(&endpoint);
         let dynamo = aws_sdk_dynamodb::Client::new(&config);
         let sqs = aws_sdk_sqs::Client::new(&config);
-        let template = Template::from_file(workspace_root().join("template.yaml"))
-            .unwrap_or_else(|e| panic!("template.yaml: {e}"));
         let prefix = format!("t{}", ulid::Ulid::new().to_string().to_lowercase());
-        let resources = provision(&template, &dynamo, &sqs, &prefix)
+        let resources = provision(template(), &dynamo, &sqs, &prefix)
             .await
             .unwrap_or_else(|e| panic!("provisioning from template.yaml: {e}"));
         Self {
@@ -178,23 +177,56 @@ pub mod mail;
 pub mod scripted;
 pub mod seed;
 
+/// The workspace's `template.yaml`, read once per test binary.
+pub fn template() -> &'static Template {
+    static TEMPLATE: OnceLock<Template> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        Template::from_file(workspace_root().join("template.yaml"))
+            .unwrap_or_else(|e| panic!("template.yaml: {e}"))
+    })
+}
+
 /// `(METHOD, /path/{param})` of every `HttpApi` event of the template's function
 /// `logical_id`: what API Gateway will route to it.
 pub fn template_routes(logical_id: &str) -> Vec<(String, String)> {
-    let template = Template::from_file(workspace_root().join("template.yaml"))
-        .unwrap_or_else(|e| panic!("template.yaml: {e}"));
-    let function = template
-        .function(logical_id)
-        .unwrap_or_else(|| panic!("template.yaml declares no function {logical_id}"));
-    function
-        .events
+    assert!(
+        template().function(logical_id).is_some(),
+        "template.yaml declares no function {logical_id}"
+    );
+    template()
+        .http_routes()
         .iter()
-        .filter_map(|event| match &event.kind {
-            jobmon_template::EventKind::HttpApi(api) => Some((
-                api.method.clone().unwrap_or_else(|| "ANY".into()),
-                api.path.clone().unwrap_or_else(|| "$default".into()),
-            )),
-            _ => None,
+        .filter(|r| r.function.logical_id == logical_id)
+        .map(|r| {
+            (
+                r.event.method.clone().unwrap_or_else(|| "ANY".into()),
+                r.event.path.clone().unwrap_or_else(|| "$default".into()),
+            )
         })
         .collect()
+}
+
+/// Fails unless a function's dispatch table (its route keys, `routes::keys(ROUTES)`) and
+/// its `HttpApi` routes in template.yaml are the same: every route API Gateway sends it has
+/// a handler, and no handler waits for a route the template does not send.
+pub fn assert_routes_match_template(logical_id: &str, dispatched: &[&str]) {
+    assert!(
+        template().function(logical_id).is_some(),
+        "template.yaml declares no function {logical_id}"
+    );
+    let template: BTreeSet<String> = template().route_keys_of(logical_id).into_iter().collect();
+    let code: BTreeSet<String> = dispatched.iter().map(|k| (*k).to_owned()).collect();
+    assert_eq!(
+        dispatched.len(),
+        code.len(),
+        "{logical_id}: a route key appears twice in the dispatch table"
+    );
+    let unhandled: Vec<_> = template.difference(&code).collect();
+    let unrouted: Vec<_> = code.difference(&template).collect();
+    assert!(
+        unhandled.is_empty() && unrouted.is_empty(),
+        "{logical_id}: template.yaml and the dispatch table disagree.\n\
+         Routed by the template, no handler: {unhandled:?}\n\
+         Handled, not routed by the template: {unrouted:?}"
+    );
 }

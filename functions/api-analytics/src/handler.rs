@@ -1,12 +1,14 @@
 //! `api-analytics`: `GET /v1/analytics/{overview,score-distribution,jobs-per-day,sources}`
 //! for admins, from the daily counters (`?from&to`, default the last 30 days).
 
-use lambda_http::http::{Method, StatusCode};
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use shared::auth::TokenIssuer;
-use shared::http::handler::{no_route, serve};
-use shared::http::json;
+use shared::auth::{Principal, TokenIssuer};
+use shared::domain::TenantId;
+use shared::http::handler::serve;
 use shared::http::request::{authenticate, query_pairs, require_admin};
+use shared::http::routes::{Routes, dispatch, route};
+use shared::http::{ApiError, json};
 use shared::services::analytics::{AnalyticsService, DayRange};
 use shared::telemetry::record_tenant;
 
@@ -15,31 +17,55 @@ pub struct App {
     pub tokens: TokenIssuer,
 }
 
+type Answer = Result<Response<Body>, ApiError>;
+
+/// The routes template.yaml sends to this function, by route key.
+pub const ROUTES: &Routes<App, Principal> = &[
+    route!("GET /v1/analytics/overview", overview),
+    route!("GET /v1/analytics/score-distribution", score_distribution),
+    route!("GET /v1/analytics/jobs-per-day", jobs_per_day),
+    route!("GET /v1/analytics/sources", sources),
+];
+
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
     serve(request, |request, span| async move {
         let principal = authenticate(&request, &app.tokens)?;
         record_tenant(&span, principal.tenant);
-        if request.method() != Method::GET {
-            return Err(no_route());
-        }
-        let path = request.uri().path().to_owned();
-        let report = path.strip_prefix("/v1/analytics/").unwrap_or_default();
-        if !matches!(
-            report,
-            "overview" | "score-distribution" | "jobs-per-day" | "sources"
-        ) {
-            return Err(no_route());
-        }
-        require_admin(&principal)?;
-        let range = DayRange::parse(&query_pairs(&request))?;
-        let a = &app.analytics;
-        let t = principal.tenant;
-        Ok(match report {
-            "overview" => json(StatusCode::OK, &a.overview(t, range).await?),
-            "score-distribution" => json(StatusCode::OK, &a.score_distribution(t, range).await?),
-            "jobs-per-day" => json(StatusCode::OK, &a.jobs_per_day(t, range).await?),
-            _ => json(StatusCode::OK, &a.sources(t, range).await?),
-        })
+        dispatch(ROUTES, app, principal, request).await
     })
     .await
+}
+
+/// Every report is for admins, over the request's day range.
+fn report_of(principal: Principal, request: &Request) -> Result<(TenantId, DayRange), ApiError> {
+    require_admin(&principal)?;
+    Ok((principal.tenant, DayRange::parse(&query_pairs(request))?))
+}
+
+async fn overview(app: &App, principal: Principal, request: Request) -> Answer {
+    let (tenant, range) = report_of(principal, &request)?;
+    Ok(json(
+        StatusCode::OK,
+        &app.analytics.overview(tenant, range).await?,
+    ))
+}
+
+async fn score_distribution(app: &App, principal: Principal, request: Request) -> Answer {
+    let (tenant, range) = report_of(principal, &request)?;
+    let report = app.analytics.score_distribution(tenant, range).await?;
+    Ok(json(StatusCode::OK, &report))
+}
+
+async fn jobs_per_day(app: &App, principal: Principal, request: Request) -> Answer {
+    let (tenant, range) = report_of(principal, &request)?;
+    let report = app.analytics.jobs_per_day(tenant, range).await?;
+    Ok(json(StatusCode::OK, &report))
+}
+
+async fn sources(app: &App, principal: Principal, request: Request) -> Answer {
+    let (tenant, range) = report_of(principal, &request)?;
+    Ok(json(
+        StatusCode::OK,
+        &app.analytics.sources(tenant, range).await?,
+    ))
 }

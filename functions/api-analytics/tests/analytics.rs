@@ -280,6 +280,10 @@ async fn analytics_are_for_admins_and_bad_ranges_are_named() {
     )
     .await;
     assert_eq!(per_day["days"].as_array().unwrap().len(), 3);
+    jobmon_tests::assert_routes_match_template(
+        "ApiAnalyticsFunction",
+        &shared::http::routes::keys(api_analytics::ROUTES),
+    );
     let routes = jobmon_tests::template_routes("ApiAnalyticsFunction");
     assert_eq!(routes.len(), 4);
 }

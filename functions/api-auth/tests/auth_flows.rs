@@ -334,6 +334,10 @@ async fn protected_routes_need_a_valid_token_and_unknown_routes_are_json_404() {
 async fn every_template_route_reaches_a_handler() {
     let stack = TestStack::new().await;
     let app = account_service(&stack, AuthLimits::default()).await;
+    jobmon_tests::assert_routes_match_template(
+        "ApiAuthFunction",
+        &shared::http::routes::keys(api_auth::ROUTES),
+    );
     let routes = jobmon_tests::template_routes("ApiAuthFunction");
     assert_eq!(routes.len(), 10);
     for (method, path) in routes {

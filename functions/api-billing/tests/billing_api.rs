@@ -273,6 +273,10 @@ async fn over_quota_tenant(env: &Env, n: usize) -> (TenantId, Vec<shared::domain
 
 #[tokio::test]
 async fn routes_match_the_template() {
+    jobmon_tests::assert_routes_match_template(
+        "ApiBillingFunction",
+        &shared::http::routes::keys(api_billing::ROUTES),
+    );
     let mut routes = jobmon_tests::template_routes("ApiBillingFunction");
     routes.sort();
     assert_eq!(

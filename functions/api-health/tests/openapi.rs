@@ -5,7 +5,6 @@
 
 use std::collections::BTreeSet;
 
-use jobmon_template::{EventKind, Template};
 use serde_json::Value;
 
 const DOCUMENT: &str = include_str!("../../../docs/openapi.json");
@@ -19,19 +18,19 @@ fn document() -> Value {
 
 /// `(METHOD, path)` of every `HttpApi` event of every function in template.yaml.
 fn template_routes() -> BTreeSet<(String, String)> {
-    let path = Template::locate().expect("template.yaml of the workspace");
-    let template = Template::from_file(&path).unwrap_or_else(|e| panic!("template.yaml: {e}"));
-    let mut routes = BTreeSet::new();
-    for function in template.functions() {
-        for event in &function.events {
-            if let EventKind::HttpApi(api) = &event.kind {
-                let method = api.method.clone().unwrap_or_else(|| "ANY".into());
-                let path = api.path.clone().unwrap_or_else(|| "$default".into());
-                routes.insert((method.to_ascii_uppercase(), path));
-            }
-        }
-    }
-    routes
+    jobmon_tests::template()
+        .http_routes()
+        .iter()
+        .map(|route| {
+            let method = route.event.method.clone().unwrap_or_else(|| "ANY".into());
+            let path = route
+                .event
+                .path
+                .clone()
+                .unwrap_or_else(|| "$default".into());
+            (method.to_ascii_uppercase(), path)
+        })
+        .collect()
 }
 
 /// `(METHOD, path)` of every operation of the document.
@@ -85,6 +84,15 @@ fn every_template_route_is_documented_and_nothing_else() {
          Documented but not routed by template.yaml:\n{}",
         show(&missing),
         show(&extra)
+    );
+}
+
+/// The function's dispatch table serves exactly the routes the template sends it.
+#[test]
+fn the_health_function_serves_its_template_routes() {
+    jobmon_tests::assert_routes_match_template(
+        "ApiHealthFunction",
+        &shared::http::routes::keys(api_health::ROUTES),
     );
 }
 

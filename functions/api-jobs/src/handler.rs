@@ -7,13 +7,14 @@ use std::sync::Arc;
 
 use jobmon_scoring::Profile;
 use jobmon_scoring::pipeline::{Rescorer, save_profile};
-use lambda_http::http::{Method, StatusCode};
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use shared::auth::TokenIssuer;
-use shared::http::handler::{no_route, serve};
-use shared::http::json;
-use shared::http::request::{authenticate, json_body, page_request, query_pairs};
-use shared::http::router::match_path;
+use shared::auth::{Principal, TokenIssuer};
+use shared::domain::JobId;
+use shared::http::handler::serve;
+use shared::http::request::{authenticate, json_body, page_request, path_param, query_pairs};
+use shared::http::routes::{Routes, dispatch, route};
+use shared::http::{ApiError, json};
 use shared::services::jobs::{Export, JobsService, job_id, parse_list_query};
 use shared::telemetry::record_tenant;
 
@@ -22,6 +23,20 @@ pub struct App {
     pub rescorer: Arc<Rescorer>,
     pub tokens: TokenIssuer,
 }
+
+type Answer = Result<Response<Body>, ApiError>;
+
+/// The routes template.yaml sends to this function, by route key.
+pub const ROUTES: &Routes<App, Principal> = &[
+    route!("GET /v1/jobs", list),
+    route!("GET /v1/jobs/export", export),
+    route!("GET /v1/jobs/{id}", get),
+    route!("PATCH /v1/jobs/{id}", change_status),
+    route!("GET /v1/jobs/{id}/history", history),
+    route!("POST /v1/jobs/{id}/rescore", rescore),
+    route!("GET /v1/profile", profile),
+    route!("PUT /v1/profile", put_profile),
+];
 
 /// `text/csv`, as a download; `x-next-cursor` when the export goes on (repeat the request
 /// with `cursor=` set to it).
@@ -43,85 +58,74 @@ pub async fn handle(app: &App, request: Request) -> Response<Body> {
     serve(request, |request, span| async move {
         let principal = authenticate(&request, &app.tokens)?;
         record_tenant(&span, principal.tenant);
-        let tenant = principal.tenant;
-        let method = request.method().clone();
-        let path = request.uri().path().to_owned();
-
-        if match_path("/v1/profile", &path).is_some() {
-            match method {
-                Method::GET => {
-                    let profile = app.jobs.scoring.get_profile(tenant).await?;
-                    Ok(json(StatusCode::OK, &profile.unwrap_or_default()))
-                }
-                Method::PUT => {
-                    let profile: Profile = json_body(&request)?;
-                    Ok(json(
-                        StatusCode::OK,
-                        &save_profile(&app.rescorer, tenant, profile).await?,
-                    ))
-                }
-                _ => Err(no_route()),
-            }
-        } else if match_path("/v1/jobs", &path).is_some() {
-            match method {
-                Method::GET => {
-                    let (query, page) = parse_list_query(&query_pairs(&request))?;
-                    Ok(json(
-                        StatusCode::OK,
-                        &app.jobs.list(tenant, &query, &page).await?,
-                    ))
-                }
-                _ => Err(no_route()),
-            }
-        } else if match_path("/v1/jobs/export", &path).is_some() {
-            match method {
-                Method::GET => {
-                    let (query, page) = parse_list_query(&query_pairs(&request))?;
-                    let export = app.jobs.export(tenant, &query, page.cursor).await?;
-                    Ok(csv_response(export))
-                }
-                _ => Err(no_route()),
-            }
-        } else if let Some(params) = match_path("/v1/jobs/{id}/history", &path) {
-            let id = job_id(params.get("id").unwrap_or_default())?;
-            match method {
-                Method::GET => Ok(json(
-                    StatusCode::OK,
-                    &app.jobs
-                        .history(tenant, id, &page_request(&request)?)
-                        .await?,
-                )),
-                _ => Err(no_route()),
-            }
-        } else if let Some(params) = match_path("/v1/jobs/{id}/rescore", &path) {
-            let id = job_id(params.get("id").unwrap_or_default())?;
-            match method {
-                Method::POST => Ok(json(
-                    StatusCode::ACCEPTED,
-                    &app.rescorer.rescore(tenant, id).await?,
-                )),
-                _ => Err(no_route()),
-            }
-        } else if let Some(params) = match_path("/v1/jobs/{id}", &path) {
-            let id = job_id(params.get("id").unwrap_or_default())?;
-            match method {
-                Method::GET => Ok(json(StatusCode::OK, &app.jobs.get(tenant, id).await?)),
-                Method::PATCH => {
-                    let card = app
-                        .jobs
-                        .change_status(tenant, id, json_body(&request)?)
-                        .await?;
-                    app.rescorer
-                        .recorder
-                        .job_updated(tenant, card.clone())
-                        .await;
-                    Ok(json(StatusCode::OK, &card))
-                }
-                _ => Err(no_route()),
-            }
-        } else {
-            Err(no_route())
-        }
+        dispatch(ROUTES, app, principal, request).await
     })
     .await
+}
+
+/// The job of the route's `{id}`.
+fn path_job(request: &Request) -> Result<JobId, ApiError> {
+    job_id(&path_param(request, "id")?)
+}
+
+async fn list(app: &App, principal: Principal, request: Request) -> Answer {
+    let (query, page) = parse_list_query(&query_pairs(&request))?;
+    let list = app.jobs.list(principal.tenant, &query, &page).await?;
+    Ok(json(StatusCode::OK, &list))
+}
+
+async fn export(app: &App, principal: Principal, request: Request) -> Answer {
+    let (query, page) = parse_list_query(&query_pairs(&request))?;
+    let export = app
+        .jobs
+        .export(principal.tenant, &query, page.cursor)
+        .await?;
+    Ok(csv_response(export))
+}
+
+async fn get(app: &App, principal: Principal, request: Request) -> Answer {
+    let id = path_job(&request)?;
+    Ok(json(
+        StatusCode::OK,
+        &app.jobs.get(principal.tenant, id).await?,
+    ))
+}
+
+async fn change_status(app: &App, principal: Principal, request: Request) -> Answer {
+    let id = path_job(&request)?;
+    let card = app
+        .jobs
+        .change_status(principal.tenant, id, json_body(&request)?)
+        .await?;
+    app.rescorer
+        .recorder
+        .job_updated(principal.tenant, card.clone())
+        .await;
+    Ok(json(StatusCode::OK, &card))
+}
+
+async fn history(app: &App, principal: Principal, request: Request) -> Answer {
+    let id = path_job(&request)?;
+    let history = app
+        .jobs
+        .history(principal.tenant, id, &page_request(&request)?)
+        .await?;
+    Ok(json(StatusCode::OK, &history))
+}
+
+async fn rescore(app: &App, principal: Principal, request: Request) -> Answer {
+    let id = path_job(&request)?;
+    let queued = app.rescorer.rescore(principal.tenant, id).await?;
+    Ok(json(StatusCode::ACCEPTED, &queued))
+}
+
+async fn profile(app: &App, principal: Principal, _: Request) -> Answer {
+    let profile = app.jobs.scoring.get_profile(principal.tenant).await?;
+    Ok(json(StatusCode::OK, &profile.unwrap_or_default()))
+}
+
+async fn put_profile(app: &App, principal: Principal, request: Request) -> Answer {
+    let profile: Profile = json_body(&request)?;
+    let saved = save_profile(&app.rescorer, principal.tenant, profile).await?;
+    Ok(json(StatusCode::OK, &saved))
 }

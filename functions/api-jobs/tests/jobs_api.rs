@@ -282,6 +282,10 @@ async fn a_job_with_its_history_and_rescoring() {
 async fn every_template_route_reaches_a_handler() {
     let env = env().await;
     let (token, _) = signup(&env, "Routes").await;
+    jobmon_tests::assert_routes_match_template(
+        "ApiJobsFunction",
+        &shared::http::routes::keys(api_jobs::ROUTES),
+    );
     let routes = jobmon_tests::template_routes("ApiJobsFunction");
     assert_eq!(routes.len(), 8);
     for (method, path) in routes {

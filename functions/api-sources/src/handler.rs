@@ -1,13 +1,13 @@
 //! `api-sources`: the sources routes of docs/api.md and `POST /v1/jobs/fetch`.
 
 use jobmon_ingest::sources::SourcesService;
-use lambda_http::http::{Method, StatusCode};
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use shared::auth::TokenIssuer;
-use shared::http::handler::{no_route, serve};
-use shared::http::request::{authenticate, json_body};
-use shared::http::router::match_path;
-use shared::http::{empty, json};
+use shared::auth::{Principal, TokenIssuer};
+use shared::http::handler::serve;
+use shared::http::request::{authenticate, json_body, path_param};
+use shared::http::routes::{Routes, dispatch, route};
+use shared::http::{ApiError, empty, json};
 use shared::telemetry::record_tenant;
 
 pub struct App {
@@ -15,57 +15,75 @@ pub struct App {
     pub tokens: TokenIssuer,
 }
 
+type Answer = Result<Response<Body>, ApiError>;
+
+/// The routes template.yaml sends to this function, by route key.
+pub const ROUTES: &Routes<App, Principal> = &[
+    route!("GET /v1/sources", list),
+    route!("POST /v1/sources", create),
+    route!("GET /v1/sources/{id}", get),
+    route!("PATCH /v1/sources/{id}", update),
+    route!("DELETE /v1/sources/{id}", delete),
+    route!("POST /v1/sources/{id}/preview", preview),
+    route!("POST /v1/jobs/fetch", fetch_now),
+];
+
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
     serve(request, |request, span| async move {
         let principal = authenticate(&request, &app.tokens)?;
         record_tenant(&span, principal.tenant);
-        let method = request.method().clone();
-        let path = request.uri().path().to_owned();
-        let sources = &app.sources;
-
-        if match_path("/v1/sources", &path).is_some() {
-            match method {
-                Method::GET => Ok(json(StatusCode::OK, &sources.list(principal).await?)),
-                Method::POST => Ok(json(
-                    StatusCode::CREATED,
-                    &sources.create(principal, json_body(&request)?).await?,
-                )),
-                _ => Err(no_route()),
-            }
-        } else if let Some(params) = match_path("/v1/sources/{id}/preview", &path) {
-            let id = params.get("id").unwrap_or_default();
-            match method {
-                Method::POST => Ok(json(StatusCode::OK, &sources.preview(principal, id).await?)),
-                _ => Err(no_route()),
-            }
-        } else if let Some(params) = match_path("/v1/sources/{id}", &path) {
-            let id = params.get("id").unwrap_or_default();
-            match method {
-                Method::GET => Ok(json(StatusCode::OK, &sources.get(principal, id).await?)),
-                Method::PATCH => Ok(json(
-                    StatusCode::OK,
-                    &sources.update(principal, id, json_body(&request)?).await?,
-                )),
-                Method::DELETE => {
-                    sources.delete(principal, id).await?;
-                    Ok(empty(StatusCode::NO_CONTENT))
-                }
-                _ => Err(no_route()),
-            }
-        } else if method == Method::POST && match_path("/v1/jobs/fetch", &path).is_some() {
-            // An empty body means "all sources".
-            let req = if matches!(request.body(), Body::Empty) {
-                Default::default()
-            } else {
-                json_body(&request)?
-            };
-            Ok(json(
-                StatusCode::ACCEPTED,
-                &sources.fetch_now(principal, req).await?,
-            ))
-        } else {
-            Err(no_route())
-        }
+        dispatch(ROUTES, app, principal, request).await
     })
     .await
+}
+
+async fn list(app: &App, principal: Principal, _: Request) -> Answer {
+    Ok(json(StatusCode::OK, &app.sources.list(principal).await?))
+}
+
+async fn create(app: &App, principal: Principal, request: Request) -> Answer {
+    let source = app.sources.create(principal, json_body(&request)?).await?;
+    Ok(json(StatusCode::CREATED, &source))
+}
+
+async fn get(app: &App, principal: Principal, request: Request) -> Answer {
+    let id = path_param(&request, "id")?;
+    Ok(json(
+        StatusCode::OK,
+        &app.sources.get(principal, &id).await?,
+    ))
+}
+
+async fn update(app: &App, principal: Principal, request: Request) -> Answer {
+    let id = path_param(&request, "id")?;
+    let source = app
+        .sources
+        .update(principal, &id, json_body(&request)?)
+        .await?;
+    Ok(json(StatusCode::OK, &source))
+}
+
+async fn delete(app: &App, principal: Principal, request: Request) -> Answer {
+    let id = path_param(&request, "id")?;
+    app.sources.delete(principal, &id).await?;
+    Ok(empty(StatusCode::NO_CONTENT))
+}
+
+async fn preview(app: &App, principal: Principal, request: Request) -> Answer {
+    let id = path_param(&request, "id")?;
+    Ok(json(
+        StatusCode::OK,
+        &app.sources.preview(principal, &id).await?,
+    ))
+}
+
+async fn fetch_now(app: &App, principal: Principal, request: Request) -> Answer {
+    // An empty body means "all sources".
+    let req = if matches!(request.body(), Body::Empty) {
+        Default::default()
+    } else {
+        json_body(&request)?
+    };
+    let started = app.sources.fetch_now(principal, req).await?;
+    Ok(json(StatusCode::ACCEPTED, &started))
 }

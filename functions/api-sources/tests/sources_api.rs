@@ -306,6 +306,10 @@ async fn fetch_now_queues_the_tenants_enabled_sources_and_isolation_holds() {
 async fn every_template_route_reaches_a_handler() {
     let env = env().await;
     let token = signup(&env, "Routes").await;
+    jobmon_tests::assert_routes_match_template(
+        "ApiSourcesFunction",
+        &shared::http::routes::keys(api_sources::ROUTES),
+    );
     let routes = jobmon_tests::template_routes("ApiSourcesFunction");
     assert_eq!(routes.len(), 7);
     for (method, path) in routes {

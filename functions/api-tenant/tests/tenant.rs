@@ -394,6 +394,10 @@ async fn every_template_route_reaches_a_handler() {
     let stack = TestStack::new().await;
     let app = account_service(&stack, AuthLimits::default()).await;
     let admin = register(&app, "Routes").await;
+    jobmon_tests::assert_routes_match_template(
+        "ApiTenantFunction",
+        &shared::http::routes::keys(api_tenant::ROUTES),
+    );
     let routes = jobmon_tests::template_routes("ApiTenantFunction");
     assert_eq!(routes.len(), 6);
     for (method, path) in routes {

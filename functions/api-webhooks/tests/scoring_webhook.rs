@@ -187,6 +187,10 @@ async fn without_a_configured_secret_every_call_is_refused() {
     let body = result(&job, json!(7), "Fine.", 1);
     let (status, _) = parts(handle(&app, signed(&body, SECRET, now()).request()).await);
     assert_eq!(status, 401);
+    jobmon_tests::assert_routes_match_template(
+        "ApiWebhooksFunction",
+        &shared::http::routes::keys(api_webhooks::ROUTES),
+    );
     let routes = jobmon_tests::template_routes("ApiWebhooksFunction");
     assert_eq!(
         routes,

@@ -52,8 +52,3 @@ where
     .instrument(span)
     .await
 }
-
-/// The JSON 404 for a path the function does not serve.
-pub fn no_route() -> ApiError {
-    ApiError::NotFound
-}

@@ -5,7 +5,7 @@ pub mod error;
 pub mod handler;
 pub mod request;
 pub mod response;
-pub mod router;
+pub mod routes;
 
 pub use cursor::{CursorCodec, CursorError};
 pub use error::ApiError;

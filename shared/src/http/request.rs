@@ -11,7 +11,8 @@ use crate::auth::{Principal, TokenIssuer};
 /// docs/api.md: bodies over 64 KiB are refused with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-fn body_bytes(request: &Request) -> &[u8] {
+/// The body exactly as sent (a signature covers these bytes); empty when there is none.
+pub fn body_bytes(request: &Request) -> &[u8] {
     match request.body() {
         Body::Empty => b"",
         Body::Text(text) => text.as_bytes(),
@@ -117,7 +118,8 @@ pub fn source_ip(request: &Request) -> String {
     }
 }
 
-/// A path parameter such as `{userId}`; present whenever the route matched.
+/// A path parameter such as `{userId}` of the route API Gateway matched; present whenever
+/// the route has it.
 pub fn path_param(request: &Request, name: &str) -> Result<String, ApiError> {
     request
         .path_parameters_ref()
@@ -145,25 +147,30 @@ pub fn page_request(request: &Request) -> Result<crate::ports::PageRequest, ApiE
     let query = request.query_string_parameters_ref();
     let limit = match query.and_then(|q| q.first("limit")) {
         None => PageRequest::DEFAULT_LIMIT,
-        Some(raw) => raw
-            .parse::<u16>()
-            .ok()
-            .filter(|l| (1..=PageRequest::MAX_LIMIT).contains(l))
-            .ok_or_else(|| {
-                ApiError::validation(
-                    "limit",
-                    format!(
-                        "must be a whole number from 1 to {}",
-                        PageRequest::MAX_LIMIT
-                    ),
-                )
-            })?,
+        Some(raw) => page_limit(raw)?,
     };
     let cursor = query
         .and_then(|q| q.first("cursor"))
         .filter(|c| !c.is_empty())
         .map(str::to_owned);
     Ok(PageRequest { limit, cursor })
+}
+
+/// A list's `limit` query parameter: a whole number from 1 to `PageRequest::MAX_LIMIT`.
+pub fn page_limit(raw: &str) -> Result<u16, ApiError> {
+    use crate::ports::PageRequest;
+    raw.parse::<u16>()
+        .ok()
+        .filter(|l| (1..=PageRequest::MAX_LIMIT).contains(l))
+        .ok_or_else(|| {
+            ApiError::validation(
+                "limit",
+                format!(
+                    "must be a whole number from 1 to {}",
+                    PageRequest::MAX_LIMIT
+                ),
+            )
+        })
 }
 
 #[cfg(test)]
