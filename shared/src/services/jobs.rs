@@ -143,21 +143,7 @@ pub fn parse_list_query(params: &[(String, String)]) -> Result<(JobQuery, PageRe
                     _ => return Err(ApiError::validation("sort", "must be newest or score")),
                 };
             }
-            "limit" => {
-                page.limit = value
-                    .parse::<u16>()
-                    .ok()
-                    .filter(|l| (1..=PageRequest::MAX_LIMIT).contains(l))
-                    .ok_or_else(|| {
-                        ApiError::validation(
-                            "limit",
-                            format!(
-                                "must be a whole number from 1 to {}",
-                                PageRequest::MAX_LIMIT
-                            ),
-                        )
-                    })?;
-            }
+            "limit" => page.limit = crate::http::request::page_limit(value)?,
             "cursor" => page.cursor = Some(value.to_owned()).filter(|c| !c.is_empty()),
             other => return Err(ApiError::validation(other, "unknown parameter")),
         }
