@@ -28,33 +28,7 @@ fn localstripe_get(base: &str, path: &str) -> serde_json::Value {
 
 /// Form fields of a recorded request, decoded.
 fn form(body: &[u8]) -> Vec<(String, String)> {
-    url_decode_pairs(std::str::from_utf8(body).unwrap())
-}
-
-fn url_decode_pairs(raw: &str) -> Vec<(String, String)> {
-    let decode = |s: &str| {
-        let s = s.replace('+', " ");
-        let bytes = s.as_bytes();
-        let mut out = Vec::new();
-        let mut i = 0;
-        while i < bytes.len() {
-            if bytes[i] == b'%' && i + 2 < bytes.len() {
-                out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
-                i += 3;
-            } else {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-        String::from_utf8(out).unwrap()
-    };
-    raw.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
+    url::form_urlencoded::parse(body).into_owned().collect()
 }
 
 #[tokio::test]
