@@ -72,6 +72,7 @@ async fn rig(stack: &TestStack) -> Rig {
         live: Arc::new(NoLiveUpdates),
         fetcher: Arc::new(fetcher),
         plans: PlanCatalog::builtin(),
+        clock: shared::ports::SystemClock::shared(),
     };
     Rig {
         store,

@@ -152,6 +152,7 @@ impl Rig {
             live: Arc::new(NoLiveUpdates),
             events: Arc::new(NoEvents),
             plans: PlanCatalog::builtin(),
+            clock: shared::ports::SystemClock::shared(),
         });
         let rescorer = Arc::new(Rescorer {
             recorder: recorder.clone(),

@@ -5,12 +5,11 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use shared::auth::Principal;
-use shared::domain::{Plan, PlanCatalog, PlanId, SubscriptionStatus, TenantId};
+use shared::domain::{Period, Plan, PlanCatalog, PlanId, SubscriptionStatus, TenantId};
 use shared::http::ApiError;
 use shared::ports::{
-    AccountStore, Applied, BillingChange, BillingState, BillingStore, EventRef, StoreError,
+    AccountStore, Applied, BillingChange, BillingState, BillingStore, Clock, EventRef, StoreError,
 };
-use shared::services::accounts::period_of;
 use shared::services::views::UsageView;
 
 use jobmon_scoring::admit::Admitter;
@@ -108,6 +107,7 @@ pub struct BillingService {
     pub webhook_secret: Option<WebhookSecret>,
     pub admitter: Arc<Admitter>,
     pub urls: ReturnUrls,
+    pub clock: Arc<dyn Clock>,
 }
 
 fn unconfigured() -> ApiError {
@@ -145,7 +145,7 @@ impl BillingService {
 
     pub async fn overview(&self, tenant: TenantId) -> Result<BillingView, ApiError> {
         let state = self.state(tenant).await?;
-        let period = period_of(Utc::now());
+        let period = Period::of(self.clock.now());
         let used = self.accounts.scored_jobs(tenant, &period).await?;
         let limit = self
             .plans

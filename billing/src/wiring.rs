@@ -5,6 +5,7 @@ use std::sync::Arc;
 use jobmon_scoring::admit::Admitter;
 use shared::adapters::SsmParameters;
 use shared::config::ConfigError;
+use shared::ports::SystemClock;
 use shared::wiring::Core;
 
 use crate::gateway::{BillingGateway, StripeGateway};
@@ -68,6 +69,7 @@ pub async fn service(core: &Core) -> Result<BillingService, ConfigError> {
                 .unwrap_or("http://127.0.0.1:3000")
                 .to_owned(),
         },
+        clock: SystemClock::shared(),
     })
 }
 

@@ -7,9 +7,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use jobmon_connectors::{FetchOutcome, Fetcher, Posting, SourceConfig, SourceError, Validators};
 use shared::domain::fingerprint::posting_fingerprint;
-use shared::domain::{Job, JobCard, JobId, JobStatus, PlanCatalog, Source, SourceValidators};
-use shared::ports::{AccountStore, IngestStore, PostingKeys, SourceStore, StoreError, WorkQueue};
-use shared::services::accounts::period_of;
+use shared::domain::{
+    Job, JobCard, JobId, JobStatus, Period, PlanCatalog, Source, SourceValidators,
+};
+use shared::ports::{
+    AccountStore, Clock, IngestStore, PostingKeys, SourceStore, StoreError, WorkQueue,
+};
 
 use crate::next_fetch_after;
 use shared::messages::{FetchTask, ScoreTask, to_bodies};
@@ -68,6 +71,7 @@ pub struct FetchService {
     pub live: Arc<dyn LiveNotifier>,
     pub fetcher: Arc<Fetcher>,
     pub plans: PlanCatalog,
+    pub clock: Arc<dyn Clock>,
 }
 
 fn job_from(posting: &Posting, source: &Source, status: JobStatus, now: DateTime<Utc>) -> Job {
@@ -111,7 +115,7 @@ fn posting_keys(source: &Source, postings: &[Posting]) -> Vec<PostingKeys> {
 
 impl FetchService {
     pub async fn run(&self, task: &FetchTask) -> Result<FetchReport, FetchTaskError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let Some(as_read) = self
             .sources
             .get_source(task.tenant_id, task.source_id)
@@ -312,7 +316,7 @@ impl FetchService {
         if fresh.is_empty() {
             return Ok((0, 0));
         }
-        let period = period_of(now);
+        let period = Period::of(now);
         let want = u32::try_from(fresh.len()).unwrap_or(u32::MAX);
         let granted = self
             .ingest

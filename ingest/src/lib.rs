@@ -54,6 +54,7 @@ pub mod wiring {
     use jobmon_connectors::Fetcher;
     use shared::adapters::SqsQueue;
     use shared::config::ConfigError;
+    use shared::ports::SystemClock;
     use shared::wiring::Core;
 
     use crate::dispatch::Dispatcher;
@@ -87,6 +88,7 @@ pub mod wiring {
             fetch_queue: queue(core, "JOBMON_FETCH_QUEUE_URL")?,
             fetcher: fetcher()?,
             plans: core.plans.clone(),
+            clock: SystemClock::shared(),
         })
     }
 
@@ -101,6 +103,7 @@ pub mod wiring {
             live: core.live_notifier(),
             fetcher: fetcher()?,
             plans: core.plans.clone(),
+            clock: SystemClock::shared(),
         })
     }
 

@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
 use jobmon_connectors::{FetchOutcome, Fetcher, Posting, SourceConfig, Validators};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -11,7 +10,9 @@ use shared::domain::source::parse_source_name;
 use shared::domain::{PlanCatalog, Source, SourceId, SourceValidators, SourceView};
 use shared::http::ApiError;
 use shared::http::request::require_admin;
-use shared::ports::{AccountStore, Conflict, RateLimiter, SourceStore, StoreError, WorkQueue};
+use shared::ports::{
+    AccountStore, Clock, Conflict, RateLimiter, SourceStore, StoreError, WorkQueue,
+};
 use shared::services::views::ListView;
 
 use shared::messages::{FetchTask, to_bodies};
@@ -67,6 +68,7 @@ pub struct SourcesService {
     pub fetch_queue: Arc<dyn WorkQueue>,
     pub fetcher: Arc<Fetcher>,
     pub plans: PlanCatalog,
+    pub clock: Arc<dyn Clock>,
 }
 
 fn validated(kind: &str, config: &Value) -> Result<SourceConfig, ApiError> {
@@ -131,7 +133,7 @@ impl SourcesService {
         let config = validated(&req.kind, &req.config)?;
         let (kind, config) = stored(&config);
         let plan = self.plan(&principal).await?;
-        let now = Utc::now();
+        let now = self.clock.now();
         let enabled = req.enabled.unwrap_or(true);
         let source = Source {
             id: SourceId::new(),
@@ -190,7 +192,7 @@ impl SourcesService {
             if enabled && !source.enabled {
                 source.consecutive_failures = 0;
                 source.last_error = None;
-                source.next_fetch_at = Some(Utc::now());
+                source.next_fetch_at = Some(self.clock.now());
             } else if !enabled {
                 source.next_fetch_at = None;
             }
@@ -249,7 +251,7 @@ impl SourcesService {
                 &format!("fetch:tenant:{}", principal.tenant),
                 MANUAL_FETCHES_PER_HOUR,
                 3600,
-                Utc::now(),
+                self.clock.now(),
             )
             .await?
         {

@@ -12,17 +12,16 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use shared::domain::{
-    Job, JobCard, JobId, JobStatus, PlanCatalog, Profile, ScoringEntry, TenantId,
+    Job, JobCard, JobId, JobStatus, Period, PlanCatalog, Profile, ScoringEntry, TenantId,
 };
 use shared::http::ApiError;
 use shared::messages::{
     AnswerDeadline, RescoreAllTask, ScoreTask, ScoringMessage, to_bodies, to_body,
 };
 use shared::ports::{
-    AccountStore, EventPublisher, IngestStore, JobStore, LiveMessage, LiveNotifier, MAX_SEND_DELAY,
-    Recorded, ReplayMarker, ScoringStore, StoreError, WorkQueue,
+    AccountStore, Clock, EventPublisher, IngestStore, JobStore, LiveMessage, LiveNotifier,
+    MAX_SEND_DELAY, Recorded, ReplayMarker, ScoringStore, StoreError, WorkQueue,
 };
-use shared::services::accounts::period_of;
 
 use crate::config::ConfiguredScorer;
 use crate::error::{Disposition, ScoreError};
@@ -64,6 +63,8 @@ pub struct Recorder {
     pub live: Arc<dyn LiveNotifier>,
     pub events: Arc<dyn EventPublisher>,
     pub plans: PlanCatalog,
+    /// The pipeline's time: the worker and the rescorer read it through their recorder.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Recorder {
@@ -113,7 +114,7 @@ impl Recorder {
                 .map_or(0, |plan| plan.monthly_scored_jobs);
             let used = self
                 .accounts
-                .scored_jobs(tenant, &period_of(Utc::now()))
+                .scored_jobs(tenant, &Period::of(self.clock.now()))
                 .await?;
             Ok(Some(LiveMessage::UsageUpdated {
                 scored_jobs: used,
@@ -229,7 +230,7 @@ impl ScoringWorker {
                             job_id: task.job_id,
                             attempt: task.attempt,
                             // At most a day (`MAX_ANSWER_WITHIN`): no overflow.
-                            answer_by: Utc::now()
+                            answer_by: self.recorder.clock.now()
                                 + chrono::Duration::from_std(webhook.answer_within())
                                     .unwrap_or_default(),
                         };
@@ -240,7 +241,8 @@ impl ScoringWorker {
                 }
             }
         };
-        let entry = answer.and_then(|scoring| entry_from(&scoring, task.attempt, Utc::now()));
+        let entry = answer
+            .and_then(|scoring| entry_from(&scoring, task.attempt, self.recorder.clock.now()));
         match entry {
             Ok(entry) => match self
                 .recorder
@@ -413,7 +415,7 @@ impl Rescorer {
         if jobs.is_empty() {
             return Ok(Vec::new());
         }
-        let period = period_of(Utc::now());
+        let period = Period::of(self.recorder.clock.now());
         let want = u32::try_from(jobs.len()).unwrap_or(u32::MAX);
         let granted = self
             .quota
@@ -541,7 +543,7 @@ impl Rescorer {
     pub async fn request_rescore_all(&self, tenant: TenantId) -> Result<(), RescoreError> {
         let task = RescoreAllTask {
             tenant_id: tenant,
-            requested_at: Utc::now(),
+            requested_at: self.recorder.clock.now(),
             after: None,
         };
         self.queue
@@ -554,7 +556,7 @@ impl Rescorer {
     /// it then comes back early and goes round again). If it cannot be sent the message is
     /// retried: the webhook may then see the job twice, and its second answer is a duplicate.
     pub async fn schedule(&self, deadline: &AnswerDeadline) -> Outcome {
-        let wait = (deadline.answer_by - Utc::now())
+        let wait = (deadline.answer_by - self.recorder.clock.now())
             .to_std()
             .unwrap_or_default();
         // Whole seconds, rounded up: SQS delays are whole seconds, and an early arrival
@@ -580,7 +582,7 @@ impl Rescorer {
     /// early (its re-sends failed) must not fail a job whose answer may still come.
     pub async fn answer_due(&self, deadline: &AnswerDeadline) -> Outcome {
         shared::telemetry::logs::record_tenant(&tracing::Span::current(), deadline.tenant_id);
-        if Utc::now() < deadline.answer_by {
+        if self.recorder.clock.now() < deadline.answer_by {
             return self.schedule(deadline).await;
         }
         let error = format!(
@@ -632,7 +634,7 @@ impl Rescorer {
         {
             Some(card) => {
                 self.quota
-                    .release_quota(tenant, &period_of(Utc::now()), 1)
+                    .release_quota(tenant, &Period::of(self.recorder.clock.now()), 1)
                     .await?;
                 self.recorder.job_updated(tenant, card).await;
                 if let Some(usage) = self.recorder.usage(tenant).await {
@@ -676,7 +678,7 @@ impl WebhookCallback {
                 WebhookError::TooLarge => ApiError::PayloadTooLarge,
             })?;
         shared::telemetry::logs::record_tenant(&tracing::Span::current(), result.tenant_id);
-        let at = DateTime::from_timestamp(now, 0).unwrap_or_else(Utc::now);
+        let at = DateTime::from_timestamp(now, 0).unwrap_or_else(|| self.recorder.clock.now());
         let entry = entry_from(&result.scoring(), result.attempt, at)
             .map_err(|e| ApiError::validation("reason", e.to_string()))?;
         let replay = ReplayMarker {

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use shared::adapters::{SqsQueue, SsmParameters, sqs};
 use shared::config::{ConfigError, ParameterSource};
+use shared::ports::SystemClock;
 use shared::wiring::Core;
 
 use crate::config::{self as scorer_config, ScorerConfig, SecretSource};
@@ -27,6 +28,7 @@ pub fn recorder(core: &Core) -> Arc<Recorder> {
         live: core.live_notifier(),
         events: core.event_publisher(),
         plans: core.plans.clone(),
+        clock: SystemClock::shared(),
     })
 }
 

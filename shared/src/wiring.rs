@@ -10,7 +10,7 @@ use crate::adapters::{
 };
 use crate::auth::{PasswordHasher, TokenIssuer};
 use crate::config::{self, ConfigError, Env, SecretKey};
-use crate::ports::{EventPublisher, LiveNotifier, NoLiveUpdates};
+use crate::ports::{EventPublisher, LiveNotifier, NoLiveUpdates, SystemClock};
 use crate::services::{AccountService, AuthLimits};
 
 /// Shared pieces most functions need.
@@ -92,6 +92,7 @@ impl Core {
             plans: self.plans.clone(),
             app_url,
             limits: AuthLimits::default(),
+            clock: SystemClock::shared(),
         })
     }
 }

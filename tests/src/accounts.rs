@@ -39,6 +39,7 @@ pub async fn account_service(stack: &TestStack, limits: AuthLimits) -> AccountSe
         plans: PlanCatalog::builtin(),
         app_url: "http://127.0.0.1:3000".into(),
         limits,
+        clock: shared::ports::SystemClock::shared(),
     }
 }
 

@@ -93,7 +93,7 @@ pub async fn queued_jobs(
         let report = store.insert_jobs(chunk).await.expect("jobs stored");
         assert_eq!(report.inserted.len(), chunk.len(), "seeded jobs are unique");
     }
-    let period = shared::services::accounts::period_of(Utc::now());
+    let period = shared::domain::Period::of(Utc::now());
     store
         .reserve_quota(tenant, &period, jobs.len() as u32, u32::MAX)
         .await

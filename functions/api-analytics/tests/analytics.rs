@@ -40,6 +40,7 @@ async fn env() -> Env {
         live: Arc::new(NoLiveUpdates),
         events: Arc::new(NoEvents),
         plans: PlanCatalog::builtin(),
+        clock: shared::ports::SystemClock::shared(),
     });
     let queue = Arc::new(SqsQueue::new(
         stack.sqs.clone(),

@@ -89,6 +89,7 @@ async fn env() -> Env {
         live: Arc::new(NoLiveUpdates),
         events: Arc::new(NoEvents),
         plans: plans.clone(),
+        clock: shared::ports::SystemClock::shared(),
     });
     let rescorer = Arc::new(Rescorer {
         recorder,
@@ -117,6 +118,7 @@ async fn env() -> Env {
             urls: ReturnUrls {
                 app_url: "http://app.test/".into(),
             },
+            clock: shared::ports::SystemClock::shared(),
         },
         tokens: TokenIssuer::new(&[9u8; 32]).unwrap(),
     };
@@ -249,7 +251,7 @@ fn sample(file: &str, f: &Fill<'_>, extra: &[(&str, &str)]) -> String {
 /// A free tenant with `n` pending_upgrade jobs (the free quota of 2 is used up).
 async fn over_quota_tenant(env: &Env, n: usize) -> (TenantId, Vec<shared::domain::JobId>) {
     let tenant = seed::tenant(&env.store, "free").await.id;
-    let period = shared::services::accounts::period_of(chrono::Utc::now());
+    let period = shared::domain::Period::of(chrono::Utc::now());
     env.store
         .reserve_quota(tenant, &period, 2, 2)
         .await
@@ -455,7 +457,7 @@ async fn checkout_upgrades_and_admits_pending_jobs_oldest_first_once() {
         .concat()
     );
     assert_eq!(env.queued_messages().await, 3);
-    let period = shared::services::accounts::period_of(chrono::Utc::now());
+    let period = shared::domain::Period::of(chrono::Utc::now());
     assert_eq!(env.store.scored_jobs(tenant, &period).await.unwrap(), 5);
 
     // A replay answers 200 and changes nothing.

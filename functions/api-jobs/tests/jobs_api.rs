@@ -32,6 +32,7 @@ async fn env() -> Env {
         live: Arc::new(NoLiveUpdates),
         events: Arc::new(NoEvents),
         plans: PlanCatalog::builtin(),
+        clock: shared::ports::SystemClock::shared(),
     });
     let app = App {
         jobs: JobsService {

@@ -52,6 +52,7 @@ async fn env() -> Env {
             )),
             fetcher: Arc::new(fetcher),
             plans: PlanCatalog::builtin(),
+            clock: shared::ports::SystemClock::shared(),
         },
         tokens: accounts.issuer.clone(),
     };

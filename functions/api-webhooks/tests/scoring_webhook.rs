@@ -33,6 +33,7 @@ async fn env() -> Env {
                 live: Arc::new(NoLiveUpdates),
                 events: Arc::new(NoEvents),
                 plans: PlanCatalog::builtin(),
+                clock: shared::ports::SystemClock::shared(),
             }),
             verifier: WebhookVerifier::new(SECRET).unwrap(),
         }),

@@ -25,6 +25,7 @@ async fn pending_jobs_are_queued_within_the_new_months_quota() {
                 live: Arc::new(NoLiveUpdates),
                 events: Arc::new(NoEvents),
                 plans: plans.clone(),
+                clock: shared::ports::SystemClock::shared(),
             }),
             jobs: shared_store.clone(),
             quota: shared_store.clone(),

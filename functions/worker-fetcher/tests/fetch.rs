@@ -65,6 +65,7 @@ async fn env() -> Env {
             fetch_queue: fetch_queue.clone(),
             fetcher: fetcher.clone(),
             plans: plans.clone(),
+            clock: shared::ports::SystemClock::shared(),
         },
         fetch: FetchService {
             sources: store.clone(),
@@ -75,6 +76,7 @@ async fn env() -> Env {
             live: Arc::new(NoLiveUpdates),
             fetcher,
             plans: plans.clone(),
+            clock: shared::ports::SystemClock::shared(),
         },
         dispatcher: Dispatcher {
             sources: store.clone(),
@@ -303,7 +305,7 @@ async fn past_the_monthly_quota_jobs_wait_as_pending_upgrade_even_under_concurre
     assert_eq!(queued.len(), 50, "never past the quota");
     assert_eq!(pending.len(), 30);
     assert_eq!(drain(&env.stack, "ScoringQueue").await.len(), 50);
-    let period = Utc::now().format("%Y-%m").to_string();
+    let period = shared::domain::Period::of(Utc::now());
     assert_eq!(
         env.store.scored_jobs(who.tenant, &period).await.unwrap(),
         50

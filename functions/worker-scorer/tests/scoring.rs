@@ -14,12 +14,12 @@ use jobmon_tests::TestStack;
 use jobmon_tests::scripted::{FakeServer, Reply};
 use jobmon_tests::seed;
 use shared::adapters::{DynamoStore, SqsQueue};
+use shared::domain::Period;
 use shared::domain::{Job, JobId, JobStatus, PlanCatalog, Profile, TenantId};
 use shared::messages::{ScoreTask, to_body};
 use shared::ports::{
     AccountStore, JobStore, LiveMessage, LiveNotifier, NoEvents, PageRequest, ScoringStore,
 };
-use shared::services::accounts::period_of;
 
 /// Remembers every push, per tenant.
 #[derive(Default)]
@@ -68,6 +68,7 @@ async fn env() -> Env {
         live: pushes.clone(),
         events: Arc::new(NoEvents),
         plans: PlanCatalog::builtin(),
+        clock: shared::ports::SystemClock::shared(),
     });
     let rescorer = Arc::new(Rescorer {
         recorder,
@@ -236,7 +237,7 @@ async fn history_len(env: &Env, id: JobId) -> usize {
 
 async fn used(env: &Env) -> u32 {
     env.store
-        .scored_jobs(env.tenant, &period_of(chrono::Utc::now()))
+        .scored_jobs(env.tenant, &Period::of(chrono::Utc::now()))
         .await
         .unwrap()
 }
@@ -614,7 +615,7 @@ async fn rescoring_stops_at_the_monthly_quota() {
     send(&env, "ScoringQueue", &[task(&jobs[0])]).await;
     worker_scorer::handle(&w, receive(&env, "ScoringQueue").await).await;
     // Use up the rest of the free plan's month.
-    let period = period_of(chrono::Utc::now());
+    let period = Period::of(chrono::Utc::now());
     shared::ports::IngestStore::reserve_quota(&*env.store, env.tenant, &period, 1000, 50)
         .await
         .unwrap();

@@ -4,6 +4,7 @@
 pub mod analytics;
 pub mod auth;
 pub mod billing;
+pub mod clock;
 pub mod live;
 pub mod queue;
 pub mod store;
@@ -16,6 +17,7 @@ pub use auth::{
 pub use billing::{
     Applied, BillingChange, BillingState, BillingStore, EventRef, PendingMarker, PendingPage,
 };
+pub use clock::{Clock, FixedClock, SystemClock};
 pub use live::{
     Connection, ConnectionStore, EventPublisher, LiveMessage, LiveNotifier, NoEvents, NoLiveUpdates,
 };

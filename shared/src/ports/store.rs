@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 
 use crate::domain::{
-    Email, Job, JobCard, JobId, JobStatus, Role, Source, SourceId, Tenant, TenantId, TenantName,
-    User, UserId,
+    Email, Job, JobCard, JobId, JobStatus, Period, Role, Source, SourceId, Tenant, TenantId,
+    TenantName, User, UserId,
 };
 
 /// A uniqueness rule that a write would have broken. Adapters map their storage
@@ -137,8 +137,8 @@ pub trait AccountStore: Send + Sync {
         password_hash: &str,
         token_hash: &str,
     ) -> Result<(), StoreError>;
-    /// Jobs scored in the calendar month `period` (`YYYY-MM`); 0 if none yet.
-    async fn scored_jobs(&self, tenant: TenantId, period: &str) -> Result<u32, StoreError>;
+    /// Jobs scored in `period`; 0 if none yet.
+    async fn scored_jobs(&self, tenant: TenantId, period: &Period) -> Result<u32, StoreError>;
 }
 
 #[async_trait]
@@ -212,7 +212,7 @@ pub trait IngestStore: Send + Sync {
     async fn reserve_quota(
         &self,
         tenant: TenantId,
-        period: &str,
+        period: &Period,
         want: u32,
         limit: u32,
     ) -> Result<u32, StoreError>;
@@ -227,8 +227,12 @@ pub trait IngestStore: Send + Sync {
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<usize, StoreError>;
     /// Gives back quota reserved for jobs that were not admitted after all.
-    async fn release_quota(&self, tenant: TenantId, period: &str, n: u32)
-    -> Result<(), StoreError>;
+    async fn release_quota(
+        &self,
+        tenant: TenantId,
+        period: &Period,
+        n: u32,
+    ) -> Result<(), StoreError>;
 }
 
 #[async_trait]

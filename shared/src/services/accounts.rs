@@ -15,12 +15,13 @@ use crate::auth::{
     OpaqueSecret, PasswordHasher, Principal, TokenIssuer, hash_secret, validate_password,
 };
 use crate::domain::{
-    Email, PlanCatalog, Role, SubscriptionStatus, Tenant, TenantId, TenantName, User, UserId,
+    Email, Period, PlanCatalog, Role, SubscriptionStatus, Tenant, TenantId, TenantName, User,
+    UserId,
 };
 use crate::http::ApiError;
 use crate::ports::{
-    AccountStore, Conflict, Mail, Mailer, OneTimeToken, OneTimeTokenStore, RateLimiter, Rotation,
-    SessionGrant, SessionStore, StoreError, TokenPurpose,
+    AccountStore, Clock, Conflict, Mail, Mailer, OneTimeToken, OneTimeTokenStore, RateLimiter,
+    Rotation, SessionGrant, SessionStore, StoreError, TokenPurpose,
 };
 
 /// Abuse limits and token lifetimes. Defaults suit a public deployment.
@@ -130,6 +131,7 @@ pub struct AccountService {
     /// Base URL of the dashboard, for links in e-mails.
     pub app_url: String,
     pub limits: AuthLimits,
+    pub clock: Arc<dyn Clock>,
 }
 
 fn parse_email(raw: &str) -> Result<Email, ApiError> {
@@ -159,14 +161,13 @@ fn conflict_or(e: StoreError, map: impl Fn(Conflict) -> ApiError) -> ApiError {
     }
 }
 
-/// `YYYY-MM` of `now`, the usage period.
-pub fn period_of(now: DateTime<Utc>) -> String {
-    now.format("%Y-%m").to_string()
-}
-
 impl AccountService {
     async fn limit(&self, key: &str, limit: u32, window: u64) -> Result<(), ApiError> {
-        match self.limiter.hit(key, limit, window, Utc::now()).await? {
+        match self
+            .limiter
+            .hit(key, limit, window, self.clock.now())
+            .await?
+        {
             Some(retry_after_secs) => Err(ApiError::RateLimited { retry_after_secs }),
             None => Ok(()),
         }
@@ -184,7 +185,7 @@ impl AccountService {
             .start_session(
                 &grant,
                 &hash_secret(refresh.expose()),
-                Utc::now() + self.limits.refresh_ttl,
+                self.clock.now() + self.limits.refresh_ttl,
             )
             .await?;
         self.session_view(user, tenant, refresh)
@@ -203,7 +204,7 @@ impl AccountService {
         };
         let access = self
             .issuer
-            .issue(principal, Utc::now().timestamp())
+            .issue(principal, self.clock.now().timestamp())
             .map_err(internal)?;
         Ok(SessionView {
             access_token: access,
@@ -223,7 +224,7 @@ impl AccountService {
         ttl: Duration,
     ) -> Result<(OpaqueSecret, DateTime<Utc>), ApiError> {
         let secret = OpaqueSecret::generate();
-        let expires_at = Utc::now() + ttl;
+        let expires_at = self.clock.now() + ttl;
         self.tokens
             .put_token(&OneTimeToken {
                 hash: hash_secret(secret.expose()),
@@ -268,7 +269,7 @@ impl AccountService {
         let hash = hash_secret(presented);
         let token = self
             .tokens
-            .find_token(&hash, purpose, Utc::now())
+            .find_token(&hash, purpose, self.clock.now())
             .await?
             .ok_or_else(invalid_token)?;
         let user = match token.user {
@@ -297,7 +298,7 @@ impl AccountService {
             self.limits.register_window_secs,
         )
         .await?;
-        let now = Utc::now();
+        let now = self.clock.now();
         let tenant = Tenant {
             id: TenantId::new(),
             name,
@@ -376,7 +377,7 @@ impl AccountService {
             return Err(ApiError::Unauthorized);
         }
         let next = OpaqueSecret::generate();
-        let now = Utc::now();
+        let now = self.clock.now();
         let rotation = self
             .sessions
             .rotate(
@@ -497,7 +498,7 @@ impl AccountService {
         let hash = hash_secret(&req.token);
         let token = self
             .tokens
-            .find_token(&hash, TokenPurpose::Invitation, Utc::now())
+            .find_token(&hash, TokenPurpose::Invitation, self.clock.now())
             .await?
             .ok_or_else(invalid_token)?;
         let (Some(email), Some(role)) = (token.email.clone(), token.role) else {
@@ -517,7 +518,7 @@ impl AccountService {
             // The invitation reached this address, which proves it.
             email_verified: true,
             password_hash: self.passwords.hash(&req.password).await.map_err(internal)?,
-            created_at: Utc::now(),
+            created_at: self.clock.now(),
         };
         self.accounts
             .add_invited_user(&user, &hash, plan.max_members)
@@ -553,7 +554,7 @@ impl AccountService {
     pub async fn tenant(&self, principal: Principal) -> Result<TenantDetailView, ApiError> {
         let tenant = self.tenant_of(principal.tenant).await?;
         let plan = self.plans.get(&tenant.plan).map_err(internal)?;
-        let period = period_of(Utc::now());
+        let period = Period::of(self.clock.now());
         let scored_jobs = self.accounts.scored_jobs(tenant.id, &period).await?;
         Ok(TenantDetailView {
             tenant: (&tenant).into(),

@@ -69,7 +69,7 @@ pub struct MeView {
 #[serde(rename_all = "camelCase")]
 pub struct UsageView {
     /// `YYYY-MM` (UTC).
-    pub period: String,
+    pub period: crate::domain::Period,
     pub scored_jobs: u32,
     pub limit: u32,
 }

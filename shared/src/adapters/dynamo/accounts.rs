@@ -297,7 +297,11 @@ impl AccountStore for DynamoStore {
         .await
     }
 
-    async fn scored_jobs(&self, tenant: TenantId, period: &str) -> Result<u32, StoreError> {
+    async fn scored_jobs(
+        &self,
+        tenant: TenantId,
+        period: &crate::domain::Period,
+    ) -> Result<u32, StoreError> {
         let item = self
             .get_item(keys::tenant_pk(tenant), &keys::usage_sk(period))
             .await?;

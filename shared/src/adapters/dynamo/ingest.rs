@@ -299,7 +299,7 @@ impl IngestStore for DynamoStore {
     async fn reserve_quota(
         &self,
         tenant: TenantId,
-        period: &str,
+        period: &crate::domain::Period,
         want: u32,
         limit: u32,
     ) -> Result<u32, StoreError> {
@@ -393,7 +393,7 @@ impl IngestStore for DynamoStore {
     async fn release_quota(
         &self,
         tenant: TenantId,
-        period: &str,
+        period: &crate::domain::Period,
         n: u32,
     ) -> Result<(), StoreError> {
         let result = self

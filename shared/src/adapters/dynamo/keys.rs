@@ -87,7 +87,7 @@ pub fn rate_pk(key: &str, window_start: i64) -> String {
 pub const RATE_SK: &str = "RATE";
 
 /// The monthly usage counter (`scoredJobs`, added to atomically) of a `YYYY-MM` period.
-pub fn usage_sk(period: &str) -> String {
+pub fn usage_sk(period: &crate::domain::Period) -> String {
     format!("USAGE#{period}")
 }
 
