@@ -66,7 +66,8 @@ async fn rig(stack: &TestStack) -> Rig {
     let fetch = FetchService {
         sources: store.clone(),
         ingest: store.clone(),
-        accounts: store.clone(),
+        tenants: store.clone(),
+        quota: store.clone(),
         scoring_queue: Arc::new(SqsQueue::new(sqs, stack.queue_url("ScoringQueue"))),
         events: Arc::new(NoEvents),
         live: Arc::new(NoLiveUpdates),

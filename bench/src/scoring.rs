@@ -148,7 +148,8 @@ impl Rig {
         ));
         let recorder = Arc::new(Recorder {
             store: self.store.clone(),
-            accounts: self.store.clone(),
+            tenants: self.store.clone(),
+            usage: self.store.clone(),
             live: Arc::new(NoLiveUpdates),
             events: Arc::new(NoEvents),
             plans: PlanCatalog::builtin(),

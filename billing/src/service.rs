@@ -9,6 +9,7 @@ use shared::domain::{Period, Plan, PlanCatalog, PlanId, SubscriptionStatus, Tena
 use shared::http::ApiError;
 use shared::ports::{
     AccountStore, Applied, BillingChange, BillingState, BillingStore, Clock, EventRef, StoreError,
+    TenantReader, UsageReader,
 };
 use shared::services::views::UsageView;
 
@@ -99,7 +100,9 @@ impl ReturnUrls {
 
 pub struct BillingService {
     pub billing: Arc<dyn BillingStore>,
-    pub accounts: Arc<dyn AccountStore>,
+    pub tenants: Arc<dyn TenantReader>,
+    pub usage: Arc<dyn UsageReader>,
+    pub users: Arc<dyn AccountStore>,
     pub plans: PlanCatalog,
     /// `None` when no Stripe secret key is configured: checkout and portal then fail.
     pub gateway: Option<Arc<dyn BillingGateway>>,
@@ -146,7 +149,7 @@ impl BillingService {
     pub async fn overview(&self, tenant: TenantId) -> Result<BillingView, ApiError> {
         let state = self.state(tenant).await?;
         let period = Period::of(self.clock.now());
-        let used = self.accounts.scored_jobs(tenant, &period).await?;
+        let used = self.usage.scored_jobs(tenant, &period).await?;
         let limit = self
             .plans
             .get(&state.plan)
@@ -191,12 +194,12 @@ impl BillingService {
             Some(customer) => customer,
             None => {
                 let tenant = self
-                    .accounts
+                    .tenants
                     .get_tenant(who.tenant)
                     .await?
                     .ok_or(ApiError::NotFound)?;
                 let admin = self
-                    .accounts
+                    .users
                     .get_user(who.tenant, who.user)
                     .await?
                     .ok_or(ApiError::Unauthorized)?;

@@ -27,7 +27,7 @@ pub fn admitter(core: &Core) -> Result<Arc<Admitter>, ConfigError> {
     Ok(Arc::new(Admitter {
         rescorer,
         billing: store.clone(),
-        accounts: store,
+        tenants: store,
         plans: core.plans.clone(),
     }))
 }
@@ -57,7 +57,9 @@ pub async fn service(core: &Core) -> Result<BillingService, ConfigError> {
     let store = Arc::new(core.store.clone());
     Ok(BillingService {
         billing: store.clone(),
-        accounts: store,
+        tenants: store.clone(),
+        usage: store.clone(),
+        users: store,
         plans: core.plans.clone(),
         gateway,
         webhook_secret: webhook_secret.as_deref().map(WebhookSecret::new),

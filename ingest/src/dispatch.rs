@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use shared::domain::PlanCatalog;
-use shared::ports::{AccountStore, SourceStore, StoreError, WorkQueue};
+use shared::ports::{SourceStore, StoreError, TenantReader, WorkQueue};
 
 use crate::next_fetch_after;
 use shared::messages::{FetchTask, to_bodies};
@@ -23,7 +23,7 @@ pub enum DispatchError {
 
 pub struct Dispatcher {
     pub sources: Arc<dyn SourceStore>,
-    pub accounts: Arc<dyn AccountStore>,
+    pub tenants: Arc<dyn TenantReader>,
     pub fetch_queue: Arc<dyn WorkQueue>,
     pub plans: PlanCatalog,
 }
@@ -45,7 +45,7 @@ impl Dispatcher {
             let interval = match intervals.get(&tenant_id) {
                 Some(known) => *known,
                 None => {
-                    let found = self.accounts.get_tenant(tenant_id).await?.map(|tenant| {
+                    let found = self.tenants.get_tenant(tenant_id).await?.map(|tenant| {
                         self.plans
                             .get(&tenant.plan)
                             .unwrap_or_else(|_| self.plans.default_plan())

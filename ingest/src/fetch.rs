@@ -11,7 +11,7 @@ use shared::domain::{
     Job, JobCard, JobId, JobStatus, Period, PlanCatalog, Source, SourceValidators,
 };
 use shared::ports::{
-    AccountStore, Clock, IngestStore, PostingKeys, SourceStore, StoreError, WorkQueue,
+    Clock, IngestStore, PostingKeys, QuotaStore, SourceStore, StoreError, TenantReader, WorkQueue,
 };
 
 use crate::next_fetch_after;
@@ -65,7 +65,8 @@ pub struct FetchReport {
 pub struct FetchService {
     pub sources: Arc<dyn SourceStore>,
     pub ingest: Arc<dyn IngestStore>,
-    pub accounts: Arc<dyn AccountStore>,
+    pub tenants: Arc<dyn TenantReader>,
+    pub quota: Arc<dyn QuotaStore>,
     pub scoring_queue: Arc<dyn WorkQueue>,
     pub events: Arc<dyn EventPublisher>,
     pub live: Arc<dyn LiveNotifier>,
@@ -134,7 +135,7 @@ impl FetchService {
                 ..FetchReport::default()
             });
         }
-        let Some(tenant) = self.accounts.get_tenant(source.tenant_id).await? else {
+        let Some(tenant) = self.tenants.get_tenant(source.tenant_id).await? else {
             return Ok(FetchReport {
                 skipped: true,
                 ..FetchReport::default()
@@ -319,7 +320,7 @@ impl FetchService {
         let period = Period::of(now);
         let want = u32::try_from(fresh.len()).unwrap_or(u32::MAX);
         let granted = self
-            .ingest
+            .quota
             .reserve_quota(source.tenant_id, &period, want, monthly_limit)
             .await? as usize;
         let jobs: Vec<Job> = fresh
@@ -348,7 +349,7 @@ impl FetchService {
         // given back, so usage counts only admitted jobs.
         let unused = granted.saturating_sub(queued.len());
         if unused > 0 {
-            self.ingest
+            self.quota
                 .release_quota(
                     source.tenant_id,
                     &period,

@@ -83,7 +83,7 @@ pub mod wiring {
         let store = Arc::new(core.store.clone());
         Ok(SourcesService {
             sources: store.clone(),
-            accounts: store.clone(),
+            tenants: store.clone(),
             limiter: store,
             fetch_queue: queue(core, "JOBMON_FETCH_QUEUE_URL")?,
             fetcher: fetcher()?,
@@ -97,7 +97,8 @@ pub mod wiring {
         Ok(FetchService {
             sources: store.clone(),
             ingest: store.clone(),
-            accounts: store,
+            tenants: store.clone(),
+            quota: store,
             scoring_queue: queue(core, "JOBMON_SCORING_QUEUE_URL")?,
             events: core.event_publisher(),
             live: core.live_notifier(),
@@ -111,7 +112,7 @@ pub mod wiring {
         let store = Arc::new(core.store.clone());
         Ok(Dispatcher {
             sources: store.clone(),
-            accounts: store,
+            tenants: store,
             fetch_queue: queue(core, "JOBMON_FETCH_QUEUE_URL")?,
             plans: core.plans.clone(),
         })

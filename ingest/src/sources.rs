@@ -11,7 +11,7 @@ use shared::domain::{PlanCatalog, Source, SourceId, SourceValidators, SourceView
 use shared::http::ApiError;
 use shared::http::request::require_admin;
 use shared::ports::{
-    AccountStore, Clock, Conflict, RateLimiter, SourceStore, StoreError, WorkQueue,
+    Clock, Conflict, RateLimiter, SourceStore, StoreError, TenantReader, WorkQueue,
 };
 use shared::services::views::ListView;
 
@@ -63,7 +63,7 @@ pub struct Preview {
 
 pub struct SourcesService {
     pub sources: Arc<dyn SourceStore>,
-    pub accounts: Arc<dyn AccountStore>,
+    pub tenants: Arc<dyn TenantReader>,
     pub limiter: Arc<dyn RateLimiter>,
     pub fetch_queue: Arc<dyn WorkQueue>,
     pub fetcher: Arc<Fetcher>,
@@ -91,7 +91,7 @@ fn source_id(raw: &str) -> Result<SourceId, ApiError> {
 impl SourcesService {
     async fn plan(&self, principal: &Principal) -> Result<shared::domain::Plan, ApiError> {
         let tenant = self
-            .accounts
+            .tenants
             .get_tenant(principal.tenant)
             .await?
             .ok_or(ApiError::Unauthorized)?;

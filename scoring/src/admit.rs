@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use shared::domain::{PlanCatalog, TenantId};
-use shared::ports::{AccountStore, BillingStore};
+use shared::ports::{PendingUpgrades, TenantReader};
 
 use crate::pipeline::{RescoreError, Rescorer};
 
@@ -26,8 +26,9 @@ pub struct Admission {
 
 pub struct Admitter {
     pub rescorer: Arc<Rescorer>,
-    pub billing: Arc<dyn BillingStore>,
-    pub accounts: Arc<dyn AccountStore>,
+    /// The backlog this admits from.
+    pub billing: Arc<dyn PendingUpgrades>,
+    pub tenants: Arc<dyn TenantReader>,
     pub plans: PlanCatalog,
 }
 
@@ -35,7 +36,7 @@ impl Admitter {
     /// Queues the tenant's `pending_upgrade` jobs, oldest first, within the month's quota
     /// of its current plan.
     pub async fn admit(&self, tenant: TenantId) -> Result<Admission, RescoreError> {
-        let Some(account) = self.accounts.get_tenant(tenant).await? else {
+        let Some(account) = self.tenants.get_tenant(tenant).await? else {
             return Ok(Admission::default());
         };
         let limit = self

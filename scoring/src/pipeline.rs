@@ -19,8 +19,8 @@ use shared::messages::{
     AnswerDeadline, RescoreAllTask, ScoreTask, ScoringMessage, to_bodies, to_body,
 };
 use shared::ports::{
-    AccountStore, Clock, EventPublisher, IngestStore, JobStore, LiveMessage, LiveNotifier,
-    MAX_SEND_DELAY, Recorded, ReplayMarker, ScoringStore, StoreError, WorkQueue,
+    Clock, EventPublisher, JobStore, LiveMessage, LiveNotifier, MAX_SEND_DELAY, QuotaStore,
+    Recorded, ReplayMarker, ScoringStore, StoreError, TenantReader, UsageReader, WorkQueue,
 };
 
 use crate::config::ConfiguredScorer;
@@ -59,7 +59,8 @@ pub fn entry_from(
 /// Stores scores and tells everyone who listens.
 pub struct Recorder {
     pub store: Arc<dyn ScoringStore>,
-    pub accounts: Arc<dyn AccountStore>,
+    pub tenants: Arc<dyn TenantReader>,
+    pub usage: Arc<dyn UsageReader>,
     pub live: Arc<dyn LiveNotifier>,
     pub events: Arc<dyn EventPublisher>,
     pub plans: PlanCatalog,
@@ -105,7 +106,7 @@ impl Recorder {
     /// The month's usage as `usage_updated` carries it; `None` (logged) if unreadable.
     pub async fn usage(&self, tenant: TenantId) -> Option<LiveMessage> {
         let read = async {
-            let Some(t) = self.accounts.get_tenant(tenant).await? else {
+            let Some(t) = self.tenants.get_tenant(tenant).await? else {
                 return Ok::<_, StoreError>(None);
             };
             let limit = self
@@ -113,7 +114,7 @@ impl Recorder {
                 .get(&t.plan)
                 .map_or(0, |plan| plan.monthly_scored_jobs);
             let used = self
-                .accounts
+                .usage
                 .scored_jobs(tenant, &Period::of(self.clock.now()))
                 .await?;
             Ok(Some(LiveMessage::UsageUpdated {
@@ -323,7 +324,7 @@ impl ScoringWorker {
 pub struct Rescorer {
     pub recorder: Arc<Recorder>,
     pub jobs: Arc<dyn JobStore>,
-    pub quota: Arc<dyn IngestStore>,
+    pub quota: Arc<dyn QuotaStore>,
     pub queue: Arc<dyn WorkQueue>,
 }
 
@@ -380,7 +381,7 @@ impl Rescorer {
         }
         let account = self
             .recorder
-            .accounts
+            .tenants
             .get_tenant(tenant)
             .await?
             .ok_or(RescoreError::NotFound)?;
@@ -476,7 +477,7 @@ impl Rescorer {
     /// One page of a bulk rescore; sends the continuation when the page was full.
     pub async fn rescore_page(&self, task: &RescoreAllTask) -> Result<(), RescoreError> {
         let tenant = task.tenant_id;
-        let Some(account) = self.recorder.accounts.get_tenant(tenant).await? else {
+        let Some(account) = self.recorder.tenants.get_tenant(tenant).await? else {
             return Ok(());
         };
         let cards = self

@@ -24,7 +24,8 @@ pub fn recorder(core: &Core) -> Arc<Recorder> {
     let store = Arc::new(core.store.clone());
     Arc::new(Recorder {
         store: store.clone(),
-        accounts: store,
+        tenants: store.clone(),
+        usage: store,
         live: core.live_notifier(),
         events: core.event_publisher(),
         plans: core.plans.clone(),

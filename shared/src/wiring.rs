@@ -83,6 +83,8 @@ impl Core {
         let store = Arc::new(self.store.clone());
         Ok(AccountService {
             accounts: store.clone(),
+            tenants: store.clone(),
+            usage: store.clone(),
             sessions: store.clone(),
             tokens: store.clone(),
             limiter: store,

@@ -30,6 +30,8 @@ pub async fn account_service(stack: &TestStack, limits: AuthLimits) -> AccountSe
     ));
     AccountService {
         accounts: store.clone(),
+        tenants: store.clone(),
+        usage: store.clone(),
         sessions: store.clone(),
         tokens: store.clone(),
         limiter: store,

@@ -8,7 +8,7 @@ use shared::domain::{
     SubscriptionStatus, Tenant, TenantId, TenantName, User, UserId,
     fingerprint::posting_fingerprint,
 };
-use shared::ports::{AccountStore, IngestStore};
+use shared::ports::{AccountStore, IngestStore, QuotaStore};
 
 use crate::TestStack;
 

@@ -13,7 +13,9 @@ use shared::domain::{
     SubscriptionStatus, Tenant, TenantId, TenantName, User, UserId,
 };
 use shared::http::CursorCodec;
-use shared::ports::{AccountStore, Conflict, JobQuery, JobStore, PageRequest, StoreError};
+use shared::ports::{
+    AccountStore, Conflict, JobQuery, JobStore, PageRequest, StoreError, TenantReader,
+};
 
 fn store(stack: &TestStack) -> DynamoStore {
     DynamoStore::new(

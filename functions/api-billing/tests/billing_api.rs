@@ -21,7 +21,10 @@ use sha2::Sha256;
 use shared::adapters::{DynamoStore, SqsQueue};
 use shared::auth::{Principal, TokenIssuer};
 use shared::domain::{JobStatus, PlanCatalog, Role, SubscriptionStatus, TenantId};
-use shared::ports::{AccountStore, BillingStore, IngestStore, JobStore, NoEvents, NoLiveUpdates};
+use shared::ports::{
+    AccountStore, BillingStore, IngestStore, JobStore, NoEvents, NoLiveUpdates, QuotaStore,
+    UsageReader,
+};
 
 const WEBHOOK_SECRET: &str = "whsec_test_jobmon";
 /// Small quotas so that limits are visible with a handful of jobs.
@@ -85,7 +88,8 @@ async fn env() -> Env {
     let shared_store = Arc::new(store.clone());
     let recorder = Arc::new(Recorder {
         store: shared_store.clone(),
-        accounts: shared_store.clone(),
+        tenants: shared_store.clone(),
+        usage: shared_store.clone(),
         live: Arc::new(NoLiveUpdates),
         events: Arc::new(NoEvents),
         plans: plans.clone(),
@@ -105,14 +109,16 @@ async fn env() -> Env {
     let app = App {
         billing: BillingService {
             billing: shared_store.clone(),
-            accounts: shared_store.clone(),
+            tenants: shared_store.clone(),
+            usage: shared_store.clone(),
+            users: shared_store.clone(),
             plans: plans.clone(),
             gateway: Some(gateway.clone()),
             webhook_secret: Some(WebhookSecret::new(WEBHOOK_SECRET)),
             admitter: Arc::new(Admitter {
                 rescorer,
                 billing: shared_store.clone(),
-                accounts: shared_store,
+                tenants: shared_store.clone(),
                 plans,
             }),
             urls: ReturnUrls {

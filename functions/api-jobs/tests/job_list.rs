@@ -32,7 +32,8 @@ async fn env() -> Env {
     let store = Arc::new(seed::store(&stack));
     let recorder = Arc::new(Recorder {
         store: store.clone(),
-        accounts: store.clone(),
+        tenants: store.clone(),
+        usage: store.clone(),
         live: Arc::new(NoLiveUpdates),
         events: Arc::new(NoEvents),
         plans: PlanCatalog::builtin(),

@@ -44,7 +44,7 @@ async fn env() -> Env {
     let app = App {
         sources: SourcesService {
             sources: store.clone(),
-            accounts: store.clone(),
+            tenants: store.clone(),
             limiter: store,
             fetch_queue: Arc::new(SqsQueue::new(
                 stack.sqs.clone(),

@@ -29,7 +29,8 @@ async fn env() -> Env {
         callback: Some(WebhookCallback {
             recorder: Arc::new(Recorder {
                 store: store.clone(),
-                accounts: store.clone(),
+                tenants: store.clone(),
+                usage: store.clone(),
                 live: Arc::new(NoLiveUpdates),
                 events: Arc::new(NoEvents),
                 plans: PlanCatalog::builtin(),

@@ -9,7 +9,7 @@ use jobmon_scoring::pipeline::{Recorder, Rescorer};
 use jobmon_tests::{TestStack, seed};
 use shared::adapters::SqsQueue;
 use shared::domain::{JobStatus, PlanCatalog};
-use shared::ports::{BillingStore, IngestStore, JobStore, NoEvents, NoLiveUpdates};
+use shared::ports::{IngestStore, JobStore, NoEvents, NoLiveUpdates, PendingUpgrades};
 
 #[tokio::test]
 async fn pending_jobs_are_queued_within_the_new_months_quota() {
@@ -21,7 +21,8 @@ async fn pending_jobs_are_queued_within_the_new_months_quota() {
         rescorer: Arc::new(Rescorer {
             recorder: Arc::new(Recorder {
                 store: shared_store.clone(),
-                accounts: shared_store.clone(),
+                tenants: shared_store.clone(),
+                usage: shared_store.clone(),
                 live: Arc::new(NoLiveUpdates),
                 events: Arc::new(NoEvents),
                 plans: plans.clone(),
@@ -35,7 +36,7 @@ async fn pending_jobs_are_queued_within_the_new_months_quota() {
             )),
         }),
         billing: shared_store.clone(),
-        accounts: shared_store.clone(),
+        tenants: shared_store.clone(),
         plans,
     };
     let small = seed::tenant(&store, "free").await.id;

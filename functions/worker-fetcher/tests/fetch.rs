@@ -20,7 +20,7 @@ use shared::domain::{
     TenantName, User, UserId,
 };
 use shared::messages::FetchTask;
-use shared::ports::{AccountStore, JobQuery, JobStore, PageRequest, SourceStore};
+use shared::ports::{AccountStore, JobQuery, JobStore, PageRequest, SourceStore, UsageReader};
 use shared::ports::{NoEvents, NoLiveUpdates};
 
 struct Env {
@@ -60,7 +60,7 @@ async fn env() -> Env {
     Env {
         sources: SourcesService {
             sources: store.clone(),
-            accounts: store.clone(),
+            tenants: store.clone(),
             limiter: store.clone(),
             fetch_queue: fetch_queue.clone(),
             fetcher: fetcher.clone(),
@@ -70,7 +70,8 @@ async fn env() -> Env {
         fetch: FetchService {
             sources: store.clone(),
             ingest: store.clone(),
-            accounts: store.clone(),
+            tenants: store.clone(),
+            quota: store.clone(),
             scoring_queue,
             events: Arc::new(NoEvents),
             live: Arc::new(NoLiveUpdates),
@@ -80,7 +81,7 @@ async fn env() -> Env {
         },
         dispatcher: Dispatcher {
             sources: store.clone(),
-            accounts: store.clone(),
+            tenants: store.clone(),
             fetch_queue,
             plans,
         },

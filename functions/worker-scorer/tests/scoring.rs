@@ -18,7 +18,7 @@ use shared::domain::Period;
 use shared::domain::{Job, JobId, JobStatus, PlanCatalog, Profile, TenantId};
 use shared::messages::{ScoreTask, to_body};
 use shared::ports::{
-    AccountStore, JobStore, LiveMessage, LiveNotifier, NoEvents, PageRequest, ScoringStore,
+    JobStore, LiveMessage, LiveNotifier, NoEvents, PageRequest, ScoringStore, UsageReader,
 };
 
 /// Remembers every push, per tenant.
@@ -64,7 +64,8 @@ async fn env() -> Env {
     let pushes = Arc::new(Pushes::default());
     let recorder = Arc::new(Recorder {
         store: store.clone(),
-        accounts: store.clone(),
+        tenants: store.clone(),
+        usage: store.clone(),
         live: pushes.clone(),
         events: Arc::new(NoEvents),
         plans: PlanCatalog::builtin(),
@@ -616,7 +617,7 @@ async fn rescoring_stops_at_the_monthly_quota() {
     worker_scorer::handle(&w, receive(&env, "ScoringQueue").await).await;
     // Use up the rest of the free plan's month.
     let period = Period::of(chrono::Utc::now());
-    shared::ports::IngestStore::reserve_quota(&*env.store, env.tenant, &period, 1000, 50)
+    shared::ports::QuotaStore::reserve_quota(&*env.store, env.tenant, &period, 1000, 50)
         .await
         .unwrap();
     let err = env

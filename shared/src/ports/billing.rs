@@ -71,6 +71,7 @@ pub struct PendingPage {
     pub next: Option<String>,
 }
 
+/// The tenant's Stripe customer and subscription, and the Stripe events applied to them.
 #[async_trait]
 pub trait BillingStore: Send + Sync {
     async fn billing_state(&self, tenant: TenantId) -> Result<Option<BillingState>, StoreError>;
@@ -97,7 +98,12 @@ pub trait BillingStore: Send + Sync {
     async fn record_event(&self, event: &EventRef) -> Result<bool, StoreError>;
 
     async fn event_processed(&self, event_id: &str) -> Result<bool, StoreError>;
+}
 
+/// The `pending_upgrade` backlog: jobs parked past the quota, admitted after an upgrade
+/// or at a new month.
+#[async_trait]
+pub trait PendingUpgrades: Send + Sync {
     /// The tenant's `pending_upgrade` jobs, oldest first (with their attempt numbers).
     async fn pending_upgrade_jobs(
         &self,

@@ -16,6 +16,7 @@ pub use auth::{
 };
 pub use billing::{
     Applied, BillingChange, BillingState, BillingStore, EventRef, PendingMarker, PendingPage,
+    PendingUpgrades,
 };
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use live::{
@@ -24,6 +25,6 @@ pub use live::{
 pub use queue::{MAX_SEND_DELAY, MAX_VISIBILITY_DELAY, QueueError, WorkQueue};
 pub use store::{
     AccountStore, Conflict, IngestStore, InsertReport, JobQuery, JobSort, JobStore,
-    LIST_READ_BUDGET, Page, PageRequest, PostingKeys, Recorded, ReplayMarker, ScoringStore,
-    SourceStore, StoreError,
+    LIST_READ_BUDGET, Page, PageRequest, PostingKeys, QuotaStore, Recorded, ReplayMarker,
+    ScoringStore, SourceStore, StoreError, TenantReader, UsageReader,
 };

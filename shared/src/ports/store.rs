@@ -100,13 +100,50 @@ pub enum JobSort {
 /// searched page may come back short (even empty) with a cursor to read on.
 pub const LIST_READ_BUDGET: usize = 1000;
 
+/// The tenant record, for the use cases that need a tenant's plan (ingestion, scoring,
+/// billing) and for accounts.
+#[async_trait]
+pub trait TenantReader: Send + Sync {
+    async fn get_tenant(&self, tenant: TenantId) -> Result<Option<Tenant>, StoreError>;
+}
+
+/// The month's usage counter as the overviews read it (tenant, billing, live updates).
+#[async_trait]
+pub trait UsageReader: Send + Sync {
+    /// Jobs scored in `period`; 0 if none yet.
+    async fn scored_jobs(&self, tenant: TenantId, period: &Period) -> Result<u32, StoreError>;
+}
+
+/// The month's scoring quota, taken by whoever queues jobs for scoring (a fetch, a
+/// rescore) and given back for jobs that were not scored after all.
+#[async_trait]
+pub trait QuotaStore: Send + Sync {
+    /// Reserves up to `want` of the month's quota atomically (never past `limit`, under
+    /// any concurrency); returns how many were granted.
+    async fn reserve_quota(
+        &self,
+        tenant: TenantId,
+        period: &Period,
+        want: u32,
+        limit: u32,
+    ) -> Result<u32, StoreError>;
+    /// Gives back quota reserved for jobs that were not admitted after all.
+    async fn release_quota(
+        &self,
+        tenant: TenantId,
+        period: &Period,
+        n: u32,
+    ) -> Result<(), StoreError>;
+}
+
+/// Users, the e-mail index, the tenant's name, invitations and recovery: the accounts use
+/// cases.
 #[async_trait]
 pub trait AccountStore: Send + Sync {
     /// Creates tenant, first user and the e-mail index entry together, or nothing.
     /// `Conflict::EmailTaken` when the e-mail (in any letter case) has an account.
     async fn create_account(&self, tenant: &Tenant, admin: &User) -> Result<(), StoreError>;
     async fn find_user_by_email(&self, email: &Email) -> Result<Option<User>, StoreError>;
-    async fn get_tenant(&self, tenant: TenantId) -> Result<Option<Tenant>, StoreError>;
     async fn get_user(&self, tenant: TenantId, user: UserId) -> Result<Option<User>, StoreError>;
     /// Every user of the tenant (bounded by the plan's member limit), oldest first.
     async fn list_users(&self, tenant: TenantId) -> Result<Vec<User>, StoreError>;
@@ -137,8 +174,6 @@ pub trait AccountStore: Send + Sync {
         password_hash: &str,
         token_hash: &str,
     ) -> Result<(), StoreError>;
-    /// Jobs scored in `period`; 0 if none yet.
-    async fn scored_jobs(&self, tenant: TenantId, period: &Period) -> Result<u32, StoreError>;
 }
 
 #[async_trait]
@@ -207,15 +242,6 @@ pub trait IngestStore: Send + Sync {
     /// has filtered out known postings; postings sharing a marker within `jobs` are
     /// reported as duplicates.
     async fn insert_jobs(&self, jobs: &[Job]) -> Result<InsertReport, StoreError>;
-    /// Reserves up to `want` of the month's quota atomically (never past `limit`, under
-    /// any concurrency); returns how many were granted.
-    async fn reserve_quota(
-        &self,
-        tenant: TenantId,
-        period: &Period,
-        want: u32,
-        limit: u32,
-    ) -> Result<u32, StoreError>;
     /// Sets `closedAt` on the tenant's jobs that `source` listed under these native ids and
     /// no longer lists (one read and one write per vanished posting; nothing is deleted).
     /// Returns how many jobs were closed now.
@@ -226,13 +252,6 @@ pub trait IngestStore: Send + Sync {
         native_ids: &[String],
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<usize, StoreError>;
-    /// Gives back quota reserved for jobs that were not admitted after all.
-    async fn release_quota(
-        &self,
-        tenant: TenantId,
-        period: &Period,
-        n: u32,
-    ) -> Result<(), StoreError>;
 }
 
 #[async_trait]

@@ -21,7 +21,7 @@ use crate::domain::{
 use crate::http::ApiError;
 use crate::ports::{
     AccountStore, Clock, Conflict, Mail, Mailer, OneTimeToken, OneTimeTokenStore, RateLimiter,
-    Rotation, SessionGrant, SessionStore, StoreError, TokenPurpose,
+    Rotation, SessionGrant, SessionStore, StoreError, TenantReader, TokenPurpose, UsageReader,
 };
 
 /// Abuse limits and token lifetimes. Defaults suit a public deployment.
@@ -121,6 +121,8 @@ pub struct RoleRequest {
 
 pub struct AccountService {
     pub accounts: Arc<dyn AccountStore>,
+    pub tenants: Arc<dyn TenantReader>,
+    pub usage: Arc<dyn UsageReader>,
     pub sessions: Arc<dyn SessionStore>,
     pub tokens: Arc<dyn OneTimeTokenStore>,
     pub limiter: Arc<dyn RateLimiter>,
@@ -281,7 +283,7 @@ impl AccountService {
     }
 
     async fn tenant_of(&self, tenant: TenantId) -> Result<Tenant, ApiError> {
-        self.accounts
+        self.tenants
             .get_tenant(tenant)
             .await?
             .ok_or_else(|| internal("tenant of a verified principal is missing"))
@@ -505,7 +507,7 @@ impl AccountService {
             return Err(invalid_token());
         };
         let tenant = self
-            .accounts
+            .tenants
             .get_tenant(token.tenant)
             .await?
             .ok_or_else(invalid_token)?;
@@ -555,7 +557,7 @@ impl AccountService {
         let tenant = self.tenant_of(principal.tenant).await?;
         let plan = self.plans.get(&tenant.plan).map_err(internal)?;
         let period = Period::of(self.clock.now());
-        let scored_jobs = self.accounts.scored_jobs(tenant.id, &period).await?;
+        let scored_jobs = self.usage.scored_jobs(tenant.id, &period).await?;
         Ok(TenantDetailView {
             tenant: (&tenant).into(),
             usage: UsageView {

@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, ReturnValue, TransactWrite
 use super::items::{EmailIndexItem, TenantItem, UserItem};
 use super::{DynamoStore, from_item, keys, put_new, to_item, unavailable};
 use crate::domain::{Email, Role, Tenant, TenantId, TenantName, User, UserId};
-use crate::ports::{AccountStore, Conflict, StoreError};
+use crate::ports::{AccountStore, Conflict, StoreError, TenantReader, UsageReader};
 
 fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
@@ -119,16 +119,6 @@ impl AccountStore for DynamoStore {
         };
         let (tenant, user) = from_item::<EmailIndexItem>(index)?.ids()?;
         self.get_user(tenant, user).await
-    }
-
-    async fn get_tenant(&self, tenant: TenantId) -> Result<Option<Tenant>, StoreError> {
-        match self
-            .get_item(keys::tenant_pk(tenant), keys::TENANT_SK)
-            .await?
-        {
-            Some(item) => Ok(Some(from_item::<TenantItem>(item)?.into_domain()?)),
-            None => Ok(None),
-        }
     }
 
     async fn get_user(&self, tenant: TenantId, user: UserId) -> Result<Option<User>, StoreError> {
@@ -296,7 +286,23 @@ impl AccountStore for DynamoStore {
         )
         .await
     }
+}
 
+#[async_trait]
+impl TenantReader for DynamoStore {
+    async fn get_tenant(&self, tenant: TenantId) -> Result<Option<Tenant>, StoreError> {
+        match self
+            .get_item(keys::tenant_pk(tenant), keys::TENANT_SK)
+            .await?
+        {
+            Some(item) => Ok(Some(from_item::<TenantItem>(item)?.into_domain()?)),
+            None => Ok(None),
+        }
+    }
+}
+
+#[async_trait]
+impl UsageReader for DynamoStore {
     async fn scored_jobs(
         &self,
         tenant: TenantId,

@@ -12,7 +12,7 @@ use super::{DynamoStore, conditional, from_item, keys, put_new, unavailable};
 use crate::domain::{JobCard, JobStatus, PlanId, SubscriptionStatus, TenantId};
 use crate::ports::{
     Applied, BillingChange, BillingState, BillingStore, EventRef, PendingMarker, PendingPage,
-    StoreError,
+    PendingUpgrades, StoreError,
 };
 
 /// Processed-event records outlive Stripe's retry window (3 days) by far; an older replay
@@ -273,7 +273,10 @@ impl BillingStore for DynamoStore {
             .await?
             .is_some())
     }
+}
 
+#[async_trait]
+impl PendingUpgrades for DynamoStore {
     async fn pending_upgrade_jobs(
         &self,
         tenant: TenantId,

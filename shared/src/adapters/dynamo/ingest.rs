@@ -16,7 +16,7 @@ use super::items::{JobBodyItem, JobCardItem, JobUrlItem};
 use super::stats::{JobDelta, job_counter_adds};
 use super::{DynamoStore, Item, conditional, is_condition_failure, keys, to_item, unavailable};
 use crate::domain::{Job, SourceId, TenantId};
-use crate::ports::{IngestStore, InsertReport, PostingKeys, StoreError};
+use crate::ports::{IngestStore, InsertReport, PostingKeys, QuotaStore, StoreError};
 
 /// `BatchGetItem` takes at most 100 keys.
 const BATCH_GET: usize = 100;
@@ -210,7 +210,7 @@ impl IngestStore for DynamoStore {
             self.batch_put(batch).await?;
         }
         // Tenants that now have `pending_upgrade` jobs are listed for the monthly admission
-        // (billing: see `BillingStore::mark_pending`).
+        // (billing: see `PendingUpgrades::mark_pending`).
         let mut pending: Vec<TenantId> = jobs
             .iter()
             .filter(|j| {
@@ -222,7 +222,7 @@ impl IngestStore for DynamoStore {
         pending.sort();
         pending.dedup();
         for tenant in pending {
-            crate::ports::BillingStore::mark_pending(self, tenant).await?;
+            crate::ports::PendingUpgrades::mark_pending(self, tenant).await?;
         }
         // The day's counters, one `ADD` per (tenant, creation day, source). After the
         // jobs are stored: a crash in between leaves the counters short, never ahead.
@@ -296,6 +296,55 @@ impl IngestStore for DynamoStore {
         }
     }
 
+    async fn close_vanished(
+        &self,
+        tenant: TenantId,
+        source: crate::domain::SourceId,
+        native_ids: &[String],
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<usize, StoreError> {
+        let pk = keys::tenant_pk(tenant);
+        let mut closed = 0;
+        for native in native_ids {
+            let Some(marker) = self
+                .get_item(pk.clone(), &keys::native_sk(source, native))
+                .await?
+            else {
+                continue;
+            };
+            let Some(job) = marker
+                .get("jobId")
+                .and_then(|v| v.as_s().ok())
+                .and_then(|id| crate::domain::JobId::parse(id).ok())
+            else {
+                continue;
+            };
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key(keys::PK, s(pk.clone()))
+                .key(keys::SK, s(keys::job_sk(job)))
+                .update_expression("SET closedAt = :at")
+                .condition_expression("attribute_exists(PK) AND attribute_not_exists(closedAt)")
+                .expression_attribute_values(
+                    ":at",
+                    s(at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+                )
+                .send()
+                .await;
+            match result {
+                Ok(_) => closed += 1,
+                Err(e) if is_condition_failure(&e) => {}
+                Err(e) => return Err(unavailable(e)),
+            }
+        }
+        Ok(closed)
+    }
+}
+
+#[async_trait]
+impl QuotaStore for DynamoStore {
     async fn reserve_quota(
         &self,
         tenant: TenantId,
@@ -342,52 +391,6 @@ impl IngestStore for DynamoStore {
         Err(StoreError::Unavailable(
             "quota counter contended; try again".into(),
         ))
-    }
-
-    async fn close_vanished(
-        &self,
-        tenant: TenantId,
-        source: crate::domain::SourceId,
-        native_ids: &[String],
-        at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<usize, StoreError> {
-        let pk = keys::tenant_pk(tenant);
-        let mut closed = 0;
-        for native in native_ids {
-            let Some(marker) = self
-                .get_item(pk.clone(), &keys::native_sk(source, native))
-                .await?
-            else {
-                continue;
-            };
-            let Some(job) = marker
-                .get("jobId")
-                .and_then(|v| v.as_s().ok())
-                .and_then(|id| crate::domain::JobId::parse(id).ok())
-            else {
-                continue;
-            };
-            let result = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .key(keys::PK, s(pk.clone()))
-                .key(keys::SK, s(keys::job_sk(job)))
-                .update_expression("SET closedAt = :at")
-                .condition_expression("attribute_exists(PK) AND attribute_not_exists(closedAt)")
-                .expression_attribute_values(
-                    ":at",
-                    s(at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
-                )
-                .send()
-                .await;
-            match result {
-                Ok(_) => closed += 1,
-                Err(e) if is_condition_failure(&e) => {}
-                Err(e) => return Err(unavailable(e)),
-            }
-        }
-        Ok(closed)
     }
 
     async fn release_quota(

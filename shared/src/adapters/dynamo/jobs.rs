@@ -388,7 +388,7 @@ impl JobStore for DynamoStore {
         // A job restored to `pending_upgrade` waits for quota like a fetched one: list
         // the tenant for the monthly admission run.
         if moved.is_some() && to == JobStatus::PendingUpgrade {
-            crate::ports::BillingStore::mark_pending(self, tenant).await?;
+            crate::ports::PendingUpgrades::mark_pending(self, tenant).await?;
         }
         Ok(moved)
     }
