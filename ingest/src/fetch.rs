@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use jobmon_connectors::{FetchOutcome, Fetcher, Posting, SourceConfig, SourceError, Validators};
+use jobmon_connectors::{FetchOutcome, Posting, SourceConfig, SourceError, Validators};
 use shared::domain::fingerprint::posting_fingerprint;
 use shared::domain::{
     Job, JobCard, JobId, JobStatus, Period, PlanCatalog, Source, SourceValidators,
@@ -14,6 +14,7 @@ use shared::ports::{
     Clock, IngestStore, PostingKeys, QuotaStore, SourceStore, StoreError, TenantReader, WorkQueue,
 };
 
+use crate::connector::SourceConnector;
 use crate::next_fetch_after;
 use shared::messages::{FetchTask, ScoreTask, to_bodies};
 use shared::ports::{EventPublisher, LiveMessage, LiveNotifier};
@@ -70,7 +71,7 @@ pub struct FetchService {
     pub scoring_queue: Arc<dyn WorkQueue>,
     pub events: Arc<dyn EventPublisher>,
     pub live: Arc<dyn LiveNotifier>,
-    pub fetcher: Arc<Fetcher>,
+    pub fetcher: Arc<dyn SourceConnector>,
     pub plans: PlanCatalog,
     pub clock: Arc<dyn Clock>,
 }

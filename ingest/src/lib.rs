@@ -3,7 +3,9 @@
 //! - [`sources::SourcesService`]: the Sources API and `POST /v1/jobs/fetch`.
 //! - [`dispatch::Dispatcher`]: the scheduled dispatcher (due sources → fetch queue).
 //! - [`fetch::FetchService`]: one fetch task: fetch, dedup, store, quota, scoring queue.
+//! - [`connector::SourceConnector`]: the job boards as the use cases see them.
 
+pub mod connector;
 pub mod dispatch;
 pub mod fetch;
 pub mod sources;

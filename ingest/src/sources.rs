@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use jobmon_connectors::{FetchOutcome, Fetcher, Posting, SourceConfig, Validators};
+use jobmon_connectors::{FetchOutcome, Posting, SourceConfig, Validators};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use shared::auth::Principal;
@@ -16,6 +16,8 @@ use shared::ports::{
 use shared::services::views::ListView;
 
 use shared::messages::{FetchTask, to_bodies};
+
+use crate::connector::SourceConnector;
 
 /// Manual fetches per tenant per hour.
 pub const MANUAL_FETCHES_PER_HOUR: u32 = 30;
@@ -66,7 +68,7 @@ pub struct SourcesService {
     pub tenants: Arc<dyn TenantReader>,
     pub limiter: Arc<dyn RateLimiter>,
     pub fetch_queue: Arc<dyn WorkQueue>,
-    pub fetcher: Arc<Fetcher>,
+    pub fetcher: Arc<dyn SourceConnector>,
     pub plans: PlanCatalog,
     pub clock: Arc<dyn Clock>,
 }
