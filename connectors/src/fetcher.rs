@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use serde::{Deserialize, Serialize};
+use shared::domain::SourceValidators;
 use url::Url;
 
 use crate::config::SourceConfig;
@@ -14,15 +14,6 @@ use crate::{
     ashby, feed, greenhouse, jsonfeed, lever, personio, recruitee, smartrecruiters, workable,
 };
 
-/// HTTP cache validators of a source's last successful fetch, stored with the source and
-/// sent back as `If-None-Match` / `If-Modified-Since`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Validators {
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub enum FetchOutcome {
     /// The source answered 304: nothing to write.
@@ -30,7 +21,7 @@ pub enum FetchOutcome {
     Fetched {
         postings: Vec<Posting>,
         /// To store for the next fetch (empty when the source sent none).
-        validators: Validators,
+        validators: SourceValidators,
     },
 }
 
@@ -74,7 +65,7 @@ impl Fetcher {
     pub async fn fetch(
         &self,
         source: &SourceConfig,
-        validators: &Validators,
+        validators: &SourceValidators,
     ) -> Result<FetchOutcome, SourceError> {
         let bases = &self.settings.base_urls;
         let outcome = match source {
@@ -150,7 +141,7 @@ impl Fetcher {
         &self,
         url: &Url,
         accept: &str,
-        validators: &Validators,
+        validators: &SourceValidators,
         parse: impl FnOnce(&[u8]) -> Result<Vec<Posting>, SourceError>,
     ) -> Result<FetchOutcome, SourceError> {
         match self.http.get(url, accept, validators).await? {
@@ -162,22 +153,22 @@ impl Fetcher {
         }
     }
 
-    /// Follows `next_url` up to `max_pages`, never visiting a page twice. Validators
+    /// Follows `next_url` up to `max_pages`, never visiting a page twice. SourceValidators
     /// apply to the first page: a feed whose first page is unchanged is taken as unchanged.
     async fn json_feed(
         &self,
         start: &Url,
-        validators: &Validators,
+        validators: &SourceValidators,
     ) -> Result<FetchOutcome, SourceError> {
         let mut url = start.clone();
         let mut visited = HashSet::from([url.to_string()]);
         let mut postings = Vec::new();
-        let mut first_validators = Validators::default();
+        let mut first_validators = SourceValidators::default();
         for page_index in 0..self.settings.max_pages.max(1) {
             let conditional = if page_index == 0 {
                 validators
             } else {
-                &Validators::default()
+                &SourceValidators::default()
             };
             let page = match self.http.get(&url, ACCEPT_JSON_FEED, conditional).await? {
                 Got::NotModified if page_index == 0 => return Ok(FetchOutcome::NotModified),

@@ -13,9 +13,9 @@ use reqwest::{StatusCode, redirect};
 use url::Url;
 
 use crate::error::SourceError;
-use crate::fetcher::Validators;
 use crate::settings::FetchSettings;
 use crate::ssrf::{self, AddressPolicy, GuardError, GuardedResolver};
+use shared::domain::SourceValidators;
 
 pub(crate) const ACCEPT_JSON: &str = "application/json";
 pub(crate) const ACCEPT_XML: &str = "application/xml, text/xml;q=0.9, */*;q=0.1";
@@ -28,7 +28,7 @@ pub(crate) const ACCEPT_JSON_FEED: &str =
 #[derive(Debug)]
 pub(crate) struct Page {
     pub body: Vec<u8>,
-    pub validators: Validators,
+    pub validators: SourceValidators,
 }
 
 #[derive(Debug)]
@@ -96,7 +96,7 @@ impl HttpClient {
         &self,
         url: &Url,
         accept: &str,
-        validators: &Validators,
+        validators: &SourceValidators,
     ) -> Result<Got, SourceError> {
         let host = url.host_str().unwrap_or_default().to_owned();
         ssrf::check_url(url, self.policy).map_err(|e| guard_to_source(e, &host))?;
@@ -199,14 +199,14 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     Some(wait.to_std().unwrap_or(Duration::ZERO))
 }
 
-fn validators_of(headers: &HeaderMap) -> Validators {
+fn validators_of(headers: &HeaderMap) -> SourceValidators {
     let text = |name| {
         headers
             .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
-    Validators {
+    SourceValidators {
         etag: text(ETAG),
         last_modified: text(LAST_MODIFIED),
     }

@@ -31,7 +31,7 @@ mod xml;
 
 pub use config::{ConfigError, FeedUrl, KINDS, LeverRegion, Slug, SourceConfig};
 pub use error::SourceError;
-pub use fetcher::{FetchOutcome, Fetcher, FetcherInitError, Validators};
+pub use fetcher::{FetchOutcome, Fetcher, FetcherInitError};
 pub use posting::{Posting, Salary};
 pub use settings::{BaseUrls, FetchSettings, SettingsError};
 pub use ssrf::{AddressClass, AddressPolicy, classify_ip};

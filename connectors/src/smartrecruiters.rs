@@ -19,11 +19,12 @@ use url::Url;
 use crate::config::Slug;
 use crate::dates;
 use crate::error::SourceError;
-use crate::fetcher::{FetchOutcome, Validators};
+use crate::fetcher::FetchOutcome;
 use crate::html::{self, Description};
 use crate::http::{ACCEPT_JSON, Got, HttpClient};
 use crate::posting::{Draft, each, json, non_empty};
 use crate::settings::{FetchSettings, join};
+use shared::domain::SourceValidators;
 
 const PAGE_SIZE: usize = 100;
 const PUBLIC_JOBS_HOST: &str = "https://jobs.smartrecruiters.com";
@@ -106,17 +107,17 @@ pub(crate) async fn fetch(
     http: &HttpClient,
     settings: &FetchSettings,
     company: &Slug,
-    validators: &Validators,
+    validators: &SourceValidators,
 ) -> Result<FetchOutcome, SourceError> {
     let base = &settings.base_urls.smartrecruiters;
     let mut summaries: Vec<Summary> = Vec::new();
-    let mut first_validators = Validators::default();
+    let mut first_validators = SourceValidators::default();
     for page_index in 0..settings.max_pages.max(1) {
         let offset = page_index * PAGE_SIZE;
         let conditional = if page_index == 0 {
             validators
         } else {
-            &Validators::default()
+            &SourceValidators::default()
         };
         let page = match http
             .get(
@@ -196,7 +197,7 @@ async fn descriptions(
     futures_util::stream::iter(detail_ids)
         .map(|id| async move {
             let url = detail_endpoint(base, company, &id);
-            let description = match http.get(&url, ACCEPT_JSON, &Validators::default()).await {
+            let description = match http.get(&url, ACCEPT_JSON, &SourceValidators::default()).await {
                 Ok(Got::Page(page)) => json::<Detail>(&page.body).ok().map(|d| description(&d)),
                 Ok(Got::NotModified) => None,
                 Err(error) => {

@@ -9,17 +9,17 @@ use std::time::Duration;
 
 use jobmon_connectors::{
     AddressPolicy, FetchOutcome, FetchSettings, Fetcher, Posting, SourceConfig, SourceError,
-    Validators,
 };
 use serde_json::json;
+use shared::domain::SourceValidators;
 use support::{FixtureServer, Reply, fetcher_for, fixture, settings_for};
 
 fn source(kind: &str, config: serde_json::Value) -> SourceConfig {
     SourceConfig::parse(kind, &config).unwrap()
 }
 
-async fn fetch_ok(fetcher: &Fetcher, source: &SourceConfig) -> (Vec<Posting>, Validators) {
-    match fetcher.fetch(source, &Validators::default()).await {
+async fn fetch_ok(fetcher: &Fetcher, source: &SourceConfig) -> (Vec<Posting>, SourceValidators) {
+    match fetcher.fetch(source, &SourceValidators::default()).await {
         Ok(FetchOutcome::Fetched {
             postings,
             validators,
@@ -29,7 +29,7 @@ async fn fetch_ok(fetcher: &Fetcher, source: &SourceConfig) -> (Vec<Posting>, Va
 }
 
 async fn fetch_err(fetcher: &Fetcher, source: &SourceConfig) -> SourceError {
-    match fetcher.fetch(source, &Validators::default()).await {
+    match fetcher.fetch(source, &SourceValidators::default()).await {
         Err(e) => e,
         Ok(other) => panic!("expected an error, got {other:?}"),
     }
@@ -200,7 +200,7 @@ async fn lever_postings_are_normalised_and_eu_sites_use_the_eu_host() {
     let eu = fetcher
         .fetch(
             &source("lever", json!({"site": "leverdemo", "region": "eu"})),
-            &Validators::default(),
+            &SourceValidators::default(),
         )
         .await;
     assert_eq!(eu, Err(SourceError::NotFound { status: 404 }));
@@ -809,7 +809,7 @@ async fn conditional_get_returns_not_modified() {
     let (_, validators) = fetch_ok(&fetcher, &board).await;
     assert_eq!(
         validators,
-        Validators {
+        SourceValidators {
             etag: Some("\"v1\"".into()),
             last_modified: Some("Wed, 21 Oct 2015 07:28:00 GMT".into())
         }

@@ -3,7 +3,8 @@
 //! [`Fetcher`] (HTTP to the real boards) is the one deployed implementation.
 
 use async_trait::async_trait;
-use jobmon_connectors::{FetchOutcome, Fetcher, SourceConfig, SourceError, Validators};
+use jobmon_connectors::{FetchOutcome, Fetcher, SourceConfig, SourceError};
+use shared::domain::SourceValidators;
 
 #[async_trait]
 pub trait SourceConnector: Send + Sync {
@@ -11,7 +12,7 @@ pub trait SourceConnector: Send + Sync {
     async fn fetch(
         &self,
         source: &SourceConfig,
-        validators: &Validators,
+        validators: &SourceValidators,
     ) -> Result<FetchOutcome, SourceError>;
 }
 
@@ -20,7 +21,7 @@ impl SourceConnector for Fetcher {
     async fn fetch(
         &self,
         source: &SourceConfig,
-        validators: &Validators,
+        validators: &SourceValidators,
     ) -> Result<FetchOutcome, SourceError> {
         Fetcher::fetch(self, source, validators).await
     }

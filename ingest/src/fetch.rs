@@ -5,11 +5,9 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use jobmon_connectors::{FetchOutcome, Posting, SourceConfig, SourceError, Validators};
+use jobmon_connectors::{FetchOutcome, Posting, SourceConfig, SourceError};
 use shared::domain::fingerprint::posting_fingerprint;
-use shared::domain::{
-    Job, JobCard, JobId, JobStatus, Period, PlanCatalog, Source, SourceValidators,
-};
+use shared::domain::{Job, JobCard, JobId, JobStatus, Period, PlanCatalog, Source};
 use shared::ports::{
     Clock, IngestStore, PostingKeys, QuotaStore, SourceStore, StoreError, TenantReader, WorkQueue,
 };
@@ -149,13 +147,7 @@ impl FetchService {
             .clone();
 
         let outcome = match SourceConfig::parse(&source.kind, &source.config) {
-            Ok(config) => {
-                let validators = Validators {
-                    etag: source.validators.etag.clone(),
-                    last_modified: source.validators.last_modified.clone(),
-                };
-                self.fetcher.fetch(&config, &validators).await
-            }
+            Ok(config) => self.fetcher.fetch(&config, &source.validators).await,
             Err(e) => Err(SourceError::Unsupported(format!(
                 "invalid configuration: {e}"
             ))),
@@ -220,10 +212,7 @@ impl FetchService {
                         .await?;
                     source.open_ids = listed.into_iter().take(MAX_OPEN_IDS).collect();
                 }
-                source.validators = SourceValidators {
-                    etag: validators.etag,
-                    last_modified: validators.last_modified,
-                };
+                source.validators = validators;
                 self.mark_healthy(&mut source, plan.fetch_interval_minutes, now);
             }
         }

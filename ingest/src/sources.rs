@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use jobmon_connectors::{FetchOutcome, Posting, SourceConfig, Validators};
+use jobmon_connectors::{FetchOutcome, Posting, SourceConfig};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use shared::auth::Principal;
@@ -225,7 +225,11 @@ impl SourcesService {
         let source = self.own(&principal, id).await?;
         let config = validated(&source.kind, &source.config)?;
         Ok(
-            match self.fetcher.fetch(&config, &Validators::default()).await {
+            match self
+                .fetcher
+                .fetch(&config, &SourceValidators::default())
+                .await
+            {
                 Ok(FetchOutcome::Fetched { postings, .. }) => Preview {
                     items: postings.into_iter().take(PREVIEW_LIMIT).collect(),
                     error: None,

@@ -20,8 +20,10 @@ pub fn parse_source_name(raw: &str) -> Result<String, SourceNameError> {
     }
 }
 
-/// Conditional-GET validators the source sent last time.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// HTTP cache validators of a source's last successful fetch, stored with the source and
+/// sent back as `If-None-Match` / `If-Modified-Since` (the connectors use this type too).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SourceValidators {
     pub etag: Option<String>,
     pub last_modified: Option<String>,
