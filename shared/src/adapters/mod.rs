@@ -3,6 +3,7 @@
 pub mod aws;
 pub mod dynamo;
 pub mod eventbridge;
+pub mod memory;
 pub mod notifier;
 pub mod ses;
 pub mod sqs;
@@ -10,6 +11,7 @@ pub mod ssm;
 
 pub use dynamo::DynamoStore;
 pub use eventbridge::EventBridgePublisher;
+pub use memory::MemoryStore;
 pub use notifier::WebSocketNotifier;
 pub use ses::SesMailer;
 pub use sqs::SqsQueue;

@@ -1,0 +1,188 @@
+//! One-time tokens, refresh-token sessions and rate limits; the conditions of
+//! `dynamo/tokens.rs`, `dynamo/sessions.rs` and `dynamo/ratelimit.rs`.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::{MemoryStore, RefreshRecord, cancelled};
+use crate::domain::{TenantId, UserId};
+use crate::ports::{
+    OneTimeToken, OneTimeTokenStore, RateLimiter, Rotation, SessionGrant, SessionStore, StoreError,
+    TokenPurpose,
+};
+
+fn live(token: OneTimeToken, purpose: TokenPurpose, now: DateTime<Utc>) -> Option<OneTimeToken> {
+    (token.purpose == purpose && token.expires_at > now).then_some(token)
+}
+
+#[async_trait]
+impl OneTimeTokenStore for MemoryStore {
+    async fn put_token(&self, token: &OneTimeToken) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        if state.tokens.contains_key(&token.hash) {
+            // DynamoDB reports the failed `attribute_not_exists` as an error here.
+            return Err(StoreError::Unavailable(
+                "conditional check failed: token exists".into(),
+            ));
+        }
+        state.tokens.insert(token.hash.clone(), token.clone());
+        Ok(())
+    }
+
+    async fn find_token(
+        &self,
+        hash: &str,
+        purpose: TokenPurpose,
+        now: DateTime<Utc>,
+    ) -> Result<Option<OneTimeToken>, StoreError> {
+        Ok(self
+            .lock()
+            .tokens
+            .get(hash)
+            .cloned()
+            .and_then(|t| live(t, purpose, now)))
+    }
+
+    async fn take_token(
+        &self,
+        hash: &str,
+        purpose: TokenPurpose,
+        now: DateTime<Utc>,
+    ) -> Result<Option<OneTimeToken>, StoreError> {
+        let mut state = self.lock();
+        let takeable = state
+            .tokens
+            .get(hash)
+            .is_some_and(|t| t.purpose == purpose && t.expires_at.timestamp() > now.timestamp());
+        if !takeable {
+            return Ok(None);
+        }
+        Ok(state
+            .tokens
+            .remove(hash)
+            .and_then(|t| live(t, purpose, now)))
+    }
+}
+
+impl super::State {
+    /// `SET revoked = true` on the family (an update creates the item if it is missing).
+    fn revoke_family(&mut self, grant: &SessionGrant) {
+        self.families
+            .insert((grant.tenant, grant.user, grant.family.clone()), true);
+    }
+}
+
+#[async_trait]
+impl SessionStore for MemoryStore {
+    async fn start_session(
+        &self,
+        grant: &SessionGrant,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        let family = (grant.tenant, grant.user, grant.family.clone());
+        if state.families.contains_key(&family) {
+            return Err(cancelled(0));
+        }
+        if state.refresh.contains_key(token_hash) {
+            return Err(cancelled(1));
+        }
+        state.families.insert(family, false);
+        state.refresh.insert(
+            token_hash.to_owned(),
+            RefreshRecord {
+                grant: grant.clone(),
+                spent: false,
+                expires_at,
+            },
+        );
+        Ok(())
+    }
+
+    async fn rotate(
+        &self,
+        presented_hash: &str,
+        new_hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Rotation, StoreError> {
+        let mut state = self.lock();
+        let Some(current) = state.refresh.get(presented_hash).cloned() else {
+            return Ok(Rotation::Invalid);
+        };
+        let grant = current.grant;
+        if current.spent {
+            state.revoke_family(&grant);
+            return Ok(Rotation::ReuseDetected);
+        }
+        if current.expires_at.timestamp() <= now.timestamp() {
+            return Ok(Rotation::Invalid);
+        }
+        // The family must exist and be live (`revoked = false` fails on a missing item).
+        let family = (grant.tenant, grant.user, grant.family.clone());
+        if state.families.get(&family) != Some(&false) {
+            return Ok(Rotation::Invalid);
+        }
+        if state.refresh.contains_key(new_hash) {
+            return Err(StoreError::Unavailable(format!(
+                "rotation cancelled: {:?}",
+                [None, None, Some("ConditionalCheckFailed")]
+            )));
+        }
+        if let Some(spent) = state.refresh.get_mut(presented_hash) {
+            spent.spent = true;
+        }
+        state.refresh.insert(
+            new_hash.to_owned(),
+            RefreshRecord {
+                grant: grant.clone(),
+                spent: false,
+                expires_at,
+            },
+        );
+        Ok(Rotation::Rotated(grant))
+    }
+
+    async fn revoke_by_token(&self, token_hash: &str) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        if let Some(record) = state.refresh.get(token_hash).cloned() {
+            state.revoke_family(&record.grant);
+        }
+        Ok(())
+    }
+
+    async fn revoke_all(&self, tenant: TenantId, user: UserId) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        for ((t, u, _), revoked) in state.families.iter_mut() {
+            if *t == tenant && *u == user {
+                *revoked = true;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl RateLimiter for MemoryStore {
+    async fn hit(
+        &self,
+        key: &str,
+        limit: u32,
+        window_secs: u64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<u64>, StoreError> {
+        let window = i64::try_from(window_secs.max(1)).unwrap_or(i64::MAX);
+        let now_secs = now.timestamp();
+        let start = now_secs - now_secs.rem_euclid(window);
+        let end = start + window;
+        let mut state = self.lock();
+        let hits = state.rates.entry((key.to_owned(), start)).or_default();
+        *hits += 1;
+        if *hits > u64::from(limit) {
+            Ok(Some(u64::try_from(end - now_secs).unwrap_or(1).max(1)))
+        } else {
+            Ok(None)
+        }
+    }
+}

@@ -1,0 +1,299 @@
+//! Scoring: history entries, the `queued → scored | failed` moves, requeueing, the
+//! profile; the conditions and outcomes of `dynamo/scoring.rs`.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::{MemoryStore, State};
+use crate::domain::{JobCard, JobId, JobStatus, Profile, Score, ScoringEntry, TenantId};
+use crate::http::cursor::Position;
+use crate::ports::{Conflict, Page, PageRequest, Recorded, ReplayMarker, ScoringStore, StoreError};
+
+/// What a failed job shows when no attempt left an error behind (as in DynamoDB).
+const FAILED_WITHOUT_ERROR: &str = "scoring failed after repeated attempts";
+
+fn history_scope(job: JobId) -> String {
+    format!("history:{job}")
+}
+
+/// One move of a card, as `dynamo::scoring::CardMove` describes it.
+pub(super) struct CardMove<'a> {
+    /// The card as read; its status and `attempt` are the move's condition.
+    pub card: &'a JobCard,
+    pub attempt: u32,
+    pub to: JobStatus,
+    pub score: Option<(Score, DateTime<Utc>)>,
+    pub next_attempt: Option<u32>,
+    /// `Some(Some(e))` sets the last error, `Some(None)` removes it.
+    pub last_error: Option<Option<&'a str>>,
+    /// With `last_error: None`: set this when there is no last error.
+    pub keep_error_or: Option<&'a str>,
+}
+
+impl CardMove<'_> {
+    fn applied(&self) -> JobCard {
+        let mut card = self.card.clone();
+        card.status = self.to;
+        if let Some((score, at)) = self.score {
+            card.score = Some(score);
+            card.scored_at = Some(at);
+        }
+        card
+    }
+}
+
+impl State {
+    /// Whether the stored job is as the move read it: exists, same status, same attempt.
+    fn move_allowed(&self, tenant: TenantId, m: &CardMove<'_>) -> bool {
+        self.jobs
+            .get(&(tenant, m.card.id))
+            .is_some_and(|j| j.card.status == m.card.status && j.attempt == m.attempt)
+    }
+
+    /// Applies a move if its condition holds; the card after it (built from the card as
+    /// read, like DynamoDB's), or `None`.
+    pub(super) fn move_card(&mut self, tenant: TenantId, m: &CardMove<'_>) -> Option<JobCard> {
+        if !self.move_allowed(tenant, m) {
+            return None;
+        }
+        let job = self.jobs.get_mut(&(tenant, m.card.id))?;
+        job.card.status = m.to;
+        if let Some((score, at)) = m.score {
+            job.card.score = Some(score);
+            job.card.scored_at = Some(at);
+        }
+        if let Some(next) = m.next_attempt {
+            job.attempt = next;
+        }
+        match (m.last_error, m.keep_error_or) {
+            (Some(error), _) => job.last_error = error.map(str::to_owned),
+            (None, Some(fallback)) => {
+                job.last_error.get_or_insert_with(|| fallback.to_owned());
+            }
+            (None, None) => {}
+        }
+        Some(m.applied())
+    }
+
+    fn card_with_attempt(&self, tenant: TenantId, job: JobId) -> Option<(JobCard, u32)> {
+        self.jobs
+            .get(&(tenant, job))
+            .map(|j| (j.card.clone(), j.attempt))
+    }
+}
+
+#[async_trait]
+impl ScoringStore for MemoryStore {
+    async fn record_scoring(
+        &self,
+        tenant: TenantId,
+        job: JobId,
+        entry: &ScoringEntry,
+        replay: Option<&ReplayMarker>,
+    ) -> Result<Recorded, StoreError> {
+        let mut state = self.lock();
+        let Some((mut waiting, _)) = state.card_with_attempt(tenant, job) else {
+            return Ok(Recorded::NotAwaited);
+        };
+        waiting.status = JobStatus::Queued;
+        let m = CardMove {
+            card: &waiting,
+            attempt: entry.attempt,
+            to: JobStatus::Scored,
+            score: Some((entry.score, entry.created_at)),
+            next_attempt: None,
+            last_error: Some(None),
+            keep_error_or: None,
+        };
+        let entry_key = (tenant, job, entry.attempt);
+        // The transaction's conditions, reported in the adapter's order of precedence.
+        if replay.is_some_and(|r| state.replays.contains(&r.key)) {
+            return Ok(Recorded::Replayed);
+        }
+        if state.history.contains_key(&entry_key) {
+            return Ok(Recorded::AlreadyScored);
+        }
+        if !state.move_allowed(tenant, &m) {
+            return Ok(Recorded::NotAwaited);
+        }
+        state.history.insert(entry_key, entry.clone());
+        if let Some(marker) = replay {
+            state.replays.insert(marker.key.clone());
+        }
+        let card = state.move_card(tenant, &m).unwrap_or_else(|| m.applied());
+        Ok(Recorded::Scored(card))
+    }
+
+    async fn note_attempt_error(
+        &self,
+        tenant: TenantId,
+        job: JobId,
+        attempt: u32,
+        error: &str,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        match state.jobs.get_mut(&(tenant, job)) {
+            Some(j) if j.card.status == JobStatus::Queued && j.attempt == attempt => {
+                j.last_error = Some(error.to_owned());
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn mark_failed(
+        &self,
+        tenant: TenantId,
+        job: JobId,
+        attempt: u32,
+        error: Option<&str>,
+    ) -> Result<Option<JobCard>, StoreError> {
+        let mut state = self.lock();
+        let Some((card, current)) = state.card_with_attempt(tenant, job) else {
+            return Ok(None);
+        };
+        if card.status != JobStatus::Queued || current != attempt {
+            return Ok(None);
+        }
+        Ok(state.move_card(
+            tenant,
+            &CardMove {
+                card: &card,
+                attempt,
+                to: JobStatus::Failed,
+                score: None,
+                next_attempt: None,
+                last_error: error.map(Some),
+                keep_error_or: Some(FAILED_WITHOUT_ERROR),
+            },
+        ))
+    }
+
+    async fn requeue(
+        &self,
+        tenant: TenantId,
+        job: JobId,
+        from: JobStatus,
+        from_attempt: u32,
+    ) -> Result<Option<JobCard>, StoreError> {
+        from.transition(JobStatus::Queued)
+            .map_err(|_| StoreError::Conflict(Conflict::Stale))?;
+        let mut state = self.lock();
+        let Some((card, attempt)) = state.card_with_attempt(tenant, job) else {
+            return Ok(None);
+        };
+        if card.status != from || attempt != from_attempt {
+            return Ok(None);
+        }
+        Ok(state.move_card(
+            tenant,
+            &CardMove {
+                card: &card,
+                attempt,
+                to: JobStatus::Queued,
+                score: None,
+                next_attempt: Some(attempt + 1),
+                last_error: Some(None),
+                keep_error_or: None,
+            },
+        ))
+    }
+
+    async fn unqueue(
+        &self,
+        tenant: TenantId,
+        job: JobId,
+        attempt: u32,
+        previous: JobStatus,
+    ) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        let Some((card, current)) = state.card_with_attempt(tenant, job) else {
+            return Ok(());
+        };
+        if card.status == JobStatus::Queued && current == attempt {
+            state.move_card(
+                tenant,
+                &CardMove {
+                    card: &card,
+                    attempt,
+                    to: previous,
+                    score: None,
+                    next_attempt: None,
+                    last_error: None,
+                    keep_error_or: None,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    async fn history(
+        &self,
+        tenant: TenantId,
+        job: JobId,
+        page: &PageRequest,
+    ) -> Result<Page<ScoringEntry>, StoreError> {
+        let before = match page.cursor.as_deref() {
+            None => None,
+            Some(token) => {
+                let position = self
+                    .cursors
+                    .open(token, tenant, &history_scope(job))
+                    .map_err(|_| StoreError::InvalidCursor)?;
+                let attempt: u32 = position
+                    .get("attempt")
+                    .and_then(|a| a.parse().ok())
+                    .ok_or(StoreError::InvalidCursor)?;
+                Some(attempt)
+            }
+        };
+        let limit = usize::from(page.limit.clamp(1, PageRequest::MAX_LIMIT));
+        let state = self.lock();
+        let mut entries: Vec<ScoringEntry> = state
+            .history
+            .range((tenant, job, 0)..=(tenant, job, u32::MAX))
+            .rev()
+            .filter(|((_, _, attempt), _)| before.is_none_or(|b| *attempt < b))
+            .map(|(_, entry)| entry.clone())
+            .collect();
+        let more = entries.len() > limit;
+        entries.truncate(limit);
+        let next_cursor = match entries.last() {
+            Some(last) if more => Some(self.cursors.seal(
+                tenant,
+                &history_scope(job),
+                &Position::from([("attempt".to_owned(), last.attempt.to_string())]),
+            )),
+            _ => None,
+        };
+        Ok(Page {
+            items: entries,
+            next_cursor,
+        })
+    }
+
+    async fn job_cards_after(
+        &self,
+        tenant: TenantId,
+        after: Option<JobId>,
+        limit: u16,
+    ) -> Result<Vec<(JobCard, u32)>, StoreError> {
+        Ok(self
+            .lock()
+            .jobs
+            .iter()
+            .filter(|((t, id), _)| *t == tenant && after.is_none_or(|a| *id > a))
+            .take(usize::from(limit.max(1)))
+            .map(|(_, j)| (j.card.clone(), j.attempt))
+            .collect())
+    }
+
+    async fn get_profile(&self, tenant: TenantId) -> Result<Option<Profile>, StoreError> {
+        Ok(self.lock().profiles.get(&tenant).cloned())
+    }
+
+    async fn put_profile(&self, tenant: TenantId, profile: &Profile) -> Result<(), StoreError> {
+        self.lock().profiles.insert(tenant, profile.clone());
+        Ok(())
+    }
+}
