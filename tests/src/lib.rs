@@ -170,6 +170,7 @@ pub fn moto_get(endpoint: &str, path: &str) -> Value {
 }
 
 pub mod accounts;
+pub mod contract;
 pub mod events;
 pub mod fixture;
 pub mod localstripe;

@@ -422,3 +422,18 @@ async fn moto_keeps_no_copy_of_the_table_per_transaction() {
          at least 200 copies): is the harness running infra/moto_serialized.py?"
     );
 }
+
+/// The store contract that the in-memory store also passes (`tests/fast_store_contract.rs`),
+/// here against DynamoDB: the fast tier's store answers like this one.
+#[tokio::test]
+async fn the_store_contract_holds_against_dynamodb() {
+    let stack = TestStack::new().await;
+    let store = store(&stack);
+    use jobmon_tests::contract;
+    contract::email_is_unique_in_any_case(&store).await;
+    contract::job_url_is_unique_per_tenant(&store).await;
+    contract::member_rules_hold_in_the_transaction(&store).await;
+    contract::quota_is_conditional(&store).await;
+    contract::moves_and_scorings_are_conditional(&store).await;
+    contract::billing_events_apply_once_and_in_order(&store).await;
+}

@@ -1,0 +1,474 @@
+//! What every implementation of the store ports must answer alike: the conditions and
+//! transactions the services rely on. Run against the in-memory store in the fast tier
+//! (`tests/fast_store_contract.rs`) and against DynamoDB on moto (`tests/store.rs`), so
+//! the fast tier's store cannot drift from the real one unnoticed.
+
+use chrono::{Duration, Utc};
+use shared::domain::fingerprint::posting_fingerprint;
+use shared::domain::{
+    CanonicalUrl, Email, Job, JobCard, JobId, JobStatus, PlanCatalog, PlanId, Role, Score,
+    ScoringEntry, SourceId, SubscriptionStatus, Tenant, TenantId, TenantName, User, UserId,
+};
+use shared::ports::{
+    AccountStore, Applied, BillingChange, BillingStore, Conflict, EventRef, IngestStore, JobStore,
+    OneTimeToken, OneTimeTokenStore, Recorded, ReplayMarker, ScoringStore, StoreError,
+    TokenPurpose,
+};
+
+/// Every port the contract exercises.
+pub trait Store:
+    AccountStore + JobStore + IngestStore + ScoringStore + BillingStore + OneTimeTokenStore
+{
+}
+
+impl<T> Store for T where
+    T: AccountStore + JobStore + IngestStore + ScoringStore + BillingStore + OneTimeTokenStore
+{
+}
+
+pub fn tenant(name: &str) -> Tenant {
+    Tenant {
+        id: TenantId::new(),
+        name: TenantName::parse(name).expect("valid name"),
+        plan: PlanCatalog::builtin().default_plan().id.clone(),
+        subscription_status: SubscriptionStatus::None,
+        created_at: Utc::now(),
+    }
+}
+
+pub fn user(tenant: &Tenant, email: &str, role: Role) -> User {
+    User {
+        id: UserId::new(),
+        tenant_id: tenant.id,
+        email: Email::parse(email).expect("valid address"),
+        role,
+        email_verified: false,
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        created_at: Utc::now(),
+    }
+}
+
+pub fn job(tenant: TenantId, url: &str, status: JobStatus) -> Job {
+    let title = format!("Engineer {url}");
+    Job {
+        tenant_id: tenant,
+        card: JobCard {
+            id: JobId::new(),
+            title: title.clone(),
+            company: "Acme".into(),
+            location: "Berlin".into(),
+            remote: false,
+            url: CanonicalUrl::parse(url).expect("valid URL"),
+            source_id: SourceId::new(),
+            status,
+            score: None,
+            created_at: Utc::now(),
+            scored_at: None,
+            closed_at: None,
+        },
+        description: "Build things.".into(),
+        native_id: Some(ulid::Ulid::new().to_string()),
+        fingerprint: posting_fingerprint("Acme", &title, "Berlin"),
+        salary: None,
+        attempt: u32::from(status == JobStatus::Queued),
+        last_error: None,
+    }
+}
+
+fn conflict(result: Result<(), StoreError>) -> Option<Conflict> {
+    match result {
+        Err(StoreError::Conflict(c)) => Some(c),
+        _ => None,
+    }
+}
+
+/// Unique e-mail in any letter case; a refused account writes nothing.
+pub async fn email_is_unique_in_any_case(store: &impl Store) {
+    let first = tenant("First");
+    store
+        .create_account(&first, &user(&first, "ann@example.com", Role::Admin))
+        .await
+        .unwrap();
+    let second = tenant("Second");
+    let refused = user(&second, "ANN@Example.COM", Role::Admin);
+    assert_eq!(
+        conflict(store.create_account(&second, &refused).await),
+        Some(Conflict::EmailTaken)
+    );
+    assert!(store.get_tenant(second.id).await.unwrap().is_none());
+    assert!(
+        store
+            .get_user(second.id, refused.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let found = store
+        .find_user_by_email(&Email::parse("Ann@EXAMPLE.com").unwrap())
+        .await
+        .unwrap()
+        .expect("look-up ignores case");
+    assert_eq!(found.tenant_id, first.id);
+}
+
+/// One canonical URL per tenant; a refused job writes nothing; other tenants may have it.
+pub async fn job_url_is_unique_per_tenant(store: &impl Store) {
+    let (a, b) = (TenantId::new(), TenantId::new());
+    let original = job(a, "https://boards.example.com/acme/jobs/1", JobStatus::New);
+    store.insert_job(&original).await.unwrap();
+    let repost = job(
+        a,
+        "HTTPS://Boards.Example.com:443/acme/jobs/1/?utm_source=x#apply",
+        JobStatus::New,
+    );
+    assert_eq!(
+        conflict(store.insert_job(&repost).await),
+        Some(Conflict::DuplicateJobUrl)
+    );
+    assert!(store.get_job(a, repost.card.id).await.unwrap().is_none());
+    store
+        .insert_job(&job(
+            b,
+            "https://boards.example.com/acme/jobs/1",
+            JobStatus::New,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_job(a, original.card.id).await.unwrap().unwrap(),
+        original
+    );
+    assert!(store.get_job(b, original.card.id).await.unwrap().is_none());
+}
+
+async fn invitation(store: &impl Store, tenant: TenantId, email: &str) -> String {
+    let hash = format!("contract-{}", ulid::Ulid::new());
+    store
+        .put_token(&OneTimeToken {
+            hash: hash.clone(),
+            purpose: TokenPurpose::Invitation,
+            tenant,
+            user: None,
+            email: Some(Email::parse(email).unwrap()),
+            role: Some(Role::Member),
+            expires_at: Utc::now() + Duration::days(1),
+        })
+        .await
+        .unwrap();
+    hash
+}
+
+/// The member limit, the spent token and the last admin are conditions of the write
+/// itself; a refused write leaves the token, the e-mail and the counters as they were.
+pub async fn member_rules_hold_in_the_transaction(store: &impl Store) {
+    let t = tenant("Members");
+    let admin = user(
+        &t,
+        &format!("{}@example.com", ulid::Ulid::new()),
+        Role::Admin,
+    );
+    store.create_account(&t, &admin).await.unwrap();
+
+    // Limit 1: the admin fills it.
+    let email = format!("{}@example.com", ulid::Ulid::new());
+    let hash = invitation(store, t.id, &email).await;
+    let refused = user(&t, &email, Role::Member);
+    assert_eq!(
+        conflict(store.add_invited_user(&refused, &hash, Some(1)).await),
+        Some(Conflict::MemberLimit)
+    );
+    assert!(store.get_user(t.id, refused.id).await.unwrap().is_none());
+    assert!(
+        store
+            .find_user_by_email(&refused.email)
+            .await
+            .unwrap()
+            .is_none(),
+        "the e-mail stays free"
+    );
+    assert!(
+        store
+            .find_token(&hash, TokenPurpose::Invitation, Utc::now())
+            .await
+            .unwrap()
+            .is_some(),
+        "the invitation is not spent by a refused accept"
+    );
+
+    // Within the limit it is accepted, and the token is spent with it.
+    store
+        .add_invited_user(&refused, &hash, Some(2))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .find_token(&hash, TokenPurpose::Invitation, Utc::now())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let again = user(
+        &t,
+        &format!("{}@example.com", ulid::Ulid::new()),
+        Role::Member,
+    );
+    assert_eq!(
+        conflict(store.add_invited_user(&again, &hash, None).await),
+        Some(Conflict::TokenSpent)
+    );
+    assert_eq!(store.list_users(t.id).await.unwrap().len(), 2);
+
+    // The only admin can be neither demoted nor removed.
+    assert_eq!(
+        conflict(store.change_role(&admin, Role::Member).await),
+        Some(Conflict::LastAdmin)
+    );
+    assert_eq!(
+        conflict(store.remove_user(&admin).await),
+        Some(Conflict::LastAdmin)
+    );
+    let still = store.get_user(t.id, admin.id).await.unwrap().unwrap();
+    assert_eq!(still.role, Role::Admin);
+    assert!(
+        store
+            .find_user_by_email(&admin.email)
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    // With a second admin, the first may step down; a stale role is refused.
+    store.change_role(&refused, Role::Admin).await.unwrap();
+    store.change_role(&admin, Role::Member).await.unwrap();
+    assert_eq!(
+        conflict(store.change_role(&admin, Role::Member).await),
+        Some(Conflict::Stale),
+        "the role as read (admin) is no longer stored"
+    );
+    // A removed user frees the address.
+    let member = store.get_user(t.id, admin.id).await.unwrap().unwrap();
+    store.remove_user(&member).await.unwrap();
+    assert!(
+        store
+            .find_user_by_email(&admin.email)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+/// The monthly quota is never granted past its limit and never released below zero.
+pub async fn quota_is_conditional(store: &impl Store) {
+    let t = TenantId::new();
+    assert_eq!(store.reserve_quota(t, "2026-11", 3, 5).await.unwrap(), 3);
+    assert_eq!(store.reserve_quota(t, "2026-11", 3, 5).await.unwrap(), 2);
+    assert_eq!(store.reserve_quota(t, "2026-11", 1, 5).await.unwrap(), 0);
+    assert_eq!(store.scored_jobs(t, "2026-11").await.unwrap(), 5);
+    store.release_quota(t, "2026-11", 2).await.unwrap();
+    assert_eq!(store.scored_jobs(t, "2026-11").await.unwrap(), 3);
+    store.release_quota(t, "2026-11", 4).await.unwrap();
+    assert_eq!(store.scored_jobs(t, "2026-11").await.unwrap(), 3);
+    assert_eq!(store.scored_jobs(t, "2026-12").await.unwrap(), 0);
+}
+
+fn entry(attempt: u32, score: i64) -> ScoringEntry {
+    ScoringEntry {
+        score: Score::new(score).unwrap(),
+        reason: "fits".into(),
+        scorer: "profile".into(),
+        model: None,
+        created_at: Utc::now(),
+        attempt,
+    }
+}
+
+/// Status moves apply only to the job as read; a scoring is recorded once per attempt,
+/// only while the job awaits it, and a replayed signature writes nothing.
+pub async fn moves_and_scorings_are_conditional(store: &impl Store) {
+    let t = TenantId::new();
+    let queued = job(t, "https://jobs.example.com/q", JobStatus::Queued);
+    store.insert_job(&queued).await.unwrap();
+
+    // Stale: the caller read the job as `new`.
+    let mut stale = queued.card.clone();
+    stale.status = JobStatus::New;
+    assert!(
+        store
+            .set_status(t, &stale, 1, JobStatus::Archived)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store
+            .record_scoring(t, queued.card.id, &entry(2, 7), None)
+            .await
+            .unwrap(),
+        Recorded::NotAwaited,
+        "attempt 2 is not awaited"
+    );
+    let replay = ReplayMarker {
+        key: format!("contract-{}", ulid::Ulid::new()),
+        expires_at: (Utc::now() + Duration::hours(1)).timestamp(),
+    };
+    let Recorded::Scored(card) = store
+        .record_scoring(t, queued.card.id, &entry(1, 7), Some(&replay))
+        .await
+        .unwrap()
+    else {
+        panic!("attempt 1 is awaited");
+    };
+    assert_eq!(card.status, JobStatus::Scored);
+    assert_eq!(card.score, Some(Score::new(7).unwrap()));
+    assert_eq!(
+        store
+            .record_scoring(t, queued.card.id, &entry(1, 3), None)
+            .await
+            .unwrap(),
+        Recorded::AlreadyScored
+    );
+    assert_eq!(
+        store
+            .record_scoring(t, queued.card.id, &entry(1, 3), Some(&replay))
+            .await
+            .unwrap(),
+        Recorded::Replayed
+    );
+    let stored = store.get_job(t, queued.card.id).await.unwrap().unwrap();
+    assert_eq!(stored.card.score, Some(Score::new(7).unwrap()));
+    let history = store
+        .history(t, queued.card.id, &shared::ports::PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(history.items.len(), 1);
+
+    // Requeue for a rescoring, then fail it: the fallback error is kept.
+    let requeued = store
+        .requeue(t, queued.card.id, JobStatus::Scored, 1)
+        .await
+        .unwrap()
+        .expect("scored at attempt 1");
+    assert_eq!(requeued.status, JobStatus::Queued);
+    assert!(
+        store
+            .requeue(t, queued.card.id, JobStatus::Scored, 1)
+            .await
+            .unwrap()
+            .is_none(),
+        "already requeued"
+    );
+    assert!(
+        store
+            .mark_failed(t, queued.card.id, 1, None)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let failed = store
+        .mark_failed(t, queued.card.id, 2, None)
+        .await
+        .unwrap()
+        .expect("queued for attempt 2");
+    assert_eq!(failed.status, JobStatus::Failed);
+    let stored = store.get_job(t, queued.card.id).await.unwrap().unwrap();
+    assert_eq!(stored.attempt, 2);
+    assert_eq!(
+        stored.last_error.as_deref(),
+        Some("scoring failed after repeated attempts")
+    );
+}
+
+/// Stripe events apply once and in order; a change about another subscription is not
+/// applied; the first linked customer stays.
+pub async fn billing_events_apply_once_and_in_order(store: &impl Store) {
+    let t = tenant("Billing");
+    store
+        .create_account(
+            &t,
+            &user(
+                &t,
+                &format!("{}@example.com", ulid::Ulid::new()),
+                Role::Admin,
+            ),
+        )
+        .await
+        .unwrap();
+    let pro = PlanId::parse("pro").unwrap();
+    let event = |id: &str, created: i64| EventRef {
+        id: format!("{id}-{}", t.id),
+        created,
+        kind: "customer.subscription.updated".into(),
+    };
+    let change = BillingChange {
+        plan: Some(pro.clone()),
+        subscription_status: Some(SubscriptionStatus::Active),
+        subscription_id: Some("sub_1".into()),
+        ..BillingChange::default()
+    };
+    assert!(matches!(
+        store
+            .apply_event(t.id, &event("evt_2", 200), &change, Some("sub_1"))
+            .await
+            .unwrap(),
+        Applied::Changed { .. }
+    ));
+    assert_eq!(
+        store
+            .apply_event(t.id, &event("evt_2", 200), &change, Some("sub_1"))
+            .await
+            .unwrap(),
+        Applied::Duplicate
+    );
+    let downgrade = BillingChange {
+        plan: Some(PlanCatalog::builtin().default_plan().id.clone()),
+        ..BillingChange::default()
+    };
+    assert_eq!(
+        store
+            .apply_event(t.id, &event("evt_1", 100), &downgrade, None)
+            .await
+            .unwrap(),
+        Applied::Stale,
+        "older than the applied event"
+    );
+    assert_eq!(
+        store
+            .apply_event(t.id, &event("evt_3", 300), &downgrade, Some("sub_other"))
+            .await
+            .unwrap(),
+        Applied::Stale,
+        "another subscription"
+    );
+    assert!(
+        store
+            .event_processed(&event("evt_1", 100).id)
+            .await
+            .unwrap()
+    );
+    let state = store.billing_state(t.id).await.unwrap().unwrap();
+    assert_eq!(state.plan, pro);
+    assert_eq!(state.subscription_status, SubscriptionStatus::Active);
+    assert_eq!(state.event_at, Some(200));
+    assert_eq!(
+        store
+            .apply_event(TenantId::new(), &event("evt_4", 400), &downgrade, None)
+            .await
+            .unwrap(),
+        Applied::UnknownTenant
+    );
+
+    let customer = format!("cus_{}", ulid::Ulid::new());
+    assert_eq!(
+        store.link_customer(t.id, &customer).await.unwrap(),
+        customer
+    );
+    assert_eq!(
+        store.link_customer(t.id, "cus_later").await.unwrap(),
+        customer
+    );
+    assert_eq!(
+        store.tenant_of_customer(&customer).await.unwrap(),
+        Some(t.id)
+    );
+    assert_eq!(store.tenant_of_customer("cus_later").await.unwrap(), None);
+}
