@@ -1,0 +1,544 @@
+//! The scoring use cases (worker, rescore, webhook callback, dead letters) on the
+//! in-memory store and queue: fast tier, no moto. Each test asserts the outcome, what was
+//! stored and what was sent or pushed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use jobmon_scoring::pipeline::{
+    Delivery, Outcome, Recorder, RescoreError, Rescorer, ScoringWorker, WebhookCallback,
+    save_profile,
+};
+use jobmon_scoring::{
+    ConfiguredScorer, JobForScoring, ScoreError, Scorer, Scoring, WebhookVerifier, sign,
+};
+use jobmon_tests::contract;
+use shared::adapters::MemoryStore;
+use shared::adapters::memory::{MemoryQueue, Published, RecordingEvents, RecordingNotifier};
+use shared::domain::{Job, JobStatus, PlanCatalog, Profile, Role, Score, TenantId};
+use shared::http::ApiError;
+use shared::messages::{AnswerDeadline, ScoreTask, ScoringMessage, to_body};
+use shared::ports::{AccountStore, IngestStore, JobStore, LiveMessage, PageRequest, ScoringStore};
+use shared::services::accounts::period_of;
+
+/// Answers every call with the same result.
+struct Fixed(Result<Scoring, ScoreError>);
+
+#[async_trait]
+impl Scorer for Fixed {
+    async fn score(&self, _: &JobForScoring, _: &Profile) -> Result<Scoring, ScoreError> {
+        self.0.clone()
+    }
+}
+
+fn scored(value: i64) -> Fixed {
+    Fixed(Ok(Scoring {
+        score: Score::new(value).unwrap(),
+        reason: "matches the profile".into(),
+        scorer: Scoring::PROFILE,
+        model: None,
+    }))
+}
+
+struct Pipeline {
+    store: MemoryStore,
+    queue: Arc<MemoryQueue>,
+    live: Arc<RecordingNotifier>,
+    events: Arc<RecordingEvents>,
+    recorder: Arc<Recorder>,
+    rescorer: Arc<Rescorer>,
+    tenant: TenantId,
+}
+
+/// The pipeline as `jobmon_scoring::wiring` builds it, over in-memory ports, with one
+/// tenant on the free plan (50 scorings a month).
+async fn pipeline() -> Pipeline {
+    let store = MemoryStore::new();
+    let queue = Arc::new(MemoryQueue::default());
+    let live = Arc::new(RecordingNotifier::default());
+    let events = Arc::new(RecordingEvents::default());
+    let shared = Arc::new(store.clone());
+    let recorder = Arc::new(Recorder {
+        store: shared.clone(),
+        accounts: shared.clone(),
+        live: live.clone(),
+        events: events.clone(),
+        plans: PlanCatalog::builtin(),
+    });
+    let rescorer = Arc::new(Rescorer {
+        recorder: recorder.clone(),
+        jobs: shared.clone(),
+        quota: shared,
+        queue: queue.clone(),
+    });
+    let tenant = contract::tenant("Scoring");
+    store
+        .create_account(
+            &tenant,
+            &contract::user(&tenant, &format!("{}@example.com", tenant.id), Role::Admin),
+        )
+        .await
+        .unwrap();
+    Pipeline {
+        store,
+        queue,
+        live,
+        events,
+        recorder,
+        rescorer,
+        tenant: tenant.id,
+    }
+}
+
+impl Pipeline {
+    fn worker(&self, scorer: Fixed) -> ScoringWorker {
+        ScoringWorker {
+            recorder: self.recorder.clone(),
+            jobs: Arc::new(self.store.clone()),
+            rescorer: self.rescorer.clone(),
+            queue: self.queue.clone(),
+            scorer: ConfiguredScorer::Inline(Box::new(scorer)),
+        }
+    }
+
+    /// A job queued for attempt 1 with its quota reserved, as a fetch leaves it.
+    async fn queued_job(&self, n: u32) -> Job {
+        let job = contract::job(
+            self.tenant,
+            &format!("https://jobs.example.com/{n}"),
+            JobStatus::Queued,
+        );
+        self.store.insert_job(&job).await.unwrap();
+        assert_eq!(
+            self.store
+                .reserve_quota(self.tenant, &period_of(Utc::now()), 1, 50)
+                .await
+                .unwrap(),
+            1
+        );
+        job
+    }
+
+    fn stored(&self, job: &Job) -> Job {
+        self.store.job(self.tenant, job.card.id).expect("stored")
+    }
+
+    async fn used(&self) -> u32 {
+        self.store
+            .scored_jobs(self.tenant, &period_of(Utc::now()))
+            .await
+            .unwrap()
+    }
+
+    async fn history_len(&self, job: &Job) -> usize {
+        self.store
+            .history(self.tenant, job.card.id, &PageRequest::first(10))
+            .await
+            .unwrap()
+            .items
+            .len()
+    }
+}
+
+fn task_body(job: &Job, attempt: u32) -> String {
+    to_body(&ScoreTask {
+        tenant_id: job.tenant_id,
+        job_id: job.card.id,
+        attempt,
+    })
+}
+
+fn delivery(body: &str, receive_count: u32) -> Delivery<'_> {
+    Delivery {
+        body,
+        receive_count,
+        receipt_handle: Some("receipt-1"),
+    }
+}
+
+#[tokio::test]
+async fn the_worker_scores_a_queued_job_once_and_tells_everyone() {
+    let p = pipeline().await;
+    let job = p.queued_job(1).await;
+    let worker = p.worker(scored(8));
+    let body = task_body(&job, 1);
+
+    assert_eq!(worker.handle(&delivery(&body, 1)).await, Outcome::Done);
+    let stored = p.stored(&job);
+    assert_eq!(stored.card.status, JobStatus::Scored);
+    assert_eq!(stored.card.score, Some(Score::new(8).unwrap()));
+    assert_eq!(p.history_len(&job).await, 1);
+    assert!(matches!(
+        p.events.published().as_slice(),
+        [Published::JobScored { scorer, .. }] if scorer == "profile"
+    ));
+    let pushed: Vec<LiveMessage> = p.live.pushed().into_iter().map(|(_, m)| m).collect();
+    assert!(matches!(pushed[0], LiveMessage::JobScored(ref card) if card.id == job.card.id));
+    assert_eq!(
+        pushed[1],
+        LiveMessage::UsageUpdated {
+            scored_jobs: 1,
+            limit: 50
+        }
+    );
+
+    // SQS delivers at least once: the same message again writes and tells nothing.
+    assert_eq!(worker.handle(&delivery(&body, 2)).await, Outcome::Done);
+    assert_eq!(p.history_len(&job).await, 1);
+    assert_eq!(p.events.published().len(), 1);
+    assert_eq!(p.used().await, 1);
+}
+
+#[tokio::test]
+async fn a_message_for_another_attempt_or_a_missing_job_is_dropped() {
+    let p = pipeline().await;
+    let job = p.queued_job(1).await;
+    let worker = p.worker(scored(8));
+    assert_eq!(
+        worker.handle(&delivery(&task_body(&job, 2), 1)).await,
+        Outcome::Done
+    );
+    assert_eq!(p.stored(&job).card.status, JobStatus::Queued);
+    let mut gone = job.clone();
+    gone.card.id = shared::domain::JobId::new();
+    assert_eq!(
+        worker.handle(&delivery(&task_body(&gone, 1), 1)).await,
+        Outcome::Done
+    );
+    assert!(p.events.published().is_empty());
+    assert_eq!(
+        worker.handle(&delivery("not a message", 1)).await,
+        Outcome::Retry,
+        "an unparseable body fails alone"
+    );
+}
+
+#[tokio::test]
+async fn a_transient_failure_notes_the_error_and_backs_off() {
+    let p = pipeline().await;
+    let job = p.queued_job(1).await;
+    let worker = p.worker(Fixed(Err(ScoreError::Transient("timeout".into()))));
+    assert_eq!(
+        worker.handle(&delivery(&task_body(&job, 1), 2)).await,
+        Outcome::Retry
+    );
+    let stored = p.stored(&job);
+    assert_eq!(stored.card.status, JobStatus::Queued);
+    assert_eq!(
+        stored.last_error.as_deref(),
+        Some("scorer temporarily unavailable: timeout")
+    );
+    let retried = p.queue.take_retried();
+    assert_eq!(retried.len(), 1);
+    assert_eq!(retried[0].0, "receipt-1");
+    assert!(
+        retried[0].1 > Duration::from_secs(10),
+        "the second receipt waits longer than the first: {:?}",
+        retried[0].1
+    );
+    assert_eq!(p.used().await, 1, "the quota stays reserved for the retry");
+}
+
+#[tokio::test]
+async fn a_provider_limit_defers_a_fresh_copy_without_spending_an_attempt() {
+    let p = pipeline().await;
+    let job = p.queued_job(1).await;
+    let worker = p.worker(Fixed(Err(ScoreError::QuotaExceeded {
+        retry_after: Some(Duration::from_secs(30)),
+    })));
+    let body = task_body(&job, 1);
+    assert_eq!(worker.handle(&delivery(&body, 1)).await, Outcome::Done);
+    assert_eq!(
+        p.queue.take_delayed(),
+        vec![(body, Duration::from_secs(30))]
+    );
+    assert!(p.queue.take_retried().is_empty());
+    let stored = p.stored(&job);
+    assert_eq!(stored.card.status, JobStatus::Queued);
+    assert!(stored.last_error.is_some());
+
+    // When the copy cannot be sent, the message itself comes back after the delay.
+    p.queue.set_unavailable(true);
+    assert_eq!(
+        worker.handle(&delivery(&task_body(&job, 1), 1)).await,
+        Outcome::Retry
+    );
+}
+
+#[tokio::test]
+async fn output_that_cannot_be_stored_fails_the_job_and_returns_its_quota() {
+    let p = pipeline().await;
+    let job = p.queued_job(1).await;
+    let worker = p.worker(Fixed(Err(ScoreError::InvalidOutput("no score".into()))));
+    assert_eq!(
+        worker.handle(&delivery(&task_body(&job, 1), 1)).await,
+        Outcome::Done
+    );
+    let stored = p.stored(&job);
+    assert_eq!(stored.card.status, JobStatus::Failed);
+    assert_eq!(
+        stored.last_error.as_deref(),
+        Some("scorer returned invalid output: no score")
+    );
+    assert_eq!(p.used().await, 0);
+    assert!(p.live.pushed().iter().any(
+        |(_, m)| matches!(m, LiveMessage::JobUpdated(card) if card.status == JobStatus::Failed)
+    ));
+    // An empty reason from a scorer is invalid output too.
+    let job = p.queued_job(2).await;
+    let empty = p.worker(Fixed(Ok(Scoring {
+        score: Score::new(5).unwrap(),
+        reason: "  ".into(),
+        scorer: Scoring::PROFILE,
+        model: None,
+    })));
+    empty.handle(&delivery(&task_body(&job, 1), 1)).await;
+    assert_eq!(p.stored(&job).card.status, JobStatus::Failed);
+}
+
+#[tokio::test]
+async fn a_dead_lettered_scoring_fails_the_job_once() {
+    let p = pipeline().await;
+    let job = p.queued_job(1).await;
+    let body = task_body(&job, 1);
+    assert_eq!(p.rescorer.dead_letter(&body).await, Outcome::Done);
+    let stored = p.stored(&job);
+    assert_eq!(stored.card.status, JobStatus::Failed);
+    assert_eq!(
+        stored.last_error.as_deref(),
+        Some("scoring failed after repeated attempts")
+    );
+    assert_eq!(p.used().await, 0);
+    // Again (SQS delivers at least once): the job moved on, the quota is not returned twice.
+    p.store
+        .reserve_quota(p.tenant, &period_of(Utc::now()), 1, 50)
+        .await
+        .unwrap();
+    assert_eq!(p.rescorer.dead_letter(&body).await, Outcome::Done);
+    assert_eq!(p.used().await, 1);
+    assert_eq!(
+        p.rescorer.dead_letter("poison").await,
+        Outcome::Done,
+        "dropped, not retried forever"
+    );
+}
+
+#[tokio::test]
+async fn an_answer_deadline_waits_until_due_then_fails_a_job_still_waiting() {
+    let p = pipeline().await;
+    let job = p.queued_job(1).await;
+    let early = AnswerDeadline {
+        tenant_id: p.tenant,
+        job_id: job.card.id,
+        attempt: 1,
+        answer_by: Utc::now() + chrono::Duration::seconds(120),
+    };
+    assert_eq!(p.rescorer.answer_due(&early).await, Outcome::Done);
+    let delayed = p.queue.take_delayed();
+    assert_eq!(delayed.len(), 1);
+    assert!(delayed[0].1 <= Duration::from_secs(120) && delayed[0].1 > Duration::from_secs(100));
+    assert_eq!(p.stored(&job).card.status, JobStatus::Queued);
+
+    let due = AnswerDeadline {
+        answer_by: Utc::now() - chrono::Duration::seconds(1),
+        ..early
+    };
+    let worker = p.worker(scored(1));
+    assert_eq!(
+        worker
+            .handle(&delivery(&to_body(&ScoringMessage::AnswerDeadline(due)), 1))
+            .await,
+        Outcome::Done
+    );
+    let stored = p.stored(&job);
+    assert_eq!(stored.card.status, JobStatus::Failed);
+    assert!(
+        stored
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("the scoring webhook did not answer by"))
+    );
+    assert_eq!(p.used().await, 0);
+}
+
+async fn scored_job(p: &Pipeline, n: u32) -> Job {
+    let job = p.queued_job(n).await;
+    p.worker(scored(6))
+        .handle(&delivery(&task_body(&job, 1), 1))
+        .await;
+    assert_eq!(p.stored(&job).card.status, JobStatus::Scored);
+    job
+}
+
+#[tokio::test]
+async fn a_rescore_requeues_a_scored_job_against_the_quota() {
+    let p = pipeline().await;
+    let job = scored_job(&p, 1).await;
+    let card = p.rescorer.rescore(p.tenant, job.card.id).await.unwrap();
+    assert_eq!(card.status, JobStatus::Queued);
+    assert_eq!(p.stored(&job).attempt, 2);
+    assert_eq!(p.queue.take_sent(), vec![task_body(&job, 2)]);
+    assert_eq!(p.used().await, 2);
+
+    let fresh = contract::job(p.tenant, "https://jobs.example.com/new", JobStatus::New);
+    p.store.insert_job(&fresh).await.unwrap();
+    assert!(matches!(
+        p.rescorer.rescore(p.tenant, fresh.card.id).await,
+        Err(RescoreError::NotRescorable(JobStatus::New))
+    ));
+    assert!(matches!(
+        p.rescorer.rescore(TenantId::new(), job.card.id).await,
+        Err(RescoreError::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn a_rescore_beyond_the_quota_or_without_a_queue_changes_nothing() {
+    let p = pipeline().await;
+    let job = scored_job(&p, 1).await;
+    p.store
+        .reserve_quota(p.tenant, &period_of(Utc::now()), 49, 50)
+        .await
+        .unwrap();
+    let err = p.rescorer.rescore(p.tenant, job.card.id).await.unwrap_err();
+    assert!(matches!(err, RescoreError::Quota), "{err:?}");
+    assert_eq!(ApiError::from(err).code(), "plan_limit");
+    assert_eq!(p.stored(&job).card.status, JobStatus::Scored);
+
+    p.store
+        .release_quota(p.tenant, &period_of(Utc::now()), 49)
+        .await
+        .unwrap();
+    p.queue.set_unavailable(true);
+    assert!(matches!(
+        p.rescorer.rescore(p.tenant, job.card.id).await,
+        Err(RescoreError::Queue(_))
+    ));
+    let stored = p.stored(&job);
+    assert_eq!(stored.card.status, JobStatus::Scored, "put back as it was");
+    assert_eq!(p.used().await, 1, "the reserved quota is returned");
+}
+
+#[tokio::test]
+async fn a_profile_change_rescores_every_scored_job_through_the_queue() {
+    let p = pipeline().await;
+    let a = scored_job(&p, 1).await;
+    let b = scored_job(&p, 2).await;
+    let profile = Profile {
+        must_have: vec!["rust".into()],
+        ..Profile::default()
+    };
+    save_profile(&p.rescorer, p.tenant, profile.clone())
+        .await
+        .unwrap();
+    let sent = p.queue.take_sent();
+    assert_eq!(sent.len(), 1, "one bulk message");
+    let worker = p.worker(scored(3));
+    assert_eq!(worker.handle(&delivery(&sent[0], 1)).await, Outcome::Done);
+    let mut tasks = p.queue.take_sent();
+    tasks.sort();
+    let mut expected = vec![task_body(&a, 2), task_body(&b, 2)];
+    expected.sort();
+    assert_eq!(tasks, expected);
+    assert_eq!(p.used().await, 4);
+
+    // The same profile again queues nothing.
+    save_profile(&p.rescorer, p.tenant, profile).await.unwrap();
+    assert!(p.queue.take_sent().is_empty());
+}
+
+const SECRET: &[u8] = b"a-webhook-secret-of-at-least-32-bytes!!";
+
+fn result_body(job: &Job, attempt: u32, score: u8) -> String {
+    serde_json::json!({
+        "jobId": job.card.id.to_string(),
+        "tenantId": job.tenant_id.to_string(),
+        "score": score,
+        "reason": "a good fit",
+        "attempt": attempt,
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn the_webhook_callback_stores_a_signed_result_once() {
+    let p = pipeline().await;
+    let job = p.queued_job(1).await;
+    let callback = WebhookCallback {
+        recorder: p.recorder.clone(),
+        verifier: WebhookVerifier::new(SECRET).unwrap(),
+    };
+    let now = Utc::now().timestamp();
+    let body = result_body(&job, 1, 9);
+    let signature = sign(SECRET, now, body.as_bytes());
+    assert_eq!(
+        callback
+            .accept(Some(&signature), body.as_bytes(), now)
+            .await
+            .unwrap(),
+        "scored"
+    );
+    let stored = p.stored(&job);
+    assert_eq!(stored.card.score, Some(Score::new(9).unwrap()));
+    assert_eq!(
+        p.store
+            .history(p.tenant, job.card.id, &PageRequest::first(10))
+            .await
+            .unwrap()
+            .items[0]
+            .scorer,
+        "webhook"
+    );
+
+    // The scorer retrying with a fresh signature: acknowledged, nothing new written.
+    let later = now + 5;
+    let again = sign(SECRET, later, body.as_bytes());
+    assert_eq!(
+        callback
+            .accept(Some(&again), body.as_bytes(), later)
+            .await
+            .unwrap(),
+        "duplicate"
+    );
+    // The very same signed request replayed: refused.
+    let replayed = callback
+        .accept(Some(&signature), body.as_bytes(), now + 1)
+        .await
+        .unwrap_err();
+    assert_eq!(replayed.code(), "unauthorized");
+    // Unsigned, forged, or for an attempt nobody waits for.
+    assert_eq!(
+        callback
+            .accept(None, body.as_bytes(), now)
+            .await
+            .unwrap_err()
+            .code(),
+        "unauthorized"
+    );
+    let forged = sign(
+        b"another-secret-of-at-least-32-bytes!!!!",
+        now,
+        body.as_bytes(),
+    );
+    assert_eq!(
+        callback
+            .accept(Some(&forged), body.as_bytes(), now)
+            .await
+            .unwrap_err()
+            .code(),
+        "unauthorized"
+    );
+    let other = result_body(&job, 2, 4);
+    let signed = sign(SECRET, now, other.as_bytes());
+    assert_eq!(
+        callback
+            .accept(Some(&signed), other.as_bytes(), now)
+            .await
+            .unwrap_err()
+            .code(),
+        "conflict"
+    );
+    assert_eq!(p.history_len(&job).await, 1);
+}

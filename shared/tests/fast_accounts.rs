@@ -1,0 +1,657 @@
+//! The account use cases (sessions, recovery, members, tenant) on the in-memory store:
+//! fast tier, no moto. Each test asserts the answer and what was stored or sent.
+
+use std::sync::Arc;
+
+use shared::adapters::MemoryStore;
+use shared::adapters::memory::MemoryMailer;
+use shared::auth::{PasswordHasher, Principal, TokenIssuer};
+use shared::domain::{Email, PlanCatalog, Role};
+use shared::http::ApiError;
+use shared::ports::{AccountStore, TokenPurpose};
+use shared::services::accounts::{
+    ForgotRequest, InviteRequest, LoginRequest, RefreshRequest, RegisterRequest,
+    RenameTenantRequest, RoleRequest, TokenPasswordRequest, TokenRequest,
+};
+use shared::services::views::SessionView;
+use shared::services::{AccountService, AuthLimits};
+
+const PASSWORD: &str = "correct horse battery";
+const IP: &str = "192.0.2.1";
+
+struct Accounts {
+    service: AccountService,
+    store: MemoryStore,
+    mailer: Arc<MemoryMailer>,
+}
+
+fn accounts_with(limits: AuthLimits) -> Accounts {
+    let store = MemoryStore::new();
+    let mailer = Arc::new(MemoryMailer::default());
+    let shared = Arc::new(store.clone());
+    let service = AccountService {
+        accounts: shared.clone(),
+        sessions: shared.clone(),
+        tokens: shared.clone(),
+        limiter: shared,
+        mailer: mailer.clone(),
+        passwords: PasswordHasher::owasp(),
+        issuer: TokenIssuer::new(&[9u8; 32]).expect("32-byte key"),
+        plans: PlanCatalog::builtin(),
+        app_url: "https://app.example.com".into(),
+        limits,
+    };
+    Accounts {
+        service,
+        store,
+        mailer,
+    }
+}
+
+fn accounts() -> Accounts {
+    accounts_with(AuthLimits::default())
+}
+
+/// The error's API code, whatever error type the use case returns.
+fn code<T: std::fmt::Debug, E: Into<ApiError>>(result: Result<T, E>) -> &'static str {
+    match result {
+        Ok(value) => panic!("expected an error, got {value:?}"),
+        Err(e) => e.into().code(),
+    }
+}
+
+/// The token of the link in a mail (`…?token=<secret>`).
+fn token_in(text: &str) -> String {
+    let start = text.find("token=").expect("a link with a token") + "token=".len();
+    text[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect()
+}
+
+fn principal(session: &SessionView) -> Principal {
+    Principal {
+        tenant: session.tenant.id,
+        user: session.user.id,
+        role: session.user.role,
+    }
+}
+
+async fn register(a: &Accounts, email: &str) -> SessionView {
+    a.service
+        .register(
+            RegisterRequest {
+                email: email.into(),
+                password: PASSWORD.into(),
+                tenant_name: "Acme".into(),
+            },
+            IP,
+        )
+        .await
+        .expect("registered")
+}
+
+fn refresh(token: &str) -> RefreshRequest {
+    RefreshRequest {
+        refresh_token: token.into(),
+    }
+}
+
+fn login(email: &str, password: &str) -> LoginRequest {
+    LoginRequest {
+        email: email.into(),
+        password: password.into(),
+    }
+}
+
+/// Invites `email` as `role` and accepts; the new member's session.
+async fn invite_and_accept(
+    a: &Accounts,
+    admin: &SessionView,
+    email: &str,
+    role: Role,
+) -> SessionView {
+    a.service
+        .invite(
+            principal(admin),
+            InviteRequest {
+                email: email.into(),
+                role,
+            },
+        )
+        .await
+        .expect("invited");
+    let mail = a.mailer.take_sent().pop().expect("an invitation mail");
+    assert_eq!(mail.to.as_str(), email);
+    a.service
+        .accept_invitation(TokenPasswordRequest {
+            token: token_in(&mail.text),
+            password: PASSWORD.into(),
+        })
+        .await
+        .expect("accepted")
+}
+
+#[tokio::test]
+async fn registration_creates_the_admin_and_mails_a_verification_link_that_works_once() {
+    let a = accounts();
+    let session = register(&a, "ann@example.com").await;
+    assert_eq!(session.user.role, Role::Admin);
+    assert!(!session.user.email_verified);
+    let mails = a.mailer.take_sent();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].to.as_str(), "ann@example.com");
+    assert!(
+        mails[0]
+            .text
+            .contains("https://app.example.com/verify-email?token=")
+    );
+
+    let token = token_in(&mails[0].text);
+    a.service
+        .verify_email(TokenRequest {
+            token: token.clone(),
+        })
+        .await
+        .expect("verified");
+    let user = a
+        .store
+        .get_user(session.tenant.id, session.user.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(user.email_verified);
+    assert_eq!(
+        code(a.service.verify_email(TokenRequest { token }).await),
+        "validation_failed",
+        "the link works once"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_verification_link_is_refused() {
+    let a = accounts();
+    let session = register(&a, "exp@example.com").await;
+    let token = token_in(&a.mailer.take_sent()[0].text);
+    for hash in a.store.token_hashes(TokenPurpose::VerifyEmail) {
+        a.store.expire_token(&hash);
+    }
+    assert_eq!(
+        code(a.service.verify_email(TokenRequest { token }).await),
+        "validation_failed"
+    );
+    let user = a
+        .store
+        .get_user(session.tenant.id, session.user.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!user.email_verified);
+}
+
+#[tokio::test]
+async fn the_same_address_in_another_letter_case_cannot_register_again() {
+    let a = accounts();
+    let first = register(&a, "bob@example.com").await;
+    let again = a
+        .service
+        .register(
+            RegisterRequest {
+                email: "BOB@Example.com".into(),
+                password: PASSWORD.into(),
+                tenant_name: "Other".into(),
+            },
+            IP,
+        )
+        .await;
+    assert_eq!(code(again), "conflict");
+    let owner = a
+        .store
+        .find_user_by_email(&Email::parse("bob@example.com").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(owner.tenant_id, first.tenant.id);
+    assert_eq!(a.mailer.take_sent().len(), 1, "no mail for the refused one");
+}
+
+#[tokio::test]
+async fn login_checks_the_password_and_limits_attempts_per_address() {
+    let a = accounts_with(AuthLimits {
+        login_per_email: 3,
+        ..AuthLimits::default()
+    });
+    register(&a, "cat@example.com").await;
+    assert_eq!(
+        code(
+            a.service
+                .login(login("cat@example.com", "wrong password!"), IP)
+                .await
+        ),
+        "unauthorized"
+    );
+    assert_eq!(
+        code(
+            a.service
+                .login(login("nobody@example.com", PASSWORD), IP)
+                .await
+        ),
+        "unauthorized"
+    );
+    let session = a
+        .service
+        .login(login("Cat@Example.com", PASSWORD), IP)
+        .await
+        .expect("logged in, address in any case");
+    assert_eq!(session.user.email, "cat@example.com");
+    a.service
+        .login(login("cat@example.com", PASSWORD), "192.0.2.7")
+        .await
+        .expect("third attempt of the address");
+    assert_eq!(
+        code(
+            a.service
+                .login(login("CAT@example.com", PASSWORD), "192.0.2.8")
+                .await
+        ),
+        "rate_limited",
+        "the fourth attempt on the address, from any IP and in any case"
+    );
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_a_replayed_token_revokes_the_whole_family() {
+    let a = accounts();
+    let first = register(&a, "dan@example.com").await;
+    let second = a
+        .service
+        .refresh(refresh(&first.refresh_token))
+        .await
+        .expect("rotated");
+    assert_ne!(second.refresh_token, first.refresh_token);
+    assert_eq!(second.user.id, first.user.id);
+
+    // The spent token comes back: a copy is being replayed.
+    assert_eq!(
+        code(a.service.refresh(refresh(&first.refresh_token)).await),
+        "unauthorized"
+    );
+    // ... and the family is revoked, so the legitimate next token is dead too.
+    assert_eq!(
+        code(a.service.refresh(refresh(&second.refresh_token)).await),
+        "unauthorized"
+    );
+    // Another login is a new family.
+    let other = a
+        .service
+        .login(login("dan@example.com", PASSWORD), IP)
+        .await
+        .unwrap();
+    a.service
+        .refresh(refresh(&other.refresh_token))
+        .await
+        .expect("a new family is unaffected");
+    assert_eq!(code(a.service.refresh(refresh("")).await), "unauthorized");
+    assert_eq!(
+        code(a.service.refresh(refresh("never-issued")).await),
+        "unauthorized"
+    );
+}
+
+#[tokio::test]
+async fn logout_revokes_the_session() {
+    let a = accounts();
+    let session = register(&a, "eve@example.com").await;
+    a.service
+        .logout(refresh(&session.refresh_token))
+        .await
+        .unwrap();
+    assert_eq!(
+        code(a.service.refresh(refresh(&session.refresh_token)).await),
+        "unauthorized"
+    );
+    // Unknown tokens are ignored.
+    a.service.logout(refresh("never-issued")).await.unwrap();
+}
+
+#[tokio::test]
+async fn forgot_and_reset_password_replace_it_spend_the_link_and_end_every_session() {
+    let a = accounts();
+    let session = register(&a, "fay@example.com").await;
+    a.mailer.take_sent();
+
+    // Unknown addresses get the same answer and no mail.
+    a.service
+        .forgot_password(
+            ForgotRequest {
+                email: "nobody@example.com".into(),
+            },
+            IP,
+        )
+        .await
+        .unwrap();
+    assert!(a.mailer.take_sent().is_empty());
+
+    a.service
+        .forgot_password(
+            ForgotRequest {
+                email: "FAY@example.com".into(),
+            },
+            IP,
+        )
+        .await
+        .unwrap();
+    let mail = a.mailer.take_sent().pop().expect("a reset mail");
+    assert!(mail.text.contains("/reset-password?token="));
+    let token = token_in(&mail.text);
+
+    let new_password = "a brand new passphrase";
+    a.service
+        .reset_password(TokenPasswordRequest {
+            token: token.clone(),
+            password: new_password.into(),
+        })
+        .await
+        .expect("reset");
+    assert_eq!(
+        code(a.service.refresh(refresh(&session.refresh_token)).await),
+        "unauthorized",
+        "every session ends"
+    );
+    assert_eq!(
+        code(
+            a.service
+                .login(login("fay@example.com", PASSWORD), IP)
+                .await
+        ),
+        "unauthorized"
+    );
+    a.service
+        .login(login("fay@example.com", new_password), IP)
+        .await
+        .expect("the new password works");
+    assert_eq!(
+        code(
+            a.service
+                .reset_password(TokenPasswordRequest {
+                    token,
+                    password: "yet another passphrase".into(),
+                })
+                .await
+        ),
+        "validation_failed",
+        "the link works once"
+    );
+}
+
+#[tokio::test]
+async fn an_invitation_adds_a_verified_member_once() {
+    let a = accounts();
+    let admin = register(&a, "gus@example.com").await;
+    a.mailer.take_sent();
+    a.service
+        .invite(
+            principal(&admin),
+            InviteRequest {
+                email: "hal@example.com".into(),
+                role: Role::Member,
+            },
+        )
+        .await
+        .unwrap();
+    let mail = a.mailer.take_sent().pop().unwrap();
+    assert!(mail.subject.contains("Acme"));
+    let token = token_in(&mail.text);
+    let member = a
+        .service
+        .accept_invitation(TokenPasswordRequest {
+            token: token.clone(),
+            password: PASSWORD.into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(member.tenant.id, admin.tenant.id);
+    assert_eq!(member.user.role, Role::Member);
+    assert!(member.user.email_verified);
+    assert_eq!(
+        code(
+            a.service
+                .accept_invitation(TokenPasswordRequest {
+                    token,
+                    password: PASSWORD.into(),
+                })
+                .await
+        ),
+        "validation_failed"
+    );
+    let members = a.service.members(principal(&admin)).await.unwrap();
+    assert_eq!(members.items.len(), 2);
+    assert_eq!(a.store.member_counts(admin.tenant.id), Some((2, 1)));
+    // An existing address cannot be invited again.
+    assert_eq!(
+        code(
+            a.service
+                .invite(
+                    principal(&admin),
+                    InviteRequest {
+                        email: "HAL@example.com".into(),
+                        role: Role::Member,
+                    },
+                )
+                .await
+        ),
+        "conflict"
+    );
+    // Members cannot invite or list.
+    assert_eq!(
+        code(
+            a.service
+                .invite(
+                    principal(&member),
+                    InviteRequest {
+                        email: "ivy@example.com".into(),
+                        role: Role::Member,
+                    },
+                )
+                .await
+        ),
+        "forbidden"
+    );
+    assert_eq!(
+        code(a.service.members(principal(&member)).await),
+        "forbidden"
+    );
+}
+
+#[tokio::test]
+async fn the_plan_member_limit_holds_at_invitation_and_at_acceptance() {
+    let a = accounts();
+    let admin = register(&a, "jay@example.com").await;
+    a.mailer.take_sent();
+    // The free plan allows 3 members: two invitations are sent, then both accepted.
+    let mut tokens = Vec::new();
+    for email in ["k1@example.com", "k2@example.com", "k3@example.com"] {
+        a.service
+            .invite(
+                principal(&admin),
+                InviteRequest {
+                    email: email.into(),
+                    role: Role::Member,
+                },
+            )
+            .await
+            .expect("within the limit at invitation time");
+        tokens.push(token_in(&a.mailer.take_sent().pop().unwrap().text));
+    }
+    for token in &tokens[..2] {
+        a.service
+            .accept_invitation(TokenPasswordRequest {
+                token: token.clone(),
+                password: PASSWORD.into(),
+            })
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        code(
+            a.service
+                .accept_invitation(TokenPasswordRequest {
+                    token: tokens[2].clone(),
+                    password: PASSWORD.into(),
+                })
+                .await
+        ),
+        "plan_limit",
+        "the fourth member is refused when accepting"
+    );
+    assert_eq!(a.store.member_counts(admin.tenant.id), Some((3, 1)));
+    assert!(
+        a.store
+            .find_user_by_email(&Email::parse("k3@example.com").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        code(
+            a.service
+                .invite(
+                    principal(&admin),
+                    InviteRequest {
+                        email: "k4@example.com".into(),
+                        role: Role::Member,
+                    },
+                )
+                .await
+        ),
+        "plan_limit",
+        "and a full tenant cannot invite"
+    );
+}
+
+#[tokio::test]
+async fn roles_change_but_the_last_admin_stays() {
+    let a = accounts();
+    let admin = register(&a, "lea@example.com").await;
+    a.mailer.take_sent();
+    let admin_id = admin.user.id.to_string();
+    assert_eq!(
+        code(
+            a.service
+                .change_role(
+                    principal(&admin),
+                    &admin_id,
+                    RoleRequest { role: Role::Member }
+                )
+                .await
+        ),
+        "conflict"
+    );
+    assert_eq!(
+        code(a.service.remove_member(principal(&admin), &admin_id).await),
+        "conflict"
+    );
+    let member = invite_and_accept(&a, &admin, "max@example.com", Role::Member).await;
+    let member_id = member.user.id.to_string();
+    let promoted = a
+        .service
+        .change_role(
+            principal(&admin),
+            &member_id,
+            RoleRequest { role: Role::Admin },
+        )
+        .await
+        .unwrap();
+    assert_eq!(promoted.role, Role::Admin);
+    a.service
+        .change_role(
+            principal(&admin),
+            &admin_id,
+            RoleRequest { role: Role::Member },
+        )
+        .await
+        .expect("another admin exists now");
+    assert_eq!(a.store.member_counts(admin.tenant.id), Some((2, 1)));
+    let stored = a
+        .store
+        .get_user(admin.tenant.id, admin.user.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.role, Role::Member);
+    // Garbage and other tenants' ids answer like missing ones.
+    assert_eq!(
+        code(
+            a.service
+                .change_role(
+                    principal(&member),
+                    "not-an-id",
+                    RoleRequest { role: Role::Admin }
+                )
+                .await
+        ),
+        "not_found"
+    );
+}
+
+#[tokio::test]
+async fn removing_a_member_frees_the_address_and_ends_their_sessions() {
+    let a = accounts();
+    let admin = register(&a, "ned@example.com").await;
+    a.mailer.take_sent();
+    let member = invite_and_accept(&a, &admin, "ola@example.com", Role::Member).await;
+    a.service
+        .remove_member(principal(&admin), &member.user.id.to_string())
+        .await
+        .unwrap();
+    assert_eq!(
+        code(a.service.refresh(refresh(&member.refresh_token)).await),
+        "unauthorized"
+    );
+    assert!(
+        a.store
+            .find_user_by_email(&Email::parse("ola@example.com").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(a.store.member_counts(admin.tenant.id), Some((1, 1)));
+}
+
+#[tokio::test]
+async fn the_tenant_is_renamed_by_admins_and_shows_its_usage() {
+    let a = accounts();
+    let admin = register(&a, "pam@example.com").await;
+    a.mailer.take_sent();
+    let renamed = a
+        .service
+        .rename_tenant(
+            principal(&admin),
+            RenameTenantRequest {
+                name: "  Acme Two ".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(renamed.name, "Acme Two");
+    let stored = a.store.get_tenant(admin.tenant.id).await.unwrap().unwrap();
+    assert_eq!(stored.name.as_str(), "Acme Two");
+    let member = invite_and_accept(&a, &admin, "quin@example.com", Role::Member).await;
+    assert_eq!(
+        code(
+            a.service
+                .rename_tenant(
+                    principal(&member),
+                    RenameTenantRequest {
+                        name: "Mine".into()
+                    }
+                )
+                .await
+        ),
+        "forbidden"
+    );
+    let detail = a.service.tenant(principal(&member)).await.unwrap();
+    assert_eq!(detail.usage.scored_jobs, 0);
+    assert_eq!(detail.usage.limit, 50);
+    assert_eq!(detail.limits.max_members, Some(3));
+}
