@@ -12,11 +12,13 @@ FUNCTIONS   := $(notdir $(wildcard functions/*))
 # cargo-lambda 1.9's --target-dir is broken; it honours CARGO_TARGET_DIR.
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 
-.PHONY: help dev test lint fmt check-template unit llm build build-lambda sam-validate deploy bench clean \
+.PHONY: help dev test check lint fmt check-template unit llm build build-lambda sam-validate deploy bench clean \
         web web-unit web-e2e web-lint
 
 help:
 	@echo "make dev           run all of jobmon locally (http://127.0.0.1:3000)"
+	@echo "make check         the fast tier, well under a minute warm: fmt, clippy and every test that needs"
+	@echo "                   neither moto, nor the model, nor a browser (unit tests and tests/fast_*.rs)"
 	@echo "make test          every check and test: fmt, clippy, unit + integration + end-to-end tests, cfn-lint,"
 	@echo "                   the dashboard's Vitest tests and its Playwright run against the local stack"
 	@echo "make web           build the dashboard into web/dist (npm ci when the lock file changed)"
@@ -78,6 +80,14 @@ web-e2e: web $(VENV)/.installed
 lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+# The fast tier: the unit tests of every crate (--lib --bins) and the `fast_*` test targets,
+# which run the use cases on the in-memory store (shared/src/adapters/memory) and never start
+# moto, the model or a browser. A new `<crate>/tests/fast_<name>.rs` joins by its name.
+FAST_TESTS := $(sort $(basename $(notdir $(wildcard */tests/fast_*.rs functions/*/tests/fast_*.rs))))
+
+check: lint
+	cargo test --workspace --locked --lib --bins $(addprefix --test ,$(FAST_TESTS))
 
 check-template: $(VENV)/.installed
 	$(VENV)/bin/cfn-lint template.yaml
