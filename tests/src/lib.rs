@@ -147,6 +147,31 @@ impl TestStack {
             .expect("template.yaml declares the table `Table`")
     }
 
+    /// A [`shared::wiring::Core`] over this stack, as `Core::load` builds one in a function:
+    /// the stack's table and queues, the fixed test secret of [`seed::store`], `plans`, and
+    /// `vars` as the function's environment. The services' wiring functions
+    /// (`jobmon_scoring::wiring`, `jobmon_ingest::wiring`, `jobmon_billing::wiring`) take
+    /// it, so tests build services exactly as the functions do.
+    pub fn core(
+        &self,
+        plans: shared::domain::PlanCatalog,
+        vars: &[(&str, &str)],
+    ) -> shared::wiring::Core {
+        let mut pairs = vec![
+            ("JOBMON_TABLE", self.table()),
+            ("JOBMON_SCORING_QUEUE_URL", self.queue_url("ScoringQueue")),
+            ("JOBMON_FETCH_QUEUE_URL", self.queue_url("FetchQueue")),
+        ];
+        pairs.extend_from_slice(vars);
+        shared::wiring::Core {
+            env: shared::config::Env::from_pairs(pairs),
+            store: seed::store(self),
+            secret: seed::secret(),
+            plans,
+            sdk: self.config.clone(),
+        }
+    }
+
     pub fn queue_url(&self, logical_id: &str) -> &str {
         &self
             .resources

@@ -12,15 +12,14 @@ use shared::ports::{AccountStore, IngestStore, QuotaStore};
 
 use crate::TestStack;
 
-/// The store over the stack's table, with a fixed cursor key.
+/// The fixed secret key of the test stack's services (cursors, tokens).
+pub fn secret() -> SecretKey {
+    SecretKey::new(&[7u8; 32]).expect("32-byte key")
+}
+
+/// The store over the stack's table, with the cursor key of [`secret`].
 pub fn store(stack: &TestStack) -> DynamoStore {
-    DynamoStore::new(
-        stack.dynamo.clone(),
-        stack.table(),
-        SecretKey::new(&[7u8; 32])
-            .expect("32-byte key")
-            .cursor_codec(),
-    )
+    DynamoStore::new(stack.dynamo.clone(), stack.table(), secret().cursor_codec())
 }
 
 /// A tenant on `plan` with one admin (who cannot log in: the hash is a placeholder).

@@ -8,18 +8,17 @@ use api_analytics::{App, handle};
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use chrono::Utc;
 use futures_util::future::join_all;
-use jobmon_scoring::pipeline::{Recorder, Rescorer, ScoringWorker};
-use jobmon_scoring::{ConfiguredScorer, ProfileScorer};
+use jobmon_scoring::pipeline::ScoringWorker;
 use jobmon_tests::TestStack;
 use jobmon_tests::accounts::{account_service, signup};
 use jobmon_tests::events::{HttpEvent, parts};
 use jobmon_tests::seed;
 use serde_json::{Value, json};
-use shared::adapters::{DynamoStore, SqsQueue};
+use shared::adapters::DynamoStore;
 use shared::auth::Principal;
 use shared::domain::{JobStatus, PlanCatalog, Role, UserId};
 use shared::messages::{ScoreTask, to_body};
-use shared::ports::{JobStore, NoEvents, NoLiveUpdates};
+use shared::ports::JobStore;
 use shared::services::AuthLimits;
 use shared::services::analytics::AnalyticsService;
 
@@ -34,32 +33,10 @@ async fn env() -> Env {
     let stack = TestStack::new().await;
     let accounts = account_service(&stack, AuthLimits::default()).await;
     let store = Arc::new(seed::store(&stack));
-    let recorder = Arc::new(Recorder {
-        store: store.clone(),
-        tenants: store.clone(),
-        usage: store.clone(),
-        live: Arc::new(NoLiveUpdates),
-        events: Arc::new(NoEvents),
-        plans: PlanCatalog::builtin(),
-        clock: shared::ports::SystemClock::shared(),
-    });
-    let queue = Arc::new(SqsQueue::new(
-        stack.sqs.clone(),
-        stack.queue_url("ScoringQueue"),
-    ));
-    let rescorer = Arc::new(Rescorer {
-        recorder: recorder.clone(),
-        jobs: store.clone(),
-        quota: store.clone(),
-        queue: queue.clone(),
-    });
-    let worker = ScoringWorker {
-        recorder,
-        jobs: store.clone(),
-        rescorer,
-        queue,
-        scorer: ConfiguredScorer::Inline(Box::new(ProfileScorer)),
-    };
+    // As the function wires it (JOBMON_SCORER unset: the profile scorer).
+    let worker = jobmon_scoring::wiring::worker(&stack.core(PlanCatalog::builtin(), &[]))
+        .await
+        .expect("wired");
     let app = App {
         analytics: AnalyticsService {
             counters: store.clone(),

@@ -11,20 +11,15 @@ use hmac::{Hmac, Mac};
 use jobmon_billing::{
     BillingGateway, BillingService, CheckoutRequest, GatewayError, ReturnUrls, WebhookSecret,
 };
-use jobmon_scoring::admit::Admitter;
-use jobmon_scoring::pipeline::{Recorder, Rescorer};
 use jobmon_tests::events::{HttpEvent, parts};
 use jobmon_tests::{TestStack, seed};
 use lambda_http::Context;
 use serde_json::{Value, json};
 use sha2::Sha256;
-use shared::adapters::{DynamoStore, SqsQueue};
+use shared::adapters::DynamoStore;
 use shared::auth::{Principal, TokenIssuer};
 use shared::domain::{JobStatus, PlanCatalog, Role, SubscriptionStatus, TenantId};
-use shared::ports::{
-    AccountStore, BillingStore, IngestStore, JobStore, NoEvents, NoLiveUpdates, QuotaStore,
-    UsageReader,
-};
+use shared::ports::{AccountStore, BillingStore, IngestStore, JobStore};
 
 const WEBHOOK_SECRET: &str = "whsec_test_jobmon";
 /// Small quotas so that limits are visible with a handful of jobs.
@@ -86,41 +81,17 @@ async fn env() -> Env {
     let store = seed::store(&stack);
     let plans = PlanCatalog::from_json(PLANS).unwrap();
     let shared_store = Arc::new(store.clone());
-    let recorder = Arc::new(Recorder {
-        store: shared_store.clone(),
-        tenants: shared_store.clone(),
-        usage: shared_store.clone(),
-        live: Arc::new(NoLiveUpdates),
-        events: Arc::new(NoEvents),
-        plans: plans.clone(),
-        clock: shared::ports::SystemClock::shared(),
-    });
-    let rescorer = Arc::new(Rescorer {
-        recorder,
-        jobs: shared_store.clone(),
-        quota: shared_store.clone(),
-        queue: Arc::new(SqsQueue::new(
-            stack.sqs.clone(),
-            stack.queue_url("ScoringQueue"),
-        )),
-    });
     let gateway = Arc::new(RecordingGateway::default());
     let issuer = TokenIssuer::new(&[9u8; 32]).unwrap();
     let app = App {
         billing: BillingService {
             billing: shared_store.clone(),
-            tenants: shared_store.clone(),
-            usage: shared_store.clone(),
-            users: shared_store.clone(),
+            accounts: shared_store,
             plans: plans.clone(),
             gateway: Some(gateway.clone()),
             webhook_secret: Some(WebhookSecret::new(WEBHOOK_SECRET)),
-            admitter: Arc::new(Admitter {
-                rescorer,
-                billing: shared_store.clone(),
-                tenants: shared_store.clone(),
-                plans,
-            }),
+            // As the function wires it.
+            admitter: jobmon_billing::wiring::admitter(&stack.core(plans, &[])).expect("wired"),
             urls: ReturnUrls {
                 app_url: "http://app.test/".into(),
             },

@@ -3,15 +3,14 @@
 use std::sync::Arc;
 
 use api_jobs::{App, handle};
-use jobmon_scoring::pipeline::{Recorder, Rescorer};
 use jobmon_tests::TestStack;
 use jobmon_tests::accounts::account_service;
 use jobmon_tests::events::{HttpEvent, parts};
 use jobmon_tests::seed;
 use serde_json::{Value, json};
-use shared::adapters::{DynamoStore, SqsQueue};
+use shared::adapters::DynamoStore;
 use shared::domain::{JobStatus, PlanCatalog, Score, ScoringEntry, TenantId};
-use shared::ports::{NoEvents, NoLiveUpdates, ScoringStore};
+use shared::ports::ScoringStore;
 use shared::services::jobs::JobsService;
 use shared::services::{AccountService, AuthLimits};
 
@@ -26,29 +25,16 @@ async fn env() -> Env {
     let stack = TestStack::new().await;
     let accounts = account_service(&stack, AuthLimits::default()).await;
     let store = Arc::new(seed::store(&stack));
-    let recorder = Arc::new(Recorder {
-        store: store.clone(),
-        tenants: store.clone(),
-        usage: store.clone(),
-        live: Arc::new(NoLiveUpdates),
-        events: Arc::new(NoEvents),
-        plans: PlanCatalog::builtin(),
-        clock: shared::ports::SystemClock::shared(),
-    });
+    // As the function wires it.
+    let core = stack.core(PlanCatalog::builtin(), &[]);
+    let rescorer = jobmon_scoring::wiring::rescorer(&core, jobmon_scoring::wiring::recorder(&core))
+        .expect("wired");
     let app = App {
         jobs: JobsService {
             jobs: store.clone(),
             scoring: store.clone(),
         },
-        rescorer: Arc::new(Rescorer {
-            recorder,
-            jobs: store.clone(),
-            quota: store.clone(),
-            queue: Arc::new(SqsQueue::new(
-                stack.sqs.clone(),
-                stack.queue_url("ScoringQueue"),
-            )),
-        }),
+        rescorer,
         tokens: accounts.issuer.clone(),
     };
     Env {

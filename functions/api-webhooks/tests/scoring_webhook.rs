@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use api_webhooks::{App, handle};
-use jobmon_scoring::pipeline::{Recorder, WebhookCallback};
+use jobmon_scoring::pipeline::WebhookCallback;
 use jobmon_scoring::{SIGNATURE_HEADER, WebhookVerifier, sign};
 use jobmon_tests::TestStack;
 use jobmon_tests::events::{HttpEvent, parts};
@@ -12,7 +12,7 @@ use jobmon_tests::seed;
 use serde_json::{Value, json};
 use shared::adapters::DynamoStore;
 use shared::domain::{Job, JobStatus, PlanCatalog};
-use shared::ports::{JobStore, NoEvents, NoLiveUpdates, PageRequest, ScoringStore};
+use shared::ports::{JobStore, PageRequest, ScoringStore};
 
 const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 
@@ -27,15 +27,7 @@ async fn env() -> Env {
     let store = Arc::new(seed::store(&stack));
     let app = App {
         callback: Some(WebhookCallback {
-            recorder: Arc::new(Recorder {
-                store: store.clone(),
-                tenants: store.clone(),
-                usage: store.clone(),
-                live: Arc::new(NoLiveUpdates),
-                events: Arc::new(NoEvents),
-                plans: PlanCatalog::builtin(),
-                clock: shared::ports::SystemClock::shared(),
-            }),
+            recorder: jobmon_scoring::wiring::recorder(&stack.core(PlanCatalog::builtin(), &[])),
             verifier: WebhookVerifier::new(SECRET).unwrap(),
         }),
     };

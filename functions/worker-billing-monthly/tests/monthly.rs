@@ -2,43 +2,17 @@
 //! (written when the fetcher stores `pending_upgrade` jobs), their jobs queued oldest
 //! first within the new month's quota, and a second run queues nothing twice.
 
-use std::sync::Arc;
-
-use jobmon_scoring::admit::Admitter;
-use jobmon_scoring::pipeline::{Recorder, Rescorer};
 use jobmon_tests::{TestStack, seed};
-use shared::adapters::SqsQueue;
 use shared::domain::{JobStatus, PlanCatalog};
-use shared::ports::{IngestStore, JobStore, NoEvents, NoLiveUpdates, PendingUpgrades};
+use shared::ports::{BillingStore, IngestStore, JobStore};
 
 #[tokio::test]
 async fn pending_jobs_are_queued_within_the_new_months_quota() {
     let stack = TestStack::new().await;
     let store = seed::store(&stack);
-    let plans = PlanCatalog::builtin(); // free: 50 a month
-    let shared_store = Arc::new(store.clone());
-    let admitter = Admitter {
-        rescorer: Arc::new(Rescorer {
-            recorder: Arc::new(Recorder {
-                store: shared_store.clone(),
-                tenants: shared_store.clone(),
-                usage: shared_store.clone(),
-                live: Arc::new(NoLiveUpdates),
-                events: Arc::new(NoEvents),
-                plans: plans.clone(),
-                clock: shared::ports::SystemClock::shared(),
-            }),
-            jobs: shared_store.clone(),
-            quota: shared_store.clone(),
-            queue: Arc::new(SqsQueue::new(
-                stack.sqs.clone(),
-                stack.queue_url("ScoringQueue"),
-            )),
-        }),
-        billing: shared_store.clone(),
-        tenants: shared_store.clone(),
-        plans,
-    };
+    // As the function wires it; free: 50 a month.
+    let admitter =
+        jobmon_billing::wiring::admitter(&stack.core(PlanCatalog::builtin(), &[])).expect("wired");
     let small = seed::tenant(&store, "free").await.id;
     let big = seed::tenant(&store, "free").await.id;
     let untouched = seed::tenant(&store, "free").await.id;
