@@ -584,7 +584,10 @@ async fn roles_change_but_the_last_admin_stays() {
         code(
             a.service
                 .change_role(
-                    principal(&member),
+                    Principal {
+                        role: Role::Admin,
+                        ..principal(&member)
+                    },
                     "not-an-id",
                     RoleRequest { role: Role::Admin }
                 )
