@@ -11,9 +11,12 @@ use jobmon_scoring::pipeline::{Recorder, Rescorer};
 use jobmon_tests::contract;
 use shared::adapters::MemoryStore;
 use shared::adapters::memory::{MemoryQueue, RecordingEvents, RecordingNotifier};
-use shared::domain::{JobId, JobStatus, PlanCatalog, PlanId, Role, SubscriptionStatus, TenantId};
-use shared::ports::{AccountStore, BillingStore, IngestStore};
-use shared::services::accounts::period_of;
+use shared::domain::{
+    JobId, JobStatus, Period, PlanCatalog, PlanId, Role, SubscriptionStatus, TenantId,
+};
+use shared::ports::{
+    AccountStore, BillingStore, IngestStore, PendingUpgrades, QuotaStore, SystemClock, UsageReader,
+};
 
 const SECRET: &str = "whsec_test_jobmon";
 /// Small quotas so that limits are visible with a handful of jobs.
@@ -36,10 +39,12 @@ async fn billing() -> Billing {
     let shared = Arc::new(store.clone());
     let recorder = Arc::new(Recorder {
         store: shared.clone(),
-        accounts: shared.clone(),
+        tenants: shared.clone(),
+        usage: shared.clone(),
         live: Arc::new(RecordingNotifier::default()),
         events: Arc::new(RecordingEvents::default()),
         plans: plans.clone(),
+        clock: SystemClock::shared(),
     });
     let rescorer = Arc::new(Rescorer {
         recorder,
@@ -50,12 +55,14 @@ async fn billing() -> Billing {
     let admitter = Arc::new(Admitter {
         rescorer,
         billing: shared.clone(),
-        accounts: shared.clone(),
+        tenants: shared.clone(),
         plans: plans.clone(),
     });
     let service = BillingService {
         billing: shared.clone(),
-        accounts: shared,
+        tenants: shared.clone(),
+        usage: shared.clone(),
+        users: shared,
         plans: plans.clone(),
         gateway: None,
         webhook_secret: Some(WebhookSecret::new(SECRET)),
@@ -63,6 +70,7 @@ async fn billing() -> Billing {
         urls: ReturnUrls {
             app_url: "https://app.example.com".into(),
         },
+        clock: SystemClock::shared(),
     };
     let mut tenant = contract::tenant("Billing");
     tenant.plan = PlanId::parse("free").unwrap();
@@ -128,7 +136,7 @@ impl Billing {
     /// `n` `pending_upgrade` jobs, the free quota (2) used up, as a fetch leaves them.
     async fn over_quota(&self, n: u32) -> Vec<JobId> {
         self.store
-            .reserve_quota(self.tenant, &period_of(Utc::now()), 2, 2)
+            .reserve_quota(self.tenant, &Period::of(Utc::now()), 2, 2)
             .await
             .unwrap();
         let jobs: Vec<_> = (0..n)
@@ -190,7 +198,7 @@ async fn a_checkout_upgrades_once_and_admits_pending_jobs_oldest_first() {
     assert_eq!(b.queue.take_sent().len(), 3);
     assert_eq!(
         b.store
-            .scored_jobs(b.tenant, &period_of(Utc::now()))
+            .scored_jobs(b.tenant, &Period::of(Utc::now()))
             .await
             .unwrap(),
         5
@@ -271,7 +279,7 @@ async fn the_monthly_admission_admits_within_the_new_quota_and_clears_the_marker
     // A new month: the quota counter of this period is what the admission uses, so
     // give the quota back as a new period would.
     b.store
-        .release_quota(b.tenant, &period_of(Utc::now()), 2)
+        .release_quota(b.tenant, &Period::of(Utc::now()), 2)
         .await
         .unwrap();
     let admission = b.admitter.admit(b.tenant).await.unwrap();
@@ -289,7 +297,7 @@ async fn the_monthly_admission_admits_within_the_new_quota_and_clears_the_marker
 
     // With room for the last one, the marker goes.
     b.store
-        .release_quota(b.tenant, &period_of(Utc::now()), 2)
+        .release_quota(b.tenant, &Period::of(Utc::now()), 2)
         .await
         .unwrap();
     let admission = b.admitter.admit(b.tenant).await.unwrap();

@@ -197,7 +197,10 @@ async fn descriptions(
     futures_util::stream::iter(detail_ids)
         .map(|id| async move {
             let url = detail_endpoint(base, company, &id);
-            let description = match http.get(&url, ACCEPT_JSON, &SourceValidators::default()).await {
+            let description = match http
+                .get(&url, ACCEPT_JSON, &SourceValidators::default())
+                .await
+            {
                 Ok(Got::Page(page)) => json::<Detail>(&page.body).ok().map(|d| description(&d)),
                 Ok(Got::NotModified) => None,
                 Err(error) => {

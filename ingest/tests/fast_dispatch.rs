@@ -24,7 +24,7 @@ fn dispatch() -> Dispatch {
     Dispatch {
         dispatcher: Dispatcher {
             sources: shared.clone(),
-            accounts: shared,
+            tenants: shared,
             fetch_queue: queue.clone(),
             plans: PlanCatalog::builtin(),
         },

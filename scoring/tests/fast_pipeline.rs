@@ -17,11 +17,13 @@ use jobmon_scoring::{
 use jobmon_tests::contract;
 use shared::adapters::MemoryStore;
 use shared::adapters::memory::{MemoryQueue, Published, RecordingEvents, RecordingNotifier};
-use shared::domain::{Job, JobStatus, PlanCatalog, Profile, Role, Score, TenantId};
+use shared::domain::{Job, JobStatus, Period, PlanCatalog, Profile, Role, Score, TenantId};
 use shared::http::ApiError;
 use shared::messages::{AnswerDeadline, ScoreTask, ScoringMessage, to_body};
-use shared::ports::{AccountStore, IngestStore, JobStore, LiveMessage, PageRequest, ScoringStore};
-use shared::services::accounts::period_of;
+use shared::ports::{
+    AccountStore, JobStore, LiveMessage, PageRequest, QuotaStore, ScoringStore, SystemClock,
+    UsageReader,
+};
 
 /// Answers every call with the same result.
 struct Fixed(Result<Scoring, ScoreError>);
@@ -62,10 +64,12 @@ async fn pipeline() -> Pipeline {
     let shared = Arc::new(store.clone());
     let recorder = Arc::new(Recorder {
         store: shared.clone(),
-        accounts: shared.clone(),
+        tenants: shared.clone(),
+        usage: shared.clone(),
         live: live.clone(),
         events: events.clone(),
         plans: PlanCatalog::builtin(),
+        clock: SystemClock::shared(),
     });
     let rescorer = Arc::new(Rescorer {
         recorder: recorder.clone(),
@@ -113,7 +117,7 @@ impl Pipeline {
         self.store.insert_job(&job).await.unwrap();
         assert_eq!(
             self.store
-                .reserve_quota(self.tenant, &period_of(Utc::now()), 1, 50)
+                .reserve_quota(self.tenant, &Period::of(Utc::now()), 1, 50)
                 .await
                 .unwrap(),
             1
@@ -127,7 +131,7 @@ impl Pipeline {
 
     async fn used(&self) -> u32 {
         self.store
-            .scored_jobs(self.tenant, &period_of(Utc::now()))
+            .scored_jobs(self.tenant, &Period::of(Utc::now()))
             .await
             .unwrap()
     }
@@ -313,7 +317,7 @@ async fn a_dead_lettered_scoring_fails_the_job_once() {
     assert_eq!(p.used().await, 0);
     // Again (SQS delivers at least once): the job moved on, the quota is not returned twice.
     p.store
-        .reserve_quota(p.tenant, &period_of(Utc::now()), 1, 50)
+        .reserve_quota(p.tenant, &Period::of(Utc::now()), 1, 50)
         .await
         .unwrap();
     assert_eq!(p.rescorer.dead_letter(&body).await, Outcome::Done);
@@ -399,7 +403,7 @@ async fn a_rescore_beyond_the_quota_or_without_a_queue_changes_nothing() {
     let p = pipeline().await;
     let job = scored_job(&p, 1).await;
     p.store
-        .reserve_quota(p.tenant, &period_of(Utc::now()), 49, 50)
+        .reserve_quota(p.tenant, &Period::of(Utc::now()), 49, 50)
         .await
         .unwrap();
     let err = p.rescorer.rescore(p.tenant, job.card.id).await.unwrap_err();
@@ -408,7 +412,7 @@ async fn a_rescore_beyond_the_quota_or_without_a_queue_changes_nothing() {
     assert_eq!(p.stored(&job).card.status, JobStatus::Scored);
 
     p.store
-        .release_quota(p.tenant, &period_of(Utc::now()), 49)
+        .release_quota(p.tenant, &Period::of(Utc::now()), 49)
         .await
         .unwrap();
     p.queue.set_unavailable(true);

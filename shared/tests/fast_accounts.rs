@@ -8,7 +8,7 @@ use shared::adapters::memory::MemoryMailer;
 use shared::auth::{PasswordHasher, Principal, TokenIssuer};
 use shared::domain::{Email, PlanCatalog, Role};
 use shared::http::ApiError;
-use shared::ports::{AccountStore, TokenPurpose};
+use shared::ports::{AccountStore, SystemClock, TenantReader, TokenPurpose};
 use shared::services::accounts::{
     ForgotRequest, InviteRequest, LoginRequest, RefreshRequest, RegisterRequest,
     RenameTenantRequest, RoleRequest, TokenPasswordRequest, TokenRequest,
@@ -31,6 +31,8 @@ fn accounts_with(limits: AuthLimits) -> Accounts {
     let shared = Arc::new(store.clone());
     let service = AccountService {
         accounts: shared.clone(),
+        tenants: shared.clone(),
+        usage: shared.clone(),
         sessions: shared.clone(),
         tokens: shared.clone(),
         limiter: shared,
@@ -40,6 +42,7 @@ fn accounts_with(limits: AuthLimits) -> Accounts {
         plans: PlanCatalog::builtin(),
         app_url: "https://app.example.com".into(),
         limits,
+        clock: SystemClock::shared(),
     };
     Accounts {
         service,

@@ -3,26 +3,44 @@
 //! (`tests/fast_store_contract.rs`) and against DynamoDB on moto (`tests/store.rs`), so
 //! the fast tier's store cannot drift from the real one unnoticed.
 
-use chrono::{Duration, Utc};
+use chrono::{Duration, TimeZone, Utc};
 use shared::domain::fingerprint::posting_fingerprint;
 use shared::domain::{
-    CanonicalUrl, Email, Job, JobCard, JobId, JobStatus, PlanCatalog, PlanId, Role, Score,
+    CanonicalUrl, Email, Job, JobCard, JobId, JobStatus, Period, PlanCatalog, PlanId, Role, Score,
     ScoringEntry, SourceId, SubscriptionStatus, Tenant, TenantId, TenantName, User, UserId,
 };
 use shared::ports::{
     AccountStore, Applied, BillingChange, BillingStore, Conflict, EventRef, IngestStore, JobStore,
-    OneTimeToken, OneTimeTokenStore, Recorded, ReplayMarker, ScoringStore, StoreError,
-    TokenPurpose,
+    OneTimeToken, OneTimeTokenStore, PendingUpgrades, QuotaStore, Recorded, ReplayMarker,
+    ScoringStore, StoreError, TenantReader, TokenPurpose, UsageReader,
 };
 
 /// Every port the contract exercises.
 pub trait Store:
-    AccountStore + JobStore + IngestStore + ScoringStore + BillingStore + OneTimeTokenStore
+    AccountStore
+    + TenantReader
+    + UsageReader
+    + QuotaStore
+    + PendingUpgrades
+    + JobStore
+    + IngestStore
+    + ScoringStore
+    + BillingStore
+    + OneTimeTokenStore
 {
 }
 
 impl<T> Store for T where
-    T: AccountStore + JobStore + IngestStore + ScoringStore + BillingStore + OneTimeTokenStore
+    T: AccountStore
+        + TenantReader
+        + UsageReader
+        + QuotaStore
+        + PendingUpgrades
+        + JobStore
+        + IngestStore
+        + ScoringStore
+        + BillingStore
+        + OneTimeTokenStore
 {
 }
 
@@ -260,15 +278,17 @@ pub async fn member_rules_hold_in_the_transaction(store: &impl Store) {
 /// The monthly quota is never granted past its limit and never released below zero.
 pub async fn quota_is_conditional(store: &impl Store) {
     let t = TenantId::new();
-    assert_eq!(store.reserve_quota(t, "2026-11", 3, 5).await.unwrap(), 3);
-    assert_eq!(store.reserve_quota(t, "2026-11", 3, 5).await.unwrap(), 2);
-    assert_eq!(store.reserve_quota(t, "2026-11", 1, 5).await.unwrap(), 0);
-    assert_eq!(store.scored_jobs(t, "2026-11").await.unwrap(), 5);
-    store.release_quota(t, "2026-11", 2).await.unwrap();
-    assert_eq!(store.scored_jobs(t, "2026-11").await.unwrap(), 3);
-    store.release_quota(t, "2026-11", 4).await.unwrap();
-    assert_eq!(store.scored_jobs(t, "2026-11").await.unwrap(), 3);
-    assert_eq!(store.scored_jobs(t, "2026-12").await.unwrap(), 0);
+    let november = Period::of(Utc.with_ymd_and_hms(2026, 11, 15, 12, 0, 0).unwrap());
+    let december = Period::of(Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap());
+    assert_eq!(store.reserve_quota(t, &november, 3, 5).await.unwrap(), 3);
+    assert_eq!(store.reserve_quota(t, &november, 3, 5).await.unwrap(), 2);
+    assert_eq!(store.reserve_quota(t, &november, 1, 5).await.unwrap(), 0);
+    assert_eq!(store.scored_jobs(t, &november).await.unwrap(), 5);
+    store.release_quota(t, &november, 2).await.unwrap();
+    assert_eq!(store.scored_jobs(t, &november).await.unwrap(), 3);
+    store.release_quota(t, &november, 4).await.unwrap();
+    assert_eq!(store.scored_jobs(t, &november).await.unwrap(), 3);
+    assert_eq!(store.scored_jobs(t, &december).await.unwrap(), 0);
 }
 
 fn entry(attempt: u32, score: i64) -> ScoringEntry {

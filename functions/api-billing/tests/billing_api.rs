@@ -19,7 +19,7 @@ use sha2::Sha256;
 use shared::adapters::DynamoStore;
 use shared::auth::{Principal, TokenIssuer};
 use shared::domain::{JobStatus, PlanCatalog, Role, SubscriptionStatus, TenantId};
-use shared::ports::{AccountStore, BillingStore, IngestStore, JobStore};
+use shared::ports::{AccountStore, BillingStore, IngestStore, JobStore, QuotaStore, UsageReader};
 
 const WEBHOOK_SECRET: &str = "whsec_test_jobmon";
 /// Small quotas so that limits are visible with a handful of jobs.
@@ -86,7 +86,9 @@ async fn env() -> Env {
     let app = App {
         billing: BillingService {
             billing: shared_store.clone(),
-            accounts: shared_store,
+            tenants: shared_store.clone(),
+            usage: shared_store.clone(),
+            users: shared_store,
             plans: plans.clone(),
             gateway: Some(gateway.clone()),
             webhook_secret: Some(WebhookSecret::new(WEBHOOK_SECRET)),

@@ -4,7 +4,7 @@
 
 use jobmon_tests::{TestStack, seed};
 use shared::domain::{JobStatus, PlanCatalog};
-use shared::ports::{BillingStore, IngestStore, JobStore};
+use shared::ports::{IngestStore, JobStore, PendingUpgrades};
 
 #[tokio::test]
 async fn pending_jobs_are_queued_within_the_new_months_quota() {

@@ -4,8 +4,9 @@ use async_trait::async_trait;
 use chrono::Utc;
 
 use super::{MemoryStore, State, TenantRecord};
+use crate::domain::Period;
 use crate::domain::{Email, Role, Tenant, TenantId, TenantName, User, UserId};
-use crate::ports::{AccountStore, Conflict, StoreError};
+use crate::ports::{AccountStore, Conflict, StoreError, TenantReader, UsageReader};
 
 impl State {
     /// The condition of deleting a one-time token inside a transaction: it exists and has
@@ -101,10 +102,6 @@ impl AccountStore for MemoryStore {
             .get(email.normalized())
             .and_then(|key| state.users.get(key))
             .cloned())
-    }
-
-    async fn get_tenant(&self, tenant: TenantId) -> Result<Option<Tenant>, StoreError> {
-        Ok(self.lock().tenants.get(&tenant).map(|t| t.tenant.clone()))
     }
 
     async fn get_user(&self, tenant: TenantId, user: UserId) -> Result<Option<User>, StoreError> {
@@ -241,12 +238,22 @@ impl AccountStore for MemoryStore {
         }
         Ok(())
     }
+}
 
-    async fn scored_jobs(&self, tenant: TenantId, period: &str) -> Result<u32, StoreError> {
+#[async_trait]
+impl TenantReader for MemoryStore {
+    async fn get_tenant(&self, tenant: TenantId) -> Result<Option<Tenant>, StoreError> {
+        Ok(self.lock().tenants.get(&tenant).map(|t| t.tenant.clone()))
+    }
+}
+
+#[async_trait]
+impl UsageReader for MemoryStore {
+    async fn scored_jobs(&self, tenant: TenantId, period: &Period) -> Result<u32, StoreError> {
         Ok(self
             .lock()
             .usage
-            .get(&(tenant, period.to_owned()))
+            .get(&(tenant, period.as_str().to_owned()))
             .copied()
             .unwrap_or(0))
     }

@@ -8,7 +8,7 @@ use crate::adapters::dynamo::keys;
 use crate::domain::{JobCard, JobStatus, TenantId};
 use crate::ports::{
     Applied, BillingChange, BillingState, BillingStore, Conflict, EventRef, PendingMarker,
-    PendingPage, StoreError,
+    PendingPage, PendingUpgrades, StoreError,
 };
 
 fn state_of(record: &TenantRecord) -> BillingState {
@@ -121,7 +121,10 @@ impl BillingStore for MemoryStore {
     async fn event_processed(&self, event_id: &str) -> Result<bool, StoreError> {
         Ok(self.lock().stripe_events.contains(event_id))
     }
+}
 
+#[async_trait]
+impl PendingUpgrades for MemoryStore {
     async fn pending_upgrade_jobs(
         &self,
         tenant: TenantId,

@@ -7,8 +7,8 @@ use async_trait::async_trait;
 
 use super::{MemoryStore, State};
 use crate::adapters::dynamo::keys;
-use crate::domain::{Job, JobStatus, SourceId, TenantId};
-use crate::ports::{IngestStore, InsertReport, PostingKeys, StoreError};
+use crate::domain::{Job, JobStatus, Period, SourceId, TenantId};
+use crate::ports::{IngestStore, InsertReport, PostingKeys, QuotaStore, StoreError};
 
 /// The marker keys that make a posting "known", as the DynamoDB adapter writes them.
 fn marker_sks(keys_of: &PostingKeys) -> Vec<String> {
@@ -117,20 +117,6 @@ impl IngestStore for MemoryStore {
         Ok(report)
     }
 
-    async fn reserve_quota(
-        &self,
-        tenant: TenantId,
-        period: &str,
-        want: u32,
-        limit: u32,
-    ) -> Result<u32, StoreError> {
-        let mut state = self.lock();
-        let used = state.usage.entry((tenant, period.to_owned())).or_default();
-        let grant = want.min(limit.saturating_sub(*used));
-        *used += grant;
-        Ok(grant)
-    }
-
     async fn close_vanished(
         &self,
         tenant: TenantId,
@@ -157,16 +143,36 @@ impl IngestStore for MemoryStore {
         }
         Ok(closed)
     }
+}
+
+#[async_trait]
+impl QuotaStore for MemoryStore {
+    async fn reserve_quota(
+        &self,
+        tenant: TenantId,
+        period: &Period,
+        want: u32,
+        limit: u32,
+    ) -> Result<u32, StoreError> {
+        let mut state = self.lock();
+        let used = state
+            .usage
+            .entry((tenant, period.as_str().to_owned()))
+            .or_default();
+        let grant = want.min(limit.saturating_sub(*used));
+        *used += grant;
+        Ok(grant)
+    }
 
     async fn release_quota(
         &self,
         tenant: TenantId,
-        period: &str,
+        period: &Period,
         n: u32,
     ) -> Result<(), StoreError> {
         let mut state = self.lock();
         // Never below zero (e.g. the month rolled over meanwhile): then nothing changes.
-        if let Some(used) = state.usage.get_mut(&(tenant, period.to_owned()))
+        if let Some(used) = state.usage.get_mut(&(tenant, period.as_str().to_owned()))
             && *used >= n
         {
             *used -= n;
