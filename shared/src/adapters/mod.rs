@@ -1,6 +1,7 @@
 //! Implementations of the ports against AWS. Clients are built once, at init.
 
 pub mod aws;
+mod card_move;
 pub mod dynamo;
 pub mod eventbridge;
 pub mod memory;

@@ -218,6 +218,18 @@ pub struct PostingKeys {
     pub fingerprint: String,
 }
 
+impl PostingKeys {
+    /// The identity keys of a job about to be stored.
+    pub fn of(job: &crate::domain::Job) -> Self {
+        Self {
+            url: job.card.url.clone(),
+            source: job.card.source_id,
+            native_id: job.native_id.clone(),
+            fingerprint: job.fingerprint.clone(),
+        }
+    }
+}
+
 #[async_trait]
 pub trait IngestStore: Send + Sync {
     /// For each posting, whether the tenant already knows it by canonical URL, then by

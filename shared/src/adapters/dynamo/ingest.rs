@@ -27,25 +27,6 @@ fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
 
-/// The marker sort keys (under the tenant) that make a posting "known".
-fn marker_sks(keys_of: &PostingKeys) -> Vec<String> {
-    let mut sks = vec![keys::job_url_sk(&keys_of.url)];
-    if let Some(native) = &keys_of.native_id {
-        sks.push(keys::native_sk(keys_of.source, native));
-    }
-    sks.push(keys::fingerprint_sk(&keys_of.fingerprint));
-    sks
-}
-
-fn job_keys(job: &Job) -> PostingKeys {
-    PostingKeys {
-        url: job.card.url.clone(),
-        source: job.card.source_id,
-        native_id: job.native_id.clone(),
-        fingerprint: job.fingerprint.clone(),
-    }
-}
-
 impl DynamoStore {
     /// Every item that stores one job: card, body and its uniqueness markers.
     fn job_items(&self, job: &Job) -> Result<Vec<Item>, StoreError> {
@@ -55,7 +36,7 @@ impl DynamoStore {
             to_item(&JobBodyItem::from_domain(job))?,
             to_item(&JobUrlItem::from_domain(job))?,
         ];
-        let mut markers = marker_sks(&job_keys(job));
+        let mut markers = keys::posting_markers(&PostingKeys::of(job));
         markers.remove(0); // the URL marker is the JobUrlItem above
         for sk in markers {
             items.push(HashMap::from([
@@ -117,7 +98,7 @@ impl IngestStore for DynamoStore {
         postings: &[PostingKeys],
     ) -> Result<Vec<bool>, StoreError> {
         let pk = keys::tenant_pk(tenant);
-        let wanted: Vec<Vec<String>> = postings.iter().map(marker_sks).collect();
+        let wanted: Vec<Vec<String>> = postings.iter().map(keys::posting_markers).collect();
         let mut unique: Vec<String> = wanted.iter().flatten().cloned().collect();
         unique.sort();
         unique.dedup();
@@ -185,7 +166,7 @@ impl IngestStore for DynamoStore {
         let mut seen = HashSet::new();
         let mut items = Vec::new();
         for job in jobs {
-            let markers = marker_sks(&job_keys(job));
+            let markers = keys::posting_markers(&PostingKeys::of(job));
             if markers
                 .iter()
                 .any(|m| seen.contains(&(job.tenant_id, m.clone())))

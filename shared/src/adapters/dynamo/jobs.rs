@@ -4,9 +4,9 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::items::{JobBodyItem, JobCardItem, JobUrlItem};
-use super::scoring::CardMove;
 use super::stats::{JobDelta, job_counter_adds};
 use super::{DynamoStore, Item, from_item, keys, put_new, to_item, unavailable};
+use crate::adapters::card_move::CardMove;
 use crate::domain::{Job, JobCard, JobId, JobStatus, Score, TenantId};
 use crate::http::cursor::Position;
 use crate::ports::{

@@ -128,6 +128,17 @@ pub fn native_sk(source: SourceId, native_id: &str) -> String {
 }
 
 /// Per-tenant uniqueness of a repost fingerprint.
+/// The marker sort keys (under the tenant) that make a posting "known": its canonical URL,
+/// its source + native id when it has one, its repost fingerprint.
+pub fn posting_markers(posting: &crate::ports::PostingKeys) -> Vec<String> {
+    let mut sks = vec![job_url_sk(&posting.url)];
+    if let Some(native) = &posting.native_id {
+        sks.push(native_sk(posting.source, native));
+    }
+    sks.push(fingerprint_sk(&posting.fingerprint));
+    sks
+}
+
 pub fn fingerprint_sk(fingerprint: &str) -> String {
     format!("FP#{fingerprint}")
 }

@@ -3,13 +3,14 @@
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
 use super::items::{JobCardItem, ProfileItem, ScoreItem};
 use super::job_index::{IndexUpdate, index_keys};
 use super::stats::{JobDelta, counter_adds};
 use super::{DynamoStore, Item, conditional, from_item, keys, to_item, unavailable};
-use crate::domain::{JobCard, JobId, JobStatus, Profile, Score, ScoringEntry, TenantId};
+use crate::adapters::card_move::CardMove;
+use crate::domain::{JobCard, JobId, JobStatus, Profile, ScoringEntry, TenantId};
 use crate::http::cursor::Position;
 use crate::ports::{Conflict, Page, PageRequest, Recorded, ReplayMarker, ScoringStore, StoreError};
 
@@ -50,35 +51,6 @@ impl DynamoStore {
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":queued", s(JobStatus::Queued.as_str()))
             .expression_attribute_values(":attempt", n(attempt))
-    }
-}
-
-/// One move of a card's status (and score), as [`DynamoStore::move_card`] applies it.
-pub(super) struct CardMove<'a> {
-    /// The card as read; its status and `attempt` are the move's condition.
-    pub card: &'a JobCard,
-    pub attempt: u32,
-    pub to: JobStatus,
-    /// A new score (a scoring), with when it was given.
-    pub score: Option<(Score, DateTime<Utc>)>,
-    /// The attempt the card will wait for (a requeue), else unchanged.
-    pub next_attempt: Option<u32>,
-    /// `Some(Some(e))` sets `lastError`, `Some(None)` removes it; `None` leaves it, unless
-    /// `keep_error_or` says what to set when there is none.
-    pub last_error: Option<Option<&'a str>>,
-    pub keep_error_or: Option<&'a str>,
-}
-
-impl CardMove<'_> {
-    /// The card after the move.
-    fn applied(&self) -> JobCard {
-        let mut card = self.card.clone();
-        card.status = self.to;
-        if let Some((score, at)) = self.score {
-            card.score = Some(score);
-            card.scored_at = Some(at);
-        }
-        card
     }
 }
 

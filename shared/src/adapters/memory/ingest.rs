@@ -10,25 +10,6 @@ use crate::adapters::dynamo::keys;
 use crate::domain::{Job, JobStatus, Period, SourceId, TenantId};
 use crate::ports::{IngestStore, InsertReport, PostingKeys, QuotaStore, StoreError};
 
-/// The marker keys that make a posting "known", as the DynamoDB adapter writes them.
-fn marker_sks(keys_of: &PostingKeys) -> Vec<String> {
-    let mut sks = vec![keys::job_url_sk(&keys_of.url)];
-    if let Some(native) = &keys_of.native_id {
-        sks.push(keys::native_sk(keys_of.source, native));
-    }
-    sks.push(keys::fingerprint_sk(&keys_of.fingerprint));
-    sks
-}
-
-fn job_keys(job: &Job) -> PostingKeys {
-    PostingKeys {
-        url: job.card.url.clone(),
-        source: job.card.source_id,
-        native_id: job.native_id.clone(),
-        fingerprint: job.fingerprint.clone(),
-    }
-}
-
 impl State {
     /// Lists the tenant for the monthly admission run (a new version each time).
     pub(super) fn mark_pending(&mut self, tenant: TenantId) {
@@ -47,7 +28,7 @@ impl IngestStore for MemoryStore {
         Ok(postings
             .iter()
             .map(|p| {
-                marker_sks(p)
+                keys::posting_markers(p)
                     .into_iter()
                     .any(|sk| state.markers.contains_key(&(tenant, sk)))
             })
@@ -91,7 +72,7 @@ impl IngestStore for MemoryStore {
         let mut seen: HashSet<(TenantId, String)> = HashSet::new();
         let mut pending: Vec<TenantId> = Vec::new();
         for job in jobs {
-            let markers = marker_sks(&job_keys(job));
+            let markers = keys::posting_markers(&PostingKeys::of(job));
             if markers
                 .iter()
                 .any(|m| seen.contains(&(job.tenant_id, m.clone())))

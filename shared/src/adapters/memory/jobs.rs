@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
-use super::scoring::CardMove;
 use super::{MemoryStore, State};
+use crate::adapters::card_move::CardMove;
 use crate::adapters::dynamo::keys;
 use crate::domain::search::job_words;
 use crate::domain::{Job, JobCard, JobId, JobStatus, TenantId};

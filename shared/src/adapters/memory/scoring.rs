@@ -2,10 +2,10 @@
 //! profile; the conditions and outcomes of `dynamo/scoring.rs`.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 
 use super::{MemoryStore, State};
-use crate::domain::{JobCard, JobId, JobStatus, Profile, Score, ScoringEntry, TenantId};
+use crate::adapters::card_move::CardMove;
+use crate::domain::{JobCard, JobId, JobStatus, Profile, ScoringEntry, TenantId};
 use crate::http::cursor::Position;
 use crate::ports::{Conflict, Page, PageRequest, Recorded, ReplayMarker, ScoringStore, StoreError};
 
@@ -14,32 +14,6 @@ const FAILED_WITHOUT_ERROR: &str = "scoring failed after repeated attempts";
 
 fn history_scope(job: JobId) -> String {
     format!("history:{job}")
-}
-
-/// One move of a card, as `dynamo::scoring::CardMove` describes it.
-pub(super) struct CardMove<'a> {
-    /// The card as read; its status and `attempt` are the move's condition.
-    pub card: &'a JobCard,
-    pub attempt: u32,
-    pub to: JobStatus,
-    pub score: Option<(Score, DateTime<Utc>)>,
-    pub next_attempt: Option<u32>,
-    /// `Some(Some(e))` sets the last error, `Some(None)` removes it.
-    pub last_error: Option<Option<&'a str>>,
-    /// With `last_error: None`: set this when there is no last error.
-    pub keep_error_or: Option<&'a str>,
-}
-
-impl CardMove<'_> {
-    fn applied(&self) -> JobCard {
-        let mut card = self.card.clone();
-        card.status = self.to;
-        if let Some((score, at)) = self.score {
-            card.score = Some(score);
-            card.scored_at = Some(at);
-        }
-        card
-    }
 }
 
 impl State {
