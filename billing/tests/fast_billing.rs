@@ -9,6 +9,7 @@ use jobmon_billing::signature::WebhookSecret;
 use jobmon_scoring::admit::Admitter;
 use jobmon_scoring::pipeline::{Recorder, Rescorer};
 use jobmon_tests::contract;
+use jobmon_tests::stripe_events::{StripeFill, sample};
 use shared::adapters::MemoryStore;
 use shared::adapters::memory::{MemoryQueue, RecordingEvents, RecordingNotifier};
 use shared::domain::{
@@ -90,39 +91,6 @@ async fn billing() -> Billing {
     }
 }
 
-struct Fill<'a> {
-    event: &'a str,
-    created: i64,
-    tenant: TenantId,
-    plan: &'a str,
-}
-
-/// A Stripe sample event of `events/api-billing` with its placeholders filled in.
-fn sample(file: &str, f: &Fill<'_>, extra: &[(&str, &str)]) -> String {
-    let path = jobmon_tests::workspace_root()
-        .join("events/api-billing")
-        .join(file);
-    let mut text = std::fs::read_to_string(path).unwrap();
-    let created = f.created.to_string();
-    let tenant = f.tenant.to_string();
-    let pairs = [
-        ("EVENT_ID", f.event),
-        ("CREATED", created.as_str()),
-        ("TENANT_ID", tenant.as_str()),
-        ("CUSTOMER_ID", "cus_fast"),
-        ("SUBSCRIPTION_ID", "sub_fast"),
-        ("PLAN_ID", f.plan),
-        ("CANCEL_AT_PERIOD_END", "false"),
-        ("PERIOD_END", "1769904000"),
-        ("PRICE_ID", "price_pro_test"),
-        ("STATUS", "active"),
-    ];
-    for (from, to) in extra.iter().chain(pairs.iter()) {
-        text = text.replace(from, to);
-    }
-    text
-}
-
 impl Billing {
     async fn webhook(&self, body: &str) -> WebhookOutcome {
         let now = Utc::now();
@@ -168,10 +136,12 @@ async fn a_checkout_upgrades_once_and_admits_pending_jobs_oldest_first() {
     let t0 = Utc::now().timestamp();
     let checkout = sample(
         "checkout-session-completed.json",
-        &Fill {
+        &StripeFill {
             event: "evt_1",
             created: t0,
             tenant: b.tenant,
+            customer: "cus_fast",
+            subscription: "sub_fast",
             plan: "pro",
         },
         &[],
@@ -214,10 +184,12 @@ async fn a_checkout_upgrades_once_and_admits_pending_jobs_oldest_first() {
 async fn an_older_event_arriving_late_changes_nothing() {
     let b = billing().await;
     let t0 = Utc::now().timestamp();
-    let fill = |event, created, plan| Fill {
+    let fill = |event, created, plan| StripeFill {
         event,
         created,
         tenant: b.tenant,
+        customer: "cus_fast",
+        subscription: "sub_fast",
         plan,
     };
     b.webhook(&sample(
@@ -249,10 +221,12 @@ async fn a_forged_or_unsigned_webhook_is_refused_and_changes_nothing() {
     let b = billing().await;
     let body = sample(
         "checkout-session-completed.json",
-        &Fill {
+        &StripeFill {
             event: "evt_forged",
             created: Utc::now().timestamp(),
             tenant: b.tenant,
+            customer: "cus_fast",
+            subscription: "sub_fast",
             plan: "pro",
         },
         &[],

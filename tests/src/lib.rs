@@ -202,6 +202,7 @@ pub mod localstripe;
 pub mod mail;
 pub mod scripted;
 pub mod seed;
+pub mod stripe_events;
 
 /// The workspace's `template.yaml`, read once per test binary.
 pub fn template() -> &'static Template {

@@ -12,6 +12,7 @@ use jobmon_billing::{
     BillingGateway, BillingService, CheckoutRequest, GatewayError, ReturnUrls, WebhookSecret,
 };
 use jobmon_tests::events::{HttpEvent, parts};
+use jobmon_tests::stripe_events::{StripeFill, sample};
 use jobmon_tests::{TestStack, seed};
 use lambda_http::Context;
 use serde_json::{Value, json};
@@ -191,42 +192,6 @@ fn sign(secret: &str, t: i64, body: &str) -> String {
     format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-struct Fill<'a> {
-    event: &'a str,
-    created: i64,
-    tenant: TenantId,
-    customer: &'a str,
-    subscription: &'a str,
-    plan: &'a str,
-}
-
-/// A sample event from events/api-billing/ with its placeholders filled in.
-fn sample(file: &str, f: &Fill<'_>, extra: &[(&str, &str)]) -> String {
-    let path = jobmon_tests::workspace_root()
-        .join("events/api-billing")
-        .join(file);
-    let mut text = std::fs::read_to_string(path).unwrap();
-    let created = f.created.to_string();
-    let tenant = f.tenant.to_string();
-    let pairs = [
-        ("EVENT_ID", f.event),
-        ("CREATED", created.as_str()),
-        ("TENANT_ID", tenant.as_str()),
-        ("CUSTOMER_ID", f.customer),
-        ("SUBSCRIPTION_ID", f.subscription),
-        ("PLAN_ID", f.plan),
-        ("CANCEL_AT_PERIOD_END", "false"),
-        ("PERIOD_END", "1769904000"),
-        ("PRICE_ID", "price_pro_test"),
-        ("STATUS", "active"),
-    ];
-    for (from, to) in extra.iter().chain(pairs.iter()) {
-        text = text.replace(from, to);
-    }
-    serde_json::from_str::<Value>(&text).expect("sample event is JSON");
-    text
-}
-
 /// A free tenant with `n` pending_upgrade jobs (the free quota of 2 is used up).
 async fn over_quota_tenant(env: &Env, n: usize) -> (TenantId, Vec<shared::domain::JobId>) {
     let tenant = seed::tenant(&env.store, "free").await.id;
@@ -353,7 +318,7 @@ async fn overview_checkout_and_portal() {
 async fn bad_signatures_change_nothing() {
     let env = env().await;
     let (tenant, _) = over_quota_tenant(&env, 1).await;
-    let fill = Fill {
+    let fill = StripeFill {
         event: "evt_sig",
         created: now(),
         tenant,
@@ -405,7 +370,7 @@ async fn bad_signatures_change_nothing() {
 async fn checkout_upgrades_and_admits_pending_jobs_oldest_first_once() {
     let env = env().await;
     let (tenant, ids) = over_quota_tenant(&env, 7).await;
-    let fill = Fill {
+    let fill = StripeFill {
         event: "evt_checkout_1",
         created: now(),
         tenant,
@@ -454,7 +419,7 @@ async fn cancellation_waits_for_the_period_end_then_lowers_limits_without_deleti
     let env = env().await;
     let (tenant, ids) = over_quota_tenant(&env, 1).await;
     let t0 = now() - 100;
-    let f = |event: &'static str, created: i64| Fill {
+    let f = |event: &'static str, created: i64| StripeFill {
         event,
         created,
         tenant,
@@ -535,7 +500,7 @@ async fn invoices_move_the_status_and_unknown_tenants_change_nothing() {
     let env = env().await;
     let (tenant, _) = over_quota_tenant(&env, 0).await;
     let t0 = now() - 100;
-    let f = |event: &'static str, created: i64, customer: &'static str| Fill {
+    let f = |event: &'static str, created: i64, customer: &'static str| StripeFill {
         event,
         created,
         tenant,
@@ -586,7 +551,7 @@ async fn invoices_move_the_status_and_unknown_tenants_change_nothing() {
         (s, reply["outcome"].as_str()),
         (200, Some("unknown_tenant"))
     );
-    let stranger = Fill {
+    let stranger = StripeFill {
         event: "evt_i5",
         created: t0 + 30,
         tenant: TenantId::new(),
