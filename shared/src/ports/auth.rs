@@ -93,6 +93,32 @@ pub trait SessionStore: Send + Sync {
     async fn revoke_all(&self, tenant: TenantId, user: UserId) -> Result<(), StoreError>;
 }
 
+/// The fixed window of `window_secs` that `now` falls into, in Unix seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateWindow {
+    pub start: i64,
+    pub end: i64,
+    now: i64,
+}
+
+impl RateWindow {
+    pub fn at(now: DateTime<Utc>, window_secs: u64) -> Self {
+        let window = i64::try_from(window_secs.max(1)).unwrap_or(i64::MAX);
+        let now = now.timestamp();
+        let start = now - now.rem_euclid(window);
+        Self {
+            start,
+            end: start.saturating_add(window),
+            now,
+        }
+    }
+
+    /// The answer for the `hits`-th hit: `Some(seconds until the window ends)` past `limit`.
+    pub fn verdict(&self, hits: u64, limit: u32) -> Option<u64> {
+        (hits > u64::from(limit)).then(|| u64::try_from(self.end - self.now).unwrap_or(1).max(1))
+    }
+}
+
 /// Fixed-window counters, e.g. login attempts per e-mail and per source IP.
 #[async_trait]
 pub trait RateLimiter: Send + Sync {
@@ -121,4 +147,24 @@ pub struct MailError(pub String);
 #[async_trait]
 pub trait Mailer: Send + Sync {
     async fn send(&self, mail: &Mail) -> Result<(), MailError>;
+}
+
+#[cfg(test)]
+mod rate_window_tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn windows_are_aligned_and_refuse_past_the_limit_until_they_end() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 30, 10, 7, 30).unwrap();
+        let w = RateWindow::at(now, 900);
+        assert_eq!(w.start % 900, 0);
+        assert_eq!(w.end - w.start, 900);
+        assert!(w.start <= now.timestamp() && now.timestamp() < w.end);
+        assert_eq!(w.verdict(10, 10), None);
+        assert_eq!(w.verdict(11, 10), Some(450));
+        // A zero window counts as one second instead of dividing by zero.
+        assert_eq!(RateWindow::at(now, 0).verdict(2, 1), Some(1));
+    }
 }

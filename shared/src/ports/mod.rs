@@ -11,8 +11,8 @@ pub mod store;
 
 pub use analytics::{AnalyticsStore, DayCounters, SourceDayCounters};
 pub use auth::{
-    Mail, MailError, Mailer, OneTimeToken, OneTimeTokenStore, RateLimiter, Rotation, SessionGrant,
-    SessionStore, TokenPurpose,
+    Mail, MailError, Mailer, OneTimeToken, OneTimeTokenStore, RateLimiter, RateWindow, Rotation,
+    SessionGrant, SessionStore, TokenPurpose,
 };
 pub use billing::{
     Applied, BillingChange, BillingState, BillingStore, EventRef, PendingMarker, PendingPage,

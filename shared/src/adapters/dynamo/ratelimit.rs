@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use chrono::{DateTime, Utc};
 
 use super::{DynamoStore, keys, unavailable};
-use crate::ports::{RateLimiter, StoreError};
+use crate::ports::{RateLimiter, RateWindow, StoreError};
 
 #[async_trait]
 impl RateLimiter for DynamoStore {
@@ -17,10 +17,7 @@ impl RateLimiter for DynamoStore {
         window_secs: u64,
         now: DateTime<Utc>,
     ) -> Result<Option<u64>, StoreError> {
-        let window = i64::try_from(window_secs.max(1)).unwrap_or(i64::MAX);
-        let now_secs = now.timestamp();
-        let start = now_secs - now_secs.rem_euclid(window);
-        let end = start + window;
+        let RateWindow { start, end, .. } = RateWindow::at(now, window_secs);
         let out = self
             .client
             .update_item()
@@ -41,10 +38,6 @@ impl RateLimiter for DynamoStore {
             .and_then(|v| v.as_n().ok())
             .and_then(|n| n.parse().ok())
             .unwrap_or(0);
-        if hits > u64::from(limit) {
-            Ok(Some(u64::try_from(end - now_secs).unwrap_or(1).max(1)))
-        } else {
-            Ok(None)
-        }
+        Ok(RateWindow::at(now, window_secs).verdict(hits, limit))
     }
 }

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use super::{MemoryStore, RefreshRecord, cancelled};
 use crate::domain::{TenantId, UserId};
 use crate::ports::{
-    OneTimeToken, OneTimeTokenStore, RateLimiter, Rotation, SessionGrant, SessionStore, StoreError,
-    TokenPurpose,
+    OneTimeToken, OneTimeTokenStore, RateLimiter, RateWindow, Rotation, SessionGrant, SessionStore,
+    StoreError, TokenPurpose,
 };
 
 fn live(token: OneTimeToken, purpose: TokenPurpose, now: DateTime<Utc>) -> Option<OneTimeToken> {
@@ -172,17 +172,13 @@ impl RateLimiter for MemoryStore {
         window_secs: u64,
         now: DateTime<Utc>,
     ) -> Result<Option<u64>, StoreError> {
-        let window = i64::try_from(window_secs.max(1)).unwrap_or(i64::MAX);
-        let now_secs = now.timestamp();
-        let start = now_secs - now_secs.rem_euclid(window);
-        let end = start + window;
+        let window = RateWindow::at(now, window_secs);
         let mut state = self.lock();
-        let hits = state.rates.entry((key.to_owned(), start)).or_default();
+        let hits = state
+            .rates
+            .entry((key.to_owned(), window.start))
+            .or_default();
         *hits += 1;
-        if *hits > u64::from(limit) {
-            Ok(Some(u64::try_from(end - now_secs).unwrap_or(1).max(1)))
-        } else {
-            Ok(None)
-        }
+        Ok(window.verdict(*hits, limit))
     }
 }
