@@ -1,0 +1,191 @@
+//! The scoring queue's consumer: one message, one job, one scorer call at most.
+
+use super::*;
+
+/// What the worker tells the queue about one message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Delete it: scored, dropped on purpose, or handed on (webhook, deferred copy).
+    Done,
+    /// Report it as a batch item failure: SQS delivers it again (after the visibility the
+    /// worker set), and after `maxReceiveCount` moves it to the dead-letter queue.
+    Retry,
+}
+
+/// One received message: its body and what SQS says about it.
+#[derive(Debug, Clone)]
+pub struct Delivery<'a> {
+    pub body: &'a str,
+    /// `ApproximateReceiveCount`, from 1.
+    pub receive_count: u32,
+    pub receipt_handle: Option<&'a str>,
+}
+
+/// The scoring queue's consumer.
+pub struct ScoringWorker {
+    pub recorder: Arc<Recorder>,
+    pub jobs: Arc<dyn JobStore>,
+    pub rescorer: Arc<Rescorer>,
+    pub queue: Arc<dyn WorkQueue>,
+    pub scorer: ConfiguredScorer,
+}
+
+impl ScoringWorker {
+    pub async fn handle(&self, delivery: &Delivery<'_>) -> Outcome {
+        match serde_json::from_str::<ScoringMessage>(delivery.body) {
+            Ok(ScoringMessage::Score(task)) => self.score(&task, delivery).await,
+            Ok(ScoringMessage::RescoreAll(task)) => match self.rescorer.rescore_page(&task).await {
+                Ok(()) => Outcome::Done,
+                Err(e) => {
+                    tracing::warn!(error = %e, "bulk rescore page failed; retrying");
+                    Outcome::Retry
+                }
+            },
+            Ok(ScoringMessage::AnswerDeadline(deadline)) => {
+                self.rescorer.answer_due(&deadline).await
+            }
+            Err(e) => {
+                // Fails alone: the rest of the batch goes on; after its retries the DLQ
+                // consumer logs it and drops it.
+                tracing::error!(error = %e, body = %delivery.body, "unparseable scoring message");
+                Outcome::Retry
+            }
+        }
+    }
+
+    async fn score(&self, task: &ScoreTask, delivery: &Delivery<'_>) -> Outcome {
+        let tenant = task.tenant_id;
+        shared::telemetry::logs::record_tenant(&tracing::Span::current(), tenant);
+        let job = match self.jobs.get_job(tenant, task.job_id).await {
+            Ok(Some(job)) => job,
+            Ok(None) => {
+                tracing::warn!(job = %task.job_id, "job no longer exists; message dropped");
+                return Outcome::Done;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "job unreadable; retrying");
+                return Outcome::Retry;
+            }
+        };
+        if job.card.status != JobStatus::Queued || job.attempt != task.attempt {
+            // Archived, rescored again or already scored: nothing waits for this message.
+            tracing::info!(
+                job = %task.job_id,
+                status = %job.card.status,
+                attempt = task.attempt,
+                current = job.attempt,
+                "job not waiting for this attempt; message dropped"
+            );
+            return Outcome::Done;
+        }
+        let profile = match self.recorder.store.get_profile(tenant).await {
+            Ok(p) => p.unwrap_or_default(),
+            Err(e) => {
+                tracing::warn!(error = %e, "profile unreadable; retrying");
+                return Outcome::Retry;
+            }
+        };
+        let posting = JobForScoring::from_job(&job);
+        let answer = match &self.scorer {
+            ConfiguredScorer::Inline(scorer) => scorer.score(&posting, &profile).await,
+            ConfiguredScorer::Webhook(webhook) => {
+                match webhook
+                    .dispatch(task.job_id, tenant, task.attempt, &posting, &profile)
+                    .await
+                {
+                    // The job stays queued; the result comes to POST /v1/webhooks/scoring,
+                    // or the deadline fails the job.
+                    Ok(Dispatch::Sent) => {
+                        let deadline = AnswerDeadline {
+                            tenant_id: tenant,
+                            job_id: task.job_id,
+                            attempt: task.attempt,
+                            // At most a day (`MAX_ANSWER_WITHIN`): no overflow.
+                            answer_by: self.recorder.clock.now()
+                                + chrono::Duration::from_std(webhook.answer_within())
+                                    .unwrap_or_default(),
+                        };
+                        return self.rescorer.schedule(&deadline).await;
+                    }
+                    Ok(Dispatch::Scored(scoring)) => Ok(scoring),
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        let entry = answer
+            .and_then(|scoring| entry_from(&scoring, task.attempt, self.recorder.clock.now()));
+        match entry {
+            Ok(entry) => match self
+                .recorder
+                .record(tenant, task.job_id, &entry, None)
+                .await
+            {
+                Ok(_) => Outcome::Done,
+                Err(e) => {
+                    tracing::warn!(error = %e, "score not stored; retrying");
+                    Outcome::Retry
+                }
+            },
+            Err(error) => self.scoring_failed(&job, task, delivery, &error).await,
+        }
+    }
+
+    async fn scoring_failed(
+        &self,
+        job: &Job,
+        task: &ScoreTask,
+        delivery: &Delivery<'_>,
+        error: &ScoreError,
+    ) -> Outcome {
+        let tenant = task.tenant_id;
+        let text = error.to_string();
+        let disposition = error.disposition(delivery.receive_count);
+        tracing::warn!(job = %task.job_id, attempt = task.attempt, receive_count = delivery.receive_count, error = %text, ?disposition, "scoring failed");
+        match disposition {
+            Disposition::Retry { delay } => {
+                if let Err(e) = self
+                    .recorder
+                    .store
+                    .note_attempt_error(tenant, task.job_id, task.attempt, &text)
+                    .await
+                {
+                    tracing::warn!(error = %e, "attempt error not noted");
+                }
+                if let Some(receipt) = delivery.receipt_handle
+                    && let Err(e) = self.queue.retry_later(receipt, delay).await
+                {
+                    tracing::warn!(error = %e, "retry delay not set; the queue's visibility timeout applies");
+                }
+                Outcome::Retry
+            }
+            Disposition::Defer { delay } => {
+                // A fresh copy with a delay instead of a redelivery: the provider's limit
+                // is not this job's fault, and must not walk it to the dead-letter queue.
+                let _ = self
+                    .recorder
+                    .store
+                    .note_attempt_error(tenant, task.job_id, task.attempt, &text)
+                    .await;
+                match self
+                    .queue
+                    .send_delayed(&to_body(task), delay.min(MAX_SEND_DELAY))
+                    .await
+                {
+                    Ok(()) => Outcome::Done,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "deferred copy not sent; redelivering instead");
+                        if let Some(receipt) = delivery.receipt_handle {
+                            let _ = self.queue.retry_later(receipt, delay).await;
+                        }
+                        Outcome::Retry
+                    }
+                }
+            }
+            Disposition::Fail => {
+                self.rescorer
+                    .fail_or_retry(tenant, job.card.id, task.attempt, Some(&text))
+                    .await
+            }
+        }
+    }
+}
