@@ -1,0 +1,298 @@
+//! Accounts: register, login, refresh, logout, e-mail verification, password reset,
+//! invitations, members and the tenant itself. `AccountService` is one type; its use cases
+//! are split by responsibility into `sessions`, `recovery`, `members` and `tenant`, and
+//! what they share (requests, limits, token and mail helpers) stays here.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+
+use super::views::{
+    InvitationView, ListView, MeView, SessionView, TenantDetailView, TenantView, TicketView,
+    UsageView, UserView,
+};
+use crate::auth::token::ACCESS_TTL_SECS;
+use crate::auth::{
+    OpaqueSecret, PasswordHasher, Principal, TokenIssuer, hash_secret, validate_password,
+};
+use crate::domain::{
+    Email, Period, PlanCatalog, Role, SubscriptionStatus, Tenant, TenantId, TenantName, User,
+    UserId,
+};
+use crate::http::ApiError;
+use crate::ports::{
+    AccountStore, Clock, Conflict, Mail, Mailer, OneTimeToken, OneTimeTokenStore, RateLimiter,
+    Rotation, SessionGrant, SessionStore, StoreError, TenantReader, TokenPurpose, UsageReader,
+};
+
+mod members;
+mod recovery;
+mod sessions;
+mod tenant;
+
+/// Abuse limits and token lifetimes. Defaults suit a public deployment.
+#[derive(Debug, Clone)]
+pub struct AuthLimits {
+    pub login_per_email: u32,
+    pub login_per_ip: u32,
+    pub login_window_secs: u64,
+    pub forgot_per_email: u32,
+    pub forgot_window_secs: u64,
+    pub register_per_ip: u32,
+    pub register_window_secs: u64,
+    pub refresh_ttl: Duration,
+    pub verify_ttl: Duration,
+    pub reset_ttl: Duration,
+    pub invitation_ttl: Duration,
+    pub ticket_ttl: Duration,
+}
+
+impl Default for AuthLimits {
+    fn default() -> Self {
+        Self {
+            login_per_email: 10,
+            login_per_ip: 100,
+            login_window_secs: 15 * 60,
+            forgot_per_email: 5,
+            forgot_window_secs: 60 * 60,
+            register_per_ip: 20,
+            register_window_secs: 60 * 60,
+            refresh_ttl: Duration::days(30),
+            verify_ttl: Duration::hours(48),
+            reset_ttl: Duration::hours(1),
+            invitation_ttl: Duration::days(7),
+            ticket_ttl: Duration::seconds(60),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RegisterRequest {
+    pub email: String,
+    pub password: String,
+    pub tenant_name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TokenRequest {
+    pub token: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ForgotRequest {
+    pub email: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TokenPasswordRequest {
+    pub token: String,
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RenameTenantRequest {
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct InviteRequest {
+    pub email: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RoleRequest {
+    pub role: Role,
+}
+
+pub struct AccountService {
+    pub accounts: Arc<dyn AccountStore>,
+    pub tenants: Arc<dyn TenantReader>,
+    pub usage: Arc<dyn UsageReader>,
+    pub sessions: Arc<dyn SessionStore>,
+    pub tokens: Arc<dyn OneTimeTokenStore>,
+    pub limiter: Arc<dyn RateLimiter>,
+    pub mailer: Arc<dyn Mailer>,
+    pub passwords: PasswordHasher,
+    pub issuer: TokenIssuer,
+    pub plans: PlanCatalog,
+    /// Base URL of the dashboard, for links in e-mails.
+    pub app_url: String,
+    pub limits: AuthLimits,
+    pub clock: Arc<dyn Clock>,
+}
+
+fn parse_email(raw: &str) -> Result<Email, ApiError> {
+    Email::parse(raw).map_err(|e| ApiError::validation("email", e.to_string()))
+}
+
+fn check_password(password: &str) -> Result<(), ApiError> {
+    validate_password(password).map_err(|e| ApiError::validation("password", e.to_string()))
+}
+
+fn invalid_token() -> ApiError {
+    ApiError::validation("token", "invalid, expired or already used")
+}
+
+fn wrong_credentials() -> ApiError {
+    ApiError::Unauthorized
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError::Internal(e.to_string())
+}
+
+fn conflict_or(e: StoreError, map: impl Fn(Conflict) -> ApiError) -> ApiError {
+    match e {
+        StoreError::Conflict(c) => map(c),
+        other => ApiError::from(other),
+    }
+}
+
+impl AccountService {
+    async fn limit(&self, key: &str, limit: u32, window: u64) -> Result<(), ApiError> {
+        match self
+            .limiter
+            .hit(key, limit, window, self.clock.now())
+            .await?
+        {
+            Some(retry_after_secs) => Err(ApiError::RateLimited { retry_after_secs }),
+            None => Ok(()),
+        }
+    }
+
+    /// Issues an access token and starts a new refresh-token family.
+    async fn new_session(&self, user: &User, tenant: &Tenant) -> Result<SessionView, ApiError> {
+        let refresh = OpaqueSecret::generate();
+        let grant = SessionGrant {
+            tenant: tenant.id,
+            user: user.id,
+            family: ulid::Ulid::new().to_string(),
+        };
+        self.sessions
+            .start_session(
+                &grant,
+                &hash_secret(refresh.expose()),
+                self.clock.now() + self.limits.refresh_ttl,
+            )
+            .await?;
+        self.session_view(user, tenant, refresh)
+    }
+
+    fn session_view(
+        &self,
+        user: &User,
+        tenant: &Tenant,
+        refresh: OpaqueSecret,
+    ) -> Result<SessionView, ApiError> {
+        let principal = Principal {
+            tenant: tenant.id,
+            user: user.id,
+            role: user.role,
+        };
+        let access = self
+            .issuer
+            .issue(principal, self.clock.now().timestamp())
+            .map_err(internal)?;
+        Ok(SessionView {
+            access_token: access,
+            refresh_token: refresh.expose().to_owned(),
+            expires_in: ACCESS_TTL_SECS,
+            user: user.into(),
+            tenant: tenant.into(),
+        })
+    }
+
+    async fn issue_token(
+        &self,
+        purpose: TokenPurpose,
+        tenant: TenantId,
+        user: Option<UserId>,
+        invite: Option<(&Email, Role)>,
+        ttl: Duration,
+    ) -> Result<(OpaqueSecret, DateTime<Utc>), ApiError> {
+        let secret = OpaqueSecret::generate();
+        let expires_at = self.clock.now() + ttl;
+        self.tokens
+            .put_token(&OneTimeToken {
+                hash: hash_secret(secret.expose()),
+                purpose,
+                tenant,
+                user,
+                email: invite.map(|(e, _)| e.clone()),
+                role: invite.map(|(_, r)| r),
+                expires_at,
+            })
+            .await?;
+        Ok((secret, expires_at))
+    }
+
+    /// Mail is best effort once the state change has happened: a failed send is logged
+    /// and the user can ask again (forgot password, re-invite).
+    async fn mail(&self, to: &Email, subject: &str, text: String) {
+        let mail = Mail {
+            to: to.clone(),
+            subject: subject.to_owned(),
+            text,
+        };
+        if let Err(e) = self.mailer.send(&mail).await {
+            tracing::error!(error = %e, subject, "sending mail failed");
+        }
+    }
+
+    fn link(&self, page: &str, secret: &OpaqueSecret) -> String {
+        format!(
+            "{}/{page}?token={}",
+            self.app_url.trim_end_matches('/'),
+            secret.expose()
+        )
+    }
+
+    /// The user a live one-time token of `purpose` acts on, with the token's hash.
+    async fn token_user(
+        &self,
+        presented: &str,
+        purpose: TokenPurpose,
+    ) -> Result<(String, User), ApiError> {
+        let hash = hash_secret(presented);
+        let token = self
+            .tokens
+            .find_token(&hash, purpose, self.clock.now())
+            .await?
+            .ok_or_else(invalid_token)?;
+        let user = match token.user {
+            Some(id) => self.accounts.get_user(token.tenant, id).await?,
+            None => None,
+        }
+        .ok_or_else(invalid_token)?;
+        Ok((hash, user))
+    }
+
+    async fn tenant_of(&self, tenant: TenantId) -> Result<Tenant, ApiError> {
+        self.tenants
+            .get_tenant(tenant)
+            .await?
+            .ok_or_else(|| internal("tenant of a verified principal is missing"))
+    }
+}

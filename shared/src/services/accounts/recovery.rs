@@ -1,0 +1,69 @@
+//! Proving an address and getting back in: e-mail verification, forgotten and reset
+//! passwords.
+
+use super::*;
+
+impl AccountService {
+    pub async fn verify_email(&self, req: TokenRequest) -> Result<(), ApiError> {
+        let (hash, user) = self
+            .token_user(&req.token, TokenPurpose::VerifyEmail)
+            .await?;
+        self.accounts
+            .verify_email(&user, &hash)
+            .await
+            .map_err(|e| conflict_or(e, |_| invalid_token()))
+    }
+
+    pub async fn forgot_password(&self, req: ForgotRequest, ip: &str) -> Result<(), ApiError> {
+        // Always 202 for a well-formed address: the answer must not reveal accounts.
+        let email = parse_email(&req.email)?;
+        self.limit(
+            &format!("forgot:email:{}", email.normalized()),
+            self.limits.forgot_per_email,
+            self.limits.forgot_window_secs,
+        )
+        .await?;
+        self.limit(
+            &format!("forgot:ip:{ip}"),
+            self.limits.login_per_ip,
+            self.limits.forgot_window_secs,
+        )
+        .await?;
+        let Some(user) = self.accounts.find_user_by_email(&email).await? else {
+            return Ok(());
+        };
+        let (secret, _) = self
+            .issue_token(
+                TokenPurpose::PasswordReset,
+                user.tenant_id,
+                Some(user.id),
+                None,
+                self.limits.reset_ttl,
+            )
+            .await?;
+        self.mail(
+            &user.email,
+            "Reset your jobmon password",
+            format!(
+                "Someone asked to reset the password of your jobmon account.\n\nSet a new password here:\n{}\n\nThe link expires in one hour. If it was not you, ignore this mail.",
+                self.link("reset-password", &secret)
+            ),
+        )
+        .await;
+        Ok(())
+    }
+
+    pub async fn reset_password(&self, req: TokenPasswordRequest) -> Result<(), ApiError> {
+        check_password(&req.password)?;
+        let (hash, user) = self
+            .token_user(&req.token, TokenPurpose::PasswordReset)
+            .await?;
+        let password_hash = self.passwords.hash(&req.password).await.map_err(internal)?;
+        self.accounts
+            .reset_password(&user, &password_hash, &hash)
+            .await
+            .map_err(|e| conflict_or(e, |_| invalid_token()))?;
+        self.sessions.revoke_all(user.tenant_id, user.id).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,161 @@
+//! Sessions: register, login, refresh rotation, logout, who am I, WebSocket tickets.
+
+use super::*;
+
+impl AccountService {
+    pub async fn register(&self, req: RegisterRequest, ip: &str) -> Result<SessionView, ApiError> {
+        let email = parse_email(&req.email)?;
+        check_password(&req.password)?;
+        let name = TenantName::parse(&req.tenant_name)
+            .map_err(|e| ApiError::validation("tenantName", e.to_string()))?;
+        self.limit(
+            &format!("register:ip:{ip}"),
+            self.limits.register_per_ip,
+            self.limits.register_window_secs,
+        )
+        .await?;
+        let now = self.clock.now();
+        let tenant = Tenant {
+            id: TenantId::new(),
+            name,
+            plan: self.plans.default_plan().id.clone(),
+            subscription_status: SubscriptionStatus::None,
+            created_at: now,
+        };
+        let user = User {
+            id: UserId::new(),
+            tenant_id: tenant.id,
+            email,
+            role: Role::Admin,
+            email_verified: false,
+            password_hash: self.passwords.hash(&req.password).await.map_err(internal)?,
+            created_at: now,
+        };
+        self.accounts
+            .create_account(&tenant, &user)
+            .await
+            .map_err(|e| conflict_or(e, |c| ApiError::Conflict(c.to_string())))?;
+        let (secret, _) = self
+            .issue_token(
+                TokenPurpose::VerifyEmail,
+                tenant.id,
+                Some(user.id),
+                None,
+                self.limits.verify_ttl,
+            )
+            .await?;
+        self.mail(
+            &user.email,
+            "Confirm your e-mail address for jobmon",
+            format!(
+                "Welcome to jobmon!\n\nConfirm your address by opening this link:\n{}\n\nIt expires in 48 hours.",
+                self.link("verify-email", &secret)
+            ),
+        )
+        .await;
+        self.new_session(&user, &tenant).await
+    }
+
+    pub async fn login(&self, req: LoginRequest, ip: &str) -> Result<SessionView, ApiError> {
+        let email = parse_email(&req.email)?;
+        self.limit(
+            &format!("login:email:{}", email.normalized()),
+            self.limits.login_per_email,
+            self.limits.login_window_secs,
+        )
+        .await?;
+        self.limit(
+            &format!("login:ip:{ip}"),
+            self.limits.login_per_ip,
+            self.limits.login_window_secs,
+        )
+        .await?;
+        let user = self.accounts.find_user_by_email(&email).await?;
+        // Same work for an unknown address as for a wrong password: verify against a
+        // dummy hash. Over-long input cannot match and is not hashed at all.
+        let ok = req.password.chars().count() <= crate::auth::password::MAX_CHARS
+            && self
+                .passwords
+                .verify(
+                    &req.password,
+                    user.as_ref().map(|u| u.password_hash.as_str()),
+                )
+                .await;
+        let Some(user) = user.filter(|_| ok) else {
+            return Err(wrong_credentials());
+        };
+        let tenant = self.tenant_of(user.tenant_id).await?;
+        self.new_session(&user, &tenant).await
+    }
+
+    pub async fn refresh(&self, req: RefreshRequest) -> Result<SessionView, ApiError> {
+        if req.refresh_token.is_empty() || req.refresh_token.len() > 256 {
+            return Err(ApiError::Unauthorized);
+        }
+        let next = OpaqueSecret::generate();
+        let now = self.clock.now();
+        let rotation = self
+            .sessions
+            .rotate(
+                &hash_secret(&req.refresh_token),
+                &hash_secret(next.expose()),
+                now,
+                now + self.limits.refresh_ttl,
+            )
+            .await?;
+        match rotation {
+            Rotation::Rotated(grant) => {
+                // The role and the user's existence are read now, so a demotion or a
+                // removal takes effect at the next refresh at the latest.
+                let Some(user) = self.accounts.get_user(grant.tenant, grant.user).await? else {
+                    return Err(ApiError::Unauthorized);
+                };
+                let tenant = self.tenant_of(grant.tenant).await?;
+                self.session_view(&user, &tenant, next)
+            }
+            Rotation::ReuseDetected => {
+                tracing::warn!("refresh token reuse detected; session family revoked");
+                Err(ApiError::Unauthorized)
+            }
+            Rotation::Invalid => Err(ApiError::Unauthorized),
+        }
+    }
+
+    pub async fn logout(&self, req: RefreshRequest) -> Result<(), ApiError> {
+        if req.refresh_token.len() <= 256 {
+            self.sessions
+                .revoke_by_token(&hash_secret(&req.refresh_token))
+                .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn me(&self, principal: Principal) -> Result<MeView, ApiError> {
+        let user = self
+            .accounts
+            .get_user(principal.tenant, principal.user)
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+        let tenant = self.tenant_of(principal.tenant).await?;
+        Ok(MeView {
+            user: (&user).into(),
+            tenant: (&tenant).into(),
+        })
+    }
+
+    pub async fn ws_ticket(&self, principal: Principal) -> Result<TicketView, ApiError> {
+        let (secret, _) = self
+            .issue_token(
+                TokenPurpose::WebSocketTicket,
+                principal.tenant,
+                Some(principal.user),
+                None,
+                self.limits.ticket_ttl,
+            )
+            .await?;
+        Ok(TicketView {
+            ticket: secret.expose().to_owned(),
+            expires_in: self.limits.ticket_ttl.num_seconds(),
+        })
+    }
+}

@@ -1,0 +1,37 @@
+//! The tenant itself: its details and usage, and its name.
+
+use super::*;
+
+impl AccountService {
+    pub async fn tenant(&self, principal: Principal) -> Result<TenantDetailView, ApiError> {
+        let tenant = self.tenant_of(principal.tenant).await?;
+        let plan = self.plans.get(&tenant.plan).map_err(internal)?;
+        let period = Period::of(self.clock.now());
+        let scored_jobs = self.usage.scored_jobs(tenant.id, &period).await?;
+        Ok(TenantDetailView {
+            tenant: (&tenant).into(),
+            usage: UsageView {
+                period,
+                scored_jobs,
+                limit: plan.monthly_scored_jobs,
+            },
+            limits: plan.into(),
+        })
+    }
+
+    pub async fn rename_tenant(
+        &self,
+        principal: Principal,
+        req: RenameTenantRequest,
+    ) -> Result<TenantView, ApiError> {
+        crate::http::request::require_admin(&principal)?;
+        let name = TenantName::parse(&req.name)
+            .map_err(|e| ApiError::validation("name", e.to_string()))?;
+        let tenant = self
+            .accounts
+            .rename_tenant(principal.tenant, &name)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        Ok((&tenant).into())
+    }
+}
