@@ -2,7 +2,10 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{JobCard, JobStatus, Score};
+use crate::domain::{JobCard, JobStatus, Score, ScoringEntry};
+
+/// What a failed job shows when no attempt left an error behind.
+const FAILED_WITHOUT_ERROR: &str = "scoring failed after repeated attempts";
 
 /// One move of a card's status (and score): what both stores apply, each with the same
 /// condition (the card's status and attempt as read).
@@ -21,7 +24,47 @@ pub(crate) struct CardMove<'a> {
     pub keep_error_or: Option<&'a str>,
 }
 
-impl CardMove<'_> {
+impl<'a> CardMove<'a> {
+    /// A plain status change (archive, restore, a waiting job put back), nothing else.
+    pub(crate) fn status(card: &'a JobCard, attempt: u32, to: JobStatus) -> Self {
+        Self {
+            card,
+            attempt,
+            to,
+            score: None,
+            next_attempt: None,
+            last_error: None,
+            keep_error_or: None,
+        }
+    }
+
+    /// `queued → scored` with the entry's score; the last error goes.
+    pub(crate) fn scored(card: &'a JobCard, entry: &ScoringEntry) -> Self {
+        Self {
+            score: Some((entry.score, entry.created_at)),
+            last_error: Some(None),
+            ..Self::status(card, entry.attempt, JobStatus::Scored)
+        }
+    }
+
+    /// `queued → failed`, keeping the attempt's error (or saying none was left).
+    pub(crate) fn failed(card: &'a JobCard, attempt: u32, error: Option<&'a str>) -> Self {
+        Self {
+            last_error: error.map(Some),
+            keep_error_or: Some(FAILED_WITHOUT_ERROR),
+            ..Self::status(card, attempt, JobStatus::Failed)
+        }
+    }
+
+    /// Back to `queued` for the next attempt; the last error goes.
+    pub(crate) fn requeued(card: &'a JobCard, attempt: u32) -> Self {
+        Self {
+            next_attempt: Some(attempt + 1),
+            last_error: Some(None),
+            ..Self::status(card, attempt, JobStatus::Queued)
+        }
+    }
+
     /// The card after the move.
     pub(crate) fn applied(&self) -> JobCard {
         let mut card = self.card.clone();

@@ -372,18 +372,7 @@ impl JobStore for DynamoStore {
         to: JobStatus,
     ) -> Result<Option<JobCard>, StoreError> {
         let moved = self
-            .move_card(
-                tenant,
-                &CardMove {
-                    card,
-                    attempt,
-                    to,
-                    score: None,
-                    next_attempt: None,
-                    last_error: None,
-                    keep_error_or: None,
-                },
-            )
+            .move_card(tenant, &CardMove::status(card, attempt, to))
             .await?;
         // A job restored to `pending_upgrade` waits for quota like a fetched one: list
         // the tenant for the monthly admission run.

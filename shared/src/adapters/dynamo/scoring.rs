@@ -22,9 +22,6 @@ fn n(v: impl ToString) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
-/// What a failed job shows when no attempt left an error behind.
-const FAILED_WITHOUT_ERROR: &str = "scoring failed after repeated attempts";
-
 fn history_scope(job: JobId) -> String {
     format!("history:{job}")
 }
@@ -180,15 +177,7 @@ impl ScoringStore for DynamoStore {
             None => return Ok(Recorded::NotAwaited),
         };
         waiting.status = JobStatus::Queued;
-        let m = CardMove {
-            card: &waiting,
-            attempt: entry.attempt,
-            to: JobStatus::Scored,
-            score: Some((entry.score, entry.created_at)),
-            next_attempt: None,
-            last_error: Some(None),
-            keep_error_or: None,
-        };
+        let m = CardMove::scored(&waiting, entry);
         let mut moves = self.move_actions(tenant, &m)?.into_iter();
         actions.extend(moves.next());
         if let Some(marker) = replay {
@@ -249,19 +238,8 @@ impl ScoringStore for DynamoStore {
         if card.status != JobStatus::Queued || current != attempt {
             return Ok(None);
         }
-        self.move_card(
-            tenant,
-            &CardMove {
-                card: &card,
-                attempt,
-                to: JobStatus::Failed,
-                score: None,
-                next_attempt: None,
-                last_error: error.map(Some),
-                keep_error_or: Some(FAILED_WITHOUT_ERROR),
-            },
-        )
-        .await
+        self.move_card(tenant, &CardMove::failed(&card, attempt, error))
+            .await
     }
 
     async fn requeue(
@@ -279,19 +257,8 @@ impl ScoringStore for DynamoStore {
         if card.status != from || attempt != from_attempt {
             return Ok(None);
         }
-        self.move_card(
-            tenant,
-            &CardMove {
-                card: &card,
-                attempt,
-                to: JobStatus::Queued,
-                score: None,
-                next_attempt: Some(attempt + 1),
-                last_error: Some(None),
-                keep_error_or: None,
-            },
-        )
-        .await
+        self.move_card(tenant, &CardMove::requeued(&card, attempt))
+            .await
     }
 
     async fn unqueue(
@@ -305,19 +272,8 @@ impl ScoringStore for DynamoStore {
             return Ok(());
         };
         if card.status == JobStatus::Queued && current == attempt {
-            self.move_card(
-                tenant,
-                &CardMove {
-                    card: &card,
-                    attempt,
-                    to: previous,
-                    score: None,
-                    next_attempt: None,
-                    last_error: None,
-                    keep_error_or: None,
-                },
-            )
-            .await?;
+            self.move_card(tenant, &CardMove::status(&card, attempt, previous))
+                .await?;
         }
         Ok(())
     }

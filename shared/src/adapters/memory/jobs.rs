@@ -169,18 +169,7 @@ impl JobStore for MemoryStore {
         to: JobStatus,
     ) -> Result<Option<JobCard>, StoreError> {
         let mut state = self.lock();
-        let moved = state.move_card(
-            tenant,
-            &CardMove {
-                card,
-                attempt,
-                to,
-                score: None,
-                next_attempt: None,
-                last_error: None,
-                keep_error_or: None,
-            },
-        );
+        let moved = state.move_card(tenant, &CardMove::status(card, attempt, to));
         // As in DynamoDB: a job restored to `pending_upgrade` lists its tenant for the
         // monthly admission.
         if moved.is_some() && to == JobStatus::PendingUpgrade {

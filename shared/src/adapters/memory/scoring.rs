@@ -9,9 +9,6 @@ use crate::domain::{JobCard, JobId, JobStatus, Profile, ScoringEntry, TenantId};
 use crate::http::cursor::Position;
 use crate::ports::{Conflict, Page, PageRequest, Recorded, ReplayMarker, ScoringStore, StoreError};
 
-/// What a failed job shows when no attempt left an error behind (as in DynamoDB).
-const FAILED_WITHOUT_ERROR: &str = "scoring failed after repeated attempts";
-
 fn history_scope(job: JobId) -> String {
     format!("history:{job}")
 }
@@ -70,15 +67,7 @@ impl ScoringStore for MemoryStore {
             return Ok(Recorded::NotAwaited);
         };
         waiting.status = JobStatus::Queued;
-        let m = CardMove {
-            card: &waiting,
-            attempt: entry.attempt,
-            to: JobStatus::Scored,
-            score: Some((entry.score, entry.created_at)),
-            next_attempt: None,
-            last_error: Some(None),
-            keep_error_or: None,
-        };
+        let m = CardMove::scored(&waiting, entry);
         let entry_key = (tenant, job, entry.attempt);
         // The transaction's conditions, reported in the adapter's order of precedence.
         if replay.is_some_and(|r| state.replays.contains(&r.key)) {
@@ -129,18 +118,7 @@ impl ScoringStore for MemoryStore {
         if card.status != JobStatus::Queued || current != attempt {
             return Ok(None);
         }
-        Ok(state.move_card(
-            tenant,
-            &CardMove {
-                card: &card,
-                attempt,
-                to: JobStatus::Failed,
-                score: None,
-                next_attempt: None,
-                last_error: error.map(Some),
-                keep_error_or: Some(FAILED_WITHOUT_ERROR),
-            },
-        ))
+        Ok(state.move_card(tenant, &CardMove::failed(&card, attempt, error)))
     }
 
     async fn requeue(
@@ -159,18 +137,7 @@ impl ScoringStore for MemoryStore {
         if card.status != from || attempt != from_attempt {
             return Ok(None);
         }
-        Ok(state.move_card(
-            tenant,
-            &CardMove {
-                card: &card,
-                attempt,
-                to: JobStatus::Queued,
-                score: None,
-                next_attempt: Some(attempt + 1),
-                last_error: Some(None),
-                keep_error_or: None,
-            },
-        ))
+        Ok(state.move_card(tenant, &CardMove::requeued(&card, attempt)))
     }
 
     async fn unqueue(
@@ -185,18 +152,7 @@ impl ScoringStore for MemoryStore {
             return Ok(());
         };
         if card.status == JobStatus::Queued && current == attempt {
-            state.move_card(
-                tenant,
-                &CardMove {
-                    card: &card,
-                    attempt,
-                    to: previous,
-                    score: None,
-                    next_attempt: None,
-                    last_error: None,
-                    keep_error_or: None,
-                },
-            );
+            state.move_card(tenant, &CardMove::status(&card, attempt, previous));
         }
         Ok(())
     }
