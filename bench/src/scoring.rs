@@ -3,6 +3,7 @@
 //! of 1,000 queued jobs drains in batches of 10, as Lambda's SQS event source mapping hands
 //! them over (receive, invoke, delete what succeeded).
 
+use jobmon_scoring::wiring::Listeners;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -13,7 +14,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem}
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
 use futures_util::future::join_all;
 use futures_util::{StreamExt, stream};
-use jobmon_scoring::pipeline::{Recorder, Rescorer, ScoringWorker};
+use jobmon_scoring::pipeline::ScoringWorker;
 use jobmon_scoring::{
     ConfiguredScorer, JobForScoring, Profile, ProfileScorer, ScoreError, Scorer, Scoring,
 };
@@ -146,21 +147,20 @@ impl Rig {
             counted_sqs,
             self.stack.queue_url("ScoringQueue"),
         ));
-        let recorder = Arc::new(Recorder {
-            store: self.store.clone(),
-            tenants: self.store.clone(),
-            usage: self.store.clone(),
-            live: Arc::new(NoLiveUpdates),
-            events: Arc::new(NoEvents),
-            plans: PlanCatalog::builtin(),
-            clock: shared::ports::SystemClock::shared(),
-        });
-        let rescorer = Arc::new(Rescorer {
-            recorder: recorder.clone(),
-            jobs: self.store.clone(),
-            quota: self.store.clone(),
-            queue: queue.clone(),
-        });
+        let recorder = jobmon_scoring::wiring::recorder_over(
+            self.store.clone(),
+            Listeners {
+                live: Arc::new(NoLiveUpdates),
+                events: Arc::new(NoEvents),
+            },
+            PlanCatalog::builtin(),
+            shared::ports::SystemClock::shared(),
+        );
+        let rescorer = jobmon_scoring::wiring::rescorer_over(
+            self.store.clone(),
+            recorder.clone(),
+            queue.clone(),
+        );
         ScoringWorker {
             recorder,
             jobs: self.store.clone(),

@@ -1,13 +1,13 @@
 //! Billing webhooks on the in-memory store: events applied once and in order, an upgrade
 //! admits `pending_upgrade` jobs, the monthly admission. Fast tier, no moto and no Stripe.
 
+use jobmon_scoring::wiring::Listeners;
 use std::sync::Arc;
 
 use chrono::Utc;
 use jobmon_billing::service::{BillingService, ReturnUrls, WebhookOutcome};
 use jobmon_billing::signature::WebhookSecret;
 use jobmon_scoring::admit::Admitter;
-use jobmon_scoring::pipeline::{Recorder, Rescorer};
 use jobmon_tests::contract;
 use jobmon_tests::stripe_events::{StripeFill, sample};
 use shared::adapters::MemoryStore;
@@ -38,21 +38,16 @@ async fn billing() -> Billing {
     let store = MemoryStore::new();
     let queue = Arc::new(MemoryQueue::default());
     let shared = Arc::new(store.clone());
-    let recorder = Arc::new(Recorder {
-        store: shared.clone(),
-        tenants: shared.clone(),
-        usage: shared.clone(),
-        live: Arc::new(RecordingNotifier::default()),
-        events: Arc::new(RecordingEvents::default()),
-        plans: plans.clone(),
-        clock: SystemClock::shared(),
-    });
-    let rescorer = Arc::new(Rescorer {
-        recorder,
-        jobs: shared.clone(),
-        quota: shared.clone(),
-        queue: queue.clone(),
-    });
+    let recorder = jobmon_scoring::wiring::recorder_over(
+        shared.clone(),
+        Listeners {
+            live: Arc::new(RecordingNotifier::default()),
+            events: Arc::new(RecordingEvents::default()),
+        },
+        plans.clone(),
+        SystemClock::shared(),
+    );
+    let rescorer = jobmon_scoring::wiring::rescorer_over(shared.clone(), recorder, queue.clone());
     let admitter = Arc::new(Admitter {
         rescorer,
         billing: shared.clone(),

@@ -4,7 +4,11 @@ use std::sync::Arc;
 
 use shared::adapters::{SqsQueue, SsmParameters, sqs};
 use shared::config::{ConfigError, ParameterSource};
-use shared::ports::SystemClock;
+use shared::domain::PlanCatalog;
+use shared::ports::{
+    Clock, EventPublisher, JobStore, LiveNotifier, QuotaStore, ScoringStore, SystemClock,
+    TenantReader, UsageReader, WorkQueue,
+};
 use shared::wiring::Core;
 
 use crate::config::{self as scorer_config, ScorerConfig, SecretSource};
@@ -20,28 +24,75 @@ fn invalid(name: &str, reason: impl ToString) -> ConfigError {
     }
 }
 
-pub fn recorder(core: &Core) -> Arc<Recorder> {
-    let store = Arc::new(core.store.clone());
+/// The store ports the recorder and the rescorer use, all served by one store: DynamoDB
+/// in a function, the in-memory store in the fast tests.
+pub trait ScoringPorts:
+    ScoringStore + TenantReader + UsageReader + JobStore + QuotaStore + 'static
+{
+}
+
+impl<T> ScoringPorts for T where
+    T: ScoringStore + TenantReader + UsageReader + JobStore + QuotaStore + 'static
+{
+}
+
+/// Who hears about a stored score.
+pub struct Listeners {
+    pub live: Arc<dyn LiveNotifier>,
+    pub events: Arc<dyn EventPublisher>,
+}
+
+/// The recorder over `store`; every function and test builds it here.
+pub fn recorder_over<S: ScoringPorts>(
+    store: Arc<S>,
+    listeners: Listeners,
+    plans: PlanCatalog,
+    clock: Arc<dyn Clock>,
+) -> Arc<Recorder> {
     Arc::new(Recorder {
         store: store.clone(),
         tenants: store.clone(),
         usage: store,
-        live: core.live_notifier(),
-        events: core.event_publisher(),
-        plans: core.plans.clone(),
-        clock: SystemClock::shared(),
+        live: listeners.live,
+        events: listeners.events,
+        plans,
+        clock,
     })
 }
 
-pub fn rescorer(core: &Core, recorder: Arc<Recorder>) -> Result<Arc<Rescorer>, ConfigError> {
-    let store = Arc::new(core.store.clone());
-    let url = core.env.require(SCORING_QUEUE_URL)?.to_owned();
-    Ok(Arc::new(Rescorer {
+/// The rescorer over `store`, queueing on `queue`.
+pub fn rescorer_over<S: ScoringPorts>(
+    store: Arc<S>,
+    recorder: Arc<Recorder>,
+    queue: Arc<dyn WorkQueue>,
+) -> Arc<Rescorer> {
+    Arc::new(Rescorer {
         recorder,
         jobs: store.clone(),
         quota: store,
-        queue: Arc::new(SqsQueue::new(sqs::Client::new(&core.sdk), url)),
-    }))
+        queue,
+    })
+}
+
+pub fn recorder(core: &Core) -> Arc<Recorder> {
+    recorder_over(
+        Arc::new(core.store.clone()),
+        Listeners {
+            live: core.live_notifier(),
+            events: core.event_publisher(),
+        },
+        core.plans.clone(),
+        SystemClock::shared(),
+    )
+}
+
+pub fn rescorer(core: &Core, recorder: Arc<Recorder>) -> Result<Arc<Rescorer>, ConfigError> {
+    let url = core.env.require(SCORING_QUEUE_URL)?.to_owned();
+    Ok(rescorer_over(
+        Arc::new(core.store.clone()),
+        recorder,
+        Arc::new(SqsQueue::new(sqs::Client::new(&core.sdk), url)),
+    ))
 }
 
 /// Reads a secret from its variable or from the SSM parameter `<VARIABLE>_PARAMETER` names.

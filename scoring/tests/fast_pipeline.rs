@@ -2,6 +2,7 @@
 //! in-memory store and queue: fast tier, no moto. Each test asserts the outcome, what was
 //! stored and what was sent or pushed.
 
+use jobmon_scoring::wiring::Listeners;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -62,21 +63,16 @@ async fn pipeline() -> Pipeline {
     let live = Arc::new(RecordingNotifier::default());
     let events = Arc::new(RecordingEvents::default());
     let shared = Arc::new(store.clone());
-    let recorder = Arc::new(Recorder {
-        store: shared.clone(),
-        tenants: shared.clone(),
-        usage: shared.clone(),
-        live: live.clone(),
-        events: events.clone(),
-        plans: PlanCatalog::builtin(),
-        clock: SystemClock::shared(),
-    });
-    let rescorer = Arc::new(Rescorer {
-        recorder: recorder.clone(),
-        jobs: shared.clone(),
-        quota: shared,
-        queue: queue.clone(),
-    });
+    let recorder = jobmon_scoring::wiring::recorder_over(
+        shared.clone(),
+        Listeners {
+            live: live.clone(),
+            events: events.clone(),
+        },
+        PlanCatalog::builtin(),
+        SystemClock::shared(),
+    );
+    let rescorer = jobmon_scoring::wiring::rescorer_over(shared, recorder.clone(), queue.clone());
     let tenant = contract::tenant("Scoring");
     store
         .create_account(

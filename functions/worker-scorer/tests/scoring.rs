@@ -2,13 +2,14 @@
 //! (receipt handles, receive counts, redrive), the real table, and a real OpenAI-style
 //! scorer talking to a scripted HTTP server for the faults.
 
+use jobmon_scoring::wiring::Listeners;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use aws_sdk_sqs::types::MessageSystemAttributeName;
-use jobmon_scoring::pipeline::{Recorder, Rescorer, ScoringWorker};
+use jobmon_scoring::pipeline::{Rescorer, ScoringWorker};
 use jobmon_scoring::{ConfiguredScorer, OpenAiConfig, OpenAiScorer, ProfileScorer};
 use jobmon_tests::TestStack;
 use jobmon_tests::scripted::{FakeServer, Reply};
@@ -62,24 +63,23 @@ async fn env() -> Env {
     let store = Arc::new(seed::store(&stack));
     let tenant = seed::tenant(&store, "free").await.id;
     let pushes = Arc::new(Pushes::default());
-    let recorder = Arc::new(Recorder {
-        store: store.clone(),
-        tenants: store.clone(),
-        usage: store.clone(),
-        live: pushes.clone(),
-        events: Arc::new(NoEvents),
-        plans: PlanCatalog::builtin(),
-        clock: shared::ports::SystemClock::shared(),
-    });
-    let rescorer = Arc::new(Rescorer {
+    let recorder = jobmon_scoring::wiring::recorder_over(
+        store.clone(),
+        Listeners {
+            live: pushes.clone(),
+            events: Arc::new(NoEvents),
+        },
+        PlanCatalog::builtin(),
+        shared::ports::SystemClock::shared(),
+    );
+    let rescorer = jobmon_scoring::wiring::rescorer_over(
+        store.clone(),
         recorder,
-        jobs: store.clone(),
-        quota: store.clone(),
-        queue: Arc::new(SqsQueue::new(
+        Arc::new(SqsQueue::new(
             stack.sqs.clone(),
             stack.queue_url("ScoringQueue"),
         )),
-    });
+    );
     Env {
         stack,
         store,
