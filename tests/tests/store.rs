@@ -3,15 +3,11 @@
 use std::collections::{HashMap, HashSet};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use chrono::Utc;
 use jobmon_tests::TestStack;
+use jobmon_tests::contract::{job, tenant, user};
 use shared::adapters::DynamoStore;
 use shared::adapters::dynamo::keys;
-use shared::domain::fingerprint::posting_fingerprint;
-use shared::domain::{
-    CanonicalUrl, Email, Job, JobCard, JobId, JobStatus, PlanCatalog, Role, SourceId,
-    SubscriptionStatus, Tenant, TenantId, TenantName, User, UserId,
-};
+use shared::domain::{Email, JobId, JobStatus, Role, Tenant, TenantId, User};
 use shared::http::CursorCodec;
 use shared::ports::{
     AccountStore, Conflict, JobQuery, JobStore, PageRequest, StoreError, TenantReader,
@@ -25,53 +21,8 @@ fn store(stack: &TestStack) -> DynamoStore {
     )
 }
 
-fn tenant(name: &str) -> Tenant {
-    Tenant {
-        id: TenantId::new(),
-        name: TenantName::parse(name).unwrap(),
-        plan: PlanCatalog::builtin().default_plan().id.clone(),
-        subscription_status: SubscriptionStatus::None,
-        created_at: Utc::now(),
-    }
-}
-
 fn admin(tenant: &Tenant, email: &str) -> User {
-    User {
-        id: UserId::new(),
-        tenant_id: tenant.id,
-        email: Email::parse(email).unwrap(),
-        role: Role::Admin,
-        email_verified: false,
-        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
-        created_at: Utc::now(),
-    }
-}
-
-fn job(tenant: TenantId, url: &str, status: JobStatus) -> Job {
-    let title = format!("Engineer {url}");
-    Job {
-        tenant_id: tenant,
-        card: JobCard {
-            id: JobId::new(),
-            title: title.clone(),
-            company: "Acme".into(),
-            location: "Berlin".into(),
-            remote: false,
-            url: CanonicalUrl::parse(url).unwrap(),
-            source_id: SourceId::new(),
-            status,
-            score: None,
-            created_at: Utc::now(),
-            scored_at: None,
-            closed_at: None,
-        },
-        description: "Build things.".into(),
-        native_id: Some("123".into()),
-        fingerprint: posting_fingerprint("Acme", &title, "Berlin"),
-        salary: None,
-        attempt: u32::from(status == JobStatus::Queued),
-        last_error: None,
-    }
+    user(tenant, email, Role::Admin)
 }
 
 async fn item_exists(stack: &TestStack, pk: String, sk: &str) -> bool {
