@@ -23,9 +23,13 @@ pub struct Profile {
     pub locations: Vec<String>,
     #[serde(default)]
     pub remote: RemotePreference,
-    /// In the postings' currency and interval: postings are not converted (see README).
+    /// A yearly amount in `salary_currency` when that is set; postings in other currencies
+    /// are converted with the scorer's rate table. Without a currency, in the postings'.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_salary: Option<f64>,
+    /// ISO 4217 code (`EUR`, `USD`, ...) of `min_salary`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salary_currency: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seniority: Option<Seniority>,
 }
