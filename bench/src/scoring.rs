@@ -569,7 +569,7 @@ pub async fn run() {
     .await;
     throughput(
         "built-in profile scorer (no wait)",
-        ConfiguredScorer::Inline(Box::new(ProfileScorer)),
+        ConfiguredScorer::Inline(Box::new(ProfileScorer::default())),
         n,
         pollers,
     )

@@ -104,8 +104,10 @@ async fn main_inner() -> Result<(), String> {
     std::fs::write(&args.out, json).map_err(|e| format!("{}: {e}", args.out.display()))?;
     println!("\nfigures written to {}", args.out.display());
     if let Some(before) = &args.compare {
-        let text = std::fs::read_to_string(before).map_err(|e| format!("{}: {e}", before.display()))?;
-        let before: Run = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", before.display()))?;
+        let text =
+            std::fs::read_to_string(before).map_err(|e| format!("{}: {e}", before.display()))?;
+        let before: Run =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", before.display()))?;
         print!("\n{}", report::compare(&before, &result));
     }
     Ok(())

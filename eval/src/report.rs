@@ -7,11 +7,7 @@ use crate::run::{Figures, Run};
 /// One line per profile and one overall, per scorer.
 pub fn table(run: &Run) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "split: {:?}, {} postings",
-        run.split, run.postings
-    );
+    let _ = writeln!(out, "split: {:?}, {} postings", run.split, run.postings);
     for scorer in &run.scorers {
         let _ = writeln!(out, "\nscorer: {}", scorer.scorer);
         let _ = writeln!(out, "{}", header());
@@ -74,7 +70,16 @@ pub fn compare(before: &Run, after: &Run) -> String {
 fn header() -> String {
     format!(
         "{:<10} {:>5} {:>6} {:>6} {:>8} {:>7} {:>7} {:>7} {:>9} {:>8}",
-        "profile", "jobs", "rho", "tau", "ndcg@10", "prec>=7", "rec>=7", "gated", "gate-miss", "us/job"
+        "profile",
+        "jobs",
+        "rho",
+        "tau",
+        "ndcg@10",
+        "prec>=7",
+        "rec>=7",
+        "gated",
+        "gate-miss",
+        "us/job"
     )
 }
 

@@ -113,7 +113,9 @@ async fn run_one(set: &EvalSet, candidate: &Candidate) -> Result<ScorerRun, RunE
     };
     let config = ScorerConfig::from_vars(|k| candidate.vars.get(k).cloned())
         .map_err(|e| config_error(e.to_string()))?;
-    let ConfiguredScorer::Inline(scorer) = config.build(None).map_err(|e| config_error(e.to_string()))?
+    let ConfiguredScorer::Inline(scorer) = config
+        .build(None)
+        .map_err(|e| config_error(e.to_string()))?
     else {
         return Err(RunError::Webhook(candidate.name.clone()));
     };

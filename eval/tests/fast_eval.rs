@@ -15,22 +15,43 @@ fn the_set_is_what_the_readme_says() {
     let set = set();
     assert!(set.profiles.len() >= 3, "{}", set.profiles.len());
     assert!(set.postings.len() >= 150, "{}", set.postings.len());
-    let test = set.postings.iter().filter(|p| Split::Test.contains(p.number)).count();
-    let tune = set.postings.iter().filter(|p| Split::Tune.contains(p.number)).count();
+    let test = set
+        .postings
+        .iter()
+        .filter(|p| Split::Test.contains(p.number))
+        .count();
+    let tune = set
+        .postings
+        .iter()
+        .filter(|p| Split::Tune.contains(p.number))
+        .count();
     assert_eq!(test + tune, set.postings.len());
-    assert!(test * 4 > set.postings.len(), "about a third is held out: {test}");
+    assert!(
+        test * 4 > set.postings.len(),
+        "about a third is held out: {test}"
+    );
     for profile in &set.profiles {
         assert!(profile.profile.validate().is_ok(), "{}", profile.id);
         // Every profile has postings it should rank at the top and at the bottom.
-        let good = set.postings.iter().filter(|p| p.labels[&profile.id] >= 7).count();
-        assert!(good >= 10, "{}: only {good} postings labelled >= 7", profile.id);
+        let good = set
+            .postings
+            .iter()
+            .filter(|p| p.labels[&profile.id] >= 7)
+            .count();
+        assert!(
+            good >= 10,
+            "{}: only {good} postings labelled >= 7",
+            profile.id
+        );
     }
 }
 
 #[tokio::test]
 async fn a_slice_runs_through_the_profile_scorer() {
     let set = set().select(Split::Tune, Some(24));
-    let result = run(&set, Split::Tune, &[Candidate::profile()]).await.unwrap();
+    let result = run(&set, Split::Tune, &[Candidate::profile()])
+        .await
+        .unwrap();
     let scorer = &result.scorers[0];
     assert_eq!(scorer.scorer, "profile");
     assert_eq!(scorer.per_profile.len(), set.profiles.len());

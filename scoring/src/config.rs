@@ -12,7 +12,7 @@ use shared::domain::Score;
 use crate::error::ScoreError;
 use crate::gate::GatedScorer;
 use crate::openai::{OpenAiConfig, OpenAiScorer, TokenLimitField};
-use crate::profile_scorer::ProfileScorer;
+use crate::profile_scorer::{ProfileScorer, RateTable};
 use crate::scorer::Scorer;
 use crate::webhook::WebhookScorer;
 
@@ -33,6 +33,8 @@ pub const WEBHOOK_TIMEOUT_SECS: &str = "JOBMON_SCORING_WEBHOOK_TIMEOUT_SECS";
 pub const WEBHOOK_ANSWER_WITHIN_SECS: &str = "JOBMON_SCORING_WEBHOOK_ANSWER_WITHIN_SECS";
 pub const PREGATE: &str = "JOBMON_SCORING_PREGATE";
 pub const PREGATE_THRESHOLD: &str = "JOBMON_SCORING_PREGATE_THRESHOLD";
+/// Overrides of the profile scorer's currency table: `USD=0.92,GBP=1.17` (euros per unit).
+pub const CURRENCY_RATES: &str = "JOBMON_SCORING_CURRENCY_RATES";
 
 const DEFAULT_OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
 
@@ -93,6 +95,8 @@ pub struct ScorerConfig {
     pub kind: ScorerKind,
     /// The pre-gate's threshold, `None` when it is off. Ignored for the profile scorer.
     pub pregate: Option<Score>,
+    /// The profile scorer's (and so the pre-gate's) currency conversion.
+    pub rates: RateTable,
 }
 
 /// What [`ScorerConfig::build`] made.
@@ -232,7 +236,17 @@ impl ScorerConfig {
             "off" | "false" | "0" => None,
             _ => return Err(invalid(PREGATE, "must be on or off")),
         };
-        Ok(Self { kind, pregate })
+        let rates = match get(CURRENCY_RATES) {
+            Some(spec) => {
+                RateTable::with_overrides(&spec).map_err(|e| invalid(CURRENCY_RATES, &e))?
+            }
+            None => RateTable::default(),
+        };
+        Ok(Self {
+            kind,
+            pregate,
+            rates,
+        })
     }
 
     /// The secret to resolve before [`Self::build`], if the scorer needs one.
@@ -256,16 +270,20 @@ impl ScorerConfig {
             }
         };
         match &self.kind {
-            ScorerKind::Profile => Ok(ConfiguredScorer::Inline(Box::new(ProfileScorer))),
+            ScorerKind::Profile => Ok(ConfiguredScorer::Inline(Box::new(
+                ProfileScorer::with_rates(self.rates.clone()),
+            ))),
             ScorerKind::OpenAi { config, api_key } => {
                 let mut config = config.clone();
                 config.api_key = api_key.as_ref().map(secret_value).transpose()?;
                 let scorer =
                     OpenAiScorer::new(config).map_err(|e| invalid(OPENAI_BASE_URL, &reason(e)))?;
                 Ok(ConfiguredScorer::Inline(match self.pregate {
-                    Some(threshold) => {
-                        Box::new(GatedScorer::new(Box::new(scorer)).with_threshold(threshold))
-                    }
+                    Some(threshold) => Box::new(GatedScorer {
+                        inner: Box::new(scorer),
+                        gate: ProfileScorer::with_rates(self.rates.clone()),
+                        threshold,
+                    }),
                     None => Box::new(scorer),
                 }))
             }

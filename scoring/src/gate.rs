@@ -23,7 +23,7 @@ impl GatedScorer {
     pub fn new(inner: Box<dyn Scorer>) -> Self {
         Self {
             inner,
-            gate: ProfileScorer,
+            gate: ProfileScorer::default(),
             threshold: Score::MIN,
         }
     }
@@ -138,7 +138,12 @@ mod tests {
             let scoring = scorer.score(job, profile).await.unwrap();
             assert_eq!(scoring.scorer, "profile");
             assert_eq!(scoring.model, None);
-            assert_eq!(scoring, ProfileScorer.evaluate(job, profile).into_scoring());
+            assert_eq!(
+                scoring,
+                ProfileScorer::default()
+                    .evaluate(job, profile)
+                    .into_scoring()
+            );
         }
         assert_eq!(calls.load(Ordering::SeqCst), 0);
     }
@@ -158,7 +163,7 @@ mod tests {
     #[tokio::test]
     async fn the_threshold_keeps_weak_postings_away_from_the_inner_scorer() {
         let weak = job("Rust only"); // 1 of 2 must-haves: the partial band, below 7
-        let weak_score = ProfileScorer.evaluate(&weak, &profile()).score;
+        let weak_score = ProfileScorer::default().evaluate(&weak, &profile()).score;
         assert!(weak_score.value() < 7);
 
         let (scorer, calls) = gated(Score::new(7).unwrap());

@@ -33,7 +33,7 @@ pub use error::{Disposition, ScoreError};
 pub use gate::GatedScorer;
 pub use job::JobForScoring;
 pub use openai::{OpenAiConfig, OpenAiScorer, TokenLimitField};
-pub use profile_scorer::{Evaluation, HardViolation, ProfileScorer};
+pub use profile_scorer::{Evaluation, HardViolation, ProfileScorer, RateTable};
 pub use scorer::{Scorer, Scoring};
 pub use shared::domain::{FieldError, Profile, ProfileError, RemotePreference, Seniority};
 pub use signature::{SIGNATURE_HEADER, SignatureError, TOLERANCE, VerifiedSignature, sign, verify};

@@ -166,7 +166,7 @@ impl WebhookScorer {
         profile: &Profile,
     ) -> Result<Dispatch, ScoreError> {
         if let Some(threshold) = self.gate
-            && let Some(scoring) = pregate(&ProfileScorer, threshold, job, profile)
+            && let Some(scoring) = pregate(&ProfileScorer::default(), threshold, job, profile)
         {
             return Ok(Dispatch::Scored(scoring));
         }

@@ -100,7 +100,7 @@ fn worker(env: &Env, scorer: ConfiguredScorer) -> ScoringWorker {
 }
 
 fn profile_scorer() -> ConfiguredScorer {
-    ConfiguredScorer::Inline(Box::new(ProfileScorer))
+    ConfiguredScorer::Inline(Box::new(ProfileScorer::default()))
 }
 
 /// An OpenAI-compatible scorer against `server`, with a short timeout.

@@ -1,6 +1,7 @@
 use shared::domain::CanonicalUrl;
 
 use super::*;
+use shared::domain::Seniority;
 
 fn job(title: &str, description: &str) -> JobForScoring {
     JobForScoring {
@@ -31,7 +32,7 @@ fn profile() -> Profile {
 }
 
 fn eval(job: &JobForScoring, profile: &Profile) -> Evaluation {
-    ProfileScorer.evaluate(job, profile)
+    ProfileScorer::default().evaluate(job, profile)
 }
 
 fn score(job: &JobForScoring, profile: &Profile) -> u8 {
@@ -165,7 +166,7 @@ fn titles_match_as_phrase_or_reordered() {
     };
     let exact = eval(&job("Senior Backend Engineer", ""), &p);
     let reordered = eval(&job("Software Engineer, Backend", ""), &p);
-    let other = eval(&job("Data Analyst", ""), &p);
+    let other = eval(&job("Solutions Architect", ""), &p);
     assert!(exact.reason.contains("Title matches \"Backend Engineer\"."));
     assert!(
         reordered
@@ -180,6 +181,19 @@ fn titles_match_as_phrase_or_reordered() {
     assert!(exact.score > reordered.score, "{exact:?} {reordered:?}");
     assert!(reordered.score > other.score, "{reordered:?} {other:?}");
     assert!(other.violations.is_empty(), "titles are soft");
+    // Another discipline, or another function, is not a title mismatch but another job.
+    for title in [
+        "Data Analyst",
+        "Technical Recruiter (Backend)",
+        "Sales Engineer",
+    ] {
+        let e = eval(&job(title, ""), &p);
+        assert!(
+            matches!(e.violations[..], [HardViolation::WrongFunction { .. }]),
+            "{title}: {e:?}"
+        );
+        assert!(e.score.value() <= 3, "{title}: {e:?}");
+    }
 }
 
 #[test]
@@ -351,7 +365,9 @@ fn seniority_is_read_from_title_words() {
     let plain = eval(&job("Backend Engineer", ""), &p);
     assert!(senior.reason.contains("Seniority senior, as wanted."));
     assert!(
-        junior.reason.contains("Title suggests junior, not senior."),
+        junior
+            .reason
+            .contains("The title suggests junior, not senior."),
         "{}",
         junior.reason
     );
@@ -412,7 +428,10 @@ fn the_reason_starts_with_a_verdict_and_lists_long_term_lists_briefly() {
 #[tokio::test]
 async fn the_scorer_trait_reports_the_evaluation_as_profile_scoring() {
     let j = job("Backend Engineer", "Rust services on AWS.");
-    let scoring = ProfileScorer.score(&j, &profile()).await.unwrap();
+    let scoring = ProfileScorer::default()
+        .score(&j, &profile())
+        .await
+        .unwrap();
     let e = eval(&j, &profile());
     assert_eq!(scoring.score, e.score);
     assert_eq!(scoring.reason, e.reason);
@@ -518,6 +537,9 @@ fn random_profile(rng: &mut Rng) -> Profile {
             RemotePreference::Onsite,
         ][rng.below(4)],
         min_salary: rng.chance(50).then(|| (rng.below(15) * 10_000) as f64),
+        salary_currency: rng
+            .chance(50)
+            .then(|| rng.pick(&["EUR", "USD", "XYZ"]).to_owned()),
         seniority: rng
             .chance(50)
             .then(|| Seniority::ALL[rng.below(Seniority::ALL.len())]),
@@ -552,7 +574,11 @@ fn property_avoid_hits_score_below_every_posting_with_all_must_haves() {
                 .violations
                 .iter()
                 .any(|v| matches!(v, HardViolation::AvoidTerms(_)));
-            let complete = e.missing_must_haves.is_empty() && !avoided;
+            let wrong_job = e
+                .violations
+                .iter()
+                .any(|v| matches!(v, HardViolation::WrongFunction { .. }));
+            let complete = e.missing_must_haves.is_empty() && !avoided && !wrong_job;
             if avoided {
                 best_avoided = best_avoided.max(Some(e.score.value()));
                 assert!(e.score.value() <= 3, "{e:?}");
