@@ -173,6 +173,13 @@ impl Profile {
                 message: format!("must be at most {} characters", Self::MAX_SUMMARY_CHARS),
             });
         }
+        // Line breaks and tabs are text in a summary; other control characters are not.
+        if self.summary.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+            errors.push(FieldError {
+                field: "summary".into(),
+                message: "must not contain control characters".into(),
+            });
+        }
         for (name, terms) in self.term_lists() {
             if terms.len() > Self::MAX_TERMS {
                 errors.push(FieldError {
@@ -190,6 +197,12 @@ impl Profile {
                             Self::MAX_TERM_CHARS
                         ),
                     });
+                } else if term.chars().any(char::is_control) {
+                    errors.push(FieldError {
+                        field: format!("{name}[{i}]"),
+                        message: "must not contain control characters (one term per entry)"
+                            .into(),
+                    });
                 }
             }
         }
@@ -203,6 +216,14 @@ impl Profile {
                 message: "must be 0 or a number from 0.01 to 1e15".into(),
             });
         }
+        if let Some(code) = &self.salary_currency
+            && !(code.trim().len() == 3 && code.trim().chars().all(|c| c.is_ascii_alphabetic()))
+        {
+            errors.push(FieldError {
+                field: "salaryCurrency".into(),
+                message: "must be a three-letter ISO 4217 code such as EUR or USD".into(),
+            });
+        }
         if errors.is_empty() {
             Ok(())
         } else {
@@ -210,8 +231,10 @@ impl Profile {
         }
     }
 
-    /// The same profile with surrounding spaces trimmed from the summary and every term:
-    /// what the API should store after [`Self::validate`] passed.
+    /// The same profile normalised: surrounding spaces trimmed from the summary and every
+    /// term, a term listed twice in one list (ignoring case) kept once, in its first
+    /// place, and the currency in capitals. What the API should store after
+    /// [`Self::validate`] passed.
     pub fn trimmed(mut self) -> Self {
         self.summary = self.summary.trim().to_owned();
         for list in [
@@ -221,10 +244,16 @@ impl Profile {
             &mut self.titles,
             &mut self.locations,
         ] {
-            for term in list.iter_mut() {
+            let mut seen = std::collections::HashSet::new();
+            list.retain_mut(|term| {
                 *term = term.trim().to_owned();
-            }
+                seen.insert(term.to_lowercase())
+            });
         }
+        self.salary_currency = self
+            .salary_currency
+            .map(|c| c.trim().to_ascii_uppercase())
+            .filter(|c| !c.is_empty());
         self
     }
 
@@ -365,6 +394,51 @@ mod tests {
         assert_eq!(profile.summary, "s");
         assert_eq!(profile.must_have, ["rust"]);
         assert_eq!(profile.locations, ["Berlin"]);
+    }
+
+    #[test]
+    fn control_characters_and_bad_currencies_are_refused_by_field() {
+        let profile = Profile {
+            summary: "fine\nwith lines\tand tabs".into(),
+            must_have: vec!["rust".into(), "go\u{0}".into()],
+            titles: vec!["Backend\nEngineer".into()],
+            ..Profile::default()
+        };
+        assert_eq!(fields(profile.validate().unwrap_err()), ["mustHave[1]", "titles[0]"]);
+        let bell = Profile {
+            summary: "ring \u{7}".into(),
+            salary_currency: Some("euro".into()),
+            ..Profile::default()
+        };
+        assert_eq!(fields(bell.validate().unwrap_err()), ["summary", "salaryCurrency"]);
+        let ok = Profile {
+            salary_currency: Some(" eur ".into()),
+            ..Profile::default()
+        };
+        assert!(ok.validate().is_ok());
+        assert_eq!(ok.trimmed().salary_currency.as_deref(), Some("EUR"));
+    }
+
+    #[test]
+    fn duplicate_terms_are_kept_once_in_their_first_place() {
+        let profile = Profile {
+            must_have: vec!["Rust".into(), " rust ".into(), "Go".into(), "RUST".into()],
+            avoid: vec!["crypto".into(), "Crypto".into()],
+            ..Profile::default()
+        }
+        .trimmed();
+        assert_eq!(profile.must_have, ["Rust", "Go"]);
+        assert_eq!(profile.avoid, ["crypto"]);
+    }
+
+    #[test]
+    fn absurd_sizes_are_refused_by_field() {
+        let profile = Profile {
+            summary: "x".repeat(1 << 20),
+            must_have: vec!["term".into(); 10_000],
+            ..Profile::default()
+        };
+        assert_eq!(fields(profile.validate().unwrap_err()), ["summary", "mustHave"]);
     }
 
     #[test]

@@ -1000,8 +1000,10 @@ export interface components {
             locations: string[];
             /** @enum {string} */
             remote: "any" | "remote" | "hybrid" | "onsite";
-            /** @description 0, or 0.01 to 10^15; in the postings' currency and interval (not converted). */
+            /** @description 0, or 0.01 to 10^15: a yearly amount in salaryCurrency when that is set (postings in other currencies are converted with the scorer's rate table, pay written in a posting's text is read too); without salaryCurrency, in the postings' own currency. */
             minSalary?: 0 | number;
+            /** @description ISO 4217 code of minSalary (EUR, USD, GBP, ...); stored in capitals. */
+            salaryCurrency?: string;
             /** @enum {string} */
             seniority?: "intern" | "junior" | "mid" | "senior" | "staff" | "principal" | "lead" | "manager" | "director";
         };
@@ -1022,6 +1024,8 @@ export interface components {
             remote?: "any" | "remote" | "hybrid" | "onsite";
             /** @description 0, or 0.01 to 10^15; `null` or absent for none. */
             minSalary?: 0 | number | null;
+            /** @description ISO 4217 code of minSalary (EUR, USD, GBP, ...); `null` or absent when minSalary is in the postings' own currency. */
+            salaryCurrency?: string | null;
             seniority?: ("intern" | "junior" | "mid" | "senior" | "staff" | "principal" | "lead" | "manager" | "director") | null;
         };
         AnalyticsOverview: {
