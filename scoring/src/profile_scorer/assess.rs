@@ -286,8 +286,12 @@ impl<'a> Assessment<'a> {
                 clip(self.job.location.trim(), 80),
                 list(&trimmed(&self.profile.locations))
             ));
-            // An office the tenant cannot reach is nearly as bad as the wrong mode.
-            self.caps.push(1.0);
+            // An office the tenant cannot reach is nearly as bad as the wrong mode; one in
+            // a region none of the profile's places lie in (another country or continent)
+            // is as bad.
+            let elsewhere = remote_region_fit(&self.profile.locations, &self.job.location, "")
+                .is_some_and(|(fit, _)| fit == 0.0);
+            self.caps.push(if elsewhere { 0.0 } else { 1.0 });
             0.0
         }
     }
@@ -423,9 +427,9 @@ impl<'a> Assessment<'a> {
         };
         let mut caps = self.caps.clone();
         caps.extend(self.violations.iter().filter_map(|v| match v {
-            HardViolation::BelowMinSalary { .. }
-            | HardViolation::RemoteMode { .. }
-            | HardViolation::RemoteRegion { .. } => Some(1.0),
+            HardViolation::BelowMinSalary { .. } | HardViolation::RemoteMode { .. } => Some(1.0),
+            // A remote job the tenant may not take from where they live.
+            HardViolation::RemoteRegion { .. } => Some(0.0),
             _ => None,
         }));
         // Two circumstances that rule the job out for the tenant: the band's floor.
