@@ -12,7 +12,7 @@ FUNCTIONS   := $(notdir $(wildcard functions/*))
 # cargo-lambda 1.9's --target-dir is broken; it honours CARGO_TARGET_DIR.
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 
-.PHONY: help dev test check lint fmt check-template unit llm build build-lambda sam-validate deploy bench clean \
+.PHONY: help dev test check lint fmt check-template unit llm build build-lambda sam-validate deploy bench eval clean \
         web web-unit web-e2e web-lint
 
 help:
@@ -24,6 +24,8 @@ help:
 	@echo "make web-lint      the dashboard's ESLint and the check that web/src/api/schema.d.ts matches docs/openapi.json"
 	@echo "make web           build the dashboard into web/dist (npm ci when the lock file changed)"
 	@echo "make bench         benchmarks that print figures (ingestion cost, gateway overhead)"
+	@echo "make eval          scoring quality on the labelled set in eval/ (SPLIT=tune|test|all, COMPARE=run.json;"
+	@echo "                   JOBMON_EVAL_OPENAI_BASE_URL + JOBMON_EVAL_OPENAI_MODEL add an LLM); not part of make test"
 	@echo "make build-lambda  cross-build the functions for Lambda (arm64) and print their sizes"
 	@echo "make sam-validate  sam validate --lint (installs the SAM CLI into $(SAM_VENV))"
 	@echo "make deploy        sam build + sam deploy (needs AWS credentials)"
@@ -126,6 +128,13 @@ api-fuzz: $(VENV)/.installed build
 test: lint web-lint check-template unit web-unit web-e2e api-fuzz
 
 # Benchmarks print figures; none is part of `make test`.
+# Scoring quality: every scorer over the labelled postings in eval/ (eval/README.md), figures
+# printed and written to target/eval/last.json. Not part of `make test` (an LLM run takes
+# minutes); eval/tests/fast_eval.rs runs it on a slice in `make check`. The tuning split by
+# default: the test split is for the figures a change reports, never for tuning.
+eval:
+	cargo run --locked -p jobmon-eval -- --split $${SPLIT:-tune} $${COMPARE:+--compare $$COMPARE}
+
 bench: $(VENV)/.installed
 	cargo run --release --locked -p jobmon-bench -- ingest
 	cargo run --release --locked -p jobmon-bench -- argon2
