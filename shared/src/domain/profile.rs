@@ -174,7 +174,11 @@ impl Profile {
             });
         }
         // Line breaks and tabs are text in a summary; other control characters are not.
-        if self.summary.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        if self
+            .summary
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        {
             errors.push(FieldError {
                 field: "summary".into(),
                 message: "must not contain control characters".into(),
@@ -200,8 +204,7 @@ impl Profile {
                 } else if term.chars().any(char::is_control) {
                     errors.push(FieldError {
                         field: format!("{name}[{i}]"),
-                        message: "must not contain control characters (one term per entry)"
-                            .into(),
+                        message: "must not contain control characters (one term per entry)".into(),
                     });
                 }
             }
@@ -404,13 +407,19 @@ mod tests {
             titles: vec!["Backend\nEngineer".into()],
             ..Profile::default()
         };
-        assert_eq!(fields(profile.validate().unwrap_err()), ["mustHave[1]", "titles[0]"]);
+        assert_eq!(
+            fields(profile.validate().unwrap_err()),
+            ["mustHave[1]", "titles[0]"]
+        );
         let bell = Profile {
             summary: "ring \u{7}".into(),
             salary_currency: Some("euro".into()),
             ..Profile::default()
         };
-        assert_eq!(fields(bell.validate().unwrap_err()), ["summary", "salaryCurrency"]);
+        assert_eq!(
+            fields(bell.validate().unwrap_err()),
+            ["summary", "salaryCurrency"]
+        );
         let ok = Profile {
             salary_currency: Some(" eur ".into()),
             ..Profile::default()
@@ -438,7 +447,10 @@ mod tests {
             must_have: vec!["term".into(); 10_000],
             ..Profile::default()
         };
-        assert_eq!(fields(profile.validate().unwrap_err()), ["summary", "mustHave"]);
+        assert_eq!(
+            fields(profile.validate().unwrap_err()),
+            ["summary", "mustHave"]
+        );
     }
 
     #[test]
