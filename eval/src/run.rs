@@ -138,7 +138,7 @@ async fn run_one(set: &EvalSet, candidate: &Candidate) -> Result<ScorerRun, RunE
             let answer = scorer.score(&posting.job, &named.profile).await;
             spent += started.elapsed();
             let (score, reason) = match answer {
-                Ok(s) => (Some(s.score.value() as u8), s.reason),
+                Ok(s) => (Some(s.score.value()), s.reason),
                 Err(e) => (None, format!("failed: {e}")),
             };
             scored.push(Scored {

@@ -74,8 +74,8 @@ impl Split {
 
     pub fn contains(self, number: u32) -> bool {
         match self {
-            Self::Tune => number % 3 != 0,
-            Self::Test => number % 3 == 0,
+            Self::Tune => !number.is_multiple_of(3),
+            Self::Test => number.is_multiple_of(3),
             Self::All => true,
         }
     }

@@ -12,9 +12,10 @@
 //! | complete  | every must-have appears (or the profile lists none) | 4–10 |
 //!
 //! A posting below `minSalary` (structured, or read from its text and converted with the
-//! [`RateTable`]) or in the wrong work mode or remote region is capped at its band's floor
-//! + 1 (2, 3 or 5). So a posting that hits an avoid term always scores below every posting
-//! that meets all must-haves and hits none.
+//! [`RateTable`]), in the wrong work mode or region, or far from the wanted level is held
+//! near its band's floor (scoring/README.md has the rules). So a posting that hits an
+//! avoid term always scores below every posting of the right function that meets all
+//! must-haves and hits none.
 //!
 //! Terms are found as a careful reader finds them ([`terms`]): under their aliases, in
 //! their plural forms, and not where the posting negates them or only in its hiring

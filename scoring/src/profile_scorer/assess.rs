@@ -235,7 +235,7 @@ impl<'a> Assessment<'a> {
             &job.location,
             &job.description_text,
         ) {
-            Some((fit, regions)) if fit == 0.0 => {
+            Some((0.0, regions)) => {
                 let regions: Vec<String> = regions.iter().map(|r| r.to_uppercase()).collect();
                 self.notes.push(format!(
                     "Remote only within {}, none of: {}.",

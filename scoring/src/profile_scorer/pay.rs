@@ -105,7 +105,7 @@ pub fn pay_in_text(text: &str, location: &str, rates: &RateTable) -> Option<Pay>
         let Some(in_euros) = rates.convert(yearly, &currency, "EUR") else {
             continue;
         };
-        if in_euros < PLAUSIBLE_YEARLY_EUR || in_euros > 5_000_000.0 {
+        if !(PLAUSIBLE_YEARLY_EUR..=5_000_000.0).contains(&in_euros) {
             continue;
         }
         if best.as_ref().is_none_or(|(eur, _)| in_euros > *eur) {

@@ -139,8 +139,12 @@ enum Form {
 }
 
 /// The alias groups, prepared once: (stemmed lower-case key, forms).
-fn aliases() -> &'static [(Vec<String>, Vec<(String, Form)>)] {
-    static TABLE: OnceLock<Vec<(Vec<String>, Vec<(String, Form)>)>> = OnceLock::new();
+/// One alias group prepared: the stemmed keys a profile term is looked up by, and the
+/// forms a posting is searched for.
+type Group = (Vec<String>, Vec<(String, Form)>);
+
+fn aliases() -> &'static [Group] {
+    static TABLE: OnceLock<Vec<Group>> = OnceLock::new();
     TABLE.get_or_init(|| {
         ALIASES
             .iter()

@@ -34,6 +34,7 @@ pub fn sample_profile() -> jobmon_scoring::Profile {
         locations: vec!["Berlin".into()],
         remote: jobmon_scoring::RemotePreference::Any,
         min_salary: Some(70_000.0),
+        salary_currency: None,
         seniority: Some(jobmon_scoring::Seniority::Senior),
     }
 }
