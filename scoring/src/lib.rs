@@ -33,7 +33,9 @@ pub use error::{Disposition, ScoreError};
 pub use gate::GatedScorer;
 pub use job::JobForScoring;
 pub use openai::{OpenAiConfig, OpenAiScorer, TokenLimitField};
-pub use profile_scorer::{Evaluation, HardViolation, ProfileScorer, RateTable};
+pub use profile_scorer::{
+    Evaluation, HardViolation, ProfileScorer, ProfileWarning, RateTable, profile_warnings,
+};
 pub use scorer::{Scorer, Scoring};
 pub use shared::domain::{FieldError, Profile, ProfileError, RemotePreference, Seniority};
 pub use signature::{SIGNATURE_HEADER, SignatureError, TOLERANCE, VerifiedSignature, sign, verify};

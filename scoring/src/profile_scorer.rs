@@ -27,6 +27,7 @@ pub(crate) mod pay;
 mod place;
 mod seniority;
 mod terms;
+mod warnings;
 
 use std::sync::Arc;
 
@@ -38,6 +39,7 @@ use crate::scorer::{Scorer, Scoring};
 use shared::domain::{Profile, RemotePreference, Score};
 
 pub use pay::RateTable;
+pub use warnings::{ProfileWarning, profile_warnings};
 
 /// The built-in matcher. Cheap to clone; construct it freely.
 #[derive(Debug, Clone, Default)]

@@ -542,3 +542,52 @@ async fn the_webhook_callback_stores_a_signed_result_once() {
     );
     assert_eq!(p.history_len(&job).await, 1);
 }
+
+#[tokio::test]
+async fn saving_a_profile_warns_of_terms_the_tenants_recent_jobs_never_use() {
+    let p = pipeline().await;
+    let insert = |tenant: TenantId, n: u32, description: &'static str| {
+        let store = p.store.clone();
+        async move {
+            let mut job = contract::job(
+                tenant,
+                &format!("https://jobs.example.com/w{n}"),
+                JobStatus::Scored,
+            );
+            job.description = description.into();
+            store.insert_job(&job).await.unwrap();
+        }
+    };
+    for n in 0..12 {
+        insert(p.tenant, n, "Rust services on AWS.").await;
+    }
+    // Another tenant's jobs use the term; they must not silence the warning.
+    let other = TenantId::new();
+    for n in 100..112 {
+        insert(other, n, "Kubernets everywhere.").await;
+    }
+    let profile = Profile {
+        must_have: vec!["Rust".into(), "Kubernets".into()],
+        ..Profile::default()
+    };
+    let saved = save_profile(&p.rescorer, p.tenant, profile.clone())
+        .await
+        .unwrap();
+    assert_eq!(saved.profile, profile);
+    let warnings: Vec<(&str, &str)> = saved
+        .warnings
+        .iter()
+        .map(|w| (w.field.as_str(), w.message.as_str()))
+        .collect();
+    assert_eq!(
+        warnings,
+        [(
+            "mustHave[1]",
+            "'Kubernets' appears in none of your 12 recent jobs."
+        )]
+    );
+    // The answer is the profile's fields plus `warnings`.
+    let json = serde_json::to_value(&saved).unwrap();
+    assert_eq!(json["mustHave"][1], "Kubernets");
+    assert_eq!(json["warnings"][0]["field"], "mustHave[1]");
+}

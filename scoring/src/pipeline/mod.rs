@@ -32,11 +32,13 @@ use crate::webhook::{Dispatch, WebhookError, WebhookVerifier};
 mod callback;
 mod recorder;
 mod rescorer;
+mod warnings;
 mod worker;
 
 pub use callback::WebhookCallback;
 pub use recorder::Recorder;
 pub use rescorer::{RescoreError, Rescorer, save_profile};
+pub use warnings::{RECENT_JOBS, SavedProfile};
 pub use worker::{Delivery, Outcome, ScoringWorker};
 
 /// Jobs a bulk-rescore message handles before it passes the rest on.

@@ -333,12 +333,14 @@ impl Rescorer {
     }
 }
 
-/// A profile change: stored, then a bulk rescore is queued so the scores follow it.
+/// A profile change: stored, then a bulk rescore is queued so the scores follow it. The
+/// answer carries warnings from the tenant's recent jobs (terms found in none, must-haves
+/// most lack).
 pub async fn save_profile(
     rescorer: &Rescorer,
     tenant: TenantId,
     profile: Profile,
-) -> Result<Profile, ApiError> {
+) -> Result<super::SavedProfile, ApiError> {
     profile.validate().map_err(|e| ApiError::Validation {
         message: e.to_string(),
         details: Some(serde_json::Value::Object(
@@ -362,5 +364,6 @@ pub async fn save_profile(
         // The profile is saved; scores catch up on the next rescore. Not worth a 500.
         tracing::error!(error = %e, "bulk rescore not queued after a profile change");
     }
-    Ok(profile)
+    let warnings = super::warnings::recent_warnings(&*rescorer.jobs, tenant, &profile).await;
+    Ok(super::SavedProfile { profile, warnings })
 }

@@ -1120,6 +1120,36 @@ export interface components {
             /** @enum {string} */
             outcome: "applied" | "duplicate" | "stale" | "ignored" | "unknown_tenant";
         };
+        /** @description The saved profile (terms trimmed, duplicates dropped) and warnings about it from the tenant's 50 newest jobs. */
+        SavedProfile: {
+            summary: string;
+            /** @description At most 50 terms of 1 to 100 characters (trimmed). */
+            mustHave: string[];
+            /** @description At most 50 terms of 1 to 100 characters (trimmed). */
+            niceToHave: string[];
+            /** @description At most 50 terms of 1 to 100 characters (trimmed). */
+            avoid: string[];
+            /** @description At most 50 terms of 1 to 100 characters (trimmed). */
+            titles: string[];
+            /** @description At most 50 terms of 1 to 100 characters (trimmed). */
+            locations: string[];
+            /** @enum {string} */
+            remote: "any" | "remote" | "hybrid" | "onsite";
+            /** @description 0, or 0.01 to 10^15: a yearly amount in salaryCurrency when that is set (postings in other currencies are converted with the scorer's rate table, pay written in a posting's text is read too); without salaryCurrency, in the postings' own currency. */
+            minSalary?: 0 | number;
+            /** @description ISO 4217 code of minSalary (EUR, USD, GBP, ...); stored in capitals. */
+            salaryCurrency?: string;
+            /** @enum {string} */
+            seniority?: "intern" | "junior" | "mid" | "senior" | "staff" | "principal" | "lead" | "manager" | "director";
+            /** @description Advisory, never a reason the save failed: terms found in none of the tenant's recent jobs, and must-haves most of them lack. Empty with fewer than 10 recent jobs. */
+            warnings: {
+                /** @description The profile field, named as in validation errors: mustHave[1]. */
+                field: string;
+                term: string;
+                /** @description e.g. 'Kubernets' appears in none of your 50 recent jobs. */
+                message: string;
+            }[];
+        };
     };
     responses: {
         /** @description `validation_failed`: a malformed body or parameter; `details` names it. */
@@ -1714,13 +1744,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The saved profile (terms trimmed). */
+            /** @description The saved profile (terms trimmed, a term listed twice kept once) with warnings from the tenant's recent jobs. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Profile"];
+                    "application/json": components["schemas"]["SavedProfile"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -33,6 +33,8 @@ export type Posting = Schemas['Posting'];
 export type Preview = Schemas['SourcePreview'];
 
 export type Profile = Schemas['Profile'];
+export type SavedProfile = Schemas['SavedProfile'];
+export type ProfileWarning = SavedProfile['warnings'][number];
 export type Remote = Profile['remote'];
 export type Seniority = NonNullable<Profile['seniority']>;
 

@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../api/client';
 import { fieldError } from '../api/errors';
 import { keys } from '../api/keys';
-import type { Profile, Remote, Seniority } from '../api/types';
+import type { Profile, ProfileWarning, Remote, SavedProfile, Seniority } from '../api/types';
 import { Field } from '../components/Field';
 import { PageTitle } from '../components/Layout';
 import { ErrorState, FormError, Loading } from '../components/States';
@@ -51,11 +51,17 @@ function ProfileForm({ initial }: { initial: Profile }) {
   const [remote, setRemote] = useState<Remote>(initial.remote ?? 'any');
   const [minSalary, setMinSalary] = useState(initial.minSalary != null ? String(initial.minSalary) : '');
   const [seniority, setSeniority] = useState<Seniority | ''>(initial.seniority ?? '');
+  const [salaryCurrency, setSalaryCurrency] = useState(initial.salaryCurrency ?? '');
   const [errors, setErrors] = useState<v.Errors>({});
+  const [warnings, setWarnings] = useState<ProfileWarning[]>([]);
   const save = useMutation({
-    mutationFn: (body: Profile) => api.put<Profile>('/v1/profile', body),
+    mutationFn: (body: Profile) => api.put<SavedProfile>('/v1/profile', body),
     onSuccess: (saved) => {
-      if (saved) client.setQueryData(keys.profile, saved);
+      if (saved) {
+        const { warnings: found, ...stored } = saved;
+        client.setQueryData(keys.profile, stored);
+        setWarnings(found);
+      }
       toast('Profile saved. Scored jobs are being rescored against it.', 'success');
     },
   });
@@ -64,6 +70,7 @@ function ProfileForm({ initial }: { initial: Profile }) {
     const found: v.Errors = {
       summary: summary.length > 2000 ? 'Keep the summary under 2,000 characters.' : undefined,
       minSalary: minSalary && !(Number(minSalary) >= 0) ? 'Enter a yearly amount as a number, e.g. 80000.' : undefined,
+      salaryCurrency: salaryCurrency && !/^\s*[A-Za-z]{3}\s*$/.test(salaryCurrency) ? 'A three-letter code such as EUR or USD.' : undefined,
     };
     for (const [k, label] of LISTS) {
       const items = splitList(lists[k]);
@@ -82,6 +89,7 @@ function ProfileForm({ initial }: { initial: Profile }) {
       remote,
     };
     if (minSalary) body.minSalary = Number(minSalary);
+    if (salaryCurrency.trim()) body.salaryCurrency = salaryCurrency.trim().toUpperCase();
     if (seniority) body.seniority = seniority;
     save.mutate(body);
   };
@@ -118,6 +126,16 @@ function ProfileForm({ initial }: { initial: Profile }) {
       <Field label="Minimum yearly salary" hint="Postings that state less score low." error={errors.minSalary ?? fieldError(save.error, 'minSalary')}>
         <input className="input" type="number" inputMode="numeric" min={0} value={minSalary} onChange={(e) => setMinSalary(e.target.value)} />
       </Field>
+      <Field label="Salary currency" hint="Of the minimum: EUR, USD, GBP… Pay in other currencies is converted." error={errors.salaryCurrency ?? fieldError(save.error, 'salaryCurrency')}>
+        <input className="input" maxLength={3} value={salaryCurrency} onChange={(e) => setSalaryCurrency(e.target.value)} />
+      </Field>
+      {warnings.length > 0 && (
+        <ul className="space-y-1 rounded border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 sm:col-span-2" data-testid="profile-warnings">
+          {warnings.map((w) => (
+            <li key={w.field}>{w.message}</li>
+          ))}
+        </ul>
+      )}
       <div className="space-y-2 sm:col-span-2">
         <FormError error={save.error} />
         <button type="submit" className="btn-primary" disabled={save.isPending}>

@@ -10,6 +10,7 @@ import { SourcesPage } from './SourcesPage';
 import { NotificationsPage } from './NotificationsPage';
 import { MembersPage } from './MembersPage';
 import { BillingPage } from './BillingPage';
+import { ProfilePage } from './ProfilePage';
 import { alice } from '../test/utils';
 
 const card = (id: string, patch: Partial<JobCard> = {}): JobCard => ({
@@ -226,5 +227,27 @@ describe('other pages', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Upgrade to Pro' }));
     expect(await screen.findByText('Only an admin of your team can do this.')).toBeInTheDocument();
     expect(calls.find((c) => c.method === 'POST')!.body).toEqual({ plan: 'pro' });
+  });
+});
+
+describe('ProfilePage', () => {
+  it('sends the currency and shows the warnings the save answers with', async () => {
+    const empty = { summary: '', mustHave: [], niceToHave: [], avoid: [], titles: [], locations: [], remote: 'any' };
+    const { calls } = mockApi({
+      'GET /v1/profile': () => json(200, empty),
+      'PUT /v1/profile': (c) =>
+        json(200, {
+          ...(c.body as object),
+          warnings: [{ field: 'mustHave[0]', term: 'Kubernets', message: "'Kubernets' appears in none of your 50 recent jobs." }],
+        }),
+    });
+    renderPage(<ProfilePage />, { route: '/profile', path: '/profile' });
+    await userEvent.type(await screen.findByLabelText(/Must have/), 'Kubernets');
+    await userEvent.type(screen.getByLabelText(/Minimum yearly salary/), '85000');
+    await userEvent.type(screen.getByLabelText(/Salary currency/), 'eur');
+    await userEvent.click(screen.getByRole('button', { name: 'Save profile' }));
+    expect(await screen.findByTestId('profile-warnings')).toHaveTextContent("'Kubernets' appears in none of your 50 recent jobs.");
+    const put = calls.find((c) => c.method === 'PUT' && c.path === '/v1/profile')!;
+    expect(put.body).toMatchObject({ mustHave: ['Kubernets'], minSalary: 85000, salaryCurrency: 'EUR' });
   });
 });
