@@ -3,6 +3,9 @@ import { createContext, useCallback, useContext, useMemo, useRef, useState, type
 export type ToastKind = 'info' | 'success' | 'error';
 interface Toast { id: number; kind: ToastKind; text: string }
 
+/** Toasts shown at once; more would cover the content (on a phone, all of it). */
+export const MAX_TOASTS = 3;
+
 const ToastContext = createContext<(text: string, kind?: ToastKind) => void>(() => undefined);
 
 export function ToastProvider({ children, timeoutMs = 5000 }: { children: ReactNode; timeoutMs?: number }) {
@@ -12,7 +15,8 @@ export function ToastProvider({ children, timeoutMs = 5000 }: { children: ReactN
   const push = useCallback(
     (text: string, kind: ToastKind = 'info') => {
       const id = next.current++;
-      setToasts((ts) => [...ts.slice(-3), { id, kind, text }]);
+      // Never more than three on screen: the newest pushes the oldest out.
+      setToasts((ts) => [...ts.slice(-(MAX_TOASTS - 1)), { id, kind, text }]);
       setTimeout(() => dismiss(id), timeoutMs);
     },
     [dismiss, timeoutMs],

@@ -1,9 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
-import { act, screen, waitFor } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import { Route, Routes } from 'react-router';
 import { Layout } from '../components/Layout';
+import { JobsPage } from '../pages/JobsPage';
 import { json, mockApi, renderPage } from '../test/utils';
-import { LiveProvider } from './LiveProvider';
+import { LiveProvider, titleFor } from './LiveProvider';
+import { MAX_TOASTS } from '../components/Toasts';
 
 class FakeSocket {
   static all: FakeSocket[] = [];
@@ -17,9 +19,9 @@ class FakeSocket {
   close() {}
 }
 
-function app() {
+function app(digestMs?: number) {
   return (
-    <LiveProvider>
+    <LiveProvider digestMs={digestMs}>
       <Routes>
         <Route element={<Layout />}>
           <Route path="*" element={<p>page</p>} />
@@ -46,7 +48,7 @@ describe('LiveProvider with the layout', () => {
         data: JSON.stringify({ type: 'job_scored', data: { id: 'j', title: 'Rust Dev', company: 'Acme', status: 'scored', score: 8 } }),
       }),
     );
-    expect(await screen.findByText('Scored 8/10: Rust Dev at Acme')).toBeInTheDocument();
+    expect(await screen.findByText('Scored 8/10: Rust Dev at Acme', undefined, { timeout: 3000 })).toBeInTheDocument();
 
     act(() => FakeSocket.all[0].onclose?.());
     expect(screen.getByTestId('connection-banner')).toHaveTextContent(/Live updates are disconnected. Reconnecting in \d s/);
@@ -60,5 +62,83 @@ describe('LiveProvider with the layout', () => {
     expect(screen.getByTestId('connection-banner')).toHaveTextContent('You are offline');
     act(() => void window.dispatchEvent(new Event('online')));
     expect(screen.queryByText(/You are offline/)).not.toBeInTheDocument();
+  });
+});
+
+function scored(id: string, score: number, title = `Job ${id}`) {
+  return { data: JSON.stringify({ type: 'job_scored', data: { id, title, company: 'Acme', status: 'scored', score } }) };
+}
+
+describe('calm live updates', () => {
+  it('summarises scorings that arrive together in one toast and never stacks more than three', async () => {
+    FakeSocket.all = [];
+    vi.stubGlobal('WebSocket', FakeSocket);
+    mockApi({ 'POST /v1/auth/ws-ticket': () => json(200, { ticket: 'T1', expiresIn: 60 }) });
+    renderPage(app(50), { route: '/jobs' });
+    await waitFor(() => expect(FakeSocket.all).toHaveLength(1));
+    act(() => FakeSocket.all[0].onopen?.());
+    act(() => {
+      for (let i = 0; i < 12; i++) FakeSocket.all[0].onmessage?.(scored(`j${i}`, i === 5 ? 9 : 4, i === 5 ? 'Senior Rust Engineer' : undefined));
+    });
+    expect(await screen.findByText('12 jobs scored — best: 9/10 Senior Rust Engineer at Acme', undefined, { timeout: 3000 })).toBeInTheDocument();
+    expect(screen.getAllByTestId('toast')).toHaveLength(1);
+
+    // Four separate bursts: only the newest three stay on screen.
+    for (let burst = 0; burst < 4; burst++) {
+      act(() => FakeSocket.all[0].onmessage?.(scored(`b${burst}`, 5)));
+      await screen.findByText(`Scored 5/10: Job b${burst} at Acme`, undefined, { timeout: 3000 });
+    }
+    expect(screen.getAllByTestId('toast').length).toBeLessThanOrEqual(MAX_TOASTS);
+    expect(screen.queryByText(/12 jobs scored/)).not.toBeInTheDocument();
+  });
+
+  it('counts strong matches scored while the tab is hidden in the title, and clears on return', async () => {
+    FakeSocket.all = [];
+    vi.stubGlobal('WebSocket', FakeSocket);
+    mockApi({ 'POST /v1/auth/ws-ticket': () => json(200, { ticket: 'T1', expiresIn: 60 }) });
+    let visibility: DocumentVisibilityState = 'hidden';
+    vi.spyOn(document, 'visibilityState', 'get').mockImplementation(() => visibility);
+    renderPage(app(50), { route: '/jobs' });
+    await waitFor(() => expect(FakeSocket.all).toHaveLength(1));
+    act(() => {
+      FakeSocket.all[0].onmessage?.(scored('a', 9));
+      FakeSocket.all[0].onmessage?.(scored('b', 7));
+      FakeSocket.all[0].onmessage?.(scored('c', 3));
+    });
+    await waitFor(() => expect(document.title).toBe('(2) jobmon'), { timeout: 3000 });
+    visibility = 'visible';
+    act(() => void document.dispatchEvent(new Event('visibilitychange')));
+    expect(document.title).toBe('jobmon');
+  });
+
+  it('titles the tab with the count only when there is one', () => {
+    expect(titleFor(0)).toBe('jobmon');
+    expect(titleFor(3)).toBe('(3) jobmon');
+  });
+});
+
+describe('a newly scored row', () => {
+  it('is highlighted in place in the jobs list', async () => {
+    FakeSocket.all = [];
+    vi.stubGlobal('WebSocket', FakeSocket);
+    const job = { id: 'j1', title: 'Rust Dev', company: 'Acme', location: '', remote: false, url: 'https://x', sourceId: 's1', status: 'queued', createdAt: '2026-01-01T00:00:00Z' };
+    mockApi({
+      'POST /v1/auth/ws-ticket': () => json(200, { ticket: 'T1', expiresIn: 60 }),
+      'GET /v1/sources': () => json(200, { items: [], nextCursor: null }),
+      'GET /v1/jobs': () => json(200, { items: [job, { ...job, id: 'j2', title: 'Other' }], nextCursor: null }),
+    });
+    renderPage(
+      <LiveProvider digestMs={20}>
+        <JobsPage />
+      </LiveProvider>,
+      { route: '/jobs' },
+    );
+    const rows = await screen.findAllByTestId('job-row');
+    expect(rows[0]).not.toHaveAttribute('data-fresh');
+    await waitFor(() => expect(FakeSocket.all).toHaveLength(1));
+    act(() => FakeSocket.all[0].onmessage?.(scored('j1', 8, 'Rust Dev')));
+    await waitFor(() => expect(screen.getAllByTestId('job-row')[0]).toHaveAttribute('data-fresh', 'true'));
+    expect(within(screen.getAllByTestId('job-row')[0]).getByText('just scored')).toBeInTheDocument();
+    expect(screen.getAllByTestId('job-row')[1]).not.toHaveAttribute('data-fresh');
   });
 });

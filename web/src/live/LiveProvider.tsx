@@ -5,46 +5,87 @@ import { useAuth } from '../auth/AuthContext';
 import { useToast } from '../components/Toasts';
 import { applyLiveMessage, resync } from './cache';
 import { LiveConnection, type LiveStatus } from './connection';
+import { ScoreDigest, STRONG_SCORE } from './scoreDigest';
 
 export interface LiveState {
   status: LiveStatus;
   retryInMs?: number;
   online: boolean;
+  /** Jobs scored in the last few seconds: the list highlights their rows in place. */
+  fresh: ReadonlySet<string>;
+  /** Strong matches scored while this tab was in the background (shown in its title). */
+  unseenStrong: number;
 }
 
-const LiveContext = createContext<LiveState>({ status: 'stopped', online: true });
+const INITIAL: LiveState = { status: 'stopped', online: true, fresh: new Set(), unseenStrong: 0 };
+const LiveContext = createContext<LiveState>(INITIAL);
+
+/** How long a newly scored row stays highlighted. */
+export const FRESH_MS = 8000;
+const TITLE = 'jobmon';
 
 export function liveUrl(ticket: string): string {
   const base = import.meta.env.VITE_WS_URL ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
   return `${base}?ticket=${encodeURIComponent(ticket)}`;
 }
 
-export function LiveProvider({ children }: { children: ReactNode }) {
+/** The tab title names the strong matches that arrived while the user looked elsewhere. */
+export function titleFor(unseenStrong: number): string {
+  return unseenStrong > 0 ? `(${unseenStrong}) ${TITLE}` : TITLE;
+}
+
+/** How long the digest waits for more scorings before it announces them. */
+export const DIGEST_MS = 1500;
+
+export function LiveProvider({ children, digestMs = DIGEST_MS }: { children: ReactNode; digestMs?: number }) {
   const { session } = useAuth();
   const client = useQueryClient();
   const toast = useToast();
   const signedIn = session !== null;
-  const [state, setState] = useState<LiveState>({ status: 'stopped', online: navigator.onLine });
+  const [state, setState] = useState<LiveState>({ ...INITIAL, online: navigator.onLine });
 
   useEffect(() => {
     const online = () => setState((s) => ({ ...s, online: true }));
     const offline = () => setState((s) => ({ ...s, online: false }));
+    // Looking at the tab again is the visit that clears the count.
+    const visible = () => {
+      if (document.visibilityState === 'visible') setState((s) => (s.unseenStrong === 0 ? s : { ...s, unseenStrong: 0 }));
+    };
     window.addEventListener('online', online);
     window.addEventListener('offline', offline);
+    document.addEventListener('visibilitychange', visible);
     return () => {
       window.removeEventListener('online', online);
       window.removeEventListener('offline', offline);
+      document.removeEventListener('visibilitychange', visible);
     };
   }, []);
 
   useEffect(() => {
+    document.title = titleFor(state.unseenStrong);
+  }, [state.unseenStrong]);
+
+  useEffect(() => {
     if (!signedIn) return;
+    const timers = new Set<ReturnType<typeof setTimeout>>();
+    const digest = new ScoreDigest((text, cards) => {
+      toast(text, 'success');
+      const ids = cards.map((c) => c.id);
+      const strong = document.visibilityState === 'hidden' ? cards.filter((c) => (c.score ?? 0) >= STRONG_SCORE).length : 0;
+      setState((s) => ({ ...s, fresh: new Set([...s.fresh, ...ids]), unseenStrong: s.unseenStrong + strong }));
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        setState((s) => ({ ...s, fresh: new Set([...s.fresh].filter((id) => !ids.includes(id))) }));
+      }, FRESH_MS);
+      timers.add(timer);
+    }, digestMs);
     const connection = new LiveConnection({
       getTicket: async () => (await api.post<{ ticket: string }>('/v1/auth/ws-ticket')).ticket,
       url: liveUrl,
       onMessage: (message) => {
         const text = applyLiveMessage(client, message);
-        if (text) toast(text, message.type === 'job_scored' ? 'success' : 'info');
+        if (message.type === 'job_scored') digest.add(message.data);
+        if (text) toast(text, 'info');
       },
       onStatus: (status, retryInMs) => setState((s) => ({ ...s, status, retryInMs })),
       onResync: () => {
@@ -58,8 +99,11 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     return () => {
       window.removeEventListener('online', online);
       connection.stop();
+      digest.stop();
+      timers.forEach(clearTimeout);
+      setState((s) => ({ ...s, fresh: new Set(), unseenStrong: 0 }));
     };
-  }, [signedIn, client, toast]);
+  }, [signedIn, client, toast, digestMs]);
 
   return <LiveContext.Provider value={state}>{children}</LiveContext.Provider>;
 }

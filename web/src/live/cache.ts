@@ -31,7 +31,7 @@ export function sourceName(client: QueryClient, sourceId: string): string | unde
   return client.getQueryData<Page<Source>>(keys.sources)?.items.find((s) => s.id === sourceId)?.name;
 }
 
-/** Applies a message to the cache; returns the toast to show, if any. */
+/** Applies a message to the cache; returns the toast to show at once, if any. */
 export function applyLiveMessage(client: QueryClient, message: LiveMessage): string | undefined {
   switch (message.type) {
     case 'job_scored':
@@ -44,9 +44,7 @@ export function applyLiveMessage(client: QueryClient, message: LiveMessage): str
         void client.invalidateQueries({ queryKey: keys.jobLists });
       }
       void client.invalidateQueries({ queryKey: keys.job(card.id) });
-      if (message.type === 'job_scored' && card.score !== undefined) {
-        return `Scored ${card.score}/10: ${card.title}${card.company ? ` at ${card.company}` : ''}`;
-      }
+      // Scorings are announced together by the live digest (scoreDigest.ts), not one by one.
       return undefined;
     }
     case 'jobs_created': {

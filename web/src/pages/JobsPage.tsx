@@ -12,6 +12,7 @@ import { PageTitle } from '../components/Layout';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { useToast } from '../components/Toasts';
 import { formatDate } from '../format';
+import { useLive } from '../live/LiveProvider';
 import { hasErrors } from '../validation';
 import { readFilters, toQuery, validateFilters, writeFilters, type JobFilters } from './jobFilters';
 
@@ -27,6 +28,7 @@ export function JobsPage() {
   const errors = validateFilters(filters);
   const valid = !hasErrors(errors);
   const toast = useToast();
+  const { fresh } = useLive();
   const sources = useSources();
   const sourceNames = new Map((sources.data?.items ?? []).map((s) => [s.id, s.name]));
 
@@ -183,7 +185,14 @@ export function JobsPage() {
               </thead>
               <tbody className="divide-y divide-slate-100">
                 {rows.map((job) => (
-                  <tr key={job.id} data-testid="job-row" data-job-id={job.id} data-status={job.status} className="hover:bg-slate-50">
+                  <tr
+                    key={job.id}
+                    data-testid="job-row"
+                    data-job-id={job.id}
+                    data-status={job.status}
+                    data-fresh={fresh.has(job.id) || undefined}
+                    className={`transition-colors duration-700 ${fresh.has(job.id) ? 'bg-amber-50' : 'hover:bg-slate-50'}`}
+                  >
                     <td className="px-3 py-2">
                       <ScoreBadge score={job.score} />
                     </td>
@@ -191,6 +200,7 @@ export function JobsPage() {
                       <Link to={`/jobs/${job.id}`} className="font-medium text-indigo-700 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600">
                         {job.title}
                       </Link>
+                      {fresh.has(job.id) && <span className="ml-2 rounded bg-amber-200 px-1 text-xs text-amber-900">just scored</span>}
                       <div className="text-xs text-slate-500">{job.company}</div>
                     </td>
                     <td className="hidden px-3 py-2 md:table-cell">
