@@ -1,4 +1,4 @@
-import { useEffect, useEffectEvent, useMemo, useState } from 'react';
+import { useEffect, useEffectEvent, useMemo, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useInfiniteQuery, useMutation, useQuery } from '@tanstack/react-query';
 import { api, request } from '../api/client';
@@ -6,14 +6,13 @@ import { describeError } from '../api/errors';
 import { keys } from '../api/keys';
 import type { JobCard, Page, Source } from '../api/types';
 import { JOB_STATUSES } from '../api/types';
-import { ScoreBadge, StatusBadge, STATUS_LABEL } from '../components/Badges';
+import { STATUS_LABEL } from '../components/Badges';
 import { Field } from '../components/Field';
 import { PageTitle } from '../components/Layout';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { useToast } from '../components/Toasts';
-import { formatDate } from '../format';
-import { useLive } from '../live/LiveProvider';
 import { hasErrors } from '../validation';
+import { JobsTable } from './JobsTable';
 import { readFilters, toQuery, validateFilters, writeFilters, type JobFilters } from './jobFilters';
 
 export const PAGE_SIZE = 25;
@@ -28,7 +27,8 @@ export function JobsPage() {
   const errors = validateFilters(filters);
   const valid = !hasErrors(errors);
   const toast = useToast();
-  const { fresh } = useLive();
+  const searchRef = useRef<HTMLInputElement>(null);
+  const [filtersOpen, setFiltersOpen] = useState(false);
   const sources = useSources();
   const sourceNames = new Map((sources.data?.items ?? []).map((s) => [s.id, s.name]));
 
@@ -96,10 +96,26 @@ export function JobsPage() {
         Jobs
       </PageTitle>
 
-      <form role="search" aria-label="Filter jobs" className="card mb-4 grid grid-cols-2 gap-3 md:grid-cols-4 lg:grid-cols-8" onSubmit={(e) => e.preventDefault()}>
+      {/* On a phone the filters wait behind a button so the list is on the first screen. */}
+      <button
+        type="button"
+        className="btn-secondary mb-3 w-full md:hidden"
+        aria-expanded={filtersOpen}
+        aria-controls="job-filters"
+        onClick={() => setFiltersOpen((o) => !o)}
+      >
+        {filtersOpen ? 'Hide filters' : `Filters${filtered ? ' (on)' : ''}`}
+      </button>
+      <form
+        id="job-filters"
+        role="search"
+        aria-label="Filter jobs"
+        className={`card mb-4 grid-cols-2 gap-3 md:grid md:grid-cols-4 lg:grid-cols-8 ${filtersOpen ? 'grid' : 'hidden'}`}
+        onSubmit={(e) => e.preventDefault()}
+      >
         <div className="col-span-2">
           <Field label="Search" error={errors.q}>
-            <input className="input" type="search" placeholder="Title, company, place, words…" value={q} onChange={(e) => setQ(e.target.value)} />
+            <input ref={searchRef} className="input" type="search" placeholder="Title, company, place, words…" value={q} onChange={(e) => setQ(e.target.value)} />
           </Field>
         </div>
         <Field label="Status">
@@ -171,52 +187,7 @@ export function JobsPage() {
         )
       ) : (
         <>
-          <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-            <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label="Jobs" aria-busy={jobs.isFetching}>
-              <thead className="bg-slate-50 text-left text-xs font-semibold tracking-wide text-slate-600 uppercase">
-                <tr>
-                  <th scope="col" className="px-3 py-2">Score</th>
-                  <th scope="col" className="px-3 py-2">Job</th>
-                  <th scope="col" className="hidden px-3 py-2 md:table-cell">Location</th>
-                  <th scope="col" className="hidden px-3 py-2 lg:table-cell">Source</th>
-                  <th scope="col" className="px-3 py-2">Status</th>
-                  <th scope="col" className="hidden px-3 py-2 sm:table-cell">Found</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {rows.map((job) => (
-                  <tr
-                    key={job.id}
-                    data-testid="job-row"
-                    data-job-id={job.id}
-                    data-status={job.status}
-                    data-fresh={fresh.has(job.id) || undefined}
-                    className={`transition-colors duration-700 ${fresh.has(job.id) ? 'bg-amber-50' : 'hover:bg-slate-50'}`}
-                  >
-                    <td className="px-3 py-2">
-                      <ScoreBadge score={job.score} />
-                    </td>
-                    <td className="px-3 py-2">
-                      <Link to={`/jobs/${job.id}`} className="font-medium text-indigo-700 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600">
-                        {job.title}
-                      </Link>
-                      {fresh.has(job.id) && <span className="ml-2 rounded bg-amber-200 px-1 text-xs text-amber-900">just scored</span>}
-                      <div className="text-xs text-slate-500">{job.company}</div>
-                    </td>
-                    <td className="hidden px-3 py-2 md:table-cell">
-                      {job.location || '—'}
-                      {job.remote && <span className="ml-1 rounded bg-slate-100 px-1 text-xs">remote</span>}
-                    </td>
-                    <td className="hidden px-3 py-2 lg:table-cell">{sourceNames.get(job.sourceId) ?? '—'}</td>
-                    <td className="px-3 py-2">
-                      <StatusBadge status={job.status} />
-                    </td>
-                    <td className="hidden px-3 py-2 whitespace-nowrap text-slate-600 sm:table-cell">{formatDate(job.createdAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <JobsTable rows={rows} sourceNames={sourceNames} busy={jobs.isFetching} searchRef={searchRef} />
           <div className="mt-3 flex items-center justify-between text-sm text-slate-600">
             <span>
               {rows.length} job{rows.length === 1 ? '' : 's'} shown

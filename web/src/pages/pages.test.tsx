@@ -27,6 +27,84 @@ const card = (id: string, patch: Partial<JobCard> = {}): JobCard => ({
 });
 const sources = { items: [{ id: 's1', name: 'Acme board', kind: 'greenhouse', config: { board: 'acme' }, enabled: true, lastFetchedAt: null, lastError: null, nextFetchAt: null, jobsFound: 0 }], nextCursor: null };
 
+describe('JobsPage list work', () => {
+  function listApi(items: JobCard[]) {
+    const state = new Map(items.map((j) => [j.id, j]));
+    return mockApi({
+      'GET /v1/sources': () => json(200, sources),
+      'GET /v1/jobs': () => json(200, { items: [...state.values()].filter((j) => j.status !== 'archived'), nextCursor: null }),
+      ...Object.fromEntries(
+        items.map((j) => [
+          `PATCH /v1/jobs/${j.id}`,
+          (c: { body: unknown }) => {
+            if (j.id === 'bad') return json(409, { error: { code: 'conflict', message: 'The job changed.' } });
+            const next = { ...state.get(j.id)!, ...(c.body as object) };
+            state.set(j.id, next);
+            return json(200, next);
+          },
+        ]),
+      ),
+    });
+  }
+
+  it('archives the selected jobs in one action and says how many', async () => {
+    const { calls } = listApi([card('a', { status: 'scored', score: 8 }), card('b'), card('c')]);
+    renderPage(<JobsPage />, { route: '/jobs', path: '/jobs' });
+    await screen.findAllByTestId('job-row');
+    await userEvent.click(screen.getByLabelText('Select Engineer a'));
+    await userEvent.click(screen.getByLabelText('Select Engineer c'));
+    expect(screen.getByRole('region', { name: 'Bulk actions' })).toHaveTextContent('2 selected');
+    await userEvent.click(within(screen.getByRole('region', { name: 'Bulk actions' })).getByRole('button', { name: 'Archive' }));
+    expect(await screen.findByText('Archived 2 jobs.')).toBeInTheDocument();
+    const patches = calls.filter((c) => c.method === 'PATCH');
+    expect(patches.map((c) => [c.path, c.body])).toEqual([
+      ['/v1/jobs/a', { status: 'archived' }],
+      ['/v1/jobs/c', { status: 'archived' }],
+    ]);
+    await waitFor(() => expect(screen.getAllByTestId('job-row')).toHaveLength(1));
+  });
+
+  it('reports the jobs a bulk action could not move', async () => {
+    listApi([card('a'), card('bad')]);
+    renderPage(<JobsPage />, { route: '/jobs', path: '/jobs' });
+    await screen.findAllByTestId('job-row');
+    await userEvent.click(screen.getByLabelText('Select all shown jobs'));
+    await userEvent.click(within(screen.getByRole('region', { name: 'Bulk actions' })).getByRole('button', { name: 'Archive' }));
+    expect(await screen.findByText(/Archived 1 of 2 jobs; 1 could not be changed/)).toBeInTheDocument();
+  });
+
+  it('moves with j/k, archives with a, focuses search with / and shows help with ?', async () => {
+    const { calls } = listApi([card('a'), card('b'), card('c')]);
+    renderPage(<JobsPage />, { route: '/jobs', path: '/jobs' });
+    await screen.findAllByTestId('job-row');
+    await userEvent.keyboard('jjk');
+    expect(screen.getAllByTestId('job-row')[0]).toHaveAttribute('data-active', 'true');
+    expect(screen.getByRole('link', { name: 'Engineer a' })).toHaveFocus();
+    await userEvent.keyboard('j');
+    await userEvent.keyboard('a');
+    expect(await screen.findByText('Archived 1 job.')).toBeInTheDocument();
+    expect(calls.filter((c) => c.method === 'PATCH').map((c) => c.path)).toEqual(['/v1/jobs/b']);
+    await userEvent.keyboard('/');
+    expect(screen.getByRole('searchbox')).toHaveFocus();
+    // Typing in the search box is not a shortcut.
+    await userEvent.keyboard('ja');
+    expect(calls.filter((c) => c.method === 'PATCH')).toHaveLength(1);
+    (document.activeElement as HTMLElement).blur();
+    await userEvent.keyboard('?');
+    expect(screen.getByRole('dialog', { name: 'Keyboard shortcuts' })).toBeInTheDocument();
+    await userEvent.keyboard('{Escape}');
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+  });
+
+  it('opens the job under the cursor with o', async () => {
+    listApi([card('a'), card('b')]);
+    renderPage(<JobsPage />, { route: '/jobs', path: '/jobs' });
+    await screen.findAllByTestId('job-row');
+    await userEvent.keyboard('jjo');
+    await waitFor(() => expect(currentLocation()).toBe('/jobs/b'));
+  });
+});
+
 describe('JobsPage', () => {
   it('sends the URL’s filters, shows rows with badges and pages with the cursor', async () => {
     const { calls } = mockApi({
