@@ -46,6 +46,8 @@ pub struct HttpEvent {
     headers: serde_json::Map<String, Value>,
     body: Option<String>,
     source_ip: String,
+    /// `name=value` pairs; API Gateway sends them as the event's `cookies`, not a header.
+    cookies: Vec<String>,
 }
 
 impl HttpEvent {
@@ -63,6 +65,7 @@ impl HttpEvent {
             headers,
             body: None,
             source_ip: "198.51.100.10".into(),
+            cookies: Vec::new(),
         }
     }
 
@@ -88,6 +91,12 @@ impl HttpEvent {
 
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.insert(name.to_ascii_lowercase(), value.into());
+        self
+    }
+
+    /// A cookie the browser sends (`name=value`).
+    pub fn cookie(mut self, pair: &str) -> Self {
+        self.cookies.push(pair.into());
         self
     }
 
@@ -134,6 +143,9 @@ impl HttpEvent {
         }
         if !path_parameters.is_empty() {
             event["pathParameters"] = json!(path_parameters);
+        }
+        if !self.cookies.is_empty() {
+            event["cookies"] = json!(self.cookies);
         }
         event
     }

@@ -1,6 +1,6 @@
 // The whole product in a real browser against the local stack: register → add a source
 // (the fixture board) → fetch → rows appear and get scored live → open a job → archive
-// it → an admin sees the analytics. Screenshots of the main pages go to web/screenshots/.
+// it → an admin sees the analytics → reload and a new tab stay signed in → sign out. Screenshots of the main pages go to web/screenshots/.
 import { expect, test, type Page } from '@playwright/test';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -128,6 +128,16 @@ test('register, add a source, fetch, watch jobs get scored live, archive one, se
   await expect(page.getByRole('table', { name: 'Jobs per source' })).toContainText('Acme board');
   await shot(page, '08-analytics');
 
+  // Stay signed in: a reload, a new tab and a bookmark open the dashboard signed in. The
+  // refresh token is an HttpOnly cookie that script cannot read.
+  await page.reload();
+  await expect(page.getByRole('heading', { level: 1, name: 'Analytics' })).toBeVisible();
+  expect(await page.evaluate(() => document.cookie)).toBe('');
+  const tab = await page.context().newPage();
+  await tab.goto(base() + '/jobs?sort=score');
+  await expect(tab.getByTestId('job-row')).toHaveCount(2);
+  await tab.close();
+
   // The remaining pages render their content or a clear state.
   await nav(page, 'Members').click();
   await expect(page.getByLabel(`Role of ${email}`)).toHaveValue("admin");
@@ -140,7 +150,9 @@ test('register, add a source, fetch, watch jobs get scored live, archive one, se
   await expect(page.getByText(/Scored jobs this month|Billing is not available|Could not load billing/).first()).toBeVisible();
   await shot(page, '11-billing');
 
-  // Sign out ends the session.
+  // Sign out ends the session, and the cookie with it: a bookmark now asks to sign in.
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/login$/);
+  await page.goto(base() + '/jobs');
+  await expect(page).toHaveURL(/\/login\?next=%2Fjobs/);
 });

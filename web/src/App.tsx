@@ -21,8 +21,9 @@ import { NotFoundPage } from './pages/NotFoundPage';
 const AnalyticsPage = lazy(() => import('./pages/AnalyticsPage'));
 
 function RequireAuth({ children }: { children: ReactNode }) {
-  const { session } = useAuth();
+  const { session, restoring } = useAuth();
   const location = useLocation();
+  if (!session && restoring) return <Loading label="Opening your session…" />;
   if (!session) {
     const next = location.pathname + location.search;
     return <Navigate to={`/login?next=${encodeURIComponent(next)}`} replace />;

@@ -10,8 +10,12 @@ use shared::http::request::{authenticate, json_body, source_ip};
 use shared::http::routes::{Routes, dispatch, route};
 use shared::http::{ApiError, empty, json};
 use shared::services::AccountService;
+use shared::services::accounts::RefreshRequest;
 use shared::telemetry::record_tenant;
 use tracing::Span;
+
+pub mod web_session;
+use web_session::{Transport, clear_cookie, session_response, transport};
 
 type Answer = Result<Response<Body>, ApiError>;
 
@@ -43,31 +47,93 @@ fn signed_in(app: &AccountService, span: &Span, request: &Request) -> Result<Pri
     Ok(principal)
 }
 
+/// A new session, in the body or (for the dashboard) with its refresh token in the cookie.
+fn session_answer(
+    app: &AccountService,
+    status: StatusCode,
+    session: &shared::services::views::SessionView,
+    transport: &Transport,
+) -> Response<Body> {
+    session_response(
+        status,
+        session,
+        transport,
+        app.limits.refresh_ttl.num_seconds(),
+    )
+}
+
 async fn register(app: &AccountService, span: Span, request: Request) -> Answer {
+    let transport = transport(&request, &app.app_url)?;
     let session = app
         .register(json_body(&request)?, &source_ip(&request))
         .await?;
     record_tenant(&span, session.tenant.id);
-    Ok(json(StatusCode::CREATED, &session))
+    Ok(session_answer(
+        app,
+        StatusCode::CREATED,
+        &session,
+        &transport,
+    ))
 }
 
 async fn login(app: &AccountService, span: Span, request: Request) -> Answer {
+    let transport = transport(&request, &app.app_url)?;
     let session = app
         .login(json_body(&request)?, &source_ip(&request))
         .await?;
     record_tenant(&span, session.tenant.id);
-    Ok(json(StatusCode::OK, &session))
+    Ok(session_answer(app, StatusCode::OK, &session, &transport))
+}
+
+/// The refresh token of a refresh or logout: the JSON body's, or the dashboard's cookie
+/// (then the body is ignored). No cookie is a 401 that also clears any stale one.
+fn refresh_request(request: &Request, transport: &Transport) -> Result<RefreshRequest, ApiError> {
+    match transport {
+        Transport::Body => json_body(request),
+        Transport::Cookie(Some(token)) => Ok(RefreshRequest {
+            refresh_token: token.clone(),
+        }),
+        Transport::Cookie(None) => Err(ApiError::Unauthorized),
+    }
 }
 
 async fn refresh(app: &AccountService, span: Span, request: Request) -> Answer {
-    let session = app.refresh(json_body(&request)?).await?;
-    record_tenant(&span, session.tenant.id);
-    Ok(json(StatusCode::OK, &session))
+    let transport = transport(&request, &app.app_url)?;
+    let outcome = match refresh_request(&request, &transport) {
+        Ok(req) => app.refresh(req).await,
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(session) => {
+            record_tenant(&span, session.tenant.id);
+            Ok(session_answer(app, StatusCode::OK, &session, &transport))
+        }
+        // A refused cookie is of no more use: the browser forgets it.
+        Err(e)
+            if matches!(transport, Transport::Cookie(_))
+                && e.status() == StatusCode::UNAUTHORIZED =>
+        {
+            let mut response = e.into_response();
+            clear_cookie(&mut response);
+            Ok(response)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 async fn logout(app: &AccountService, _: Span, request: Request) -> Answer {
-    app.logout(json_body(&request)?).await?;
-    Ok(empty(StatusCode::NO_CONTENT))
+    let transport = transport(&request, &app.app_url)?;
+    match refresh_request(&request, &transport) {
+        Ok(req) => app.logout(req).await?,
+        // Signing out without a cookie: nothing to revoke, still signed out.
+        Err(ApiError::Unauthorized) => {}
+        Err(e) => return Err(e),
+    }
+    let mut response = empty(StatusCode::NO_CONTENT);
+    if matches!(transport, Transport::Cookie(_)) {
+        clear_cookie(&mut response);
+    }
+    Ok(response)
 }
 
 async fn me(app: &AccountService, span: Span, request: Request) -> Answer {
@@ -92,9 +158,10 @@ async fn reset_password(app: &AccountService, _: Span, request: Request) -> Answ
 }
 
 async fn accept_invitation(app: &AccountService, span: Span, request: Request) -> Answer {
+    let transport = transport(&request, &app.app_url)?;
     let session = app.accept_invitation(json_body(&request)?).await?;
     record_tenant(&span, session.tenant.id);
-    Ok(json(StatusCode::OK, &session))
+    Ok(session_answer(app, StatusCode::OK, &session, &transport))
 }
 
 async fn ws_ticket(app: &AccountService, span: Span, request: Request) -> Answer {

@@ -20,6 +20,12 @@ pub enum ApiError {
     Unauthorized,
     #[error("not allowed for your role")]
     Forbidden,
+    /// A 403 for a reason other than the role, with its own code (e.g. `cross_site`).
+    #[error("{message}")]
+    Refused {
+        code: &'static str,
+        message: String,
+    },
     #[error("not found")]
     NotFound,
     #[error("{0}")]
@@ -48,7 +54,7 @@ impl ApiError {
         match self {
             Self::Validation { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::Refused { .. } => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PlanLimit(_) => StatusCode::PAYMENT_REQUIRED,
@@ -63,6 +69,7 @@ impl ApiError {
             Self::Validation { .. } => "validation_failed",
             Self::Unauthorized => "unauthorized",
             Self::Forbidden => "forbidden",
+            Self::Refused { code, .. } => code,
             Self::NotFound => "not_found",
             Self::Conflict(_) => "conflict",
             Self::PlanLimit(_) => "plan_limit",
@@ -133,6 +140,14 @@ mod tests {
             ),
             (ApiError::Unauthorized, 401, "unauthorized"),
             (ApiError::Forbidden, 403, "forbidden"),
+            (
+                ApiError::Refused {
+                    code: "cross_site",
+                    message: "no".into(),
+                },
+                403,
+                "cross_site",
+            ),
             (ApiError::NotFound, 404, "not_found"),
             (ApiError::Conflict("dup".into()), 409, "conflict"),
             (ApiError::PlanLimit("max".into()), 402, "plan_limit"),

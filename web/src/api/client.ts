@@ -26,8 +26,12 @@ export function withQuery(path: string, query?: Query): string {
   return qs ? `${path}?${qs}` : path;
 }
 
+/** Asks the auth routes to keep the refresh token in the HttpOnly cookie (see session.ts). */
+export const SESSION_HEADER = 'x-jobmon-session';
+
 async function send(path: string, opts: RequestOptions, token: string | undefined): Promise<Response> {
   const headers: Record<string, string> = { accept: 'application/json' };
+  if (path.startsWith('/v1/auth/')) headers[SESSION_HEADER] = 'cookie';
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   if (token) headers.authorization = `Bearer ${token}`;
   try {
@@ -101,9 +105,14 @@ export async function request<T>(path: string, opts: RequestOptions = {}, store:
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-/** The refresh call itself: never retried, never refreshed. */
-export function refreshSession(refreshToken: string): Promise<Session> {
-  return request<Session>('/v1/auth/refresh', { method: 'POST', body: { refreshToken }, auth: false });
+/** The refresh call itself: never retried, never refreshed. Without a token: the cookie's. */
+export function refreshSession(refreshToken?: string): Promise<Session> {
+  return request<Session>('/v1/auth/refresh', { method: 'POST', body: refreshToken ? { refreshToken } : undefined, auth: false });
+}
+
+/** Ends the session on the server (revokes its refresh token, clears the cookie). */
+export function endSession(refreshToken?: string): Promise<void> {
+  return request<void>('/v1/auth/logout', { method: 'POST', body: refreshToken ? { refreshToken } : undefined, auth: false });
 }
 
 defaultSession.setRefresher(refreshSession);

@@ -89,7 +89,7 @@ export interface paths {
         put?: never;
         /**
          * Rotate a refresh token
-         * @description Presenting a spent token revokes its whole family (401).
+         * @description Presenting a spent token revokes its whole family (401). With `x-jobmon-session: cookie` (the dashboard) the token comes from the `jobmon_refresh` cookie and the body is ignored; a missing or refused cookie answers 401 and is cleared.
          */
         post: operations["refresh"];
         delete?: never;
@@ -107,7 +107,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revoke a refresh token */
+        /**
+         * Revoke a refresh token
+         * @description With `x-jobmon-session: cookie` (the dashboard) the token comes from the `jobmon_refresh` cookie and the body is ignored; the answer clears the cookie.
+         */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -718,8 +721,8 @@ export interface components {
         Session: {
             /** @description A JWT; send it as `Authorization: Bearer <accessToken>`. */
             accessToken: string;
-            /** @description Opaque; one use (`POST /v1/auth/refresh` rotates it). */
-            refreshToken: string;
+            /** @description Opaque; one use (`POST /v1/auth/refresh` rotates it). Absent when the request asked for the cookie transport (`x-jobmon-session: cookie`): the dashboard gets it only as an HttpOnly cookie. */
+            refreshToken?: string;
             /** @description Seconds until the access token expires. */
             expiresIn: number;
             user: components["schemas"]["User"];
@@ -1235,8 +1238,20 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description `cross_site`: the session cookie was presented from another site (its `Origin` is not the dashboard's). */
+        CrossSite: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
     };
-    parameters: never;
+    parameters: {
+        /** @description `cookie`: the dashboard's session transport. The refresh token is set as an `HttpOnly; Secure; SameSite=Strict` cookie (`jobmon_refresh`, scoped to `/v1/auth/refresh` and `/v1/auth/logout`) and left out of the JSON answer; refresh and logout then read it from that cookie. Accepted only with an `Origin` equal to the dashboard's (`AppUrl`): 403 `cross_site` otherwise. API clients leave it out and keep the token in the body. */
+        SessionTransport: "cookie";
+    };
     requestBodies: never;
     headers: never;
     pathItems: never;
@@ -1286,7 +1301,10 @@ export interface operations {
     register: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the dashboard's session transport. The refresh token is set as an `HttpOnly; Secure; SameSite=Strict` cookie (`jobmon_refresh`, scoped to `/v1/auth/refresh` and `/v1/auth/logout`) and left out of the JSON answer; refresh and logout then read it from that cookie. Accepted only with an `Origin` equal to the dashboard's (`AppUrl`): 403 `cross_site` otherwise. API clients leave it out and keep the token in the body. */
+                "x-jobmon-session"?: components["parameters"]["SessionTransport"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1306,6 +1324,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            403: components["responses"]["CrossSite"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["RateLimited"];
@@ -1315,7 +1334,10 @@ export interface operations {
     login: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the dashboard's session transport. The refresh token is set as an `HttpOnly; Secure; SameSite=Strict` cookie (`jobmon_refresh`, scoped to `/v1/auth/refresh` and `/v1/auth/logout`) and left out of the JSON answer; refresh and logout then read it from that cookie. Accepted only with an `Origin` equal to the dashboard's (`AppUrl`): 403 `cross_site` otherwise. API clients leave it out and keep the token in the body. */
+                "x-jobmon-session"?: components["parameters"]["SessionTransport"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1336,6 +1358,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["CrossSite"];
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
@@ -1344,11 +1367,14 @@ export interface operations {
     refresh: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the dashboard's session transport. The refresh token is set as an `HttpOnly; Secure; SameSite=Strict` cookie (`jobmon_refresh`, scoped to `/v1/auth/refresh` and `/v1/auth/logout`) and left out of the JSON answer; refresh and logout then read it from that cookie. Accepted only with an `Origin` equal to the dashboard's (`AppUrl`): 403 `cross_site` otherwise. API clients leave it out and keep the token in the body. */
+                "x-jobmon-session"?: components["parameters"]["SessionTransport"];
+            };
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["RefreshTokenRequest"];
             };
@@ -1365,6 +1391,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["CrossSite"];
             413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["Internal"];
         };
@@ -1372,11 +1399,14 @@ export interface operations {
     logout: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the dashboard's session transport. The refresh token is set as an `HttpOnly; Secure; SameSite=Strict` cookie (`jobmon_refresh`, scoped to `/v1/auth/refresh` and `/v1/auth/logout`) and left out of the JSON answer; refresh and logout then read it from that cookie. Accepted only with an `Origin` equal to the dashboard's (`AppUrl`): 403 `cross_site` otherwise. API clients leave it out and keep the token in the body. */
+                "x-jobmon-session"?: components["parameters"]["SessionTransport"];
+            };
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["RefreshTokenRequest"];
             };
@@ -1390,6 +1420,7 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            403: components["responses"]["CrossSite"];
             413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["Internal"];
         };
@@ -1495,7 +1526,10 @@ export interface operations {
     acceptInvitation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the dashboard's session transport. The refresh token is set as an `HttpOnly; Secure; SameSite=Strict` cookie (`jobmon_refresh`, scoped to `/v1/auth/refresh` and `/v1/auth/logout`) and left out of the JSON answer; refresh and logout then read it from that cookie. Accepted only with an `Origin` equal to the dashboard's (`AppUrl`): 403 `cross_site` otherwise. API clients leave it out and keep the token in the body. */
+                "x-jobmon-session"?: components["parameters"]["SessionTransport"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1516,6 +1550,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             402: components["responses"]["PlanLimit"];
+            403: components["responses"]["CrossSite"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["Internal"];

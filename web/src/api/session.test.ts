@@ -19,7 +19,7 @@ describe('SessionStore', () => {
 
   it('refreshes a minute before the access token expires and rotates the refresh token', async () => {
     const store = new SessionStore(() => Date.now());
-    const refresher = vi.fn(async (token: string) => sessionWith(Number(token.split('-')[1]) + 1));
+    const refresher = vi.fn(async (token?: string) => sessionWith(Number(token!.split('-')[1]) + 1));
     store.setRefresher(refresher);
     store.set(sessionWith(1));
     await vi.advanceTimersByTimeAsync(900_000 - REFRESH_MARGIN_MS - 1);

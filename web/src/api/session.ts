@@ -1,14 +1,17 @@
-// The session lives in memory only (see README, "Tokens"): the access token and the
-// refresh token are never written to localStorage, sessionStorage or a cookie. The
-// access token is refreshed a minute before it expires; every refresh rotates the
+// The access token lives in memory only (see README, "Tokens"); the refresh token lives in
+// an HttpOnly cookie that script cannot read (the server sets it when the dashboard asks
+// with `x-jobmon-session: cookie`), so a reload, a new tab or a bookmark opens signed in.
+// The access token is refreshed a minute before it expires; every refresh rotates the
 // refresh token (the server revokes the family if a spent one is presented again), so
-// refreshes are single-flight.
+// refreshes are single-flight — across tabs too, through a Web Lock where the browser has
+// them: two tabs presenting the same cookie at once would look like a stolen token.
 
 import type { Session, Tenant, User } from './types';
 
 export interface SessionState {
   accessToken: string;
-  refreshToken: string;
+  /** Only for sessions that carry it (API-style); the dashboard's is in the cookie. */
+  refreshToken?: string;
   /** Epoch milliseconds. */
   expiresAt: number;
   user: User;
@@ -16,8 +19,17 @@ export interface SessionState {
 }
 
 type Listener = (state: SessionState | null) => void;
-/** Exchanges a refresh token for a new session; throws `ApiError` 401 when it is refused. */
-export type Refresher = (refreshToken: string) => Promise<Session>;
+/**
+ * Exchanges a refresh token (or, without one, the session cookie) for a new session;
+ * throws `ApiError` 401 when it is refused.
+ */
+export type Refresher = (refreshToken?: string) => Promise<Session>;
+
+/** Runs `fn` while holding the browser-wide refresh lock, or directly without Web Locks. */
+function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  return locks ? (locks.request('jobmon-session-refresh', fn) as Promise<T>) : fn();
+}
 
 /** Refresh this long before the access token expires. */
 export const REFRESH_MARGIN_MS = 60_000;
@@ -45,7 +57,7 @@ export class SessionStore {
   set(session: Session) {
     this.state = {
       accessToken: session.accessToken,
-      refreshToken: session.refreshToken,
+      refreshToken: session.refreshToken ?? undefined,
       expiresAt: this.now() + session.expiresIn * 1000,
       user: session.user,
       tenant: session.tenant,
@@ -86,7 +98,7 @@ export class SessionStore {
     const refresher = this.refresher;
     this.inFlight = (async () => {
       try {
-        const session = await refresher(state.refreshToken);
+        const session = await exclusive(() => refresher(state.refreshToken));
         // A logout while the refresh ran wins.
         if (this.state === null) return false;
         this.set(session);
@@ -104,6 +116,23 @@ export class SessionStore {
       }
     })();
     return this.inFlight;
+  }
+
+  /**
+   * Opens the session the cookie holds (page load, new tab, bookmark). Resolves `true`
+   * signed in, `false` when there is no session to restore (or the server is unreachable).
+   */
+  restore(): Promise<boolean> {
+    if (this.state) return Promise.resolve(true);
+    if (!this.refresher) return Promise.resolve(false);
+    const refresher = this.refresher;
+    return exclusive(() => refresher())
+      .then((session) => {
+        // A sign-in that finished meanwhile wins.
+        if (!this.state) this.set(session);
+        return true;
+      })
+      .catch(() => false);
   }
 
   subscribe(listener: Listener): () => void {

@@ -1,11 +1,13 @@
-import { createContext, useCallback, useContext, useMemo, useSyncExternalStore, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { api } from '../api/client';
+import { endSession } from '../api/client';
 import { session as defaultStore, type SessionState, type SessionStore } from '../api/session';
 import type { Session } from '../api/types';
 
 interface Auth {
   session: SessionState | null;
+  /** True while the page asks whether the session cookie still holds a session. */
+  restoring: boolean;
   signIn: (session: Session) => void;
   signOut: () => Promise<void>;
   isAdmin: boolean;
@@ -19,6 +21,16 @@ export function AuthProvider({ children, store = defaultStore }: { children: Rea
     (cb) => store.subscribe(cb),
     () => store.current,
   );
+  // A reload, a new tab or a bookmark: the cookie may still hold a session.
+  const [restoring, setRestoring] = useState(() => store.current === null);
+  useEffect(() => {
+    if (!restoring) return;
+    let live = true;
+    void store.restore().finally(() => live && setRestoring(false));
+    return () => {
+      live = false;
+    };
+  }, [store, restoring]);
   const signIn = useCallback(
     (s: Session) => {
       queryClient.clear();
@@ -30,14 +42,13 @@ export function AuthProvider({ children, store = defaultStore }: { children: Rea
     const refreshToken = store.current?.refreshToken;
     store.clear();
     queryClient.clear();
-    if (refreshToken) {
-      // Revokes the token family; if it fails the tokens are forgotten anyway.
-      await api.public('/v1/auth/logout', { refreshToken }).catch(() => undefined);
-    }
+    // Revokes the token family and clears the cookie; if it fails the tokens are
+    // forgotten here anyway.
+    await endSession(refreshToken).catch(() => undefined);
   }, [store, queryClient]);
   const value = useMemo(
-    () => ({ session: current, signIn, signOut, isAdmin: current?.user.role === 'admin' }),
-    [current, signIn, signOut],
+    () => ({ session: current, restoring: restoring && current === null, signIn, signOut, isAdmin: current?.user.role === 'admin' }),
+    [current, restoring, signIn, signOut],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }

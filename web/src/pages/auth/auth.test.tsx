@@ -6,6 +6,7 @@ import { alice, currentLocation, json, mockApi, renderPage } from '../../test/ut
 import { LoginPage, safeNext } from './LoginPage';
 import { RegisterPage } from './RegisterPage';
 import { AcceptInvitationPage } from './AcceptInvitationPage';
+import { App } from '../../App';
 
 describe('LoginPage', () => {
   it('checks the form before sending anything', async () => {
@@ -15,7 +16,8 @@ describe('LoginPage', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
     expect(screen.getByLabelText('E-mail')).toHaveAccessibleDescription('This does not look like an e-mail address.');
     expect(screen.getByLabelText('Password')).toHaveAttribute('aria-invalid', 'true');
-    expect(calls).toHaveLength(0);
+    // Only the page load's question whether the session cookie holds a session.
+    expect(calls.map((c) => c.path)).toEqual(['/v1/auth/refresh']);
   });
 
   it('says plainly when the credentials do not match', async () => {
@@ -28,15 +30,18 @@ describe('LoginPage', () => {
     expect(session.current).toBeNull();
   });
 
-  it('keeps the session in memory and goes where the user was headed', async () => {
-    const { calls } = mockApi({ 'POST /v1/auth/login': () => json(200, alice) });
+  it('keeps the access token in memory, asks for the cookie, and goes where the user was headed', async () => {
+    const { calls } = mockApi({ 'POST /v1/auth/login': () => json(200, { ...alice, refreshToken: undefined }) });
     renderPage(<LoginPage />, { route: '/login?next=%2Fjobs%3Fstatus%3Dscored', path: '/login', signedIn: false });
     await userEvent.type(screen.getByLabelText('E-mail'), ' alice@example.com ');
     await userEvent.type(screen.getByLabelText('Password'), 'correct horse battery');
     await userEvent.keyboard('{Enter}');
     await waitFor(() => expect(currentLocation()).toBe('/jobs?status=scored'));
-    expect(calls[0].body).toEqual({ email: 'alice@example.com', password: 'correct horse battery' });
+    const login = calls.find((c) => c.path === '/v1/auth/login')!;
+    expect(login.body).toEqual({ email: 'alice@example.com', password: 'correct horse battery' });
+    expect(login.headers['x-jobmon-session']).toBe('cookie');
     expect(session.current?.accessToken).toBe('access-1');
+    expect(session.current?.refreshToken).toBeUndefined();
     expect(window.localStorage.length + window.sessionStorage.length).toBe(0);
     expect(document.cookie).toBe('');
   });
@@ -87,5 +92,44 @@ describe('AcceptInvitationPage', () => {
     await userEvent.type(screen.getByLabelText('Password'), 'a long passphrase');
     await userEvent.click(screen.getByRole('button', { name: 'Accept invitation' }));
     expect(await screen.findByRole('alert')).toHaveTextContent('This invitation has expired or was already used.');
+  });
+});
+
+describe('staying signed in', () => {
+  it('opens the session the cookie holds on a reload, a new tab or a bookmark', async () => {
+    const { calls } = mockApi({
+      'POST /v1/auth/refresh': () => json(200, { ...alice, refreshToken: undefined }),
+      'GET /v1/sources': () => json(200, { items: [], nextCursor: null }),
+      'GET /v1/jobs': () => json(200, { items: [], nextCursor: null }),
+    });
+    renderPage(<App />, { route: '/jobs?status=scored', signedIn: false });
+    expect(await screen.findByRole('heading', { name: 'Jobs' })).toBeInTheDocument();
+    expect(currentLocation()).toBe('/jobs?status=scored');
+    const refresh = calls.find((c) => c.path === '/v1/auth/refresh')!;
+    expect(refresh.headers['x-jobmon-session']).toBe('cookie');
+    expect(refresh.body).toBeUndefined();
+    expect(session.current?.user.email).toBe('alice@example.com');
+  });
+
+  it('goes to sign-in, keeping the way back, when the cookie holds no session', async () => {
+    mockApi({ 'POST /v1/auth/refresh': () => json(401, { error: { code: 'unauthorized', message: 'no' } }) });
+    renderPage(<App />, { route: '/sources', signedIn: false });
+    await waitFor(() => expect(currentLocation()).toBe('/login?next=%2Fsources'));
+  });
+
+  it('signs out on the server too, which clears the cookie', async () => {
+    const { calls } = mockApi({
+      'POST /v1/auth/logout': () => json(204),
+      'GET /v1/sources': () => json(200, { items: [], nextCursor: null }),
+      'GET /v1/jobs': () => json(200, { items: [], nextCursor: null }),
+    });
+    renderPage(<App />, { route: '/jobs', as: { ...alice, refreshToken: undefined } });
+    await screen.findByRole('heading', { name: 'Jobs' });
+    await userEvent.click(screen.getAllByRole('button', { name: 'Sign out' })[0]);
+    await waitFor(() => expect(calls.some((c) => c.path === '/v1/auth/logout')).toBe(true));
+    const logout = calls.find((c) => c.path === '/v1/auth/logout')!;
+    expect(logout.headers['x-jobmon-session']).toBe('cookie');
+    expect(logout.body).toBeUndefined();
+    expect(session.current).toBeNull();
   });
 });
