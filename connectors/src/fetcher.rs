@@ -38,7 +38,7 @@ pub enum FetcherInitError {
 /// and its connection pool.
 #[derive(Debug, Clone)]
 pub struct Fetcher {
-    http: HttpClient,
+    pub(crate) http: HttpClient,
     settings: FetchSettings,
 }
 

@@ -12,6 +12,7 @@
 mod ashby;
 mod config;
 mod dates;
+mod detect;
 mod error;
 mod feed;
 mod fetcher;
@@ -30,6 +31,7 @@ mod workable;
 mod xml;
 
 pub use config::{ConfigError, FeedUrl, KINDS, LeverRegion, Slug, SourceConfig};
+pub use detect::{DetectError, Detected};
 pub use error::SourceError;
 pub use fetcher::{FetchOutcome, Fetcher, FetcherInitError};
 pub use posting::{Posting, Salary};

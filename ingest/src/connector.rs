@@ -3,7 +3,7 @@
 //! [`Fetcher`] (HTTP to the real boards) is the one deployed implementation.
 
 use async_trait::async_trait;
-use jobmon_connectors::{FetchOutcome, Fetcher, SourceConfig, SourceError};
+use jobmon_connectors::{DetectError, Detected, FetchOutcome, Fetcher, SourceConfig, SourceError};
 use shared::domain::SourceValidators;
 
 #[async_trait]
@@ -14,6 +14,12 @@ pub trait SourceConnector: Send + Sync {
         source: &SourceConfig,
         validators: &SourceValidators,
     ) -> Result<FetchOutcome, SourceError>;
+
+    /// Recognises the source behind a pasted careers URL. A connector that cannot look
+    /// pages up (a test's fake board) finds nothing.
+    async fn detect(&self, _url: &str) -> Result<Detected, DetectError> {
+        Err(DetectError::NothingFound)
+    }
 }
 
 #[async_trait]
@@ -24,5 +30,9 @@ impl SourceConnector for Fetcher {
         validators: &SourceValidators,
     ) -> Result<FetchOutcome, SourceError> {
         Fetcher::fetch(self, source, validators).await
+    }
+
+    async fn detect(&self, url: &str) -> Result<Detected, DetectError> {
+        Fetcher::detect(self, url).await
     }
 }

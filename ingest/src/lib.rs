@@ -1,11 +1,13 @@
 //! Sources and ingestion, on top of the `shared` ports and the job-board connectors.
 //!
-//! - [`sources::SourcesService`]: the Sources API and `POST /v1/jobs/fetch`.
+//! - [`sources::SourcesService`]: the Sources API and `POST /v1/jobs/fetch`; `detect`
+//!   recognises a pasted careers URL.
 //! - [`dispatch::Dispatcher`]: the scheduled dispatcher (due sources → fetch queue).
 //! - [`fetch::FetchService`]: one fetch task: fetch, dedup, store, quota, scoring queue.
 //! - [`connector::SourceConnector`]: the job boards as the use cases see them.
 
 pub mod connector;
+pub mod detect;
 pub mod dispatch;
 pub mod fetch;
 pub mod sources;

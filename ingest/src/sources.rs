@@ -78,7 +78,7 @@ fn validated(kind: &str, config: &Value) -> Result<SourceConfig, ApiError> {
 }
 
 /// The stored `(kind, config)` of a validated configuration, normalised.
-fn stored(config: &SourceConfig) -> (String, Value) {
+pub(crate) fn stored(config: &SourceConfig) -> (String, Value) {
     let value = serde_json::to_value(config).unwrap_or(Value::Null);
     (
         config.kind().to_owned(),
@@ -224,26 +224,29 @@ impl SourcesService {
     pub async fn preview(&self, principal: Principal, id: &str) -> Result<Preview, ApiError> {
         let source = self.own(&principal, id).await?;
         let config = validated(&source.kind, &source.config)?;
-        Ok(
-            match self
-                .fetcher
-                .fetch(&config, &SourceValidators::default())
-                .await
-            {
-                Ok(FetchOutcome::Fetched { postings, .. }) => Preview {
-                    items: postings.into_iter().take(PREVIEW_LIMIT).collect(),
-                    error: None,
-                },
-                Ok(FetchOutcome::NotModified) => Preview {
-                    items: Vec::new(),
-                    error: None,
-                },
-                Err(e) => Preview {
-                    items: Vec::new(),
-                    error: Some(e.to_string()),
-                },
+        Ok(self.preview_config(&config).await)
+    }
+
+    /// The first postings of a configuration, or its error in words; nothing is stored.
+    pub(crate) async fn preview_config(&self, config: &SourceConfig) -> Preview {
+        match self
+            .fetcher
+            .fetch(config, &SourceValidators::default())
+            .await
+        {
+            Ok(FetchOutcome::Fetched { postings, .. }) => Preview {
+                items: postings.into_iter().take(PREVIEW_LIMIT).collect(),
+                error: None,
             },
-        )
+            Ok(FetchOutcome::NotModified) => Preview {
+                items: Vec::new(),
+                error: None,
+            },
+            Err(e) => Preview {
+                items: Vec::new(),
+                error: Some(e.to_string()),
+            },
+        }
     }
 
     pub async fn fetch_now(

@@ -101,10 +101,7 @@ async fn the_dashboard_gets_its_refresh_token_only_as_an_http_only_cookie() {
             "SameSite=Strict",
             "Max-Age=2592000",
         ] {
-            assert!(
-                cookie.contains(attribute),
-                "{cookie} lacks {attribute}"
-            );
+            assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
         }
     }
 

@@ -25,6 +25,7 @@ pub const ROUTES: &Routes<App, Principal> = &[
     route!("PATCH /v1/sources/{id}", update),
     route!("DELETE /v1/sources/{id}", delete),
     route!("POST /v1/sources/{id}/preview", preview),
+    route!("POST /v1/sources/detect", detect),
     route!("POST /v1/jobs/fetch", fetch_now),
 ];
 
@@ -75,6 +76,11 @@ async fn preview(app: &App, principal: Principal, request: Request) -> Answer {
         StatusCode::OK,
         &app.sources.preview(principal, &id).await?,
     ))
+}
+
+async fn detect(app: &App, principal: Principal, request: Request) -> Answer {
+    let detected = app.sources.detect(principal, json_body(&request)?).await?;
+    Ok(json(StatusCode::OK, &detected))
 }
 
 async fn fetch_now(app: &App, principal: Principal, request: Request) -> Answer {

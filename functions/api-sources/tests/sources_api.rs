@@ -26,22 +26,36 @@ async fn env() -> Env {
     let stack = TestStack::new().await;
     let accounts = account_service(&stack, AuthLimits::default()).await;
     let board = FixtureServer::start().await;
+    let app = sources_app(&stack, &accounts, fetcher(&board.base_url, true));
+    Env {
+        stack,
+        accounts,
+        app,
+        board,
+    }
+}
+
+/// The connectors' fetcher with Greenhouse at the fixture board; private addresses (the
+/// loopback fixture) allowed or refused as in production.
+fn fetcher(greenhouse: &str, allow_private: bool) -> Fetcher {
+    Fetcher::new(
+        FetchSettings::from_vars(|n| match n {
+            "JOBMON_GREENHOUSE_BASE_URL" => Some(greenhouse.to_owned()),
+            "JOBMON_ALLOW_PRIVATE_SOURCES" => allow_private.then(|| "1".into()),
+            _ => None,
+        })
+        .unwrap(),
+    )
+    .unwrap()
+}
+
+fn sources_app(stack: &TestStack, accounts: &AccountService, fetcher: Fetcher) -> App {
     let store = Arc::new(DynamoStore::new(
         stack.dynamo.clone(),
         stack.table(),
         SecretKey::new(&[7u8; 32]).unwrap().cursor_codec(),
     ));
-    let base = board.base_url.clone();
-    let fetcher = Fetcher::new(
-        FetchSettings::from_vars(|n| match n {
-            "JOBMON_GREENHOUSE_BASE_URL" => Some(base.clone()),
-            "JOBMON_ALLOW_PRIVATE_SOURCES" => Some("1".into()),
-            _ => None,
-        })
-        .unwrap(),
-    )
-    .unwrap();
-    let app = App {
+    App {
         sources: SourcesService {
             sources: store.clone(),
             tenants: store.clone(),
@@ -55,12 +69,6 @@ async fn env() -> Env {
             clock: shared::ports::SystemClock::shared(),
         },
         tokens: accounts.issuer.clone(),
-    };
-    Env {
-        stack,
-        accounts,
-        app,
-        board,
     }
 }
 
@@ -312,7 +320,7 @@ async fn every_template_route_reaches_a_handler() {
         &shared::http::routes::keys(api_sources::ROUTES),
     );
     let routes = jobmon_tests::template_routes("ApiSourcesFunction");
-    assert_eq!(routes.len(), 7);
+    assert_eq!(routes.len(), 8);
     for (method, path) in routes {
         let path = path.replace("{id}", &ulid::Ulid::new().to_string());
         let response = handle(
@@ -327,4 +335,129 @@ async fn every_template_route_reaches_a_handler() {
             assert!(path.contains("/v1/sources/"), "{method} {path} not routed");
         }
     }
+}
+
+fn detect(token: &str, url: &str) -> HttpEvent {
+    HttpEvent::new("POST", "/v1/sources/detect")
+        .bearer(token)
+        .json(&json!({ "url": url }))
+}
+
+#[tokio::test]
+async fn a_pasted_careers_url_becomes_a_source_with_a_preview_and_nothing_stored() {
+    let env = env().await;
+    let token = signup(&env, "Acme").await;
+    let base = env.board.base_url.clone();
+    env.board
+        .set("/v1/boards/acme/jobs", 200, greenhouse_board("acme", 0..3));
+
+    // A board URL is recognised without fetching any page.
+    let (status, found) = call(&env, detect(&token, "https://boards.greenhouse.io/acme")).await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(
+        (found["kind"].as_str(), &found["config"]),
+        (Some("greenhouse"), &json!({"board": "acme"}))
+    );
+    assert_eq!(found["name"], "Acme (Greenhouse)");
+    assert_eq!(found["preview"]["items"].as_array().unwrap().len(), 3);
+
+    // A company's own careers page that embeds the board.
+    env.board.set(
+        "/careers",
+        200,
+        r#"<html><body><h1>Join us</h1><div id="grnhse_app"></div>
+        <script src="https://boards.greenhouse.io/embed/job_board/js?for=acme"></script></body></html>"#,
+    );
+    let (status, found) = call(&env, detect(&token, &format!("{base}/careers"))).await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["config"], json!({"board": "acme"}));
+    assert_eq!(env.board.hits("/careers"), 1);
+
+    // A page that announces a feed (autodiscovery), and the feed's own preview.
+    env.board.set(
+        "/blog",
+        200,
+        r#"<head><link rel="alternate" type="application/rss+xml" title="Acme jobs" href="/jobs.rss"></head>"#,
+    );
+    env.board.set(
+        "/jobs.rss",
+        200,
+        r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Jobs</title>
+        <item><title>Rust Engineer</title><link>https://acme.example/jobs/1</link><guid>1</guid></item></channel></rss>"#,
+    );
+    let (status, found) = call(&env, detect(&token, &format!("{base}/blog"))).await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["kind"], "rss");
+    assert_eq!(found["config"]["url"], format!("{base}/jobs.rss"));
+    assert_eq!(found["name"], "Acme jobs");
+    assert_eq!(found["preview"]["items"][0]["title"], "Rust Engineer");
+
+    // Nothing was stored by any of it.
+    let (_, list) = call(&env, HttpEvent::new("GET", "/v1/sources").bearer(&token)).await;
+    assert_eq!(list["items"], json!([]));
+}
+
+#[tokio::test]
+async fn a_url_that_is_no_careers_page_is_a_sentence_on_the_url_field() {
+    let env = env().await;
+    let token = signup(&env, "Acme").await;
+    let base = env.board.base_url.clone();
+    env.board.set(
+        "/about",
+        200,
+        "<html><body><a href='/team'>Team</a></body></html>",
+    );
+    let cases = [
+        (format!("{base}/about"), "no job board or feed was found"),
+        (format!("{base}/missing"), "does not exist (HTTP 404)"),
+        ("ftp://acme.example/jobs".to_owned(), "http or https"),
+        ("not a url".to_owned(), "not a valid URL"),
+        (String::new(), "is required"),
+    ];
+    for (url, says) in cases {
+        let (status, body) = call(&env, detect(&token, &url)).await;
+        assert_eq!(status, 400, "{url}: {body}");
+        let problem = body["error"]["details"]["url"].as_str().unwrap_or_default();
+        assert!(problem.contains(says), "{url}: {problem}");
+    }
+
+    // In production private addresses are refused before any request is made.
+    let guarded = sources_app(&env.stack, &env.accounts, fetcher(&base, false));
+    let (status, body) =
+        parts(handle(&guarded, detect(&token, &format!("{base}/about")).request()).await);
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]["details"]["url"]
+            .as_str()
+            .unwrap()
+            .contains("private"),
+        "{body}"
+    );
+    assert_eq!(
+        env.board.hits("/about"),
+        1,
+        "the guarded fetcher never reached the page"
+    );
+}
+
+#[tokio::test]
+async fn detection_is_rate_limited_per_tenant() {
+    let env = env().await;
+    let token = signup(&env, "Acme").await;
+    env.board
+        .set("/v1/boards/acme/jobs", 200, greenhouse_board("acme", 0..1));
+    for _ in 0..jobmon_ingest::detect::DETECTIONS_PER_HOUR {
+        let (status, _) = call(&env, detect(&token, "https://boards.greenhouse.io/acme")).await;
+        assert_eq!(status, 200);
+    }
+    let (status, body) = call(&env, detect(&token, "https://boards.greenhouse.io/acme")).await;
+    assert_eq!(status, 429, "{body}");
+    // Another tenant is not affected.
+    let other = signup(&env, "Other").await;
+    assert_eq!(
+        call(&env, detect(&other, "https://boards.greenhouse.io/acme"))
+            .await
+            .0,
+        200
+    );
 }

@@ -22,10 +22,7 @@ pub enum ApiError {
     Forbidden,
     /// A 403 for a reason other than the role, with its own code (e.g. `cross_site`).
     #[error("{message}")]
-    Refused {
-        code: &'static str,
-        message: String,
-    },
+    Refused { code: &'static str, message: String },
     #[error("not found")]
     NotFound,
     #[error("{0}")]

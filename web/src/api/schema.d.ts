@@ -340,6 +340,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sources/detect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Recognise the source behind a pasted careers URL
+         * @description Admin only. Recognises a board from the URL alone when it has a board's shape; otherwise fetches the page once (SSRF guard, size and time limits) and follows the board it links or embeds, or the feed it announces (`<link rel="alternate">`); a feed URL is that feed. Answers what `POST /v1/sources` needs and a preview. Nothing is stored. A page that is not a careers page, a private address or a timeout is a 400 on `url` saying so. 30 per tenant per hour (429).
+         */
+        post: operations["detectSource"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sources/{id}": {
         parameters: {
             query?: never;
@@ -1153,6 +1173,18 @@ export interface components {
                 message: string;
             }[];
         };
+        DetectSourceRequest: {
+            /** @description A careers page, a board's URL (Greenhouse boards and embeds, Lever, Ashby, Workable, SmartRecruiters, Recruitee, Personio) or a feed. */
+            url: string;
+        };
+        DetectedSource: {
+            kind: components["schemas"]["SourceKind"];
+            /** @description What `POST /v1/sources` takes as `config` for this kind. */
+            config: Record<string, unknown>;
+            /** @description A suggested name (the board's, or the feed's title). */
+            name: string;
+            preview: components["schemas"]["SourcePreview"];
+        };
     };
     responses: {
         /** @description `validation_failed`: a malformed body or parameter; `details` names it. */
@@ -1843,6 +1875,36 @@ export interface operations {
             402: components["responses"]["PlanLimit"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    detectSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DetectSourceRequest"];
+            };
+        };
+        responses: {
+            /** @description The recognised source and its first postings (or the source's error). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetectedSource"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
         };
     };

@@ -31,6 +31,7 @@ export type SourceKind = Schemas['SourceKind'];
 export type Source = Omit<Schemas['Source'], 'config'> & { config: Record<string, string> };
 export type Posting = Schemas['Posting'];
 export type Preview = Schemas['SourcePreview'];
+export type DetectedSource = Schemas['DetectedSource'];
 
 export type Profile = Schemas['Profile'];
 export type SavedProfile = Schemas['SavedProfile'];

@@ -11,6 +11,7 @@ import { useToast } from '../components/Toasts';
 import { formatDate } from '../format';
 import * as v from '../validation';
 import { useSources } from './JobsPage';
+import { DetectSource } from './DetectSource';
 
 interface KindInfo {
   label: string;
@@ -36,7 +37,7 @@ export const KINDS: Record<string, KindInfo> = {
   jsonfeed: { label: 'JSON Feed', fields: [{ key: 'url', label: 'Feed address', hint: 'https://example.com/feed.json', url: true }] },
 };
 
-interface Draft {
+export interface Draft {
   name: string;
   kind: string;
   config: Record<string, string>;
@@ -147,10 +148,13 @@ export function SourcesPage() {
   const client = useQueryClient();
   const toast = useToast();
   const [adding, setAdding] = useState(false);
+  // A pasted URL first; the manual fields (prefilled with what was found) as the fallback.
+  const [manual, setManual] = useState<Draft | null>(null);
   const create = useMutation({
     mutationFn: (body: { name: string; kind: string; config: Record<string, string> }) => api.post<Source>('/v1/sources', body),
     onSuccess: (source) => {
       setAdding(false);
+      setManual(null);
       toast(`Source “${source.name}” added. Press “Fetch” to look for jobs now.`, 'success');
       void client.invalidateQueries({ queryKey: keys.sources });
     },
@@ -176,17 +180,34 @@ export function SourcesPage() {
               Your plan allows no more sources. Upgrade on the Billing page, or remove a source first.
             </p>
           ) : null}
-          <SourceForm
-            initial={{ name: '', kind: 'greenhouse', config: {} }}
-            submitLabel="Add source"
-            pending={create.isPending}
-            error={create.error instanceof ApiError && create.error.status === 402 ? null : create.error}
-            onSubmit={(body) => create.mutate(body)}
-            onCancel={() => {
-              create.reset();
-              setAdding(false);
-            }}
-          />
+          {manual ? (
+            <SourceForm
+              initial={manual}
+              submitLabel="Add source"
+              pending={create.isPending}
+              error={create.error instanceof ApiError && create.error.status === 402 ? null : create.error}
+              onSubmit={(body) => create.mutate(body)}
+              onCancel={() => {
+                create.reset();
+                setManual(null);
+                setAdding(false);
+              }}
+            />
+          ) : (
+            <DetectSource
+              pending={create.isPending}
+              error={create.error instanceof ApiError && create.error.status === 402 ? null : create.error}
+              onAdd={(body) => create.mutate(body)}
+              onManual={(draft) => {
+                create.reset();
+                setManual(draft);
+              }}
+              onCancel={() => {
+                create.reset();
+                setAdding(false);
+              }}
+            />
+          )}
         </section>
       )}
       {sources.isPending ? (
@@ -316,27 +337,30 @@ function SourceRow({ source }: { source: Source }) {
               Close preview
             </button>
           </div>
-          {preview.error ? (
-            <p role="alert" className="text-sm text-red-800">{preview.error}</p>
-          ) : preview.items.length === 0 ? (
-            <p className="text-sm text-slate-500">The source answered, but lists no postings right now.</p>
-          ) : (
-            <ul className="space-y-1 text-sm" data-testid="preview">
-              {preview.items.map((p) => (
-                <li key={p.nativeId || p.url}>
-                  <a className="text-indigo-700 hover:underline" href={p.url} target="_blank" rel="noopener noreferrer">
-                    {p.title}
-                  </a>{' '}
-                  <span className="text-slate-500">
-                    {p.company}
-                    {p.location && ` · ${p.location}`}
-                  </span>
-                </li>
-              ))}
-            </ul>
-          )}
+          <PreviewList preview={preview} />
         </section>
       )}
     </li>
+  );
+}
+
+/** A preview's postings, or its error, or that the source lists nothing right now. */
+export function PreviewList({ preview }: { preview: Preview }) {
+  if (preview.error) return <p role="alert" className="text-sm text-red-800">{preview.error}</p>;
+  if (preview.items.length === 0) return <p className="text-sm text-slate-500">The source answered, but lists no postings right now.</p>;
+  return (
+    <ul className="space-y-1 text-sm" data-testid="preview">
+      {preview.items.map((p) => (
+        <li key={p.nativeId || p.url}>
+          <a className="text-indigo-700 hover:underline" href={p.url} target="_blank" rel="noopener noreferrer">
+            {p.title}
+          </a>{' '}
+          <span className="text-slate-500">
+            {p.company}
+            {p.location && ` · ${p.location}`}
+          </span>
+        </li>
+      ))}
+    </ul>
   );
 }

@@ -230,6 +230,7 @@ describe('SourcesPage', () => {
     renderPage(<SourcesPage />, { route: '/sources', path: '/sources' });
     expect(await screen.findByText('No sources yet')).toBeInTheDocument();
     await userEvent.click(screen.getByRole('button', { name: 'Add source' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Enter the details yourself' }));
     await userEvent.selectOptions(screen.getByLabelText('Kind'), 'rss');
     await userEvent.type(screen.getByLabelText('Feed address'), 'not a url');
     const submit = screen.getAllByRole('button', { name: 'Add source' }).at(-1)!;
@@ -243,6 +244,57 @@ describe('SourcesPage', () => {
     await userEvent.click(submit);
     await waitFor(() => expect(screen.getByLabelText('Feed address')).toHaveAccessibleDescription('Resolves to a private address'));
     expect(calls.find((c) => c.method === 'POST')!.body).toEqual({ name: 'Blog', kind: 'rss', config: { url: 'http://10.0.0.1/feed' } });
+  });
+
+  it('adds a source from a pasted careers URL, with a preview first', async () => {
+    const { calls } = mockApi({
+      'GET /v1/sources': () => json(200, { items: [], nextCursor: null }),
+      'POST /v1/sources/detect': (c) =>
+        (c.body as { url: string }).url.includes('greenhouse')
+          ? json(200, {
+              kind: 'greenhouse',
+              config: { board: 'acme' },
+              name: 'Acme (Greenhouse)',
+              preview: { items: [{ nativeId: '1', title: 'Rust Engineer', company: 'Acme', location: 'Berlin', remote: false, url: 'https://x/1', descriptionText: '' }], error: null },
+            })
+          : json(400, { error: { code: 'validation_failed', message: 'url: no job board', details: { url: 'no job board or feed was found at this page; add the source with its board name instead' } } }),
+      'POST /v1/sources': (c) => json(201, { ...sources.items[0], ...(c.body as object) }),
+    });
+    renderPage(<SourcesPage />, { route: '/sources', path: '/sources' });
+    await userEvent.click(await screen.findByRole('button', { name: 'Add source' }));
+    const field = screen.getByLabelText('Careers page or job board URL');
+    await userEvent.click(screen.getByRole('button', { name: 'Find source' }));
+    expect(field).toHaveAccessibleDescription(/Enter the address of a careers page/);
+    await userEvent.type(field, 'https://acme.com/about');
+    await userEvent.click(screen.getByRole('button', { name: 'Find source' }));
+    await waitFor(() => expect(field).toHaveAccessibleDescription(/No job board or feed was found at this page/));
+    await userEvent.clear(field);
+    await userEvent.type(field, 'https://boards.greenhouse.io/acme');
+    await userEvent.click(screen.getByRole('button', { name: 'Find source' }));
+    const found = await screen.findByRole('region', { name: 'Found source' });
+    expect(found).toHaveTextContent('Found a Greenhouse source (acme)');
+    expect(within(found).getByTestId('preview')).toHaveTextContent('Rust Engineer');
+    expect(within(found).getByLabelText('Name')).toHaveValue('Acme (Greenhouse)');
+    expect(calls.some((c) => c.path === '/v1/sources' && c.method === 'POST')).toBe(false);
+    await userEvent.click(within(found).getByRole('button', { name: 'Add source' }));
+    await waitFor(() => expect(calls.some((c) => c.path === '/v1/sources' && c.method === 'POST')).toBe(true));
+    expect(calls.find((c) => c.path === '/v1/sources' && c.method === 'POST')!.body).toEqual({ name: 'Acme (Greenhouse)', kind: 'greenhouse', config: { board: 'acme' } });
+  });
+
+  it('falls back to the manual fields, prefilled with what was found', async () => {
+    mockApi({
+      'GET /v1/sources': () => json(200, { items: [], nextCursor: null }),
+      'POST /v1/sources/detect': () => json(200, { kind: 'lever', config: { site: 'acme', region: 'eu' }, name: 'Acme (Lever)', preview: { items: [], error: null } }),
+    });
+    renderPage(<SourcesPage />, { route: '/sources', path: '/sources' });
+    await userEvent.click(await screen.findByRole('button', { name: 'Add source' }));
+    await userEvent.type(screen.getByLabelText('Careers page or job board URL'), 'https://jobs.eu.lever.co/acme');
+    await userEvent.click(screen.getByRole('button', { name: 'Find source' }));
+    await screen.findByRole('region', { name: 'Found source' });
+    await userEvent.click(screen.getByRole('button', { name: 'Enter the details yourself' }));
+    expect(screen.getByLabelText('Kind')).toHaveValue('lever');
+    expect(screen.getByLabelText('Site')).toHaveValue('acme');
+    expect(screen.getByLabelText('Name')).toHaveValue('Acme (Lever)');
   });
 
   it('shows a source’s last error, previews it and disables it', async () => {
