@@ -1,5 +1,5 @@
-// The whole product in a real browser against the local stack: register → add a source
-// (the fixture board) → fetch → rows appear and get scored live → open a job → archive
+// The whole product in a real browser against the local stack: register → paste a
+// Greenhouse URL to add a source (the fixture board) → fetch → rows appear and get scored live → open a job → archive
 // it → an admin sees the analytics → reload and a new tab stay signed in → sign out. Screenshots of the main pages go to web/screenshots/.
 import { expect, test, type Page } from '@playwright/test';
 import path from 'node:path';
@@ -31,16 +31,27 @@ test('register, add a source, fetch, watch jobs get scored live, archive one, se
   await shot(page, '02-register');
   await page.getByRole('button', { name: 'Create account' }).click();
 
-  // Sources: add the fixture board, preview it.
+  // The guided start: three steps, none done yet.
+  await expect(page).toHaveURL(/\/start$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Get started' })).toBeVisible();
+  await expect(page.getByTestId('start-step')).toHaveCount(3);
+  await expect(page.getByRole('button', { name: 'Fetch now' })).toBeDisabled();
+  await page.getByRole('link', { name: 'Add a source' }).click();
+
+  // Sources: paste the board's URL; jobmon recognises it and previews it before saving.
   await expect(page).toHaveURL(/\/sources$/);
   await expect(page.getByText('No sources yet')).toBeVisible();
   await page.getByRole('button', { name: 'Add source' }).click();
-  await page.getByRole('button', { name: 'Add source' }).click(); // submit the empty form
-  await expect(page.getByLabel('Name')).toHaveAccessibleDescription('Enter a name.');
-  await page.getByLabel('Name').fill('Acme board');
-  await page.getByLabel('Kind').selectOption('greenhouse');
-  await page.getByLabel('Board token').fill('acme');
-  await page.getByRole('button', { name: 'Add source' }).click();
+  await page.getByRole('button', { name: 'Find source' }).click(); // nothing pasted yet
+  const pasted = page.getByLabel('Careers page or job board URL');
+  await expect(pasted).toHaveAccessibleDescription(/Enter the address of a careers page/);
+  await pasted.fill('https://boards.greenhouse.io/acme');
+  await page.getByRole('button', { name: 'Find source' }).click();
+  const found = page.getByRole('region', { name: 'Found source' });
+  await expect(found).toContainText('Found a Greenhouse source (acme)');
+  await expect(found.getByTestId('preview').getByRole('listitem')).toHaveCount(3);
+  await found.getByLabel('Name').fill('Acme board');
+  await found.getByRole('button', { name: 'Add source' }).click();
   const source = page.getByTestId('source').filter({ hasText: 'Acme board' });
   await expect(source).toBeVisible();
   await source.getByRole('button', { name: 'Preview' }).click();

@@ -9,6 +9,7 @@ import { ForgotPasswordPage, ResetPasswordPage } from './pages/auth/PasswordPage
 import { VerifyEmailPage } from './pages/auth/VerifyEmailPage';
 import { AcceptInvitationPage } from './pages/auth/AcceptInvitationPage';
 import { JobsPage } from './pages/JobsPage';
+import { StartPage } from './pages/StartPage';
 import { JobDetailPage } from './pages/JobDetailPage';
 import { SourcesPage } from './pages/SourcesPage';
 import { ProfilePage } from './pages/ProfilePage';
@@ -48,6 +49,7 @@ export function App() {
         }
       >
         <Route index element={<Navigate to="/jobs" replace />} />
+        <Route path="/start" element={<StartPage />} />
         <Route path="/jobs" element={<JobsPage />} />
         <Route path="/jobs/:id" element={<JobDetailPage />} />
         <Route path="/sources" element={<SourcesPage />} />

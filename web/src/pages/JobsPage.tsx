@@ -178,7 +178,8 @@ export function JobsPage() {
           <Empty title="No jobs yet">
             {sources.data && sources.data.items.length === 0 ? (
               <>
-                Connect a job board on the <Link className="text-indigo-700 underline" to="/sources">Sources</Link> page, then press “Fetch now”.
+                Connect a job board on the <Link className="text-indigo-700 underline" to="/sources">Sources</Link> page, then press “Fetch now” —
+                or follow the <Link className="text-indigo-700 underline" to="/start">three-step start</Link>.
               </>
             ) : (
               <>Press “Fetch now” to look for postings; they appear here and get scored live.</>

@@ -7,6 +7,7 @@ import { currentLocation, json, mockApi, renderPage } from '../test/utils';
 import { JobsPage } from './JobsPage';
 import { JobDetailPage, restoreTarget } from './JobDetailPage';
 import { SourcesPage } from './SourcesPage';
+import { StartPage } from './StartPage';
 import { NotificationsPage } from './NotificationsPage';
 import { MembersPage } from './MembersPage';
 import { BillingPage } from './BillingPage';
@@ -379,5 +380,35 @@ describe('ProfilePage', () => {
     expect(await screen.findByTestId('profile-warnings')).toHaveTextContent("'Kubernets' appears in none of your 50 recent jobs.");
     const put = calls.find((c) => c.method === 'PUT' && c.path === '/v1/profile')!;
     expect(put.body).toMatchObject({ mustHave: ['Kubernets'], minSalary: 85000, salaryCurrency: 'EUR' });
+  });
+});
+
+describe('StartPage', () => {
+  it('shows the three steps, which are done, and fetches', async () => {
+    const { calls } = mockApi({
+      'GET /v1/profile': () => json(200, { titles: ['Rust Engineer'], mustHave: [], niceToHave: [], avoid: [], locations: [], remote: 'any' }),
+      'GET /v1/sources': () => json(200, sources),
+      'GET /v1/jobs': () => json(200, { items: [], nextCursor: null }),
+      'POST /v1/jobs/fetch': () => json(202, { queuedSources: 1 }),
+    });
+    renderPage(<StartPage />, { route: '/start', path: '/start' });
+    await waitFor(() => expect(screen.getAllByTestId('start-step').map((s) => s.hasAttribute('data-done'))).toEqual([true, true, false]));
+    expect(screen.getByRole('link', { name: 'Manage your 1 source' })).toHaveAttribute('href', '/sources');
+    await userEvent.click(screen.getByRole('button', { name: 'Fetch now' }));
+    expect(await screen.findByText(/Fetching 1 source/)).toBeInTheDocument();
+    expect(calls.some((c) => c.method === 'POST' && c.path === '/v1/jobs/fetch')).toBe(true);
+  });
+
+  it('cannot fetch before there is a source', async () => {
+    mockApi({
+      'GET /v1/profile': () => json(200, { titles: [], mustHave: [], niceToHave: [], avoid: [], locations: [], remote: 'any' }),
+      'GET /v1/sources': () => json(200, { items: [], nextCursor: null }),
+      'GET /v1/jobs': () => json(200, { items: [], nextCursor: null }),
+    });
+    renderPage(<StartPage />, { route: '/start', path: '/start' });
+    expect(await screen.findByRole('link', { name: 'Add a source' })).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Write your profile' })).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Fetch now' })).toBeDisabled());
+    expect(screen.getAllByTestId('start-step').every((s) => !s.hasAttribute('data-done'))).toBe(true);
   });
 });

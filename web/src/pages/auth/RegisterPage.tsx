@@ -20,7 +20,7 @@ export function RegisterPage() {
       api.public<Session>('/v1/auth/register', { email: form.email.trim(), password: form.password, tenantName: form.tenantName.trim() }),
     onSuccess: (session) => {
       signIn(session);
-      navigate('/sources', { replace: true });
+      navigate('/start', { replace: true });
     },
   });
   const submit = (e: FormEvent) => {
