@@ -14,6 +14,9 @@ pub enum SourceError {
     TooLarge { limit_bytes: u64 },
     #[error("the source did not answer in time")]
     Timeout,
+    /// The whole fetch (pages, retries, redirects) outlasted the per-source deadline.
+    #[error("timed out after {secs} s: the source answered too slowly to be fetched in time")]
+    DeadlineExceeded { secs: u64 },
     #[error("the source is rate limiting requests; it will be retried later")]
     RateLimited { retry_after: Option<Duration> },
     #[error("the source had a server error (HTTP {status}); it will be retried later")]
@@ -38,7 +41,11 @@ impl SourceError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            Self::Timeout | Self::RateLimited { .. } | Self::Upstream { .. } | Self::Network { .. }
+            Self::Timeout
+                | Self::DeadlineExceeded { .. }
+                | Self::RateLimited { .. }
+                | Self::Upstream { .. }
+                | Self::Network { .. }
         )
     }
 
@@ -58,6 +65,7 @@ mod tests {
     #[test]
     fn transient_errors_are_the_ones_that_heal_by_themselves() {
         assert!(SourceError::Timeout.is_transient());
+        assert!(SourceError::DeadlineExceeded { secs: 30 }.is_transient());
         assert!(SourceError::Upstream { status: 503 }.is_transient());
         assert!(SourceError::RateLimited { retry_after: None }.is_transient());
         assert!(SourceError::Network { host: "x".into() }.is_transient());
@@ -72,6 +80,11 @@ mod tests {
 
     #[test]
     fn messages_are_readable() {
+        assert!(
+            SourceError::DeadlineExceeded { secs: 30 }
+                .to_string()
+                .starts_with("timed out after 30 s")
+        );
         assert_eq!(
             SourceError::NotFound { status: 404 }.to_string(),
             "the source does not exist (HTTP 404); check the board name or URL"

@@ -62,7 +62,41 @@ impl Fetcher {
 
     /// Fetches `source`, conditionally when `validators` hold something. Postings repeated
     /// within one fetch (same native id) are returned once.
+    ///
+    /// The whole fetch — every page, retry, back-off and redirect — ends within
+    /// `settings.fetch_deadline` or fails as [`SourceError::DeadlineExceeded`]: per-request
+    /// timeouts alone let a paged feed that answers just in time chain up to
+    /// pages × retries × request timeout.
     pub async fn fetch(
+        &self,
+        source: &SourceConfig,
+        validators: &SourceValidators,
+    ) -> Result<FetchOutcome, SourceError> {
+        let deadline = self.settings.fetch_deadline;
+        let outcome = tokio::time::timeout(deadline, self.fetch_unbounded(source, validators))
+            .await
+            .unwrap_or(Err(SourceError::DeadlineExceeded {
+                secs: deadline.as_secs_f64().ceil() as u64,
+            }));
+        match &outcome {
+            Ok(FetchOutcome::Fetched { postings, .. }) => {
+                tracing::info!(
+                    kind = source.kind(),
+                    postings = postings.len(),
+                    "fetched source"
+                );
+            }
+            Ok(FetchOutcome::NotModified) => {
+                tracing::info!(kind = source.kind(), "source not modified");
+            }
+            Err(error) => {
+                tracing::info!(kind = source.kind(), %error, transient = error.is_transient(), "source fetch failed");
+            }
+        }
+        outcome
+    }
+
+    async fn fetch_unbounded(
         &self,
         source: &SourceConfig,
         validators: &SourceValidators,
@@ -118,23 +152,7 @@ impl Fetcher {
             }
             SourceConfig::JsonFeed { url } => self.json_feed(url.as_url(), validators).await,
         };
-        let outcome = outcome.map(dedupe);
-        match &outcome {
-            Ok(FetchOutcome::Fetched { postings, .. }) => {
-                tracing::info!(
-                    kind = source.kind(),
-                    postings = postings.len(),
-                    "fetched source"
-                );
-            }
-            Ok(FetchOutcome::NotModified) => {
-                tracing::info!(kind = source.kind(), "source not modified");
-            }
-            Err(error) => {
-                tracing::info!(kind = source.kind(), %error, transient = error.is_transient(), "source fetch failed");
-            }
-        }
-        outcome
+        outcome.map(dedupe)
     }
 
     async fn single(

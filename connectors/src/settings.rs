@@ -170,6 +170,10 @@ pub struct FetchSettings {
     /// the fetch fails as rate limited and the caller reschedules it.
     pub max_retry_delay: Duration,
     pub max_redirects: usize,
+    /// The whole fetch of one source: every page, retry, back-off and redirect together.
+    /// Well under the fetch function's timeout (120 s), so a slow source ends as its own
+    /// recorded error instead of timing out the invocation and being retried.
+    pub fetch_deadline: Duration,
     /// Pages followed for paged sources (JSON Feed `next_url`, SmartRecruiters offsets).
     pub max_pages: usize,
     /// SmartRecruiters lists postings without descriptions; this many get a detail call.
@@ -190,6 +194,7 @@ impl Default for FetchSettings {
             retry_base_delay: Duration::from_millis(500),
             max_retry_delay: Duration::from_secs(10),
             max_redirects: 5,
+            fetch_deadline: DEFAULT_FETCH_DEADLINE,
             max_pages: 10,
             max_detail_requests: 50,
             detail_concurrency: 4,
@@ -199,8 +204,34 @@ impl Default for FetchSettings {
     }
 }
 
+/// 30 s leaves the fetch function (120 s) room to store what a slow-but-legal board sent.
+pub const DEFAULT_FETCH_DEADLINE: Duration = Duration::from_secs(30);
+/// The largest `JOBMON_FETCH_DEADLINE_SECS`: past it the function's own timeout could cut a
+/// fetch off before its error is recorded.
+pub const MAX_FETCH_DEADLINE: Duration = Duration::from_secs(90);
+
+fn fetch_deadline(raw: Option<String>) -> Result<Duration, SettingsError> {
+    const NAME: &str = "JOBMON_FETCH_DEADLINE_SECS";
+    let Some(raw) = raw.filter(|v| !v.trim().is_empty()) else {
+        return Ok(DEFAULT_FETCH_DEADLINE);
+    };
+    match raw.trim().parse::<u64>() {
+        Ok(secs) if (1..=MAX_FETCH_DEADLINE.as_secs()).contains(&secs) => {
+            Ok(Duration::from_secs(secs))
+        }
+        _ => Err(invalid(
+            NAME,
+            &format!(
+                "must be a whole number of seconds from 1 to {}",
+                MAX_FETCH_DEADLINE.as_secs()
+            ),
+        )),
+    }
+}
+
 impl FetchSettings {
-    /// Defaults plus the base URLs and `JOBMON_ALLOW_PRIVATE_SOURCES` from the environment.
+    /// Defaults plus the base URLs, `JOBMON_ALLOW_PRIVATE_SOURCES` and
+    /// `JOBMON_FETCH_DEADLINE_SECS` from the environment.
     pub fn from_env() -> Result<Self, SettingsError> {
         Self::from_vars(|name| std::env::var(name).ok())
     }
@@ -219,6 +250,7 @@ impl FetchSettings {
         Ok(Self {
             base_urls: BaseUrls::from_vars(&lookup)?,
             address_policy,
+            fetch_deadline: fetch_deadline(lookup("JOBMON_FETCH_DEADLINE_SECS"))?,
             ..Self::default()
         })
     }
@@ -299,6 +331,19 @@ mod tests {
         assert!(
             FetchSettings::from_vars(vars(&[("JOBMON_ALLOW_PRIVATE_SOURCES", "yes")])).is_err()
         );
+    }
+
+    #[test]
+    fn the_fetch_deadline_is_configurable_within_the_function_timeout() {
+        let s = FetchSettings::from_vars(vars(&[])).unwrap();
+        assert_eq!(s.fetch_deadline, DEFAULT_FETCH_DEADLINE);
+        let s = FetchSettings::from_vars(vars(&[("JOBMON_FETCH_DEADLINE_SECS", "7")])).unwrap();
+        assert_eq!(s.fetch_deadline, Duration::from_secs(7));
+        for bad in ["0", "91", "-1", "ten", "1.5"] {
+            let e =
+                FetchSettings::from_vars(vars(&[("JOBMON_FETCH_DEADLINE_SECS", bad)])).unwrap_err();
+            assert_eq!(e.variable, "JOBMON_FETCH_DEADLINE_SECS", "{bad}");
+        }
     }
 
     #[test]

@@ -716,6 +716,60 @@ async fn slow_servers_time_out() {
 }
 
 #[tokio::test]
+async fn a_trickling_source_ends_at_the_overall_deadline() {
+    // Every read makes progress, and the request timeout is far away: only the deadline
+    // over the whole fetch stops it.
+    let server = FixtureServer::start(|_| Reply::Trickle {
+        every: Duration::from_millis(200),
+    })
+    .await;
+    let fetcher = Fetcher::new(FetchSettings {
+        request_timeout: Duration::from_secs(600),
+        fetch_deadline: Duration::from_secs(1),
+        ..settings_for(&server)
+    })
+    .unwrap();
+    let started = std::time::Instant::now();
+    let e = fetch_err(&fetcher, &source("greenhouse", json!({"board": "drip"}))).await;
+    assert_eq!(e, SourceError::DeadlineExceeded { secs: 1 });
+    assert_eq!(
+        e.to_string(),
+        "timed out after 1 s: the source answered too slowly to be fetched in time"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_paged_feed_whose_pages_each_arrive_in_time_still_ends_at_the_deadline() {
+    // Each page is quick enough for the request timeout, but the chain of pages (every
+    // page links to a new one) would outlast the deadline.
+    let server = FixtureServer::start(|request| {
+        let next = format!("{}x", request.path());
+        Reply::Delayed(
+            Duration::from_millis(300),
+            Box::new(Reply::json(format!(
+                r#"{{"version":"https://jsonfeed.org/version/1.1","title":"t","items":[],"next_url":"{next}"}}"#
+            ))),
+        )
+    })
+    .await;
+    let fetcher = Fetcher::new(FetchSettings {
+        request_timeout: Duration::from_secs(5),
+        fetch_deadline: Duration::from_secs(1),
+        max_pages: 100,
+        ..settings_for(&server)
+    })
+    .unwrap();
+    let url = server.url("/feed/start");
+    let e = fetch_err(&fetcher, &source("jsonfeed", json!({"url": url}))).await;
+    assert_eq!(e, SourceError::DeadlineExceeded { secs: 1 });
+}
+
+#[tokio::test]
 async fn server_errors_are_retried_then_succeed() {
     let calls = Arc::new(AtomicUsize::new(0));
     let seen = calls.clone();

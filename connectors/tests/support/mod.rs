@@ -43,6 +43,11 @@ pub enum Reply {
     Stall,
     /// A chunked body that never ends (until the client hangs up).
     Endless,
+    /// A body sent one byte per `every`: each read makes progress, so only an overall
+    /// deadline stops it.
+    Trickle { every: Duration },
+    /// The reply, after a pause.
+    Delayed(Duration, Box<Reply>),
 }
 
 impl Reply {
@@ -162,7 +167,13 @@ async fn serve(
             .collect(),
     };
     seen.lock().unwrap().push(request.clone());
-    match handler(&request) {
+    let mut reply = handler(&request);
+    if let Reply::Delayed(pause, then) = reply {
+        tokio::time::sleep(pause).await;
+        reply = *then;
+    }
+    match reply {
+        Reply::Delayed(..) => unreachable!("a delayed reply is unwrapped above"),
         Reply::Full {
             status,
             headers,
@@ -187,6 +198,15 @@ async fn serve(
                 .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"jobs\":")
                 .await?;
             tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+        Reply::Trickle { every } => {
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+                .await?;
+            loop {
+                stream.write_all(b"1\r\n \r\n").await?;
+                tokio::time::sleep(every).await;
+            }
         }
         Reply::Endless => {
             stream
