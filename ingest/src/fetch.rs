@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use jobmon_connectors::{FetchOutcome, Posting, SourceConfig, SourceError};
 use shared::domain::fingerprint::posting_fingerprint;
-use shared::domain::{Job, JobCard, JobId, JobStatus, Period, PlanCatalog, Source};
+use shared::domain::{Job, JobCard, JobId, JobStatus, Period, Plan, PlanCatalog, Source};
 use shared::ports::{
     Clock, IngestStore, PostingKeys, QuotaStore, SourceStore, StoreError, TenantReader, WorkQueue,
 };
@@ -113,112 +113,166 @@ fn posting_keys(source: &Source, postings: &[Posting]) -> Vec<PostingKeys> {
         .collect()
 }
 
+/// Marks a failed fetch on `source`: one more failure in a row, the reason shown, the next
+/// try backed off; after [`MAX_CONSECUTIVE_FAILURES`] the source is disabled. Shared by the
+/// fetcher and the fetch dead-letter consumer, so a fetch that never finished counts like
+/// one that failed.
+pub fn record_failure(source: &mut Source, message: &str, interval: u32, now: DateTime<Utc>) {
+    source.consecutive_failures += 1;
+    if source.consecutive_failures >= MAX_CONSECUTIVE_FAILURES {
+        source.enabled = false;
+        source.next_fetch_at = None;
+        source.last_error = Some(format!(
+            "Disabled after {} failed fetches in a row. Last error: {message}",
+            source.consecutive_failures
+        ));
+    } else {
+        source.last_error = Some(message.to_owned());
+        source.next_fetch_at = Some(next_fetch_after(now, interval, source.consecutive_failures));
+    }
+}
+
+fn mark_healthy(source: &mut Source, interval: u32, now: DateTime<Utc>) {
+    source.consecutive_failures = 0;
+    source.last_error = None;
+    source.next_fetch_at = Some(next_fetch_after(now, interval, 0));
+}
+
+/// A source to fetch, as read (to detect the tenant's edits meanwhile), and its plan.
+pub struct FetchTarget {
+    pub as_read: Source,
+    pub plan: Plan,
+}
+
+/// The source of `task` when it should be fetched: still there, enabled, and its tenant
+/// still exists. Shared with the fetch dead-letter consumer.
+pub async fn fetch_target(
+    sources: &dyn SourceStore,
+    tenants: &dyn TenantReader,
+    plans: &PlanCatalog,
+    task: &FetchTask,
+) -> Result<Option<FetchTarget>, StoreError> {
+    let Some(as_read) = sources.get_source(task.tenant_id, task.source_id).await? else {
+        // Deleted since it was queued: nothing to do.
+        return Ok(None);
+    };
+    if !as_read.enabled {
+        return Ok(None);
+    }
+    let Some(tenant) = tenants.get_tenant(as_read.tenant_id).await? else {
+        return Ok(None);
+    };
+    let plan = plans
+        .get(&tenant.plan)
+        .unwrap_or_else(|_| plans.default_plan())
+        .clone();
+    Ok(Some(FetchTarget { as_read, plan }))
+}
+
 impl FetchService {
     pub async fn run(&self, task: &FetchTask) -> Result<FetchReport, FetchTaskError> {
         let now = self.clock.now();
-        let Some(as_read) = self
-            .sources
-            .get_source(task.tenant_id, task.source_id)
-            .await?
+        let Some(FetchTarget { as_read, plan }) =
+            fetch_target(&*self.sources, &*self.tenants, &self.plans, task).await?
         else {
-            // Deleted since it was queued: nothing to do.
             return Ok(FetchReport {
                 skipped: true,
                 ..FetchReport::default()
             });
         };
         let mut source = as_read.clone();
-        if !source.enabled {
-            return Ok(FetchReport {
-                skipped: true,
-                ..FetchReport::default()
-            });
-        }
-        let Some(tenant) = self.tenants.get_tenant(source.tenant_id).await? else {
-            return Ok(FetchReport {
-                skipped: true,
-                ..FetchReport::default()
-            });
-        };
-        let plan = self
-            .plans
-            .get(&tenant.plan)
-            .unwrap_or_else(|_| self.plans.default_plan())
-            .clone();
-
         let outcome = match SourceConfig::parse(&source.kind, &source.config) {
             Ok(config) => self.fetcher.fetch(&config, &source.validators).await,
             Err(e) => Err(SourceError::Unsupported(format!(
                 "invalid configuration: {e}"
             ))),
         };
-
-        let mut report = FetchReport::default();
         source.last_fetched_at = Some(now);
+        let report = self.apply(outcome, &mut source, &plan, now).await?;
+        self.record(&source, &as_read, &report).await?;
+        Ok(report)
+    }
+
+    /// What the board answered, applied to the tenant's jobs and to `source`.
+    async fn apply(
+        &self,
+        outcome: Result<FetchOutcome, SourceError>,
+        source: &mut Source,
+        plan: &Plan,
+        now: DateTime<Utc>,
+    ) -> Result<FetchReport, FetchTaskError> {
+        let mut report = FetchReport::default();
         match outcome {
             Err(error) => {
-                source.consecutive_failures += 1;
                 let message = error.to_string();
-                if source.consecutive_failures >= MAX_CONSECUTIVE_FAILURES {
-                    source.enabled = false;
-                    source.next_fetch_at = None;
-                    source.last_error = Some(format!(
-                        "Disabled after {} failed fetches in a row. Last error: {message}",
-                        source.consecutive_failures
-                    ));
-                } else {
-                    source.last_error = Some(message.clone());
-                    source.next_fetch_at = Some(next_fetch_after(
-                        now,
-                        plan.fetch_interval_minutes,
-                        source.consecutive_failures,
-                    ));
-                }
+                record_failure(source, &message, plan.fetch_interval_minutes, now);
                 tracing::warn!(source = %source.id, error = %message, "fetch failed");
                 report.error = Some(message);
             }
             Ok(FetchOutcome::NotModified) => {
                 report.not_modified = true;
-                self.mark_healthy(&mut source, plan.fetch_interval_minutes, now);
+                mark_healthy(source, plan.fetch_interval_minutes, now);
             }
             Ok(FetchOutcome::Fetched {
                 postings,
                 validators,
             }) => {
                 report.fetched = postings.len();
-                let stored = self
-                    .store_new(&source, &postings, plan.monthly_scored_jobs, now)
+                let (new, queued) = self
+                    .store_new(source, &postings, plan.monthly_scored_jobs, now)
                     .await?;
-                report.new = stored.0;
-                report.queued = stored.1;
-                report.pending_upgrade = stored.0 - stored.1;
-                source.jobs_found += stored.0 as u64;
+                report.new = new;
+                report.queued = queued;
+                report.pending_upgrade = new - queued;
+                source.jobs_found += new as u64;
                 if tracks_closing(&source.kind) {
-                    let listed: Vec<String> = postings
-                        .iter()
-                        .map(|p| p.native_id.clone())
-                        .filter(|id| !id.is_empty())
-                        .collect();
-                    let listed_set: std::collections::HashSet<&String> = listed.iter().collect();
-                    let vanished: Vec<String> = source
-                        .open_ids
-                        .iter()
-                        .filter(|id| !listed_set.contains(id))
-                        .cloned()
-                        .collect();
-                    report.closed = self
-                        .ingest
-                        .close_vanished(source.tenant_id, source.id, &vanished, now)
-                        .await?;
-                    source.open_ids = listed.into_iter().take(MAX_OPEN_IDS).collect();
+                    report.closed = self.close_vanished(source, &postings, now).await?;
                 }
                 source.validators = validators;
-                self.mark_healthy(&mut source, plan.fetch_interval_minutes, now);
+                mark_healthy(source, plan.fetch_interval_minutes, now);
             }
         }
+        Ok(report)
+    }
+
+    /// Closes the jobs whose postings the source no longer lists, and remembers what it
+    /// lists now. Returns how many were closed.
+    async fn close_vanished(
+        &self,
+        source: &mut Source,
+        postings: &[Posting],
+        now: DateTime<Utc>,
+    ) -> Result<usize, FetchTaskError> {
+        let listed: Vec<String> = postings
+            .iter()
+            .map(|p| p.native_id.clone())
+            .filter(|id| !id.is_empty())
+            .collect();
+        let listed_set: std::collections::HashSet<&String> = listed.iter().collect();
+        let vanished: Vec<String> = source
+            .open_ids
+            .iter()
+            .filter(|id| !listed_set.contains(id))
+            .cloned()
+            .collect();
+        let closed = self
+            .ingest
+            .close_vanished(source.tenant_id, source.id, &vanished, now)
+            .await?;
+        source.open_ids = listed.into_iter().take(MAX_OPEN_IDS).collect();
+        Ok(closed)
+    }
+
+    /// Writes the outcome on the source and tells the tenant about new jobs.
+    async fn record(
+        &self,
+        source: &Source,
+        as_read: &Source,
+        report: &FetchReport,
+    ) -> Result<(), FetchTaskError> {
         // The tenant may have edited or deleted the source while we fetched: their change
         // wins, and a deleted source is not recreated.
-        if !self.sources.record_fetch(&source, &as_read).await? {
+        if !self.sources.record_fetch(source, as_read).await? {
             tracing::info!(source = %source.id, "source changed during the fetch; outcome not recorded");
         }
         if report.new > 0 {
@@ -235,13 +289,7 @@ impl FetchService {
                 )
                 .await;
         }
-        Ok(report)
-    }
-
-    fn mark_healthy(&self, source: &mut Source, interval: u32, now: DateTime<Utc>) {
-        source.consecutive_failures = 0;
-        source.last_error = None;
-        source.next_fetch_at = Some(next_fetch_after(now, interval, 0));
+        Ok(())
     }
 
     /// Stores new postings under the tenant's ingest lease. Returns (stored, queued).

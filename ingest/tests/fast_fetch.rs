@@ -1,0 +1,334 @@
+//! The fetch use case through the `SourceConnector` port, on the in-memory store, queue
+//! and recorders: fast tier, no moto, no HTTP. The board is scripted per test.
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::{Duration, Utc};
+use jobmon_connectors::{FetchOutcome, Posting, SourceConfig, SourceError};
+use jobmon_ingest::abandoned::{ABANDONED, AbandonedFetches};
+use jobmon_ingest::connector::SourceConnector;
+use jobmon_ingest::fetch::{FetchService, MAX_CONSECUTIVE_FAILURES};
+use jobmon_tests::contract;
+use shared::adapters::MemoryStore;
+use shared::adapters::memory::{MemoryQueue, RecordingEvents, RecordingNotifier};
+use shared::domain::{
+    CanonicalUrl, JobStatus, PlanCatalog, Role, Source, SourceId, SourceValidators, TenantId,
+};
+use shared::messages::{FetchTask, ScoreTask};
+use shared::ports::{AccountStore, FixedClock, SourceStore};
+
+/// A board that answers from a script, one answer per fetch (the last one repeats).
+#[derive(Default)]
+struct ScriptedBoard {
+    answers: Mutex<Vec<Result<FetchOutcome, SourceError>>>,
+}
+
+impl ScriptedBoard {
+    fn then(&self, answer: Result<FetchOutcome, SourceError>) {
+        self.answers.lock().unwrap().push(answer);
+    }
+}
+
+#[async_trait]
+impl SourceConnector for ScriptedBoard {
+    async fn fetch(
+        &self,
+        _: &SourceConfig,
+        _: &SourceValidators,
+    ) -> Result<FetchOutcome, SourceError> {
+        let mut answers = self.answers.lock().unwrap();
+        if answers.len() > 1 {
+            answers.remove(0)
+        } else {
+            answers
+                .first()
+                .cloned()
+                .expect("the test scripts an answer")
+        }
+    }
+}
+
+struct Rig {
+    fetch: FetchService,
+    abandoned: AbandonedFetches,
+    store: MemoryStore,
+    scoring: Arc<MemoryQueue>,
+    board: Arc<ScriptedBoard>,
+    events: Arc<RecordingEvents>,
+    live: Arc<RecordingNotifier>,
+}
+
+fn rig() -> Rig {
+    let store = MemoryStore::new();
+    let shared = Arc::new(store.clone());
+    let scoring = Arc::new(MemoryQueue::default());
+    let board = Arc::new(ScriptedBoard::default());
+    let events = Arc::new(RecordingEvents::default());
+    let live = Arc::new(RecordingNotifier::default());
+    let clock = Arc::new(FixedClock::at(Utc::now()));
+    Rig {
+        fetch: FetchService {
+            sources: shared.clone(),
+            ingest: shared.clone(),
+            tenants: shared.clone(),
+            quota: shared.clone(),
+            scoring_queue: scoring.clone(),
+            events: events.clone(),
+            live: live.clone(),
+            fetcher: board.clone(),
+            plans: PlanCatalog::builtin(),
+            clock: clock.clone(),
+        },
+        abandoned: AbandonedFetches {
+            sources: shared.clone(),
+            tenants: shared,
+            plans: PlanCatalog::builtin(),
+            clock,
+        },
+        store,
+        scoring,
+        board,
+        events,
+        live,
+    }
+}
+
+async fn tenant(store: &MemoryStore) -> TenantId {
+    let t = contract::tenant("Fetch");
+    let admin = contract::user(&t, &format!("{}@example.com", t.id), Role::Admin);
+    store.create_account(&t, &admin).await.unwrap();
+    t.id
+}
+
+async fn board_source(store: &MemoryStore, tenant: TenantId, kind: &str) -> Source {
+    let config = match kind {
+        "rss" => serde_json::json!({"url": "https://example.com/jobs.rss"}),
+        _ => serde_json::json!({"board": "acme"}),
+    };
+    let source = Source {
+        id: SourceId::new(),
+        tenant_id: tenant,
+        name: "Acme".into(),
+        kind: kind.into(),
+        config,
+        enabled: true,
+        last_fetched_at: None,
+        last_error: None,
+        next_fetch_at: Some(Utc::now()),
+        jobs_found: 0,
+        consecutive_failures: 0,
+        validators: SourceValidators::default(),
+        open_ids: Vec::new(),
+        created_at: Utc::now(),
+    };
+    store.create_source(&source, 10).await.unwrap();
+    source
+}
+
+fn posting(n: usize) -> Posting {
+    Posting {
+        native_id: format!("p{n}"),
+        title: format!("Engineer {n}"),
+        company: "Acme".into(),
+        location: "Berlin".into(),
+        remote: false,
+        url: CanonicalUrl::parse(&format!("https://example.com/jobs/{n}")).unwrap(),
+        description_text: "Build things.".into(),
+        description_html: "<p>Build things.</p>".into(),
+        posted_at: None,
+        updated_at: None,
+        salary: None,
+        department: None,
+    }
+}
+
+fn listing(ids: impl IntoIterator<Item = usize>) -> Result<FetchOutcome, SourceError> {
+    Ok(FetchOutcome::Fetched {
+        postings: ids.into_iter().map(posting).collect(),
+        validators: SourceValidators::default(),
+    })
+}
+
+fn task(source: &Source) -> FetchTask {
+    FetchTask {
+        tenant_id: source.tenant_id,
+        source_id: source.id,
+        reason: "schedule".into(),
+    }
+}
+
+async fn stored(r: &Rig, source: &Source) -> Source {
+    r.store
+        .get_source(source.tenant_id, source.id)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn new_postings_are_stored_and_admitted_to_scoring_within_the_quota() {
+    let r = rig();
+    let t = tenant(&r.store).await;
+    let source = board_source(&r.store, t, "greenhouse").await;
+    // The free plan scores 50 a month: 60 new postings admit 50 and park 10.
+    r.board.then(listing(0..60));
+
+    let report = r.fetch.run(&task(&source)).await.unwrap();
+    assert_eq!(
+        (
+            report.fetched,
+            report.new,
+            report.queued,
+            report.pending_upgrade
+        ),
+        (60, 60, 50, 10)
+    );
+    let jobs = r.store.jobs_of(t);
+    assert_eq!(jobs.len(), 60);
+    let queued: Vec<_> = jobs
+        .iter()
+        .filter(|j| j.card.status == JobStatus::Queued)
+        .collect();
+    assert_eq!(queued.len(), 50);
+    let sent: Vec<ScoreTask> = r
+        .scoring
+        .take_sent()
+        .iter()
+        .map(|b| serde_json::from_str(b).unwrap())
+        .collect();
+    assert_eq!(sent.len(), 50, "one scoring message per queued job");
+    assert!(
+        sent.iter()
+            .all(|m| queued.iter().any(|j| j.card.id == m.job_id))
+    );
+    let after = stored(&r, &source).await;
+    assert_eq!(after.jobs_found, 60);
+    assert_eq!(after.last_error, None);
+    assert!(after.next_fetch_at.unwrap() > Utc::now() + Duration::hours(23));
+    assert_eq!(r.events.published().len(), 1);
+    assert_eq!(r.live.pushed().len(), 1);
+}
+
+#[tokio::test]
+async fn a_board_with_nothing_new_writes_no_job_and_sends_nothing() {
+    let r = rig();
+    let t = tenant(&r.store).await;
+    let source = board_source(&r.store, t, "greenhouse").await;
+    r.board.then(listing(0..3));
+    r.fetch.run(&task(&source)).await.unwrap();
+    r.scoring.take_sent();
+
+    let again = r.fetch.run(&task(&source)).await.unwrap();
+    assert_eq!((again.fetched, again.new, again.queued), (3, 0, 0));
+    assert_eq!(r.store.jobs_of(t).len(), 3);
+    assert!(r.scoring.take_sent().is_empty());
+    assert_eq!(r.live.pushed().len(), 1, "only the first fetch had news");
+}
+
+#[tokio::test]
+async fn a_failed_fetch_is_recorded_and_five_in_a_row_disable_the_source() {
+    let r = rig();
+    let t = tenant(&r.store).await;
+    let source = board_source(&r.store, t, "greenhouse").await;
+    r.board
+        .then(Err(SourceError::DeadlineExceeded { secs: 30 }));
+
+    for failures in 1..MAX_CONSECUTIVE_FAILURES {
+        let report = r.fetch.run(&task(&source)).await.unwrap();
+        assert!(report.error.unwrap().starts_with("timed out after 30 s"));
+        let after = stored(&r, &source).await;
+        assert_eq!(after.consecutive_failures, failures);
+        assert!(after.enabled);
+        assert!(
+            after
+                .last_error
+                .unwrap()
+                .starts_with("timed out after 30 s")
+        );
+    }
+    r.fetch.run(&task(&source)).await.unwrap();
+    let after = stored(&r, &source).await;
+    assert!(!after.enabled);
+    assert_eq!(after.next_fetch_at, None);
+    let shown = after.last_error.unwrap();
+    assert!(shown.starts_with("Disabled after 5 failed fetches in a row"));
+    assert!(shown.contains("timed out after 30 s"), "{shown}");
+    // Disabled: a task still in the queue does nothing.
+    assert!(r.fetch.run(&task(&source)).await.unwrap().skipped);
+}
+
+#[tokio::test]
+async fn a_success_clears_the_failure_count() {
+    let r = rig();
+    let t = tenant(&r.store).await;
+    let source = board_source(&r.store, t, "greenhouse").await;
+    r.board.then(Err(SourceError::Upstream { status: 503 }));
+    r.board.then(listing(0..1));
+    r.fetch.run(&task(&source)).await.unwrap();
+    assert_eq!(stored(&r, &source).await.consecutive_failures, 1);
+    r.fetch.run(&task(&source)).await.unwrap();
+    let after = stored(&r, &source).await;
+    assert_eq!((after.consecutive_failures, after.last_error), (0, None));
+}
+
+#[tokio::test]
+async fn postings_that_vanish_from_a_board_close_their_jobs_but_not_from_a_feed() {
+    let r = rig();
+    let t = tenant(&r.store).await;
+    let board = board_source(&r.store, t, "greenhouse").await;
+    r.board.then(listing(0..3));
+    r.board.then(listing(1..3));
+    r.fetch.run(&task(&board)).await.unwrap();
+    let report = r.fetch.run(&task(&board)).await.unwrap();
+    assert_eq!(report.closed, 1);
+    let closed: Vec<_> = r
+        .store
+        .jobs_of(t)
+        .into_iter()
+        .filter(|j| j.card.closed_at.is_some())
+        .collect();
+    assert_eq!(closed.len(), 1);
+    assert_eq!(closed[0].native_id.as_deref(), Some("p0"));
+
+    let r = rig();
+    let t = tenant(&r.store).await;
+    let feed = board_source(&r.store, t, "rss").await;
+    r.board.then(listing(0..3));
+    r.board.then(listing(1..3));
+    r.fetch.run(&task(&feed)).await.unwrap();
+    assert_eq!(r.fetch.run(&task(&feed)).await.unwrap().closed, 0);
+}
+
+#[tokio::test]
+async fn a_deleted_source_is_skipped_without_fetching() {
+    let r = rig();
+    let t = tenant(&r.store).await;
+    let source = board_source(&r.store, t, "greenhouse").await;
+    r.store.delete_source(t, source.id).await.unwrap();
+    // No answer scripted: fetching would panic in the scripted board.
+    assert!(r.fetch.run(&task(&source)).await.unwrap().skipped);
+}
+
+#[tokio::test]
+async fn an_abandoned_fetch_counts_as_a_failure_and_disables_a_source_that_keeps_dying() {
+    let r = rig();
+    let t = tenant(&r.store).await;
+    let source = board_source(&r.store, t, "greenhouse").await;
+    assert!(r.abandoned.record(&task(&source)).await.unwrap());
+    let after = stored(&r, &source).await;
+    assert_eq!(after.consecutive_failures, 1);
+    assert_eq!(after.last_error.as_deref(), Some(ABANDONED));
+    assert!(after.next_fetch_at.unwrap() > Utc::now() + Duration::hours(23));
+
+    for _ in 1..MAX_CONSECUTIVE_FAILURES {
+        r.abandoned.record(&task(&source)).await.unwrap();
+    }
+    let after = stored(&r, &source).await;
+    assert!(!after.enabled);
+    assert!(after.last_error.unwrap().contains(ABANDONED));
+    // Disabled or deleted: nothing more to record.
+    assert!(!r.abandoned.record(&task(&source)).await.unwrap());
+    r.store.delete_source(t, source.id).await.unwrap();
+    assert!(!r.abandoned.record(&task(&source)).await.unwrap());
+}
