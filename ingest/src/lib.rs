@@ -4,8 +4,10 @@
 //!   recognises a pasted careers URL.
 //! - [`dispatch::Dispatcher`]: the scheduled dispatcher (due sources → fetch queue).
 //! - [`fetch::FetchService`]: one fetch task: fetch, dedup, store, quota, scoring queue.
+//! - [`abandoned::AbandonedFetches`]: the fetch dead-letter consumer (failure on the source).
 //! - [`connector::SourceConnector`]: the job boards as the use cases see them.
 
+pub mod abandoned;
 pub mod connector;
 pub mod detect;
 pub mod dispatch;
@@ -61,6 +63,7 @@ pub mod wiring {
     use shared::ports::SystemClock;
     use shared::wiring::Core;
 
+    use crate::abandoned::AbandonedFetches;
     use crate::dispatch::Dispatcher;
     use crate::fetch::FetchService;
     use crate::sources::SourcesService;
@@ -110,6 +113,17 @@ pub mod wiring {
             plans: core.plans.clone(),
             clock: SystemClock::shared(),
         })
+    }
+
+    /// Reads sources and tenants and writes sources only: no queue, no board.
+    pub fn abandoned_fetches(core: &Core) -> AbandonedFetches {
+        let store = Arc::new(core.store.clone());
+        AbandonedFetches {
+            sources: store.clone(),
+            tenants: store,
+            plans: core.plans.clone(),
+            clock: SystemClock::shared(),
+        }
     }
 
     pub fn dispatcher(core: &Core) -> Result<Dispatcher, ConfigError> {

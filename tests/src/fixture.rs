@@ -93,6 +93,45 @@ impl Drop for FixtureServer {
     }
 }
 
+/// A source that answers every request at once with 200 and then a body of one byte per
+/// `every`, for ever: each read makes progress, so only a deadline over the whole fetch
+/// stops it. The slow tenant of the fairness tests.
+pub struct TrickleServer {
+    pub base_url: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl TrickleServer {
+    pub async fn start(every: std::time::Duration) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let base_url = format!("http://{}", listener.local_addr().expect("address"));
+        let task = tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    let _ = stream.read(&mut buf).await;
+                    let head = "HTTP/1.1 200 OK\r\ncontent-type: application/feed+json\r\ntransfer-encoding: chunked\r\n\r\n";
+                    if stream.write_all(head.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    while stream.write_all(b"1\r\n \r\n").await.is_ok() {
+                        tokio::time::sleep(every).await;
+                    }
+                });
+            }
+        });
+        Self { base_url, task }
+    }
+}
+
+impl Drop for TrickleServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 /// A Greenhouse job-board response (`GET /v1/boards/{board}/jobs?content=true`) with jobs
 /// numbered `range`, in the real API's shape.
 pub fn greenhouse_board(board: &str, range: std::ops::Range<u32>) -> String {
