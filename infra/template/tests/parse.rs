@@ -68,6 +68,45 @@ fn real_template_queues_come_dead_letter_first() {
     );
 }
 
+/// The SQS mapping of `function` on `queue` in the real template.
+fn sqs_mapping(t: &Template, function: &str, queue: &str) -> jobmon_template::SqsEvent {
+    t.function(function)
+        .unwrap_or_else(|| panic!("{function}"))
+        .events
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::Sqs(s) if s.queue == queue => Some(s.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("{function} consumes {queue}"))
+}
+
+#[test]
+fn real_template_fetches_one_source_per_invocation_with_capped_concurrency() {
+    let t = real();
+    let fetch = sqs_mapping(&t, "WorkerFetcherFunction", "FetchQueue");
+    // A slow source must not share an invocation with another tenant's source.
+    assert_eq!(fetch.batch_size, 1);
+    assert_eq!(fetch.maximum_concurrency, Some(10));
+    assert!(fetch.report_batch_item_failures);
+    let fetcher = t.function("WorkerFetcherFunction").unwrap();
+    let deadline: u64 = fetcher.environment["JOBMON_FETCH_DEADLINE_SECS"]
+        .as_str()
+        .and_then(|v| v.parse().ok())
+        .expect("a fetch deadline in seconds");
+    assert!(
+        Duration::from_secs(deadline * 2) <= fetcher.timeout,
+        "{deadline}"
+    );
+
+    let dlq = t.function("WorkerFetchDlqFunction").unwrap();
+    assert_eq!(dlq.binary.as_deref(), Some("worker-fetch-dlq"));
+    assert!(
+        sqs_mapping(&t, "WorkerFetchDlqFunction", "FetchDeadLetterQueue")
+            .report_batch_item_failures
+    );
+}
+
 #[test]
 fn real_template_functions_inherit_globals() {
     let t = real();
