@@ -110,3 +110,34 @@ async fn when_the_queue_is_down_the_run_fails() {
     d.queue.set_unavailable(true);
     assert!(d.dispatcher.run(now).await.is_err());
 }
+
+#[tokio::test]
+async fn a_queue_failure_gives_the_claims_back_so_no_source_loses_its_interval() {
+    let d = dispatch();
+    let t = tenant(&d.store).await;
+    let now = Utc::now();
+    let due_at = now - Duration::minutes(1);
+    let mut ids = Vec::new();
+    for _ in 0..25 {
+        let s = source(t, Some(due_at), true);
+        d.store.create_source(&s, 100).await.unwrap();
+        ids.push(s.id);
+    }
+    d.queue.set_unavailable(true);
+    assert!(d.dispatcher.run(now).await.is_err());
+    for id in &ids {
+        let s = d.store.get_source(t, *id).await.unwrap().unwrap();
+        assert_eq!(
+            s.next_fetch_at,
+            Some(due_at),
+            "still due after the failed send"
+        );
+    }
+
+    d.queue.set_unavailable(false);
+    assert_eq!(d.dispatcher.run(now).await.unwrap(), 25);
+    let mut sent_ids: Vec<_> = sent(&d.queue).into_iter().map(|t| t.source_id).collect();
+    sent_ids.sort();
+    ids.sort();
+    assert_eq!(sent_ids, ids, "each source sent once, in chunks");
+}
