@@ -68,6 +68,7 @@ async fn rig(stack: &TestStack) -> Rig {
         ingest: store.clone(),
         tenants: store.clone(),
         quota: store.clone(),
+        admissions: store.clone(),
         scoring_queue: Arc::new(SqsQueue::new(sqs, stack.queue_url("ScoringQueue"))),
         events: Arc::new(NoEvents),
         live: Arc::new(NoLiveUpdates),

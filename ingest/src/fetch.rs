@@ -7,14 +7,15 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use jobmon_connectors::{FetchOutcome, Posting, SourceConfig, SourceError};
 use shared::domain::fingerprint::posting_fingerprint;
-use shared::domain::{Job, JobCard, JobId, JobStatus, Period, Plan, PlanCatalog, Source};
+use shared::domain::{Job, JobCard, JobId, JobStatus, Plan, PlanCatalog, Source};
 use shared::ports::{
-    Clock, IngestStore, PostingKeys, QuotaStore, SourceStore, StoreError, TenantReader, WorkQueue,
+    AdmissionStore, Clock, IngestStore, PostingKeys, QuotaStore, SourceStore, StoreError,
+    TenantReader, WorkQueue,
 };
 
 use crate::connector::SourceConnector;
 use crate::next_fetch_after;
-use shared::messages::{FetchTask, ScoreTask, to_bodies};
+use shared::messages::FetchTask;
 use shared::ports::{EventPublisher, LiveMessage, LiveNotifier};
 
 /// How many listed ids a source remembers to notice vanished postings (a bounded item).
@@ -25,6 +26,10 @@ pub const MAX_OPEN_IDS: usize = 10_000;
 fn tracks_closing(kind: &str) -> bool {
     !matches!(kind, "rss" | "jsonfeed")
 }
+
+/// Most jobs one admission names (its marker stays far below DynamoDB's 400 KB item
+/// limit); the rest of a larger fetch waits as `pending_upgrade`.
+pub const MAX_ADMISSION: usize = 1_000;
 
 /// After this many consecutive failures a source is disabled, with the reason shown.
 pub const MAX_CONSECUTIVE_FAILURES: u32 = 5;
@@ -66,6 +71,7 @@ pub struct FetchService {
     pub ingest: Arc<dyn IngestStore>,
     pub tenants: Arc<dyn TenantReader>,
     pub quota: Arc<dyn QuotaStore>,
+    pub admissions: Arc<dyn AdmissionStore>,
     pub scoring_queue: Arc<dyn WorkQueue>,
     pub events: Arc<dyn EventPublisher>,
     pub live: Arc<dyn LiveNotifier>,
@@ -292,7 +298,8 @@ impl FetchService {
         Ok(())
     }
 
-    /// Stores new postings under the tenant's ingest lease. Returns (stored, queued).
+    /// Stores new postings under the tenant's ingest lease, after settling any admission
+    /// a crashed fetch of the tenant left open. Returns (stored, queued).
     async fn store_new(
         &self,
         source: &Source,
@@ -312,10 +319,10 @@ impl FetchService {
             .filter(|(_, known)| !known)
             .map(|(p, _)| p.clone())
             .collect();
-        if fresh.is_empty() {
+        let open = self.admissions.open_admissions(source.tenant_id).await?;
+        if fresh.is_empty() && open.is_empty() {
             return Ok((0, 0));
         }
-        let postings = fresh.as_slice();
         let holder = JobId::new().to_string();
         let deadline = std::time::Instant::now() + LEASE_WAIT;
         while !self
@@ -328,9 +335,15 @@ impl FetchService {
             }
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         }
-        let result = self
-            .store_new_leased(source, postings, monthly_limit, now)
-            .await;
+        let result = async {
+            // Read again under the lease: the holder that just let go may have settled them.
+            for admission in self.admissions.open_admissions(source.tenant_id).await? {
+                self.recover(&admission).await?;
+            }
+            self.store_new_leased(source, &fresh, monthly_limit, now)
+                .await
+        }
+        .await;
         self.ingest
             .release_ingest_lease(source.tenant_id, &holder)
             .await?;
@@ -344,58 +357,42 @@ impl FetchService {
         monthly_limit: u32,
         now: DateTime<Utc>,
     ) -> Result<(usize, usize), FetchTaskError> {
+        if postings.is_empty() {
+            return Ok((0, 0));
+        }
         // Checked again under the lease: another fetch may have stored some meanwhile.
         let keys = posting_keys(source, postings);
         let known = self.ingest.known_postings(source.tenant_id, &keys).await?;
-        let fresh: Vec<&Posting> = postings
+        let mut jobs: Vec<Job> = postings
             .iter()
             .zip(known)
             .filter_map(|(p, known)| (!known).then_some(p))
+            .map(|p| job_from(p, source, JobStatus::Queued, now))
             .collect();
-        if fresh.is_empty() {
+        if jobs.is_empty() {
             return Ok((0, 0));
         }
-        let period = Period::of(now);
-        let want = u32::try_from(fresh.len()).unwrap_or(u32::MAX);
-        let granted = self
-            .quota
-            .reserve_quota(source.tenant_id, &period, want, monthly_limit)
-            .await? as usize;
-        let jobs: Vec<Job> = fresh
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                let status = if i < granted {
-                    JobStatus::Queued
-                } else {
-                    JobStatus::PendingUpgrade
-                };
-                job_from(p, source, status, now)
-            })
-            .collect();
-        let report = self.ingest.insert_jobs(&jobs).await?;
-        let queued: Vec<ScoreTask> = jobs
-            .iter()
-            .filter(|j| j.card.status == JobStatus::Queued && report.inserted.contains(&j.card.id))
-            .map(|j| ScoreTask {
-                tenant_id: source.tenant_id,
-                job_id: j.card.id,
-                attempt: 1,
-            })
-            .collect();
-        // Quota reserved for postings that turned out to be duplicates at write time is
-        // given back, so usage counts only admitted jobs.
-        let unused = granted.saturating_sub(queued.len());
-        if unused > 0 {
-            self.quota
-                .release_quota(
-                    source.tenant_id,
-                    &period,
-                    u32::try_from(unused).unwrap_or(0),
-                )
-                .await?;
+        let candidates: Vec<JobId> = jobs.iter().map(|j| j.card.id).collect();
+        let admission = self
+            .admissions
+            .reserve_admission(
+                source.tenant_id,
+                &JobId::new().to_string(),
+                now,
+                &candidates[..candidates.len().min(MAX_ADMISSION)],
+                monthly_limit,
+            )
+            .await?;
+        let granted = admission.as_ref().map_or(0, |a| a.jobs.len());
+        for job in &mut jobs[granted..] {
+            job.card.status = JobStatus::PendingUpgrade;
+            job.attempt = 0;
         }
-        self.scoring_queue.send_all(&to_bodies(&queued)).await?;
-        Ok((report.inserted.len(), queued.len()))
+        let report = self.ingest.insert_jobs(&jobs).await?;
+        let queued = match admission {
+            Some(admission) => self.settle(&admission, &report.inserted).await?,
+            None => 0,
+        };
+        Ok((report.inserted.len(), queued))
     }
 }

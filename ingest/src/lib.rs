@@ -8,6 +8,7 @@
 //! - [`connector::SourceConnector`]: the job boards as the use cases see them.
 
 pub mod abandoned;
+mod admission;
 pub mod connector;
 pub mod detect;
 pub mod dispatch;
@@ -105,7 +106,8 @@ pub mod wiring {
             sources: store.clone(),
             ingest: store.clone(),
             tenants: store.clone(),
-            quota: store,
+            quota: store.clone(),
+            admissions: store,
             scoring_queue: queue(core, "JOBMON_SCORING_QUEUE_URL")?,
             events: core.event_publisher(),
             live: core.live_notifier(),

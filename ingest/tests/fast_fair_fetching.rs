@@ -7,14 +7,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use jobmon_connectors::{FetchSettings, Fetcher};
 use jobmon_ingest::fetch::FetchService;
 use jobmon_tests::contract;
 use jobmon_tests::fixture::{FixtureServer, TrickleServer, greenhouse_board};
 use shared::adapters::MemoryStore;
 use shared::adapters::memory::MemoryQueue;
-use shared::domain::{PlanCatalog, Role, Source, SourceId, SourceValidators, TenantId};
+use shared::domain::{PlanCatalog, Role, TenantId};
 use shared::messages::FetchTask;
 use shared::ports::{AccountStore, NoEvents, NoLiveUpdates, SourceStore, SystemClock};
 
@@ -34,7 +33,8 @@ fn service(store: &MemoryStore, board: &FixtureServer) -> FetchService {
         sources: shared.clone(),
         ingest: shared.clone(),
         tenants: shared.clone(),
-        quota: shared,
+        quota: shared.clone(),
+        admissions: shared,
         scoring_queue: Arc::new(MemoryQueue::default()),
         events: Arc::new(NoEvents),
         live: Arc::new(NoLiveUpdates),
@@ -57,22 +57,7 @@ async fn source(
     kind: &str,
     config: serde_json::Value,
 ) -> FetchTask {
-    let source = Source {
-        id: SourceId::new(),
-        tenant_id: tenant,
-        name: kind.into(),
-        kind: kind.into(),
-        config,
-        enabled: true,
-        last_fetched_at: None,
-        last_error: None,
-        next_fetch_at: Some(Utc::now()),
-        jobs_found: 0,
-        consecutive_failures: 0,
-        validators: SourceValidators::default(),
-        open_ids: Vec::new(),
-        created_at: Utc::now(),
-    };
+    let source = contract::source(tenant, kind, config);
     store.create_source(&source, 10).await.unwrap();
     FetchTask {
         tenant_id: tenant,

@@ -1,10 +1,11 @@
 //! The fetch use case through the `SourceConnector` port, on the in-memory store, queue
 //! and recorders: fast tier, no moto, no HTTP. The board is scripted per test.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use chrono::{Duration, Utc};
+use chrono::{Duration, TimeZone, Utc};
 use jobmon_connectors::{FetchOutcome, Posting, SourceConfig, SourceError};
 use jobmon_ingest::abandoned::{ABANDONED, AbandonedFetches};
 use jobmon_ingest::connector::SourceConnector;
@@ -13,10 +14,64 @@ use jobmon_tests::contract;
 use shared::adapters::MemoryStore;
 use shared::adapters::memory::{MemoryQueue, RecordingEvents, RecordingNotifier};
 use shared::domain::{
-    CanonicalUrl, JobStatus, PlanCatalog, Role, Source, SourceId, SourceValidators, TenantId,
+    CanonicalUrl, Job, JobStatus, Period, PlanCatalog, Role, Source, SourceId, SourceValidators,
+    TenantId,
 };
 use shared::messages::{FetchTask, ScoreTask};
-use shared::ports::{AccountStore, FixedClock, SourceStore};
+use shared::ports::{
+    AccountStore, Clock, FixedClock, IngestStore, InsertReport, PostingKeys, SourceStore,
+    StoreError, UsageReader,
+};
+
+/// The memory store's ingestion, except that writing jobs fails while `down` is set: the
+/// fetcher dying between reserving quota and writing its jobs.
+struct FaultyIngest {
+    store: MemoryStore,
+    down: AtomicBool,
+}
+
+#[async_trait]
+impl IngestStore for FaultyIngest {
+    async fn known_postings(
+        &self,
+        tenant: TenantId,
+        postings: &[PostingKeys],
+    ) -> Result<Vec<bool>, StoreError> {
+        self.store.known_postings(tenant, postings).await
+    }
+    async fn acquire_ingest_lease(
+        &self,
+        tenant: TenantId,
+        holder: &str,
+        ttl_secs: i64,
+    ) -> Result<bool, StoreError> {
+        self.store
+            .acquire_ingest_lease(tenant, holder, ttl_secs)
+            .await
+    }
+    async fn release_ingest_lease(&self, tenant: TenantId, holder: &str) -> Result<(), StoreError> {
+        self.store.release_ingest_lease(tenant, holder).await
+    }
+    async fn insert_jobs(&self, jobs: &[Job]) -> Result<InsertReport, StoreError> {
+        if self.down.load(Ordering::SeqCst) {
+            return Err(StoreError::Unavailable(
+                "killed before the jobs were written".into(),
+            ));
+        }
+        self.store.insert_jobs(jobs).await
+    }
+    async fn close_vanished(
+        &self,
+        tenant: TenantId,
+        source: SourceId,
+        native_ids: &[String],
+        at: chrono::DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        self.store
+            .close_vanished(tenant, source, native_ids, at)
+            .await
+    }
+}
 
 /// A board that answers from a script, one answer per fetch (the last one repeats).
 #[derive(Default)]
@@ -57,6 +112,8 @@ struct Rig {
     board: Arc<ScriptedBoard>,
     events: Arc<RecordingEvents>,
     live: Arc<RecordingNotifier>,
+    ingest: Arc<FaultyIngest>,
+    clock: Arc<FixedClock>,
 }
 
 fn rig() -> Rig {
@@ -67,12 +124,17 @@ fn rig() -> Rig {
     let events = Arc::new(RecordingEvents::default());
     let live = Arc::new(RecordingNotifier::default());
     let clock = Arc::new(FixedClock::at(Utc::now()));
+    let ingest = Arc::new(FaultyIngest {
+        store: store.clone(),
+        down: AtomicBool::new(false),
+    });
     Rig {
         fetch: FetchService {
             sources: shared.clone(),
-            ingest: shared.clone(),
+            ingest: ingest.clone(),
             tenants: shared.clone(),
             quota: shared.clone(),
+            admissions: shared.clone(),
             scoring_queue: scoring.clone(),
             events: events.clone(),
             live: live.clone(),
@@ -84,13 +146,15 @@ fn rig() -> Rig {
             sources: shared.clone(),
             tenants: shared,
             plans: PlanCatalog::builtin(),
-            clock,
+            clock: clock.clone(),
         },
         store,
         scoring,
         board,
         events,
         live,
+        ingest,
+        clock,
     }
 }
 
@@ -106,22 +170,7 @@ async fn board_source(store: &MemoryStore, tenant: TenantId, kind: &str) -> Sour
         "rss" => serde_json::json!({"url": "https://example.com/jobs.rss"}),
         _ => serde_json::json!({"board": "acme"}),
     };
-    let source = Source {
-        id: SourceId::new(),
-        tenant_id: tenant,
-        name: "Acme".into(),
-        kind: kind.into(),
-        config,
-        enabled: true,
-        last_fetched_at: None,
-        last_error: None,
-        next_fetch_at: Some(Utc::now()),
-        jobs_found: 0,
-        consecutive_failures: 0,
-        validators: SourceValidators::default(),
-        open_ids: Vec::new(),
-        created_at: Utc::now(),
-    };
+    let source = contract::source(tenant, kind, config);
     store.create_source(&source, 10).await.unwrap();
     source
 }
@@ -331,4 +380,104 @@ async fn an_abandoned_fetch_counts_as_a_failure_and_disables_a_source_that_keeps
     assert!(!r.abandoned.record(&task(&source)).await.unwrap());
     r.store.delete_source(t, source.id).await.unwrap();
     assert!(!r.abandoned.record(&task(&source)).await.unwrap());
+}
+
+fn sent_jobs(r: &Rig) -> Vec<ScoreTask> {
+    r.scoring
+        .take_sent()
+        .iter()
+        .map(|b| serde_json::from_str(b).unwrap())
+        .collect()
+}
+
+/// Every quota unit of the month is a queued job with exactly one message, no admission
+/// is left open, and the counter says what the jobs say.
+async fn assert_settled(r: &Rig, t: TenantId, period: &Period, messages: &[ScoreTask]) {
+    let queued: Vec<_> = r
+        .store
+        .jobs_of(t)
+        .into_iter()
+        .filter(|j| j.card.status == JobStatus::Queued)
+        .map(|j| j.card.id)
+        .collect();
+    let mut sent: Vec<_> = messages.iter().map(|m| m.job_id).collect();
+    sent.sort();
+    let mut expected = queued.clone();
+    expected.sort();
+    assert_eq!(sent, expected, "one message per queued job");
+    assert!(
+        r.store.admissions_of(t).is_empty(),
+        "no admission left open"
+    );
+    assert_eq!(
+        r.store.scored_jobs(t, period).await.unwrap() as usize,
+        queued.len(),
+        "usage equals the admitted jobs"
+    );
+}
+
+#[tokio::test]
+async fn a_fetch_that_dies_after_taking_quota_gives_it_back_and_the_retry_admits_again() {
+    let r = rig();
+    let t = tenant(&r.store).await;
+    let source = board_source(&r.store, t, "greenhouse").await;
+    let period = Period::of(r.clock.now());
+    r.board.then(listing(0..3));
+    r.ingest.down.store(true, Ordering::SeqCst);
+    assert!(r.fetch.run(&task(&source)).await.is_err());
+    // Killed between the reservation and the job writes: the units are held by an open
+    // admission that names jobs which do not exist.
+    assert_eq!(r.store.scored_jobs(t, &period).await.unwrap(), 3);
+    assert_eq!(r.store.admissions_of(t).len(), 1);
+    assert!(r.store.jobs_of(t).is_empty());
+
+    // The queue redelivers the task.
+    r.ingest.down.store(false, Ordering::SeqCst);
+    let report = r.fetch.run(&task(&source)).await.unwrap();
+    assert_eq!((report.new, report.queued), (3, 3));
+    assert_settled(&r, t, &period, &sent_jobs(&r)).await;
+}
+
+#[tokio::test]
+async fn jobs_written_but_never_sent_are_sent_by_the_next_fetch_of_the_tenant() {
+    let r = rig();
+    let t = tenant(&r.store).await;
+    let source = board_source(&r.store, t, "greenhouse").await;
+    let other = board_source(&r.store, t, "greenhouse").await;
+    let period = Period::of(r.clock.now());
+    r.board.then(listing(0..3));
+    r.scoring.set_unavailable(true);
+    assert!(r.fetch.run(&task(&source)).await.is_err());
+    assert_eq!(r.store.jobs_of(t).len(), 3);
+    assert_eq!(r.store.admissions_of(t).len(), 1);
+
+    // Any later fetch of the tenant (here another source with nothing new) settles it.
+    r.scoring.set_unavailable(false);
+    let report = r.fetch.run(&task(&other)).await.unwrap();
+    assert_eq!(report.new, 0);
+    assert_settled(&r, t, &period, &sent_jobs(&r)).await;
+}
+
+#[tokio::test]
+async fn quota_goes_back_to_the_month_it_was_taken_from() {
+    let r = rig();
+    let t = tenant(&r.store).await;
+    let source = board_source(&r.store, t, "greenhouse").await;
+    let end_of_month = Utc.with_ymd_and_hms(2026, 11, 30, 23, 59, 0).unwrap();
+    r.clock.set(end_of_month);
+    r.board.then(listing(0..3));
+    r.ingest.down.store(true, Ordering::SeqCst);
+    assert!(r.fetch.run(&task(&source)).await.is_err());
+    let taken = Period::of(end_of_month);
+    assert_eq!(r.store.scored_jobs(t, &taken).await.unwrap(), 3);
+
+    // Retried after midnight: the units go back to the month they came from, and the
+    // new month pays for the jobs it admits.
+    r.clock.set(end_of_month + Duration::minutes(2));
+    r.ingest.down.store(false, Ordering::SeqCst);
+    r.fetch.run(&task(&source)).await.unwrap();
+    let next = Period::of(r.clock.now());
+    assert_ne!(taken, next);
+    assert_eq!(r.store.scored_jobs(t, &taken).await.unwrap(), 0);
+    assert_settled(&r, t, &next, &sent_jobs(&r)).await;
 }

@@ -7,17 +7,19 @@ use chrono::{Duration, TimeZone, Utc};
 use shared::domain::fingerprint::posting_fingerprint;
 use shared::domain::{
     CanonicalUrl, Email, Job, JobCard, JobId, JobStatus, Period, PlanCatalog, PlanId, Role, Score,
-    ScoringEntry, SourceId, SubscriptionStatus, Tenant, TenantId, TenantName, User, UserId,
+    ScoringEntry, Source, SourceId, SourceValidators, SubscriptionStatus, Tenant, TenantId,
+    TenantName, User, UserId,
 };
 use shared::ports::{
-    AccountStore, Applied, BillingChange, BillingStore, Conflict, EventRef, IngestStore, JobStore,
-    OneTimeToken, OneTimeTokenStore, PendingUpgrades, QuotaStore, Recorded, ReplayMarker,
-    ScoringStore, StoreError, TenantReader, TokenPurpose, UsageReader,
+    AccountStore, AdmissionStore, Applied, BillingChange, BillingStore, Conflict, EventRef,
+    IngestStore, JobStore, OneTimeToken, OneTimeTokenStore, PendingUpgrades, QuotaStore, Recorded,
+    ReplayMarker, ScoringStore, StoreError, TenantReader, TokenPurpose, UsageReader,
 };
 
 /// Every port the contract exercises.
 pub trait Store:
     AccountStore
+    + AdmissionStore
     + TenantReader
     + UsageReader
     + QuotaStore
@@ -32,6 +34,7 @@ pub trait Store:
 
 impl<T> Store for T where
     T: AccountStore
+        + AdmissionStore
         + TenantReader
         + UsageReader
         + QuotaStore
@@ -90,6 +93,26 @@ pub fn job(tenant: TenantId, url: &str, status: JobStatus) -> Job {
         salary: None,
         attempt: u32::from(status == JobStatus::Queued),
         last_error: None,
+    }
+}
+
+/// An enabled source of `kind`, due now, never fetched.
+pub fn source(tenant: TenantId, kind: &str, config: serde_json::Value) -> Source {
+    Source {
+        id: SourceId::new(),
+        tenant_id: tenant,
+        name: kind.into(),
+        kind: kind.into(),
+        config,
+        enabled: true,
+        last_fetched_at: None,
+        last_error: None,
+        next_fetch_at: Some(Utc::now()),
+        jobs_found: 0,
+        consecutive_failures: 0,
+        validators: SourceValidators::default(),
+        open_ids: Vec::new(),
+        created_at: Utc::now(),
     }
 }
 
@@ -289,6 +312,72 @@ pub async fn quota_is_conditional(store: &impl Store) {
     store.release_quota(t, &november, 4).await.unwrap();
     assert_eq!(store.scored_jobs(t, &november).await.unwrap(), 3);
     assert_eq!(store.scored_jobs(t, &december).await.unwrap(), 0);
+}
+
+/// An admission takes quota and writes its marker together, only as far as the month's
+/// quota goes, in the month it was reserved in; open admissions are listed oldest first
+/// until closed; job statuses tell written jobs from never-written ones.
+pub async fn admissions_reserve_with_their_marker(store: &impl Store) {
+    let t = tenant("Admit");
+    store
+        .create_account(&t, &user(&t, &format!("{}@example.com", t.id), Role::Admin))
+        .await
+        .unwrap();
+    let november = Utc.with_ymd_and_hms(2026, 11, 30, 23, 59, 0).unwrap();
+    let ids: Vec<JobId> = (0..4).map(|_| JobId::new()).collect();
+    let first = store
+        .reserve_admission(t.id, "01A", november, &ids[..3], 5)
+        .await
+        .unwrap()
+        .expect("granted");
+    assert_eq!(first.jobs, ids[..3]);
+    assert_eq!(first.period(), Period::of(november));
+    let second = store
+        .reserve_admission(t.id, "01B", november, &ids[3..], 4)
+        .await
+        .unwrap()
+        .expect("granted");
+    assert_eq!(second.jobs, ids[3..]);
+    // The month is used up: nothing is granted and no marker is written.
+    assert!(
+        store
+            .reserve_admission(t.id, "01C", november, &ids, 4)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store
+            .scored_jobs(t.id, &Period::of(november))
+            .await
+            .unwrap(),
+        4
+    );
+    let open = store.open_admissions(t.id).await.unwrap();
+    assert_eq!(open, vec![first.clone(), second.clone()]);
+    assert!(
+        store
+            .open_admissions(TenantId::new())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let written = job(t.id, "https://example.com/admitted", JobStatus::Queued);
+    store
+        .insert_jobs(std::slice::from_ref(&written))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .job_statuses(t.id, &[written.card.id, ids[0]])
+            .await
+            .unwrap(),
+        vec![Some(JobStatus::Queued), None]
+    );
+    store.close_admission(t.id, "01A").await.unwrap();
+    store.close_admission(t.id, "01A").await.unwrap();
+    assert_eq!(store.open_admissions(t.id).await.unwrap(), vec![second]);
 }
 
 fn entry(attempt: u32, score: i64) -> ScoringEntry {

@@ -33,3 +33,8 @@ async fn moves_and_scorings_are_conditional() {
 async fn billing_events_apply_once_and_in_order() {
     contract::billing_events_apply_once_and_in_order(&MemoryStore::new()).await;
 }
+
+#[tokio::test]
+async fn admissions_reserve_with_their_marker() {
+    contract::admissions_reserve_with_their_marker(&MemoryStore::new()).await;
+}

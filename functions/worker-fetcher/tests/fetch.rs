@@ -72,6 +72,7 @@ async fn env() -> Env {
             ingest: store.clone(),
             tenants: store.clone(),
             quota: store.clone(),
+            admissions: store.clone(),
             scoring_queue,
             events: Arc::new(NoEvents),
             live: Arc::new(NoLiveUpdates),

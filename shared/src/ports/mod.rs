@@ -1,6 +1,7 @@
 //! Narrow async traits the services are written against. Every method that touches tenant
 //! data takes the tenant first; adapters scope every key by it.
 
+pub mod admission;
 pub mod analytics;
 pub mod auth;
 pub mod billing;
@@ -9,6 +10,7 @@ pub mod live;
 pub mod queue;
 pub mod store;
 
+pub use admission::{Admission, AdmissionStore};
 pub use analytics::{AnalyticsStore, DayCounters, SourceDayCounters};
 pub use auth::{
     Mail, MailError, Mailer, OneTimeToken, OneTimeTokenStore, RateLimiter, RateWindow, Rotation,

@@ -146,6 +146,14 @@ pub fn fingerprint_sk(fingerprint: &str) -> String {
 /// The tenant's ingest lease: one fetch at a time writes the tenant's jobs.
 pub const INGEST_LEASE_SK: &str = "INGEST_LEASE";
 
+/// An open admission (quota reserved for named jobs, not yet settled), in the tenant's
+/// partition; ids are ULIDs, so key order is age.
+pub const ADMISSION_SK_PREFIX: &str = "ADMIT#";
+
+pub fn admission_sk(id: &str) -> String {
+    format!("{ADMISSION_SK_PREFIX}{id}")
+}
+
 /// A history entry of a job, in the job's partition, one per scoring attempt. Zero-padded
 /// so that key order is attempt order (newest first when read backwards).
 pub const SCORE_SK_PREFIX: &str = "SCORE#";

@@ -2,6 +2,7 @@
 //! in [`keys`], every item shape lives in [`items`].
 
 mod accounts;
+mod admission;
 mod billing;
 mod connections;
 mod ingest;

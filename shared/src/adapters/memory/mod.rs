@@ -16,6 +16,7 @@
 //! events) live beside them.
 
 mod accounts;
+mod admission;
 mod analytics;
 mod auth;
 mod billing;
@@ -179,6 +180,8 @@ struct State {
     stripe_events: HashSet<String>,
     /// Tenants with `pending_upgrade` jobs → the marker's version.
     pending: BTreeMap<TenantId, String>,
+    /// Open admission markers (`ADMIT#…`) by tenant and id; ids are ULIDs, so oldest first.
+    admissions: BTreeMap<(TenantId, String), crate::ports::Admission>,
 }
 
 /// A transaction's outcome when the action at `index` failed its condition and the
