@@ -2,6 +2,7 @@
 //! them, admit as many as the month's quota allows to scoring and park the rest as
 //! `pending_upgrade`, then record how the fetch went on the source.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -52,6 +53,15 @@ const LEASE_SECS: i64 = 120;
 /// How long a fetch waits for the lease before handing the message back to the queue.
 const LEASE_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
 
+/// What storing a fetch's postings did.
+#[derive(Debug, Default)]
+struct Stored {
+    new: usize,
+    queued: usize,
+    /// Native ids of the postings the tenant did not know before this fetch.
+    fresh: HashSet<String>,
+}
+
 /// What one task did, for logs, metrics and tests.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FetchReport {
@@ -62,6 +72,8 @@ pub struct FetchReport {
     pub not_modified: bool,
     /// Jobs whose posting vanished from the source in this fetch.
     pub closed: usize,
+    /// Closed jobs whose posting the source lists again.
+    pub reopened: usize,
     pub error: Option<String>,
     pub skipped: bool,
 }
@@ -224,14 +236,15 @@ impl FetchService {
                 validators,
             }) => {
                 report.fetched = postings.len();
-                let (new, queued) = self
+                let stored = self
                     .store_new(source, &postings, plan.monthly_scored_jobs, now)
                     .await?;
-                report.new = new;
-                report.queued = queued;
-                report.pending_upgrade = new - queued;
-                source.jobs_found += new as u64;
+                report.new = stored.new;
+                report.queued = stored.queued;
+                report.pending_upgrade = stored.new - stored.queued;
+                source.jobs_found += stored.new as u64;
                 if tracks_closing(&source.kind) {
+                    report.reopened = self.reopen_returned(source, &postings, &stored).await?;
                     report.closed = self.close_vanished(source, &postings, now).await?;
                 }
                 source.validators = validators;
@@ -239,6 +252,32 @@ impl FetchService {
             }
         }
         Ok(report)
+    }
+
+    /// Reopens the jobs whose postings the source lists again after they vanished: listed
+    /// now, not at the last fetch, and not new in this fetch (so a fetch with nothing
+    /// reappearing costs nothing here).
+    async fn reopen_returned(
+        &self,
+        source: &Source,
+        postings: &[Posting],
+        stored: &Stored,
+    ) -> Result<usize, FetchTaskError> {
+        let listed_before: HashSet<&String> = source.open_ids.iter().collect();
+        let returned: Vec<String> = postings
+            .iter()
+            .map(|p| &p.native_id)
+            .filter(|id| !id.is_empty() && !listed_before.contains(id))
+            .filter(|id| !stored.fresh.contains(*id))
+            .cloned()
+            .collect();
+        if returned.is_empty() {
+            return Ok(0);
+        }
+        Ok(self
+            .ingest
+            .reopen_listed(source.tenant_id, source.id, &returned)
+            .await?)
     }
 
     /// Closes the jobs whose postings the source no longer lists, and remembers what it
@@ -254,7 +293,7 @@ impl FetchService {
             .map(|p| p.native_id.clone())
             .filter(|id| !id.is_empty())
             .collect();
-        let listed_set: std::collections::HashSet<&String> = listed.iter().collect();
+        let listed_set: HashSet<&String> = listed.iter().collect();
         let vanished: Vec<String> = source
             .open_ids
             .iter()
@@ -306,7 +345,7 @@ impl FetchService {
         postings: &[Posting],
         monthly_limit: u32,
         now: DateTime<Utc>,
-    ) -> Result<(usize, usize), FetchTaskError> {
+    ) -> Result<Stored, FetchTaskError> {
         // Known stays known, so a board with nothing new is settled without the lease and
         // without a single job write.
         let known = self
@@ -319,9 +358,13 @@ impl FetchService {
             .filter(|(_, known)| !known)
             .map(|(p, _)| p.clone())
             .collect();
+        let mut stored = Stored {
+            fresh: fresh.iter().map(|p| p.native_id.clone()).collect(),
+            ..Stored::default()
+        };
         let open = self.admissions.open_admissions(source.tenant_id).await?;
         if fresh.is_empty() && open.is_empty() {
-            return Ok((0, 0));
+            return Ok(stored);
         }
         let holder = JobId::new().to_string();
         let deadline = std::time::Instant::now() + LEASE_WAIT;
@@ -347,7 +390,8 @@ impl FetchService {
         self.ingest
             .release_ingest_lease(source.tenant_id, &holder)
             .await?;
-        result
+        (stored.new, stored.queued) = result?;
+        Ok(stored)
     }
 
     async fn store_new_leased(

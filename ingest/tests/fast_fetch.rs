@@ -71,6 +71,14 @@ impl IngestStore for FaultyIngest {
             .close_vanished(tenant, source, native_ids, at)
             .await
     }
+    async fn reopen_listed(
+        &self,
+        tenant: TenantId,
+        source: SourceId,
+        native_ids: &[String],
+    ) -> Result<usize, StoreError> {
+        self.store.reopen_listed(tenant, source, native_ids).await
+    }
 }
 
 /// A board that answers from a script, one answer per fetch (the last one repeats).
@@ -480,4 +488,23 @@ async fn quota_goes_back_to_the_month_it_was_taken_from() {
     assert_ne!(taken, next);
     assert_eq!(r.store.scored_jobs(t, &taken).await.unwrap(), 0);
     assert_settled(&r, t, &next, &sent_jobs(&r)).await;
+}
+
+#[tokio::test]
+async fn a_posting_missing_from_one_truncated_answer_is_reopened_when_it_returns() {
+    let r = rig();
+    let t = tenant(&r.store).await;
+    let source = board_source(&r.store, t, "greenhouse").await;
+    r.board.then(listing(0..3));
+    r.board.then(listing(0..0));
+    r.board.then(listing(0..4));
+    r.fetch.run(&task(&source)).await.unwrap();
+    // An empty (or truncated) answer closes what it lacks ...
+    assert_eq!(r.fetch.run(&task(&source)).await.unwrap().closed, 3);
+    // ... and the next full answer reopens it; the new posting is simply stored.
+    let report = r.fetch.run(&task(&source)).await.unwrap();
+    assert_eq!((report.reopened, report.new, report.closed), (3, 1, 0));
+    let jobs = r.store.jobs_of(t);
+    assert_eq!(jobs.len(), 4, "each posting stored once");
+    assert!(jobs.iter().all(|j| j.card.closed_at.is_none()));
 }

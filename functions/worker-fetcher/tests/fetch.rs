@@ -471,6 +471,16 @@ async fn a_posting_that_vanishes_from_a_board_gets_closed_at_and_nothing_is_dele
             .count(),
         2
     );
+    // Both are put back up: their jobs are open again, and nothing is stored twice.
+    env.board.set(
+        "/v1/boards/close/jobs",
+        200,
+        greenhouse_board("close", 0..5),
+    );
+    worker_fetcher::handle(&env.fetch, sqs_event(&[task(who, source)])).await;
+    let jobs = all_jobs(&env, who, None).await;
+    assert_eq!(jobs.len(), 5);
+    assert!(jobs.iter().all(|j| j.closed_at.is_none()));
 }
 
 #[tokio::test]

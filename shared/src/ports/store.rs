@@ -264,6 +264,15 @@ pub trait IngestStore: Send + Sync {
         native_ids: &[String],
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<usize, StoreError>;
+    /// Clears `closedAt` on the tenant's jobs that `source` lists again under these native
+    /// ids (one read per id, one write per job reopened): a posting missing from one
+    /// truncated or empty answer comes back open. Returns how many were reopened.
+    async fn reopen_listed(
+        &self,
+        tenant: TenantId,
+        source: SourceId,
+        native_ids: &[String],
+    ) -> Result<usize, StoreError>;
 }
 
 #[async_trait]

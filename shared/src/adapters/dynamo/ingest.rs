@@ -287,17 +287,7 @@ impl IngestStore for DynamoStore {
         let pk = keys::tenant_pk(tenant);
         let mut closed = 0;
         for native in native_ids {
-            let Some(marker) = self
-                .get_item(pk.clone(), &keys::native_sk(source, native))
-                .await?
-            else {
-                continue;
-            };
-            let Some(job) = marker
-                .get("jobId")
-                .and_then(|v| v.as_s().ok())
-                .and_then(|id| crate::domain::JobId::parse(id).ok())
-            else {
+            let Some(job) = self.listed_job(tenant, source, native).await? else {
                 continue;
             };
             let result = self
@@ -321,6 +311,54 @@ impl IngestStore for DynamoStore {
             }
         }
         Ok(closed)
+    }
+
+    async fn reopen_listed(
+        &self,
+        tenant: TenantId,
+        source: crate::domain::SourceId,
+        native_ids: &[String],
+    ) -> Result<usize, StoreError> {
+        let mut reopened = 0;
+        for native in native_ids {
+            let Some(job) = self.listed_job(tenant, source, native).await? else {
+                continue;
+            };
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key(keys::PK, s(keys::tenant_pk(tenant)))
+                .key(keys::SK, s(keys::job_sk(job)))
+                .update_expression("REMOVE closedAt")
+                .condition_expression("attribute_exists(PK) AND attribute_exists(closedAt)")
+                .send()
+                .await;
+            match result {
+                Ok(_) => reopened += 1,
+                Err(e) if is_condition_failure(&e) => {}
+                Err(e) => return Err(unavailable(e)),
+            }
+        }
+        Ok(reopened)
+    }
+}
+
+impl DynamoStore {
+    /// The job that `source` lists under `native`, from its native-id marker.
+    async fn listed_job(
+        &self,
+        tenant: TenantId,
+        source: crate::domain::SourceId,
+        native: &str,
+    ) -> Result<Option<crate::domain::JobId>, StoreError> {
+        Ok(self
+            .get_item(keys::tenant_pk(tenant), &keys::native_sk(source, native))
+            .await?
+            .as_ref()
+            .and_then(|marker| marker.get("jobId"))
+            .and_then(|v| v.as_s().ok())
+            .and_then(|id| crate::domain::JobId::parse(id).ok()))
     }
 }
 

@@ -124,6 +124,31 @@ impl IngestStore for MemoryStore {
         }
         Ok(closed)
     }
+
+    async fn reopen_listed(
+        &self,
+        tenant: TenantId,
+        source: SourceId,
+        native_ids: &[String],
+    ) -> Result<usize, StoreError> {
+        let mut state = self.lock();
+        let mut reopened = 0;
+        for native in native_ids {
+            let Some(job) = state
+                .markers
+                .get(&(tenant, keys::native_sk(source, native)))
+                .copied()
+            else {
+                continue;
+            };
+            if let Some(stored) = state.jobs.get_mut(&(tenant, job))
+                && stored.card.closed_at.take().is_some()
+            {
+                reopened += 1;
+            }
+        }
+        Ok(reopened)
+    }
 }
 
 #[async_trait]
