@@ -255,7 +255,8 @@ pub trait IngestStore: Send + Sync {
     /// reported as duplicates.
     async fn insert_jobs(&self, jobs: &[Job]) -> Result<InsertReport, StoreError>;
     /// Sets `closedAt` on the tenant's jobs that `source` listed under these native ids and
-    /// no longer lists (one read and one write per vanished posting; nothing is deleted).
+    /// no longer lists (one read and one write per vanished posting, several at a time;
+    /// nothing is deleted).
     /// Returns how many jobs were closed now.
     async fn close_vanished(
         &self,

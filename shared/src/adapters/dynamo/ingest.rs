@@ -284,33 +284,8 @@ impl IngestStore for DynamoStore {
         native_ids: &[String],
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<usize, StoreError> {
-        let pk = keys::tenant_pk(tenant);
-        let mut closed = 0;
-        for native in native_ids {
-            let Some(job) = self.listed_job(tenant, source, native).await? else {
-                continue;
-            };
-            let result = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .key(keys::PK, s(pk.clone()))
-                .key(keys::SK, s(keys::job_sk(job)))
-                .update_expression("SET closedAt = :at")
-                .condition_expression("attribute_exists(PK) AND attribute_not_exists(closedAt)")
-                .expression_attribute_values(
-                    ":at",
-                    s(at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
-                )
-                .send()
-                .await;
-            match result {
-                Ok(_) => closed += 1,
-                Err(e) if is_condition_failure(&e) => {}
-                Err(e) => return Err(unavailable(e)),
-            }
-        }
-        Ok(closed)
+        self.set_closed_all(tenant, source, native_ids, Some(at))
+            .await
     }
 
     async fn reopen_listed(
@@ -319,32 +294,71 @@ impl IngestStore for DynamoStore {
         source: crate::domain::SourceId,
         native_ids: &[String],
     ) -> Result<usize, StoreError> {
-        let mut reopened = 0;
-        for native in native_ids {
-            let Some(job) = self.listed_job(tenant, source, native).await? else {
-                continue;
-            };
-            let result = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .key(keys::PK, s(keys::tenant_pk(tenant)))
-                .key(keys::SK, s(keys::job_sk(job)))
-                .update_expression("REMOVE closedAt")
-                .condition_expression("attribute_exists(PK) AND attribute_exists(closedAt)")
-                .send()
-                .await;
-            match result {
-                Ok(_) => reopened += 1,
-                Err(e) if is_condition_failure(&e) => {}
-                Err(e) => return Err(unavailable(e)),
-            }
-        }
-        Ok(reopened)
+        self.set_closed_all(tenant, source, native_ids, None).await
     }
 }
 
+/// Closing (or reopening) is a read and a conditional write per posting, up to
+/// `MAX_OPEN_IDS` (10,000) of them: they run this many at a time instead of one by one.
+const CLOSE_CONCURRENCY: usize = 16;
+
 impl DynamoStore {
+    /// Sets (`Some`) or removes (`None`) `closedAt` on the jobs `source` lists under
+    /// `native_ids`; returns how many changed.
+    async fn set_closed_all(
+        &self,
+        tenant: TenantId,
+        source: crate::domain::SourceId,
+        native_ids: &[String],
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<usize, StoreError> {
+        let mut changed = 0;
+        for chunk in native_ids.chunks(CLOSE_CONCURRENCY) {
+            let writes = chunk
+                .iter()
+                .map(|native| self.set_closed(tenant, source, native, at));
+            for result in futures_util::future::join_all(writes).await {
+                changed += usize::from(result?);
+            }
+        }
+        Ok(changed)
+    }
+
+    async fn set_closed(
+        &self,
+        tenant: TenantId,
+        source: crate::domain::SourceId,
+        native: &str,
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<bool, StoreError> {
+        let Some(job) = self.listed_job(tenant, source, native).await? else {
+            return Ok(false);
+        };
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(keys::tenant_pk(tenant)))
+            .key(keys::SK, s(keys::job_sk(job)));
+        let update = match at {
+            Some(at) => update
+                .update_expression("SET closedAt = :at")
+                .condition_expression("attribute_exists(PK) AND attribute_not_exists(closedAt)")
+                .expression_attribute_values(
+                    ":at",
+                    s(at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+                ),
+            None => update
+                .update_expression("REMOVE closedAt")
+                .condition_expression("attribute_exists(PK) AND attribute_exists(closedAt)"),
+        };
+        match update.send().await {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failure(&e) => Ok(false),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
     /// The job that `source` lists under `native`, from its native-id marker.
     async fn listed_job(
         &self,
