@@ -105,24 +105,7 @@ impl IngestStore for MemoryStore {
         native_ids: &[String],
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<usize, StoreError> {
-        let mut state = self.lock();
-        let mut closed = 0;
-        for native in native_ids {
-            let Some(job) = state
-                .markers
-                .get(&(tenant, keys::native_sk(source, native)))
-                .copied()
-            else {
-                continue;
-            };
-            if let Some(stored) = state.jobs.get_mut(&(tenant, job))
-                && stored.card.closed_at.is_none()
-            {
-                stored.card.closed_at = Some(at);
-                closed += 1;
-            }
-        }
-        Ok(closed)
+        Ok(self.set_closed_all(tenant, source, native_ids, Some(at)))
     }
 
     async fn reopen_listed(
@@ -131,8 +114,22 @@ impl IngestStore for MemoryStore {
         source: SourceId,
         native_ids: &[String],
     ) -> Result<usize, StoreError> {
+        Ok(self.set_closed_all(tenant, source, native_ids, None))
+    }
+}
+
+impl MemoryStore {
+    /// Sets (`Some`) or clears (`None`) `closedAt` on the jobs `source` lists under
+    /// `native_ids`, like the DynamoDB adapter's conditional updates; how many changed.
+    fn set_closed_all(
+        &self,
+        tenant: TenantId,
+        source: SourceId,
+        native_ids: &[String],
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> usize {
         let mut state = self.lock();
-        let mut reopened = 0;
+        let mut changed = 0;
         for native in native_ids {
             let Some(job) = state
                 .markers
@@ -142,12 +139,13 @@ impl IngestStore for MemoryStore {
                 continue;
             };
             if let Some(stored) = state.jobs.get_mut(&(tenant, job))
-                && stored.card.closed_at.take().is_some()
+                && stored.card.closed_at.is_some() != at.is_some()
             {
-                reopened += 1;
+                stored.card.closed_at = at;
+                changed += 1;
             }
         }
-        Ok(reopened)
+        changed
     }
 }
 
