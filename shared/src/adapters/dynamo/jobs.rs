@@ -236,10 +236,15 @@ impl JobStore for DynamoStore {
     }
 
     async fn get_job(&self, tenant: TenantId, id: JobId) -> Result<Option<Job>, StoreError> {
-        let Some(card_item) = self
-            .get_item(keys::tenant_pk(tenant), &keys::job_sk(id))
+        // Card and body in one request: the scoring worker reads every job it scores.
+        let mut read = self
+            .get_items(&[
+                (keys::tenant_pk(tenant), keys::job_sk(id)),
+                (keys::job_pk(tenant, id), keys::JOB_BODY_SK.to_owned()),
+            ])
             .await?
-        else {
+            .into_iter();
+        let (Some(card_item), body_item) = (read.next().flatten(), read.next().flatten()) else {
             return Ok(None);
         };
         let card_item: JobCardItem = from_item(card_item)?;
@@ -248,10 +253,7 @@ impl JobStore for DynamoStore {
         let attempt = card_item.attempt;
         let last_error = card_item.last_error.clone();
         let card = card_item.into_card()?;
-        let body = match self
-            .get_item(keys::job_pk(tenant, id), keys::JOB_BODY_SK)
-            .await?
-        {
+        let body = match body_item {
             Some(item) => from_item::<JobBodyItem>(item)?,
             // Written in the same transaction as the card, so absent only if corrupt.
             None => {

@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem};
 use serde::Serialize;
 
 use crate::adapters::aws::describe;
@@ -156,6 +156,73 @@ impl DynamoStore {
             .map_err(unavailable)?;
         Ok(out.item)
     }
+
+    /// Strongly consistent reads of up to 100 items in one `BatchGetItem` (DynamoDB's
+    /// limit), in the order of `wanted`; `None` for an absent item. Keys DynamoDB leaves
+    /// unprocessed (throttling) are asked again, a bounded number of times.
+    async fn get_items(
+        &self,
+        wanted: &[(String, String)],
+    ) -> Result<Vec<Option<Item>>, StoreError> {
+        let key = |pk: &str, sk: &str| {
+            Item::from([
+                (keys::PK.to_owned(), AttributeValue::S(pk.to_owned())),
+                (keys::SK.to_owned(), AttributeValue::S(sk.to_owned())),
+            ])
+        };
+        let mut pending: Vec<Item> = wanted.iter().map(|(pk, sk)| key(pk, sk)).collect();
+        let mut found = Vec::new();
+        for attempt in 0..8u32 {
+            if pending.is_empty() {
+                break;
+            }
+            if attempt > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(25 << attempt.min(5))).await;
+            }
+            let request = KeysAndAttributes::builder()
+                .set_keys(Some(std::mem::take(&mut pending)))
+                .consistent_read(true)
+                .build()
+                .map_err(unavailable)?;
+            let mut out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            found.extend(
+                out.responses
+                    .as_mut()
+                    .and_then(|r| r.remove(&self.table))
+                    .unwrap_or_default(),
+            );
+            pending = out
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&self.table))
+                .map(|k| k.keys)
+                .unwrap_or_default();
+        }
+        if !pending.is_empty() {
+            return Err(StoreError::Unavailable("batch get kept throttling".into()));
+        }
+        Ok(wanted
+            .iter()
+            .map(|(pk, sk)| {
+                let at = found.iter().position(|item| item_key_is(item, pk, sk))?;
+                Some(found.swap_remove(at))
+            })
+            .collect())
+    }
+}
+
+fn item_key_is(item: &Item, pk: &str, sk: &str) -> bool {
+    let is = |name: &str, want: &str| {
+        item.get(name)
+            .and_then(|v| v.as_s().ok())
+            .is_some_and(|v| v == want)
+    };
+    is(keys::PK, pk) && is(keys::SK, sk)
 }
 
 impl DynamoStore {
