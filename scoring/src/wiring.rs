@@ -57,6 +57,7 @@ pub fn recorder_over<S: ScoringPorts>(
         events: listeners.events,
         plans,
         clock,
+        profiles: Default::default(),
     })
 }
 

@@ -591,3 +591,99 @@ async fn saving_a_profile_warns_of_terms_the_tenants_recent_jobs_never_use() {
     assert_eq!(json["mustHave"][1], "Kubernets");
     assert_eq!(json["warnings"][0]["field"], "mustHave[1]");
 }
+
+/// Answers 6, and records the profile of every call; on its first call it saves `then`
+/// as the tenant's profile, as its owner might while the scorer works.
+struct SavesProfile {
+    store: MemoryStore,
+    tenant: TenantId,
+    then: Profile,
+    seen: std::sync::Mutex<Vec<Profile>>,
+}
+
+#[async_trait]
+impl Scorer for SavesProfile {
+    async fn score(&self, _: &JobForScoring, profile: &Profile) -> Result<Scoring, ScoreError> {
+        let first = {
+            let mut seen = self.seen.lock().unwrap();
+            seen.push(profile.clone());
+            seen.len() == 1
+        };
+        if first {
+            self.store
+                .put_profile(self.tenant, &self.then)
+                .await
+                .unwrap();
+        }
+        scored(6).0
+    }
+}
+
+#[tokio::test]
+async fn a_kept_profile_serves_the_next_job_until_a_save_makes_its_score_stale() {
+    let p = pipeline().await;
+    let rust = Profile {
+        summary: "Rust services".into(),
+        ..Profile::default()
+    };
+    p.store.put_profile(p.tenant, &rust).await.unwrap();
+    let go = Profile {
+        summary: "Go services".into(),
+        ..Profile::default()
+    };
+    let scorer = Arc::new(SavesProfile {
+        store: p.store.clone(),
+        tenant: p.tenant,
+        then: go.clone(),
+        seen: Default::default(),
+    });
+    let worker = ScoringWorker {
+        recorder: p.recorder.clone(),
+        jobs: Arc::new(p.store.clone()),
+        rescorer: p.rescorer.clone(),
+        queue: p.queue.clone(),
+        scorer: ConfiguredScorer::Inline(Box::new(scorer.clone())),
+    };
+
+    // The first call saves `go` while scoring with `rust`: that score is refused, and the
+    // job scored again with `go`, read afresh.
+    let first = p.queued_job(1).await;
+    let body = task_body(&first, 1);
+    assert_eq!(worker.handle(&delivery(&body, 1)).await, Outcome::Done);
+    assert_eq!(*scorer.seen.lock().unwrap(), [rust.clone(), go.clone()]);
+    assert_eq!(p.stored(&first).card.status, JobStatus::Scored);
+    assert_eq!(
+        p.history_len(&first).await,
+        1,
+        "one entry: the stale score wrote none"
+    );
+    assert_eq!(
+        p.events.published().len(),
+        1,
+        "the stale score was not announced"
+    );
+    assert_eq!(p.used().await, 1);
+
+    // The next job is scored with the kept profile, no save meanwhile: stored at once.
+    let second = p.queued_job(2).await;
+    let body = task_body(&second, 1);
+    assert_eq!(worker.handle(&delivery(&body, 1)).await, Outcome::Done);
+    assert_eq!(scorer.seen.lock().unwrap().len(), 3);
+    assert_eq!(scorer.seen.lock().unwrap()[2], go);
+    assert_eq!(p.stored(&second).card.status, JobStatus::Scored);
+    assert_eq!(p.used().await, 2);
+
+    // Saved behind the instance's back: its kept profile serves the next scoring, whose
+    // score is refused by version, and the one after reads the save.
+    let third = p.queued_job(3).await;
+    p.store.put_profile(p.tenant, &rust).await.unwrap();
+    let body = task_body(&third, 1);
+    assert_eq!(worker.handle(&delivery(&body, 1)).await, Outcome::Done);
+    assert_eq!(
+        scorer.seen.lock().unwrap()[3..],
+        [go.clone(), rust.clone()],
+        "the kept profile first, then the saved one"
+    );
+    assert_eq!(p.history_len(&third).await, 1);
+    assert_eq!(p.stored(&third).card.status, JobStatus::Scored);
+}

@@ -6,9 +6,9 @@
 use chrono::{Duration, TimeZone, Utc};
 use shared::domain::fingerprint::posting_fingerprint;
 use shared::domain::{
-    CanonicalUrl, Email, Job, JobCard, JobId, JobStatus, Period, PlanCatalog, PlanId, Role, Score,
-    ScoringEntry, Source, SourceId, SourceValidators, SubscriptionStatus, Tenant, TenantId,
-    TenantName, User, UserId,
+    CanonicalUrl, Email, Job, JobCard, JobId, JobStatus, Period, PlanCatalog, PlanId, Profile,
+    Role, Score, ScoringEntry, Source, SourceId, SourceValidators, SubscriptionStatus, Tenant,
+    TenantId, TenantName, User, UserId,
 };
 use shared::ports::{
     AccountStore, AdmissionStore, Applied, BillingChange, BillingStore, Conflict, EventRef,
@@ -389,6 +389,76 @@ fn entry(attempt: u32, score: i64) -> ScoringEntry {
         created_at: Utc::now(),
         attempt,
     }
+}
+
+/// A score made with a profile is stored only while the profile is at the version the
+/// scorer read: every save increments it, and a stale score writes nothing. The card the
+/// caller read is trusted only as far as the condition (queued, this attempt) holds.
+pub async fn scorings_are_conditional_on_the_profile_version(store: &impl Store) {
+    let t = TenantId::new();
+    let queued = job(t, "https://jobs.example.com/profiled", JobStatus::Queued);
+    store.insert_job(&queued).await.unwrap();
+    let never_saved = store.versioned_profile(t).await.unwrap();
+    assert_eq!(never_saved.version, 0);
+    assert_eq!(never_saved.profile, Profile::default());
+
+    let mut profile = Profile {
+        summary: "Rust on Lambda".into(),
+        ..Profile::default()
+    };
+    store.put_profile(t, &profile).await.unwrap();
+    let saved = store.versioned_profile(t).await.unwrap();
+    assert_eq!((saved.version, &saved.profile), (1, &profile));
+    profile.summary = "Rust anywhere".into();
+    store.put_profile(t, &profile).await.unwrap();
+    assert_eq!(store.versioned_profile(t).await.unwrap().version, 2);
+    assert_eq!(store.get_profile(t).await.unwrap(), Some(profile));
+
+    for stale in [0, 1, 3] {
+        assert_eq!(
+            store
+                .record_scoring_of(t, &queued.card, &entry(1, 7), stale)
+                .await
+                .unwrap(),
+            Recorded::StaleProfile,
+            "version {stale} is not the profile's"
+        );
+    }
+    let untouched = store.get_job(t, queued.card.id).await.unwrap().unwrap();
+    assert_eq!(
+        untouched.card.status,
+        JobStatus::Queued,
+        "a stale score moved the card"
+    );
+    let history = store
+        .history(t, queued.card.id, &shared::ports::PageRequest::first(10))
+        .await
+        .unwrap();
+    assert!(history.items.is_empty(), "a stale score left an entry");
+
+    assert_eq!(
+        store
+            .record_scoring_of(t, &queued.card, &entry(2, 7), 2)
+            .await
+            .unwrap(),
+        Recorded::NotAwaited,
+        "attempt 2 is not awaited"
+    );
+    let Recorded::Scored(card) = store
+        .record_scoring_of(t, &queued.card, &entry(1, 7), 2)
+        .await
+        .unwrap()
+    else {
+        panic!("attempt 1 with the current profile is stored");
+    };
+    assert_eq!(card.status, JobStatus::Scored);
+    assert_eq!(
+        store
+            .record_scoring_of(t, &queued.card, &entry(1, 3), 2)
+            .await
+            .unwrap(),
+        Recorded::AlreadyScored
+    );
 }
 
 /// Status moves apply only to the job as read; a scoring is recorded once per attempt,

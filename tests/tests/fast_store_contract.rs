@@ -38,3 +38,8 @@ async fn billing_events_apply_once_and_in_order() {
 async fn admissions_reserve_with_their_marker() {
     contract::admissions_reserve_with_their_marker(&MemoryStore::new()).await;
 }
+
+#[tokio::test]
+async fn scorings_are_conditional_on_the_profile_version() {
+    contract::scorings_are_conditional_on_the_profile_version(&MemoryStore::new()).await;
+}

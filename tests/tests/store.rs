@@ -386,6 +386,7 @@ async fn the_store_contract_holds_against_dynamodb() {
     contract::member_rules_hold_in_the_transaction(&store).await;
     contract::quota_is_conditional(&store).await;
     contract::moves_and_scorings_are_conditional(&store).await;
+    contract::scorings_are_conditional_on_the_profile_version(&store).await;
     contract::billing_events_apply_once_and_in_order(&store).await;
     contract::admissions_reserve_with_their_marker(&store).await;
 }

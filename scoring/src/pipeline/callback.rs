@@ -46,7 +46,8 @@ impl WebhookCallback {
             Recorded::Scored(_) => Ok("scored"),
             Recorded::AlreadyScored => Ok("duplicate"),
             Recorded::Replayed => Err(ApiError::Unauthorized),
-            Recorded::NotAwaited => Err(ApiError::Conflict(
+            // `record` stores without a profile version: never stale.
+            Recorded::NotAwaited | Recorded::StaleProfile => Err(ApiError::Conflict(
                 "the job is not waiting for a score of this attempt".into(),
             )),
         }

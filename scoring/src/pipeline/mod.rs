@@ -30,12 +30,14 @@ use crate::scorer::Scoring;
 use crate::webhook::{Dispatch, WebhookError, WebhookVerifier};
 
 mod callback;
+mod profiles;
 mod recorder;
 mod rescorer;
 mod warnings;
 mod worker;
 
 pub use callback::WebhookCallback;
+pub use profiles::ProfileCache;
 pub use recorder::Recorder;
 pub use rescorer::{RescoreError, Rescorer, save_profile};
 pub use warnings::{RECENT_JOBS, SavedProfile};

@@ -56,15 +56,60 @@ impl ScoringWorker {
     async fn score(&self, task: &ScoreTask, delivery: &Delivery<'_>) -> Outcome {
         let tenant = task.tenant_id;
         shared::telemetry::logs::record_tenant(&tracing::Span::current(), tenant);
-        let job = match self.jobs.get_job(tenant, task.job_id).await {
+        let job = match self.waiting_job(task).await {
+            Ok(job) => job,
+            Err(outcome) => return outcome,
+        };
+        // A second pass only when the profile this instance kept was saved meanwhile.
+        for pass in 1..=2 {
+            let profile = match self.recorder.profile(tenant).await {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!(error = %e, "profile unreadable; retrying");
+                    return Outcome::Retry;
+                }
+            };
+            let answer = match self.ask(task, &job, &profile.profile).await {
+                Ok(answer) => answer,
+                Err(handed_on) => return handed_on,
+            };
+            let entry = answer
+                .and_then(|scoring| entry_from(&scoring, task.attempt, self.recorder.clock.now()));
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(error) => return self.scoring_failed(&job, task, delivery, &error).await,
+            };
+            match self
+                .recorder
+                .record_read(tenant, &job.card, &entry, profile.version)
+                .await
+            {
+                Ok(Recorded::StaleProfile) => {
+                    tracing::info!(job = %task.job_id, pass, "profile saved while scoring; scoring with the new one");
+                }
+                Ok(_) => return Outcome::Done,
+                Err(e) => {
+                    tracing::warn!(error = %e, "score not stored; retrying");
+                    return Outcome::Retry;
+                }
+            }
+        }
+        tracing::warn!(job = %task.job_id, "profile saved twice while scoring; retrying");
+        Outcome::Retry
+    }
+
+    /// The job `task` is for, while it still waits for this attempt; else what to tell
+    /// the queue.
+    async fn waiting_job(&self, task: &ScoreTask) -> Result<Job, Outcome> {
+        let job = match self.jobs.get_job(task.tenant_id, task.job_id).await {
             Ok(Some(job)) => job,
             Ok(None) => {
                 tracing::warn!(job = %task.job_id, "job no longer exists; message dropped");
-                return Outcome::Done;
+                return Err(Outcome::Done);
             }
             Err(e) => {
                 tracing::warn!(error = %e, "job unreadable; retrying");
-                return Outcome::Retry;
+                return Err(Outcome::Retry);
             }
         };
         if job.card.status != JobStatus::Queued || job.attempt != task.attempt {
@@ -76,57 +121,43 @@ impl ScoringWorker {
                 current = job.attempt,
                 "job not waiting for this attempt; message dropped"
             );
-            return Outcome::Done;
+            return Err(Outcome::Done);
         }
-        let profile = match self.recorder.store.get_profile(tenant).await {
-            Ok(p) => p.unwrap_or_default(),
-            Err(e) => {
-                tracing::warn!(error = %e, "profile unreadable; retrying");
-                return Outcome::Retry;
-            }
+        Ok(job)
+    }
+
+    /// The scorer's answer, or, when the job went to a webhook that answers later, what
+    /// to tell the queue.
+    async fn ask(
+        &self,
+        task: &ScoreTask,
+        job: &Job,
+        profile: &Profile,
+    ) -> Result<Result<Scoring, ScoreError>, Outcome> {
+        let posting = JobForScoring::from_job(job);
+        let webhook = match &self.scorer {
+            ConfiguredScorer::Inline(scorer) => return Ok(scorer.score(&posting, profile).await),
+            ConfiguredScorer::Webhook(webhook) => webhook,
         };
-        let posting = JobForScoring::from_job(&job);
-        let answer = match &self.scorer {
-            ConfiguredScorer::Inline(scorer) => scorer.score(&posting, &profile).await,
-            ConfiguredScorer::Webhook(webhook) => {
-                match webhook
-                    .dispatch(task.job_id, tenant, task.attempt, &posting, &profile)
-                    .await
-                {
-                    // The job stays queued; the result comes to POST /v1/webhooks/scoring,
-                    // or the deadline fails the job.
-                    Ok(Dispatch::Sent) => {
-                        let deadline = AnswerDeadline {
-                            tenant_id: tenant,
-                            job_id: task.job_id,
-                            attempt: task.attempt,
-                            // At most a day (`MAX_ANSWER_WITHIN`): no overflow.
-                            answer_by: self.recorder.clock.now()
-                                + chrono::Duration::from_std(webhook.answer_within())
-                                    .unwrap_or_default(),
-                        };
-                        return self.rescorer.schedule(&deadline).await;
-                    }
-                    Ok(Dispatch::Scored(scoring)) => Ok(scoring),
-                    Err(e) => Err(e),
-                }
+        match webhook
+            .dispatch(task.job_id, task.tenant_id, task.attempt, &posting, profile)
+            .await
+        {
+            // The job stays queued; the result comes to POST /v1/webhooks/scoring, or the
+            // deadline fails the job.
+            Ok(Dispatch::Sent) => {
+                let deadline = AnswerDeadline {
+                    tenant_id: task.tenant_id,
+                    job_id: task.job_id,
+                    attempt: task.attempt,
+                    // At most a day (`MAX_ANSWER_WITHIN`): no overflow.
+                    answer_by: self.recorder.clock.now()
+                        + chrono::Duration::from_std(webhook.answer_within()).unwrap_or_default(),
+                };
+                Err(self.rescorer.schedule(&deadline).await)
             }
-        };
-        let entry = answer
-            .and_then(|scoring| entry_from(&scoring, task.attempt, self.recorder.clock.now()));
-        match entry {
-            Ok(entry) => match self
-                .recorder
-                .record(tenant, task.job_id, &entry, None)
-                .await
-            {
-                Ok(_) => Outcome::Done,
-                Err(e) => {
-                    tracing::warn!(error = %e, "score not stored; retrying");
-                    Outcome::Retry
-                }
-            },
-            Err(error) => self.scoring_failed(&job, task, delivery, &error).await,
+            Ok(Dispatch::Scored(scoring)) => Ok(Ok(scoring)),
+            Err(e) => Ok(Err(e)),
         }
     }
 

@@ -10,7 +10,7 @@ use aws_sdk_apigatewaymanagement::primitives::Blob;
 use chrono::Utc;
 
 use crate::domain::TenantId;
-use crate::ports::{ConnectionStore, LiveMessage, LiveNotifier};
+use crate::ports::{Connection, ConnectionStore, Followup, LiveMessage, LiveNotifier};
 
 pub use aws_sdk_apigatewaymanagement::Client;
 
@@ -62,19 +62,22 @@ impl WebSocketNotifier {
     }
 }
 
-#[async_trait]
-impl LiveNotifier for WebSocketNotifier {
-    async fn push(&self, tenant: TenantId, messages: &[LiveMessage]) {
-        if messages.is_empty() {
-            return;
-        }
-        let connections = match self.connections.connections(tenant, Utc::now()).await {
-            Ok(c) => c,
+impl WebSocketNotifier {
+    /// The tenant's open connections; `None` (logged) when they cannot be listed.
+    async fn open_connections(&self, tenant: TenantId) -> Option<Vec<Connection>> {
+        match self.connections.connections(tenant, Utc::now()).await {
+            Ok(c) => Some(c),
             Err(e) => {
                 tracing::warn!(error = %e, "could not list WebSocket connections");
-                return;
+                None
             }
-        };
+        }
+    }
+
+    async fn send_all(&self, connections: &[Connection], messages: &[LiveMessage]) {
+        if messages.is_empty() || connections.is_empty() {
+            return;
+        }
         let bodies: Vec<String> = messages
             .iter()
             .map(|m| serde_json::to_string(m).expect("live messages always serialise"))
@@ -93,5 +96,93 @@ impl LiveNotifier for WebSocketNotifier {
                 }
             }
         }
+    }
+}
+
+#[async_trait]
+impl LiveNotifier for WebSocketNotifier {
+    async fn push(&self, tenant: TenantId, messages: &[LiveMessage]) {
+        if messages.is_empty() {
+            return;
+        }
+        if let Some(connections) = self.open_connections(tenant).await {
+            self.send_all(&connections, messages).await;
+        }
+    }
+
+    async fn push_then(&self, tenant: TenantId, messages: &[LiveMessage], followup: Followup<'_>) {
+        let Some(connections) = self.open_connections(tenant).await else {
+            return;
+        };
+        if connections.is_empty() {
+            return;
+        }
+        let mut all = messages.to_vec();
+        all.extend(followup.await);
+        self.send_all(&connections, &all).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use super::*;
+    use crate::adapters::MemoryStore;
+    use crate::domain::UserId;
+
+    /// A notifier whose pushes go nowhere (a closed port, no retries): only which reads
+    /// it makes is under test.
+    fn notifier(store: &MemoryStore) -> WebSocketNotifier {
+        let sdk = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .retry_config(aws_config::retry::RetryConfig::disabled())
+            .build();
+        WebSocketNotifier::new(&sdk, "http://127.0.0.1:9", Arc::new(store.clone()))
+    }
+
+    async fn pushed_then(notifier: &WebSocketNotifier, tenant: TenantId) -> bool {
+        let read = AtomicBool::new(false);
+        let followup = Box::pin(async {
+            read.store(true, Ordering::SeqCst);
+            None
+        });
+        notifier.push_then(tenant, &[], followup).await;
+        read.load(Ordering::SeqCst)
+    }
+
+    #[tokio::test]
+    async fn the_followup_is_read_only_for_a_tenant_with_an_open_socket() {
+        let store = MemoryStore::new();
+        let notifier = notifier(&store);
+        let tenant = TenantId::new();
+        assert!(
+            !pushed_then(&notifier, tenant).await,
+            "read with no socket open"
+        );
+
+        let now = Utc::now();
+        let open = |id: &str, tenant| Connection {
+            id: id.into(),
+            tenant,
+            user: UserId::new(),
+            connected_at: now,
+            expires_at: now + Connection::MAX_LIFETIME,
+        };
+        store
+            .put_connection(&open("other", TenantId::new()))
+            .await
+            .unwrap();
+        assert!(
+            !pushed_then(&notifier, tenant).await,
+            "another tenant's socket counted"
+        );
+        store.put_connection(&open("tab", tenant)).await.unwrap();
+        assert!(
+            pushed_then(&notifier, tenant).await,
+            "not read for an open socket"
+        );
     }
 }

@@ -1,6 +1,9 @@
 //! Live updates: WebSocket connections, the messages pushed to them, and domain events for
 //! integrations (EventBridge).
 
+use std::future::Future;
+use std::pin::Pin;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -64,7 +67,19 @@ pub trait LiveNotifier: Send + Sync {
     /// Best effort: what is pushed is already stored, so a failure is logged, never
     /// returned. Connections that are gone are forgotten.
     async fn push(&self, tenant: TenantId, messages: &[LiveMessage]);
+    /// [`push`](Self::push) `messages` and then what `followup` yields, which is awaited
+    /// only when the tenant has a connection open: a figure that costs reads (the month's
+    /// usage after a scoring) is read only for someone who will see it. Without
+    /// connections to ask about, the default awaits it always.
+    async fn push_then(&self, tenant: TenantId, messages: &[LiveMessage], followup: Followup<'_>) {
+        let mut all = messages.to_vec();
+        all.extend(followup.await);
+        self.push(tenant, &all).await;
+    }
 }
+
+/// A message read lazily for [`LiveNotifier::push_then`].
+pub type Followup<'a> = Pin<Box<dyn Future<Output = Option<LiveMessage>> + Send + 'a>>;
 
 /// For functions and tests without live updates.
 pub struct NoLiveUpdates;
@@ -72,6 +87,7 @@ pub struct NoLiveUpdates;
 #[async_trait]
 impl LiveNotifier for NoLiveUpdates {
     async fn push(&self, _: TenantId, _: &[LiveMessage]) {}
+    async fn push_then(&self, _: TenantId, _: &[LiveMessage], _: Followup<'_>) {}
 }
 
 /// Domain events for integrations and alerting (EventBridge).

@@ -22,11 +22,12 @@ pub use billing::{
 };
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use live::{
-    Connection, ConnectionStore, EventPublisher, LiveMessage, LiveNotifier, NoEvents, NoLiveUpdates,
+    Connection, ConnectionStore, EventPublisher, Followup, LiveMessage, LiveNotifier, NoEvents,
+    NoLiveUpdates,
 };
 pub use queue::{MAX_SEND_DELAY, MAX_VISIBILITY_DELAY, QueueError, WorkQueue};
 pub use store::{
     AccountStore, Conflict, IngestStore, InsertReport, JobQuery, JobSort, JobStore,
     LIST_READ_BUDGET, Page, PageRequest, PostingKeys, QuotaStore, Recorded, ReplayMarker,
-    ScoringStore, SourceStore, StoreError, TenantReader, UsageReader,
+    ScoringStore, SourceStore, StoreError, TenantReader, UsageReader, VersionedProfile,
 };

@@ -332,6 +332,17 @@ pub enum Recorded {
     NotAwaited,
     /// The replay marker exists: the very same signed request was seen before.
     Replayed,
+    /// The profile was saved again after the scorer read it: nothing written; score
+    /// again with the new one.
+    StaleProfile,
+}
+
+/// The tenant's profile and its version, which every save increments (0: never saved,
+/// the default profile): what a cached profile is checked against when a score is stored.
+#[derive(Debug, Clone, Default)]
+pub struct VersionedProfile {
+    pub profile: crate::domain::Profile,
+    pub version: u64,
 }
 
 /// Scoring: the job as the scorer needs it, the history, the tenant's profile.
@@ -347,6 +358,20 @@ pub trait ScoringStore: Send + Sync {
         job: JobId,
         entry: &crate::domain::ScoringEntry,
         replay: Option<&ReplayMarker>,
+    ) -> Result<Recorded, StoreError>;
+    /// [`record_scoring`](Self::record_scoring) for a caller that has just read the card
+    /// `waiting` for this attempt (the queue worker), and scored it with the profile at
+    /// `profile_version`: the store does not read the card again. The transaction's
+    /// condition (queued, this attempt) still decides, and what the move takes from the
+    /// card (its score, creation month, source) changes only with its status or attempt,
+    /// so a card changed meanwhile writes nothing ([`Recorded::NotAwaited`]). A profile
+    /// saved meanwhile writes nothing either ([`Recorded::StaleProfile`]).
+    async fn record_scoring_of(
+        &self,
+        tenant: TenantId,
+        waiting: &JobCard,
+        entry: &crate::domain::ScoringEntry,
+        profile_version: u64,
     ) -> Result<Recorded, StoreError>;
     /// Notes why `attempt` failed while the job stays `queued` (it will be retried);
     /// `false` if the job is no longer queued for it.
@@ -404,6 +429,9 @@ pub trait ScoringStore: Send + Sync {
         &self,
         tenant: TenantId,
     ) -> Result<Option<crate::domain::Profile>, StoreError>;
+    /// The profile as the scorer uses it (the default when never saved) with its version.
+    async fn versioned_profile(&self, tenant: TenantId) -> Result<VersionedProfile, StoreError>;
+    /// Saves the profile and increments its version.
     async fn put_profile(
         &self,
         tenant: TenantId,

@@ -374,6 +374,9 @@ pub struct ProfileItem {
     pub entity: String,
     pub profile: Profile,
     pub updated_at: DateTime<Utc>,
+    /// Incremented by every save (absent on items saved before versions: 0).
+    #[serde(default)]
+    pub version: u64,
 }
 
 /// A WebSocket connection under its tenant; `expiresAt` is the table's TTL attribute.

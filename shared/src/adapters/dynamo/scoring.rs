@@ -2,7 +2,7 @@
 //! the tenant's profile.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
 use chrono::Utc;
 
 use super::items::{JobCardItem, ProfileItem, ScoreItem};
@@ -12,7 +12,9 @@ use super::{DynamoStore, Item, conditional, from_item, keys, to_item, unavailabl
 use crate::adapters::card_move::CardMove;
 use crate::domain::{JobCard, JobId, JobStatus, Profile, ScoringEntry, TenantId};
 use crate::http::cursor::Position;
-use crate::ports::{Conflict, Page, PageRequest, Recorded, ReplayMarker, ScoringStore, StoreError};
+use crate::ports::{
+    Conflict, Page, PageRequest, Recorded, ReplayMarker, ScoringStore, StoreError, VersionedProfile,
+};
 
 fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
@@ -154,28 +156,45 @@ impl DynamoStore {
     }
 }
 
-#[async_trait]
-impl ScoringStore for DynamoStore {
-    async fn record_scoring(
+impl DynamoStore {
+    /// A check that the tenant's profile is still at `version` (0: never saved, or saved
+    /// before versions existed).
+    fn profile_is(&self, tenant: TenantId, version: u64) -> Result<TransactWriteItem, StoreError> {
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .key(keys::PK, s(keys::tenant_pk(tenant)))
+            .key(keys::SK, s(keys::PROFILE_SK));
+        let check = if version == 0 {
+            check.condition_expression("attribute_not_exists(version)")
+        } else {
+            check
+                .condition_expression("version = :version")
+                .expression_attribute_values(":version", n(version))
+        };
+        Ok(TransactWriteItem::builder()
+            .condition_check(check.build().map_err(unavailable)?)
+            .build())
+    }
+
+    /// The scoring's one transaction: the history entry, the card's move from `read` as it
+    /// must still be (queued for this attempt: the move's condition), the replay marker,
+    /// the counters. Answers by the action that cancelled it.
+    async fn record_scored(
         &self,
         tenant: TenantId,
-        job: JobId,
+        read: &JobCard,
         entry: &ScoringEntry,
         replay: Option<&ReplayMarker>,
+        profile_version: Option<u64>,
     ) -> Result<Recorded, StoreError> {
         let event = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(to_item(&ScoreItem::new(tenant, job, entry))?))
+            .set_item(Some(to_item(&ScoreItem::new(tenant, read.id, entry))?))
             .condition_expression("attribute_not_exists(PK)")
             .build()
             .map_err(unavailable)?;
         let mut actions = vec![TransactWriteItem::builder().put(event).build()];
-        // The card as it must be: queued for this attempt (the move's condition).
-        let read = self.card_with_attempt(tenant, job).await?;
-        let mut waiting = match &read {
-            Some((card, _)) => card.clone(),
-            None => return Ok(Recorded::NotAwaited),
-        };
+        let mut waiting = read.clone();
         waiting.status = JobStatus::Queued;
         let m = CardMove::scored(&waiting, entry);
         let mut moves = self.move_actions(tenant, &m)?.into_iter();
@@ -195,6 +214,10 @@ impl ScoringStore for DynamoStore {
             actions.push(TransactWriteItem::builder().put(put).build());
         }
         actions.extend(moves);
+        let profile_check = actions.len();
+        if let Some(version) = profile_version {
+            actions.push(self.profile_is(tenant, version)?);
+        }
         let failed = self.try_transact(actions).await?;
         // A replay is reported first: whatever else is true, that request was seen.
         if replay.is_some() && failed.contains(&2) {
@@ -203,10 +226,40 @@ impl ScoringStore for DynamoStore {
         if failed.contains(&0) {
             return Ok(Recorded::AlreadyScored);
         }
+        if failed == [profile_check] {
+            return Ok(Recorded::StaleProfile);
+        }
         if !failed.is_empty() {
             return Ok(Recorded::NotAwaited);
         }
         Ok(Recorded::Scored(m.applied()))
+    }
+}
+
+#[async_trait]
+impl ScoringStore for DynamoStore {
+    async fn record_scoring(
+        &self,
+        tenant: TenantId,
+        job: JobId,
+        entry: &ScoringEntry,
+        replay: Option<&ReplayMarker>,
+    ) -> Result<Recorded, StoreError> {
+        match self.card_with_attempt(tenant, job).await? {
+            Some((card, _)) => self.record_scored(tenant, &card, entry, replay, None).await,
+            None => Ok(Recorded::NotAwaited),
+        }
+    }
+
+    async fn record_scoring_of(
+        &self,
+        tenant: TenantId,
+        waiting: &JobCard,
+        entry: &ScoringEntry,
+        profile_version: u64,
+    ) -> Result<Recorded, StoreError> {
+        self.record_scored(tenant, waiting, entry, None, Some(profile_version))
+            .await
     }
 
     async fn note_attempt_error(
@@ -378,18 +431,50 @@ impl ScoringStore for DynamoStore {
             .transpose()
     }
 
+    async fn versioned_profile(&self, tenant: TenantId) -> Result<VersionedProfile, StoreError> {
+        let Some(item) = self
+            .get_item(keys::tenant_pk(tenant), keys::PROFILE_SK)
+            .await?
+        else {
+            return Ok(VersionedProfile::default());
+        };
+        let item = from_item::<ProfileItem>(item)?;
+        Ok(VersionedProfile {
+            profile: item.profile,
+            version: item.version,
+        })
+    }
+
+    /// An update rather than a put, so the version is incremented by DynamoDB itself: two
+    /// saves at once make two versions.
     async fn put_profile(&self, tenant: TenantId, profile: &Profile) -> Result<(), StoreError> {
-        let item = ProfileItem {
+        let item = to_item(&ProfileItem {
             pk: keys::tenant_pk(tenant),
             sk: keys::PROFILE_SK.into(),
             entity: "profile".into(),
             profile: profile.clone(),
             updated_at: Utc::now(),
-        };
-        self.client
-            .put_item()
+            version: 0,
+        })?;
+        let mut update = self
+            .client
+            .update_item()
             .table_name(&self.table)
-            .set_item(Some(to_item(&item)?))
+            .key(keys::PK, s(keys::tenant_pk(tenant)))
+            .key(keys::SK, s(keys::PROFILE_SK));
+        let mut set = Vec::new();
+        let fields = item
+            .into_iter()
+            .filter(|(name, _)| ![keys::PK, keys::SK, "version"].contains(&name.as_str()));
+        for (i, (name, value)) in fields.enumerate() {
+            set.push(format!("#f{i} = :f{i}"));
+            update = update
+                .expression_attribute_names(format!("#f{i}"), name)
+                .expression_attribute_values(format!(":f{i}"), value);
+        }
+        update
+            .update_expression(format!("SET {} ADD version :one", set.join(", ")))
+            .expression_attribute_values(":one", n(1))
             .send()
             .await
             .map_err(unavailable)?;

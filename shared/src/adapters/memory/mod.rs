@@ -32,11 +32,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{
-    Job, JobId, Profile, ScoringEntry, Source, SourceId, Tenant, TenantId, User, UserId,
-};
+use crate::domain::{Job, JobId, ScoringEntry, Source, SourceId, Tenant, TenantId, User, UserId};
 use crate::http::CursorCodec;
-use crate::ports::{Connection, OneTimeToken, SessionGrant, StoreError};
+use crate::ports::{Connection, OneTimeToken, SessionGrant, StoreError, VersionedProfile};
 
 pub use live::{Published, RecordingEvents, RecordingNotifier};
 pub use outbox::{MemoryMailer, MemoryQueue};
@@ -174,7 +172,7 @@ struct State {
     sources: BTreeMap<(TenantId, SourceId), Source>,
     history: BTreeMap<(TenantId, JobId, u32), ScoringEntry>,
     replays: HashSet<String>,
-    profiles: HashMap<TenantId, Profile>,
+    profiles: HashMap<TenantId, VersionedProfile>,
     connections: BTreeMap<String, Connection>,
     customers: HashMap<String, TenantId>,
     stripe_events: HashSet<String>,

@@ -7,7 +7,9 @@ use super::{MemoryStore, State};
 use crate::adapters::card_move::CardMove;
 use crate::domain::{JobCard, JobId, JobStatus, Profile, ScoringEntry, TenantId};
 use crate::http::cursor::Position;
-use crate::ports::{Conflict, Page, PageRequest, Recorded, ReplayMarker, ScoringStore, StoreError};
+use crate::ports::{
+    Conflict, Page, PageRequest, Recorded, ReplayMarker, ScoringStore, StoreError, VersionedProfile,
+};
 
 fn history_scope(job: JobId) -> String {
     format!("history:{job}")
@@ -51,6 +53,43 @@ impl State {
             .get(&(tenant, job))
             .map(|j| (j.card.clone(), j.attempt))
     }
+
+    /// The scoring's transaction: its conditions, reported in the adapter's order of
+    /// precedence, then its writes.
+    fn record(
+        &mut self,
+        tenant: TenantId,
+        job: JobId,
+        entry: &ScoringEntry,
+        replay: Option<&ReplayMarker>,
+        profile_version: Option<u64>,
+    ) -> Recorded {
+        let Some((mut waiting, _)) = self.card_with_attempt(tenant, job) else {
+            return Recorded::NotAwaited;
+        };
+        waiting.status = JobStatus::Queued;
+        let m = CardMove::scored(&waiting, entry);
+        let entry_key = (tenant, job, entry.attempt);
+        if replay.is_some_and(|r| self.replays.contains(&r.key)) {
+            return Recorded::Replayed;
+        }
+        if self.history.contains_key(&entry_key) {
+            return Recorded::AlreadyScored;
+        }
+        if !self.move_allowed(tenant, &m) {
+            return Recorded::NotAwaited;
+        }
+        let current = self.profiles.get(&tenant).map_or(0, |p| p.version);
+        if profile_version.is_some_and(|v| v != current) {
+            return Recorded::StaleProfile;
+        }
+        self.history.insert(entry_key, entry.clone());
+        if let Some(marker) = replay {
+            self.replays.insert(marker.key.clone());
+        }
+        let card = self.move_card(tenant, &m).unwrap_or_else(|| m.applied());
+        Recorded::Scored(card)
+    }
 }
 
 #[async_trait]
@@ -62,29 +101,19 @@ impl ScoringStore for MemoryStore {
         entry: &ScoringEntry,
         replay: Option<&ReplayMarker>,
     ) -> Result<Recorded, StoreError> {
-        let mut state = self.lock();
-        let Some((mut waiting, _)) = state.card_with_attempt(tenant, job) else {
-            return Ok(Recorded::NotAwaited);
-        };
-        waiting.status = JobStatus::Queued;
-        let m = CardMove::scored(&waiting, entry);
-        let entry_key = (tenant, job, entry.attempt);
-        // The transaction's conditions, reported in the adapter's order of precedence.
-        if replay.is_some_and(|r| state.replays.contains(&r.key)) {
-            return Ok(Recorded::Replayed);
-        }
-        if state.history.contains_key(&entry_key) {
-            return Ok(Recorded::AlreadyScored);
-        }
-        if !state.move_allowed(tenant, &m) {
-            return Ok(Recorded::NotAwaited);
-        }
-        state.history.insert(entry_key, entry.clone());
-        if let Some(marker) = replay {
-            state.replays.insert(marker.key.clone());
-        }
-        let card = state.move_card(tenant, &m).unwrap_or_else(|| m.applied());
-        Ok(Recorded::Scored(card))
+        Ok(self.lock().record(tenant, job, entry, replay, None))
+    }
+
+    async fn record_scoring_of(
+        &self,
+        tenant: TenantId,
+        waiting: &JobCard,
+        entry: &ScoringEntry,
+        profile_version: u64,
+    ) -> Result<Recorded, StoreError> {
+        Ok(self
+            .lock()
+            .record(tenant, waiting.id, entry, None, Some(profile_version)))
     }
 
     async fn note_attempt_error(
@@ -219,11 +248,23 @@ impl ScoringStore for MemoryStore {
     }
 
     async fn get_profile(&self, tenant: TenantId) -> Result<Option<Profile>, StoreError> {
-        Ok(self.lock().profiles.get(&tenant).cloned())
+        Ok(self.lock().profiles.get(&tenant).map(|p| p.profile.clone()))
+    }
+
+    async fn versioned_profile(&self, tenant: TenantId) -> Result<VersionedProfile, StoreError> {
+        Ok(self
+            .lock()
+            .profiles
+            .get(&tenant)
+            .cloned()
+            .unwrap_or_default())
     }
 
     async fn put_profile(&self, tenant: TenantId, profile: &Profile) -> Result<(), StoreError> {
-        self.lock().profiles.insert(tenant, profile.clone());
+        let mut state = self.lock();
+        let saved = state.profiles.entry(tenant).or_default();
+        saved.profile = profile.clone();
+        saved.version += 1;
         Ok(())
     }
 }
