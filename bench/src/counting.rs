@@ -35,18 +35,28 @@ impl Tally {
     }
 
     pub fn writes(&self) -> u64 {
-        [
-            "PutItem",
-            "UpdateItem",
-            "DeleteItem",
-            "BatchWriteItem",
-            "TransactWriteItems",
-        ]
-        .iter()
-        .map(|op| self.requests.get(*op).copied().unwrap_or(0))
-        .sum()
+        self.of(&DYNAMO_WRITES)
+    }
+
+    pub fn dynamo_requests(&self) -> u64 {
+        self.of(&DYNAMO_WRITES) + self.of(&DYNAMO_READS)
+    }
+
+    fn of(&self, ops: &[&str]) -> u64 {
+        ops.iter()
+            .map(|op| self.requests.get(*op).copied().unwrap_or(0))
+            .sum()
     }
 }
+
+const DYNAMO_WRITES: [&str; 5] = [
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "BatchWriteItem",
+    "TransactWriteItems",
+];
+const DYNAMO_READS: [&str; 4] = ["GetItem", "Query", "Scan", "BatchGetItem"];
 
 #[derive(Debug, Default, Clone)]
 pub struct Counter(pub Arc<Mutex<Tally>>);

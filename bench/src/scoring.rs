@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, PutRequest, TransactWriteItem, WriteRequest,
+};
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
 use futures_util::future::join_all;
 use futures_util::{StreamExt, stream};
@@ -20,11 +22,15 @@ use jobmon_scoring::{
 };
 use jobmon_tests::{TestStack, seed};
 use shared::adapters::dynamo::keys;
+use shared::adapters::notifier::WebSocketNotifier;
 use shared::adapters::{DynamoStore, SqsQueue};
 use shared::config::SecretKey;
+use shared::domain::UserId;
 use shared::domain::{Job, JobStatus, PlanCatalog, Score, TenantId};
 use shared::messages::{ScoreTask, to_bodies};
-use shared::ports::{JobStore, NoEvents, NoLiveUpdates, WorkQueue};
+use shared::ports::{
+    Connection, ConnectionStore, JobStore, LiveNotifier, NoEvents, NoLiveUpdates, WorkQueue,
+};
 
 use crate::counting::Counter;
 
@@ -42,6 +48,15 @@ const SEED_PARALLEL: usize = 4;
 const IDLE_LIMIT: Duration = Duration::from_secs(10 * 60);
 /// Requests per kind when timing moto itself.
 const PROBES: usize = 20;
+/// The table sizes the growth run compares, and its goals (issue 21): scoring at the
+/// larger size at least this fraction as fast as at the smaller, and this fast at both.
+const GROWTH_SIZES: [usize; 2] = [1_000, 20_000];
+const GROWTH_RATIO_GOAL: f64 = 0.8;
+const GROWTH_RATE_GOAL: f64 = 20.0;
+/// Filler items per `BatchWriteItem` (DynamoDB's limit) and bytes of each item's text,
+/// about a stored card's size.
+const FILL_BATCH: usize = 25;
+const FILL_BYTES: usize = 600;
 
 /// A positive number from `name`, else `default`.
 fn var(name: &str, default: usize) -> usize {
@@ -50,6 +65,12 @@ fn var(name: &str, default: usize) -> usize {
         .and_then(|v| v.parse().ok())
         .filter(|n| *n > 0)
         .unwrap_or(default)
+}
+
+/// Jobs of each growth run; `JOBMON_BENCH_GROWTH_JOBS`. Seeding one stores about six
+/// items, so 150 leave room to start the smaller run at 1,000.
+fn growth_jobs() -> usize {
+    var("JOBMON_BENCH_GROWTH_JOBS", 150)
 }
 
 /// Jobs of a throughput run; `JOBMON_BENCH_SCORING_JOBS` changes it for a quick run.
@@ -138,6 +159,38 @@ type Receipts = Vec<(String, String)>;
 impl Rig {
     /// The worker as `worker-scorer` wires it, with no live updates and no events.
     fn worker(&self, scorer: ConfiguredScorer) -> ScoringWorker {
+        self.worker_pushing(scorer, Arc::new(NoLiveUpdates))
+    }
+
+    /// The worker with the production notifier: the tenant's connections listed through
+    /// the counted store, pushes sent to moto's management API (which takes any id).
+    fn worker_with_sockets(&self, scorer: ConfiguredScorer) -> ScoringWorker {
+        let live =
+            WebSocketNotifier::new(&self.stack.config, &self.stack.endpoint, self.store.clone());
+        self.worker_pushing(scorer, Arc::new(live))
+    }
+
+    /// An open dashboard tab of the tenant's.
+    async fn open_socket(&self) {
+        let now = chrono::Utc::now();
+        let connection = Connection {
+            id: "bench-socket".into(),
+            tenant: self.tenant,
+            user: UserId::new(),
+            connected_at: now,
+            expires_at: now + Connection::MAX_LIFETIME,
+        };
+        self.store
+            .put_connection(&connection)
+            .await
+            .expect("connection stored");
+    }
+
+    fn worker_pushing(
+        &self,
+        scorer: ConfiguredScorer,
+        live: Arc<dyn LiveNotifier>,
+    ) -> ScoringWorker {
         let counted_sqs = aws_sdk_sqs::Client::from_conf(
             aws_sdk_sqs::config::Builder::from(&self.stack.config)
                 .interceptor(self.counter.clone())
@@ -150,7 +203,7 @@ impl Rig {
         let recorder = jobmon_scoring::wiring::recorder_over(
             self.store.clone(),
             Listeners {
-                live: Arc::new(NoLiveUpdates),
+                live,
                 events: Arc::new(NoEvents),
             },
             PlanCatalog::builtin(),
@@ -196,6 +249,73 @@ impl Rig {
             .await
             .expect("score tasks sent");
         (jobs, started.elapsed())
+    }
+
+    /// Items in the table, as `DescribeTable` reports them (moto counts them live).
+    async fn items(&self) -> usize {
+        self.stack
+            .dynamo
+            .describe_table()
+            .table_name(self.stack.table())
+            .send()
+            .await
+            .expect("describe table")
+            .table()
+            .and_then(|t| t.item_count())
+            .map_or(0, |n| usize::try_from(n).unwrap_or(0))
+    }
+
+    /// Grows the table to `total` items with other tenants' card-sized items (uncounted,
+    /// not timed): what a shared table holds besides the tenant being scored.
+    async fn fill_to(&self, total: usize) {
+        let missing = total.saturating_sub(self.items().await);
+        let batches: Vec<Vec<usize>> = (0..missing)
+            .collect::<Vec<_>>()
+            .chunks(FILL_BATCH)
+            .map(<[usize]>::to_vec)
+            .collect();
+        stream::iter(batches)
+            .map(|batch| self.write_filler(batch))
+            .buffer_unordered(SEED_PARALLEL)
+            .collect::<Vec<()>>()
+            .await;
+    }
+
+    async fn write_filler(&self, batch: Vec<usize>) {
+        let requests = batch.into_iter().map(|i| {
+            let item = std::collections::HashMap::from([
+                (
+                    keys::PK.to_owned(),
+                    AttributeValue::S(format!("TENANT#filler-{}", i % 100)),
+                ),
+                (
+                    keys::SK.to_owned(),
+                    AttributeValue::S(format!("JOB#{i:08}")),
+                ),
+                ("entity".to_owned(), AttributeValue::S("filler".into())),
+                ("text".to_owned(), AttributeValue::S("x".repeat(FILL_BYTES))),
+            ]);
+            WriteRequest::builder()
+                .put_request(
+                    PutRequest::builder()
+                        .set_item(Some(item))
+                        .build()
+                        .expect("item set"),
+                )
+                .build()
+        });
+        let out = self
+            .stack
+            .dynamo
+            .batch_write_item()
+            .request_items(self.stack.table(), requests.collect())
+            .send()
+            .await
+            .expect("filler written");
+        assert!(
+            out.unprocessed_items().is_none_or(|u| u.is_empty()),
+            "moto left filler items unprocessed"
+        );
     }
 
     /// Up to `max` visible messages with their system attributes, as the event source
@@ -298,7 +418,7 @@ impl Rig {
     }
 
     /// moto's own time for a `GetItem` and for a one-action `TransactWriteItems` (a
-    /// condition check, which moto deep-copies the table for all the same) on the table as
+    /// condition check, which plain moto deep-copies the table for all the same) on the table as
     /// it is now, medians of [`PROBES`], with the table's item count: the yardstick for the
     /// times above. Through the uncounted client.
     async fn moto_latency(&self) -> String {
@@ -391,16 +511,49 @@ fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len().max(1) as f64
 }
 
+/// How the tenant of a per-job run is watched.
+#[derive(Clone, Copy, PartialEq)]
+enum Watching {
+    /// No live updates wired (the figures before issue 21 were taken so).
+    NotWired,
+    /// The WebSocket notifier, and no socket open.
+    NoSocket,
+    /// The WebSocket notifier and one open socket.
+    OneSocket,
+}
+
+impl Watching {
+    fn label(self) -> &'static str {
+        match self {
+            Watching::NotWired => "no live updates wired",
+            Watching::NoSocket => "WebSocket notifier, no socket open",
+            Watching::OneSocket => "WebSocket notifier, one socket open",
+        }
+    }
+}
+
+/// The DynamoDB requests per scored job the issue allows in the common case.
+const DYNAMO_REQUESTS_GOAL: f64 = 3.0;
+
 /// 1. One message per invocation: the handler's wall time minus the time the scorer
 ///    really slept, and the AWS requests the worker made, per job.
-async fn one_at_a_time() {
+async fn one_at_a_time(watching: Watching) {
     let rig = rig().await;
     let (jobs, seeded) = rig.backlog(ONE_BY_ONE).await;
     let scorer = Arc::new(FixedLatencyScorer::new(SCORER_LATENCY));
-    let worker = rig.worker(ConfiguredScorer::Inline(Box::new(scorer.clone())));
+    let inline = ConfiguredScorer::Inline(Box::new(scorer.clone()));
+    let worker = match watching {
+        Watching::NotWired => rig.worker(inline),
+        Watching::NoSocket => rig.worker_with_sockets(inline),
+        Watching::OneSocket => {
+            rig.open_socket().await;
+            rig.worker_with_sockets(inline)
+        }
+    };
     println!(
-        "\n1. one job per invocation (batch of 1), {ONE_BY_ONE} jobs, scorer sleeping {} ms",
-        SCORER_LATENCY.as_millis()
+        "\n1. one job per invocation (batch of 1), {ONE_BY_ONE} jobs, scorer sleeping {} ms, {}",
+        SCORER_LATENCY.as_millis(),
+        watching.label()
     );
     println!(
         "  seeded {ONE_BY_ONE} queued jobs and their messages in {:.1} s (not timed)",
@@ -445,12 +598,17 @@ async fn one_at_a_time() {
         mean(&scorer_time.iter().copied().map(ms).collect::<Vec<_>>())
     );
     println!(
-        "  AWS requests per job         {:>7.1}",
+        "  AWS requests per job         {:>7.2}",
         per_job(tally.total_requests())
     );
     for (op, n) in &tally.requests {
-        println!("    {op:<26} {:>7.1}", per_job(*n));
+        println!("    {op:<26} {:>7.2}", per_job(*n));
     }
+    let dynamo = tally.dynamo_requests();
+    println!(
+        "  DynamoDB requests per job    {:>7.2}   (goal <= {DYNAMO_REQUESTS_GOAL} without a socket open)",
+        per_job(dynamo)
+    );
     println!(
         "  items written per job        {:>7.1}",
         per_job(tally.items_written)
@@ -460,7 +618,7 @@ async fn one_at_a_time() {
         tally.write_units / ONE_BY_ONE as f64
     );
     println!(
-        "  (the worker's requests only: receive and delete are the event source mapping's;\n   no live updates or events here, each adds its own requests in production)"
+        "  (the worker's requests only: receive and delete are the event source mapping's, and\n   pushes go to API Gateway's @connections, not DynamoDB; no EventBridge events here)"
     );
     println!("  {}", rig.moto_latency().await);
 }
@@ -498,15 +656,27 @@ async fn poll(
     poller
 }
 
-/// 2. A backlog of `n` jobs drained in batches by `pollers` concurrent loops.
-async fn throughput(label: &str, scorer: ConfiguredScorer, n: usize, pollers: usize) {
+/// 2. A backlog of `n` jobs drained in batches by `pollers` concurrent loops, on a table
+///    first filled to `fill` items (0: just the backlog, and more when the backlog alone
+///    is more); jobs per second and the table's items when draining began.
+async fn throughput(
+    label: &str,
+    scorer: ConfiguredScorer,
+    n: usize,
+    pollers: usize,
+    fill: usize,
+) -> (f64, usize) {
     let rig = rig().await;
     let (jobs, seeded) = rig.backlog(n).await;
+    let filling = Instant::now();
+    rig.fill_to(fill).await;
     let worker = rig.worker(scorer);
+    let items = rig.items().await;
     println!("\n2. {n} queued jobs, batches of up to {BATCH}, {pollers} poller(s), {label}");
     println!(
-        "  seeded {n} queued jobs and their messages in {:.1} s (not timed)",
-        seeded.as_secs_f64()
+        "  seeded {n} queued jobs and their messages in {:.1} s, the table filled to {items} items in {:.1} s (not timed)",
+        seeded.as_secs_f64(),
+        filling.elapsed().as_secs_f64()
     );
 
     let done = AtomicUsize::new(0);
@@ -525,10 +695,8 @@ async fn throughput(label: &str, scorer: ConfiguredScorer, n: usize, pollers: us
         "  total                        {:>7.1} s",
         total.as_secs_f64()
     );
-    println!(
-        "  throughput                   {:>7.1} jobs/s",
-        n as f64 / total.as_secs_f64()
-    );
+    let rate = n as f64 / total.as_secs_f64();
+    println!("  throughput                   {rate:>7.1} jobs/s");
     println!("  batches handled              {:>7}", batches.len());
     println!(
         "  handler time per batch, p50  {:>7.1} ms",
@@ -547,6 +715,30 @@ async fn throughput(label: &str, scorer: ConfiguredScorer, n: usize, pollers: us
         tally.total_requests() as f64 / n as f64
     );
     println!("  {}", rig.moto_latency().await);
+    (rate, items)
+}
+
+/// 3. The built-in profile scorer on a table of 1,000 items and on one of 20,000: the
+///    local stack must not slow down as it fills.
+async fn growth(pollers: usize) {
+    let n = growth_jobs();
+    let mut rates = Vec::new();
+    for size in GROWTH_SIZES {
+        let label = format!("built-in profile scorer, table filled to {size} items");
+        let scorer = ConfiguredScorer::Inline(Box::new(ProfileScorer));
+        rates.push(throughput(&label, scorer, n, pollers, size).await);
+    }
+    let ratio = rates[1].0 / rates[0].0;
+    println!("\n3. scoring as the table grows (built-in profile scorer, {n} jobs per size)");
+    for (rate, items) in &rates {
+        println!(
+            "  at {items:>6} items                {rate:>7.1} jobs/s   (goal >= {GROWTH_RATE_GOAL} jobs/s)"
+        );
+    }
+    println!(
+        "  ratio {}/{}             {ratio:>7.2}          (goal >= {GROWTH_RATIO_GOAL})",
+        rates[1].1, rates[0].1
+    );
 }
 
 pub async fn run() {
@@ -556,15 +748,18 @@ pub async fn run() {
         "scoring benchmark: worker-scorer's handler on real SQS messages, DynamoDB and SQS in moto on 127.0.0.1"
     );
     println!(
-        "(no live updates, no events; moto's TransactWriteItems deep-copies the table once per\n action, so its time grows with the table and real DynamoDB latencies differ: read the\n request counts as the cost, the times as this machine's moto)"
+        "(no events; live updates as each section says; real DynamoDB latencies differ from\n moto's: read the request counts as the cost, the times as this machine's moto)"
     );
-    one_at_a_time().await;
+    for watching in [Watching::NotWired, Watching::NoSocket, Watching::OneSocket] {
+        one_at_a_time(watching).await;
+    }
     let fixed = format!("scorer sleeping {} ms", SCORER_LATENCY.as_millis());
     throughput(
         &fixed,
         ConfiguredScorer::Inline(Box::new(FixedLatencyScorer::new(SCORER_LATENCY))),
         n,
         pollers,
+        0,
     )
     .await;
     throughput(
@@ -572,8 +767,10 @@ pub async fn run() {
         ConfiguredScorer::Inline(Box::new(ProfileScorer::default())),
         n,
         pollers,
+        0,
     )
     .await;
+    growth(pollers).await;
     println!(
         "\nthroughput is wall time from the first receive to the last delete, {pollers} receive-invoke-delete\nloop(s) in this process (one loop: one Lambda instance working through the queue);\nthe 10 messages of a batch are handled concurrently, as the handler does on Lambda"
     );

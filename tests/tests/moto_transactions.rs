@@ -125,25 +125,38 @@ fn check_missing(table: &str) -> TransactWriteItem {
     TransactWriteItem::builder().condition_check(check).build()
 }
 
+/// `actions` (given the stack's table name) as one transaction.
+async fn transact(
+    stack: &TestStack,
+    actions: impl Fn(&str) -> Vec<TransactWriteItem>,
+) -> Result<(), TransactWriteItemsError> {
+    stack
+        .dynamo
+        .transact_write_items()
+        .set_transact_items(Some(actions(stack.table())))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| e.into_service_error())
+}
+
 #[tokio::test]
 async fn a_transaction_cancelled_by_its_last_condition_writes_nothing() {
     let stack = TestStack::new().await;
-    let table = stack.table().to_owned();
     seed(&stack).await;
     let before = partition(&stack).await;
     let indexed_before = indexed(&stack).await;
 
-    let err = stack
-        .dynamo
-        .transact_write_items()
-        .transact_items(put_new(&table))
-        .transact_items(update_existing(&table))
-        .transact_items(delete_existing(&table))
-        .transact_items(check_missing(&table))
-        .send()
-        .await
-        .unwrap_err();
-    let err = err.into_service_error();
+    let err = transact(&stack, |t| {
+        vec![
+            put_new(t),
+            update_existing(t),
+            delete_existing(t),
+            check_missing(t),
+        ]
+    })
+    .await
+    .unwrap_err();
     assert_eq!(err.code(), Some("TransactionCanceledException"), "{err:?}");
     let TransactWriteItemsError::TransactionCanceledException(cancelled) = &err else {
         panic!("not a cancellation: {err:?}");
@@ -164,22 +177,20 @@ async fn a_transaction_cancelled_by_its_last_condition_writes_nothing() {
 #[tokio::test]
 async fn a_transaction_refused_as_invalid_writes_nothing() {
     let stack = TestStack::new().await;
-    let table = stack.table().to_owned();
     seed(&stack).await;
     let before = partition(&stack).await;
 
     // Two actions on one item: refused as a whole after moto applied the first.
-    let err = stack
-        .dynamo
-        .transact_write_items()
-        .transact_items(put_new(&table))
-        .transact_items(update_existing(&table))
-        .transact_items(delete_existing(&table))
-        .transact_items(update_existing(&table))
-        .send()
-        .await
-        .unwrap_err();
-    let err = err.into_service_error();
+    let err = transact(&stack, |t| {
+        vec![
+            put_new(t),
+            update_existing(t),
+            delete_existing(t),
+            update_existing(t),
+        ]
+    })
+    .await
+    .unwrap_err();
     assert_eq!(err.code(), Some("ValidationException"), "{err:?}");
     assert_eq!(partition(&stack).await, before, "an item changed");
 }
@@ -187,27 +198,18 @@ async fn a_transaction_refused_as_invalid_writes_nothing() {
 #[tokio::test]
 async fn after_a_cancelled_transaction_the_same_actions_apply_in_full() {
     let stack = TestStack::new().await;
-    let table = stack.table().to_owned();
     seed(&stack).await;
-    stack
-        .dynamo
-        .transact_write_items()
-        .transact_items(put_new(&table))
-        .transact_items(update_existing(&table))
-        .transact_items(check_missing(&table))
-        .send()
-        .await
-        .unwrap_err();
+    transact(&stack, |t| {
+        vec![put_new(t), update_existing(t), check_missing(t)]
+    })
+    .await
+    .unwrap_err();
 
-    stack
-        .dynamo
-        .transact_write_items()
-        .transact_items(put_new(&table))
-        .transact_items(update_existing(&table))
-        .transact_items(delete_existing(&table))
-        .send()
-        .await
-        .unwrap();
+    transact(&stack, |t| {
+        vec![put_new(t), update_existing(t), delete_existing(t)]
+    })
+    .await
+    .unwrap();
     let after = partition(&stack).await;
     assert_eq!(
         after.keys().map(String::as_str).collect::<Vec<_>>(),
