@@ -36,6 +36,23 @@ pub enum SourceError {
 }
 
 impl SourceError {
+    /// A short, fixed name for the kind of failure: a metric dimension, so never the text.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::NotFound { .. } => "not_found",
+            Self::Malformed(_) => "malformed",
+            Self::TooLarge { .. } => "too_large",
+            Self::Timeout => "timeout",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Upstream { .. } => "upstream",
+            Self::Rejected { .. } => "rejected",
+            Self::Blocked { .. } => "blocked",
+            Self::TooManyRedirects => "too_many_redirects",
+            Self::Network { .. } => "network",
+            Self::Unsupported(_) => "unsupported",
+        }
+    }
+
     /// Whether the same fetch may succeed later without the tenant changing anything.
     /// A queue consumer retries these; the others are reported and wait for a fix.
     pub fn is_transient(&self) -> bool {

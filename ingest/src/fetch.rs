@@ -75,6 +75,10 @@ pub struct FetchReport {
     /// Closed jobs whose posting the source lists again.
     pub reopened: usize,
     pub error: Option<String>,
+    /// [`SourceError::reason`] of `error`: the failure's metric dimension.
+    pub failure_reason: Option<&'static str>,
+    /// The source's kind (`greenhouse`, `rss`…), empty when the fetch was skipped.
+    pub source_kind: String,
     pub skipped: bool,
 }
 
@@ -219,13 +223,17 @@ impl FetchService {
         plan: &Plan,
         now: DateTime<Utc>,
     ) -> Result<FetchReport, FetchTaskError> {
-        let mut report = FetchReport::default();
+        let mut report = FetchReport {
+            source_kind: source.kind.clone(),
+            ..FetchReport::default()
+        };
         match outcome {
             Err(error) => {
                 let message = error.to_string();
                 record_failure(source, &message, plan.fetch_interval_minutes, now);
                 tracing::warn!(source = %source.id, error = %message, "fetch failed");
                 report.error = Some(message);
+                report.failure_reason = Some(error.reason());
             }
             Ok(FetchOutcome::NotModified) => {
                 report.not_modified = true;

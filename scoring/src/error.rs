@@ -54,6 +54,17 @@ const QUOTA_MAX_DELAY: Duration = Duration::from_secs(60 * 60);
 const BILLING_DELAY: Duration = Duration::from_secs(60 * 60);
 
 impl ScoreError {
+    /// A short, fixed name for the kind of failure: a metric dimension, so never the text.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::Transient(_) => "transient",
+            Self::QuotaExceeded { .. } => "quota_exceeded",
+            Self::Billing(_) => "billing",
+            Self::InvalidOutput(_) => "invalid_output",
+            Self::Config(_) => "config",
+        }
+    }
+
     /// `attempt` is the message's receive count, starting at 1.
     pub fn disposition(&self, attempt: u32) -> Disposition {
         match self {

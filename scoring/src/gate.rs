@@ -48,8 +48,12 @@ pub(crate) fn pregate(
     profile: &Profile,
 ) -> Option<Scoring> {
     let evaluation = gate.evaluate(job, profile);
-    (evaluation.breaks_hard_constraint() || evaluation.score < threshold)
-        .then(|| evaluation.into_scoring())
+    let gated = evaluation.breaks_hard_constraint() || evaluation.score < threshold;
+    shared::telemetry::MetricSet::new()
+        .count("PregateChecks", 1)
+        .count("ScorerCallsAvoided", usize::from(gated))
+        .emit();
+    gated.then(|| evaluation.into_scoring())
 }
 
 #[async_trait]

@@ -93,7 +93,7 @@ async fn pipeline() -> Pipeline {
 }
 
 impl Pipeline {
-    fn worker(&self, scorer: Fixed) -> ScoringWorker {
+    fn worker(&self, scorer: impl Scorer + 'static) -> ScoringWorker {
         ScoringWorker {
             recorder: self.recorder.clone(),
             jobs: Arc::new(self.store.clone()),
@@ -686,4 +686,52 @@ async fn a_kept_profile_serves_the_next_job_until_a_save_makes_its_score_stale()
     );
     assert_eq!(p.history_len(&third).await, 1);
     assert_eq!(p.stored(&third).card.status, JobStatus::Scored);
+}
+
+/// The EMF documents the worker prints: latency by scorer, calls the pre-gate saved,
+/// failures by reason; the tenant a property, never a dimension.
+#[tokio::test]
+async fn scoring_emits_latency_pregate_savings_and_failures_as_valid_emf() {
+    let p = pipeline().await;
+    let capture = shared::telemetry::capture();
+    // Threshold 10: the profile scores every posting lower, so the gate answers for all.
+    let gated = jobmon_scoring::GatedScorer::new(Box::new(scored(9)))
+        .with_threshold(Score::new(10).unwrap());
+    let job = p.queued_job(1).await;
+    let worker = p.worker(gated);
+    assert_eq!(
+        worker.handle(&delivery(&task_body(&job, 1), 1)).await,
+        Outcome::Done
+    );
+    let failing = p.queued_job(2).await;
+    let worker = p.worker(Fixed(Err(ScoreError::Transient("timeout".into()))));
+    worker.handle(&delivery(&task_body(&failing, 1), 1)).await;
+
+    let documents = capture.documents();
+    for document in &documents {
+        shared::telemetry::check_document(document).unwrap();
+        assert!(
+            !document["_aws"].to_string().contains("tenant"),
+            "{document}"
+        );
+    }
+    let gate = capture.with_metric("ScorerCallsAvoided");
+    assert_eq!(gate.len(), 1);
+    assert_eq!(gate[0]["ScorerCallsAvoided"], 1.0);
+    assert_eq!(gate[0]["PregateChecks"], 1.0);
+    let scorings = capture.with_metric("Scorings");
+    assert_eq!(scorings.len(), 1);
+    assert_eq!(scorings[0]["scorer"], "profile", "the gate answered");
+    assert_eq!(scorings[0]["tenant_id"], p.tenant.to_string());
+    assert_eq!(
+        scorings[0]["_aws"]["CloudWatchMetrics"][0]["Metrics"][1],
+        serde_json::json!({"Name": "ScoringLatency", "Unit": "Milliseconds"})
+    );
+    let failures = capture.with_metric("ScoringFailures");
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0]["reason"], "transient");
+    assert_eq!(
+        failures[0]["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+        serde_json::json!([["function"], ["function", "reason"]])
+    );
 }

@@ -83,8 +83,19 @@ async fn webhook(app: &App, _: Span, request: Request) -> Answer {
     let outcome = app
         .billing
         .webhook(signature, body_bytes(&request), Utc::now())
-        .await
-        .inspect_err(|e| tracing::warn!(error = %e, "Stripe webhook refused"))?;
+        .await;
+    let name = match &outcome {
+        Ok(outcome) => serde_json::to_value(outcome)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        Err(_) => "refused".to_owned(),
+    };
+    shared::telemetry::MetricSet::new()
+        .dimension("outcome", &name)
+        .count("StripeEvents", 1)
+        .emit();
+    let outcome = outcome.inspect_err(|e| tracing::warn!(error = %e, "Stripe webhook refused"))?;
     Ok(json(
         StatusCode::OK,
         &serde_json::json!({ "received": true, "outcome": outcome }),

@@ -11,6 +11,7 @@ use shared::http::handler::serve;
 use shared::http::request::body_bytes;
 use shared::http::routes::{Routes, dispatch, route};
 use shared::http::{ApiError, json};
+use shared::telemetry::MetricSet;
 
 pub struct App {
     /// `None` when no webhook secret is configured: every call is refused.
@@ -34,12 +35,21 @@ async fn scoring_result(app: &App, _: (), request: Request) -> Result<Response<B
         .headers()
         .get(SIGNATURE_HEADER)
         .and_then(|v| v.to_str().ok());
-    let status = callback
+    let accepted = callback
         .accept(
             signature,
             body_bytes(&request),
             chrono::Utc::now().timestamp(),
         )
-        .await?;
+        .await;
+    let outcome = match &accepted {
+        Ok(status) => status,
+        Err(e) => e.code(),
+    };
+    MetricSet::new()
+        .dimension("outcome", outcome)
+        .count("ScoringWebhookEvents", 1)
+        .emit();
+    let status = accepted?;
     Ok(json(StatusCode::OK, &json!({ "status": status })))
 }

@@ -4,9 +4,12 @@
 //! message succeeds, so one broken board never fails the others.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use std::time::{Duration, Instant};
+
 use jobmon_ingest::abandoned::AbandonedFetches;
-use jobmon_ingest::fetch::FetchService;
+use jobmon_ingest::fetch::{FetchReport, FetchService, FetchTaskError};
 use shared::messages::FetchTask;
+use shared::telemetry::MetricSet;
 use tracing::Instrument;
 
 pub async fn handle(service: &FetchService, event: SqsEvent) -> SqsBatchResponse {
@@ -27,7 +30,10 @@ pub async fn handle(service: &FetchService, event: SqsEvent) -> SqsBatchResponse
             }
         };
         let span = tracing::info_span!("fetch", message_id = %id, tenant_id = %task.tenant_id, source_id = %task.source_id);
-        match service.run(&task).instrument(span).await {
+        let started = Instant::now();
+        let result = service.run(&task).instrument(span).await;
+        emit_metrics(&task, &result, started.elapsed());
+        match result {
             Ok(report) => tracing::info!(
                 message_id = %id,
                 tenant_id = %task.tenant_id,
@@ -78,4 +84,50 @@ pub async fn handle_dead_letters(service: &AbandonedFetches, event: SqsEvent) ->
         }
     }
     response
+}
+
+/// One EMF document per fetch (what the source listed, what was new, what was admitted or
+/// waits for an upgrade, how long it took) and one per failure, by reason.
+fn emit_metrics(task: &FetchTask, result: &Result<FetchReport, FetchTaskError>, took: Duration) {
+    let (report, failure) = match result {
+        Ok(report) => (report, report.failure_reason),
+        Err(FetchTaskError::Busy) => (&FetchReport::default(), Some("busy")),
+        Err(FetchTaskError::Store(_) | FetchTaskError::Queue(_)) => {
+            (&FetchReport::default(), Some("storage"))
+        }
+    };
+    let kind = if report.source_kind.is_empty() {
+        "unknown"
+    } else {
+        &report.source_kind
+    };
+    let outcome = match (failure, report.skipped, report.not_modified) {
+        (Some(_), _, _) => "failed",
+        (None, true, _) => "skipped",
+        (None, false, true) => "not_modified",
+        (None, false, false) => "fetched",
+    };
+    MetricSet::new()
+        .dimension("source_kind", kind)
+        .dimension("outcome", outcome)
+        .count("Fetches", 1)
+        .count("PostingsSeen", report.fetched)
+        .count("PostingsNew", report.new)
+        .count(
+            "PostingsDuplicate",
+            report.fetched.saturating_sub(report.new),
+        )
+        .count("JobsAdmitted", report.queued)
+        .count("JobsPendingUpgrade", report.pending_upgrade)
+        .millis("FetchDuration", took)
+        .tenant(task.tenant_id)
+        .emit();
+    if let Some(reason) = failure {
+        MetricSet::new()
+            .dimension("source_kind", kind)
+            .dimension("reason", reason)
+            .count("FetchFailures", 1)
+            .tenant(task.tenant_id)
+            .emit();
+    }
 }

@@ -518,3 +518,56 @@ async fn a_users_edit_during_a_fetch_is_not_overwritten_by_the_fetch_outcome() {
     again.last_fetched_at = Some(Utc::now());
     assert!(env.store.record_fetch(&again, &stored).await.unwrap());
 }
+
+/// The EMF documents a real fetch prints: valid for CloudWatch, one namespace, the fetch's
+/// counts by source kind and outcome, failures by reason, the tenant as a property only.
+#[tokio::test]
+async fn fetches_emit_valid_emf_metrics_with_the_tenant_as_a_property() {
+    let env = env().await;
+    let who = tenant(&env).await;
+    env.board
+        .set("/v1/boards/acme/jobs", 200, greenhouse_board("acme", 0..4));
+    let good = greenhouse_source(&env, who, "acme").await;
+    let missing = greenhouse_source(&env, who, "missing").await;
+    worker_fetcher::handle(&env.fetch, sqs_event(&[task(who, good)])).await;
+    env.board
+        .set("/v1/boards/acme/jobs", 200, greenhouse_board("acme", 0..6));
+    let capture = shared::telemetry::capture();
+    worker_fetcher::handle(
+        &env.fetch,
+        sqs_event(&[task(who, good), task(who, missing)]),
+    )
+    .await;
+    let documents = capture.documents();
+    for document in &documents {
+        shared::telemetry::check_document(document).unwrap();
+        let directive = &document["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Namespace"], "jobmon");
+        assert_eq!(document["tenant_id"], who.tenant.to_string());
+        let dimensions = directive["Dimensions"].to_string();
+        assert!(!dimensions.contains("tenant"), "{dimensions}");
+    }
+    let fetches = capture.with_metric("Fetches");
+    assert_eq!(fetches.len(), 2);
+    let ok = &fetches[0];
+    assert_eq!(ok["source_kind"], "greenhouse");
+    assert_eq!(ok["outcome"], "fetched");
+    assert_eq!(ok["PostingsSeen"], 6.0);
+    assert_eq!(ok["PostingsNew"], 2.0);
+    assert_eq!(ok["PostingsDuplicate"], 4.0);
+    assert_eq!(ok["JobsAdmitted"], 2.0);
+    assert_eq!(ok["JobsPendingUpgrade"], 0.0);
+    assert!(ok["FetchDuration"].as_f64().unwrap() > 0.0);
+    let units: Vec<&str> = ok["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["Unit"].as_str().unwrap())
+        .collect();
+    assert!(units.contains(&"Milliseconds") && units.contains(&"Count"));
+    assert_eq!(fetches[1]["outcome"], "failed");
+    let failures = capture.with_metric("FetchFailures");
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0]["reason"], "not_found");
+    assert_eq!(failures[0]["FetchFailures"], 1.0);
+}

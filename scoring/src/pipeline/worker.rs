@@ -69,10 +69,12 @@ impl ScoringWorker {
                     return Outcome::Retry;
                 }
             };
+            let started = std::time::Instant::now();
             let answer = match self.ask(task, &job, &profile.profile).await {
                 Ok(answer) => answer,
                 Err(handed_on) => return handed_on,
             };
+            emit_scoring_metrics(tenant, &answer, started.elapsed());
             let entry = answer
                 .and_then(|scoring| entry_from(&scoring, task.attempt, self.recorder.clock.now()));
             let entry = match entry {
@@ -219,4 +221,21 @@ impl ScoringWorker {
             }
         }
     }
+}
+
+/// The scorer's answer: its latency by scorer, or the failure by reason.
+fn emit_scoring_metrics(tenant: TenantId, answer: &Result<Scoring, ScoreError>, took: Duration) {
+    let set = shared::telemetry::MetricSet::new();
+    match answer {
+        Ok(scoring) => set
+            .dimension("scorer", scoring.scorer)
+            .count("Scorings", 1)
+            .millis("ScoringLatency", took),
+        Err(error) => set
+            .dimension("reason", error.reason())
+            .count("ScoringFailures", 1)
+            .millis("FailedScoringLatency", took),
+    }
+    .tenant(tenant)
+    .emit();
 }

@@ -88,7 +88,14 @@ impl WebSocketNotifier {
             let alive = self.send(&c.id, bodies).await;
             (c, alive)
         });
-        for (connection, alive) in futures_util::future::join_all(sends).await {
+        let results = futures_util::future::join_all(sends).await;
+        let gone = results.iter().filter(|(_, alive)| !alive).count();
+        crate::telemetry::MetricSet::new()
+            .count("LivePushesSent", results.len() - gone)
+            .count("LivePushesGone", gone)
+            .tenant(tenant)
+            .emit();
+        for (connection, alive) in results {
             if !alive {
                 tracing::info!(connection = %connection.id, "connection gone; forgetting it");
                 if let Err(e) = self.connections.remove_connection(&connection.id).await {

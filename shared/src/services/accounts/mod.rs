@@ -156,6 +156,9 @@ fn invalid_token() -> ApiError {
 }
 
 fn wrong_credentials() -> ApiError {
+    crate::telemetry::MetricSet::new()
+        .count("LoginFailures", 1)
+        .emit();
     ApiError::Unauthorized
 }
 
@@ -177,7 +180,16 @@ impl AccountService {
             .hit(key, limit, window, self.clock.now())
             .await?
         {
-            Some(retry_after_secs) => Err(ApiError::RateLimited { retry_after_secs }),
+            Some(retry_after_secs) => {
+                // The key's first two parts (`login:ip`) name the limit; the rest is the
+                // address or e-mail, which must never become a dimension.
+                let limit: Vec<&str> = key.splitn(3, ':').take(2).collect();
+                crate::telemetry::MetricSet::new()
+                    .dimension("limit", &limit.join(":"))
+                    .count("RateLimitRefusals", 1)
+                    .emit();
+                Err(ApiError::RateLimited { retry_after_secs })
+            }
             None => Ok(()),
         }
     }
