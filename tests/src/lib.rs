@@ -86,6 +86,58 @@ fn listening(command: Command, port: u16, name: &str) -> Result<String, String> 
     }
 }
 
+/// A moto of the test's own, for tests that stop AWS and start it again (readiness):
+/// [`OwnMoto::stop`] kills it, [`OwnMoto::start`] brings a fresh, empty one up on the
+/// same port. Killed when dropped, and with the test process.
+pub struct OwnMoto {
+    pub port: u16,
+    child: Option<std::process::Child>,
+}
+
+impl OwnMoto {
+    pub fn start_on_free_port() -> Result<Self, String> {
+        let port = free_port().map_err(|e| format!("no free port: {e}"))?;
+        let mut moto = OwnMoto { port, child: None };
+        moto.start()?;
+        Ok(moto)
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn start(&mut self) -> Result<(), String> {
+        let mut command = Command::new(moto_binary());
+        command
+            .args(["-H", "127.0.0.1", "-p", &self.port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let mut child =
+            jobmon_child::spawn_blocking(command).map_err(|e| format!("cannot start moto: {e}"))?;
+        jobmon_child::wait_for_port_blocking(self.port, Duration::from_secs(30), || {
+            child.try_wait().ok().flatten()
+        })
+        .map_err(|_| format!("moto did not listen on port {}", self.port))?;
+        self.child = Some(child);
+        Ok(())
+    }
+
+    /// Kills moto (SIGKILL, as a crash would) and waits until it is gone.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for OwnMoto {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 /// The AWS endpoint every client of this test binary talks to.
 pub fn aws_endpoint() -> String {
     ENDPOINT
@@ -122,7 +174,11 @@ pub struct TestStack {
 
 impl TestStack {
     pub async fn new() -> Self {
-        let endpoint = aws_endpoint();
+        Self::at(aws_endpoint()).await
+    }
+
+    /// The template's resources in the AWS endpoint `endpoint` (e.g. an [`OwnMoto`]).
+    pub async fn at(endpoint: String) -> Self {
         let config = sdk_config(&endpoint);
         let dynamo = aws_sdk_dynamodb::Client::new(&config);
         let sqs = aws_sdk_sqs::Client::new(&config);

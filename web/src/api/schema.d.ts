@@ -697,6 +697,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness
+         * @description Checks the table and the work queues with one cheap call each (cached a few seconds per instance). 503 names the failing dependencies, never their error text.
+         */
+        get: operations["getReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -706,9 +726,9 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "plan_limit" | "payload_too_large" | "rate_limited" | "internal";
+                code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "plan_limit" | "payload_too_large" | "rate_limited" | "internal" | "not_ready";
                 message: string;
-                /** @description On `validation_failed`: the offending field or parameter → what is wrong with it. */
+                /** @description On `validation_failed`: the offending field or parameter → what is wrong with it. On `not_ready`: each dependency → `ok`, `failed` or `timeout`. */
                 details?: {
                     [key: string]: string;
                 };
@@ -1184,6 +1204,14 @@ export interface components {
             /** @description A suggested name (the board's, or the feed's title). */
             name: string;
             preview: components["schemas"]["SourcePreview"];
+        };
+        Readiness: {
+            /** @constant */
+            status: "ready";
+            /** @description Each dependency (`table`, `fetchQueue`, `scoringQueue`) → `ok`. */
+            checks: {
+                [key: string]: "ok" | "failed" | "timeout";
+            };
         };
     };
     responses: {
@@ -2517,6 +2545,35 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["Internal"];
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every dependency answered. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description `not_ready`: the message names the failing dependencies; `details` gives each one's state. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
 }
