@@ -25,6 +25,8 @@ Options (each also an environment variable):
   --schedule-speedup X    JOBMON_SCHEDULE_SPEEDUP  schedule clock speed-up (default 1)
   --init-timeout SECS     JOBMON_INIT_TIMEOUT      time for a function to poll its Runtime API (default 10)
   --real-aws              JOBMON_REAL_AWS=1        use the default AWS credential chain, no moto
+  --metrics-interval SECS JOBMON_METRICS_INTERVAL  print the functions' EMF metrics this often
+                                                   (default 60; 0: never; always at /_local/metrics)
 AWS_ENDPOINT_URL set: use that endpoint (LocalStack, a running moto) instead of starting moto.
 JOBMON_PARAM_<Name>: value of template parameter <Name>. Every JOBMON_* variable is passed to
 every function and overrides the template's value.
@@ -43,6 +45,8 @@ pub struct Config {
     pub init_timeout: Duration,
     pub real_aws: bool,
     pub region: String,
+    /// How often the EMF summary is printed; zero: never.
+    pub metrics_interval: Duration,
 }
 
 /// The command line as `option -> value` (`--real-aws` as `real-aws -> 1`); `--help` prints
@@ -84,6 +88,7 @@ fn parse_args() -> Result<BTreeMap<String, String>, StartError> {
         "schedule-speedup",
         "init-timeout",
         "real-aws",
+        "metrics-interval",
     ];
     if let Some(k) = args.keys().find(|k| !known.contains(&k.as_str())) {
         return Err(StartError::Usage(format!("unknown option --{k}")));
@@ -129,6 +134,10 @@ pub fn parse_config() -> Result<Config, StartError> {
         return Err(StartError::Usage(format!("port {port} is not a TCP port")));
     }
     let max_instances = num("max-instances", "JOBMON_MAX_INSTANCES", 4.0)?;
+    let metrics_interval = match opt("metrics-interval", "JOBMON_METRICS_INTERVAL").as_deref() {
+        Some("0") => Duration::ZERO,
+        _ => Duration::from_secs_f64(num("metrics-interval", "JOBMON_METRICS_INTERVAL", 60.0)?),
+    };
     Ok(Config {
         port: port as u16,
         bin_dir: opt("bin-dir", "JOBMON_BIN_DIR")
@@ -146,6 +155,7 @@ pub fn parse_config() -> Result<Config, StartError> {
         max_instances: max_instances.max(1.0) as usize,
         speedup: num("schedule-speedup", "JOBMON_SCHEDULE_SPEEDUP", 1.0)?,
         init_timeout: Duration::from_secs_f64(num("init-timeout", "JOBMON_INIT_TIMEOUT", 10.0)?),
+        metrics_interval,
         real_aws: opt("real-aws", "JOBMON_REAL_AWS").is_some_and(|v| v != "0" && v != "false"),
         region: std::env::var("AWS_REGION")
             .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))

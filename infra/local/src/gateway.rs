@@ -12,6 +12,7 @@ use jobmon_template::{EventKind, Template};
 
 use crate::config::Config;
 use crate::functions::{Function, log};
+use crate::metrics::Metrics;
 use crate::startup::StartError;
 use crate::{environment, http_api, websocket};
 
@@ -45,6 +46,7 @@ pub fn router(
     template: &Template,
     cfg: &Config,
     by_id: &BTreeMap<String, Arc<Function>>,
+    metrics: Metrics,
 ) -> Result<Gateway, StartError> {
     let routes = http_routes(template, by_id)?;
     let route_list = routes.route_keys();
@@ -71,7 +73,11 @@ pub fn router(
         .delete(websocket::delete);
     let mut app = Router::new()
         .route("/@connections/{id}", connections.clone())
-        .route("/{stage}/@connections/{id}", connections);
+        .route("/{stage}/@connections/{id}", connections)
+        .route(
+            "/_local/metrics",
+            get(move || async move { axum::Json(metrics.snapshot()) }),
+        );
     if !ws_apis.is_empty() {
         app = app.route("/ws", get(websocket::upgrade));
     }

@@ -7,6 +7,7 @@ mod functions;
 mod gateway;
 mod http_api;
 mod ids;
+mod metrics;
 mod process;
 mod schedule;
 mod sqs;

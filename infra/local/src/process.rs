@@ -19,6 +19,8 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use crate::metrics::Metrics;
+
 /// How a child ended, as text for messages ("exit code 3", "signal 9").
 pub fn describe_exit(status: &ExitStatus) -> String {
     match (status.code(), status.signal()) {
@@ -32,6 +34,8 @@ pub fn describe_exit(status: &ExitStatus) -> String {
 #[derive(Clone)]
 pub struct Processes {
     live: Arc<Mutex<BTreeMap<u32, String>>>,
+    /// Adds up the EMF metrics in the functions' output.
+    pub metrics: Metrics,
 }
 
 /// A running child: its pid, and a channel that receives its exit status.
@@ -44,6 +48,7 @@ impl Processes {
     pub fn new() -> Processes {
         Processes {
             live: Arc::new(Mutex::new(BTreeMap::new())),
+            metrics: Metrics::default(),
         }
     }
 
@@ -69,10 +74,10 @@ impl Processes {
             live.insert(pid, label.to_owned());
         }
         if let Some(out) = child.stdout.take() {
-            pipe_lines(out, label.to_owned());
+            pipe_lines(out, label.to_owned(), self.metrics.clone());
         }
         if let Some(err) = child.stderr.take() {
-            pipe_lines(err, label.to_owned());
+            pipe_lines(err, label.to_owned(), self.metrics.clone());
         }
         let (exit_tx, exit_rx) = watch::channel(None);
         let live = self.live.clone();
@@ -151,7 +156,8 @@ fn is_noise(label: &str, line: &str) -> bool {
 
 /// Copies a child's output to our stdout line by line, each line prefixed with its label.
 /// Lines are written whole under the stdout lock, so output of functions interleaves by line.
-fn pipe_lines<R: Read + Send + 'static>(r: R, label: String) {
+/// EMF documents go to `metrics` too (and are still printed, as CloudWatch Logs keeps them).
+fn pipe_lines<R: Read + Send + 'static>(r: R, label: String, metrics: Metrics) {
     let _ = std::thread::Builder::new()
         .name(format!("log-{label}"))
         .spawn(move || {
@@ -166,6 +172,9 @@ fn pipe_lines<R: Read + Send + 'static>(r: R, label: String) {
                         let line = line.trim_end_matches(['\n', '\r']);
                         if is_noise(&label, line) {
                             continue;
+                        }
+                        if label != "moto" {
+                            metrics.observe(&label, line);
                         }
                         let mut out = std::io::stdout().lock();
                         let _ = writeln!(out, "[{label}] {line}");

@@ -72,7 +72,7 @@ pub async fn start(running: &mut Running, started: Instant) -> Result<Server, St
 
     let by_id = create_functions(&template, &cfg, &bindings, &local, running)?;
     prewarm(&by_id).await?;
-    let gateway = gateway::router(&template, &cfg, &by_id)?;
+    let gateway = gateway::router(&template, &cfg, &by_id, running.processes.metrics.clone())?;
     let app = gateway
         .app
         .clone()
@@ -86,6 +86,11 @@ pub async fn start(running: &mut Running, started: Instant) -> Result<Server, St
         &local.account_id,
     ));
 
+    if !cfg.metrics_interval.is_zero() {
+        running
+            .tasks
+            .push(running.processes.metrics.print_every(cfg.metrics_interval));
+    }
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
     log(&format!(
         "ready in {} ms ({} functions, template {})",

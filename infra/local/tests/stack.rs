@@ -349,3 +349,94 @@ async fn a_signed_stripe_webhook_upgrades_the_tenant_through_the_stack() {
     let (_, billing) = api.call("GET", "/v1/billing", Some(&token), None).await;
     assert_eq!(billing["plan"], "pro");
 }
+
+/// The sum of `metric` in `/_local/metrics` over the rows `matches` accepts.
+fn metric_sum(snapshot: &Value, metric: &str, matches: impl Fn(&Value) -> bool) -> f64 {
+    snapshot["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| row["metric"] == metric && matches(row))
+        .map(|row| row["sum"].as_f64().unwrap())
+        .sum()
+}
+
+/// A real flow through the stack (sign-up, a fetch, its scorings, a failed login, the
+/// readiness check): every EMF line the functions print is valid, and `/_local/metrics`
+/// adds them up as CloudWatch would.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_functions_emf_metrics_are_valid_and_summed_at_local_metrics() {
+    let board = FixtureServer::start().await;
+    board.set("/v1/boards/acme/jobs", 200, greenhouse_board("acme", 0..3));
+    let gw = Gateway::start_stack(&[
+        (
+            "JOBMON_SECRET_KEY",
+            "e2e-only-secret-key-0123456789abcdef0123",
+        ),
+        ("JOBMON_ALLOW_PRIVATE_SOURCES", "1"),
+        ("JOBMON_GREENHOUSE_BASE_URL", board.base_url.as_str()),
+    ]);
+    let api = Api { port: gw.port };
+    let token = api.signup("Metrics").await;
+    fetch(&api, &token, "acme").await;
+    let (status, _) = api
+        .call(
+            "POST",
+            "/v1/auth/login",
+            None,
+            Some(json!({"email": "nobody@example.com", "password": "not the password"})),
+        )
+        .await;
+    assert_eq!(status, 401);
+    let (status, ready) = api.call("GET", "/v1/health/ready", None, None).await;
+    assert_eq!(status, 200, "{ready}");
+
+    let snapshot = || async {
+        let r = http(gw.port, "GET", "/_local/metrics", &[], Vec::new()).await;
+        assert_eq!(r.status, 200);
+        r.json()
+    };
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let snap = loop {
+        let snap = snapshot().await;
+        if metric_sum(&snap, "Scorings", |_| true) >= 3.0 {
+            break snap;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no three scorings in {snap}; output:\n{}",
+            gw.output()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(snap["invalidDocuments"], 0, "{snap}");
+    let fetcher = |row: &Value| row["function"].as_str().unwrap().contains("WorkerFetcher");
+    assert_eq!(
+        metric_sum(&snap, "PostingsNew", |r| fetcher(r)
+            && r["dimensions"]
+                .as_str()
+                .unwrap()
+                .contains("source_kind=greenhouse")),
+        3.0
+    );
+    assert_eq!(metric_sum(&snap, "JobsAdmitted", fetcher), 3.0);
+    assert_eq!(
+        metric_sum(&snap, "Scorings", |r| r["dimensions"] == "scorer=profile"),
+        3.0
+    );
+    assert_eq!(metric_sum(&snap, "LoginFailures", |_| true), 1.0);
+
+    // What /_local/metrics summed is what the functions printed, each line valid EMF.
+    let lines: Vec<Value> = gw
+        .output()
+        .lines()
+        .filter_map(|l| l.split_once("] ").map(|(_, rest)| rest))
+        .filter(|rest| rest.starts_with('{') && rest.contains("\"_aws\""))
+        .map(|rest| serde_json::from_str(rest).unwrap())
+        .collect();
+    assert!(lines.len() >= 5, "{} EMF lines", lines.len());
+    for line in &lines {
+        shared::telemetry::check_document(line).unwrap();
+        assert_eq!(line["_aws"]["CloudWatchMetrics"][0]["Namespace"], "jobmon");
+    }
+}
