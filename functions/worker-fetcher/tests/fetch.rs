@@ -554,10 +554,17 @@ async fn fetches_emit_valid_emf_metrics_with_the_tenant_as_a_property() {
     assert_eq!(ok["outcome"], "fetched");
     assert_eq!(ok["PostingsSeen"], 6.0);
     assert_eq!(ok["PostingsNew"], 2.0);
-    assert_eq!(ok["PostingsDuplicate"], 4.0);
-    assert_eq!(ok["JobsAdmitted"], 2.0);
-    assert_eq!(ok["JobsPendingUpgrade"], 0.0);
     assert!(ok["FetchDuration"].as_f64().unwrap() > 0.0);
+    let admitted = capture.with_metric("JobsAdmitted");
+    assert_eq!(admitted.len(), 2);
+    assert_eq!(admitted[0]["PostingsDuplicate"], 4.0);
+    assert_eq!(admitted[0]["JobsAdmitted"], 2.0);
+    assert_eq!(admitted[0]["JobsPendingUpgrade"], 0.0);
+    assert_eq!(
+        admitted[0]["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+        serde_json::json!([["function"]]),
+        "no breakdown: each dimension value is a billed metric"
+    );
     let units: Vec<&str> = ok["_aws"]["CloudWatchMetrics"][0]["Metrics"]
         .as_array()
         .unwrap()

@@ -62,11 +62,14 @@ pub fn function_name() -> &'static str {
     })
 }
 
+/// A dimension's name and value.
+type Dimension = (String, String);
+
 /// A set of metrics sharing dimensions, written as one EMF line (or more, past the limits).
 #[derive(Debug, Clone)]
 pub struct MetricSet {
     namespace: String,
-    dimensions: Vec<(String, String)>,
+    dimensions: Vec<Dimension>,
     metrics: Vec<(String, f64, Unit)>,
     properties: Vec<(String, Value)>,
 }
@@ -138,9 +141,11 @@ impl MetricSet {
             .collect()
     }
 
-    fn dimension_split(&self) -> (Vec<&(String, String)>, Vec<&(String, String)>) {
+    /// The dimensions written as such (the first [`MAX_DIMENSIONS`], duplicates dropped)
+    /// and those past the limit, kept as properties only.
+    fn dimension_split(&self) -> (Vec<&Dimension>, Vec<&Dimension>) {
         let mut seen = std::collections::BTreeSet::new();
-        let mut unique: Vec<&(String, String)> = self
+        let mut unique: Vec<&Dimension> = self
             .dimensions
             .iter()
             .filter(|(name, _)| !name.is_empty() && seen.insert(name.as_str()))
@@ -156,7 +161,7 @@ impl MetricSet {
         (unique, overflow)
     }
 
-    fn valid_metrics(&self, dimensions: &[&(String, String)]) -> Vec<&(String, f64, Unit)> {
+    fn valid_metrics(&self, dimensions: &[&Dimension]) -> Vec<&(String, f64, Unit)> {
         let mut seen = std::collections::BTreeSet::new();
         let taken = |name: &str| {
             dimensions.iter().any(|(d, _)| d == name)
@@ -181,8 +186,8 @@ impl MetricSet {
     fn document(
         &self,
         timestamp_ms: i64,
-        dimensions: &[&(String, String)],
-        overflow: &[&(String, String)],
+        dimensions: &[&Dimension],
+        overflow: &[&Dimension],
         metrics: &[&(String, f64, Unit)],
     ) -> Value {
         let names: Vec<&str> = dimensions.iter().map(|(n, _)| n.as_str()).collect();
