@@ -12,14 +12,14 @@ FUNCTIONS   := $(notdir $(wildcard functions/*))
 # cargo-lambda 1.9's --target-dir is broken; it honours CARGO_TARGET_DIR.
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 
-.PHONY: help dev test check lint fmt check-template unit llm build build-lambda sam-validate deploy bench eval clean \
+.PHONY: help dev test check lint fmt check-template unit llm build build-lambda sam-validate package cost deploy bench eval clean \
         web web-unit web-e2e web-lint
 
 help:
 	@echo "make dev           run all of jobmon locally (http://127.0.0.1:3000)"
 	@echo "make check         the fast tier, well under a minute warm: fmt, clippy and every test that needs"
 	@echo "                   neither moto, nor the model, nor a browser (unit tests and tests/fast_*.rs)"
-	@echo "make test          every check and test: fmt, clippy, unit + integration + end-to-end tests, cfn-lint,"
+	@echo "make test          every check and test: fmt, clippy, unit + integration + end-to-end tests, cfn-lint, sam validate,"
 	@echo "                   the dashboard's ESLint, API-types check, Vitest tests and Playwright run"
 	@echo "make web-lint      the dashboard's ESLint and the check that web/src/api/schema.d.ts matches docs/openapi.json"
 	@echo "make web           build the dashboard into web/dist (npm ci when the lock file changed)"
@@ -27,7 +27,9 @@ help:
 	@echo "make eval          scoring quality on the labelled set in eval/ (SPLIT=tune|test|all, COMPARE=run.json;"
 	@echo "                   JOBMON_EVAL_OPENAI_BASE_URL + JOBMON_EVAL_OPENAI_MODEL add an LLM); not part of make test"
 	@echo "make build-lambda  cross-build the functions for Lambda (arm64) and print their sizes"
-	@echo "make sam-validate  sam validate --lint (installs the SAM CLI into $(SAM_VENV))"
+	@echo "make sam-validate  sam validate --lint (installs the SAM CLI into $(SAM_VENV)); no AWS account needed"
+	@echo "make package       sam build (cargo-lambda, release) and each function's zipped size against Lambda's limits"
+	@echo "make cost          the cost model: measured requests and capacity priced per 1,000 postings and per tenant"
 	@echo "make deploy        sam build + sam deploy (needs AWS credentials)"
 
 # Project-local Python tools: moto (local AWS) and cfn-lint. `jobmon-moto` runs moto with
@@ -125,7 +127,7 @@ unit: $(VENV)/.installed llm
 api-fuzz: $(VENV)/.installed build
 	$(VENV)/bin/python infra/api_fuzz.py
 
-test: lint web-lint check-template unit web-unit web-e2e api-fuzz
+test: lint web-lint check-template sam-validate unit web-unit web-e2e api-fuzz
 
 # Benchmarks print figures; none is part of `make test`.
 # Scoring quality: every scorer over the labelled postings in eval/ (eval/README.md), figures
@@ -159,8 +161,43 @@ build-lambda: $(LAMBDA_VENV)/.installed
 	  rm -f "$$zip"; \
 	done
 
+# Offline and without an account: a region is all `sam validate` needs (it never calls
+# AWS with --lint); telemetry off, as it would try to reach the network.
+SAM_OFFLINE := SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
+
 sam-validate: $(SAM_VENV)/.installed
-	AWS_DEFAULT_REGION=eu-west-1 $(SAM_VENV)/bin/sam validate --lint
+	$(SAM_OFFLINE) $(SAM_VENV)/bin/sam validate --lint
+
+# sam build with cargo-lambda (release) for every function, then each one's zipped size
+# against Lambda's limits (50 MB zipped for a direct upload, 250 MB unzipped). arm64 as the
+# template deploys when the aarch64 Rust target is there (or can be added); otherwise an
+# x86_64 build from a copy of the template, and it says so.
+LAMBDA_ZIP_LIMIT   := 52428800
+LAMBDA_UNZIP_LIMIT := 262144000
+package: $(SAM_VENV)/.installed $(LAMBDA_VENV)/.installed
+	@arch=arm64; \
+	if ! rustup target list --installed 2>/dev/null | grep -q '^aarch64-unknown-linux-gnu$$' \
+	   && ! rustup target add aarch64-unknown-linux-gnu >/dev/null 2>&1; then \
+	  arch=x86_64; echo "package: no aarch64 Rust target on this machine: building x86_64 (the template deploys arm64)"; \
+	fi; \
+	sed "s/Architectures: \[arm64\]/Architectures: [$$arch]/" template.yaml > .package-template.yaml; \
+	PATH="$(CURDIR)/$(LAMBDA_VENV)/bin:$$PATH" $(SAM_OFFLINE) $(SAM_VENV)/bin/sam build \
+	  --template-file .package-template.yaml --build-dir .aws-sam/build; \
+	rm -f .package-template.yaml; \
+	printf '%-30s %12s %12s  %s\n' function bootstrap zipped "limits: $(LAMBDA_ZIP_LIMIT) zipped, $(LAMBDA_UNZIP_LIMIT) unzipped ($$arch)"; \
+	for dir in .aws-sam/build/*Function; do \
+	  bin="$$dir/bootstrap"; zip="$$(mktemp -u).zip"; \
+	  (cd "$$dir" && $(CURDIR)/$(LAMBDA_VENV)/bin/python -m zipfile -c "$$zip" bootstrap); \
+	  size=$$(stat -c %s "$$bin"); zipped=$$(stat -c %s "$$zip"); rm -f "$$zip"; \
+	  ok=ok; [ "$$zipped" -le $(LAMBDA_ZIP_LIMIT) ] && [ "$$size" -le $(LAMBDA_UNZIP_LIMIT) ] || ok=OVER; \
+	  printf '%-30s %12s %12s  %s (%d%% of the zipped limit)\n' "$$(basename $$dir)" "$$size" "$$zipped" "$$ok" $$((zipped * 100 / $(LAMBDA_ZIP_LIMIT))); \
+	done
+
+# The cost model (bench/src/cost.rs): measured against moto, priced with the list prices
+# the module names. The functions' EMF lines it also prints are filtered out.
+cost: $(VENV)/.installed
+	cargo build --workspace --locked
+	target/debug/bench cost | grep -v '"_aws"'
 
 deploy: $(SAM_VENV)/.installed $(LAMBDA_VENV)/.installed
 	PATH="$(CURDIR)/$(LAMBDA_VENV)/bin:$$PATH" $(SAM_VENV)/bin/sam build
