@@ -68,12 +68,13 @@ pub fn correlation_id(header: Option<&str>, fallback: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::sync::{Arc, Mutex};
 
+    /// A log writer for tests: keeps everything written, for the test to read.
     #[derive(Clone, Default)]
-    struct Capture(Arc<Mutex<Vec<u8>>>);
+    pub(crate) struct Capture(pub Arc<Mutex<Vec<u8>>>);
 
     impl io::Write for Capture {
         fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
@@ -119,6 +120,32 @@ mod tests {
         assert_eq!(lines[0]["message"], "fetched");
         assert_eq!(lines[0]["jobs"], 3);
         assert_eq!(lines[1]["level"], "WARN");
+    }
+
+    /// lambda_runtime runs each invocation in a span carrying `xrayTraceId` (when Lambda
+    /// passes one, i.e. with `Tracing: Active`): every line below it carries the trace id.
+    #[test]
+    fn every_line_of_an_invocation_carries_the_xray_trace_id() {
+        let capture = Capture::default();
+        let subscriber = json_subscriber(capture.clone(), EnvFilter::new("info"));
+        tracing::subscriber::with_default(subscriber, || {
+            let invoke = tracing::info_span!(
+                "Lambda runtime invoke",
+                requestId = "req-1",
+                xrayTraceId = "Root=1-5759e988-bd862e3fe1be46a994272793"
+            );
+            let _invoke = invoke.enter();
+            let request = request_span("req-1", "corr-1");
+            let _request = request.enter();
+            tracing::info!("inside");
+        });
+        let text = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+        let line: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+        assert_eq!(
+            line["spans"][0]["xrayTraceId"],
+            "Root=1-5759e988-bd862e3fe1be46a994272793"
+        );
+        assert_eq!(line["spans"][1]["correlation_id"], "corr-1");
     }
 
     #[test]
