@@ -54,6 +54,18 @@ impl Api {
     }
 }
 
+/// The whole stack, its Greenhouse connector pointed at `board`.
+fn stack_over(board: &FixtureServer) -> Gateway {
+    Gateway::start_stack(&[
+        (
+            "JOBMON_SECRET_KEY",
+            "e2e-only-secret-key-0123456789abcdef0123",
+        ),
+        ("JOBMON_ALLOW_PRIVATE_SOURCES", "1"),
+        ("JOBMON_GREENHOUSE_BASE_URL", board.base_url.as_str()),
+    ])
+}
+
 /// Every message one socket received, as JSON.
 type Heard = Arc<Mutex<Vec<Value>>>;
 
@@ -145,14 +157,7 @@ async fn two_tenants_each_hear_only_their_own_jobs_scored() {
         200,
         greenhouse_board("globex", 10..12),
     );
-    let gw = Gateway::start_stack(&[
-        (
-            "JOBMON_SECRET_KEY",
-            "e2e-only-secret-key-0123456789abcdef0123",
-        ),
-        ("JOBMON_ALLOW_PRIVATE_SOURCES", "1"),
-        ("JOBMON_GREENHOUSE_BASE_URL", board.base_url.as_str()),
-    ]);
+    let gw = stack_over(&board);
     let api = Api { port: gw.port };
     let alice = api.signup("Alice").await;
     let bob = api.signup("Bob").await;
@@ -368,14 +373,7 @@ fn metric_sum(snapshot: &Value, metric: &str, matches: impl Fn(&Value) -> bool) 
 async fn the_functions_emf_metrics_are_valid_and_summed_at_local_metrics() {
     let board = FixtureServer::start().await;
     board.set("/v1/boards/acme/jobs", 200, greenhouse_board("acme", 0..3));
-    let gw = Gateway::start_stack(&[
-        (
-            "JOBMON_SECRET_KEY",
-            "e2e-only-secret-key-0123456789abcdef0123",
-        ),
-        ("JOBMON_ALLOW_PRIVATE_SOURCES", "1"),
-        ("JOBMON_GREENHOUSE_BASE_URL", board.base_url.as_str()),
-    ]);
+    let gw = stack_over(&board);
     let api = Api { port: gw.port };
     let token = api.signup("Metrics").await;
     fetch(&api, &token, "acme").await;
