@@ -28,14 +28,14 @@ fn board_size() -> u32 {
         .unwrap_or(2_000)
 }
 
-struct Rig {
+pub(crate) struct Rig {
     store: Arc<DynamoStore>,
-    fetch: FetchService,
-    counter: Counter,
-    board: FixtureServer,
+    pub fetch: FetchService,
+    pub counter: Counter,
+    pub board: FixtureServer,
 }
 
-async fn rig(stack: &TestStack) -> Rig {
+pub(crate) async fn rig(stack: &TestStack) -> Rig {
     let counter = Counter::default();
     let dynamo = aws_sdk_dynamodb::Client::from_conf(
         aws_sdk_dynamodb::config::Builder::from(&stack.config)
@@ -86,7 +86,7 @@ async fn rig(stack: &TestStack) -> Rig {
 
 /// A tenant on the enterprise plan (20,000 scored jobs a month), so the quota does not
 /// cut the first fetch short, with one Greenhouse source on `board`.
-async fn tenant_with_source(rig: &Rig, board: &str) -> FetchTask {
+pub(crate) async fn tenant_with_source(rig: &Rig, board: &str) -> FetchTask {
     let tenant = Tenant {
         id: TenantId::new(),
         name: TenantName::parse("Bench").expect("name"),

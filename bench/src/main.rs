@@ -12,8 +12,11 @@
 //! queued jobs drain in batches of 10, with a 50 ms scorer and with the built-in profile
 //! scorer, and whether scoring slows as the table grows from 1,000 to 20,000 items
 //! (that part alone: `-- scoring-growth`).
+//! `cargo run -p jobmon-bench -- cost` (`make cost`) — the cost model: measured requests,
+//! capacity and time priced per 1,000 postings and per tenant per month on each plan.
 
 mod argon2;
+mod cost;
 mod counting;
 mod ingest;
 mod list;
@@ -28,9 +31,10 @@ async fn main() {
         "list" => list::run().await,
         "scoring" => scoring::run().await,
         "scoring-growth" => scoring::growth_only().await,
+        "cost" => cost::run().await,
         other => {
             eprintln!(
-                "unknown benchmark `{other}`; available: ingest, argon2, list, scoring, scoring-growth"
+                "unknown benchmark `{other}`; available: ingest, argon2, list, scoring, scoring-growth, cost"
             );
             std::process::exit(2);
         }

@@ -32,7 +32,7 @@ use shared::ports::{
     Connection, ConnectionStore, JobStore, LiveNotifier, NoEvents, NoLiveUpdates, WorkQueue,
 };
 
-use crate::counting::Counter;
+use crate::counting::{Counter, Tally};
 
 mod rig;
 
@@ -145,7 +145,7 @@ fn mean(values: &[f64]) -> f64 {
 
 /// How the tenant of a per-job run is watched.
 #[derive(Clone, Copy, PartialEq)]
-enum Watching {
+pub(crate) enum Watching {
     /// No live updates wired (the figures before issue 21 were taken so).
     NotWired,
     /// The WebSocket notifier, and no socket open.
@@ -167,12 +167,22 @@ impl Watching {
 /// The DynamoDB requests per scored job the issue allows in the common case.
 const DYNAMO_REQUESTS_GOAL: f64 = 3.0;
 
-/// 1. One message per invocation: the handler's wall time minus the time the scorer
-///    really slept, and the AWS requests the worker made, per job.
-async fn one_at_a_time(watching: Watching) {
+/// What scoring `n` jobs one message per invocation cost: the worker's AWS requests (the
+/// tally), and per job the handler's wall time minus the scorer's and the scorer's time.
+pub(crate) struct PerJob {
+    pub tally: Tally,
+    pub overhead: Vec<Duration>,
+    pub scorer_time: Vec<Duration>,
+    /// moto's own latency, to read the times against.
+    pub moto: String,
+}
+
+/// Scores `n` seeded jobs one message per invocation with a scorer sleeping `latency`,
+/// the tenant watched as `watching` says.
+pub(crate) async fn score_one_by_one(n: usize, latency: Duration, watching: Watching) -> PerJob {
     let rig = rig().await;
-    let (jobs, seeded) = rig.backlog(ONE_BY_ONE).await;
-    let scorer = Arc::new(FixedLatencyScorer::new(SCORER_LATENCY));
+    let (jobs, seeded) = rig.backlog(n).await;
+    let scorer = Arc::new(FixedLatencyScorer::new(latency));
     let inline = ConfiguredScorer::Inline(Box::new(scorer.clone()));
     let worker = match watching {
         Watching::NotWired => rig.worker(inline),
@@ -183,19 +193,13 @@ async fn one_at_a_time(watching: Watching) {
         }
     };
     println!(
-        "\n1. one job per invocation (batch of 1), {ONE_BY_ONE} jobs, scorer sleeping {} ms, {}",
-        SCORER_LATENCY.as_millis(),
-        watching.label()
-    );
-    println!(
-        "  seeded {ONE_BY_ONE} queued jobs and their messages in {:.1} s (not timed)",
+        "  seeded {n} queued jobs and their messages in {:.1} s (not timed)",
         seeded.as_secs_f64()
     );
-
-    let mut overhead = Vec::with_capacity(ONE_BY_ONE);
-    let mut scorer_time = Vec::with_capacity(ONE_BY_ONE);
+    let mut overhead = Vec::with_capacity(n);
+    let mut scorer_time = Vec::with_capacity(n);
     rig.counter.take();
-    while overhead.len() < ONE_BY_ONE {
+    while overhead.len() < n {
         let (event, receipts) = rig.next_batch(1, || false).await.expect("a message");
         let slept_before = scorer.slept();
         let started = Instant::now();
@@ -212,7 +216,28 @@ async fn one_at_a_time(watching: Watching) {
     }
     let tally = rig.counter.take();
     assert_eq!(rig.unscored(&jobs).await, 0, "every job scored");
+    PerJob {
+        tally,
+        overhead,
+        scorer_time,
+        moto: rig.moto_latency().await,
+    }
+}
 
+/// 1. One message per invocation: the handler's wall time minus the time the scorer
+///    really slept, and the AWS requests the worker made, per job.
+async fn one_at_a_time(watching: Watching) {
+    println!(
+        "\n1. one job per invocation (batch of 1), {ONE_BY_ONE} jobs, scorer sleeping {} ms, {}",
+        SCORER_LATENCY.as_millis(),
+        watching.label()
+    );
+    let PerJob {
+        tally,
+        overhead,
+        scorer_time,
+        moto,
+    } = score_one_by_one(ONE_BY_ONE, SCORER_LATENCY, watching).await;
     let overhead = sorted_ms(&overhead);
     let per_job = |n: u64| n as f64 / ONE_BY_ONE as f64;
     println!("  handler wall time minus scorer time, per job:");
@@ -252,7 +277,7 @@ async fn one_at_a_time(watching: Watching) {
     println!(
         "  (the worker's requests only: receive and delete are the event source mapping's, and\n   pushes go to API Gateway's @connections, not DynamoDB; no EventBridge events here)"
     );
-    println!("  {}", rig.moto_latency().await);
+    println!("  {moto}");
 }
 
 /// What one receive-invoke-delete loop saw.
