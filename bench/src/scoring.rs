@@ -382,7 +382,7 @@ async fn growth(pollers: usize) {
     let mut rates = Vec::new();
     for size in GROWTH_SIZES {
         let label = format!("built-in profile scorer, table filled to {size} items");
-        let scorer = ConfiguredScorer::Inline(Box::new(ProfileScorer));
+        let scorer = ConfiguredScorer::Inline(Box::new(ProfileScorer::default()));
         rates.push(throughput(&label, scorer, n, pollers, size).await);
     }
     let ratio = rates[1].0 / rates[0].0;

@@ -43,6 +43,7 @@ impl SourceError {
             Self::Malformed(_) => "malformed",
             Self::TooLarge { .. } => "too_large",
             Self::Timeout => "timeout",
+            Self::DeadlineExceeded { .. } => "deadline",
             Self::RateLimited { .. } => "rate_limited",
             Self::Upstream { .. } => "upstream",
             Self::Rejected { .. } => "rejected",

@@ -90,10 +90,11 @@ impl WebSocketNotifier {
         });
         let results = futures_util::future::join_all(sends).await;
         let gone = results.iter().filter(|(_, alive)| !alive).count();
+        // The connections are one tenant's (they were listed by it).
         crate::telemetry::MetricSet::new()
             .count("LivePushesSent", results.len() - gone)
             .count("LivePushesGone", gone)
-            .tenant(tenant)
+            .tenant(connections[0].tenant)
             .emit();
         for (connection, alive) in results {
             if !alive {
