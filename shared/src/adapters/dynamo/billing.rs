@@ -301,11 +301,7 @@ impl PendingUpgrades for DynamoStore {
         out.items
             .unwrap_or_default()
             .into_iter()
-            .map(|item| {
-                let card = from_item::<JobCardItem>(item)?;
-                let attempt = card.attempt;
-                Ok((card.into_card()?, attempt))
-            })
+            .map(JobCardItem::card_with_attempt)
             .collect()
     }
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::job_index::index_keys;
-use super::keys;
+use super::{Item, from_item, keys};
 use crate::domain::search::job_words;
 use crate::domain::{
     CanonicalUrl, Email, Job, JobCard, JobId, JobStatus, PlanId, Profile, Role, Salary, Score,
@@ -264,6 +264,14 @@ impl JobCardItem {
             scored_at: self.scored_at,
             closed_at: self.closed_at,
         })
+    }
+
+    /// A stored job item as the card and the scoring attempt it awaits: the one mapping
+    /// every reader of (card, attempt) pairs uses (scoring, billing's upgrade backlog).
+    pub fn card_with_attempt(item: Item) -> Result<(JobCard, u32), StoreError> {
+        let item = from_item::<Self>(item)?;
+        let attempt = item.attempt;
+        Ok((item.into_card()?, attempt))
     }
 }
 

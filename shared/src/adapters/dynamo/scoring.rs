@@ -142,17 +142,10 @@ impl DynamoStore {
         tenant: TenantId,
         job: JobId,
     ) -> Result<Option<(JobCard, u32)>, StoreError> {
-        match self
-            .get_item(keys::tenant_pk(tenant), &keys::job_sk(job))
+        self.get_item(keys::tenant_pk(tenant), &keys::job_sk(job))
             .await?
-        {
-            Some(item) => {
-                let item = from_item::<JobCardItem>(item)?;
-                let attempt = item.attempt;
-                Ok(Some((item.into_card()?, attempt)))
-            }
-            None => Ok(None),
-        }
+            .map(JobCardItem::card_with_attempt)
+            .transpose()
     }
 }
 
@@ -416,11 +409,7 @@ impl ScoringStore for DynamoStore {
         out.items
             .unwrap_or_default()
             .into_iter()
-            .map(|item| {
-                let item = from_item::<JobCardItem>(item)?;
-                let attempt = item.attempt;
-                Ok((item.into_card()?, attempt))
-            })
+            .map(JobCardItem::card_with_attempt)
             .collect()
     }
 
