@@ -50,12 +50,6 @@ impl Fetcher {
         })
     }
 
-    /// Settings from the environment: base-URL overrides and
-    /// `JOBMON_ALLOW_PRIVATE_SOURCES`, production defaults otherwise.
-    pub fn from_env() -> Result<Self, FetcherInitError> {
-        Self::new(FetchSettings::from_env()?)
-    }
-
     pub fn settings(&self) -> &FetchSettings {
         &self.settings
     }

@@ -69,11 +69,6 @@ impl Default for BaseUrls {
 }
 
 impl BaseUrls {
-    /// From the process environment (`JOBMON_*_BASE_URL`), defaults for unset variables.
-    pub fn from_env() -> Result<Self, SettingsError> {
-        Self::from_vars(|name| std::env::var(name).ok())
-    }
-
     /// From any variable lookup (a snapshot of the environment, a test map).
     pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
         let [
@@ -231,11 +226,8 @@ fn fetch_deadline(raw: Option<String>) -> Result<Duration, SettingsError> {
 
 impl FetchSettings {
     /// Defaults plus the base URLs, `JOBMON_ALLOW_PRIVATE_SOURCES` and
-    /// `JOBMON_FETCH_DEADLINE_SECS` from the environment.
-    pub fn from_env() -> Result<Self, SettingsError> {
-        Self::from_vars(|name| std::env::var(name).ok())
-    }
-
+    /// `JOBMON_FETCH_DEADLINE_SECS` from `lookup` (the function's environment as `Core`
+    /// holds it, a test map).
     pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
         let address_policy = match lookup("JOBMON_ALLOW_PRIVATE_SOURCES")
             .as_deref()

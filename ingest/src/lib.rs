@@ -58,7 +58,7 @@ pub mod wiring {
 
     use std::sync::Arc;
 
-    use jobmon_connectors::Fetcher;
+    use jobmon_connectors::{FetchSettings, Fetcher, FetcherInitError};
     use shared::adapters::SqsQueue;
     use shared::config::ConfigError;
     use shared::ports::SystemClock;
@@ -78,8 +78,12 @@ pub mod wiring {
         shared::adapters::sqs::Client::new(&core.sdk)
     }
 
-    fn fetcher() -> Result<Arc<Fetcher>, ConfigError> {
-        Fetcher::from_env()
+    /// The connectors read their base URLs and address policy from the function's
+    /// environment as `Core` holds it (so tests can point them at a local board).
+    fn fetcher(core: &Core) -> Result<Arc<Fetcher>, ConfigError> {
+        FetchSettings::from_vars(|name| core.env.get(name).map(str::to_owned))
+            .map_err(FetcherInitError::from)
+            .and_then(Fetcher::new)
             .map(Arc::new)
             .map_err(|e| ConfigError::Invalid {
                 name: "JOBMON_*_BASE_URL / fetch settings".into(),
@@ -94,7 +98,7 @@ pub mod wiring {
             tenants: store.clone(),
             limiter: store,
             fetch_queue: queue(core, "JOBMON_FETCH_QUEUE_URL")?,
-            fetcher: fetcher()?,
+            fetcher: fetcher(core)?,
             plans: core.plans.clone(),
             clock: SystemClock::shared(),
         })
@@ -111,7 +115,7 @@ pub mod wiring {
             scoring_queue: queue(core, "JOBMON_SCORING_QUEUE_URL")?,
             events: core.event_publisher(),
             live: core.live_notifier(),
-            fetcher: fetcher()?,
+            fetcher: fetcher(core)?,
             plans: core.plans.clone(),
             clock: SystemClock::shared(),
         })

@@ -1,11 +1,6 @@
-//! An account service wired to a test stack, as `Core::account_service` wires it in a
-//! function, but with a known secret and an SES identity created in moto.
+//! An account service wired to a test stack by `Core::account_service`, as a function
+//! wires it, with the stack's known secret and an SES identity created in moto.
 
-use std::sync::Arc;
-
-use shared::adapters::{DynamoStore, SesMailer};
-use shared::auth::{PasswordHasher, TokenIssuer};
-use shared::config::SecretKey;
 use shared::domain::{PlanCatalog, TenantId};
 use shared::services::accounts::RegisterRequest;
 use shared::services::{AccountService, AuthLimits};
@@ -22,26 +17,10 @@ pub async fn account_service(stack: &TestStack, limits: AuthLimits) -> AccountSe
         .email_identity(MAIL_FROM)
         .send()
         .await;
-    let secret = SecretKey::new(&[7u8; 32]).expect("32 bytes");
-    let store = Arc::new(DynamoStore::new(
-        stack.dynamo.clone(),
-        stack.table(),
-        secret.cursor_codec(),
-    ));
+    let core = stack.core(PlanCatalog::builtin(), &[("JOBMON_MAIL_FROM", MAIL_FROM)]);
     AccountService {
-        accounts: store.clone(),
-        tenants: store.clone(),
-        usage: store.clone(),
-        sessions: store.clone(),
-        tokens: store.clone(),
-        limiter: store,
-        mailer: Arc::new(SesMailer::new(ses, MAIL_FROM)),
-        passwords: PasswordHasher::owasp(),
-        issuer: TokenIssuer::new(&secret.derive("jwt")).expect("derived key"),
-        plans: PlanCatalog::builtin(),
-        app_url: "http://127.0.0.1:3000".into(),
         limits,
-        clock: shared::ports::SystemClock::shared(),
+        ..core.account_service().expect("JOBMON_MAIL_FROM is set")
     }
 }
 

@@ -18,6 +18,17 @@ pub struct FixtureServer {
 }
 
 impl FixtureServer {
+    /// The function environment that points the Greenhouse connector at this board, with
+    /// private addresses allowed (it listens on loopback): pass it to [`TestStack::core`].
+    ///
+    /// [`TestStack::core`]: crate::TestStack::core
+    pub fn connector_vars(&self) -> [(&'static str, &str); 2] {
+        [
+            ("JOBMON_GREENHOUSE_BASE_URL", &self.base_url),
+            ("JOBMON_ALLOW_PRIVATE_SOURCES", "1"),
+        ]
+    }
+
     pub async fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await

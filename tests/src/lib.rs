@@ -228,6 +228,14 @@ impl TestStack {
         }
     }
 
+    /// The template's queue `logical_id` in this stack, as a queue port.
+    pub fn queue(&self, logical_id: &str) -> std::sync::Arc<shared::adapters::SqsQueue> {
+        std::sync::Arc::new(shared::adapters::SqsQueue::new(
+            self.sqs.clone(),
+            self.queue_url(logical_id),
+        ))
+    }
+
     pub fn queue_url(&self, logical_id: &str) -> &str {
         &self
             .resources

@@ -10,6 +10,7 @@ use jobmon_scoring::pipeline::{Rescorer, save_profile};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use shared::auth::{Principal, TokenIssuer};
+use shared::config::ConfigError;
 use shared::domain::JobId;
 use shared::http::handler::serve;
 use shared::http::request::{authenticate, json_body, page_request, path_param, query_pairs};
@@ -17,11 +18,28 @@ use shared::http::routes::{Routes, dispatch, route};
 use shared::http::{ApiError, json};
 use shared::services::jobs::{Export, JobsService, job_id, parse_list_query};
 use shared::telemetry::record_tenant;
+use shared::wiring::Core;
 
 pub struct App {
     pub jobs: JobsService,
     pub rescorer: Arc<Rescorer>,
     pub tokens: TokenIssuer,
+}
+
+impl App {
+    /// The function's wiring, shared by `main` and the moto tests.
+    pub fn wire(core: &Core) -> Result<Self, ConfigError> {
+        let store = Arc::new(core.store.clone());
+        let recorder = jobmon_scoring::wiring::recorder(core);
+        Ok(Self {
+            jobs: JobsService {
+                jobs: store.clone(),
+                scoring: store,
+            },
+            rescorer: jobmon_scoring::wiring::rescorer(core, recorder)?,
+            tokens: core.token_issuer(),
+        })
+    }
 }
 
 type Answer = Result<Response<Body>, ApiError>;

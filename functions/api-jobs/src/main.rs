@@ -1,10 +1,7 @@
 //! `api-jobs` wiring, built once at init.
 
-use std::sync::Arc;
-
 use lambda_http::{Error, Request, run, service_fn};
 use shared::adapters::aws::sdk_config;
-use shared::services::jobs::JobsService;
 use shared::wiring::Core;
 
 #[tokio::main]
@@ -12,16 +9,7 @@ async fn main() -> Result<(), Error> {
     shared::telemetry::init_logging();
     let sdk = sdk_config().await;
     let core = Core::load(&sdk).await?;
-    let store = Arc::new(core.store.clone());
-    let recorder = jobmon_scoring::wiring::recorder(&core);
-    let app = api_jobs::App {
-        jobs: JobsService {
-            jobs: store.clone(),
-            scoring: store,
-        },
-        rescorer: jobmon_scoring::wiring::rescorer(&core, recorder)?,
-        tokens: core.token_issuer(),
-    };
+    let app = api_jobs::App::wire(&core)?;
     let app = &app;
     run(service_fn(move |request: Request| async move {
         Ok::<_, Error>(api_jobs::handle(app, request).await)

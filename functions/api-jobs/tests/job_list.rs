@@ -15,7 +15,6 @@ use shared::adapters::DynamoStore;
 use shared::domain::{Job, JobId, JobStatus, PlanCatalog, Score, SourceId, TenantId};
 use shared::ports::JobStore;
 use shared::services::AuthLimits;
-use shared::services::jobs::JobsService;
 
 struct Env {
     _stack: TestStack,
@@ -29,18 +28,7 @@ async fn env() -> Env {
     let stack = TestStack::new().await;
     let accounts = account_service(&stack, AuthLimits::default()).await;
     let store = Arc::new(seed::store(&stack));
-    // As the function wires it.
-    let core = stack.core(PlanCatalog::builtin(), &[]);
-    let rescorer = jobmon_scoring::wiring::rescorer(&core, jobmon_scoring::wiring::recorder(&core))
-        .expect("wired");
-    let app = App {
-        jobs: JobsService {
-            jobs: store.clone(),
-            scoring: store.clone(),
-        },
-        rescorer,
-        tokens: accounts.issuer.clone(),
-    };
+    let app = App::wire(&stack.core(PlanCatalog::builtin(), &[])).expect("wired");
     let (token, tenant) = signup(&accounts, "Lister").await;
     Env {
         _stack: stack,

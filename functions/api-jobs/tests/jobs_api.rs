@@ -11,7 +11,6 @@ use serde_json::{Value, json};
 use shared::adapters::DynamoStore;
 use shared::domain::{JobStatus, PlanCatalog, Score, ScoringEntry, TenantId};
 use shared::ports::ScoringStore;
-use shared::services::jobs::JobsService;
 use shared::services::{AccountService, AuthLimits};
 
 struct Env {
@@ -25,18 +24,7 @@ async fn env() -> Env {
     let stack = TestStack::new().await;
     let accounts = account_service(&stack, AuthLimits::default()).await;
     let store = Arc::new(seed::store(&stack));
-    // As the function wires it.
-    let core = stack.core(PlanCatalog::builtin(), &[]);
-    let rescorer = jobmon_scoring::wiring::rescorer(&core, jobmon_scoring::wiring::recorder(&core))
-        .expect("wired");
-    let app = App {
-        jobs: JobsService {
-            jobs: store.clone(),
-            scoring: store.clone(),
-        },
-        rescorer,
-        tokens: accounts.issuer.clone(),
-    };
+    let app = App::wire(&stack.core(PlanCatalog::builtin(), &[])).expect("wired");
     Env {
         stack,
         accounts,

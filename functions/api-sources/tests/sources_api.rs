@@ -1,17 +1,11 @@
 //! api-sources through real-shaped events against moto and a local board.
 
-use std::sync::Arc;
-
 use api_sources::{App, handle};
-use jobmon_connectors::{FetchSettings, Fetcher};
-use jobmon_ingest::sources::SourcesService;
 use jobmon_tests::TestStack;
 use jobmon_tests::accounts::account_service;
 use jobmon_tests::events::{HttpEvent, parts};
 use jobmon_tests::fixture::{FixtureServer, greenhouse_board};
 use serde_json::{Value, json};
-use shared::adapters::{DynamoStore, SqsQueue};
-use shared::config::SecretKey;
 use shared::domain::PlanCatalog;
 use shared::services::{AccountService, AuthLimits};
 
@@ -26,7 +20,7 @@ async fn env() -> Env {
     let stack = TestStack::new().await;
     let accounts = account_service(&stack, AuthLimits::default()).await;
     let board = FixtureServer::start().await;
-    let app = sources_app(&stack, &accounts, fetcher(&board.base_url, true));
+    let app = sources_app(&stack, &accounts, &board.connector_vars());
     Env {
         stack,
         accounts,
@@ -35,39 +29,12 @@ async fn env() -> Env {
     }
 }
 
-/// The connectors' fetcher with Greenhouse at the fixture board; private addresses (the
-/// loopback fixture) allowed or refused as in production.
-fn fetcher(greenhouse: &str, allow_private: bool) -> Fetcher {
-    Fetcher::new(
-        FetchSettings::from_vars(|n| match n {
-            "JOBMON_GREENHOUSE_BASE_URL" => Some(greenhouse.to_owned()),
-            "JOBMON_ALLOW_PRIVATE_SOURCES" => allow_private.then(|| "1".into()),
-            _ => None,
-        })
-        .unwrap(),
-    )
-    .unwrap()
-}
-
-fn sources_app(stack: &TestStack, accounts: &AccountService, fetcher: Fetcher) -> App {
-    let store = Arc::new(DynamoStore::new(
-        stack.dynamo.clone(),
-        stack.table(),
-        SecretKey::new(&[7u8; 32]).unwrap().cursor_codec(),
-    ));
+/// api-sources as its main wires it, over `vars` (the fixture board's connector settings;
+/// without `JOBMON_ALLOW_PRIVATE_SOURCES` the loopback board is refused as in production).
+fn sources_app(stack: &TestStack, accounts: &AccountService, vars: &[(&str, &str)]) -> App {
+    let core = stack.core(PlanCatalog::builtin(), vars);
     App {
-        sources: SourcesService {
-            sources: store.clone(),
-            tenants: store.clone(),
-            limiter: store,
-            fetch_queue: Arc::new(SqsQueue::new(
-                stack.sqs.clone(),
-                stack.queue_url("FetchQueue"),
-            )),
-            fetcher: Arc::new(fetcher),
-            plans: PlanCatalog::builtin(),
-            clock: shared::ports::SystemClock::shared(),
-        },
+        sources: jobmon_ingest::wiring::sources_service(&core).expect("wired"),
         tokens: accounts.issuer.clone(),
     }
 }
@@ -422,7 +389,11 @@ async fn a_url_that_is_no_careers_page_is_a_sentence_on_the_url_field() {
     }
 
     // In production private addresses are refused before any request is made.
-    let guarded = sources_app(&env.stack, &env.accounts, fetcher(&base, false));
+    let guarded = sources_app(
+        &env.stack,
+        &env.accounts,
+        &[("JOBMON_GREENHOUSE_BASE_URL", base.as_str())],
+    );
     let (status, body) =
         parts(handle(&guarded, detect(&token, &format!("{base}/about")).request()).await);
     assert_eq!(status, 400, "{body}");

@@ -5,23 +5,20 @@ use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::Utc;
-use jobmon_connectors::{FetchSettings, Fetcher};
 use jobmon_ingest::dispatch::Dispatcher;
 use jobmon_ingest::fetch::FetchService;
 use jobmon_ingest::sources::{CreateSource, SourcesService};
 use jobmon_tests::TestStack;
 use jobmon_tests::fixture::{FixtureServer, greenhouse_board};
 use serde_json::json;
-use shared::adapters::{DynamoStore, SqsQueue};
+use shared::adapters::DynamoStore;
 use shared::auth::Principal;
-use shared::config::SecretKey;
 use shared::domain::{
     Email, JobStatus, PlanCatalog, Role, SourceId, SubscriptionStatus, Tenant, TenantId,
     TenantName, User, UserId,
 };
 use shared::messages::FetchTask;
 use shared::ports::{AccountStore, JobQuery, JobStore, PageRequest, SourceStore, UsageReader};
-use shared::ports::{NoEvents, NoLiveUpdates};
 
 struct Env {
     stack: TestStack,
@@ -35,58 +32,13 @@ struct Env {
 async fn env() -> Env {
     let stack = TestStack::new().await;
     let board = FixtureServer::start().await;
-    let store = Arc::new(DynamoStore::new(
-        stack.dynamo.clone(),
-        stack.table(),
-        SecretKey::new(&[5u8; 32]).unwrap().cursor_codec(),
-    ));
-    let base = board.base_url.clone();
-    let settings = FetchSettings::from_vars(|name| match name {
-        "JOBMON_GREENHOUSE_BASE_URL" => Some(base.clone()),
-        "JOBMON_ALLOW_PRIVATE_SOURCES" => Some("1".into()),
-        _ => None,
-    })
-    .unwrap();
-    let fetcher = Arc::new(Fetcher::new(settings).unwrap());
-    let fetch_queue = Arc::new(SqsQueue::new(
-        stack.sqs.clone(),
-        stack.queue_url("FetchQueue"),
-    ));
-    let scoring_queue = Arc::new(SqsQueue::new(
-        stack.sqs.clone(),
-        stack.queue_url("ScoringQueue"),
-    ));
-    let plans = PlanCatalog::builtin();
+    // As the functions wire them.
+    let core = stack.core(PlanCatalog::builtin(), &board.connector_vars());
     Env {
-        sources: SourcesService {
-            sources: store.clone(),
-            tenants: store.clone(),
-            limiter: store.clone(),
-            fetch_queue: fetch_queue.clone(),
-            fetcher: fetcher.clone(),
-            plans: plans.clone(),
-            clock: shared::ports::SystemClock::shared(),
-        },
-        fetch: FetchService {
-            sources: store.clone(),
-            ingest: store.clone(),
-            tenants: store.clone(),
-            quota: store.clone(),
-            admissions: store.clone(),
-            scoring_queue,
-            events: Arc::new(NoEvents),
-            live: Arc::new(NoLiveUpdates),
-            fetcher,
-            plans: plans.clone(),
-            clock: shared::ports::SystemClock::shared(),
-        },
-        dispatcher: Dispatcher {
-            sources: store.clone(),
-            tenants: store.clone(),
-            fetch_queue,
-            plans,
-        },
-        store,
+        sources: jobmon_ingest::wiring::sources_service(&core).expect("wired"),
+        fetch: jobmon_ingest::wiring::fetch_service(&core).expect("wired"),
+        dispatcher: jobmon_ingest::wiring::dispatcher(&core).expect("wired"),
+        store: Arc::new(core.store.clone()),
         stack,
         board,
     }

@@ -14,7 +14,7 @@ use jobmon_scoring::{ConfiguredScorer, OpenAiConfig, OpenAiScorer, ProfileScorer
 use jobmon_tests::TestStack;
 use jobmon_tests::scripted::{FakeServer, Reply};
 use jobmon_tests::seed;
-use shared::adapters::{DynamoStore, SqsQueue};
+use shared::adapters::DynamoStore;
 use shared::domain::Period;
 use shared::domain::{Job, JobId, JobStatus, PlanCatalog, Profile, TenantId};
 use shared::messages::{ScoreTask, to_body};
@@ -72,14 +72,8 @@ async fn env() -> Env {
         PlanCatalog::builtin(),
         shared::ports::SystemClock::shared(),
     );
-    let rescorer = jobmon_scoring::wiring::rescorer_over(
-        store.clone(),
-        recorder,
-        Arc::new(SqsQueue::new(
-            stack.sqs.clone(),
-            stack.queue_url("ScoringQueue"),
-        )),
-    );
+    let rescorer =
+        jobmon_scoring::wiring::rescorer_over(store.clone(), recorder, stack.queue("ScoringQueue"));
     Env {
         stack,
         store,
