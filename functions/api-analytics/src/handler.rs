@@ -37,13 +37,18 @@ pub async fn handle(app: &App, request: Request) -> Response<Body> {
 }
 
 /// Every report is for admins, over the request's day range.
-fn report_of(principal: Principal, request: &Request) -> Result<(TenantId, DayRange), ApiError> {
+fn report_of(
+    app: &App,
+    principal: Principal,
+    request: &Request,
+) -> Result<(TenantId, DayRange), ApiError> {
     require_admin(&principal)?;
-    Ok((principal.tenant, DayRange::parse(&query_pairs(request))?))
+    let range = app.analytics.day_range(&query_pairs(request))?;
+    Ok((principal.tenant, range))
 }
 
 async fn overview(app: &App, principal: Principal, request: Request) -> Answer {
-    let (tenant, range) = report_of(principal, &request)?;
+    let (tenant, range) = report_of(app, principal, &request)?;
     Ok(json(
         StatusCode::OK,
         &app.analytics.overview(tenant, range).await?,
@@ -51,19 +56,19 @@ async fn overview(app: &App, principal: Principal, request: Request) -> Answer {
 }
 
 async fn score_distribution(app: &App, principal: Principal, request: Request) -> Answer {
-    let (tenant, range) = report_of(principal, &request)?;
+    let (tenant, range) = report_of(app, principal, &request)?;
     let report = app.analytics.score_distribution(tenant, range).await?;
     Ok(json(StatusCode::OK, &report))
 }
 
 async fn jobs_per_day(app: &App, principal: Principal, request: Request) -> Answer {
-    let (tenant, range) = report_of(principal, &request)?;
+    let (tenant, range) = report_of(app, principal, &request)?;
     let report = app.analytics.jobs_per_day(tenant, range).await?;
     Ok(json(StatusCode::OK, &report))
 }
 
 async fn sources(app: &App, principal: Principal, request: Request) -> Answer {
-    let (tenant, range) = report_of(principal, &request)?;
+    let (tenant, range) = report_of(app, principal, &request)?;
     Ok(json(
         StatusCode::OK,
         &app.analytics.sources(tenant, range).await?,

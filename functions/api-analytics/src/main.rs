@@ -17,6 +17,7 @@ async fn main() -> Result<(), Error> {
         analytics: AnalyticsService {
             counters: store.clone(),
             sources: store,
+            clock: shared::ports::SystemClock::shared(),
         },
         tokens: core.token_issuer(),
     };

@@ -41,6 +41,7 @@ async fn env() -> Env {
         analytics: AnalyticsService {
             counters: store.clone(),
             sources: store.clone(),
+            clock: shared::ports::SystemClock::shared(),
         },
         tokens: accounts.issuer.clone(),
     };

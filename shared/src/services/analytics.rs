@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::domain::{JobStatus, SourceId, TenantId};
 use crate::http::ApiError;
-use crate::ports::{AnalyticsStore, DayCounters, SourceStore};
+use crate::ports::{AnalyticsStore, Clock, DayCounters, SourceStore};
 use crate::services::jobs::time_param;
 
 /// The default range: the last 30 days, today included.
@@ -23,6 +23,8 @@ pub const HIGH_SCORE: usize = 8;
 pub struct AnalyticsService {
     pub counters: Arc<dyn AnalyticsStore>,
     pub sources: Arc<dyn SourceStore>,
+    /// Where "today" comes from when a request leaves `to` out.
+    pub clock: Arc<dyn Clock>,
 }
 
 /// `from` and `to` (dates or RFC 3339 times, UTC days), inclusive.
@@ -33,7 +35,8 @@ pub struct DayRange {
 }
 
 impl DayRange {
-    pub fn parse(params: &[(String, String)]) -> Result<Self, ApiError> {
+    /// The range a request's `from`/`to` ask for; `to` defaults to the day of `now`.
+    pub fn parse(params: &[(String, String)], now: DateTime<Utc>) -> Result<Self, ApiError> {
         let mut from = None;
         let mut to = None;
         for (name, value) in params {
@@ -43,7 +46,7 @@ impl DayRange {
                 other => return Err(ApiError::validation(other, "unknown parameter")),
             }
         }
-        let to = to.unwrap_or_else(|| Utc::now().date_naive());
+        let to = to.unwrap_or_else(|| now.date_naive());
         let from = from.unwrap_or(to - Duration::days(DEFAULT_DAYS - 1));
         if from > to {
             return Err(ApiError::validation("from", "must not be after to"));
@@ -122,6 +125,11 @@ fn add_scores(into: &mut [i64; 10], from: &[i64; 10]) {
 }
 
 impl AnalyticsService {
+    /// The range a request asks for, "today" by this service's clock.
+    pub fn day_range(&self, params: &[(String, String)]) -> Result<DayRange, ApiError> {
+        DayRange::parse(params, self.clock.now())
+    }
+
     async fn days(&self, tenant: TenantId, range: DayRange) -> Result<Vec<DayCounters>, ApiError> {
         Ok(self
             .counters
@@ -233,5 +241,44 @@ impl AnalyticsService {
                 high_scores: scores[HIGH_SCORE - 1..].iter().sum(),
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().expect("a date")
+    }
+
+    #[test]
+    fn the_default_range_is_the_thirty_days_up_to_the_day_of_now() {
+        let now = "2026-03-01T23:30:00Z".parse().expect("a time");
+        let range = DayRange::parse(&[], now).expect("valid");
+        assert_eq!(range.to, day("2026-03-01"));
+        assert_eq!(range.from, day("2026-01-31"));
+    }
+
+    #[test]
+    fn a_given_to_does_not_depend_on_now() {
+        let now = "2030-01-01T00:00:00Z".parse().expect("a time");
+        let range = DayRange::parse(&params(&[("to", "2026-03-01")]), now).expect("valid");
+        assert_eq!(range.to, day("2026-03-01"));
+        assert_eq!(range.from, day("2026-01-31"));
+    }
+
+    #[test]
+    fn a_default_to_before_the_given_from_is_refused_by_name() {
+        let now = "2026-03-01T12:00:00Z".parse().expect("a time");
+        let err = DayRange::parse(&params(&[("from", "2026-03-02")]), now).expect_err("refused");
+        assert_eq!(err.to_string(), "from: must not be after to");
     }
 }
