@@ -83,7 +83,7 @@ pub async fn handle(app: &App, request: Request) -> Response<Body> {
 
 /// The job of the route's `{id}`.
 fn path_job(request: &Request) -> Result<JobId, ApiError> {
-    job_id(&path_param(request, "id")?)
+    Ok(job_id(&path_param(request, "id")?)?)
 }
 
 async fn list(app: &App, principal: Principal, request: Request) -> Answer {

@@ -15,8 +15,9 @@ fn response(status: u16, body: Option<String>) -> ApiGatewayProxyResponse {
     r
 }
 
-fn error(e: &ApiError) -> ApiGatewayProxyResponse {
-    if let ApiError::Internal(reason) = e {
+fn error(e: impl Into<ApiError>) -> ApiGatewayProxyResponse {
+    let e = e.into();
+    if let ApiError::Internal(reason) = &e {
         tracing::error!(%reason, "websocket route failed");
     }
     let body = json!({"error": {"code": e.code(), "message": e.to_string()}});
@@ -40,14 +41,14 @@ pub async fn handle(
                 }
                 Err(e) => {
                     tracing::info!(connection = id, error = %e, "connection refused");
-                    error(&e)
+                    error(e)
                 }
             }
         }
         "$disconnect" => match app.disconnect(id).await {
             Ok(()) => response(200, None),
             // The item's TTL cleans up what could not be deleted now.
-            Err(e) => error(&e),
+            Err(e) => error(e),
         },
         _ => response(200, None),
     }

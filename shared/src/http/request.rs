@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::ApiError;
 use crate::auth::{Principal, TokenIssuer};
+use crate::services::Invalid;
 
 /// docs/api.md: bodies over 64 KiB are refused with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -157,13 +158,13 @@ pub fn page_request(request: &Request) -> Result<crate::ports::PageRequest, ApiE
 }
 
 /// A list's `limit` query parameter: a whole number from 1 to `PageRequest::MAX_LIMIT`.
-pub fn page_limit(raw: &str) -> Result<u16, ApiError> {
+pub fn page_limit(raw: &str) -> Result<u16, Invalid> {
     use crate::ports::PageRequest;
     raw.parse::<u16>()
         .ok()
         .filter(|l| (1..=PageRequest::MAX_LIMIT).contains(l))
         .ok_or_else(|| {
-            ApiError::validation(
+            Invalid::new(
                 "limit",
                 format!(
                     "must be a whole number from 1 to {}",

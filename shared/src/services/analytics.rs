@@ -10,7 +10,8 @@ use serde_json::{Map, Value};
 
 use crate::domain::{JobStatus, SourceId, TenantId};
 use crate::http::ApiError;
-use crate::ports::{AnalyticsStore, Clock, DayCounters, SourceStore};
+use crate::ports::{AnalyticsStore, Clock, DayCounters, SourceStore, StoreError};
+use crate::services::Invalid;
 use crate::services::jobs::time_param;
 
 /// The default range: the last 30 days, today included.
@@ -19,6 +20,24 @@ pub const DEFAULT_DAYS: i64 = 30;
 pub const MAX_DAYS: i64 = 366;
 /// Scores from here up count as high.
 pub const HIGH_SCORE: usize = 8;
+
+/// Why a report was not produced.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyticsError {
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<AnalyticsError> for ApiError {
+    fn from(e: AnalyticsError) -> Self {
+        match e {
+            AnalyticsError::Invalid(e) => e.into(),
+            AnalyticsError::Store(e) => e.into(),
+        }
+    }
+}
 
 pub struct AnalyticsService {
     pub counters: Arc<dyn AnalyticsStore>,
@@ -36,23 +55,23 @@ pub struct DayRange {
 
 impl DayRange {
     /// The range a request's `from`/`to` ask for; `to` defaults to the day of `now`.
-    pub fn parse(params: &[(String, String)], now: DateTime<Utc>) -> Result<Self, ApiError> {
+    pub fn parse(params: &[(String, String)], now: DateTime<Utc>) -> Result<Self, Invalid> {
         let mut from = None;
         let mut to = None;
         for (name, value) in params {
             match name.as_str() {
                 "from" => from = Some(time_param("from", value.trim(), false)?.date_naive()),
                 "to" => to = Some(time_param("to", value.trim(), true)?.date_naive()),
-                other => return Err(ApiError::validation(other, "unknown parameter")),
+                other => return Err(Invalid::new(other, "unknown parameter")),
             }
         }
         let to = to.unwrap_or_else(|| now.date_naive());
         let from = from.unwrap_or(to - Duration::days(DEFAULT_DAYS - 1));
         if from > to {
-            return Err(ApiError::validation("from", "must not be after to"));
+            return Err(Invalid::new("from", "must not be after to"));
         }
         if (to - from).num_days() >= MAX_DAYS {
-            return Err(ApiError::validation(
+            return Err(Invalid::new(
                 "from",
                 format!("the range may span at most {MAX_DAYS} days"),
             ));
@@ -126,18 +145,26 @@ fn add_scores(into: &mut [i64; 10], from: &[i64; 10]) {
 
 impl AnalyticsService {
     /// The range a request asks for, "today" by this service's clock.
-    pub fn day_range(&self, params: &[(String, String)]) -> Result<DayRange, ApiError> {
-        DayRange::parse(params, self.clock.now())
+    pub fn day_range(&self, params: &[(String, String)]) -> Result<DayRange, AnalyticsError> {
+        Ok(DayRange::parse(params, self.clock.now())?)
     }
 
-    async fn days(&self, tenant: TenantId, range: DayRange) -> Result<Vec<DayCounters>, ApiError> {
+    async fn days(
+        &self,
+        tenant: TenantId,
+        range: DayRange,
+    ) -> Result<Vec<DayCounters>, AnalyticsError> {
         Ok(self
             .counters
             .day_counters(tenant, range.from, range.to)
             .await?)
     }
 
-    pub async fn overview(&self, tenant: TenantId, range: DayRange) -> Result<Overview, ApiError> {
+    pub async fn overview(
+        &self,
+        tenant: TenantId,
+        range: DayRange,
+    ) -> Result<Overview, AnalyticsError> {
         let days = self.days(tenant, range).await?;
         let mut by_status: BTreeMap<JobStatus, i64> =
             JobStatus::ALL.iter().map(|s| (*s, 0)).collect();
@@ -163,7 +190,7 @@ impl AnalyticsService {
         &self,
         tenant: TenantId,
         range: DayRange,
-    ) -> Result<Distribution, ApiError> {
+    ) -> Result<Distribution, AnalyticsError> {
         let mut scores = [0; 10];
         for d in self.days(tenant, range).await? {
             add_scores(&mut scores, &d.scores);
@@ -183,7 +210,7 @@ impl AnalyticsService {
         &self,
         tenant: TenantId,
         range: DayRange,
-    ) -> Result<JobsPerDay, ApiError> {
+    ) -> Result<JobsPerDay, AnalyticsError> {
         let counted: BTreeMap<NaiveDate, DayCounters> = self
             .days(tenant, range)
             .await?
@@ -208,7 +235,7 @@ impl AnalyticsService {
         &self,
         tenant: TenantId,
         range: DayRange,
-    ) -> Result<Vec<SourceStats>, ApiError> {
+    ) -> Result<Vec<SourceStats>, AnalyticsError> {
         let mut per_source: BTreeMap<SourceId, (i64, [i64; 10])> = BTreeMap::new();
         for d in self
             .counters

@@ -6,10 +6,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    JobCard, JobId, JobStatus, Salary, Score, ScoringEntry, SourceId, TenantId, search,
+    JobCard, JobId, JobStatus, Salary, Score, ScoringEntry, SourceId, TenantId, TransitionError,
+    search,
 };
 use crate::http::ApiError;
-use crate::ports::{JobQuery, JobSort, JobStore, Page, PageRequest, ScoringStore};
+use crate::ports::{JobQuery, JobSort, JobStore, Page, PageRequest, ScoringStore, StoreError};
+use crate::services::Invalid;
 
 /// `Job` of docs/openapi.json: the card plus its long text, latest reason and history.
 #[derive(Debug, Serialize)]
@@ -47,26 +49,61 @@ impl<T> From<Page<T>> for ListView<T> {
     }
 }
 
+/// Why a job was not read or moved.
+#[derive(Debug, thiserror::Error)]
+pub enum JobsError {
+    /// Missing, another tenant's, or an id that does not parse: one answer.
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error(transparent)]
+    NotAllowed(#[from] TransitionError),
+    /// `queued` needs a message on the scoring queue: only rescoring reaches it.
+    #[error("use POST /v1/jobs/{{id}}/rescore to queue a job for scoring")]
+    QueueByRescore,
+    #[error("the job has no score to restore; restore it as new")]
+    NoScoreToRestore,
+    #[error("the job changed meanwhile; try again")]
+    Changed,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<JobsError> for ApiError {
+    fn from(e: JobsError) -> Self {
+        match e {
+            JobsError::NotFound => ApiError::NotFound,
+            JobsError::Invalid(e) => e.into(),
+            JobsError::NotAllowed(_)
+            | JobsError::QueueByRescore
+            | JobsError::NoScoreToRestore
+            | JobsError::Changed => ApiError::Conflict(e.to_string()),
+            JobsError::Store(e) => e.into(),
+        }
+    }
+}
+
 pub struct JobsService {
     pub jobs: Arc<dyn JobStore>,
     pub scoring: Arc<dyn ScoringStore>,
 }
 
 /// Ids that do not parse name no job of this tenant: 404, like any other.
-pub fn job_id(raw: &str) -> Result<JobId, ApiError> {
-    JobId::parse(raw).map_err(|_| ApiError::NotFound)
+pub fn job_id(raw: &str) -> Result<JobId, JobsError> {
+    JobId::parse(raw).map_err(|_| JobsError::NotFound)
 }
 
 impl JobsService {
     /// How many history entries the job view carries.
     pub const HISTORY_IN_VIEW: u16 = 10;
 
-    pub async fn get(&self, tenant: TenantId, id: JobId) -> Result<JobView, ApiError> {
+    pub async fn get(&self, tenant: TenantId, id: JobId) -> Result<JobView, JobsError> {
         let job = self
             .jobs
             .get_job(tenant, id)
             .await?
-            .ok_or(ApiError::NotFound)?;
+            .ok_or(JobsError::NotFound)?;
         let history = self
             .scoring
             .history(tenant, id, &PageRequest::first(Self::HISTORY_IN_VIEW))
@@ -88,9 +125,9 @@ impl JobsService {
         tenant: TenantId,
         id: JobId,
         page: &PageRequest,
-    ) -> Result<ListView<ScoringEntry>, ApiError> {
+    ) -> Result<ListView<ScoringEntry>, JobsError> {
         if self.jobs.get_job(tenant, id).await?.is_none() {
-            return Err(ApiError::NotFound);
+            return Err(JobsError::NotFound);
         }
         Ok(self.scoring.history(tenant, id, page).await?.into())
     }
@@ -99,13 +136,13 @@ impl JobsService {
 /// Parses the list's query parameters (`GET /v1/jobs` in docs/openapi.json): every filter,
 /// `sort`, `limit` and `cursor`. Unknown parameters and malformed values are 400s naming
 /// the parameter.
-pub fn parse_list_query(params: &[(String, String)]) -> Result<(JobQuery, PageRequest), ApiError> {
+pub fn parse_list_query(params: &[(String, String)]) -> Result<(JobQuery, PageRequest), Invalid> {
     let mut query = JobQuery::default();
     let mut page = PageRequest::first(PageRequest::DEFAULT_LIMIT);
     let mut seen = std::collections::HashSet::new();
     for (name, value) in params {
         if !seen.insert(name.as_str()) {
-            return Err(ApiError::validation(name, "given more than once"));
+            return Err(Invalid::new(name, "given more than once"));
         }
         let value = value.trim();
         match name.as_str() {
@@ -113,7 +150,7 @@ pub fn parse_list_query(params: &[(String, String)]) -> Result<(JobQuery, PageRe
                 query.status = Some(
                     value
                         .parse::<JobStatus>()
-                        .map_err(|e| ApiError::validation("status", e.to_string()))?,
+                        .map_err(|e| Invalid::new("status", e.to_string()))?,
                 );
             }
             "minScore" => query.min_score = Some(score_param("minScore", value)?),
@@ -122,64 +159,60 @@ pub fn parse_list_query(params: &[(String, String)]) -> Result<(JobQuery, PageRe
             "to" => query.to = Some(time_param("to", value, true)?),
             "q" => {
                 if value.chars().count() > 200 {
-                    return Err(ApiError::validation("q", "must be at most 200 characters"));
+                    return Err(Invalid::new("q", "must be at most 200 characters"));
                 }
                 let words = search::query_words(value).unwrap_or_default();
                 if words.len() > 10 {
-                    return Err(ApiError::validation("q", "must have at most 10 words"));
+                    return Err(Invalid::new("q", "must have at most 10 words"));
                 }
                 query.words = words;
             }
             "sourceId" => {
                 query.source = Some(
                     SourceId::parse(value)
-                        .map_err(|_| ApiError::validation("sourceId", "is not a source id"))?,
+                        .map_err(|_| Invalid::new("sourceId", "is not a source id"))?,
                 );
             }
             "sort" => {
                 query.sort = match value {
                     "newest" => JobSort::Newest,
                     "score" => JobSort::Score,
-                    _ => return Err(ApiError::validation("sort", "must be newest or score")),
+                    _ => return Err(Invalid::new("sort", "must be newest or score")),
                 };
             }
             "limit" => page.limit = crate::http::request::page_limit(value)?,
             "cursor" => page.cursor = Some(value.to_owned()).filter(|c| !c.is_empty()),
-            other => return Err(ApiError::validation(other, "unknown parameter")),
+            other => return Err(Invalid::new(other, "unknown parameter")),
         }
     }
     if let (Some(min), Some(max)) = (query.min_score, query.max_score)
         && min > max
     {
-        return Err(ApiError::validation(
-            "minScore",
-            "must not be above maxScore",
-        ));
+        return Err(Invalid::new("minScore", "must not be above maxScore"));
     }
     if let (Some(from), Some(to)) = (query.from, query.to)
         && from > to
     {
-        return Err(ApiError::validation("from", "must not be after to"));
+        return Err(Invalid::new("from", "must not be after to"));
     }
     Ok((query, page))
 }
 
-fn score_param(name: &str, value: &str) -> Result<Score, ApiError> {
+fn score_param(name: &str, value: &str) -> Result<Score, Invalid> {
     value
         .parse::<i64>()
         .ok()
         .and_then(|v| Score::new(v).ok())
-        .ok_or_else(|| ApiError::validation(name, "must be a whole number from 1 to 10"))
+        .ok_or_else(|| Invalid::new(name, "must be a whole number from 1 to 10"))
 }
 
 /// An RFC 3339 time, or a date (`YYYY-MM-DD`, UTC): its start, or its end for `to`.
-pub fn time_param(name: &str, value: &str, end_of_day: bool) -> Result<DateTime<Utc>, ApiError> {
+pub fn time_param(name: &str, value: &str, end_of_day: bool) -> Result<DateTime<Utc>, Invalid> {
     if let Ok(t) = DateTime::parse_from_rfc3339(value) {
         return Ok(t.with_timezone(&Utc));
     }
-    let day = NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| {
-        ApiError::validation(name, "must be a date (YYYY-MM-DD) or an RFC 3339 time")
-    })?;
+    let day = NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map_err(|_| Invalid::new(name, "must be a date (YYYY-MM-DD) or an RFC 3339 time"))?;
     let time = if end_of_day {
         day.and_hms_milli_opt(23, 59, 59, 999)
     } else {
@@ -201,7 +234,7 @@ impl JobsService {
         tenant: TenantId,
         query: &JobQuery,
         page: &PageRequest,
-    ) -> Result<ListView<JobCard>, ApiError> {
+    ) -> Result<ListView<JobCard>, JobsError> {
         Ok(self.jobs.list_jobs(tenant, query, page).await?.into())
     }
 
@@ -213,30 +246,25 @@ impl JobsService {
         tenant: TenantId,
         id: JobId,
         change: StatusChange,
-    ) -> Result<JobCard, ApiError> {
+    ) -> Result<JobCard, JobsError> {
         let job = self
             .jobs
             .get_job(tenant, id)
             .await?
-            .ok_or(ApiError::NotFound)?;
+            .ok_or(JobsError::NotFound)?;
         let from = job.card.status;
         let to = change.status;
-        from.transition(to)
-            .map_err(|e| ApiError::Conflict(e.to_string()))?;
+        from.transition(to)?;
         if to == JobStatus::Queued {
-            return Err(ApiError::Conflict(
-                "use POST /v1/jobs/{id}/rescore to queue a job for scoring".into(),
-            ));
+            return Err(JobsError::QueueByRescore);
         }
         if to == JobStatus::Scored && job.card.score.is_none() {
-            return Err(ApiError::Conflict(
-                "the job has no score to restore; restore it as new".into(),
-            ));
+            return Err(JobsError::NoScoreToRestore);
         }
         self.jobs
             .set_status(tenant, &job.card, job.attempt, to)
             .await?
-            .ok_or_else(|| ApiError::Conflict("the job changed meanwhile; try again".into()))
+            .ok_or(JobsError::Changed)
     }
 }
 
@@ -320,7 +348,7 @@ impl JobsService {
         tenant: TenantId,
         query: &JobQuery,
         cursor: Option<String>,
-    ) -> Result<Export, ApiError> {
+    ) -> Result<Export, JobsError> {
         let started = std::time::Instant::now();
         let mut csv = CSV_COLUMNS.join(",");
         csv.push_str("\r\n");
@@ -371,13 +399,8 @@ mod tests {
             .collect()
     }
 
-    fn field_of(e: ApiError) -> String {
-        match e {
-            ApiError::Validation { details, .. } => details
-                .and_then(|d| d.as_object().and_then(|o| o.keys().next().cloned()))
-                .unwrap_or_default(),
-            other => panic!("expected a validation error, got {other:?}"),
-        }
+    fn field_of(e: Invalid) -> String {
+        e.field
     }
 
     #[test]

@@ -6,7 +6,30 @@ use chrono::{DateTime, Utc};
 
 use crate::auth::hash_secret;
 use crate::http::ApiError;
-use crate::ports::{Connection, ConnectionStore, OneTimeTokenStore, TokenPurpose};
+use crate::ports::{Connection, ConnectionStore, OneTimeTokenStore, StoreError, TokenPurpose};
+use crate::services::Invalid;
+
+/// Why a WebSocket connection was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    /// A missing, spent or expired ticket, or one that names no user.
+    #[error("authentication required")]
+    NoTicket,
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<LiveError> for ApiError {
+    fn from(e: LiveError) -> Self {
+        match e {
+            LiveError::NoTicket => ApiError::Unauthorized,
+            LiveError::Invalid(e) => e.into(),
+            LiveError::Store(e) => e.into(),
+        }
+    }
+}
 
 pub struct LiveConnections {
     pub tokens: Arc<dyn OneTimeTokenStore>,
@@ -22,19 +45,19 @@ impl LiveConnections {
         connection_id: &str,
         ticket: Option<&str>,
         now: DateTime<Utc>,
-    ) -> Result<Connection, ApiError> {
+    ) -> Result<Connection, LiveError> {
         let ticket = ticket
             .filter(|t| !t.is_empty())
-            .ok_or(ApiError::Unauthorized)?;
+            .ok_or(LiveError::NoTicket)?;
         if connection_id.is_empty() {
-            return Err(ApiError::validation("connectionId", "missing"));
+            return Err(Invalid::new("connectionId", "missing").into());
         }
         let token = self
             .tokens
             .take_token(&hash_secret(ticket), TokenPurpose::WebSocketTicket, now)
             .await?
-            .ok_or(ApiError::Unauthorized)?;
-        let user = token.user.ok_or(ApiError::Unauthorized)?;
+            .ok_or(LiveError::NoTicket)?;
+        let user = token.user.ok_or(LiveError::NoTicket)?;
         let connection = Connection {
             id: connection_id.to_owned(),
             tenant: token.tenant,
@@ -46,7 +69,7 @@ impl LiveConnections {
         Ok(connection)
     }
 
-    pub async fn disconnect(&self, connection_id: &str) -> Result<(), ApiError> {
+    pub async fn disconnect(&self, connection_id: &str) -> Result<(), LiveError> {
         self.connections.remove_connection(connection_id).await?;
         Ok(())
     }

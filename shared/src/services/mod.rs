@@ -2,8 +2,10 @@
 
 pub mod accounts;
 pub mod analytics;
+pub mod invalid;
 pub mod jobs;
 pub mod live;
 pub mod views;
 
-pub use accounts::{AccountService, AuthLimits};
+pub use accounts::{AccountError, AccountService, AuthLimits};
+pub use invalid::Invalid;

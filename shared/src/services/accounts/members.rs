@@ -6,22 +6,22 @@ impl AccountService {
     pub async fn accept_invitation(
         &self,
         req: TokenPasswordRequest,
-    ) -> Result<SessionView, ApiError> {
+    ) -> Result<SessionView, AccountError> {
         check_password(&req.password)?;
         let hash = hash_secret(&req.token);
         let token = self
             .tokens
             .find_token(&hash, TokenPurpose::Invitation, self.clock.now())
             .await?
-            .ok_or_else(invalid_token)?;
+            .ok_or(AccountError::InvalidToken)?;
         let (Some(email), Some(role)) = (token.email.clone(), token.role) else {
-            return Err(invalid_token());
+            return Err(AccountError::InvalidToken);
         };
         let tenant = self
             .tenants
             .get_tenant(token.tenant)
             .await?
-            .ok_or_else(invalid_token)?;
+            .ok_or(AccountError::InvalidToken)?;
         let plan = self.plans.get(&tenant.plan).map_err(internal)?;
         let user = User {
             id: UserId::new(),
@@ -38,18 +38,16 @@ impl AccountService {
             .await
             .map_err(|e| {
                 conflict_or(e, |c| match c {
-                    Conflict::MemberLimit => {
-                        ApiError::PlanLimit("the plan's member limit is reached".into())
-                    }
-                    Conflict::TokenSpent => invalid_token(),
-                    other => ApiError::Conflict(other.to_string()),
+                    Conflict::MemberLimit => AccountError::MemberLimit,
+                    Conflict::TokenSpent => AccountError::InvalidToken,
+                    other => AccountError::Conflict(other),
                 })
             })?;
         self.new_session(&user, &tenant).await
     }
 
-    pub async fn members(&self, principal: Principal) -> Result<ListView<UserView>, ApiError> {
-        crate::http::request::require_admin(&principal)?;
+    pub async fn members(&self, principal: Principal) -> Result<ListView<UserView>, AccountError> {
+        require_admin(&principal)?;
         let users = self.accounts.list_users(principal.tenant).await?;
         Ok(ListView {
             items: users.iter().map(UserView::from).collect(),
@@ -61,21 +59,20 @@ impl AccountService {
         &self,
         principal: Principal,
         req: InviteRequest,
-    ) -> Result<InvitationView, ApiError> {
-        crate::http::request::require_admin(&principal)?;
+    ) -> Result<InvitationView, AccountError> {
+        require_admin(&principal)?;
         let email = parse_email(&req.email)?;
         let tenant = self.tenant_of(principal.tenant).await?;
         let plan = self.plans.get(&tenant.plan).map_err(internal)?;
         let members = self.accounts.list_users(tenant.id).await?.len();
         if !plan.allows_members(u32::try_from(members + 1).unwrap_or(u32::MAX)) {
-            return Err(ApiError::PlanLimit(format!(
-                "the {} plan allows {} members",
-                plan.name,
-                plan.max_members.unwrap_or_default()
-            )));
+            return Err(AccountError::PlanMembers {
+                plan: plan.name.clone(),
+                max: plan.max_members.unwrap_or_default(),
+            });
         }
         if self.accounts.find_user_by_email(&email).await?.is_some() {
-            return Err(ApiError::Conflict(Conflict::EmailTaken.to_string()));
+            return Err(AccountError::Conflict(Conflict::EmailTaken));
         }
         let (secret, expires_at) = self
             .issue_token(
@@ -104,14 +101,14 @@ impl AccountService {
         })
     }
 
-    async fn member(&self, principal: Principal, user: &str) -> Result<User, ApiError> {
-        crate::http::request::require_admin(&principal)?;
+    async fn member(&self, principal: Principal, user: &str) -> Result<User, AccountError> {
+        require_admin(&principal)?;
         // Another tenant's user, or garbage, answers exactly like a missing one.
-        let id = UserId::parse(user).map_err(|_| ApiError::NotFound)?;
+        let id = UserId::parse(user).map_err(|_| AccountError::NotFound)?;
         self.accounts
             .get_user(principal.tenant, id)
             .await?
-            .ok_or(ApiError::NotFound)
+            .ok_or(AccountError::NotFound)
     }
 
     pub async fn change_role(
@@ -119,22 +116,20 @@ impl AccountService {
         principal: Principal,
         user: &str,
         req: RoleRequest,
-    ) -> Result<UserView, ApiError> {
+    ) -> Result<UserView, AccountError> {
         let mut member = self.member(principal, user).await?;
-        self.accounts
-            .change_role(&member, req.role)
-            .await
-            .map_err(|e| conflict_or(e, |c| ApiError::Conflict(c.to_string())))?;
+        self.accounts.change_role(&member, req.role).await?;
         member.role = req.role;
         Ok((&member).into())
     }
 
-    pub async fn remove_member(&self, principal: Principal, user: &str) -> Result<(), ApiError> {
+    pub async fn remove_member(
+        &self,
+        principal: Principal,
+        user: &str,
+    ) -> Result<(), AccountError> {
         let member = self.member(principal, user).await?;
-        self.accounts
-            .remove_user(&member)
-            .await
-            .map_err(|e| conflict_or(e, |c| ApiError::Conflict(c.to_string())))?;
+        self.accounts.remove_user(&member).await?;
         self.sessions
             .revoke_all(member.tenant_id, member.id)
             .await?;

@@ -20,16 +20,18 @@ use crate::domain::{
     Email, Period, PlanCatalog, Role, SubscriptionStatus, Tenant, TenantId, TenantName, User,
     UserId,
 };
-use crate::http::ApiError;
 use crate::ports::{
     AccountStore, Clock, Conflict, Mail, Mailer, OneTimeToken, OneTimeTokenStore, RateLimiter,
     Rotation, SessionGrant, SessionStore, StoreError, TenantReader, TokenPurpose, UsageReader,
 };
 
+mod error;
 mod members;
 mod recovery;
 mod sessions;
 mod tenant;
+
+pub use error::AccountError;
 
 /// Abuse limits and token lifetimes. Defaults suit a public deployment.
 #[derive(Debug, Clone)]
@@ -143,38 +145,44 @@ pub struct AccountService {
     pub clock: Arc<dyn Clock>,
 }
 
-fn parse_email(raw: &str) -> Result<Email, ApiError> {
-    Email::parse(raw).map_err(|e| ApiError::validation("email", e.to_string()))
+fn parse_email(raw: &str) -> Result<Email, AccountError> {
+    Email::parse(raw).map_err(|e| AccountError::invalid("email", e))
 }
 
-fn check_password(password: &str) -> Result<(), ApiError> {
-    validate_password(password).map_err(|e| ApiError::validation("password", e.to_string()))
+fn check_password(password: &str) -> Result<(), AccountError> {
+    validate_password(password).map_err(|e| AccountError::invalid("password", e))
 }
 
-fn invalid_token() -> ApiError {
-    ApiError::validation("token", "invalid, expired or already used")
+fn internal(e: impl std::fmt::Display) -> AccountError {
+    AccountError::Internal(e.to_string())
 }
 
-fn wrong_credentials() -> ApiError {
+/// A failed login: counted (metric `LoginFailures`), and answered like any other 401.
+fn wrong_credentials() -> AccountError {
     crate::telemetry::MetricSet::new()
         .count("LoginFailures", 1)
         .emit();
-    ApiError::Unauthorized
+    AccountError::Unauthenticated
 }
 
-fn internal(e: impl std::fmt::Display) -> ApiError {
-    ApiError::Internal(e.to_string())
+fn require_admin(principal: &Principal) -> Result<(), AccountError> {
+    if principal.is_admin() {
+        Ok(())
+    } else {
+        Err(AccountError::NotAdmin)
+    }
 }
 
-fn conflict_or(e: StoreError, map: impl Fn(Conflict) -> ApiError) -> ApiError {
+/// A store's conflict as `map` decides, anything else as the store error it is.
+fn conflict_or(e: StoreError, map: impl Fn(Conflict) -> AccountError) -> AccountError {
     match e {
         StoreError::Conflict(c) => map(c),
-        other => ApiError::from(other),
+        other => AccountError::Store(other),
     }
 }
 
 impl AccountService {
-    async fn limit(&self, key: &str, limit: u32, window: u64) -> Result<(), ApiError> {
+    async fn limit(&self, key: &str, limit: u32, window: u64) -> Result<(), AccountError> {
         match self
             .limiter
             .hit(key, limit, window, self.clock.now())
@@ -188,14 +196,14 @@ impl AccountService {
                     .dimension("limit", &limit.join(":"))
                     .count("RateLimitRefusals", 1)
                     .emit();
-                Err(ApiError::RateLimited { retry_after_secs })
+                Err(AccountError::RateLimited { retry_after_secs })
             }
             None => Ok(()),
         }
     }
 
     /// Issues an access token and starts a new refresh-token family.
-    async fn new_session(&self, user: &User, tenant: &Tenant) -> Result<SessionView, ApiError> {
+    async fn new_session(&self, user: &User, tenant: &Tenant) -> Result<SessionView, AccountError> {
         let refresh = OpaqueSecret::generate();
         let grant = SessionGrant {
             tenant: tenant.id,
@@ -217,7 +225,7 @@ impl AccountService {
         user: &User,
         tenant: &Tenant,
         refresh: OpaqueSecret,
-    ) -> Result<SessionView, ApiError> {
+    ) -> Result<SessionView, AccountError> {
         let principal = Principal {
             tenant: tenant.id,
             user: user.id,
@@ -243,7 +251,7 @@ impl AccountService {
         user: Option<UserId>,
         invite: Option<(&Email, Role)>,
         ttl: Duration,
-    ) -> Result<(OpaqueSecret, DateTime<Utc>), ApiError> {
+    ) -> Result<(OpaqueSecret, DateTime<Utc>), AccountError> {
         let secret = OpaqueSecret::generate();
         let expires_at = self.clock.now() + ttl;
         self.tokens
@@ -286,22 +294,22 @@ impl AccountService {
         &self,
         presented: &str,
         purpose: TokenPurpose,
-    ) -> Result<(String, User), ApiError> {
+    ) -> Result<(String, User), AccountError> {
         let hash = hash_secret(presented);
         let token = self
             .tokens
             .find_token(&hash, purpose, self.clock.now())
             .await?
-            .ok_or_else(invalid_token)?;
+            .ok_or(AccountError::InvalidToken)?;
         let user = match token.user {
             Some(id) => self.accounts.get_user(token.tenant, id).await?,
             None => None,
         }
-        .ok_or_else(invalid_token)?;
+        .ok_or(AccountError::InvalidToken)?;
         Ok((hash, user))
     }
 
-    async fn tenant_of(&self, tenant: TenantId) -> Result<Tenant, ApiError> {
+    async fn tenant_of(&self, tenant: TenantId) -> Result<Tenant, AccountError> {
         self.tenants
             .get_tenant(tenant)
             .await?

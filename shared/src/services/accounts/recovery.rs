@@ -4,17 +4,17 @@
 use super::*;
 
 impl AccountService {
-    pub async fn verify_email(&self, req: TokenRequest) -> Result<(), ApiError> {
+    pub async fn verify_email(&self, req: TokenRequest) -> Result<(), AccountError> {
         let (hash, user) = self
             .token_user(&req.token, TokenPurpose::VerifyEmail)
             .await?;
         self.accounts
             .verify_email(&user, &hash)
             .await
-            .map_err(|e| conflict_or(e, |_| invalid_token()))
+            .map_err(|e| conflict_or(e, |_| AccountError::InvalidToken))
     }
 
-    pub async fn forgot_password(&self, req: ForgotRequest, ip: &str) -> Result<(), ApiError> {
+    pub async fn forgot_password(&self, req: ForgotRequest, ip: &str) -> Result<(), AccountError> {
         // Always 202 for a well-formed address: the answer must not reveal accounts.
         let email = parse_email(&req.email)?;
         self.limit(
@@ -53,7 +53,7 @@ impl AccountService {
         Ok(())
     }
 
-    pub async fn reset_password(&self, req: TokenPasswordRequest) -> Result<(), ApiError> {
+    pub async fn reset_password(&self, req: TokenPasswordRequest) -> Result<(), AccountError> {
         check_password(&req.password)?;
         let (hash, user) = self
             .token_user(&req.token, TokenPurpose::PasswordReset)
@@ -62,7 +62,7 @@ impl AccountService {
         self.accounts
             .reset_password(&user, &password_hash, &hash)
             .await
-            .map_err(|e| conflict_or(e, |_| invalid_token()))?;
+            .map_err(|e| conflict_or(e, |_| AccountError::InvalidToken))?;
         self.sessions.revoke_all(user.tenant_id, user.id).await?;
         Ok(())
     }

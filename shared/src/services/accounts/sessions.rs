@@ -3,11 +3,15 @@
 use super::*;
 
 impl AccountService {
-    pub async fn register(&self, req: RegisterRequest, ip: &str) -> Result<SessionView, ApiError> {
+    pub async fn register(
+        &self,
+        req: RegisterRequest,
+        ip: &str,
+    ) -> Result<SessionView, AccountError> {
         let email = parse_email(&req.email)?;
         check_password(&req.password)?;
         let name = TenantName::parse(&req.tenant_name)
-            .map_err(|e| ApiError::validation("tenantName", e.to_string()))?;
+            .map_err(|e| AccountError::invalid("tenantName", e))?;
         self.limit(
             &format!("register:ip:{ip}"),
             self.limits.register_per_ip,
@@ -31,10 +35,7 @@ impl AccountService {
             password_hash: self.passwords.hash(&req.password).await.map_err(internal)?,
             created_at: now,
         };
-        self.accounts
-            .create_account(&tenant, &user)
-            .await
-            .map_err(|e| conflict_or(e, |c| ApiError::Conflict(c.to_string())))?;
+        self.accounts.create_account(&tenant, &user).await?;
         let (secret, _) = self
             .issue_token(
                 TokenPurpose::VerifyEmail,
@@ -56,7 +57,7 @@ impl AccountService {
         self.new_session(&user, &tenant).await
     }
 
-    pub async fn login(&self, req: LoginRequest, ip: &str) -> Result<SessionView, ApiError> {
+    pub async fn login(&self, req: LoginRequest, ip: &str) -> Result<SessionView, AccountError> {
         let email = parse_email(&req.email)?;
         self.limit(
             &format!("login:email:{}", email.normalized()),
@@ -88,9 +89,9 @@ impl AccountService {
         self.new_session(&user, &tenant).await
     }
 
-    pub async fn refresh(&self, req: RefreshRequest) -> Result<SessionView, ApiError> {
+    pub async fn refresh(&self, req: RefreshRequest) -> Result<SessionView, AccountError> {
         if req.refresh_token.is_empty() || req.refresh_token.len() > 256 {
-            return Err(ApiError::Unauthorized);
+            return Err(AccountError::Unauthenticated);
         }
         let next = OpaqueSecret::generate();
         let now = self.clock.now();
@@ -108,20 +109,20 @@ impl AccountService {
                 // The role and the user's existence are read now, so a demotion or a
                 // removal takes effect at the next refresh at the latest.
                 let Some(user) = self.accounts.get_user(grant.tenant, grant.user).await? else {
-                    return Err(ApiError::Unauthorized);
+                    return Err(AccountError::Unauthenticated);
                 };
                 let tenant = self.tenant_of(grant.tenant).await?;
                 self.session_view(&user, &tenant, next)
             }
             Rotation::ReuseDetected => {
                 tracing::warn!("refresh token reuse detected; session family revoked");
-                Err(ApiError::Unauthorized)
+                Err(AccountError::Unauthenticated)
             }
-            Rotation::Invalid => Err(ApiError::Unauthorized),
+            Rotation::Invalid => Err(AccountError::Unauthenticated),
         }
     }
 
-    pub async fn logout(&self, req: RefreshRequest) -> Result<(), ApiError> {
+    pub async fn logout(&self, req: RefreshRequest) -> Result<(), AccountError> {
         if req.refresh_token.len() <= 256 {
             self.sessions
                 .revoke_by_token(&hash_secret(&req.refresh_token))
@@ -130,12 +131,12 @@ impl AccountService {
         Ok(())
     }
 
-    pub async fn me(&self, principal: Principal) -> Result<MeView, ApiError> {
+    pub async fn me(&self, principal: Principal) -> Result<MeView, AccountError> {
         let user = self
             .accounts
             .get_user(principal.tenant, principal.user)
             .await?
-            .ok_or(ApiError::Unauthorized)?;
+            .ok_or(AccountError::Unauthenticated)?;
         let tenant = self.tenant_of(principal.tenant).await?;
         Ok(MeView {
             user: (&user).into(),
@@ -143,7 +144,7 @@ impl AccountService {
         })
     }
 
-    pub async fn ws_ticket(&self, principal: Principal) -> Result<TicketView, ApiError> {
+    pub async fn ws_ticket(&self, principal: Principal) -> Result<TicketView, AccountError> {
         let (secret, _) = self
             .issue_token(
                 TokenPurpose::WebSocketTicket,

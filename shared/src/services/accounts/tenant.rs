@@ -3,7 +3,7 @@
 use super::*;
 
 impl AccountService {
-    pub async fn tenant(&self, principal: Principal) -> Result<TenantDetailView, ApiError> {
+    pub async fn tenant(&self, principal: Principal) -> Result<TenantDetailView, AccountError> {
         let tenant = self.tenant_of(principal.tenant).await?;
         let plan = self.plans.get(&tenant.plan).map_err(internal)?;
         let period = Period::of(self.clock.now());
@@ -23,15 +23,14 @@ impl AccountService {
         &self,
         principal: Principal,
         req: RenameTenantRequest,
-    ) -> Result<TenantView, ApiError> {
-        crate::http::request::require_admin(&principal)?;
-        let name = TenantName::parse(&req.name)
-            .map_err(|e| ApiError::validation("name", e.to_string()))?;
+    ) -> Result<TenantView, AccountError> {
+        require_admin(&principal)?;
+        let name = TenantName::parse(&req.name).map_err(|e| AccountError::invalid("name", e))?;
         let tenant = self
             .accounts
             .rename_tenant(principal.tenant, &name)
             .await?
-            .ok_or(ApiError::NotFound)?;
+            .ok_or(AccountError::NotFound)?;
         Ok((&tenant).into())
     }
 }
