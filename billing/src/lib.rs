@@ -15,5 +15,7 @@ pub mod signature;
 pub mod wiring;
 
 pub use gateway::{BillingGateway, CheckoutRequest, GatewayError, StripeGateway};
-pub use service::{BillingService, BillingView, ReturnUrls, UrlView, WebhookError, WebhookOutcome};
+pub use service::{
+    BillingError, BillingService, BillingView, ReturnUrls, UrlView, WebhookError, WebhookOutcome,
+};
 pub use signature::{SIGNATURE_HEADER, SignatureError, TOLERANCE_SECS, WebhookSecret};

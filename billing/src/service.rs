@@ -4,13 +4,14 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use shared::auth::Principal;
+use shared::auth::{NotAdmin, Principal};
 use shared::domain::{Period, Plan, PlanCatalog, PlanId, SubscriptionStatus, TenantId};
 use shared::http::ApiError;
 use shared::ports::{
     AccountStore, Applied, BillingChange, BillingState, BillingStore, Clock, EventRef, StoreError,
     TenantReader, UsageReader,
 };
+use shared::services::Invalid;
 use shared::services::views::UsageView;
 
 use jobmon_scoring::admit::Admitter;
@@ -71,6 +72,48 @@ impl From<WebhookError> for ApiError {
     }
 }
 
+/// Why the billing overview, Checkout or the portal was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum BillingError {
+    #[error("not found")]
+    NotFound,
+    /// The token's user no longer exists.
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error(transparent)]
+    NotAdmin(#[from] NotAdmin),
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error("the tenant has a subscription; change it in the billing portal")]
+    Subscribed,
+    #[error("no billing account yet: subscribe to a plan first")]
+    NoCustomer,
+    /// An operator's mistake, not the caller's: answered 500 and logged.
+    #[error("Stripe is not configured (JOBMON_STRIPE_SECRET_KEY)")]
+    Unconfigured,
+    #[error("{0}")]
+    Gateway(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<BillingError> for ApiError {
+    fn from(e: BillingError) -> Self {
+        match e {
+            BillingError::NotFound => ApiError::NotFound,
+            BillingError::Unauthenticated => ApiError::Unauthorized,
+            BillingError::NotAdmin(e) => e.into(),
+            BillingError::Invalid(e) => e.into(),
+            BillingError::Subscribed | BillingError::NoCustomer => {
+                ApiError::Conflict(e.to_string())
+            }
+            BillingError::Unconfigured => ApiError::Internal(e.to_string()),
+            BillingError::Gateway(reason) => ApiError::Internal(reason),
+            BillingError::Store(e) => e.into(),
+        }
+    }
+}
+
 /// Where Checkout and the portal send the user back to (`JOBMON_APP_URL`).
 #[derive(Debug, Clone)]
 pub struct ReturnUrls {
@@ -113,10 +156,6 @@ pub struct BillingService {
     pub clock: Arc<dyn Clock>,
 }
 
-fn unconfigured() -> ApiError {
-    ApiError::Internal("Stripe is not configured (JOBMON_STRIPE_SECRET_KEY)".into())
-}
-
 fn stripe_status(raw: &str) -> Option<SubscriptionStatus> {
     match raw {
         "active" => Some(SubscriptionStatus::Active),
@@ -133,20 +172,20 @@ fn timestamp(secs: i64) -> Option<DateTime<Utc>> {
 }
 
 impl BillingService {
-    async fn state(&self, tenant: TenantId) -> Result<BillingState, ApiError> {
+    async fn state(&self, tenant: TenantId) -> Result<BillingState, BillingError> {
         self.billing
             .billing_state(tenant)
             .await?
-            .ok_or(ApiError::NotFound)
+            .ok_or(BillingError::NotFound)
     }
 
-    fn plan_or_400(&self, raw: &str) -> Result<&Plan, ApiError> {
+    fn plan_or_400(&self, raw: &str) -> Result<&Plan, Invalid> {
         self.plans
             .find(raw)
-            .map_err(|_| ApiError::validation("plan", format!("unknown plan `{raw}`")))
+            .map_err(|_| Invalid::new("plan", format!("unknown plan `{raw}`")))
     }
 
-    pub async fn overview(&self, tenant: TenantId) -> Result<BillingView, ApiError> {
+    pub async fn overview(&self, tenant: TenantId) -> Result<BillingView, BillingError> {
         let state = self.state(tenant).await?;
         let period = Period::of(self.clock.now());
         let used = self.usage.scored_jobs(tenant, &period).await?;
@@ -170,12 +209,13 @@ impl BillingService {
 
     /// `POST /v1/billing/checkout {plan}` (admins): a Checkout Session in subscription mode
     /// for the plan's price; the tenant's Stripe customer is created once and reused.
-    pub async fn checkout(&self, who: &Principal, plan: &str) -> Result<UrlView, ApiError> {
-        shared::http::request::require_admin(who)?;
+    pub async fn checkout(&self, who: &Principal, plan: &str) -> Result<UrlView, BillingError> {
+        who.require_admin()?;
         let plan = self.plan_or_400(plan)?;
-        let price = plan.price_id.clone().ok_or_else(|| {
-            ApiError::validation("plan", format!("plan `{}` cannot be bought", plan.id))
-        })?;
+        let price = plan
+            .price_id
+            .clone()
+            .ok_or_else(|| Invalid::new("plan", format!("plan `{}` cannot be bought", plan.id)))?;
         let state = self.state(who.tenant).await?;
         let subscribed = state.subscription_id.is_some()
             && matches!(
@@ -185,11 +225,9 @@ impl BillingService {
                     | SubscriptionStatus::PastDue
             );
         if subscribed {
-            return Err(ApiError::Conflict(
-                "the tenant has a subscription; change it in the billing portal".into(),
-            ));
+            return Err(BillingError::Subscribed);
         }
-        let gateway = self.gateway.as_ref().ok_or_else(unconfigured)?;
+        let gateway = self.gateway.as_ref().ok_or(BillingError::Unconfigured)?;
         let customer = match state.customer_id {
             Some(customer) => customer,
             None => {
@@ -197,16 +235,16 @@ impl BillingService {
                     .tenants
                     .get_tenant(who.tenant)
                     .await?
-                    .ok_or(ApiError::NotFound)?;
+                    .ok_or(BillingError::NotFound)?;
                 let admin = self
                     .users
                     .get_user(who.tenant, who.user)
                     .await?
-                    .ok_or(ApiError::Unauthorized)?;
+                    .ok_or(BillingError::Unauthenticated)?;
                 let created = gateway
                     .create_customer(who.tenant, admin.email.as_str(), tenant.name.as_str())
                     .await
-                    .map_err(|e| ApiError::Internal(e.to_string()))?;
+                    .map_err(|e| BillingError::Gateway(e.to_string()))?;
                 self.billing.link_customer(who.tenant, &created).await?
             }
         };
@@ -220,22 +258,20 @@ impl BillingService {
                 cancel_url: self.urls.cancel(),
             })
             .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+            .map_err(|e| BillingError::Gateway(e.to_string()))?;
         Ok(UrlView { url })
     }
 
     /// `POST /v1/billing/portal` (admins): Stripe's customer portal for the tenant.
-    pub async fn portal(&self, who: &Principal) -> Result<UrlView, ApiError> {
-        shared::http::request::require_admin(who)?;
+    pub async fn portal(&self, who: &Principal) -> Result<UrlView, BillingError> {
+        who.require_admin()?;
         let state = self.state(who.tenant).await?;
-        let customer = state.customer_id.ok_or_else(|| {
-            ApiError::Conflict("no billing account yet: subscribe to a plan first".into())
-        })?;
-        let gateway = self.gateway.as_ref().ok_or_else(unconfigured)?;
+        let customer = state.customer_id.ok_or(BillingError::NoCustomer)?;
+        let gateway = self.gateway.as_ref().ok_or(BillingError::Unconfigured)?;
         let url = gateway
             .create_portal_session(&customer, &self.urls.portal_return())
             .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+            .map_err(|e| BillingError::Gateway(e.to_string()))?;
         Ok(UrlView { url })
     }
 

@@ -5,14 +5,14 @@ use std::sync::Arc;
 use jobmon_connectors::{FetchOutcome, Posting, SourceConfig};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use shared::auth::Principal;
+use shared::auth::{NotAdmin, Principal};
 use shared::domain::source::parse_source_name;
 use shared::domain::{PlanCatalog, Source, SourceId, SourceValidators, SourceView};
 use shared::http::ApiError;
-use shared::http::request::require_admin;
 use shared::ports::{
     Clock, Conflict, RateLimiter, SourceStore, StoreError, TenantReader, WorkQueue,
 };
+use shared::services::Invalid;
 use shared::services::views::ListView;
 
 use shared::messages::{FetchTask, to_bodies};
@@ -63,6 +63,46 @@ pub struct Preview {
     pub error: Option<String>,
 }
 
+/// Why a sources request was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SourcesError {
+    /// The token's tenant no longer exists.
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error(transparent)]
+    NotAdmin(#[from] NotAdmin),
+    /// Missing, another tenant's, or an id that does not parse: one answer.
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error("the {plan} plan allows {max} sources")]
+    SourceLimit { plan: String, max: u32 },
+    #[error("too many requests")]
+    RateLimited { retry_after_secs: u64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Queue(String),
+}
+
+impl From<SourcesError> for ApiError {
+    fn from(e: SourcesError) -> Self {
+        match e {
+            SourcesError::Unauthenticated => ApiError::Unauthorized,
+            SourcesError::NotAdmin(e) => e.into(),
+            SourcesError::NotFound => ApiError::NotFound,
+            SourcesError::Invalid(e) => e.into(),
+            SourcesError::SourceLimit { .. } => ApiError::PlanLimit(e.to_string()),
+            SourcesError::RateLimited { retry_after_secs } => {
+                ApiError::RateLimited { retry_after_secs }
+            }
+            SourcesError::Store(e) => e.into(),
+            SourcesError::Queue(reason) => ApiError::Internal(reason),
+        }
+    }
+}
+
 pub struct SourcesService {
     pub sources: Arc<dyn SourceStore>,
     pub tenants: Arc<dyn TenantReader>,
@@ -73,8 +113,8 @@ pub struct SourcesService {
     pub clock: Arc<dyn Clock>,
 }
 
-fn validated(kind: &str, config: &Value) -> Result<SourceConfig, ApiError> {
-    SourceConfig::parse(kind, config).map_err(|e| ApiError::validation(&e.field, e.message))
+fn validated(kind: &str, config: &Value) -> Result<SourceConfig, Invalid> {
+    SourceConfig::parse(kind, config).map_err(|e| Invalid::new(e.field, e.message))
 }
 
 /// The stored `(kind, config)` of a validated configuration, normalised.
@@ -86,17 +126,17 @@ pub(crate) fn stored(config: &SourceConfig) -> (String, Value) {
     )
 }
 
-fn source_id(raw: &str) -> Result<SourceId, ApiError> {
-    SourceId::parse(raw).map_err(|_| ApiError::NotFound)
+fn source_id(raw: &str) -> Result<SourceId, SourcesError> {
+    SourceId::parse(raw).map_err(|_| SourcesError::NotFound)
 }
 
 impl SourcesService {
-    async fn plan(&self, principal: &Principal) -> Result<shared::domain::Plan, ApiError> {
+    async fn plan(&self, principal: &Principal) -> Result<shared::domain::Plan, SourcesError> {
         let tenant = self
             .tenants
             .get_tenant(principal.tenant)
             .await?
-            .ok_or(ApiError::Unauthorized)?;
+            .ok_or(SourcesError::Unauthenticated)?;
         Ok(self
             .plans
             .get(&tenant.plan)
@@ -104,14 +144,14 @@ impl SourcesService {
             .clone())
     }
 
-    async fn own(&self, principal: &Principal, id: &str) -> Result<Source, ApiError> {
+    async fn own(&self, principal: &Principal, id: &str) -> Result<Source, SourcesError> {
         self.sources
             .get_source(principal.tenant, source_id(id)?)
             .await?
-            .ok_or(ApiError::NotFound)
+            .ok_or(SourcesError::NotFound)
     }
 
-    pub async fn list(&self, principal: Principal) -> Result<ListView<SourceView>, ApiError> {
+    pub async fn list(&self, principal: Principal) -> Result<ListView<SourceView>, SourcesError> {
         let mut sources = self.sources.list_sources(principal.tenant).await?;
         sources.sort_by_key(|s| s.id);
         Ok(ListView {
@@ -120,7 +160,7 @@ impl SourcesService {
         })
     }
 
-    pub async fn get(&self, principal: Principal, id: &str) -> Result<SourceView, ApiError> {
+    pub async fn get(&self, principal: Principal, id: &str) -> Result<SourceView, SourcesError> {
         Ok((&self.own(&principal, id).await?).into())
     }
 
@@ -128,10 +168,9 @@ impl SourcesService {
         &self,
         principal: Principal,
         req: CreateSource,
-    ) -> Result<SourceView, ApiError> {
-        require_admin(&principal)?;
-        let name = parse_source_name(&req.name)
-            .map_err(|e| ApiError::validation("name", e.to_string()))?;
+    ) -> Result<SourceView, SourcesError> {
+        principal.require_admin()?;
+        let name = parse_source_name(&req.name).map_err(|e| Invalid::new("name", e))?;
         let config = validated(&req.kind, &req.config)?;
         let (kind, config) = stored(&config);
         let plan = self.plan(&principal).await?;
@@ -156,10 +195,10 @@ impl SourcesService {
         };
         match self.sources.create_source(&source, plan.max_sources).await {
             Ok(()) => Ok((&source).into()),
-            Err(StoreError::Conflict(Conflict::SourceLimit)) => Err(ApiError::PlanLimit(format!(
-                "the {} plan allows {} sources",
-                plan.name, plan.max_sources
-            ))),
+            Err(StoreError::Conflict(Conflict::SourceLimit)) => Err(SourcesError::SourceLimit {
+                plan: plan.name,
+                max: plan.max_sources,
+            }),
             Err(e) => Err(e.into()),
         }
     }
@@ -169,12 +208,11 @@ impl SourcesService {
         principal: Principal,
         id: &str,
         req: UpdateSource,
-    ) -> Result<SourceView, ApiError> {
-        require_admin(&principal)?;
+    ) -> Result<SourceView, SourcesError> {
+        principal.require_admin()?;
         let mut source = self.own(&principal, id).await?;
         if let Some(name) = &req.name {
-            source.name =
-                parse_source_name(name).map_err(|e| ApiError::validation("name", e.to_string()))?;
+            source.name = parse_source_name(name).map_err(|e| Invalid::new("name", e))?;
         }
         if req.kind.is_some() || req.config.is_some() {
             let kind = req.kind.clone().unwrap_or_else(|| source.kind.clone());
@@ -203,12 +241,12 @@ impl SourcesService {
         self.sources
             .put_source(&source)
             .await?
-            .ok_or(ApiError::NotFound)?;
+            .ok_or(SourcesError::NotFound)?;
         Ok((&source).into())
     }
 
-    pub async fn delete(&self, principal: Principal, id: &str) -> Result<(), ApiError> {
-        require_admin(&principal)?;
+    pub async fn delete(&self, principal: Principal, id: &str) -> Result<(), SourcesError> {
+        principal.require_admin()?;
         // Jobs found by the source stay: deleting a source never deletes history.
         if self
             .sources
@@ -217,11 +255,11 @@ impl SourcesService {
         {
             Ok(())
         } else {
-            Err(ApiError::NotFound)
+            Err(SourcesError::NotFound)
         }
     }
 
-    pub async fn preview(&self, principal: Principal, id: &str) -> Result<Preview, ApiError> {
+    pub async fn preview(&self, principal: Principal, id: &str) -> Result<Preview, SourcesError> {
         let source = self.own(&principal, id).await?;
         let config = validated(&source.kind, &source.config)?;
         Ok(self.preview_config(&config).await)
@@ -253,7 +291,7 @@ impl SourcesService {
         &self,
         principal: Principal,
         req: FetchRequest,
-    ) -> Result<FetchQueued, ApiError> {
+    ) -> Result<FetchQueued, SourcesError> {
         if let Some(retry_after_secs) = self
             .limiter
             .hit(
@@ -264,7 +302,7 @@ impl SourcesService {
             )
             .await?
         {
-            return Err(ApiError::RateLimited { retry_after_secs });
+            return Err(SourcesError::RateLimited { retry_after_secs });
         }
         let sources = match &req.source_id {
             Some(id) => vec![self.own(&principal, id).await?],
@@ -282,7 +320,7 @@ impl SourcesService {
         self.fetch_queue
             .send_all(&to_bodies(&tasks))
             .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+            .map_err(|e| SourcesError::Queue(e.to_string()))?;
         Ok(FetchQueued {
             queued_sources: tasks.len(),
         })

@@ -507,12 +507,13 @@ async fn the_webhook_callback_stores_a_signed_result_once() {
         .accept(Some(&signature), body.as_bytes(), now + 1)
         .await
         .unwrap_err();
-    assert_eq!(replayed.code(), "unauthorized");
+    assert_eq!(ApiError::from(replayed).code(), "unauthorized");
     // Unsigned, forged, or for an attempt nobody waits for.
     assert_eq!(
         callback
             .accept(None, body.as_bytes(), now)
             .await
+            .map_err(ApiError::from)
             .unwrap_err()
             .code(),
         "unauthorized"
@@ -526,6 +527,7 @@ async fn the_webhook_callback_stores_a_signed_result_once() {
         callback
             .accept(Some(&forged), body.as_bytes(), now)
             .await
+            .map_err(ApiError::from)
             .unwrap_err()
             .code(),
         "unauthorized"
@@ -536,6 +538,7 @@ async fn the_webhook_callback_stores_a_signed_result_once() {
         callback
             .accept(Some(&signed), other.as_bytes(), now)
             .await
+            .map_err(ApiError::from)
             .unwrap_err()
             .code(),
         "conflict"

@@ -818,6 +818,7 @@ async fn a_webhook_that_never_answers_fails_the_job_at_its_deadline() {
             at,
         )
         .await
+        .map_err(shared::http::ApiError::from)
         .unwrap_err();
     assert!(
         matches!(refused, shared::http::ApiError::Conflict(_)),

@@ -22,6 +22,7 @@ use shared::ports::{
     Clock, EventPublisher, JobStore, LiveMessage, LiveNotifier, MAX_SEND_DELAY, QuotaStore,
     Recorded, ReplayMarker, ScoringStore, StoreError, TenantReader, UsageReader, WorkQueue,
 };
+use shared::services::Invalid;
 
 use crate::config::ConfiguredScorer;
 use crate::error::{Disposition, ScoreError};
@@ -36,7 +37,7 @@ mod rescorer;
 mod warnings;
 mod worker;
 
-pub use callback::WebhookCallback;
+pub use callback::{CallbackError, WebhookCallback};
 pub use profiles::ProfileCache;
 pub use recorder::Recorder;
 pub use rescorer::{RescoreError, Rescorer, save_profile};

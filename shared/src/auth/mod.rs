@@ -6,4 +6,4 @@ pub mod token;
 
 pub use password::{PasswordError, PasswordHasher, validate_password};
 pub use secret::{OpaqueSecret, hash_secret};
-pub use token::{AccessClaims, Principal, TokenError, TokenIssuer};
+pub use token::{AccessClaims, NotAdmin, Principal, TokenError, TokenIssuer};

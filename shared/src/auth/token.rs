@@ -42,7 +42,21 @@ impl Principal {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }
+
+    /// For what only admins may do; a member is refused with [`NotAdmin`] (403).
+    pub fn require_admin(&self) -> Result<(), NotAdmin> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(NotAdmin)
+        }
+    }
 }
+
+/// A member asked for what only admins may do. Every use-case error enum carries it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("not allowed for your role")]
+pub struct NotAdmin;
 
 #[derive(Clone)]
 pub struct TokenIssuer {

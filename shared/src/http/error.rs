@@ -110,6 +110,12 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<crate::auth::NotAdmin> for ApiError {
+    fn from(_: crate::auth::NotAdmin) -> Self {
+        Self::Forbidden
+    }
+}
+
 impl From<Conflict> for ApiError {
     fn from(c: Conflict) -> Self {
         Self::Conflict(c.to_string())

@@ -99,11 +99,7 @@ pub fn authenticate(request: &Request, tokens: &TokenIssuer) -> Result<Principal
 }
 
 pub fn require_admin(principal: &Principal) -> Result<(), ApiError> {
-    if principal.is_admin() {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
-    }
+    Ok(principal.require_admin()?)
 }
 
 /// The caller's address as API Gateway saw it (`requestContext.http.sourceIp`).

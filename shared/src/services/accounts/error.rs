@@ -1,6 +1,7 @@
 //! What the account use cases answer when they refuse, and the one place that turns it
 //! into the API's error: status, code and message are decided here, not in the use cases.
 
+use crate::auth::NotAdmin;
 use crate::http::ApiError;
 use crate::ports::{Conflict, StoreError};
 use crate::services::Invalid;
@@ -16,8 +17,8 @@ pub enum AccountError {
     /// so a caller learns nothing about which.
     #[error("authentication required")]
     Unauthenticated,
-    #[error("not allowed for your role")]
-    NotAdmin,
+    #[error(transparent)]
+    NotAdmin(#[from] NotAdmin),
     /// A member of another tenant answers exactly like a missing one.
     #[error("not found")]
     NotFound,
@@ -52,7 +53,7 @@ impl From<AccountError> for ApiError {
                 ApiError::validation("token", "invalid, expired or already used")
             }
             AccountError::Unauthenticated => ApiError::Unauthorized,
-            AccountError::NotAdmin => ApiError::Forbidden,
+            AccountError::NotAdmin(e) => e.into(),
             AccountError::NotFound => ApiError::NotFound,
             AccountError::Conflict(c) => c.into(),
             AccountError::MemberLimit | AccountError::PlanMembers { .. } => {
@@ -91,7 +92,7 @@ mod tests {
             )
         );
         assert_eq!(api(AccountError::Unauthenticated).0, 401);
-        assert_eq!(api(AccountError::NotAdmin).0, 403);
+        assert_eq!(api(AccountError::NotAdmin(NotAdmin)).0, 403);
         assert_eq!(api(AccountError::NotFound).0, 404);
         assert_eq!(
             api(AccountError::Conflict(Conflict::EmailTaken)),

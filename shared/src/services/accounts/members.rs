@@ -47,7 +47,7 @@ impl AccountService {
     }
 
     pub async fn members(&self, principal: Principal) -> Result<ListView<UserView>, AccountError> {
-        require_admin(&principal)?;
+        principal.require_admin()?;
         let users = self.accounts.list_users(principal.tenant).await?;
         Ok(ListView {
             items: users.iter().map(UserView::from).collect(),
@@ -60,7 +60,7 @@ impl AccountService {
         principal: Principal,
         req: InviteRequest,
     ) -> Result<InvitationView, AccountError> {
-        require_admin(&principal)?;
+        principal.require_admin()?;
         let email = parse_email(&req.email)?;
         let tenant = self.tenant_of(principal.tenant).await?;
         let plan = self.plans.get(&tenant.plan).map_err(internal)?;
@@ -102,7 +102,7 @@ impl AccountService {
     }
 
     async fn member(&self, principal: Principal, user: &str) -> Result<User, AccountError> {
-        require_admin(&principal)?;
+        principal.require_admin()?;
         // Another tenant's user, or garbage, answers exactly like a missing one.
         let id = UserId::parse(user).map_err(|_| AccountError::NotFound)?;
         self.accounts

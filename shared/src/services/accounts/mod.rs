@@ -165,14 +165,6 @@ fn wrong_credentials() -> AccountError {
     AccountError::Unauthenticated
 }
 
-fn require_admin(principal: &Principal) -> Result<(), AccountError> {
-    if principal.is_admin() {
-        Ok(())
-    } else {
-        Err(AccountError::NotAdmin)
-    }
-}
-
 /// A store's conflict as `map` decides, anything else as the store error it is.
 fn conflict_or(e: StoreError, map: impl Fn(Conflict) -> AccountError) -> AccountError {
     match e {

@@ -24,7 +24,7 @@ impl AccountService {
         principal: Principal,
         req: RenameTenantRequest,
     ) -> Result<TenantView, AccountError> {
-        require_admin(&principal)?;
+        principal.require_admin()?;
         let name = TenantName::parse(&req.name).map_err(|e| AccountError::invalid("name", e))?;
         let tenant = self
             .accounts
