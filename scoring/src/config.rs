@@ -120,100 +120,11 @@ impl ScorerConfig {
     /// Reads the variables through `lookup` (e.g. `|k| std::env::var(k).ok()`); an empty
     /// value counts as unset, as SAM parameters default to "".
     pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        let require = |name: &'static str| get(name).ok_or(ConfigError::Missing(name));
-        let secret = |name: &'static str| -> Option<SecretSource> {
-            get(name).map(SecretSource::Value).or_else(|| {
-                get(&format!("{name}_PARAMETER")).map(|parameter| SecretSource::Parameter {
-                    variable: name,
-                    parameter,
-                })
-            })
-        };
-
-        let kind = match get(SCORER).as_deref().unwrap_or("profile") {
+        let vars = Vars(lookup);
+        let kind = match vars.get(SCORER).as_deref().unwrap_or("profile") {
             "profile" => ScorerKind::Profile,
-            "openai" => {
-                let mut config = OpenAiConfig::new(
-                    get(OPENAI_BASE_URL).unwrap_or_else(|| DEFAULT_OPENAI_BASE_URL.into()),
-                    require(OPENAI_MODEL)?,
-                );
-                if let Some(secs) = get(OPENAI_TIMEOUT_SECS) {
-                    config.timeout =
-                        Duration::from_secs(parse_in(OPENAI_TIMEOUT_SECS, &secs, 1..=900)?);
-                }
-                if let Some(tokens) = get(OPENAI_MAX_TOKENS) {
-                    config.max_tokens = parse_in(OPENAI_MAX_TOKENS, &tokens, 16..=4096)? as u32;
-                }
-                if let Some(t) = get(OPENAI_TEMPERATURE) {
-                    config.temperature = t
-                        .parse::<f32>()
-                        .ok()
-                        .filter(|t| (0.0..=0.2).contains(t))
-                        .ok_or_else(|| {
-                            invalid(OPENAI_TEMPERATURE, "must be a number from 0 to 0.2")
-                        })?;
-                }
-                if let Some(field) = get(OPENAI_TOKEN_FIELD) {
-                    config.token_limit_field = match field.as_str() {
-                        "max_tokens" => TokenLimitField::MaxTokens,
-                        "max_completion_tokens" => TokenLimitField::MaxCompletionTokens,
-                        _ => {
-                            return Err(invalid(
-                                OPENAI_TOKEN_FIELD,
-                                "must be max_tokens or max_completion_tokens",
-                            ));
-                        }
-                    };
-                }
-                if let Some(chars) = get(OPENAI_REASON_MAX_CHARS) {
-                    let chars = parse_in(OPENAI_REASON_MAX_CHARS, &chars, 0..=4000)? as u32;
-                    config.reason_max_chars = (chars > 0).then_some(chars);
-                }
-                // Fail at init on a bad URL, not at the first message.
-                OpenAiScorer::new(config.clone())
-                    .map_err(|e| invalid(OPENAI_BASE_URL, &reason(e)))?;
-                ScorerKind::OpenAi {
-                    config,
-                    api_key: secret(OPENAI_API_KEY),
-                }
-            }
-            "webhook" => {
-                let timeout = match get(WEBHOOK_TIMEOUT_SECS) {
-                    Some(secs) => {
-                        Duration::from_secs(parse_in(WEBHOOK_TIMEOUT_SECS, &secs, 1..=60)?)
-                    }
-                    None => WebhookScorer::DEFAULT_TIMEOUT,
-                };
-                let answer_within = match get(WEBHOOK_ANSWER_WITHIN_SECS) {
-                    Some(secs) => Duration::from_secs(parse_in(
-                        WEBHOOK_ANSWER_WITHIN_SECS,
-                        &secs,
-                        10..=86_400,
-                    )?),
-                    None => WebhookScorer::DEFAULT_ANSWER_WITHIN,
-                };
-                let url = require(WEBHOOK_URL)?;
-                let callback_url = require(WEBHOOK_CALLBACK_URL)?;
-                for (name, value) in [(WEBHOOK_URL, &url), (WEBHOOK_CALLBACK_URL, &callback_url)] {
-                    let parsed =
-                        url::Url::parse(value).map_err(|e| invalid(name, &e.to_string()))?;
-                    if !matches!(parsed.scheme(), "http" | "https") {
-                        return Err(invalid(name, "must be an http(s) URL"));
-                    }
-                }
-                ScorerKind::Webhook {
-                    url,
-                    callback_url,
-                    timeout,
-                    answer_within,
-                    secret: secret(WEBHOOK_SECRET).ok_or(ConfigError::Missing(WEBHOOK_SECRET))?,
-                }
-            }
+            "openai" => vars.openai()?,
+            "webhook" => vars.webhook()?,
             other => {
                 return Err(invalid(
                     SCORER,
@@ -221,31 +132,10 @@ impl ScorerConfig {
                 ));
             }
         };
-
-        let pregate = match get(PREGATE).as_deref().unwrap_or("on") {
-            "on" | "true" | "1" => {
-                let threshold = match get(PREGATE_THRESHOLD) {
-                    Some(t) => parse_in(PREGATE_THRESHOLD, &t, 1..=10)?,
-                    None => 1,
-                };
-                Some(
-                    Score::new(threshold as i64)
-                        .map_err(|e| invalid(PREGATE_THRESHOLD, &e.to_string()))?,
-                )
-            }
-            "off" | "false" | "0" => None,
-            _ => return Err(invalid(PREGATE, "must be on or off")),
-        };
-        let rates = match get(CURRENCY_RATES) {
-            Some(spec) => {
-                RateTable::with_overrides(&spec).map_err(|e| invalid(CURRENCY_RATES, &e))?
-            }
-            None => RateTable::default(),
-        };
         Ok(Self {
             kind,
-            pregate,
-            rates,
+            pregate: vars.pregate()?,
+            rates: vars.rates()?,
         })
     }
 
@@ -303,6 +193,137 @@ impl ScorerConfig {
                     None => scorer,
                 }))
             }
+        }
+    }
+}
+
+/// The variables as [`ScorerConfig::from_vars`] reads them, one reader per scorer.
+struct Vars<F>(F);
+
+impl<F: Fn(&str) -> Option<String>> Vars<F> {
+    fn get(&self, name: &str) -> Option<String> {
+        (self.0)(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    fn require(&self, name: &'static str) -> Result<String, ConfigError> {
+        self.get(name).ok_or(ConfigError::Missing(name))
+    }
+
+    /// The variable's own value, else the SSM parameter `<name>_PARAMETER` names.
+    fn secret(&self, name: &'static str) -> Option<SecretSource> {
+        self.get(name).map(SecretSource::Value).or_else(|| {
+            self.get(&format!("{name}_PARAMETER"))
+                .map(|parameter| SecretSource::Parameter {
+                    variable: name,
+                    parameter,
+                })
+        })
+    }
+
+    /// Whole seconds within `range`, `None` when unset.
+    fn secs(
+        &self,
+        name: &'static str,
+        range: std::ops::RangeInclusive<u64>,
+    ) -> Result<Option<Duration>, ConfigError> {
+        self.get(name)
+            .map(|secs| parse_in(name, &secs, range).map(Duration::from_secs))
+            .transpose()
+    }
+
+    fn openai(&self) -> Result<ScorerKind, ConfigError> {
+        let mut config = OpenAiConfig::new(
+            self.get(OPENAI_BASE_URL)
+                .unwrap_or_else(|| DEFAULT_OPENAI_BASE_URL.into()),
+            self.require(OPENAI_MODEL)?,
+        );
+        if let Some(timeout) = self.secs(OPENAI_TIMEOUT_SECS, 1..=900)? {
+            config.timeout = timeout;
+        }
+        if let Some(tokens) = self.get(OPENAI_MAX_TOKENS) {
+            config.max_tokens = parse_in(OPENAI_MAX_TOKENS, &tokens, 16..=4096)? as u32;
+        }
+        if let Some(t) = self.get(OPENAI_TEMPERATURE) {
+            config.temperature = t
+                .parse::<f32>()
+                .ok()
+                .filter(|t| (0.0..=0.2).contains(t))
+                .ok_or_else(|| invalid(OPENAI_TEMPERATURE, "must be a number from 0 to 0.2"))?;
+        }
+        if let Some(field) = self.get(OPENAI_TOKEN_FIELD) {
+            config.token_limit_field = match field.as_str() {
+                "max_tokens" => TokenLimitField::MaxTokens,
+                "max_completion_tokens" => TokenLimitField::MaxCompletionTokens,
+                _ => {
+                    return Err(invalid(
+                        OPENAI_TOKEN_FIELD,
+                        "must be max_tokens or max_completion_tokens",
+                    ));
+                }
+            };
+        }
+        if let Some(chars) = self.get(OPENAI_REASON_MAX_CHARS) {
+            let chars = parse_in(OPENAI_REASON_MAX_CHARS, &chars, 0..=4000)? as u32;
+            config.reason_max_chars = (chars > 0).then_some(chars);
+        }
+        // Fail at init on a bad URL, not at the first message.
+        OpenAiScorer::new(config.clone()).map_err(|e| invalid(OPENAI_BASE_URL, &reason(e)))?;
+        Ok(ScorerKind::OpenAi {
+            config,
+            api_key: self.secret(OPENAI_API_KEY),
+        })
+    }
+
+    fn webhook(&self) -> Result<ScorerKind, ConfigError> {
+        let timeout = self
+            .secs(WEBHOOK_TIMEOUT_SECS, 1..=60)?
+            .unwrap_or(WebhookScorer::DEFAULT_TIMEOUT);
+        let answer_within = self
+            .secs(WEBHOOK_ANSWER_WITHIN_SECS, 10..=86_400)?
+            .unwrap_or(WebhookScorer::DEFAULT_ANSWER_WITHIN);
+        let url = self.require(WEBHOOK_URL)?;
+        let callback_url = self.require(WEBHOOK_CALLBACK_URL)?;
+        for (name, value) in [(WEBHOOK_URL, &url), (WEBHOOK_CALLBACK_URL, &callback_url)] {
+            let parsed = url::Url::parse(value).map_err(|e| invalid(name, &e.to_string()))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err(invalid(name, "must be an http(s) URL"));
+            }
+        }
+        Ok(ScorerKind::Webhook {
+            url,
+            callback_url,
+            timeout,
+            answer_within,
+            secret: self
+                .secret(WEBHOOK_SECRET)
+                .ok_or(ConfigError::Missing(WEBHOOK_SECRET))?,
+        })
+    }
+
+    /// The pre-gate's threshold (default 1), or `None` when it is off.
+    fn pregate(&self) -> Result<Option<Score>, ConfigError> {
+        match self.get(PREGATE).as_deref().unwrap_or("on") {
+            "on" | "true" | "1" => {
+                let threshold = match self.get(PREGATE_THRESHOLD) {
+                    Some(t) => parse_in(PREGATE_THRESHOLD, &t, 1..=10)?,
+                    None => 1,
+                };
+                Score::new(threshold as i64)
+                    .map(Some)
+                    .map_err(|e| invalid(PREGATE_THRESHOLD, &e.to_string()))
+            }
+            "off" | "false" | "0" => Ok(None),
+            _ => Err(invalid(PREGATE, "must be on or off")),
+        }
+    }
+
+    /// The currency table for pay comparisons: the built-in rates with any overrides.
+    fn rates(&self) -> Result<RateTable, ConfigError> {
+        match self.get(CURRENCY_RATES) {
+            Some(spec) => RateTable::with_overrides(&spec).map_err(|e| invalid(CURRENCY_RATES, &e)),
+            None => Ok(RateTable::default()),
         }
     }
 }
