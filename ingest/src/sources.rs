@@ -12,8 +12,8 @@ use shared::http::ApiError;
 use shared::ports::{
     Clock, Conflict, RateLimiter, SourceStore, StoreError, TenantReader, WorkQueue,
 };
-use shared::services::Invalid;
 use shared::services::views::ListView;
+use shared::services::{Invalid, RateLimited};
 
 use shared::messages::{FetchTask, to_bodies};
 
@@ -78,8 +78,8 @@ pub enum SourcesError {
     Invalid(#[from] Invalid),
     #[error("the {plan} plan allows {max} sources")]
     SourceLimit { plan: String, max: u32 },
-    #[error("too many requests")]
-    RateLimited { retry_after_secs: u64 },
+    #[error(transparent)]
+    RateLimited(#[from] RateLimited),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{0}")]
@@ -94,9 +94,7 @@ impl From<SourcesError> for ApiError {
             SourcesError::NotFound => ApiError::NotFound,
             SourcesError::Invalid(e) => e.into(),
             SourcesError::SourceLimit { .. } => ApiError::PlanLimit(e.to_string()),
-            SourcesError::RateLimited { retry_after_secs } => {
-                ApiError::RateLimited { retry_after_secs }
-            }
+            SourcesError::RateLimited(e) => e.into(),
             SourcesError::Store(e) => e.into(),
             SourcesError::Queue(reason) => ApiError::Internal(reason),
         }
@@ -302,7 +300,7 @@ impl SourcesService {
             )
             .await?
         {
-            return Err(SourcesError::RateLimited { retry_after_secs });
+            return Err(RateLimited { retry_after_secs }.into());
         }
         let sources = match &req.source_id {
             Some(id) => vec![self.own(&principal, id).await?],

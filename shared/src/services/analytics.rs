@@ -275,13 +275,6 @@ impl AnalyticsService {
 mod tests {
     use super::*;
 
-    fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
-
     fn day(s: &str) -> NaiveDate {
         s.parse().expect("a date")
     }
@@ -297,7 +290,7 @@ mod tests {
     #[test]
     fn a_given_to_does_not_depend_on_now() {
         let now = "2030-01-01T00:00:00Z".parse().expect("a time");
-        let range = DayRange::parse(&params(&[("to", "2026-03-01")]), now).expect("valid");
+        let range = DayRange::parse(&[("to".into(), "2026-03-01".into())], now).expect("valid");
         assert_eq!(range.to, day("2026-03-01"));
         assert_eq!(range.from, day("2026-01-31"));
     }
@@ -305,7 +298,8 @@ mod tests {
     #[test]
     fn a_default_to_before_the_given_from_is_refused_by_name() {
         let now = "2026-03-01T12:00:00Z".parse().expect("a time");
-        let err = DayRange::parse(&params(&[("from", "2026-03-02")]), now).expect_err("refused");
+        let err =
+            DayRange::parse(&[("from".into(), "2026-03-02".into())], now).expect_err("refused");
         assert_eq!(err.to_string(), "from: must not be after to");
     }
 }

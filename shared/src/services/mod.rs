@@ -5,7 +5,9 @@ pub mod analytics;
 pub mod invalid;
 pub mod jobs;
 pub mod live;
+pub mod rate_limited;
 pub mod views;
 
 pub use accounts::{AccountError, AccountService, AuthLimits};
 pub use invalid::Invalid;
+pub use rate_limited::RateLimited;

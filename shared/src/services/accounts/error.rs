@@ -4,7 +4,7 @@
 use crate::auth::NotAdmin;
 use crate::http::ApiError;
 use crate::ports::{Conflict, StoreError};
-use crate::services::Invalid;
+use crate::services::{Invalid, RateLimited};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -30,8 +30,8 @@ pub enum AccountError {
     /// Inviting one member more than the plan allows.
     #[error("the {plan} plan allows {max} members")]
     PlanMembers { plan: String, max: u32 },
-    #[error("too many requests")]
-    RateLimited { retry_after_secs: u64 },
+    #[error(transparent)]
+    RateLimited(#[from] RateLimited),
     #[error(transparent)]
     Store(#[from] StoreError),
     /// Logged, never sent.
@@ -59,9 +59,7 @@ impl From<AccountError> for ApiError {
             AccountError::MemberLimit | AccountError::PlanMembers { .. } => {
                 ApiError::PlanLimit(e.to_string())
             }
-            AccountError::RateLimited { retry_after_secs } => {
-                ApiError::RateLimited { retry_after_secs }
-            }
+            AccountError::RateLimited(e) => e.into(),
             AccountError::Store(e) => e.into(),
             AccountError::Internal(reason) => ApiError::Internal(reason),
         }
@@ -114,9 +112,10 @@ mod tests {
             (402, "plan_limit", "the Free plan allows 1 members".into())
         );
         assert_eq!(
-            api(AccountError::RateLimited {
+            api(RateLimited {
                 retry_after_secs: 3
-            })
+            }
+            .into())
             .0,
             429
         );

@@ -24,6 +24,7 @@ use crate::ports::{
     AccountStore, Clock, Conflict, Mail, Mailer, OneTimeToken, OneTimeTokenStore, RateLimiter,
     Rotation, SessionGrant, SessionStore, StoreError, TenantReader, TokenPurpose, UsageReader,
 };
+use crate::services::RateLimited;
 
 mod error;
 mod members;
@@ -188,7 +189,7 @@ impl AccountService {
                     .dimension("limit", &limit.join(":"))
                     .count("RateLimitRefusals", 1)
                     .emit();
-                Err(AccountError::RateLimited { retry_after_secs })
+                Err(RateLimited { retry_after_secs }.into())
             }
             None => Ok(()),
         }
