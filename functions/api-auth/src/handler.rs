@@ -100,7 +100,7 @@ fn refresh_request(request: &Request, transport: &Transport) -> Result<RefreshRe
 async fn refresh(app: &AccountService, span: Span, request: Request) -> Answer {
     let transport = transport(&request, &app.app_url)?;
     let outcome = match refresh_request(&request, &transport) {
-        Ok(req) => app.refresh(req).await,
+        Ok(req) => app.refresh(req).await.map_err(ApiError::from),
         Err(e) => Err(e),
     };
     match outcome {

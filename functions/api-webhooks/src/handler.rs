@@ -41,7 +41,8 @@ async fn scoring_result(app: &App, _: (), request: Request) -> Result<Response<B
             body_bytes(&request),
             chrono::Utc::now().timestamp(),
         )
-        .await;
+        .await
+        .map_err(ApiError::from);
     let outcome = match &accepted {
         Ok(status) => status,
         Err(e) => e.code(),
