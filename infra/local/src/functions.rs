@@ -79,6 +79,8 @@ pub struct Function {
     pub cfg: FunctionConfig,
     processes: Processes,
     idle: Mutex<Vec<Arc<Instance>>>,
+    /// Instances running an invocation now, by instance number: what `kill_busy` kills.
+    busy: Mutex<BTreeMap<u64, Arc<Instance>>>,
     /// One permit per concurrently running invocation; instances never outnumber permits.
     permits: Semaphore,
     next_no: AtomicU64,
@@ -148,6 +150,7 @@ impl Function {
             cfg,
             processes,
             idle: Mutex::new(Vec::new()),
+            busy: Mutex::new(BTreeMap::new()),
             next_no: AtomicU64::new(1),
             shutting_down,
         }
@@ -177,7 +180,13 @@ impl Function {
             Some(i) => i,
             None => self.start_instance().await?,
         };
+        if let Ok(mut busy) = self.busy.lock() {
+            busy.insert(inst.no, inst.clone());
+        }
         let result = self.run(&inst, payload).await;
+        if let Ok(mut busy) = self.busy.lock() {
+            busy.remove(&inst.no);
+        }
         match &result {
             Ok(_) | Err(InvokeError::Function { .. } | InvokeError::ResponseTooLarge { .. }) => {
                 if inst.is_alive()
@@ -200,6 +209,24 @@ impl Function {
             i.server.abort();
         }
         None
+    }
+
+    /// SIGKILLs every instance that is running an invocation right now, as a crash would
+    /// (not retired: the invocation fails as `crash` and its trigger handles that as in
+    /// Lambda, e.g. SQS messages return after their visibility timeout). Idle instances
+    /// are left alone. How many were killed.
+    pub fn kill_busy(&self) -> usize {
+        let Ok(busy) = self.busy.lock() else {
+            return 0;
+        };
+        for inst in busy.values() {
+            log(&format!(
+                "{}: killing instance #{} (pid {}) mid-invocation on request",
+                self.cfg.logical_id, inst.no, inst.pid
+            ));
+            process::kill(inst.pid);
+        }
+        busy.len()
     }
 
     pub fn stop_all(&self) {

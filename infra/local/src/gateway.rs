@@ -7,7 +7,10 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::FromRef;
-use axum::routing::get;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use jobmon_template::{EventKind, Template};
 
 use crate::config::Config;
@@ -20,6 +23,7 @@ use crate::{environment, http_api, websocket};
 struct AppState {
     http: Arc<http_api::HttpState>,
     ws: Arc<websocket::WsState>,
+    functions: Arc<BTreeMap<String, Arc<Function>>>,
 }
 impl FromRef<AppState> for Arc<http_api::HttpState> {
     fn from_ref(s: &AppState) -> Self {
@@ -67,6 +71,7 @@ pub fn router(
             api_id: http_api_id,
         }),
         ws: Arc::new(websocket_state(template, by_id)),
+        functions: Arc::new(by_id.clone()),
     };
     let connections = get(websocket::get_info)
         .post(websocket::post)
@@ -77,7 +82,8 @@ pub fn router(
         .route(
             "/_local/metrics",
             get(move || async move { axum::Json(metrics.snapshot()) }),
-        );
+        )
+        .route("/_local/functions/{id}/kill", post(kill_function));
     if !ws_apis.is_empty() {
         app = app.route("/ws", get(websocket::upgrade));
     }
@@ -88,6 +94,22 @@ pub fn router(
         websocket: !ws_apis.is_empty(),
         web_dir,
     })
+}
+
+/// `POST /_local/functions/{LogicalId}/kill`: SIGKILLs the function's instances that are in
+/// an invocation now (fault tests: "the process died mid-request"). Local only; answers
+/// `{"killed": n}`, 404 for a function the template does not have.
+async fn kill_function(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    match state.functions.get(&id) {
+        Some(f) => axum::Json(serde_json::json!({"killed": f.kill_busy()})).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            axum::Json(serde_json::json!({
+                "error": {"code": "not_found", "message": format!("id: no function {id} in the template")}
+            })),
+        )
+            .into_response(),
+    }
 }
 
 /// HTTP routes.

@@ -7,52 +7,10 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{Gateway, http};
+use common::{Api, Gateway, http};
 use futures_util::StreamExt;
 use jobmon_tests::fixture::{FixtureServer, greenhouse_board};
 use serde_json::{Value, json};
-
-struct Api {
-    port: u16,
-}
-
-impl Api {
-    async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let auth = token.map(|t| format!("Bearer {t}"));
-        let mut headers = vec![("content-type", "application/json")];
-        if let Some(a) = &auth {
-            headers.push(("authorization", a.as_str()));
-        }
-        let body = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
-        let r = http(self.port, method, path, &headers, body).await;
-        let json = if r.body.is_empty() {
-            Value::Null
-        } else {
-            r.json()
-        };
-        (r.status, json)
-    }
-
-    /// Registers a tenant; its access token.
-    async fn signup(&self, name: &str) -> String {
-        let (status, session) = self
-            .call(
-                "POST",
-                "/v1/auth/register",
-                None,
-                Some(json!({"email": format!("{}@example.com", ulid::Ulid::new()), "password": "correct horse battery", "tenantName": name})),
-            )
-            .await;
-        assert_eq!(status, 201, "{session}");
-        session["accessToken"].as_str().unwrap().to_owned()
-    }
-}
 
 /// The whole stack, its Greenhouse connector pointed at `board`.
 fn stack_over(board: &FixtureServer) -> Gateway {

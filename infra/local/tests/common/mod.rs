@@ -287,3 +287,46 @@ pub async fn http(
         body: body.collect().await.expect("body").to_bytes().to_vec(),
     }
 }
+
+/// The gateway's HTTP API as a tenant's client sees it.
+pub struct Api {
+    pub port: u16,
+}
+
+impl Api {
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let mut headers = vec![("content-type", "application/json")];
+        if let Some(a) = &auth {
+            headers.push(("authorization", a.as_str()));
+        }
+        let body = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+        let r = http(self.port, method, path, &headers, body).await;
+        let json = if r.body.is_empty() {
+            serde_json::Value::Null
+        } else {
+            r.json()
+        };
+        (r.status, json)
+    }
+
+    /// Registers a tenant; its access token.
+    pub async fn signup(&self, name: &str) -> String {
+        let (status, session) = self
+            .call(
+                "POST",
+                "/v1/auth/register",
+                None,
+                Some(serde_json::json!({"email": format!("{}@example.com", ulid::Ulid::new()), "password": "correct horse battery", "tenantName": name})),
+            )
+            .await;
+        assert_eq!(status, 201, "{session}");
+        session["accessToken"].as_str().unwrap().to_owned()
+    }
+}
