@@ -159,6 +159,13 @@ pub(crate) fn check_url(url: &Url, policy: AddressPolicy) -> Result<(), GuardErr
     }
 }
 
+/// [`check_url`] for callers that validate a URL before storing it (notification
+/// channels): the reason in words when refused. Hostnames still pass here and are
+/// judged by [`GuardedResolver`] when a guarded client connects.
+pub fn check_destination(url: &Url, policy: AddressPolicy) -> Result<(), String> {
+    check_url(url, policy).map_err(|e| e.to_string())
+}
+
 /// The HTTP client's DNS resolver: the system resolver, then the guard on every address.
 /// If any address of a name is refused the whole name is: a name that mixes public and
 /// internal addresses is not one a job board uses.

@@ -1,0 +1,241 @@
+//! [`NotificationStore`] on the single table (docs/data-model.md, "Notifications"):
+//! member settings at `T#<tenant>` / `NOTIFY#USER#<userId>`, channels at
+//! `T#<tenant>` / `NOTIFY#CHANNEL#<channelId>`. Both live under the tenant's partition
+//! key, so a query for one tenant cannot reach another's.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::{Deserialize, Serialize};
+use shared::adapters::aws::describe;
+use shared::adapters::dynamo::keys::tenant_pk;
+use shared::domain::{TenantId, UserId};
+use shared::ports::StoreError;
+
+use crate::settings::{Channel, MemberSettings};
+use crate::store::NotificationStore;
+
+type Item = HashMap<String, AttributeValue>;
+
+const CHANNEL_PREFIX: &str = "NOTIFY#CHANNEL#";
+
+fn settings_sk(user: UserId) -> String {
+    format!("NOTIFY#USER#{user}")
+}
+
+fn channel_sk(id: &str) -> String {
+    format!("{CHANNEL_PREFIX}{id}")
+}
+
+#[derive(Serialize, Deserialize)]
+struct SettingsItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    entity: String,
+    #[serde(flatten)]
+    settings: MemberSettings,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ChannelItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    entity: String,
+    #[serde(flatten)]
+    channel: Channel,
+}
+
+impl ChannelItem {
+    fn new(channel: &Channel) -> Self {
+        Self {
+            pk: tenant_pk(channel.tenant_id),
+            sk: channel_sk(&channel.id),
+            entity: "NotifyChannel".into(),
+            channel: channel.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct DynamoNotifications {
+    client: Client,
+    table: String,
+}
+
+impl DynamoNotifications {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    fn key(pk: String, sk: String) -> Item {
+        HashMap::from([
+            ("PK".to_owned(), AttributeValue::S(pk)),
+            ("SK".to_owned(), AttributeValue::S(sk)),
+        ])
+    }
+
+    async fn get(&self, pk: String, sk: String) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(pk, sk)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out.item)
+    }
+
+    /// A put under `condition`; `false` when the condition did not hold.
+    async fn put(&self, item: Item, condition: Option<&str>) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .set_condition_expression(condition.map(str::to_owned))
+            .send()
+            .await;
+        conditional(result)
+    }
+}
+
+fn unavailable<E: std::error::Error>(e: E) -> StoreError {
+    StoreError::Unavailable(describe(&e))
+}
+
+/// `true` when applied, `false` when the write's condition failed.
+fn conditional<T, E, R>(result: Result<T, SdkError<E, R>>) -> Result<bool, StoreError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(SdkError::ServiceError(e))
+            if e.err().code() == Some("ConditionalCheckFailedException") =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(unavailable(e)),
+    }
+}
+
+fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(value).map_err(|e| StoreError::Unavailable(format!("serialise: {e}")))
+}
+
+fn from_item<T: serde::de::DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+    let key = ["PK", "SK"]
+        .map(|k| {
+            item.get(k)
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default()
+        })
+        .join("|");
+    serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt {
+        key,
+        reason: e.to_string(),
+    })
+}
+
+#[async_trait]
+impl NotificationStore for DynamoNotifications {
+    async fn settings(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<Option<MemberSettings>, StoreError> {
+        let item = self.get(tenant_pk(tenant), settings_sk(user)).await?;
+        Ok(item
+            .map(from_item::<SettingsItem>)
+            .transpose()?
+            .map(|i| i.settings))
+    }
+
+    async fn put_settings(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        settings: &MemberSettings,
+    ) -> Result<(), StoreError> {
+        let item = to_item(&SettingsItem {
+            pk: tenant_pk(tenant),
+            sk: settings_sk(user),
+            entity: "NotifySettings".into(),
+            settings: settings.clone(),
+        })?;
+        self.put(item, None).await.map(|_| ())
+    }
+
+    async fn channels(&self, tenant: TenantId) -> Result<Vec<Channel>, StoreError> {
+        let mut channels = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                .expression_attribute_values(":pk", AttributeValue::S(tenant_pk(tenant)))
+                .expression_attribute_values(":prefix", AttributeValue::S(CHANNEL_PREFIX.into()))
+                .set_exclusive_start_key(start.take())
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in out.items.unwrap_or_default() {
+                channels.push(from_item::<ChannelItem>(item)?.channel);
+            }
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(channels),
+            }
+        }
+    }
+
+    async fn channel(&self, tenant: TenantId, id: &str) -> Result<Option<Channel>, StoreError> {
+        let item = self.get(tenant_pk(tenant), channel_sk(id)).await?;
+        Ok(item
+            .map(from_item::<ChannelItem>)
+            .transpose()?
+            .map(|i| i.channel))
+    }
+
+    async fn create_channel(&self, channel: &Channel) -> Result<(), StoreError> {
+        let item = to_item(&ChannelItem::new(channel))?;
+        match self.put(item, Some("attribute_not_exists(PK)")).await? {
+            true => Ok(()),
+            false => Err(StoreError::Unavailable("channel id reused".into())),
+        }
+    }
+
+    async fn replace_channel(&self, channel: &Channel) -> Result<bool, StoreError> {
+        let item = to_item(&ChannelItem::new(channel))?;
+        self.put(item, Some("attribute_exists(PK)")).await
+    }
+
+    async fn delete_channel(&self, tenant: TenantId, id: &str) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(tenant_pk(tenant), channel_sk(id))))
+            .condition_expression("attribute_exists(PK)")
+            .send()
+            .await;
+        conditional(result)
+    }
+}

@@ -1,0 +1,179 @@
+//! The notifications API's use cases: a member's own e-mail settings, and the tenant's
+//! channels (admins only).
+
+use std::sync::Arc;
+
+use jobmon_connectors::AddressPolicy;
+use serde::Serialize;
+use shared::auth::Principal;
+use shared::http::ApiError;
+use shared::ports::{Clock, StoreError};
+use shared::services::views::ListView;
+
+use crate::settings::{
+    Channel, ChannelKind, ChannelView, CreateChannel, FieldError, MemberSettings, SettingsInput,
+    UpdateChannel,
+};
+use crate::store::NotificationStore;
+
+/// Channels per tenant. Checked by reading the list first, so two concurrent creates can
+/// pass it together; a cap against mistakes and abuse, not a billed limit.
+pub const MAX_CHANNELS: usize = 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum NotificationsError {
+    #[error(transparent)]
+    Invalid(#[from] FieldError),
+    #[error("only admins manage channels")]
+    NotAdmin,
+    #[error("channel not found")]
+    NoSuchChannel,
+    #[error("a tenant has at most {MAX_CHANNELS} channels")]
+    TooManyChannels,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<NotificationsError> for ApiError {
+    fn from(e: NotificationsError) -> Self {
+        match e {
+            NotificationsError::Invalid(f) => ApiError::validation(f.field, f.problem),
+            NotificationsError::NotAdmin => ApiError::Forbidden,
+            NotificationsError::NoSuchChannel => ApiError::NotFound,
+            NotificationsError::TooManyChannels => ApiError::Conflict(e.to_string()),
+            NotificationsError::Store(s) => s.into(),
+        }
+    }
+}
+
+type Outcome<T> = Result<T, NotificationsError>;
+
+/// A new channel as `POST` answers it: the view, plus the signing secret of a `webhook`
+/// channel — the only time it is shown.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedChannel {
+    #[serde(flatten)]
+    pub channel: ChannelView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_secret: Option<String>,
+}
+
+pub struct NotificationsService {
+    pub store: Arc<dyn NotificationStore>,
+    pub clock: Arc<dyn Clock>,
+    /// The connectors' SSRF policy: `AllowPrivate` only on the local stack.
+    pub destinations: AddressPolicy,
+}
+
+fn require_admin(principal: &Principal) -> Outcome<()> {
+    if principal.is_admin() {
+        Ok(())
+    } else {
+        Err(NotificationsError::NotAdmin)
+    }
+}
+
+fn new_signing_secret() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the OS random source is available");
+    hex::encode(bytes)
+}
+
+impl NotificationsService {
+    pub async fn settings(&self, principal: Principal) -> Outcome<MemberSettings> {
+        let stored = self
+            .store
+            .settings(principal.tenant, principal.user)
+            .await?;
+        Ok(stored.unwrap_or_default())
+    }
+
+    pub async fn put_settings(
+        &self,
+        principal: Principal,
+        input: SettingsInput,
+    ) -> Outcome<MemberSettings> {
+        let settings = input.parse()?;
+        self.store
+            .put_settings(principal.tenant, principal.user, &settings)
+            .await?;
+        Ok(settings)
+    }
+
+    pub async fn channels(&self, principal: Principal) -> Outcome<ListView<ChannelView>> {
+        require_admin(&principal)?;
+        let channels = self.store.channels(principal.tenant).await?;
+        Ok(ListView {
+            items: channels.iter().map(ChannelView::from).collect(),
+            next_cursor: None,
+        })
+    }
+
+    pub async fn create_channel(
+        &self,
+        principal: Principal,
+        input: CreateChannel,
+    ) -> Outcome<CreatedChannel> {
+        require_admin(&principal)?;
+        let new = input.parse(self.destinations)?;
+        if self.store.channels(principal.tenant).await?.len() >= MAX_CHANNELS {
+            return Err(NotificationsError::TooManyChannels);
+        }
+        let now = self.clock.now();
+        let channel = Channel {
+            id: ulid::Ulid::new().to_string(),
+            tenant_id: principal.tenant,
+            kind: new.kind,
+            url: new.url.to_string(),
+            min_score: new.min_score,
+            enabled: new.enabled,
+            signing_secret: (new.kind == ChannelKind::Webhook).then(new_signing_secret),
+            last_error: None,
+            consecutive_failures: 0,
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.create_channel(&channel).await?;
+        Ok(CreatedChannel {
+            channel: (&channel).into(),
+            signing_secret: channel.signing_secret.clone(),
+        })
+    }
+
+    async fn own(&self, principal: &Principal, id: &str) -> Outcome<Channel> {
+        // Ids are ULIDs; anything else cannot name a channel and is not worth a read.
+        if ulid::Ulid::from_string(id).is_err() {
+            return Err(NotificationsError::NoSuchChannel);
+        }
+        self.store
+            .channel(principal.tenant, id)
+            .await?
+            .ok_or(NotificationsError::NoSuchChannel)
+    }
+
+    pub async fn update_channel(
+        &self,
+        principal: Principal,
+        id: &str,
+        input: UpdateChannel,
+    ) -> Outcome<ChannelView> {
+        require_admin(&principal)?;
+        let mut channel = self.own(&principal, id).await?;
+        input.apply(&mut channel, self.destinations, self.clock.now())?;
+        if !self.store.replace_channel(&channel).await? {
+            return Err(NotificationsError::NoSuchChannel);
+        }
+        Ok((&channel).into())
+    }
+
+    pub async fn delete_channel(&self, principal: Principal, id: &str) -> Outcome<()> {
+        require_admin(&principal)?;
+        if ulid::Ulid::from_string(id).is_err()
+            || !self.store.delete_channel(principal.tenant, id).await?
+        {
+            return Err(NotificationsError::NoSuchChannel);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,159 @@
+//! The notifications use cases over the in-memory store: roles, tenant scoping, and that a
+//! refused request stores nothing.
+
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use jobmon_connectors::AddressPolicy;
+use jobmon_notify::service::MAX_CHANNELS;
+use jobmon_notify::settings::{CreateChannel, SettingsInput, UpdateChannel};
+use jobmon_notify::{MemoryNotifications, NotificationsError, NotificationsService};
+use serde_json::json;
+use shared::auth::Principal;
+use shared::domain::{Role, TenantId, UserId};
+use shared::ports::FixedClock;
+
+fn service() -> NotificationsService {
+    NotificationsService {
+        store: Arc::new(MemoryNotifications::default()),
+        clock: Arc::new(FixedClock::at(
+            Utc.with_ymd_and_hms(2026, 11, 30, 8, 0, 0).unwrap(),
+        )),
+        destinations: AddressPolicy::PublicOnly,
+    }
+}
+
+fn principal(tenant: TenantId, role: Role) -> Principal {
+    Principal {
+        tenant,
+        user: UserId::new(),
+        role,
+    }
+}
+
+fn slack(url: &str, min_score: i64) -> CreateChannel {
+    serde_json::from_value(json!({"kind": "slack", "url": url, "minScore": min_score})).unwrap()
+}
+
+#[tokio::test]
+async fn settings_are_per_member_and_default_to_off() {
+    let app = service();
+    let tenant = TenantId::new();
+    let (alice, bob) = (
+        principal(tenant, Role::Member),
+        principal(tenant, Role::Admin),
+    );
+    let input: SettingsInput = serde_json::from_value(json!({"email": {
+        "instant": {"enabled": true, "minScore": 9},
+        "digest": {"enabled": true, "hour": 7, "timeZone": "America/New_York"}
+    }}))
+    .unwrap();
+    app.put_settings(alice.clone(), input).await.unwrap();
+    let mine = app.settings(alice).await.unwrap();
+    assert!(mine.email.instant.enabled);
+    assert_eq!(mine.email.digest.time_zone, "America/New_York");
+    let theirs = app.settings(bob).await.unwrap();
+    assert!(!theirs.email.instant.enabled && !theirs.email.digest.enabled);
+}
+
+#[tokio::test]
+async fn a_bad_settings_body_stores_nothing() {
+    let app = service();
+    let me = principal(TenantId::new(), Role::Member);
+    let bad: SettingsInput = serde_json::from_value(json!({"email": {
+        "instant": {"enabled": true, "minScore": 9},
+        "digest": {"enabled": true, "hour": 7, "timeZone": "Europe/Atlantis"}
+    }}))
+    .unwrap();
+    let e = app.put_settings(me.clone(), bad).await.unwrap_err();
+    assert!(
+        matches!(&e, NotificationsError::Invalid(f) if f.field == "email.digest.timeZone"),
+        "{e:?}"
+    );
+    assert!(!app.settings(me).await.unwrap().email.instant.enabled);
+}
+
+#[tokio::test]
+async fn only_admins_manage_channels() {
+    let app = service();
+    let member = principal(TenantId::new(), Role::Member);
+    let e = app
+        .create_channel(member.clone(), slack("https://hooks.example.com/x", 8))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, NotificationsError::NotAdmin));
+    assert!(matches!(
+        app.channels(member).await.unwrap_err(),
+        NotificationsError::NotAdmin
+    ));
+}
+
+#[tokio::test]
+async fn another_tenants_channel_is_not_found() {
+    let app = service();
+    let admin = principal(TenantId::new(), Role::Admin);
+    let stranger = principal(TenantId::new(), Role::Admin);
+    let created = app
+        .create_channel(admin.clone(), slack("https://hooks.example.com/x", 8))
+        .await
+        .unwrap();
+    let id = created.channel.id.clone();
+    let patch = UpdateChannel {
+        enabled: Some(false),
+        ..Default::default()
+    };
+    assert!(matches!(
+        app.update_channel(stranger.clone(), &id, patch).await,
+        Err(NotificationsError::NoSuchChannel)
+    ));
+    assert!(matches!(
+        app.delete_channel(stranger.clone(), &id).await,
+        Err(NotificationsError::NoSuchChannel)
+    ));
+    assert!(app.channels(stranger).await.unwrap().items.is_empty());
+    let mine = app.channels(admin).await.unwrap();
+    assert_eq!(mine.items.len(), 1);
+    assert!(
+        mine.items[0].enabled,
+        "the stranger's PATCH changed nothing"
+    );
+}
+
+#[tokio::test]
+async fn only_webhook_channels_get_a_signing_secret_shown_once() {
+    let app = service();
+    let admin = principal(TenantId::new(), Role::Admin);
+    let hook: CreateChannel = serde_json::from_value(
+        json!({"kind": "webhook", "url": "https://example.com/hook", "minScore": 6}),
+    )
+    .unwrap();
+    let created = app.create_channel(admin.clone(), hook).await.unwrap();
+    assert_eq!(created.signing_secret.as_deref().map(str::len), Some(64));
+    let listed = serde_json::to_value(app.channels(admin.clone()).await.unwrap()).unwrap();
+    assert!(
+        listed["items"][0].get("signingSecret").is_none(),
+        "{listed}"
+    );
+    let plain = app
+        .create_channel(admin, slack("https://hooks.example.com/x", 8))
+        .await
+        .unwrap();
+    assert!(plain.signing_secret.is_none());
+}
+
+#[tokio::test]
+async fn channels_per_tenant_are_capped() {
+    let app = service();
+    let admin = principal(TenantId::new(), Role::Admin);
+    for i in 0..MAX_CHANNELS {
+        let url = format!("https://hooks.example.com/{i}");
+        app.create_channel(admin.clone(), slack(&url, 8))
+            .await
+            .unwrap();
+    }
+    let e = app
+        .create_channel(admin, slack("https://hooks.example.com/extra", 8))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, NotificationsError::TooManyChannels));
+}
