@@ -1,0 +1,80 @@
+//! `api-notifications`: a member's e-mail settings and the tenant's channels (docs/api.md).
+
+use jobmon_notify::NotificationsService;
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use shared::auth::{Principal, TokenIssuer};
+use shared::http::handler::serve;
+use shared::http::request::{authenticate, json_body, path_param};
+use shared::http::routes::{Routes, dispatch, route};
+use shared::http::{ApiError, empty, json};
+use shared::telemetry::record_tenant;
+
+pub struct App {
+    pub notifications: NotificationsService,
+    pub tokens: TokenIssuer,
+}
+
+type Answer = Result<Response<Body>, ApiError>;
+
+/// The routes template.yaml sends to this function, by route key.
+pub const ROUTES: &Routes<App, Principal> = &[
+    route!("GET /v1/notifications", settings),
+    route!("PUT /v1/notifications", put_settings),
+    route!("GET /v1/notifications/channels", channels),
+    route!("POST /v1/notifications/channels", create_channel),
+    route!("PATCH /v1/notifications/channels/{id}", update_channel),
+    route!("DELETE /v1/notifications/channels/{id}", delete_channel),
+];
+
+pub async fn handle(app: &App, request: Request) -> Response<Body> {
+    serve(request, |request, span| async move {
+        let principal = authenticate(&request, &app.tokens)?;
+        record_tenant(&span, principal.tenant);
+        dispatch(ROUTES, app, principal, request).await
+    })
+    .await
+}
+
+async fn settings(app: &App, principal: Principal, _: Request) -> Answer {
+    let settings = app.notifications.settings(principal).await?;
+    Ok(json(StatusCode::OK, &settings))
+}
+
+async fn put_settings(app: &App, principal: Principal, request: Request) -> Answer {
+    let settings = app
+        .notifications
+        .put_settings(principal, json_body(&request)?)
+        .await?;
+    Ok(json(StatusCode::OK, &settings))
+}
+
+async fn channels(app: &App, principal: Principal, _: Request) -> Answer {
+    Ok(json(
+        StatusCode::OK,
+        &app.notifications.channels(principal).await?,
+    ))
+}
+
+async fn create_channel(app: &App, principal: Principal, request: Request) -> Answer {
+    let created = app
+        .notifications
+        .create_channel(principal, json_body(&request)?)
+        .await?;
+    Ok(json(StatusCode::CREATED, &created))
+}
+
+async fn update_channel(app: &App, principal: Principal, request: Request) -> Answer {
+    let id = path_param(&request, "id")?;
+    let channel = app
+        .notifications
+        .update_channel(principal, &id, json_body(&request)?)
+        .await?;
+    Ok(json(StatusCode::OK, &channel))
+}
+
+async fn delete_channel(app: &App, principal: Principal, request: Request) -> Answer {
+    let id = path_param(&request, "id")?;
+    app.notifications.delete_channel(principal, &id).await?;
+    Ok(empty(StatusCode::NO_CONTENT))
+}

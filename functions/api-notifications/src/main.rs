@@ -1,0 +1,22 @@
+//! `api-notifications` wiring: configuration, clients and the notifications service,
+//! built once at init.
+
+use lambda_http::{Error, Request, run, service_fn};
+use shared::adapters::aws::sdk_config;
+use shared::wiring::Core;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init_logging();
+    let sdk = sdk_config().await;
+    let core = Core::load(&sdk).await?;
+    let app = api_notifications::App {
+        notifications: jobmon_notify::wiring::notifications_service(&core)?,
+        tokens: core.token_issuer(),
+    };
+    let app = &app;
+    run(service_fn(move |request: Request| async move {
+        Ok::<_, Error>(api_notifications::handle(app, request).await)
+    }))
+    .await
+}
