@@ -717,6 +717,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's e-mail notification settings
+         * @description Per member. A member who never saved settings gets the defaults: everything off.
+         */
+        get: operations["getNotificationSettings"];
+        /**
+         * Replace the caller's e-mail notification settings
+         * @description Every field is required. A bad field answers 400 naming it (`email.instant.minScore`, `email.digest.hour`, `email.digest.timeZone`) and nothing is stored.
+         */
+        put: operations["putNotificationSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's notification channels
+         * @description Admins only. Signing secrets are never listed.
+         */
+        get: operations["listNotificationChannels"];
+        put?: never;
+        /**
+         * Add a notification channel
+         * @description Admins only. The URL must be HTTPS and must not name a private, loopback or metadata address (a deployment that allows private sources also allows plain HTTP and private addresses, for the local stack); a hostname is checked again on the address it resolves to when something is sent. At most 20 channels per tenant (409).
+         */
+        post: operations["createNotificationChannel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/channels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a notification channel
+         * @description Admins only.
+         */
+        delete: operations["deleteNotificationChannel"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a notification channel
+         * @description Admins only. The kind is fixed. Enabling a channel or changing its URL clears its failure streak and last error.
+         */
+        patch: operations["updateNotificationChannel"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1212,6 +1284,73 @@ export interface components {
             checks: {
                 [key: string]: "ok" | "failed" | "timeout";
             };
+        };
+        NotificationSettings: {
+            email: {
+                /** @description A mail as soon as a job scores at or above `minScore`. */
+                instant: {
+                    enabled: boolean;
+                    minScore: components["schemas"]["Score"];
+                };
+                /** @description One mail a day with the day's matches. */
+                digest: {
+                    enabled: boolean;
+                    /** @description The hour of the day, in `timeZone`. */
+                    hour: number;
+                    /** @description An IANA time zone name, e.g. `Europe/Berlin`. */
+                    timeZone: string;
+                };
+            };
+        };
+        /** @enum {string} */
+        NotificationChannelKind: "slack" | "discord" | "webhook";
+        NotificationChannel: {
+            id: components["schemas"]["Id"];
+            kind: components["schemas"]["NotificationChannelKind"];
+            /** Format: uri */
+            url: string;
+            minScore: components["schemas"]["Score"];
+            enabled: boolean;
+            /** @description Why the latest delivery failed; `null` after a success. */
+            lastError: string | null;
+            consecutiveFailures: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        CreatedNotificationChannel: {
+            id: components["schemas"]["Id"];
+            kind: components["schemas"]["NotificationChannelKind"];
+            /** Format: uri */
+            url: string;
+            minScore: components["schemas"]["Score"];
+            enabled: boolean;
+            /** @description Why the latest delivery failed; `null` after a success. */
+            lastError: string | null;
+            consecutiveFailures: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description `webhook` channels only: the hex HMAC-SHA256 key of their `X-Jobmon-Signature`. Shown once. */
+            signingSecret?: string;
+        };
+        NotificationChannelList: {
+            items: components["schemas"]["NotificationChannel"][];
+            nextCursor: null;
+        };
+        CreateNotificationChannelRequest: {
+            kind: components["schemas"]["NotificationChannelKind"];
+            url: string;
+            minScore: components["schemas"]["Score"];
+            /** @default true */
+            enabled: boolean;
+        };
+        UpdateNotificationChannelRequest: {
+            url?: string;
+            minScore?: components["schemas"]["Score"];
+            enabled?: boolean;
         };
     };
     responses: {
@@ -2574,6 +2713,167 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+        };
+    };
+    getNotificationSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationSettings"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    putNotificationSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationSettings"];
+            };
+        };
+        responses: {
+            /** @description The settings as stored (the zone in its canonical IANA spelling). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    listNotificationChannels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description All channels (at most 20), oldest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationChannelList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    createNotificationChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateNotificationChannelRequest"];
+            };
+        };
+        responses: {
+            /** @description The channel; a `webhook` channel's `signingSecret` is shown here only. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedNotificationChannel"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    deleteNotificationChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The channel's id; an id that is not the tenant's answers 404. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    updateNotificationChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The channel's id; an id that is not the tenant's answers 404. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateNotificationChannelRequest"];
+            };
+        };
+        responses: {
+            /** @description The channel. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationChannel"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
         };
     };
 }
