@@ -36,4 +36,6 @@ pub use error::SourceError;
 pub use fetcher::{FetchOutcome, Fetcher, FetcherInitError};
 pub use posting::{Posting, Salary};
 pub use settings::{BaseUrls, FetchSettings, SettingsError};
-pub use ssrf::{AddressClass, AddressPolicy, check_destination, classify_ip};
+pub use ssrf::{
+    AddressClass, AddressPolicy, check_destination, classify_ip, guarded_client, is_guard_refusal,
+};

@@ -166,6 +166,32 @@ pub fn check_destination(url: &Url, policy: AddressPolicy) -> Result<(), String>
     check_url(url, policy).map_err(|e| e.to_string())
 }
 
+/// A client builder for posting to user-given URLs (notification channels) under the
+/// guard: every hostname resolved through [`GuardedResolver`], no proxy (it would resolve
+/// names out of the guard's sight) and no redirects (a receiver has no reason to send a
+/// notification elsewhere, and not following them leaves nothing to re-check).
+pub fn guarded_client(policy: AddressPolicy) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .dns_resolver(GuardedResolver { policy })
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+}
+
+/// Whether an error (an HTTP client's, with its causes) is the guard refusing an address.
+pub fn is_guard_refusal(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if matches!(
+            e.downcast_ref::<GuardError>(),
+            Some(GuardError::Blocked { .. })
+        ) {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
 /// The HTTP client's DNS resolver: the system resolver, then the guard on every address.
 /// If any address of a name is refused the whole name is: a name that mixes public and
 /// internal addresses is not one a job board uses.

@@ -12,11 +12,12 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 use shared::adapters::aws::describe;
 use shared::adapters::dynamo::keys::tenant_pk;
-use shared::domain::{TenantId, UserId};
+use shared::domain::{JobId, TenantId, UserId};
 use shared::ports::StoreError;
 
+use crate::deliver::{ChannelResult, DeliveryLog, Settled};
 use crate::settings::{Channel, MemberSettings};
-use crate::store::NotificationStore;
+use crate::store::{NotificationStore, apply_result};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -237,5 +238,94 @@ impl NotificationStore for DynamoNotifications {
             .send()
             .await;
         conditional(result)
+    }
+}
+
+/// Markers live 90 days: long past any redelivery or rescore worth suppressing.
+const MARKER_TTL_SECS: i64 = 90 * 24 * 3600;
+
+fn marker_sk(job: JobId, target: &str) -> String {
+    format!("NOTIFIED#{job}#{target}")
+}
+
+#[async_trait]
+impl DeliveryLog for DynamoNotifications {
+    async fn claim(&self, tenant: TenantId, job: JobId, target: &str) -> Result<bool, StoreError> {
+        let now = chrono::Utc::now();
+        let mut item = Self::key(tenant_pk(tenant), marker_sk(job, target));
+        item.insert("entity".into(), AttributeValue::S("NotifyMarker".into()));
+        item.insert("state".into(), AttributeValue::S("attempted".into()));
+        item.insert("claimedAt".into(), AttributeValue::S(now.to_rfc3339()));
+        item.insert(
+            "expiresAt".into(),
+            AttributeValue::N((now.timestamp() + MARKER_TTL_SECS).to_string()),
+        );
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK) OR #state = :failed")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":failed", AttributeValue::S("failed".into()))
+            .send()
+            .await;
+        conditional(result)
+    }
+
+    async fn settle(
+        &self,
+        tenant: TenantId,
+        job: JobId,
+        target: &str,
+        settled: Settled,
+    ) -> Result<(), StoreError> {
+        let state = match settled {
+            Settled::Sent => "sent",
+            Settled::Failed => "failed",
+        };
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(tenant_pk(tenant), marker_sk(job, target))))
+            .update_expression("SET #state = :state, settledAt = :at")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":state", AttributeValue::S(state.into()))
+            .expression_attribute_values(":at", AttributeValue::S(chrono::Utc::now().to_rfc3339()))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// Read, apply [`apply_result`], write back on the condition that nobody changed the
+    /// channel meanwhile (`updatedAt` unchanged, so an admin's edit wins); a lost race is
+    /// simply not recorded, as is a channel deleted meanwhile.
+    async fn record(
+        &self,
+        tenant: TenantId,
+        channel: &str,
+        result: &ChannelResult,
+    ) -> Result<(), StoreError> {
+        let Some(mut stored) = self.channel(tenant, channel).await? else {
+            return Ok(());
+        };
+        // Compared as stored: the item's own serialisation of the time.
+        let before = match serde_dynamo::to_attribute_value(stored.updated_at) {
+            Ok(value) => value,
+            Err(e) => return Err(StoreError::Unavailable(format!("serialise: {e}"))),
+        };
+        apply_result(&mut stored, result);
+        let item = to_item(&ChannelItem::new(&stored))?;
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_exists(PK) AND updatedAt = :before")
+            .expression_attribute_values(":before", before)
+            .send()
+            .await;
+        conditional(result).map(|_| ())
     }
 }

@@ -1,14 +1,16 @@
 //! Notifications: what each member wants to be told by e-mail, the tenant's channels
 //! (Slack, Discord, signed webhooks), where they are stored and the API's use cases.
 
+pub mod deliver;
 pub mod dynamo;
+pub mod messages;
 pub mod service;
 pub mod settings;
 pub mod store;
 
 pub use dynamo::DynamoNotifications;
 pub use service::{NotificationsError, NotificationsService};
-pub use store::{MemoryNotifications, NotificationStore};
+pub use store::{MemoryDeliveryLog, MemoryNotifications, NotificationStore};
 
 /// Building the notifications service from `Core` at init; mains and tests both call it.
 pub mod wiring {

@@ -5,9 +5,10 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use shared::domain::{TenantId, UserId};
+use shared::domain::{JobId, TenantId, UserId};
 use shared::ports::StoreError;
 
+use crate::deliver::{ChannelResult, DISABLE_AFTER_REFUSALS, DeliveryLog, Settled};
 use crate::settings::{Channel, MemberSettings};
 
 /// Every method takes the tenant first; adapters scope every key by it, so another
@@ -112,5 +113,93 @@ impl NotificationStore for MemoryNotifications {
             .channels_lock()
             .remove(&(tenant, id.to_owned()))
             .is_some())
+    }
+}
+
+/// In-memory markers, with the same claim rule as DynamoDB.
+#[derive(Default)]
+pub struct MemoryDeliveryLog {
+    markers: Mutex<HashMap<(TenantId, JobId, String), Settled>>,
+    attempted: Mutex<Vec<(TenantId, JobId, String)>>,
+    channels: Option<std::sync::Arc<MemoryNotifications>>,
+}
+
+impl MemoryDeliveryLog {
+    /// A log that records channel results on `channels`.
+    pub fn over(channels: std::sync::Arc<MemoryNotifications>) -> Self {
+        Self {
+            channels: Some(channels),
+            ..Self::default()
+        }
+    }
+
+    fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+        m.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[async_trait]
+impl DeliveryLog for MemoryDeliveryLog {
+    async fn claim(&self, tenant: TenantId, job: JobId, target: &str) -> Result<bool, StoreError> {
+        let key = (tenant, job, target.to_owned());
+        let mut attempted = Self::lock(&self.attempted);
+        let markers = Self::lock(&self.markers);
+        let open = match markers.get(&key) {
+            Some(Settled::Failed) => true,
+            Some(Settled::Sent) => false,
+            None => !attempted.contains(&key),
+        };
+        if open {
+            attempted.push(key);
+        }
+        Ok(open)
+    }
+
+    async fn settle(
+        &self,
+        tenant: TenantId,
+        job: JobId,
+        target: &str,
+        settled: Settled,
+    ) -> Result<(), StoreError> {
+        let key = (tenant, job, target.to_owned());
+        if settled == Settled::Failed {
+            Self::lock(&self.attempted).retain(|k| k != &key);
+        }
+        Self::lock(&self.markers).insert(key, settled);
+        Ok(())
+    }
+
+    async fn record(
+        &self,
+        tenant: TenantId,
+        channel: &str,
+        result: &ChannelResult,
+    ) -> Result<(), StoreError> {
+        let Some(channels) = &self.channels else {
+            return Ok(());
+        };
+        let mut map = channels.channels_lock();
+        if let Some(c) = map.get_mut(&(tenant, channel.to_owned())) {
+            apply_result(c, result);
+        }
+        Ok(())
+    }
+}
+
+/// A delivery result applied to a channel: the rule both adapters follow.
+pub fn apply_result(channel: &mut Channel, result: &ChannelResult) {
+    match result {
+        ChannelResult::Ok => {
+            channel.consecutive_failures = 0;
+            channel.last_error = None;
+        }
+        ChannelResult::Failed { reason, refusal } => {
+            channel.consecutive_failures += 1;
+            channel.last_error = Some(reason.clone());
+            if *refusal && channel.consecutive_failures >= DISABLE_AFTER_REFUSALS {
+                channel.enabled = false;
+            }
+        }
     }
 }

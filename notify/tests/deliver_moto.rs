@@ -1,0 +1,321 @@
+//! The deliverer against moto (markers and channels in DynamoDB) and real local receivers:
+//! exactly once per channel even when the event arrives twice, nothing below the
+//! threshold, the SSRF guard at send time, a hanging receiver costing only its channel.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use jobmon_connectors::AddressPolicy;
+use jobmon_notify::deliver::{Deliverer, Disposition, HttpPoster};
+use jobmon_notify::settings::{Channel, ChannelKind};
+use jobmon_notify::{DynamoNotifications, NotificationStore};
+use jobmon_tests::TestStack;
+use jobmon_tests::scripted::{FakeServer, Reply};
+use serde_json::json;
+use shared::domain::{JobId, Score, TenantId};
+use shared::ports::SystemClock;
+
+struct Env {
+    _stack: TestStack,
+    store: Arc<DynamoNotifications>,
+    tenant: TenantId,
+}
+
+async fn env() -> Env {
+    let stack = TestStack::new().await;
+    let store = Arc::new(DynamoNotifications::new(
+        stack.dynamo.clone(),
+        stack.table(),
+    ));
+    Env {
+        _stack: stack,
+        store,
+        tenant: TenantId::new(),
+    }
+}
+
+fn deliverer(env: &Env, policy: AddressPolicy, timeout: Duration) -> Deliverer {
+    Deliverer {
+        channels: env.store.clone(),
+        log: env.store.clone(),
+        poster: Arc::new(HttpPoster::new(policy, timeout).unwrap()),
+        clock: SystemClock::shared(),
+        app_url: "http://127.0.0.1:3000".into(),
+    }
+}
+
+async fn channel(env: &Env, kind: ChannelKind, url: &str, min_score: i64) -> Channel {
+    let now = Utc::now();
+    let channel = Channel {
+        id: ulid::Ulid::new().to_string(),
+        tenant_id: env.tenant,
+        kind,
+        url: url.into(),
+        min_score: Score::new(min_score).unwrap(),
+        enabled: true,
+        signing_secret: (kind == ChannelKind::Webhook).then(|| "ab".repeat(32)),
+        last_error: None,
+        consecutive_failures: 0,
+        created_at: now,
+        updated_at: now,
+    };
+    env.store.create_channel(&channel).await.unwrap();
+    channel
+}
+
+/// A `JobScored` event as the EventBridge → SQS target delivers it.
+fn event(tenant: TenantId, job: JobId, score: i64) -> String {
+    json!({
+        "version": "0", "id": ulid::Ulid::new().to_string(), "source": "jobmon",
+        "detail-type": "JobScored", "account": "000000000000",
+        "time": Utc::now(), "region": "us-east-1", "resources": [],
+        "detail": {
+            "tenantId": tenant,
+            "job": {"id": job, "title": "Rust <Engineer>", "company": "Acme", "location": "Berlin",
+                    "remote": true, "url": "https://jobs.example.com/1", "sourceId": ulid::Ulid::new().to_string(),
+                    "status": "scored", "score": score, "createdAt": Utc::now()},
+            "scorer": "profile", "model": null
+        }
+    })
+    .to_string()
+}
+
+fn ok() -> Reply {
+    Reply::json(200, "ok")
+}
+
+#[tokio::test]
+async fn each_channel_gets_a_match_exactly_once_even_when_the_event_comes_twice() {
+    let env = env().await;
+    let (slack, discord, hook) = (
+        FakeServer::start(vec![ok(), ok()]).await,
+        FakeServer::start(vec![ok(), ok()]).await,
+        FakeServer::start(vec![ok(), ok()]).await,
+    );
+    channel(
+        &env,
+        ChannelKind::Slack,
+        &format!("{}/slack", slack.base_url),
+        7,
+    )
+    .await;
+    channel(
+        &env,
+        ChannelKind::Discord,
+        &format!("{}/discord", discord.base_url),
+        7,
+    )
+    .await;
+    channel(
+        &env,
+        ChannelKind::Webhook,
+        &format!("{}/hook", hook.base_url),
+        7,
+    )
+    .await;
+    let app = deliverer(&env, AddressPolicy::AllowPrivate, Duration::from_secs(5));
+    let body = event(env.tenant, JobId::new(), 8);
+
+    // Twice at the same time (two deliveries of one message), then once more later.
+    let (a, b) = tokio::join!(app.handle(&body), app.handle(&body));
+    assert_eq!(
+        (a.unwrap(), b.unwrap()),
+        (Disposition::Done, Disposition::Done)
+    );
+    assert_eq!(app.handle(&body).await.unwrap(), Disposition::Done);
+
+    let slack = slack.requests();
+    assert_eq!(slack.len(), 1);
+    let slack = slack[0].json();
+    assert_eq!(slack["text"], "New match 8/10: Rust <Engineer> at Acme");
+    assert!(
+        slack["blocks"][0]["text"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Rust &lt;Engineer&gt;")
+    );
+    let discord = discord.requests();
+    assert_eq!(discord.len(), 1);
+    assert_eq!(discord[0].json()["embeds"][0]["fields"][0]["value"], "8/10");
+    let hook = hook.requests();
+    assert_eq!(hook.len(), 1);
+    let signature = hook[0].header("x-jobmon-signature");
+    let now = Utc::now().timestamp();
+    let secret = "ab".repeat(32);
+    jobmon_scoring::verify(
+        secret.as_bytes(),
+        signature,
+        &hook[0].body,
+        now,
+        jobmon_scoring::TOLERANCE,
+    )
+    .expect("the webhook body is signed like the scoring webhook");
+    assert_eq!(hook[0].json()["job"]["score"], 8);
+    for c in env.store.channels(env.tenant).await.unwrap() {
+        assert_eq!((c.consecutive_failures, c.last_error), (0, None));
+    }
+}
+
+#[tokio::test]
+async fn below_threshold_sends_nothing_and_a_rescore_over_it_sends_once() {
+    let env = env().await;
+    let receiver = FakeServer::start(vec![ok(), ok(), ok()]).await;
+    channel(
+        &env,
+        ChannelKind::Webhook,
+        &format!("{}/hook", receiver.base_url),
+        7,
+    )
+    .await;
+    let app = deliverer(&env, AddressPolicy::AllowPrivate, Duration::from_secs(5));
+    let job = JobId::new();
+
+    app.handle(&event(env.tenant, job, 6)).await.unwrap();
+    assert_eq!(receiver.requests().len(), 0, "6 is below 7");
+    app.handle(&event(env.tenant, job, 8)).await.unwrap();
+    assert_eq!(
+        receiver.requests().len(),
+        1,
+        "the rescore crossed the threshold"
+    );
+    app.handle(&event(env.tenant, job, 9)).await.unwrap();
+    app.handle(&event(env.tenant, job, 5)).await.unwrap();
+    app.handle(&event(env.tenant, job, 8)).await.unwrap();
+    assert_eq!(receiver.requests().len(), 1, "already announced");
+}
+
+#[tokio::test]
+async fn the_guard_refuses_private_receivers_at_send_time() {
+    let env = env().await;
+    let receiver = FakeServer::start(vec![ok()]).await;
+    // Stored as a laptop deployment would allow; sent by one that does not.
+    let c = channel(
+        &env,
+        ChannelKind::Slack,
+        &format!("{}/x", receiver.base_url),
+        5,
+    )
+    .await;
+    let named = receiver.base_url.replace("127.0.0.1", "localhost");
+    channel(&env, ChannelKind::Slack, &format!("{named}/y"), 5).await;
+    let app = deliverer(&env, AddressPolicy::PublicOnly, Duration::from_secs(5));
+    let disposition = app
+        .handle(&event(env.tenant, JobId::new(), 9))
+        .await
+        .unwrap();
+    assert_eq!(disposition, Disposition::Done, "a refusal is not retried");
+    assert!(
+        receiver.requests().is_empty(),
+        "nothing reached the private address"
+    );
+    let stored = env.store.channel(env.tenant, &c.id).await.unwrap().unwrap();
+    assert_eq!(stored.consecutive_failures, 1);
+    assert!(stored.last_error.is_some());
+    for c in env.store.channels(env.tenant).await.unwrap() {
+        assert!(c.last_error.is_some(), "{c:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_hanging_receiver_costs_its_channel_a_failure_not_the_batch() {
+    let env = env().await;
+    let hanging = FakeServer::start(vec![ok().delayed(Duration::from_secs(30))]).await;
+    let healthy = FakeServer::start(vec![ok()]).await;
+    let stuck = channel(
+        &env,
+        ChannelKind::Webhook,
+        &format!("{}/h", hanging.base_url),
+        5,
+    )
+    .await;
+    channel(
+        &env,
+        ChannelKind::Discord,
+        &format!("{}/d", healthy.base_url),
+        5,
+    )
+    .await;
+    let app = deliverer(
+        &env,
+        AddressPolicy::AllowPrivate,
+        Duration::from_millis(800),
+    );
+    let body = event(env.tenant, JobId::new(), 9);
+
+    let started = Instant::now();
+    assert_eq!(app.handle(&body).await.unwrap(), Disposition::Done);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "bounded by the timeout"
+    );
+    assert_eq!(healthy.requests().len(), 1);
+    let stored = env
+        .store
+        .channel(env.tenant, &stuck.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.last_error.as_deref(),
+        Some("the receiver did not answer in time")
+    );
+    // Maybe delivered: never sent again, so a redelivery cannot double-notify.
+    app.handle(&body).await.unwrap();
+    assert_eq!(hanging.requests().len(), 1);
+    assert_eq!(healthy.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_server_error_is_retried_and_then_sent_once() {
+    let env = env().await;
+    let receiver = FakeServer::start(vec![Reply::json(503, "busy"), ok(), ok()]).await;
+    let c = channel(
+        &env,
+        ChannelKind::Webhook,
+        &format!("{}/h", receiver.base_url),
+        5,
+    )
+    .await;
+    let app = deliverer(&env, AddressPolicy::AllowPrivate, Duration::from_secs(5));
+    let body = event(env.tenant, JobId::new(), 9);
+
+    assert_eq!(app.handle(&body).await.unwrap(), Disposition::Retry);
+    let stored = env.store.channel(env.tenant, &c.id).await.unwrap().unwrap();
+    assert_eq!(stored.last_error.as_deref(), Some("HTTP 503"));
+    assert_eq!(app.handle(&body).await.unwrap(), Disposition::Done);
+    assert_eq!(app.handle(&body).await.unwrap(), Disposition::Done);
+    assert_eq!(
+        receiver.requests().len(),
+        2,
+        "the failed try and one delivery"
+    );
+    let stored = env.store.channel(env.tenant, &c.id).await.unwrap().unwrap();
+    assert_eq!((stored.consecutive_failures, stored.last_error), (0, None));
+}
+
+#[tokio::test]
+async fn repeated_refusals_switch_a_channel_off_with_the_reason() {
+    let env = env().await;
+    let refusals = (0..6).map(|_| Reply::json(404, "no such hook")).collect();
+    let receiver = FakeServer::start(refusals).await;
+    let c = channel(
+        &env,
+        ChannelKind::Slack,
+        &format!("{}/gone", receiver.base_url),
+        5,
+    )
+    .await;
+    let app = deliverer(&env, AddressPolicy::AllowPrivate, Duration::from_secs(5));
+    for _ in 0..6 {
+        let disposition = app
+            .handle(&event(env.tenant, JobId::new(), 9))
+            .await
+            .unwrap();
+        assert_eq!(disposition, Disposition::Done, "a 404 is not retried");
+    }
+    assert_eq!(receiver.requests().len(), 5, "off after the fifth refusal");
+    let stored = env.store.channel(env.tenant, &c.id).await.unwrap().unwrap();
+    assert!(!stored.enabled);
+    assert_eq!(stored.last_error.as_deref(), Some("HTTP 404"));
+}
