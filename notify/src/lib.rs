@@ -40,4 +40,43 @@ pub mod wiring {
             destinations: fetch.address_policy,
         })
     }
+
+    /// How long a channel may take to answer before its send counts as "unknown".
+    const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+    /// The deliverer of `worker-notifier`: the table from `JOBMON_TABLE`, the dashboard
+    /// link base from `JOBMON_APP_URL`, the SSRF policy from `JOBMON_ALLOW_PRIVATE_SOURCES`.
+    pub fn deliverer(
+        sdk: &aws_config::SdkConfig,
+        env: &shared::config::Env,
+    ) -> Result<crate::deliver::Deliverer, ConfigError> {
+        let fetch =
+            FetchSettings::from_vars(|name| env.get(name).map(str::to_owned)).map_err(|e| {
+                ConfigError::Invalid {
+                    name: "JOBMON_ALLOW_PRIVATE_SOURCES".into(),
+                    reason: e.to_string(),
+                }
+            })?;
+        let store = Arc::new(DynamoNotifications::new(
+            aws_sdk_dynamodb::Client::new(sdk),
+            env.require("JOBMON_TABLE")?,
+        ));
+        let poster =
+            crate::deliver::HttpPoster::new(fetch.address_policy, SEND_TIMEOUT).map_err(|e| {
+                ConfigError::Invalid {
+                    name: "HTTP client".into(),
+                    reason: e.to_string(),
+                }
+            })?;
+        Ok(crate::deliver::Deliverer {
+            channels: store.clone(),
+            log: store,
+            poster: Arc::new(poster),
+            clock: SystemClock::shared(),
+            app_url: env
+                .get("JOBMON_APP_URL")
+                .unwrap_or("http://127.0.0.1:3000")
+                .to_owned(),
+        })
+    }
 }
