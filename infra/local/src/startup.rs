@@ -69,6 +69,14 @@ pub async fn start(running: &mut Running, started: Instant) -> Result<Server, St
         &bindings,
     )
     .await?;
+    // Domain events reach their queues through the template's rules, as in AWS.
+    jobmon_template::provision_event_rules(
+        &template,
+        &aws_sdk_eventbridge::Client::new(&aws.config),
+        &provisioned.queues,
+        &cfg.prefix,
+    )
+    .await?;
 
     let by_id = create_functions(&template, &cfg, &bindings, &local, running)?;
     prewarm(&by_id).await?;

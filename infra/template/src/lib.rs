@@ -18,6 +18,7 @@ mod model;
 mod provision;
 mod resolve;
 mod routes;
+mod rules;
 mod schedule;
 
 pub use error::{ProvisionError, ResolveError, TemplateError};
@@ -32,6 +33,7 @@ pub use provision::{
 };
 pub use resolve::{Bindings, to_env_string};
 pub use routes::{HttpRoute, RouteMatch, RoutePattern, percent_decode, select};
+pub use rules::provision_event_rules;
 pub use schedule::{Cron, ScheduleExpression};
 
 /// Resource type names, for callers that walk [`Template::resources`].

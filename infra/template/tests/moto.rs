@@ -167,3 +167,59 @@ async fn unreachable_endpoint_is_a_typed_aws_error() {
         "{e}"
     );
 }
+
+#[tokio::test]
+async fn job_scored_events_reach_the_notification_queue_through_the_rule() {
+    let (_moto, endpoint) = start_moto();
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(&endpoint)
+        .region("us-east-1")
+        .credentials_provider(Credentials::new("test", "test", None, None, "static"))
+        .load()
+        .await;
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let events = aws_sdk_eventbridge::Client::new(&config);
+    let t = Template::from_file(Template::locate().unwrap()).unwrap();
+    let provisioned = provision(&t, &aws_sdk_dynamodb::Client::new(&config), &sqs, "rules")
+        .await
+        .unwrap();
+    let rules = jobmon_template::provision_event_rules(&t, &events, &provisioned.queues, "rules")
+        .await
+        .unwrap();
+    assert!(
+        rules.contains(&"rules-JobScoredRule".to_owned()),
+        "{rules:?}"
+    );
+    let entry = |detail_type: &str| {
+        aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
+            .event_bus_name("default")
+            .source("jobmon")
+            .detail_type(detail_type)
+            .detail(r#"{"tenantId":"t"}"#)
+            .build()
+    };
+    events
+        .put_events()
+        .entries(entry("JobScored"))
+        .entries(entry("JobsCreated"))
+        .send()
+        .await
+        .unwrap();
+    let queue = &provisioned.queues["NotificationQueue"];
+    let got = sqs
+        .receive_message()
+        .queue_url(&queue.url)
+        .max_number_of_messages(10)
+        .wait_time_seconds(1)
+        .send()
+        .await
+        .unwrap();
+    let bodies: Vec<serde_json::Value> = got
+        .messages()
+        .iter()
+        .map(|m| serde_json::from_str(m.body().unwrap()).unwrap())
+        .collect();
+    assert_eq!(bodies.len(), 1, "only JobScored matches: {bodies:?}");
+    assert_eq!(bodies[0]["detail-type"], "JobScored");
+    assert_eq!(bodies[0]["detail"]["tenantId"], "t");
+}
