@@ -48,7 +48,7 @@ async fn settings_are_per_member_and_default_to_off() {
         "digest": {"enabled": true, "hour": 7, "timeZone": "America/New_York"}
     }}))
     .unwrap();
-    app.put_settings(alice.clone(), input).await.unwrap();
+    app.put_settings(alice, input).await.unwrap();
     let mine = app.settings(alice).await.unwrap();
     assert!(mine.email.instant.enabled);
     assert_eq!(mine.email.digest.time_zone, "America/New_York");
@@ -65,7 +65,7 @@ async fn a_bad_settings_body_stores_nothing() {
         "digest": {"enabled": true, "hour": 7, "timeZone": "Europe/Atlantis"}
     }}))
     .unwrap();
-    let e = app.put_settings(me.clone(), bad).await.unwrap_err();
+    let e = app.put_settings(me, bad).await.unwrap_err();
     assert!(
         matches!(&e, NotificationsError::Invalid(f) if f.field == "email.digest.timeZone"),
         "{e:?}"
@@ -78,7 +78,7 @@ async fn only_admins_manage_channels() {
     let app = service();
     let member = principal(TenantId::new(), Role::Member);
     let e = app
-        .create_channel(member.clone(), slack("https://hooks.example.com/x", 8))
+        .create_channel(member, slack("https://hooks.example.com/x", 8))
         .await
         .unwrap_err();
     assert!(matches!(e, NotificationsError::NotAdmin));
@@ -94,7 +94,7 @@ async fn another_tenants_channel_is_not_found() {
     let admin = principal(TenantId::new(), Role::Admin);
     let stranger = principal(TenantId::new(), Role::Admin);
     let created = app
-        .create_channel(admin.clone(), slack("https://hooks.example.com/x", 8))
+        .create_channel(admin, slack("https://hooks.example.com/x", 8))
         .await
         .unwrap();
     let id = created.channel.id.clone();
@@ -103,11 +103,11 @@ async fn another_tenants_channel_is_not_found() {
         ..Default::default()
     };
     assert!(matches!(
-        app.update_channel(stranger.clone(), &id, patch).await,
+        app.update_channel(stranger, &id, patch).await,
         Err(NotificationsError::NoSuchChannel)
     ));
     assert!(matches!(
-        app.delete_channel(stranger.clone(), &id).await,
+        app.delete_channel(stranger, &id).await,
         Err(NotificationsError::NoSuchChannel)
     ));
     assert!(app.channels(stranger).await.unwrap().items.is_empty());
@@ -127,9 +127,9 @@ async fn only_webhook_channels_get_a_signing_secret_shown_once() {
         json!({"kind": "webhook", "url": "https://example.com/hook", "minScore": 6}),
     )
     .unwrap();
-    let created = app.create_channel(admin.clone(), hook).await.unwrap();
+    let created = app.create_channel(admin, hook).await.unwrap();
     assert_eq!(created.signing_secret.as_deref().map(str::len), Some(64));
-    let listed = serde_json::to_value(app.channels(admin.clone()).await.unwrap()).unwrap();
+    let listed = serde_json::to_value(app.channels(admin).await.unwrap()).unwrap();
     assert!(
         listed["items"][0].get("signingSecret").is_none(),
         "{listed}"
@@ -147,9 +147,7 @@ async fn channels_per_tenant_are_capped() {
     let admin = principal(TenantId::new(), Role::Admin);
     for i in 0..MAX_CHANNELS {
         let url = format!("https://hooks.example.com/{i}");
-        app.create_channel(admin.clone(), slack(&url, 8))
-            .await
-            .unwrap();
+        app.create_channel(admin, slack(&url, 8)).await.unwrap();
     }
     let e = app
         .create_channel(admin, slack("https://hooks.example.com/extra", 8))
