@@ -155,7 +155,7 @@ test('register, add a source, fetch, watch jobs get scored live, archive one, se
   await shot(page, '09-members');
   await nav(page, 'Notifications').click();
   await expect(page.getByRole('heading', { level: 1, name: 'Notifications' })).toBeVisible();
-  await expect(page.getByText(/Notifications are not available yet|E-mail me about good matches|Could not load/)).toBeVisible();
+  await expect(page.getByText('E-mail me as soon as a good match is scored')).toBeVisible();
   await shot(page, '10-notifications');
   await nav(page, 'Billing').click();
   await expect(page.getByText(/Scored jobs this month|Billing is not available|Could not load billing/).first()).toBeVisible();

@@ -39,14 +39,8 @@ export type ProfileWarning = SavedProfile['warnings'][number];
 export type Remote = Profile['remote'];
 export type Seniority = NonNullable<Profile['seniority']>;
 
-// Not in docs/openapi.json: the API has no notification settings yet (the page says so).
-// This is the shape the page is drawn for.
-export type WebhookKind = 'slack' | 'discord' | 'generic';
-export interface Notifications {
-  email: { enabled: boolean; minScore: number };
-  webhooks: { url: string; kind: WebhookKind; minScore: number }[];
-  digest: 'off' | 'daily';
-}
+export type Notifications = Schemas['NotificationSettings'];
+export type NotificationChannel = Schemas['NotificationChannel'];
 
 export type Overview = Schemas['AnalyticsOverview'];
 export type ScoreDistribution = Schemas['ScoreDistribution'];

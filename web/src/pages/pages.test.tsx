@@ -315,10 +315,31 @@ describe('SourcesPage', () => {
 });
 
 describe('other pages', () => {
-  it('Notifications says it is not available when the server has no such API', async () => {
+  it('Notifications says so when an older server has no such API', async () => {
     mockApi({});
     renderPage(<NotificationsPage />, { route: '/notifications', path: '/notifications' });
     expect(await screen.findByText('Notifications are not available yet')).toBeInTheDocument();
+  });
+
+  it('Notifications loads and saves the member settings in the API shape', async () => {
+    const settings = {
+      email: { instant: { enabled: false, minScore: 8 }, digest: { enabled: false, hour: 8, timeZone: 'UTC' } },
+    };
+    const { calls } = mockApi({
+      'GET /v1/notifications': () => json(200, settings),
+      'PUT /v1/notifications': (c) => json(200, c.body),
+    });
+    renderPage(<NotificationsPage />, { route: '/notifications', path: '/notifications' });
+    await userEvent.click(await screen.findByLabelText('E-mail me as soon as a good match is scored'));
+    const zone = screen.getByLabelText('Time zone');
+    await userEvent.clear(zone);
+    await userEvent.type(zone, 'Europe/Berlin');
+    await userEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() =>
+      expect(calls.find((c) => c.method === 'PUT')?.body).toEqual({
+        email: { instant: { enabled: true, minScore: 8 }, digest: { enabled: false, hour: 8, timeZone: 'Europe/Berlin' } },
+      }),
+    );
   });
 
   it('Members is for admins only', async () => {
