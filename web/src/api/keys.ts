@@ -4,6 +4,8 @@ export const keys = {
   jobLists: ['jobs', 'list'] as const,
   jobList: (filters: object) => ['jobs', 'list', filters] as const,
   job: (id: string) => ['jobs', 'detail', id] as const,
+  /** Whether the tenant has any job (the start page); not a list page, so not under jobLists. */
+  anyJob: ['jobs', 'any'] as const,
   sources: ['sources'] as const,
   tenant: ['tenant'] as const,
   members: ['members'] as const,

@@ -71,3 +71,12 @@ describe('resync', () => {
     expect(client.getQueryState(keys.job('a'))?.isInvalidated).toBe(true);
   });
 });
+
+describe('a live score and other queries under the list key', () => {
+  it('leaves data that is not list pages alone and still updates the lists', () => {
+    const { client, listKey } = seed();
+    client.setQueryData(['jobs', 'list', { other: true }], { items: [], nextCursor: null });
+    expect(() => applyLiveMessage(client, { type: 'job_scored', data: card('c', { status: 'scored', score: 8 }) })).not.toThrow();
+    expect(client.getQueryData<InfiniteData<Page<JobCard>>>(listKey)!.pages[1].items[0]).toMatchObject({ score: 8 });
+  });
+});

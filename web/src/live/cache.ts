@@ -10,7 +10,8 @@ type JobPages = InfiniteData<Page<JobCard>>;
 export function replaceCard(client: QueryClient, card: JobCard): boolean {
   let found = false;
   client.setQueriesData<JobPages>({ queryKey: keys.jobLists }, (data) => {
-    if (!data) return data;
+    // Only infinite list pages hold rows; anything else under the key is left alone.
+    if (!data || !Array.isArray(data.pages)) return data;
     let changed = false;
     const pages = data.pages.map((page) => ({
       ...page,

@@ -38,7 +38,7 @@ export function StartPage() {
   const toast = useToast();
   const profile = useQuery({ queryKey: keys.profile, queryFn: () => api.get<Profile>('/v1/profile') });
   const sources = useSources();
-  const jobs = useQuery({ queryKey: keys.jobList({ start: true }), queryFn: () => api.get<Page<JobCard>>('/v1/jobs', { limit: 1 }) });
+  const jobs = useQuery({ queryKey: keys.anyJob, queryFn: () => api.get<Page<JobCard>>('/v1/jobs', { limit: 1 }) });
   const fetchNow = useMutation({
     mutationFn: () => api.post<{ queuedSources: number }>('/v1/jobs/fetch', {}),
     onSuccess: ({ queuedSources }) =>
