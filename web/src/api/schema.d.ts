@@ -798,7 +798,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "plan_limit" | "payload_too_large" | "rate_limited" | "internal" | "not_ready";
+                code: "validation_failed" | "unauthorized" | "forbidden" | "cross_site" | "not_found" | "conflict" | "plan_limit" | "payload_too_large" | "rate_limited" | "internal" | "not_ready";
                 message: string;
                 /** @description On `validation_failed`: the offending field or parameter → what is wrong with it. On `not_ready`: each dependency → `ok`, `failed` or `timeout`. */
                 details?: {
