@@ -5,10 +5,9 @@ use jobmon_connectors::{DetectError, Detected};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::auth::Principal;
-use shared::http::ApiError;
-use shared::http::request::require_admin;
+use shared::services::{Invalid, RateLimited};
 
-use crate::sources::{Preview, SourcesService};
+use crate::sources::{Preview, SourcesError, SourcesService};
 
 /// Detections per tenant per hour: each may fetch a page and a board.
 pub const DETECTIONS_PER_HOUR: u32 = 30;
@@ -31,8 +30,8 @@ pub struct DetectedSource {
 }
 
 /// Every cause is about the pasted URL: the form shows it beside that field.
-fn url_problem(e: DetectError) -> ApiError {
-    ApiError::validation("url", e.to_string())
+fn url_problem(e: DetectError) -> SourcesError {
+    Invalid::new("url", e).into()
 }
 
 impl SourcesService {
@@ -40,10 +39,10 @@ impl SourcesService {
         &self,
         principal: Principal,
         req: DetectRequest,
-    ) -> Result<DetectedSource, ApiError> {
-        require_admin(&principal)?;
+    ) -> Result<DetectedSource, SourcesError> {
+        principal.require_admin()?;
         if req.url.trim().is_empty() {
-            return Err(ApiError::validation("url", "is required"));
+            return Err(Invalid::new("url", "is required").into());
         }
         if let Some(retry_after_secs) = self
             .limiter
@@ -55,7 +54,7 @@ impl SourcesService {
             )
             .await?
         {
-            return Err(ApiError::RateLimited { retry_after_secs });
+            return Err(RateLimited { retry_after_secs }.into());
         }
         let Detected { config, name } = self.fetcher.detect(&req.url).await.map_err(url_problem)?;
         let preview = self.preview_config(&config).await;

@@ -66,14 +66,6 @@ pub struct NotificationsService {
     pub destinations: AddressPolicy,
 }
 
-fn require_admin(principal: &Principal) -> Outcome<()> {
-    if principal.is_admin() {
-        Ok(())
-    } else {
-        Err(NotificationsError::NotAdmin)
-    }
-}
-
 fn new_signing_secret() -> String {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).expect("the OS random source is available");
@@ -102,7 +94,9 @@ impl NotificationsService {
     }
 
     pub async fn channels(&self, principal: Principal) -> Outcome<ListView<ChannelView>> {
-        require_admin(&principal)?;
+        principal
+            .require_admin()
+            .map_err(|_| NotificationsError::NotAdmin)?;
         let channels = self.store.channels(principal.tenant).await?;
         Ok(ListView {
             items: channels.iter().map(ChannelView::from).collect(),
@@ -115,7 +109,9 @@ impl NotificationsService {
         principal: Principal,
         input: CreateChannel,
     ) -> Outcome<CreatedChannel> {
-        require_admin(&principal)?;
+        principal
+            .require_admin()
+            .map_err(|_| NotificationsError::NotAdmin)?;
         let new = input.parse(self.destinations)?;
         if self.store.channels(principal.tenant).await?.len() >= MAX_CHANNELS {
             return Err(NotificationsError::TooManyChannels);
@@ -158,7 +154,9 @@ impl NotificationsService {
         id: &str,
         input: UpdateChannel,
     ) -> Outcome<ChannelView> {
-        require_admin(&principal)?;
+        principal
+            .require_admin()
+            .map_err(|_| NotificationsError::NotAdmin)?;
         let mut channel = self.own(&principal, id).await?;
         input.apply(&mut channel, self.destinations, self.clock.now())?;
         if !self.store.replace_channel(&channel).await? {
@@ -168,7 +166,9 @@ impl NotificationsService {
     }
 
     pub async fn delete_channel(&self, principal: Principal, id: &str) -> Outcome<()> {
-        require_admin(&principal)?;
+        principal
+            .require_admin()
+            .map_err(|_| NotificationsError::NotAdmin)?;
         if ulid::Ulid::from_string(id).is_err()
             || !self.store.delete_channel(principal.tenant, id).await?
         {

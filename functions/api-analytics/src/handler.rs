@@ -6,7 +6,7 @@ use lambda_http::{Body, Request, Response};
 use shared::auth::{Principal, TokenIssuer};
 use shared::domain::TenantId;
 use shared::http::handler::serve;
-use shared::http::request::{authenticate, query_pairs, require_admin};
+use shared::http::request::{authenticate, query_pairs};
 use shared::http::routes::{Routes, dispatch, route};
 use shared::http::{ApiError, json};
 use shared::services::analytics::{AnalyticsService, DayRange};
@@ -42,7 +42,7 @@ fn report_of(
     principal: Principal,
     request: &Request,
 ) -> Result<(TenantId, DayRange), ApiError> {
-    require_admin(&principal)?;
+    principal.require_admin()?;
     let range = app.analytics.day_range(&query_pairs(request))?;
     Ok((principal.tenant, range))
 }

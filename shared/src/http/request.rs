@@ -98,10 +98,6 @@ pub fn authenticate(request: &Request, tokens: &TokenIssuer) -> Result<Principal
         .map_err(|_| ApiError::Unauthorized)
 }
 
-pub fn require_admin(principal: &Principal) -> Result<(), ApiError> {
-    Ok(principal.require_admin()?)
-}
-
 /// The caller's address as API Gateway saw it (`requestContext.http.sourceIp`).
 pub fn source_ip(request: &Request) -> String {
     use lambda_http::request::RequestContext;
