@@ -235,8 +235,14 @@ async fn completion(State(s): State<Arc<Scorer>>) -> Response {
             }
             _ => {
                 let port = s.gateway_port.load(Ordering::SeqCst) as u16;
-                let killed = kill(port, "WorkerScorerFunction").await;
-                s.kills.fetch_add(killed as usize, Ordering::SeqCst);
+                // Its own task: the kill drops the worker's connection, and axum then
+                // cancels this handler, which must not also cancel the count.
+                let counter = s.clone();
+                let _ = tokio::spawn(async move {
+                    let killed = kill(port, "WorkerScorerFunction").await;
+                    counter.kills.fetch_add(killed as usize, Ordering::SeqCst);
+                })
+                .await;
             }
         }
     }
