@@ -112,6 +112,8 @@ fn job_from(posting: &Posting, source: &Source, status: JobStatus, now: DateTime
             created_at: now,
             scored_at: None,
             closed_at: None,
+            stage: None,
+            stage_changed_at: None,
         },
         description: posting.description_text.clone(),
         native_id: Some(posting.native_id.clone()).filter(|id| !id.is_empty()),

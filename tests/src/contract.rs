@@ -86,6 +86,8 @@ pub fn job(tenant: TenantId, url: &str, status: JobStatus) -> Job {
             created_at: Utc::now(),
             scored_at: None,
             closed_at: None,
+            stage: None,
+            stage_changed_at: None,
         },
         description: "Build things.".into(),
         native_id: Some(ulid::Ulid::new().to_string()),

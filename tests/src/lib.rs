@@ -267,6 +267,7 @@ pub mod mail;
 pub mod scripted;
 pub mod seed;
 pub mod stripe_events;
+pub mod tracking_contract;
 
 /// The workspace's `template.yaml`, read once per test binary.
 pub fn template() -> &'static Template {

@@ -67,6 +67,8 @@ pub fn job(tenant: TenantId, n: usize, title: &str, description: &str, status: J
             created_at: Utc::now(),
             scored_at: None,
             closed_at: None,
+            stage: None,
+            stage_changed_at: None,
         },
         description: description.into(),
         native_id: Some(format!("{n}-{unique}")),

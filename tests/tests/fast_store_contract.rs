@@ -43,3 +43,11 @@ async fn admissions_reserve_with_their_marker() {
 async fn scorings_are_conditional_on_the_profile_version() {
     contract::scorings_are_conditional_on_the_profile_version(&MemoryStore::new()).await;
 }
+
+#[tokio::test]
+async fn tracking_is_conditional_counted_and_bounded() {
+    jobmon_tests::tracking_contract::tracking_is_conditional_counted_and_bounded(
+        &MemoryStore::new(),
+    )
+    .await;
+}

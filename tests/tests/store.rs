@@ -389,4 +389,5 @@ async fn the_store_contract_holds_against_dynamodb() {
     contract::scorings_are_conditional_on_the_profile_version(&store).await;
     contract::billing_events_apply_once_and_in_order(&store).await;
     contract::admissions_reserve_with_their_marker(&store).await;
+    jobmon_tests::tracking_contract::tracking_is_conditional_counted_and_bounded(&store).await;
 }

@@ -1,5 +1,6 @@
 //! `api-jobs`: the job list and its CSV export (`GET /v1/jobs`, `GET /v1/jobs/export`), a
-//! job with its history (`GET`/`PATCH /v1/jobs/{id}`, `GET /v1/jobs/{id}/history`),
+//! job with its history (`GET`/`PATCH /v1/jobs/{id}`, `GET /v1/jobs/{id}/history`), its
+//! application notes (`POST /v1/jobs/{id}/notes`),
 //! rescoring (`POST /v1/jobs/{id}/rescore`) and the scoring profile (`GET`/`PUT
 //! /v1/profile`; a change queues a bulk rescore).
 
@@ -34,7 +35,9 @@ impl App {
         Ok(Self {
             jobs: JobsService {
                 jobs: store.clone(),
-                scoring: store,
+                scoring: store.clone(),
+                tracking: store,
+                clock: shared::ports::SystemClock::shared(),
             },
             rescorer: jobmon_scoring::wiring::rescorer(core, recorder)?,
             tokens: core.token_issuer(),
@@ -49,7 +52,8 @@ pub const ROUTES: &Routes<App, Principal> = &[
     route!("GET /v1/jobs", list),
     route!("GET /v1/jobs/export", export),
     route!("GET /v1/jobs/{id}", get),
-    route!("PATCH /v1/jobs/{id}", change_status),
+    route!("PATCH /v1/jobs/{id}", change),
+    route!("POST /v1/jobs/{id}/notes", add_note),
     route!("GET /v1/jobs/{id}/history", history),
     route!("POST /v1/jobs/{id}/rescore", rescore),
     route!("GET /v1/profile", profile),
@@ -109,17 +113,26 @@ async fn get(app: &App, principal: Principal, request: Request) -> Answer {
     ))
 }
 
-async fn change_status(app: &App, principal: Principal, request: Request) -> Answer {
+async fn change(app: &App, principal: Principal, request: Request) -> Answer {
     let id = path_job(&request)?;
     let card = app
         .jobs
-        .change_status(principal.tenant, id, json_body(&request)?)
+        .change(principal.tenant, id, json_body(&request)?)
         .await?;
     app.rescorer
         .recorder
         .job_updated(principal.tenant, card.clone())
         .await;
     Ok(json(StatusCode::OK, &card))
+}
+
+async fn add_note(app: &App, principal: Principal, request: Request) -> Answer {
+    let id = path_job(&request)?;
+    let note = app
+        .jobs
+        .add_note(principal.tenant, id, json_body(&request)?)
+        .await?;
+    Ok(json(StatusCode::CREATED, &note))
 }
 
 async fn history(app: &App, principal: Principal, request: Request) -> Answer {

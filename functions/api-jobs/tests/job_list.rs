@@ -403,7 +403,7 @@ async fn the_export_is_csv_with_the_lists_filters() {
     let lines: Vec<&str> = body.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(
         lines[0],
-        "id,title,company,location,remote,url,sourceId,status,score,createdAt,scoredAt,closedAt"
+        "id,title,company,location,remote,url,sourceId,status,score,createdAt,scoredAt,closedAt,stage,stageChangedAt"
     );
     assert_eq!(lines.len(), 3, "{body}");
     assert!(

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{CanonicalUrl, JobId, JobStatus, Score, SourceId, TenantId};
+use super::{CanonicalUrl, JobId, JobStatus, Score, SourceId, Stage, TenantId};
 
 /// The lean part of a job shown in lists (`JobCard` in docs/openapi.json).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -26,6 +26,12 @@ pub struct JobCard {
     /// stays; this only says it is probably no longer open.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub closed_at: Option<DateTime<Utc>>,
+    /// The application stage the user set; absent until then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<Stage>,
+    /// When the stage last changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage_changed_at: Option<DateTime<Utc>>,
 }
 
 /// A whole job: the card plus its long text and identity used for de-duplication.

@@ -12,6 +12,7 @@ pub mod profile;
 pub mod score;
 pub mod search;
 pub mod source;
+pub mod stage;
 pub mod url;
 
 pub use account::{Role, SubscriptionStatus, Tenant, TenantName, User};
@@ -24,4 +25,5 @@ pub use plan::{Plan, PlanCatalog, PlanError, PlanId};
 pub use profile::{FieldError, Profile, ProfileError, RemotePreference, Seniority};
 pub use score::Score;
 pub use source::{Source, SourceValidators, SourceView};
+pub use stage::{NoteError, NoteText, Stage, TrackingEntry, UnknownStage};
 pub use url::CanonicalUrl;

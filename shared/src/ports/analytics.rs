@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use chrono::NaiveDate;
 
-use crate::domain::{JobStatus, SourceId, TenantId};
+use crate::domain::{JobStatus, SourceId, Stage, TenantId};
 use crate::ports::StoreError;
 
 /// One tenant day: what was created that day (and where those jobs stand now), and how
@@ -18,6 +18,8 @@ pub struct DayCounters {
     pub by_status: BTreeMap<JobStatus, i64>,
     /// `scores[n - 1]`: jobs created that day whose current score is `n`.
     pub scores: [i64; 10],
+    /// Current application stage of the jobs created that day (untracked jobs not counted).
+    pub by_stage: BTreeMap<Stage, i64>,
     /// Scorings (rescorings included) that happened that day.
     pub scored: i64,
 }

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod live;
 pub mod queue;
 pub mod store;
+pub mod tracking;
 
 pub use admission::{Admission, AdmissionStore};
 pub use analytics::{AnalyticsStore, DayCounters, SourceDayCounters};
@@ -31,3 +32,4 @@ pub use store::{
     LIST_READ_BUDGET, Page, PageRequest, PostingKeys, QuotaStore, Recorded, ReplayMarker,
     ScoringStore, SourceStore, StoreError, TenantReader, UsageReader, VersionedProfile,
 };
+pub use tracking::{MAX_NOTES, MAX_TRACKING_ENTRIES, NoteAdded, TrackingStore};

@@ -75,6 +75,8 @@ pub struct Page<T> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct JobQuery {
     pub status: Option<JobStatus>,
+    /// Application stage; served by a filter on whichever index the rest selects.
+    pub stage: Option<crate::domain::Stage>,
     pub min_score: Option<crate::domain::Score>,
     pub max_score: Option<crate::domain::Score>,
     /// Created at or after.

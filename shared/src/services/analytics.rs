@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::domain::{JobStatus, SourceId, TenantId};
+use crate::domain::{JobStatus, SourceId, Stage, TenantId};
 use crate::http::ApiError;
 use crate::ports::{AnalyticsStore, Clock, DayCounters, SourceStore, StoreError};
 use crate::services::Invalid;
@@ -91,6 +91,8 @@ pub struct Overview {
     pub average_score: Option<f64>,
     /// Scorings (rescorings included) done in the range.
     pub scored_in_range: i64,
+    /// Where those jobs stand in the user's applications now, every stage named.
+    pub by_stage: Map<String, Value>,
 }
 
 #[derive(Debug, Serialize)]
@@ -168,10 +170,14 @@ impl AnalyticsService {
         let days = self.days(tenant, range).await?;
         let mut by_status: BTreeMap<JobStatus, i64> =
             JobStatus::ALL.iter().map(|s| (*s, 0)).collect();
+        let mut by_stage: BTreeMap<Stage, i64> = Stage::ALL.iter().map(|s| (*s, 0)).collect();
         let mut scores = [0; 10];
         for d in &days {
             for (s, n) in &d.by_status {
                 *by_status.entry(*s).or_default() += n;
+            }
+            for (s, n) in &d.by_stage {
+                *by_stage.entry(*s).or_default() += n;
             }
             add_scores(&mut scores, &d.scores);
         }
@@ -183,6 +189,10 @@ impl AnalyticsService {
                 .collect(),
             average_score: average(&scores),
             scored_in_range: days.iter().map(|d| d.scored).sum(),
+            by_stage: by_stage
+                .into_iter()
+                .map(|(s, n)| (s.as_str().to_owned(), Value::from(n)))
+                .collect(),
         })
     }
 

@@ -6,11 +6,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    JobCard, JobId, JobStatus, Salary, Score, ScoringEntry, SourceId, TenantId, TransitionError,
-    search,
+    JobCard, JobId, JobStatus, Salary, Score, ScoringEntry, SourceId, Stage, TenantId,
+    TrackingEntry, TransitionError, search,
 };
 use crate::http::ApiError;
-use crate::ports::{JobQuery, JobSort, JobStore, Page, PageRequest, ScoringStore, StoreError};
+use crate::ports::{
+    Clock, JobQuery, JobSort, JobStore, Page, PageRequest, ScoringStore, StoreError,
+    TrackingStore,
+};
 use crate::services::Invalid;
 
 /// `Job` of docs/openapi.json: the card plus its long text, latest reason and history.
@@ -30,6 +33,8 @@ pub struct JobView {
     pub salary: Option<Salary>,
     /// The newest scorings (the first page of `.../history`).
     pub history: Vec<ScoringEntry>,
+    /// Stage changes and notes, oldest first.
+    pub tracking: Vec<TrackingEntry>,
 }
 
 /// A list page as docs/api.md shapes it.
@@ -66,6 +71,8 @@ pub enum JobsError {
     NoScoreToRestore,
     #[error("the job changed meanwhile; try again")]
     Changed,
+    #[error("a job keeps at most {} notes", crate::ports::MAX_NOTES)]
+    NotesFull,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -78,7 +85,8 @@ impl From<JobsError> for ApiError {
             JobsError::NotAllowed(_)
             | JobsError::QueueByRescore
             | JobsError::NoScoreToRestore
-            | JobsError::Changed => ApiError::Conflict(e.to_string()),
+            | JobsError::Changed
+            | JobsError::NotesFull => ApiError::Conflict(e.to_string()),
             JobsError::Store(e) => e.into(),
         }
     }
@@ -87,6 +95,8 @@ impl From<JobsError> for ApiError {
 pub struct JobsService {
     pub jobs: Arc<dyn JobStore>,
     pub scoring: Arc<dyn ScoringStore>,
+    pub tracking: Arc<dyn TrackingStore>,
+    pub clock: Arc<dyn Clock>,
 }
 
 /// Ids that do not parse name no job of this tenant: 404, like any other.
@@ -109,7 +119,9 @@ impl JobsService {
             .history(tenant, id, &PageRequest::first(Self::HISTORY_IN_VIEW))
             .await?
             .items;
+        let tracking = self.tracking.tracking(tenant, id).await?;
         Ok(JobView {
+            tracking,
             reason: history.first().map(|e| e.reason.clone()),
             error: job.last_error,
             salary: job.salary,
@@ -151,6 +163,13 @@ pub fn parse_list_query(params: &[(String, String)]) -> Result<(JobQuery, PageRe
                     value
                         .parse::<JobStatus>()
                         .map_err(|e| Invalid::new("status", e.to_string()))?,
+                );
+            }
+            "stage" => {
+                query.stage = Some(
+                    value
+                        .parse::<Stage>()
+                        .map_err(|e| Invalid::new("stage", e))?,
                 );
             }
             "minScore" => query.min_score = Some(score_param("minScore", value)?),
@@ -282,7 +301,7 @@ pub const EXPORT_MAX_BYTES: usize = 5 * 1024 * 1024;
 /// Leaves the function (10 s timeout) time to answer.
 pub const EXPORT_MAX_TIME: std::time::Duration = std::time::Duration::from_secs(6);
 
-const CSV_COLUMNS: [&str; 12] = [
+const CSV_COLUMNS: [&str; 14] = [
     "id",
     "title",
     "company",
@@ -295,6 +314,8 @@ const CSV_COLUMNS: [&str; 12] = [
     "createdAt",
     "scoredAt",
     "closedAt",
+    "stage",
+    "stageChangedAt",
 ];
 
 /// One CSV field (RFC 4180): quoted when it holds a comma, quote or line break, quotes
@@ -333,6 +354,8 @@ fn csv_row(card: &JobCard) -> String {
         time(Some(card.created_at)),
         time(card.scored_at),
         time(card.closed_at),
+        card.stage.map(Stage::as_str).unwrap_or_default().to_owned(),
+        time(card.stage_changed_at),
     ];
     let mut row = fields.join(",");
     row.push_str("\r\n");
@@ -414,8 +437,10 @@ mod tests {
             ("q", "Rust, BERLIN"),
             ("sort", "score"),
             ("limit", "50"),
+            ("stage", "interviewing"),
         ]))
         .unwrap();
+        assert_eq!(q.stage, Some(Stage::Interviewing));
         assert_eq!(q.status, Some(JobStatus::Scored));
         assert_eq!(q.min_score.map(Score::value), Some(7));
         assert_eq!(q.words, ["rust", "berlin"]);
@@ -444,6 +469,7 @@ mod tests {
             (vec![("limit", "101")], "limit"),
             (vec![("status", "done")], "status"),
             (vec![("sort", "oldest")], "sort"),
+            (vec![("stage", "hired")], "stage"),
             (vec![("sourceId", "x")], "sourceId"),
             (vec![("page", "2")], "page"),
             (vec![("status", "new"), ("status", "queued")], "status"),

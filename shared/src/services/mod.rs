@@ -6,6 +6,7 @@ pub mod invalid;
 pub mod jobs;
 pub mod live;
 pub mod rate_limited;
+pub mod tracking;
 pub mod views;
 
 pub use accounts::{AccountError, AccountService, AuthLimits};

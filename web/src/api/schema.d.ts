@@ -477,8 +477,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Archive or restore a job
-         * @description Only moves of the status table (409 otherwise): `archived` from any status; from `archived` back to `new`, `scored` (when the job has a score), `failed` or `pending_upgrade`. `queued` is reached through `POST /v1/jobs/{id}/rescore` only (409).
+         * Archive or restore a job, or set its application stage
+         * @description `{status}`: only moves of the status table (409 otherwise): `archived` from any status; from `archived` back to `new`, `scored` (when the job has a score), `failed` or `pending_upgrade`. `queued` is reached through `POST /v1/jobs/{id}/rescore` only (409). `{stage}`: any stage, recorded with its date in the job's `tracking`; an unknown stage is a 400 naming `stage`; 409 when another change of the stage came in between.
          */
         patch: operations["changeJobStatus"];
         trace?: never;
@@ -789,6 +789,26 @@ export interface paths {
         patch: operations["updateNotificationChannel"];
         trace?: never;
     };
+    "/v1/jobs/{id}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a note to a job
+         * @description A free-text note, kept with its date in the job's `tracking`. 400 naming `text` when empty or over 10,000 characters; 409 when the job has 50 notes.
+         */
+        post: operations["addJobNote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1042,6 +1062,13 @@ export interface components {
              * @description When the posting vanished from its source; absent while open.
              */
             closedAt?: string;
+            /** @description The application stage; absent until the user sets one. */
+            stage?: components["schemas"]["Stage"];
+            /**
+             * Format: date-time
+             * @description When the stage last changed; absent until set.
+             */
+            stageChangedAt?: string;
         };
         JobCardList: {
             items: components["schemas"]["JobCard"][];
@@ -1096,9 +1123,15 @@ export interface components {
             salary?: components["schemas"]["Salary"];
             /** @description The newest scorings, newest first (the first page of `/history`). */
             history: components["schemas"]["ScoringEntry"][];
-        };
-        StatusChange: {
-            status: components["schemas"]["JobStatus"];
+            /** @description The application stage; absent until the user sets one. */
+            stage?: components["schemas"]["Stage"];
+            /**
+             * Format: date-time
+             * @description When the stage last changed; absent until set.
+             */
+            stageChangedAt?: string;
+            /** @description The newest 100 stage changes and notes, oldest first. */
+            tracking: components["schemas"]["TrackingEntry"][];
         };
         /** @description The tenant's scoring profile. */
         Profile: {
@@ -1158,6 +1191,15 @@ export interface components {
             averageScore: number | null;
             /** @description Scorings (rescorings included) done in the range. */
             scoredInRange: number;
+            /** @description The application stage the jobs created in the range stand at now (untracked jobs not counted). */
+            byStage: {
+                saved: number;
+                applied: number;
+                interviewing: number;
+                offer: number;
+                rejected: number;
+                withdrawn: number;
+            };
         };
         ScoreDistribution: {
             buckets: {
@@ -1351,6 +1393,36 @@ export interface components {
             url?: string;
             minScore?: components["schemas"]["Score"];
             enabled?: boolean;
+        };
+        /**
+         * @description Where the user stands with the job's application; a job has none until the user sets one. Any stage may follow any other.
+         * @enum {string}
+         */
+        Stage: "saved" | "applied" | "interviewing" | "offer" | "rejected" | "withdrawn";
+        /** @description One stage change or note of a job. */
+        TrackingEntry: {
+            /** @constant */
+            kind: "stage";
+            stage: components["schemas"]["Stage"];
+            /** @description The stage before; absent for the first. */
+            from?: components["schemas"]["Stage"];
+            /** Format: date-time */
+            at: string;
+        } | {
+            /** @constant */
+            kind: "note";
+            text: string;
+            /** Format: date-time */
+            at: string;
+        };
+        /** @description Exactly one of `status` (a move of the status table) and `stage` (any stage; the same stage again changes nothing). */
+        JobChange: {
+            status?: components["schemas"]["JobStatus"];
+            stage?: components["schemas"]["Stage"];
+        };
+        NoteRequest: {
+            /** @description Trimmed; at most 10,000 characters. */
+            text: string;
         };
     };
     responses: {
@@ -2222,6 +2294,8 @@ export interface operations {
             query?: {
                 /** @description Only jobs in this status. Without it: every status but `archived`. */
                 status?: components["schemas"]["JobStatus"];
+                /** @description Only jobs at this application stage (archived ones only together with `status=archived`). */
+                stage?: components["schemas"]["Stage"];
                 /** @description Lowest score, 1 to 10 (not above `maxScore`). */
                 minScore?: components["schemas"]["Score"];
                 /** @description Highest score, 1 to 10. */
@@ -2266,6 +2340,8 @@ export interface operations {
             query?: {
                 /** @description Only jobs in this status. Without it: every status but `archived`. */
                 status?: components["schemas"]["JobStatus"];
+                /** @description Only jobs at this application stage (archived ones only together with `status=archived`). */
+                stage?: components["schemas"]["Stage"];
                 /** @description Lowest score, 1 to 10 (not above `maxScore`). */
                 minScore?: components["schemas"]["Score"];
                 /** @description Highest score, 1 to 10. */
@@ -2291,7 +2367,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description RFC 4180 CSV with a header row (`id,title,company,location,remote,url,sourceId,status,score,createdAt,scoredAt,closedAt`). Past about 5 MB the export answers in parts: repeat the request with `cursor` set to `x-next-cursor` until it is absent. */
+            /** @description RFC 4180 CSV with a header row (`id,title,company,location,remote,url,sourceId,status,score,createdAt,scoredAt,closedAt,stage,stageChangedAt`). Past about 5 MB the export answers in parts: repeat the request with `cursor` set to `x-next-cursor` until it is absent. */
             200: {
                 headers: {
                     /** @description Data rows in this response. */
@@ -2349,7 +2425,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["StatusChange"];
+                "application/json": components["schemas"]["JobChange"];
             };
         };
         responses: {
@@ -2872,6 +2948,39 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    addJobNote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job's id; an id that is not the tenant's answers 404. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoteRequest"];
+            };
+        };
+        responses: {
+            /** @description The note as stored. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackingEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["Internal"];
         };

@@ -9,7 +9,7 @@ use super::{Item, from_item, keys};
 use crate::domain::search::job_words;
 use crate::domain::{
     CanonicalUrl, Email, Job, JobCard, JobId, JobStatus, PlanId, Profile, Role, Salary, Score,
-    ScoringEntry, SourceId, SubscriptionStatus, Tenant, TenantId, TenantName, User, UserId,
+    ScoringEntry, SourceId, Stage, SubscriptionStatus, Tenant, TenantId, TenantName, User, UserId,
 };
 use crate::ports::{Connection, StoreError};
 
@@ -190,6 +190,10 @@ pub struct JobCardItem {
     pub scored_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<Stage>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage_changed_at: Option<DateTime<Utc>>,
     pub fingerprint: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub native_id: Option<String>,
@@ -237,6 +241,8 @@ impl JobCardItem {
             created_at: c.created_at,
             scored_at: c.scored_at,
             closed_at: c.closed_at,
+            stage: c.stage,
+            stage_changed_at: c.stage_changed_at,
             fingerprint: job.fingerprint.clone(),
             native_id: job.native_id.clone(),
             attempt: job.attempt,
@@ -263,6 +269,8 @@ impl JobCardItem {
             created_at: self.created_at,
             scored_at: self.scored_at,
             closed_at: self.closed_at,
+            stage: self.stage,
+            stage_changed_at: self.stage_changed_at,
         })
     }
 

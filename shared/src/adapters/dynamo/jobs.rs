@@ -7,7 +7,7 @@ use super::items::{JobBodyItem, JobCardItem, JobUrlItem};
 use super::stats::{JobDelta, job_counter_adds};
 use super::{DynamoStore, Item, from_item, keys, put_new, to_item, unavailable};
 use crate::adapters::card_move::CardMove;
-use crate::domain::{Job, JobCard, JobId, JobStatus, Score, TenantId};
+use crate::domain::{Job, JobCard, JobId, JobStatus, Score, Stage, TenantId};
 use crate::http::cursor::Position;
 use crate::ports::{
     Conflict, JobQuery, JobSort, JobStore, LIST_READ_BUDGET, Page, PageRequest, StoreError,
@@ -16,8 +16,9 @@ use crate::ports::{
 /// The scope a cursor is bound to: every filter and the order that produced it.
 fn scope(query: &JobQuery) -> String {
     format!(
-        "jobs:status={:?}:score={:?}-{:?}:from={:?}:to={:?}:q={}:src={:?}:sort={:?}",
+        "jobs:status={:?}:stage={:?}:score={:?}-{:?}:from={:?}:to={:?}:q={}:src={:?}:sort={:?}",
         query.status.map(JobStatus::as_str),
+        query.stage.map(Stage::as_str),
         query.min_score.map(Score::value),
         query.max_score.map(Score::value),
         query.from.map(|t| t.timestamp_millis()),
@@ -145,6 +146,10 @@ impl ListPlan {
                 }
                 None => {}
             }
+        }
+        if let Some(stage) = query.stage {
+            plan.filter("stage = :stage".into());
+            plan.value(":stage", AttributeValue::S(stage.as_str().into()));
         }
         for (i, word) in query.words.iter().enumerate() {
             plan.filter(format!("contains(words, :w{i})"));

@@ -16,6 +16,7 @@ mod sessions;
 mod sources;
 mod stats;
 mod tokens;
+mod tracking;
 
 use std::collections::HashMap;
 

@@ -3,7 +3,8 @@
 //! changes), so they stay exact under any concurrency.
 //!
 //! `DAY#<date>` (per tenant), by the day a job was *created*: `created`, `st_<status>`
-//! (the current status of those jobs), `sc_<n>` (their current scores); and by the day a
+//! (the current status of those jobs), `sc_<n>` (their current scores), `sg_<stage>` (their
+//! current application stage); and by the day a
 //! scoring *happened*: `scored`. `SDAY#<date>#<source>`: `created` and `sc_<n>` of one
 //! source's jobs.
 
@@ -14,7 +15,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{DynamoStore, Item, keys, unavailable};
-use crate::domain::{JobStatus, Score, SourceId, TenantId};
+use crate::domain::{JobStatus, Score, SourceId, Stage, TenantId};
 use crate::ports::{AnalyticsStore, DayCounters, SourceDayCounters, StoreError};
 
 /// How one job change moves the counters of its creation day.
@@ -23,6 +24,8 @@ pub(super) struct JobDelta {
     pub created: i64,
     pub status: Vec<(JobStatus, i64)>,
     pub score: Vec<(Score, i64)>,
+    /// Application stages (`sg_<stage>`): only the tenant's day counts them.
+    pub stage: Vec<(Stage, i64)>,
 }
 
 impl JobDelta {
@@ -31,6 +34,17 @@ impl JobDelta {
             created: 1,
             status: vec![(status, 1)],
             score: Vec::new(),
+            stage: Vec::new(),
+        }
+    }
+
+    /// A stage set (`from` absent the first time).
+    pub fn staged(from: Option<Stage>, to: Stage) -> Self {
+        let mut stage = vec![(to, 1)];
+        stage.extend(from.map(|from| (from, -1)));
+        Self {
+            stage,
+            ..Self::default()
         }
     }
 
@@ -60,6 +74,7 @@ impl JobDelta {
         self.created += other.created;
         self.status.extend(other.status.iter().copied());
         self.score.extend(other.score.iter().copied());
+        self.stage.extend(other.stage.iter().copied());
     }
 
     fn day_adds(&self) -> BTreeMap<String, i64> {
@@ -73,13 +88,16 @@ impl JobDelta {
         for (score, n) in &self.score {
             *adds.entry(format!("sc_{}", score.value())).or_default() += n;
         }
+        for (stage, n) in &self.stage {
+            *adds.entry(format!("sg_{stage}")).or_default() += n;
+        }
         adds.retain(|_, n| *n != 0);
         adds
     }
 
     fn source_adds(&self) -> BTreeMap<String, i64> {
         let mut adds = self.day_adds();
-        adds.retain(|k, _| !k.starts_with("st_"));
+        adds.retain(|k, _| !k.starts_with("st_") && !k.starts_with("sg_"));
         adds
     }
 }
@@ -281,6 +299,10 @@ impl AnalyticsStore for DynamoStore {
                         .map(|s| (*s, number(item, &format!("st_{s}"))))
                         .collect(),
                     scores: scores(item),
+                    by_stage: Stage::ALL
+                        .iter()
+                        .map(|s| (*s, number(item, &format!("sg_{s}"))))
+                        .collect(),
                     scored: number(item, "scored"),
                 })
             })

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 
 use super::MemoryStore;
-use crate::domain::{JobStatus, SourceId, TenantId};
+use crate::domain::{JobStatus, SourceId, Stage, TenantId};
 use crate::ports::{AnalyticsStore, DayCounters, SourceDayCounters, StoreError};
 
 #[async_trait]
@@ -26,6 +26,7 @@ impl AnalyticsStore for MemoryStore {
             created: 0,
             by_status: JobStatus::ALL.iter().map(|s| (*s, 0)).collect(),
             scores: [0; 10],
+            by_stage: Stage::ALL.iter().map(|s| (*s, 0)).collect(),
             scored: 0,
         };
         for ((t, _), job) in &state.jobs {
@@ -38,6 +39,9 @@ impl AnalyticsStore for MemoryStore {
             *counters.by_status.entry(job.card.status).or_default() += 1;
             if let Some(score) = job.card.score {
                 counters.scores[usize::from(score.value()) - 1] += 1;
+            }
+            if let Some(stage) = job.card.stage {
+                *counters.by_stage.entry(stage).or_default() += 1;
             }
         }
         for ((t, _, _), entry) in &state.history {

@@ -43,6 +43,7 @@ fn matches(job: &Job, query: &JobQuery, by_score: bool) -> bool {
         (None, Some(status)) => card.status == status,
         (None, None) => active,
     };
+    let staged = query.stage.is_none_or(|stage| card.stage == Some(stage));
     let created_ms = card.id.as_ulid().timestamp_ms();
     let in_range = query
         .from
@@ -72,7 +73,7 @@ fn matches(job: &Job, query: &JobQuery, by_score: bool) -> bool {
         // `contains(words, :w)` on a list is membership, not a substring test.
         query.words.iter().all(|w| have.contains(w))
     };
-    listed && in_range && scored_within && words
+    listed && staged && in_range && scored_within && words
 }
 
 fn by_score(query: &JobQuery) -> bool {

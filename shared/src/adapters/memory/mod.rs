@@ -26,6 +26,7 @@ mod live;
 mod outbox;
 mod scoring;
 mod sources;
+mod tracking;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -171,6 +172,8 @@ struct State {
     leases: HashMap<TenantId, (String, i64)>,
     sources: BTreeMap<(TenantId, SourceId), Source>,
     history: BTreeMap<(TenantId, JobId, u32), ScoringEntry>,
+    /// Stage changes and notes of each job, oldest first (`TRACK#…` items).
+    tracking: BTreeMap<(TenantId, JobId), Vec<crate::domain::TrackingEntry>>,
     replays: HashSet<String>,
     profiles: HashMap<TenantId, VersionedProfile>,
     connections: BTreeMap<String, Connection>,
