@@ -11,6 +11,7 @@ import { AcceptInvitationPage } from './pages/auth/AcceptInvitationPage';
 import { JobsPage } from './pages/JobsPage';
 import { StartPage } from './pages/StartPage';
 import { JobDetailPage } from './pages/JobDetailPage';
+import { BoardPage } from './pages/BoardPage';
 import { SourcesPage } from './pages/SourcesPage';
 import { ProfilePage } from './pages/ProfilePage';
 import { NotificationsPage } from './pages/NotificationsPage';
@@ -52,6 +53,7 @@ export function App() {
         <Route path="/start" element={<StartPage />} />
         <Route path="/jobs" element={<JobsPage />} />
         <Route path="/jobs/:id" element={<JobDetailPage />} />
+        <Route path="/board" element={<BoardPage />} />
         <Route path="/sources" element={<SourcesPage />} />
         <Route path="/profile" element={<ProfilePage />} />
         <Route path="/notifications" element={<NotificationsPage />} />

@@ -22,6 +22,10 @@ export type JobStatus = Schemas['JobStatus'];
 export const JOB_STATUSES: JobStatus[] = ['new', 'queued', 'scored', 'failed', 'archived', 'pending_upgrade'];
 
 export type JobCard = Schemas['JobCard'];
+export type Stage = Schemas['Stage'];
+/** In the order the board shows its columns. */
+export const STAGES: Stage[] = ['saved', 'applied', 'interviewing', 'offer', 'rejected', 'withdrawn'];
+export type TrackingEntry = Schemas['TrackingEntry'];
 export type ScoringEntry = Schemas['ScoringEntry'];
 export type Job = Schemas['Job'];
 

@@ -5,6 +5,7 @@ import { useLive } from '../live/LiveProvider';
 
 const LINKS: { to: string; label: string; admin?: boolean }[] = [
   { to: '/jobs', label: 'Jobs' },
+  { to: '/board', label: 'Board' },
   { to: '/sources', label: 'Sources' },
   { to: '/profile', label: 'Profile' },
   { to: '/notifications', label: 'Notifications' },

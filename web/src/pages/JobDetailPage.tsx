@@ -10,6 +10,7 @@ import { useToast } from '../components/Toasts';
 import { formatDate } from '../format';
 import { replaceCard } from '../live/cache';
 import { useSources } from './JobsPage';
+import { JobTracking } from './JobTracking';
 
 /**
  * Where "Restore" sends an archived job: back to `scored` when it has a score, else to
@@ -130,6 +131,8 @@ export function JobDetailPage() {
           This job was not scored because this month’s quota is used up. <Link className="underline" to="/billing">Upgrade</Link> to score it.
         </div>
       )}
+
+      <JobTracking job={j} />
 
       <section className="card" aria-labelledby="reason-h">
         <h2 id="reason-h" className="mb-2 text-lg font-semibold">Why this score</h2>

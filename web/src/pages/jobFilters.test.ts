@@ -12,6 +12,8 @@ describe('job filters in the URL', () => {
 
   it('ignores a status that does not exist', () => {
     expect(readFilters(new URLSearchParams('status=deleted')).status).toBe('');
+    expect(readFilters(new URLSearchParams('stage=hired')).stage).toBe('');
+    expect(toQuery(readFilters(new URLSearchParams('stage=offer'))).stage).toBe('offer');
   });
 
   it('become the API query with whole UTC days', () => {

@@ -1,13 +1,14 @@
 // The jobs list's filters live in the URL (shareable, survive back/forward); this turns
 // them into the API's query and says what is wrong with them before anything is sent.
 
-import type { JobStatus } from '../api/types';
-import { JOB_STATUSES } from '../api/types';
+import type { JobStatus, Stage } from '../api/types';
+import { JOB_STATUSES, STAGES } from '../api/types';
 import { dayToRfc3339 } from '../format';
 import * as v from '../validation';
 
 export interface JobFilters {
   status: JobStatus | '';
+  stage: Stage | '';
   minScore: string;
   maxScore: string;
   from: string;
@@ -17,12 +18,14 @@ export interface JobFilters {
   sort: 'newest' | 'score';
 }
 
-export const FILTER_KEYS: (keyof JobFilters)[] = ['status', 'minScore', 'maxScore', 'from', 'to', 'sourceId', 'q', 'sort'];
+export const FILTER_KEYS: (keyof JobFilters)[] = ['status', 'stage', 'minScore', 'maxScore', 'from', 'to', 'sourceId', 'q', 'sort'];
 
 export function readFilters(params: URLSearchParams): JobFilters {
   const status = params.get('status') ?? '';
   const sort = params.get('sort');
+  const stage = params.get('stage') ?? '';
   return {
+    stage: (STAGES as string[]).includes(stage) ? (stage as Stage) : '',
     status: (JOB_STATUSES as string[]).includes(status) ? (status as JobStatus) : '',
     minScore: params.get('minScore') ?? '',
     maxScore: params.get('maxScore') ?? '',
@@ -65,6 +68,7 @@ export function validateFilters(f: JobFilters): v.Errors {
 export function toQuery(f: JobFilters): Record<string, string | undefined> {
   return {
     status: f.status || undefined,
+    stage: f.stage || undefined,
     minScore: f.minScore || undefined,
     maxScore: f.maxScore || undefined,
     from: f.from ? dayToRfc3339(f.from) : undefined,

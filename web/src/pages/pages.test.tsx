@@ -194,7 +194,7 @@ describe('JobsPage', () => {
 });
 
 describe('JobDetailPage', () => {
-  const job = { ...card('a', { status: 'scored', score: 7 }), description: 'Build Rust services.', reason: 'Rust matches.', history: [{ score: 7, reason: 'Rust matches.', scorer: 'profile', createdAt: '2026-01-02T00:00:00Z' }] };
+  const job = { ...card('a', { status: 'scored', score: 7 }), description: 'Build Rust services.', reason: 'Rust matches.', history: [{ score: 7, reason: 'Rust matches.', scorer: 'profile', createdAt: '2026-01-02T00:00:00Z' }], tracking: [] };
 
   it('shows the description, reason and history, and archives', async () => {
     const { calls } = mockApi({

@@ -1,0 +1,116 @@
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { useMutation, useQueries, useQueryClient } from '@tanstack/react-query';
+import { api } from '../api/client';
+import { ApiError, describeError } from '../api/errors';
+import { keys } from '../api/keys';
+import { STAGES, type JobCard, type Page, type Stage } from '../api/types';
+import { ScoreBadge } from '../components/Badges';
+import { ErrorState, Loading } from '../components/States';
+import { useToast } from '../components/Toasts';
+import { STAGE_LABELS } from './stages';
+
+/**
+ * Applications by stage. A job moves with the "Move to" select on its card (keyboard and
+ * screen readers) or by dragging it onto another column (native drag and drop).
+ */
+export function BoardPage() {
+  const client = useQueryClient();
+  const toast = useToast();
+  const [dropTarget, setDropTarget] = useState<Stage | null>(null);
+  const columns = useQueries({
+    queries: STAGES.map((stage) => ({
+      queryKey: keys.jobList({ stage, limit: 100 }),
+      queryFn: () => api.get<Page<JobCard>>(`/v1/jobs?stage=${stage}&limit=100`),
+    })),
+  });
+  const move = useMutation({
+    mutationFn: ({ job, stage }: { job: JobCard; stage: Stage }) =>
+      api.patch<JobCard>(`/v1/jobs/${encodeURIComponent(job.id)}`, { stage }),
+    onSuccess: (_, { job, stage }) => toast(`${job.title} moved to ${STAGE_LABELS[stage]}.`, 'success'),
+    onError: (error) =>
+      toast(
+        error instanceof ApiError && error.status === 409
+          ? 'The job changed in the meantime; the board now shows where it stands.'
+          : describeError(error),
+        'error',
+      ),
+    onSettled: () => void client.invalidateQueries({ queryKey: keys.jobs }),
+  });
+
+  if (columns.some((c) => c.isPending)) return <Loading label="Loading the board…" />;
+  const failed = columns.find((c) => c.isError);
+  if (failed) return <ErrorState error={failed.error} retry={() => failed.refetch()} title="Could not load the board" />;
+  const byId = new Map(columns.flatMap((c) => c.data?.items ?? []).map((j) => [j.id, j]));
+
+  return (
+    <section aria-labelledby="board-h" className="space-y-4">
+      <h1 id="board-h" className="text-2xl font-semibold">Applications</h1>
+      <p className="text-sm text-slate-600">
+        Set a job’s stage on its page or here: choose “Move to”, or drag the card onto another column.
+      </p>
+      <div className="grid gap-3 md:grid-cols-3 xl:grid-cols-6">
+        {STAGES.map((stage, i) => (
+          <section
+            key={stage}
+            aria-labelledby={`col-${stage}`}
+            data-testid={`column-${stage}`}
+            className={`rounded-lg border p-2 ${dropTarget === stage ? 'border-indigo-500 bg-indigo-50' : 'border-slate-200 bg-slate-50'}`}
+            onDragOver={(e) => {
+              e.preventDefault();
+              setDropTarget(stage);
+            }}
+            onDragLeave={() => setDropTarget(null)}
+            onDrop={(e) => {
+              e.preventDefault();
+              setDropTarget(null);
+              const job = byId.get(e.dataTransfer.getData('text/plain'));
+              if (job && job.stage !== stage) move.mutate({ job, stage });
+            }}
+          >
+            <h2 id={`col-${stage}`} className="mb-2 font-semibold">
+              {STAGE_LABELS[stage]} <span className="text-sm font-normal text-slate-500">({columns[i].data?.items.length ?? 0})</span>
+            </h2>
+            <ul className="space-y-2">
+              {(columns[i].data?.items ?? []).map((job) => (
+                <li
+                  key={job.id}
+                  draggable
+                  data-testid="board-card"
+                  onDragStart={(e) => e.dataTransfer.setData('text/plain', job.id)}
+                  className="rounded-md border border-slate-200 bg-white p-2 text-sm shadow-sm"
+                >
+                  <div className="flex items-start gap-2">
+                    <ScoreBadge score={job.score} />
+                    <div className="min-w-0">
+                      <Link to={`/jobs/${job.id}`} className="font-medium text-indigo-700 hover:underline">
+                        {job.title}
+                      </Link>
+                      <p className="text-slate-600">{job.company}</p>
+                    </div>
+                  </div>
+                  <label className="mt-2 block text-xs text-slate-600">
+                    Move to
+                    <select
+                      className="mt-1 block w-full rounded border-slate-300 text-sm"
+                      aria-label={`Move ${job.title} to`}
+                      value={stage}
+                      disabled={move.isPending}
+                      onChange={(e) => move.mutate({ job, stage: e.target.value as Stage })}
+                    >
+                      {STAGES.map((s) => (
+                        <option key={s} value={s}>
+                          {STAGE_LABELS[s]}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                </li>
+              ))}
+            </ul>
+          </section>
+        ))}
+      </div>
+    </section>
+  );
+}

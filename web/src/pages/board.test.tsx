@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import type { Job, JobCard } from '../api/types';
+import { json, mockApi, renderPage } from '../test/utils';
+import { BoardPage } from './BoardPage';
+import { JobDetailPage } from './JobDetailPage';
+
+const card = (id: string, patch: Partial<JobCard> = {}): JobCard => ({
+  id,
+  title: `Engineer ${id}`,
+  company: 'Acme',
+  location: 'Berlin',
+  remote: false,
+  url: `https://example.com/${id}`,
+  sourceId: 's1',
+  status: 'scored',
+  score: 8,
+  createdAt: '2026-01-01T00:00:00Z',
+  ...patch,
+});
+
+/** A server that keeps the stages it is told and lists by `?stage=`. */
+function boardApi(items: JobCard[]) {
+  const state = new Map(items.map((j) => [j.id, j]));
+  return mockApi({
+    'GET /v1/jobs': (c: { query: URLSearchParams }) =>
+      json(200, { items: [...state.values()].filter((j) => j.stage === c.query.get('stage')), nextCursor: null }),
+    ...Object.fromEntries(
+      items.map((j) => [
+        `PATCH /v1/jobs/${j.id}`,
+        (c: { body: unknown }) => {
+          const next = { ...state.get(j.id)!, ...(c.body as object) };
+          state.set(j.id, next);
+          return json(200, next);
+        },
+      ]),
+    ),
+  });
+}
+
+describe('BoardPage', () => {
+  it('shows a column per stage with its jobs', async () => {
+    boardApi([card('a', { stage: 'saved' }), card('b', { stage: 'interviewing' })]);
+    renderPage(<BoardPage />, { route: '/board', path: '/board' });
+    const saved = await screen.findByTestId('column-saved');
+    expect(within(saved).getByText('Engineer a')).toBeInTheDocument();
+    expect(within(screen.getByTestId('column-interviewing')).getByText('Engineer b')).toBeInTheDocument();
+    expect(within(screen.getByTestId('column-offer')).queryAllByTestId('board-card')).toHaveLength(0);
+  });
+
+  it('moves a job with the keyboard-reachable select', async () => {
+    const { calls } = boardApi([card('a', { stage: 'saved' })]);
+    renderPage(<BoardPage />, { route: '/board', path: '/board' });
+    const select = await screen.findByLabelText('Move Engineer a to');
+    await userEvent.selectOptions(select, 'applied');
+    await waitFor(() => expect(within(screen.getByTestId('column-applied')).getByText('Engineer a')).toBeInTheDocument());
+    const patch = calls.find((c) => c.method === 'PATCH');
+    expect(patch?.path).toBe('/v1/jobs/a');
+    expect(patch?.body).toEqual({ stage: 'applied' });
+    expect(within(screen.getByTestId('column-saved')).queryByText('Engineer a')).not.toBeInTheDocument();
+  });
+
+  it('moves a job dropped on another column', async () => {
+    const { calls } = boardApi([card('a', { stage: 'applied' })]);
+    renderPage(<BoardPage />, { route: '/board', path: '/board' });
+    const dragged = await screen.findByTestId('board-card');
+    const data = new Map<string, string>();
+    const dataTransfer = { setData: (k: string, v: string) => data.set(k, v), getData: (k: string) => data.get(k) ?? '' };
+    fireEvent.dragStart(dragged, { dataTransfer });
+    fireEvent.dragOver(screen.getByTestId('column-interviewing'), { dataTransfer });
+    fireEvent.drop(screen.getByTestId('column-interviewing'), { dataTransfer });
+    await waitFor(() => expect(within(screen.getByTestId('column-interviewing')).getByText('Engineer a')).toBeInTheDocument());
+    expect(calls.find((c) => c.method === 'PATCH')?.body).toEqual({ stage: 'interviewing' });
+  });
+});
+
+describe('JobDetailPage tracking', () => {
+  it('sets the stage, adds a note and shows the history', async () => {
+    let job: Job = { ...card('a'), description: 'Rust', history: [], tracking: [] };
+    const { calls } = mockApi({
+      'GET /v1/sources': () => json(200, { items: [], nextCursor: null }),
+      'GET /v1/jobs/a': () => json(200, job),
+      'PATCH /v1/jobs/a': (c: { body: unknown }) => {
+        const stage = (c.body as { stage: Job['stage'] }).stage!;
+        job = { ...job, stage, tracking: [...job.tracking, { kind: 'stage', stage, at: '2026-01-02T00:00:00Z' }] };
+        return json(200, job);
+      },
+      'POST /v1/jobs/a/notes': (c: { body: unknown }) => {
+        const text = (c.body as { text: string }).text;
+        job = { ...job, tracking: [...job.tracking, { kind: 'note', text, at: '2026-01-03T00:00:00Z' }] };
+        return json(201, { kind: 'note', text, at: '2026-01-03T00:00:00Z' });
+      },
+    });
+    renderPage(<JobDetailPage />, { route: '/jobs/a', path: '/jobs/:id' });
+    await userEvent.selectOptions(await screen.findByLabelText('Stage'), 'applied');
+    await userEvent.type(screen.getByLabelText('Note'), 'Call Ana on Monday');
+    await userEvent.click(screen.getByRole('button', { name: 'Add note' }));
+    const tracking = await screen.findByTestId('tracking');
+    await waitFor(() => expect(tracking).toHaveTextContent('Call Ana on Monday'));
+    expect(tracking).toHaveTextContent('Applied');
+    expect(calls.find((c) => c.method === 'POST')?.body).toEqual({ text: 'Call Ana on Monday' });
+  });
+
+  it('refuses a note over 10,000 characters before sending it', async () => {
+    const job: Job = { ...card('a'), description: '', history: [], tracking: [] };
+    const { calls } = mockApi({
+      'GET /v1/sources': () => json(200, { items: [], nextCursor: null }),
+      'GET /v1/jobs/a': () => json(200, job),
+    });
+    renderPage(<JobDetailPage />, { route: '/jobs/a', path: '/jobs/:id' });
+    const note = await screen.findByLabelText('Note');
+    fireEvent.change(note, { target: { value: 'x'.repeat(10_001) } });
+    expect(note).toHaveAttribute('aria-invalid', 'true');
+    expect(screen.getByRole('button', { name: 'Add note' })).toBeDisabled();
+    expect(calls.some((c) => c.method === 'POST')).toBe(false);
+  });
+});
