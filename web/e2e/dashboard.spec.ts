@@ -1,6 +1,6 @@
 // The whole product in a real browser against the local stack: register → paste a
 // Greenhouse URL to add a source (the fixture board) → fetch → rows appear and get scored live → open a job → archive
-// it → an admin sees the analytics → reload and a new tab stay signed in → sign out. Screenshots of the main pages go to web/screenshots/.
+// it → track one through saved, applied and interviewing on the board → an admin sees the analytics → reload and a new tab stay signed in → sign out. Screenshots of the main pages go to web/screenshots/.
 import { expect, test, type Page } from '@playwright/test';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -121,6 +121,34 @@ test('register, add a source, fetch, watch jobs get scored live, archive one, se
   await page.getByLabel('Status').selectOption('archived');
   await expect(page.getByTestId('job-row')).toHaveCount(1);
   await expect(page.getByTestId('job-row')).toContainText(title);
+
+  // Application tracking: save a job from its page, then move it through `applied` (the
+  // keyboard path: a select) and `interviewing` (native drag and drop) on the board; the
+  // stage survives a reload.
+  await nav(page, 'Jobs').click();
+  const tracked = page.getByTestId('job-row').first();
+  const trackedTitle = (await tracked.getByRole('link').textContent())!;
+  await tracked.getByRole('link').click();
+  await page.getByLabel('Stage').selectOption('saved');
+  await expect(page.getByText('Stage set to Saved.')).toBeVisible();
+  await expect(page.getByTestId('tracking')).toContainText('Saved');
+  await page.getByLabel('Note').fill('Recruiter call on Monday');
+  await page.getByRole('button', { name: 'Add note' }).click();
+  await expect(page.getByTestId('tracking')).toContainText('Recruiter call on Monday');
+  await nav(page, 'Board').click();
+  await expect(page.getByTestId('column-saved')).toContainText(trackedTitle);
+  await page.getByLabel(`Move ${trackedTitle} to`).selectOption('applied');
+  await expect(page.getByTestId('column-applied')).toContainText(trackedTitle);
+  await page
+    .getByTestId('column-applied')
+    .getByTestId('board-card')
+    .filter({ hasText: trackedTitle })
+    .dragTo(page.getByTestId('column-interviewing'));
+  await expect(page.getByTestId('column-interviewing')).toContainText(trackedTitle);
+  await shot(page, '07b-board');
+  await page.reload();
+  await expect(page.getByTestId('column-interviewing')).toContainText(trackedTitle);
+  await expect(page.getByTestId('column-applied')).not.toContainText(trackedTitle);
 
   // A lost connection is shown, and live updates come back.
   await page.context().setOffline(true);
