@@ -162,6 +162,7 @@ test('register, add a source, fetch, watch jobs get scored live, archive one, se
   const tiles = page.getByTestId('tiles');
   await expect(tiles).toContainText('Jobs in total');
   await expect(tiles.getByText('Jobs in total').locator('..')).toContainText('3');
+  await expect(page.getByTestId('by-stage')).toHaveText('Interviewing: 1');
   await expect(page.getByRole('region', { name: 'Score distribution' }).locator('svg.recharts-surface[role=application]')).toBeVisible();
   await expect(page.getByRole('region', { name: 'Jobs per day' }).locator('svg.recharts-surface[role=application]')).toBeVisible();
   await expect(page.getByRole('table', { name: 'Jobs per source' })).toContainText('Acme board');

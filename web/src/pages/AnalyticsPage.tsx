@@ -12,7 +12,8 @@ import { PageTitle } from '../components/Layout';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { formatDay } from '../format';
 import { AdminOnly } from './MembersPage';
-import type { JobStatus } from '../api/types';
+import type { JobStatus, Stage } from '../api/types';
+import { STAGE_LABELS } from './stages';
 
 export function validateRange(from: string, to: string): { from?: string; to?: string } {
   const day = /^\d{4}-\d{2}-\d{2}$/;
@@ -83,6 +84,17 @@ export default function AnalyticsPage() {
                     .filter(([, n]) => n > 0)
                     .map(([s, n]) => `${STATUS_LABEL[s as JobStatus] ?? s}: ${n}`)
                     .join(' · ') || 'none'}
+                </span>
+              }
+            />
+            <Tile
+              label="Applications"
+              value={
+                <span className="text-sm font-normal" data-testid="by-stage">
+                  {Object.entries(overview.data.byStage)
+                    .filter(([, n]) => n > 0)
+                    .map(([s, n]) => `${STAGE_LABELS[s as Stage] ?? s}: ${n}`)
+                    .join(' · ') || 'none tracked'}
                 </span>
               }
             />
