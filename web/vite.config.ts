@@ -24,5 +24,7 @@ export default defineConfig({
     setupFiles: ['./src/test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     restoreMocks: true,
+    // Typing with user-event takes seconds on a loaded 2-core machine; 5 s (the default) flaked.
+    testTimeout: 20000,
   },
 });
