@@ -31,6 +31,9 @@ pub const DISABLE_AFTER_REFUSALS: u32 = 5;
 pub struct JobScored {
     pub tenant_id: TenantId,
     pub job: ScoredJob,
+    /// Why the job got its score. Events published before the reason was added lack it.
+    #[serde(default)]
+    pub reason: String,
 }
 
 /// The parts of the event's job card a notification shows (the card is the API's
@@ -175,7 +178,7 @@ impl Deliverer {
             .into_iter()
             .filter(|c| c.enabled && score >= c.min_score)
             .collect();
-        let matched = Match::new(tenant, &event.job, score, &self.app_url);
+        let matched = Match::new(tenant, &event.job, score, &event.reason, &self.app_url);
         // Each channel on its own: a receiver that hangs costs its channel a failure
         // (bounded by the poster's timeout), never the others.
         let results = join_all(due.iter().map(|c| self.one(c, &matched))).await;
@@ -193,18 +196,7 @@ impl Deliverer {
         if !self.log.claim(m.tenant, m.job.id, &target).await? {
             return Ok(Disposition::Done);
         }
-        let now = self.clock.now();
-        let body = messages::body(channel.kind, m, now)
-            .to_string()
-            .into_bytes();
-        let signature = match (channel.kind, &channel.signing_secret) {
-            (ChannelKind::Webhook, Some(secret)) => Some(jobmon_scoring::sign(
-                secret.as_bytes(),
-                now.timestamp(),
-                &body,
-            )),
-            _ => None,
-        };
+        let (body, signature) = signed_body(channel, m, self.clock.now());
         let outcome = self.poster.post(channel, body, signature).await;
         let (settled, result, disposition) = match outcome {
             SendOutcome::Sent => (Some(Settled::Sent), ChannelResult::Ok, Disposition::Done),
@@ -239,11 +231,33 @@ impl Deliverer {
     }
 }
 
+/// The body `channel` receives for `m`, and for a webhook channel its signature.
+pub fn signed_body(
+    channel: &Channel,
+    m: &Match<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> (Vec<u8>, Option<String>) {
+    let body = messages::body(channel.kind, m, now)
+        .to_string()
+        .into_bytes();
+    let signature = match (channel.kind, &channel.signing_secret) {
+        (ChannelKind::Webhook, Some(secret)) => Some(jobmon_scoring::sign(
+            secret.as_bytes(),
+            now.timestamp(),
+            &body,
+        )),
+        _ => None,
+    };
+    (body, signature)
+}
+
 /// The poster on the network: the connectors' SSRF guard on every connection, a bounded
 /// wait, and the answer's status turned into an outcome.
 pub struct HttpPoster {
     client: reqwest::Client,
     policy: jobmon_connectors::AddressPolicy,
+    /// The longest `Retry-After` waited out before one more try.
+    max_retry_wait: Duration,
 }
 
 impl HttpPoster {
@@ -260,9 +274,24 @@ impl HttpPoster {
                 " (notifications)"
             ))
             .build()?;
-        Ok(Self { client, policy })
+        Ok(Self {
+            client,
+            policy,
+            max_retry_wait: RETRY_AFTER_WAIT_MAX,
+        })
+    }
+
+    /// Waits out a `Retry-After` only up to `max` (zero: never waits).
+    pub fn with_max_retry_wait(mut self, max: Duration) -> Self {
+        self.max_retry_wait = max;
+        self
     }
 }
+
+/// The longest `Retry-After` the worker waits out before trying once more. Channels are
+/// served concurrently and the function has 20 s, of which each POST may take 5: a longer
+/// wait is left to the queue, whose visibility timeout (120 s) brings the message back.
+pub const RETRY_AFTER_WAIT_MAX: Duration = Duration::from_secs(8);
 
 #[async_trait]
 impl ChannelPoster for HttpPoster {
@@ -278,35 +307,101 @@ impl ChannelPoster for HttpPoster {
                 retry: false,
             };
         };
-        let mut request = self
-            .client
-            .post(url.clone())
-            .header("content-type", "application/json")
-            .body(body);
-        if let Some(signature) = signature {
-            request = request.header(jobmon_scoring::SIGNATURE_HEADER, signature);
-        }
         if let Err(reason) = jobmon_connectors::check_destination(&url, self.policy) {
             return SendOutcome::NotDelivered {
                 reason,
                 retry: false,
             };
         }
-        match request.send().await {
-            Ok(response) => outcome_of(response.status().as_u16()),
-            // Refused by the guard, or no connection at all: nothing was sent.
-            Err(e) if e.is_connect() || e.is_builder() => SendOutcome::NotDelivered {
-                reason: format!("could not connect: {}", root_cause(&e)),
-                retry: !jobmon_connectors::is_guard_refusal(&e),
-            },
-            Err(e) if e.is_timeout() => SendOutcome::Unknown {
-                reason: "the receiver did not answer in time".into(),
-            },
-            Err(e) => SendOutcome::Unknown {
-                reason: format!("broken answer: {}", root_cause(&e)),
-            },
+        let mut waited = false;
+        loop {
+            let sent = self.send_once(&url, &body, signature.as_deref()).await;
+            let response = match sent {
+                Ok(response) => response,
+                Err(e) => return outcome_of_error(&e),
+            };
+            let status = response.status().as_u16();
+            let wait = (status == 429)
+                .then(|| retry_after(response.headers(), chrono::Utc::now()))
+                .flatten();
+            match wait {
+                // A 429 certainly delivered nothing, so sending again cannot duplicate.
+                Some(wait) if !waited && wait <= self.max_retry_wait => {
+                    tokio::time::sleep(wait).await;
+                    waited = true;
+                }
+                Some(wait) => {
+                    return SendOutcome::NotDelivered {
+                        reason: format!(
+                            "HTTP 429 (rate limited; Retry-After {} s)",
+                            wait.as_secs()
+                        ),
+                        retry: true,
+                    };
+                }
+                None => return outcome_of(status),
+            }
         }
     }
+}
+
+impl HttpPoster {
+    async fn send_once(
+        &self,
+        url: &url::Url,
+        body: &[u8],
+        signature: Option<&str>,
+    ) -> Result<reqwest::Response, reqwest::Error> {
+        let mut request = self
+            .client
+            .post(url.clone())
+            .header("content-type", "application/json")
+            .body(body.to_vec());
+        if let Some(signature) = signature {
+            request = request.header(jobmon_scoring::SIGNATURE_HEADER, signature);
+        }
+        request.send().await
+    }
+}
+
+fn outcome_of_error(e: &reqwest::Error) -> SendOutcome {
+    if e.is_connect() || e.is_builder() {
+        // Refused by the guard, or no connection at all: nothing was sent.
+        SendOutcome::NotDelivered {
+            reason: format!("could not connect: {}", root_cause(e)),
+            retry: !jobmon_connectors::is_guard_refusal(e),
+        }
+    } else if e.is_timeout() {
+        SendOutcome::Unknown {
+            reason: "the receiver did not answer in time".into(),
+        }
+    } else {
+        SendOutcome::Unknown {
+            reason: format!("broken answer: {}", root_cause(e)),
+        }
+    }
+}
+
+/// A 429's `Retry-After` (RFC 9110 §10.2.3): seconds, or an HTTP date (a date already
+/// past means now). `None` when absent or unreadable.
+pub fn retry_after(
+    headers: &reqwest::header::HeaderMap,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<Duration> {
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    Some(
+        (at.with_timezone(&chrono::Utc) - now)
+            .to_std()
+            .unwrap_or_default(),
+    )
 }
 
 fn outcome_of(status: u16) -> SendOutcome {
@@ -333,4 +428,37 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
         cause = next;
     }
     cause.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+
+    use super::*;
+
+    fn with(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_str(value).unwrap());
+        headers
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 30, 10, 0, 0)
+            .unwrap();
+        assert_eq!(retry_after(&with("3"), now), Some(Duration::from_secs(3)));
+        assert_eq!(
+            retry_after(&with("Mon, 30 Nov 2026 10:01:30 GMT"), now),
+            Some(Duration::from_secs(90))
+        );
+        assert_eq!(
+            retry_after(&with("Mon, 30 Nov 2026 09:00:00 GMT"), now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after(&with("soon"), now), None);
+        assert_eq!(retry_after(&with("-5"), now), None);
+        assert_eq!(retry_after(&HeaderMap::new(), now), None);
+    }
 }

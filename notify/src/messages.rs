@@ -16,16 +16,25 @@ pub struct Match<'a> {
     pub tenant: TenantId,
     pub job: &'a ScoredJob,
     pub score: Score,
+    /// The score's reason, clipped to [`REASON_CHARS`].
+    pub reason: String,
     /// The job in the dashboard: `<app url>/jobs/<id>`.
     pub link: String,
 }
 
 impl<'a> Match<'a> {
-    pub fn new(tenant: TenantId, job: &'a ScoredJob, score: Score, app_url: &str) -> Self {
+    pub fn new(
+        tenant: TenantId,
+        job: &'a ScoredJob,
+        score: Score,
+        reason: &str,
+        app_url: &str,
+    ) -> Self {
         Self {
             tenant,
             job,
             score,
+            reason: clip(reason.trim(), REASON_CHARS),
             link: format!("{}/jobs/{}", app_url.trim_end_matches('/'), job.id),
         }
     }
@@ -51,6 +60,21 @@ impl<'a> Match<'a> {
     }
 }
 
+/// The longest reason a message shows. Scorers write a sentence or two; an LLM or a
+/// scoring webhook may write pages, and Slack (3,000 per text block) and Discord (4,096
+/// per embed description) refuse the whole message past their limits.
+pub const REASON_CHARS: usize = 500;
+
+/// `text` cut to at most `max` characters, an ellipsis marking a cut.
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut clipped: String = text.chars().take(max - 1).collect();
+    clipped.push('…');
+    clipped
+}
+
 /// Slack mrkdwn treats `&`, `<` and `>` as control characters.
 fn slack_escape(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -69,29 +93,28 @@ pub fn body(kind: ChannelKind, m: &Match<'_>, now: DateTime<Utc>) -> Value {
 
 fn slack(m: &Match<'_>) -> Value {
     let title = format!("*<{}|{}>*", m.link, slack_escape(&m.job.title));
-    json!({
-        "text": m.headline(),
-        "blocks": [
-            {"type": "section", "text": {"type": "mrkdwn", "text": title}},
-            {"type": "section", "fields": [
-                {"type": "mrkdwn", "text": format!("*Score*\n{}/10", m.score)},
-                {"type": "mrkdwn", "text": format!("*Company*\n{}", slack_escape(&m.job.company))},
-                {"type": "mrkdwn", "text": format!("*Location*\n{}", slack_escape(&m.place()))},
-            ]},
-            {"type": "context", "elements": [
-                {"type": "mrkdwn", "text": format!("<{}|Original posting>", m.job.url)}
-            ]}
-        ]
-    })
+    let mut blocks = vec![json!({"type": "section", "text": {"type": "mrkdwn", "text": title}})];
+    // Plain text: a reason is the scorer's words, never markup to interpret.
+    if !m.reason.is_empty() {
+        blocks.push(json!({"type": "section", "text": {"type": "plain_text", "text": m.reason}}));
+    }
+    blocks.extend([
+        json!({"type": "section", "fields": [
+            {"type": "mrkdwn", "text": format!("*Score*\n{}/10", m.score)},
+            {"type": "mrkdwn", "text": format!("*Company*\n{}", slack_escape(&m.job.company))},
+            {"type": "mrkdwn", "text": format!("*Location*\n{}", slack_escape(&m.place()))},
+        ]}),
+        json!({"type": "context", "elements": [
+            {"type": "mrkdwn", "text": format!("<{}|Original posting>", m.job.url)}
+        ]}),
+    ]);
+    json!({"text": m.headline(), "blocks": blocks})
 }
 
 /// Discord caps an embed title at 256 characters.
 fn discord(m: &Match<'_>) -> Value {
     let title: String = m.job.title.chars().take(256).collect();
-    json!({
-        "content": m.headline(),
-        "allowed_mentions": {"parse": []},
-        "embeds": [{
+    let mut embed = json!({
             "title": title,
             "url": m.link,
             "color": 0x2563eb,
@@ -100,7 +123,15 @@ fn discord(m: &Match<'_>) -> Value {
                 {"name": "Company", "value": m.job.company, "inline": true},
                 {"name": "Location", "value": m.place(), "inline": true},
             ]
-        }]
+    });
+    // Discord refuses an empty description, so a missing reason leaves it out.
+    if !m.reason.is_empty() {
+        embed["description"] = json!(m.reason);
+    }
+    json!({
+        "content": m.headline(),
+        "allowed_mentions": {"parse": []},
+        "embeds": [embed]
     })
 }
 
@@ -117,7 +148,71 @@ fn webhook(m: &Match<'_>, now: DateTime<Utc>) -> Value {
             "remote": m.job.remote,
             "url": m.job.url,
             "score": m.score,
+            "reason": m.reason,
             "dashboardUrl": m.link,
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job() -> ScoredJob {
+        serde_json::from_value(json!({
+            "id": shared::domain::JobId::new(), "title": "Rust Engineer", "company": "Acme",
+            "location": "Berlin", "remote": true, "url": "https://jobs.example.com/1", "score": 8
+        }))
+        .unwrap()
+    }
+
+    fn matched<'a>(job: &'a ScoredJob, reason: &str) -> Match<'a> {
+        let score = Score::new(8).unwrap();
+        Match::new(
+            TenantId::new(),
+            job,
+            score,
+            reason,
+            "http://127.0.0.1:3000/",
+        )
+    }
+
+    #[test]
+    fn every_kind_shows_the_reason() {
+        let job = job();
+        let m = matched(&job, "  Rust and remote in the EU, as the profile asks. ");
+        let reason = "Rust and remote in the EU, as the profile asks.";
+        let slack = body(ChannelKind::Slack, &m, Utc::now());
+        assert_eq!(slack["blocks"][1]["text"]["type"], "plain_text");
+        assert_eq!(slack["blocks"][1]["text"]["text"], reason);
+        let discord = body(ChannelKind::Discord, &m, Utc::now());
+        assert_eq!(discord["embeds"][0]["description"], reason);
+        let hook = body(ChannelKind::Webhook, &m, Utc::now());
+        assert_eq!(hook["job"]["reason"], reason);
+        assert_eq!(
+            hook["job"]["dashboardUrl"],
+            format!("http://127.0.0.1:3000/jobs/{}", job.id)
+        );
+    }
+
+    #[test]
+    fn a_missing_reason_leaves_no_empty_block_or_description() {
+        let job = job();
+        let m = matched(&job, "");
+        let slack = body(ChannelKind::Slack, &m, Utc::now());
+        assert_eq!(slack["blocks"].as_array().unwrap().len(), 3);
+        assert_eq!(slack["blocks"][1]["fields"][0]["text"], "*Score*\n8/10");
+        let discord = body(ChannelKind::Discord, &m, Utc::now());
+        assert!(discord["embeds"][0].get("description").is_none());
+    }
+
+    #[test]
+    fn a_long_reason_is_clipped_on_a_character_boundary() {
+        let job = job();
+        let long = "ü".repeat(REASON_CHARS * 3);
+        let m = matched(&job, &long);
+        assert_eq!(m.reason.chars().count(), REASON_CHARS);
+        assert!(m.reason.ends_with('…'));
+        assert_eq!(clip("short", 10), "short");
+    }
 }

@@ -13,7 +13,10 @@ use jobmon_notify::{DynamoNotifications, NotificationStore};
 use jobmon_tests::TestStack;
 use jobmon_tests::scripted::{FakeServer, Reply};
 use serde_json::json;
-use shared::domain::{JobId, Score, TenantId};
+use shared::adapters::eventbridge::job_scored_detail;
+use shared::domain::{
+    CanonicalUrl, JobCard, JobId, JobStatus, Score, ScoringEntry, SourceId, TenantId,
+};
 use shared::ports::SystemClock;
 
 struct Env {
@@ -64,19 +67,40 @@ async fn channel(env: &Env, kind: ChannelKind, url: &str, min_score: i64) -> Cha
     channel
 }
 
-/// A `JobScored` event as the EventBridge → SQS target delivers it.
+/// The reason every test event carries.
+const REASON: &str = "Rust and remote in the EU, as the profile asks.";
+
+/// A `JobScored` event as the EventBridge → SQS target delivers it, its detail built by
+/// the publisher's own function so the two cannot drift apart.
 fn event(tenant: TenantId, job: JobId, score: i64) -> String {
+    let now = Utc::now();
+    let card = JobCard {
+        id: job,
+        title: "Rust <Engineer>".into(),
+        company: "Acme".into(),
+        location: "Berlin".into(),
+        remote: true,
+        url: CanonicalUrl::parse("https://jobs.example.com/1").unwrap(),
+        source_id: SourceId::new(),
+        status: JobStatus::Scored,
+        score: Some(Score::new(score).unwrap()),
+        created_at: now,
+        scored_at: Some(now),
+        closed_at: None,
+    };
+    let entry = ScoringEntry {
+        score: Score::new(score).unwrap(),
+        reason: REASON.into(),
+        scorer: "profile".into(),
+        model: None,
+        created_at: now,
+        attempt: 1,
+    };
     json!({
         "version": "0", "id": ulid::Ulid::new().to_string(), "source": "jobmon",
         "detail-type": "JobScored", "account": "000000000000",
-        "time": Utc::now(), "region": "us-east-1", "resources": [],
-        "detail": {
-            "tenantId": tenant,
-            "job": {"id": job, "title": "Rust <Engineer>", "company": "Acme", "location": "Berlin",
-                    "remote": true, "url": "https://jobs.example.com/1", "sourceId": ulid::Ulid::new().to_string(),
-                    "status": "scored", "score": score, "createdAt": Utc::now()},
-            "scorer": "profile", "model": null
-        }
+        "time": now, "region": "us-east-1", "resources": [],
+        "detail": job_scored_detail(tenant, &card, &entry),
     })
     .to_string()
 }
@@ -135,9 +159,11 @@ async fn each_channel_gets_a_match_exactly_once_even_when_the_event_comes_twice(
             .unwrap()
             .contains("Rust &lt;Engineer&gt;")
     );
+    assert_eq!(slack["blocks"][1]["text"]["text"], REASON);
     let discord = discord.requests();
     assert_eq!(discord.len(), 1);
     assert_eq!(discord[0].json()["embeds"][0]["fields"][0]["value"], "8/10");
+    assert_eq!(discord[0].json()["embeds"][0]["description"], REASON);
     let hook = hook.requests();
     assert_eq!(hook.len(), 1);
     let signature = hook[0].header("x-jobmon-signature");
@@ -152,6 +178,7 @@ async fn each_channel_gets_a_match_exactly_once_even_when_the_event_comes_twice(
     )
     .expect("the webhook body is signed like the scoring webhook");
     assert_eq!(hook[0].json()["job"]["score"], 8);
+    assert_eq!(hook[0].json()["job"]["reason"], REASON);
     for c in env.store.channels(env.tenant).await.unwrap() {
         assert_eq!((c.consecutive_failures, c.last_error), (0, None));
     }
@@ -292,6 +319,54 @@ async fn a_server_error_is_retried_and_then_sent_once() {
     );
     let stored = env.store.channel(env.tenant, &c.id).await.unwrap().unwrap();
     assert_eq!((stored.consecutive_failures, stored.last_error), (0, None));
+}
+
+#[tokio::test]
+async fn a_short_retry_after_is_waited_out_and_a_long_one_left_to_the_queue() {
+    let env = env().await;
+    let limited = |after: &str| Reply::json(429, "slow down").header("retry-after", after);
+    let short = FakeServer::start(vec![limited("1"), ok()]).await;
+    let long = FakeServer::start(vec![limited("60"), ok()]).await;
+    channel(
+        &env,
+        ChannelKind::Webhook,
+        &format!("{}/short", short.base_url),
+        5,
+    )
+    .await;
+    let l = channel(
+        &env,
+        ChannelKind::Slack,
+        &format!("{}/long", long.base_url),
+        5,
+    )
+    .await;
+    let app = deliverer(&env, AddressPolicy::AllowPrivate, Duration::from_secs(5));
+    let body = event(env.tenant, JobId::new(), 9);
+
+    let started = Instant::now();
+    assert_eq!(app.handle(&body).await.unwrap(), Disposition::Retry);
+    let took = started.elapsed();
+    let short = short.requests();
+    assert_eq!(short.len(), 2, "the 429, then the send after waiting");
+    assert!(took >= Duration::from_secs(1), "waited {took:?}");
+    assert_eq!(
+        long.requests().len(),
+        1,
+        "a 60 s wait is not taken in the function"
+    );
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+    let stored = env.store.channel(env.tenant, &l.id).await.unwrap().unwrap();
+    assert_eq!(
+        stored.last_error.as_deref(),
+        Some("HTTP 429 (rate limited; Retry-After 60 s)")
+    );
+    assert_eq!(stored.consecutive_failures, 1);
+    assert!(stored.enabled, "a 429 never counts towards switching off");
+
+    // The queue's retry: the long one is sent now, the short one is not sent again.
+    assert_eq!(app.handle(&body).await.unwrap(), Disposition::Done);
+    assert_eq!(long.requests().len(), 2);
 }
 
 #[tokio::test]

@@ -172,7 +172,8 @@ async fn the_worker_scores_a_queued_job_once_and_tells_everyone() {
     assert_eq!(p.history_len(&job).await, 1);
     assert!(matches!(
         p.events.published().as_slice(),
-        [Published::JobScored { scorer, .. }] if scorer == "profile"
+        [Published::JobScored { scorer, reason, .. }]
+            if scorer == "profile" && reason == "matches the profile"
     ));
     let pushed: Vec<LiveMessage> = p.live.pushed().into_iter().map(|(_, m)| m).collect();
     assert!(matches!(pushed[0], LiveMessage::JobScored(ref card) if card.id == job.card.id));

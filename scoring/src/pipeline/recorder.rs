@@ -72,9 +72,7 @@ impl Recorder {
     ) {
         match recorded {
             Recorded::Scored(card) => {
-                self.events
-                    .job_scored(tenant, card, &entry.scorer, entry.model.as_deref())
-                    .await;
+                self.events.job_scored(tenant, card, entry).await;
                 let scored = [LiveMessage::JobScored(card.clone())];
                 self.live
                     .push_then(tenant, &scored, Box::pin(self.usage(tenant)))

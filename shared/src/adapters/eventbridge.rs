@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use serde_json::{Value, json};
 
-use crate::domain::{JobCard, SourceId, TenantId};
+use crate::domain::{JobCard, ScoringEntry, SourceId, TenantId};
 use crate::ports::EventPublisher;
 
 pub use aws_sdk_eventbridge::Client;
@@ -58,17 +58,20 @@ impl EventPublisher for EventBridgePublisher {
         .await;
     }
 
-    async fn job_scored(
-        &self,
-        tenant: TenantId,
-        card: &JobCard,
-        scorer: &str,
-        model: Option<&str>,
-    ) {
-        self.publish(
-            "JobScored",
-            json!({"tenantId": tenant, "job": card, "scorer": scorer, "model": model}),
-        )
-        .await;
+    async fn job_scored(&self, tenant: TenantId, card: &JobCard, entry: &ScoringEntry) {
+        self.publish("JobScored", job_scored_detail(tenant, card, entry))
+            .await;
     }
+}
+
+/// The `detail` of a `JobScored` event: the card, the score's reason (what a notification
+/// shows), and who scored.
+pub fn job_scored_detail(tenant: TenantId, card: &JobCard, entry: &ScoringEntry) -> Value {
+    json!({
+        "tenantId": tenant,
+        "job": card,
+        "reason": entry.reason,
+        "scorer": entry.scorer,
+        "model": entry.model,
+    })
 }

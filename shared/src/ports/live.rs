@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::domain::{JobCard, SourceId, TenantId, UserId};
+use crate::domain::{JobCard, ScoringEntry, SourceId, TenantId, UserId};
 use crate::ports::StoreError;
 
 /// An open WebSocket of a signed-in user.
@@ -95,8 +95,9 @@ impl LiveNotifier for NoLiveUpdates {
 pub trait EventPublisher: Send + Sync {
     /// Best effort, like [`LiveNotifier::push`].
     async fn jobs_created(&self, tenant: TenantId, source: SourceId, count: usize);
-    /// Best effort. `scorer` and `model` say who scored.
-    async fn job_scored(&self, tenant: TenantId, card: &JobCard, scorer: &str, model: Option<&str>);
+    /// Best effort. `entry` is the stored scoring: its reason, and who scored (`scorer`,
+    /// `model`).
+    async fn job_scored(&self, tenant: TenantId, card: &JobCard, entry: &ScoringEntry);
 }
 
 /// For tests and for deployments without a bus.
@@ -105,7 +106,7 @@ pub struct NoEvents;
 #[async_trait]
 impl EventPublisher for NoEvents {
     async fn jobs_created(&self, _: TenantId, _: SourceId, _: usize) {}
-    async fn job_scored(&self, _: TenantId, _: &JobCard, _: &str, _: Option<&str>) {}
+    async fn job_scored(&self, _: TenantId, _: &JobCard, _: &ScoringEntry) {}
 }
 
 #[cfg(test)]

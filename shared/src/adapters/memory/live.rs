@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::MemoryStore;
-use crate::domain::{JobCard, SourceId, TenantId};
+use crate::domain::{JobCard, ScoringEntry, SourceId, TenantId};
 use crate::ports::{
     Conflict, Connection, ConnectionStore, EventPublisher, LiveMessage, LiveNotifier, StoreError,
 };
@@ -84,7 +84,8 @@ pub enum Published {
     },
     JobScored {
         tenant: TenantId,
-        card: JobCard,
+        card: Box<JobCard>,
+        reason: String,
         scorer: String,
         model: Option<String>,
     },
@@ -122,18 +123,13 @@ impl EventPublisher for RecordingEvents {
         });
     }
 
-    async fn job_scored(
-        &self,
-        tenant: TenantId,
-        card: &JobCard,
-        scorer: &str,
-        model: Option<&str>,
-    ) {
+    async fn job_scored(&self, tenant: TenantId, card: &JobCard, entry: &ScoringEntry) {
         self.record(Published::JobScored {
             tenant,
-            card: card.clone(),
-            scorer: scorer.to_owned(),
-            model: model.map(str::to_owned),
+            card: Box::new(card.clone()),
+            reason: entry.reason.clone(),
+            scorer: entry.scorer.clone(),
+            model: entry.model.clone(),
         });
     }
 }
