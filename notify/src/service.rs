@@ -6,10 +6,13 @@ use std::sync::Arc;
 use jobmon_connectors::AddressPolicy;
 use serde::Serialize;
 use shared::auth::Principal;
+use shared::domain::{JobId, Score};
 use shared::http::ApiError;
 use shared::ports::{Clock, StoreError};
 use shared::services::views::ListView;
 
+use crate::deliver::{ChannelPoster, ScoredJob, SendOutcome, signed_body};
+use crate::messages::Match;
 use crate::settings::{
     Channel, ChannelKind, ChannelView, CreateChannel, FieldError, MemberSettings, SettingsInput,
     UpdateChannel,
@@ -64,6 +67,35 @@ pub struct NotificationsService {
     pub clock: Arc<dyn Clock>,
     /// The connectors' SSRF policy: `AllowPrivate` only on the local stack.
     pub destinations: AddressPolicy,
+    /// Sends `…/test` samples (guarded by `destinations` again at send time).
+    pub poster: Arc<dyn ChannelPoster>,
+    /// The dashboard, for the sample's links.
+    pub app_url: String,
+}
+
+/// What `POST /v1/notifications/channels/{id}/test` answers: whether the receiver took
+/// the sample, and if not why (as a channel's `lastError` would say it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TestResult {
+    pub delivered: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The reason the sample shows.
+pub const SAMPLE_REASON: &str = "A sample sent from the Notifications page to test this channel.";
+
+fn sample_job(app_url: &str) -> ScoredJob {
+    ScoredJob {
+        id: JobId::new(),
+        title: "Senior Rust Engineer (test message)".into(),
+        company: "jobmon".into(),
+        location: "Berlin".into(),
+        remote: true,
+        url: app_url.to_owned(),
+        score: Score::new(9).ok(),
+    }
 }
 
 fn new_signing_secret() -> String {
@@ -175,5 +207,31 @@ impl NotificationsService {
             return Err(NotificationsError::NoSuchChannel);
         }
         Ok(())
+    }
+
+    /// Sends a sample match to the channel, enabled or not (so a fixed URL can be checked
+    /// before switching the channel back on). The channel's stored streak and `lastError`
+    /// are left alone: a test is the admin's question, not a delivery.
+    pub async fn test_channel(&self, principal: Principal, id: &str) -> Outcome<TestResult> {
+        principal
+            .require_admin()
+            .map_err(|_| NotificationsError::NotAdmin)?;
+        let channel = self.own(&principal, id).await?;
+        let job = sample_job(&self.app_url);
+        let score = job.score.unwrap_or(Score::MAX);
+        let sample = Match::new(principal.tenant, &job, score, SAMPLE_REASON, &self.app_url);
+        let (body, signature) = signed_body(&channel, &sample, self.clock.now());
+        Ok(match self.poster.post(&channel, body, signature).await {
+            SendOutcome::Sent => TestResult {
+                delivered: true,
+                error: None,
+            },
+            SendOutcome::NotDelivered { reason, .. } | SendOutcome::Unknown { reason } => {
+                TestResult {
+                    delivered: false,
+                    error: Some(reason),
+                }
+            }
+        })
     }
 }

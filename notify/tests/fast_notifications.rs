@@ -1,12 +1,14 @@
 //! The notifications use cases over the in-memory store: roles, tenant scoping, and that a
 //! refused request stores nothing.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use async_trait::async_trait;
 use chrono::{TimeZone, Utc};
 use jobmon_connectors::AddressPolicy;
-use jobmon_notify::service::MAX_CHANNELS;
-use jobmon_notify::settings::{CreateChannel, SettingsInput, UpdateChannel};
+use jobmon_notify::deliver::{ChannelPoster, SendOutcome};
+use jobmon_notify::service::{MAX_CHANNELS, SAMPLE_REASON, TestResult};
+use jobmon_notify::settings::{Channel, CreateChannel, SettingsInput, UpdateChannel};
 use jobmon_notify::{MemoryNotifications, NotificationsError, NotificationsService};
 use serde_json::json;
 use shared::auth::Principal;
@@ -20,6 +22,40 @@ fn service() -> NotificationsService {
             Utc.with_ymd_and_hms(2026, 11, 30, 8, 0, 0).unwrap(),
         )),
         destinations: AddressPolicy::PublicOnly,
+        poster: Arc::new(Scripted::answering(SendOutcome::Sent)),
+        app_url: "https://jobmon.example.com".into(),
+    }
+}
+
+/// What a poster was given: the channel id, the body and the signature.
+type Posted = (String, Vec<u8>, Option<String>);
+
+/// A poster that records what it was given and answers one scripted outcome.
+struct Scripted {
+    answer: SendOutcome,
+    posted: Mutex<Vec<Posted>>,
+}
+
+impl Scripted {
+    fn answering(answer: SendOutcome) -> Self {
+        Self {
+            answer,
+            posted: Mutex::default(),
+        }
+    }
+}
+
+#[async_trait]
+impl ChannelPoster for Scripted {
+    async fn post(
+        &self,
+        channel: &Channel,
+        body: Vec<u8>,
+        signature: Option<String>,
+    ) -> SendOutcome {
+        let mut posted = self.posted.lock().unwrap();
+        posted.push((channel.id.clone(), body, signature));
+        self.answer.clone()
     }
 }
 
@@ -154,4 +190,90 @@ async fn channels_per_tenant_are_capped() {
         .await
         .unwrap_err();
     assert!(matches!(e, NotificationsError::TooManyChannels));
+}
+
+#[tokio::test]
+async fn a_channel_test_sends_a_signed_sample_with_the_reason_and_changes_nothing_stored() {
+    let scripted = Arc::new(Scripted::answering(SendOutcome::NotDelivered {
+        reason: "HTTP 404".into(),
+        retry: false,
+    }));
+    let app = NotificationsService {
+        poster: scripted.clone(),
+        ..service()
+    };
+    let admin = principal(TenantId::new(), Role::Admin);
+    let hook: CreateChannel = serde_json::from_value(
+        json!({"kind": "webhook", "url": "https://example.com/hook", "minScore": 6, "enabled": false}),
+    )
+    .unwrap();
+    let created = app.create_channel(admin, hook).await.unwrap();
+    let id = created.channel.id.clone();
+
+    let result = app.test_channel(admin, &id).await.unwrap();
+    assert_eq!(
+        result,
+        TestResult {
+            delivered: false,
+            error: Some("HTTP 404".into())
+        }
+    );
+    let posted = scripted.posted.lock().unwrap().clone();
+    assert_eq!(posted.len(), 1, "a disabled channel can still be tested");
+    let (to, body, signature) = &posted[0];
+    assert_eq!(to, &id);
+    let body: serde_json::Value = serde_json::from_slice(body).unwrap();
+    assert_eq!(body["job"]["reason"], SAMPLE_REASON);
+    assert_eq!(body["job"]["score"], 9);
+    let secret = created.signing_secret.unwrap();
+    let now = Utc
+        .with_ymd_and_hms(2026, 11, 30, 8, 0, 0)
+        .unwrap()
+        .timestamp();
+    jobmon_scoring::verify(
+        secret.as_bytes(),
+        signature.as_deref(),
+        &posted[0].1,
+        now,
+        jobmon_scoring::TOLERANCE,
+    )
+    .expect("signed like a real delivery");
+
+    let stored = &app.channels(admin).await.unwrap().items[0];
+    assert_eq!(
+        (stored.consecutive_failures, &stored.last_error),
+        (0, &None)
+    );
+}
+
+#[tokio::test]
+async fn only_an_admin_of_the_tenant_can_test_a_channel() {
+    let app = service();
+    let tenant = TenantId::new();
+    let admin = principal(tenant, Role::Admin);
+    let created = app
+        .create_channel(admin, slack("https://hooks.example.com/x", 8))
+        .await
+        .unwrap();
+    let id = created.channel.id;
+    assert!(matches!(
+        app.test_channel(principal(tenant, Role::Member), &id).await,
+        Err(NotificationsError::NotAdmin)
+    ));
+    assert!(matches!(
+        app.test_channel(principal(TenantId::new(), Role::Admin), &id)
+            .await,
+        Err(NotificationsError::NoSuchChannel)
+    ));
+    assert!(matches!(
+        app.test_channel(admin, "not-a-ulid").await,
+        Err(NotificationsError::NoSuchChannel)
+    ));
+    assert_eq!(
+        app.test_channel(admin, &id).await.unwrap(),
+        TestResult {
+            delivered: true,
+            error: None
+        }
+    );
 }

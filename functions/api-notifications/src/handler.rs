@@ -25,6 +25,7 @@ pub const ROUTES: &Routes<App, Principal> = &[
     route!("POST /v1/notifications/channels", create_channel),
     route!("PATCH /v1/notifications/channels/{id}", update_channel),
     route!("DELETE /v1/notifications/channels/{id}", delete_channel),
+    route!("POST /v1/notifications/channels/{id}/test", test_channel),
 ];
 
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
@@ -77,4 +78,10 @@ async fn delete_channel(app: &App, principal: Principal, request: Request) -> An
     let id = path_param(&request, "id")?;
     app.notifications.delete_channel(principal, &id).await?;
     Ok(empty(StatusCode::NO_CONTENT))
+}
+
+async fn test_channel(app: &App, principal: Principal, request: Request) -> Answer {
+    let id = path_param(&request, "id")?;
+    let result = app.notifications.test_channel(principal, &id).await?;
+    Ok(json(StatusCode::OK, &result))
 }

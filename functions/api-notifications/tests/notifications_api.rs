@@ -2,13 +2,16 @@
 //! round trips, field-named 400s that store nothing, SSRF refusals, tenant scoping.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use api_notifications::{App, handle};
 use jobmon_connectors::AddressPolicy;
+use jobmon_notify::deliver::HttpPoster;
 use jobmon_notify::{DynamoNotifications, NotificationsService};
 use jobmon_tests::TestStack;
 use jobmon_tests::accounts::{account_service, signup};
 use jobmon_tests::events::{HttpEvent, parts};
+use jobmon_tests::scripted::{FakeServer, Reply};
 use serde_json::{Value, json};
 use shared::services::{AccountService, AuthLimits};
 
@@ -29,6 +32,12 @@ async fn env(destinations: AddressPolicy) -> Env {
             )),
             clock: shared::ports::SystemClock::shared(),
             destinations,
+            poster: Arc::new(
+                HttpPoster::new(destinations, Duration::from_secs(2))
+                    .unwrap()
+                    .with_max_retry_wait(Duration::ZERO),
+            ),
+            app_url: "http://127.0.0.1:3000".into(),
         },
         tokens: accounts.issuer.clone(),
     };
@@ -197,6 +206,56 @@ async fn the_local_stack_allows_http_to_private_receivers() {
     let body = json!({"kind": "webhook", "url": "http://127.0.0.1:9/hook", "minScore": 5});
     let (status, created) = call(&env, create_channel(&token, body)).await;
     assert_eq!(status, 201, "{created}");
+}
+
+#[tokio::test]
+async fn send_test_reaches_the_receiver_and_answers_its_refusal() {
+    let env = env(AddressPolicy::AllowPrivate).await;
+    let (token, _) = signup(&env.accounts, "Tester").await;
+    let (stranger, _) = signup(&env.accounts, "Stranger").await;
+    let receiver = FakeServer::start(vec![
+        Reply::json(200, "ok"),
+        Reply::json(429, "slow down").header("retry-after", "30"),
+        Reply::json(410, "gone"),
+    ])
+    .await;
+    let url = format!("{}/slack", receiver.base_url);
+    let body = json!({"kind": "slack", "url": url, "minScore": 8});
+    let (_, created) = call(&env, create_channel(&token, body)).await;
+    let path = format!(
+        "/v1/notifications/channels/{}/test",
+        created["id"].as_str().unwrap()
+    );
+    let test = |token: &str| HttpEvent::new("POST", &path).bearer(token);
+
+    assert_eq!(call(&env, test(&stranger)).await.0, 404);
+    assert!(
+        receiver.requests().is_empty(),
+        "another tenant's test sent nothing"
+    );
+    let (status, answer) = call(&env, test(&token)).await;
+    assert_eq!((status, answer), (200, json!({"delivered": true})));
+    let sample = receiver.requests()[0].json();
+    assert_eq!(
+        sample["text"],
+        "New match 9/10: Senior Rust Engineer (test message) at jobmon"
+    );
+    let (status, answer) = call(&env, test(&token)).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        answer,
+        json!({"delivered": false, "error": "HTTP 429 (rate limited; Retry-After 30 s)"}),
+        "the API waits out no Retry-After"
+    );
+    let (_, answer) = call(&env, test(&token)).await;
+    assert_eq!(answer, json!({"delivered": false, "error": "HTTP 410"}));
+    assert_eq!(receiver.requests().len(), 3);
+    let (_, list) = call(&env, list_channels(&token)).await;
+    assert_eq!(
+        list["items"][0]["consecutiveFailures"], 0,
+        "a test is no delivery"
+    );
+    assert_eq!(list["items"][0]["lastError"], Value::Null);
 }
 
 #[test]

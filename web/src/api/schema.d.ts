@@ -809,6 +809,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/notifications/channels/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a sample to a notification channel
+         * @description Admins only. Posts a sample match (score 9, with a reason) to the channel, enabled or not, signed like a real delivery for webhook channels, and answers whether the receiver took it. The channel's failure streak and last error are not changed. A Retry-After from the receiver is reported, not waited out.
+         */
+        post: operations["testNotificationChannel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1423,6 +1443,12 @@ export interface components {
         NoteRequest: {
             /** @description Trimmed; at most 10,000 characters. */
             text: string;
+        };
+        NotificationChannelTestResult: {
+            /** @description The receiver answered 2xx. */
+            delivered: boolean;
+            /** @description Why not, as a channel's lastError says it (`HTTP 404`, `HTTP 429 (rate limited; Retry-After 30 s)`, `the receiver did not answer in time`). Absent when delivered. */
+            error?: string;
         };
     };
     responses: {
@@ -2982,6 +3008,33 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    testNotificationChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The channel's id; an id that is not the tenant's answers 404. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the receiver did with the sample. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationChannelTestResult"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
         };
     };
