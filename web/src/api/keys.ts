@@ -11,6 +11,7 @@ export const keys = {
   members: ['members'] as const,
   profile: ['profile'] as const,
   notifications: ['notifications'] as const,
+  notificationChannels: ['notifications', 'channels'] as const,
   billing: ['billing'] as const,
   analytics: (what: string, range: object) => ['analytics', what, range] as const,
 };

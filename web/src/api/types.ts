@@ -45,6 +45,9 @@ export type Seniority = NonNullable<Profile['seniority']>;
 
 export type Notifications = Schemas['NotificationSettings'];
 export type NotificationChannel = Schemas['NotificationChannel'];
+export type NotificationChannelKind = Schemas['NotificationChannelKind'];
+export type CreatedNotificationChannel = Schemas['CreatedNotificationChannel'];
+export type ChannelTestResult = Schemas['NotificationChannelTestResult'];
 
 export type Overview = Schemas['AnalyticsOverview'];
 export type ScoreDistribution = Schemas['ScoreDistribution'];

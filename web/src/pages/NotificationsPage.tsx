@@ -1,33 +1,33 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../api/client';
-import { ApiError, fieldError } from '../api/errors';
+import { fieldError } from '../api/errors';
 import { keys } from '../api/keys';
 import type { Notifications } from '../api/types';
+import { useAuth } from '../auth/AuthContext';
 import { Field } from '../components/Field';
 import { PageTitle } from '../components/Layout';
-import { Empty, ErrorState, FormError, Loading } from '../components/States';
+import { ErrorState, FormError, Loading } from '../components/States';
 import { useToast } from '../components/Toasts';
 import * as v from '../validation';
+import { NotificationChannels } from './NotificationChannels';
 
 export function NotificationsPage() {
+  const { isAdmin } = useAuth();
   const settings = useQuery({ queryKey: keys.notifications, queryFn: () => api.get<Notifications>('/v1/notifications') });
   return (
     <>
       <PageTitle>Notifications</PageTitle>
-      {settings.isPending ? (
-        <Loading label="Loading notification settings…" />
-      ) : settings.isError ? (
-        settings.error instanceof ApiError && settings.error.status === 404 ? (
-          <Empty title="Notifications are not available yet">
-            This jobmon server does not offer notification settings yet. Scores still show up live on the Jobs page.
-          </Empty>
-        ) : (
+      <div className="space-y-6">
+        {settings.isPending ? (
+          <Loading label="Loading notification settings…" />
+        ) : settings.isError ? (
           <ErrorState error={settings.error} retry={() => settings.refetch()} title="Could not load notification settings" />
-        )
-      ) : (
-        <NotificationsForm initial={settings.data} />
-      )}
+        ) : (
+          <NotificationsForm initial={settings.data} />
+        )}
+        {isAdmin && <NotificationChannels />}
+      </div>
     </>
   );
 }

@@ -315,12 +315,6 @@ describe('SourcesPage', () => {
 });
 
 describe('other pages', () => {
-  it('Notifications says so when an older server has no such API', async () => {
-    mockApi({});
-    renderPage(<NotificationsPage />, { route: '/notifications', path: '/notifications' });
-    expect(await screen.findByText('Notifications are not available yet')).toBeInTheDocument();
-  });
-
   it('Notifications loads and saves the member settings in the API shape', async () => {
     const settings = {
       email: { instant: { enabled: false, minScore: 8 }, digest: { enabled: false, hour: 8, timeZone: 'UTC' } },
