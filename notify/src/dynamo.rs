@@ -11,7 +11,9 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 use shared::adapters::aws::describe;
-use shared::adapters::dynamo::keys::tenant_pk;
+use shared::adapters::dynamo::keys::{
+    NOTIFY_CHANNEL_SK_PREFIX, notified_sk, notify_channel_sk, notify_settings_sk, tenant_pk,
+};
 use shared::domain::{JobId, TenantId, UserId};
 use shared::ports::StoreError;
 
@@ -20,16 +22,6 @@ use crate::settings::{Channel, MemberSettings};
 use crate::store::{NotificationStore, apply_result};
 
 type Item = HashMap<String, AttributeValue>;
-
-const CHANNEL_PREFIX: &str = "NOTIFY#CHANNEL#";
-
-fn settings_sk(user: UserId) -> String {
-    format!("NOTIFY#USER#{user}")
-}
-
-fn channel_sk(id: &str) -> String {
-    format!("{CHANNEL_PREFIX}{id}")
-}
 
 #[derive(Serialize, Deserialize)]
 struct SettingsItem {
@@ -57,7 +49,7 @@ impl ChannelItem {
     fn new(channel: &Channel) -> Self {
         Self {
             pk: tenant_pk(channel.tenant_id),
-            sk: channel_sk(&channel.id),
+            sk: notify_channel_sk(&channel.id),
             entity: "NotifyChannel".into(),
             channel: channel.clone(),
         }
@@ -159,7 +151,9 @@ impl NotificationStore for DynamoNotifications {
         tenant: TenantId,
         user: UserId,
     ) -> Result<Option<MemberSettings>, StoreError> {
-        let item = self.get(tenant_pk(tenant), settings_sk(user)).await?;
+        let item = self
+            .get(tenant_pk(tenant), notify_settings_sk(user))
+            .await?;
         Ok(item
             .map(from_item::<SettingsItem>)
             .transpose()?
@@ -174,7 +168,7 @@ impl NotificationStore for DynamoNotifications {
     ) -> Result<(), StoreError> {
         let item = to_item(&SettingsItem {
             pk: tenant_pk(tenant),
-            sk: settings_sk(user),
+            sk: notify_settings_sk(user),
             entity: "NotifySettings".into(),
             settings: settings.clone(),
         })?;
@@ -191,7 +185,10 @@ impl NotificationStore for DynamoNotifications {
                 .table_name(&self.table)
                 .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
                 .expression_attribute_values(":pk", AttributeValue::S(tenant_pk(tenant)))
-                .expression_attribute_values(":prefix", AttributeValue::S(CHANNEL_PREFIX.into()))
+                .expression_attribute_values(
+                    ":prefix",
+                    AttributeValue::S(NOTIFY_CHANNEL_SK_PREFIX.into()),
+                )
                 .set_exclusive_start_key(start.take())
                 .consistent_read(true)
                 .send()
@@ -208,7 +205,7 @@ impl NotificationStore for DynamoNotifications {
     }
 
     async fn channel(&self, tenant: TenantId, id: &str) -> Result<Option<Channel>, StoreError> {
-        let item = self.get(tenant_pk(tenant), channel_sk(id)).await?;
+        let item = self.get(tenant_pk(tenant), notify_channel_sk(id)).await?;
         Ok(item
             .map(from_item::<ChannelItem>)
             .transpose()?
@@ -233,7 +230,7 @@ impl NotificationStore for DynamoNotifications {
             .client
             .delete_item()
             .table_name(&self.table)
-            .set_key(Some(Self::key(tenant_pk(tenant), channel_sk(id))))
+            .set_key(Some(Self::key(tenant_pk(tenant), notify_channel_sk(id))))
             .condition_expression("attribute_exists(PK)")
             .send()
             .await;
@@ -244,15 +241,11 @@ impl NotificationStore for DynamoNotifications {
 /// Markers live 90 days: long past any redelivery or rescore worth suppressing.
 const MARKER_TTL_SECS: i64 = 90 * 24 * 3600;
 
-fn marker_sk(job: JobId, target: &str) -> String {
-    format!("NOTIFIED#{job}#{target}")
-}
-
 #[async_trait]
 impl DeliveryLog for DynamoNotifications {
     async fn claim(&self, tenant: TenantId, job: JobId, target: &str) -> Result<bool, StoreError> {
         let now = chrono::Utc::now();
-        let mut item = Self::key(tenant_pk(tenant), marker_sk(job, target));
+        let mut item = Self::key(tenant_pk(tenant), notified_sk(job, target));
         item.insert("entity".into(), AttributeValue::S("NotifyMarker".into()));
         item.insert("state".into(), AttributeValue::S("attempted".into()));
         item.insert("claimedAt".into(), AttributeValue::S(now.to_rfc3339()));
@@ -287,7 +280,7 @@ impl DeliveryLog for DynamoNotifications {
         self.client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(Self::key(tenant_pk(tenant), marker_sk(job, target))))
+            .set_key(Some(Self::key(tenant_pk(tenant), notified_sk(job, target))))
             .update_expression("SET #state = :state, settledAt = :at")
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":state", AttributeValue::S(state.into()))

@@ -251,3 +251,20 @@ pub fn pending_gsi_pk(tenant: TenantId) -> String {
 pub fn pending_shard_pk(shard: u32) -> String {
     format!("PENDING#{shard}")
 }
+
+/// A member's notification settings, under the tenant (the `notify` crate's store).
+pub fn notify_settings_sk(user: UserId) -> String {
+    format!("NOTIFY#USER#{user}")
+}
+
+/// A tenant's notification channels (listing queries this prefix).
+pub const NOTIFY_CHANNEL_SK_PREFIX: &str = "NOTIFY#CHANNEL#";
+
+pub fn notify_channel_sk(id: &str) -> String {
+    format!("{NOTIFY_CHANNEL_SK_PREFIX}{id}")
+}
+
+/// That `job` was announced (or attempted) to `target`: a channel (`CH#<id>`).
+pub fn notified_sk(job: JobId, target: &str) -> String {
+    format!("NOTIFIED#{job}#{target}")
+}
