@@ -265,8 +265,14 @@ fn announce(
         log(&format!("      queue {id}: {}", q.url));
     }
     for i in identities {
+        log(&format!("      SES identity {i}"));
+    }
+    // Every mail the functions send (sign-up verification, password resets, notifications)
+    // stays in moto; this is where a person reads it.
+    if let (Some(e), false) = (&aws.endpoint, identities.is_empty()) {
         log(&format!(
-            "      SES identity {i} (sent mail: GET <AWS endpoint>/moto-api/data.json)"
+            "  sent mail   {}/moto-api/data.json   (\"ses\" → \"Message\": to, subject, body)",
+            e.trim_end_matches('/')
         ));
     }
     log("Ctrl-C stops everything");
