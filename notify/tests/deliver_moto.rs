@@ -87,6 +87,8 @@ fn event(tenant: TenantId, job: JobId, score: i64) -> String {
         created_at: now,
         scored_at: Some(now),
         closed_at: None,
+        stage: None,
+        stage_changed_at: None,
     };
     let entry = ScoringEntry {
         score: Score::new(score).unwrap(),

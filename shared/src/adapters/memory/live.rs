@@ -72,10 +72,6 @@ impl LiveNotifier for RecordingNotifier {
 
 /// One domain event as published.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "a test recorder holding a few events; boxing the card would only burden the assertions"
-)]
 pub enum Published {
     JobsCreated {
         tenant: TenantId,
