@@ -62,6 +62,7 @@ impl FetchService {
                 tenant_id: admission.tenant,
                 job_id: *id,
                 attempt: 1,
+                reserved_at: Some(admission.reserved_at),
             })
             .collect();
         self.scoring_queue.send_all(&to_bodies(&tasks)).await?;

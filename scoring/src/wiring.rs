@@ -12,7 +12,7 @@ use shared::ports::{
 use shared::wiring::Core;
 
 use crate::config::{self as scorer_config, ScorerConfig, SecretSource};
-use crate::pipeline::{Recorder, Rescorer, ScoringWorker, WebhookCallback};
+use crate::pipeline::{Recorder, Rescorer, ScoringWorker, WebhookCallback, deferral};
 use crate::webhook::WebhookVerifier;
 
 pub const SCORING_QUEUE_URL: &str = "JOBMON_SCORING_QUEUE_URL";
@@ -123,6 +123,7 @@ pub async fn worker(core: &Core) -> Result<ScoringWorker, ConfigError> {
     let scorer = config
         .build(secret.as_deref())
         .map_err(|e| invalid(scorer_config::SCORER, e))?;
+    let defer_limit = deferral::defer_limit_from(core.env.get(deferral::DEFER_LIMIT_VAR))?;
     let recorder = recorder(core);
     let rescorer = rescorer(core, recorder.clone())?;
     Ok(ScoringWorker {
@@ -131,6 +132,7 @@ pub async fn worker(core: &Core) -> Result<ScoringWorker, ConfigError> {
         recorder,
         rescorer,
         scorer,
+        defer_limit,
     })
 }
 

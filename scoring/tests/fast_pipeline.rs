@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::Utc;
+use jobmon_scoring::pipeline::deferral::DEFAULT_DEFER_LIMIT;
 use jobmon_scoring::pipeline::{
     Delivery, Outcome, Recorder, RescoreError, Rescorer, ScoringWorker, WebhookCallback,
     save_profile,
@@ -22,8 +23,8 @@ use shared::domain::{Job, JobStatus, Period, PlanCatalog, Profile, Role, Score, 
 use shared::http::ApiError;
 use shared::messages::{AnswerDeadline, ScoreTask, ScoringMessage, to_body};
 use shared::ports::{
-    AccountStore, JobStore, LiveMessage, PageRequest, QuotaStore, ScoringStore, SystemClock,
-    UsageReader,
+    AccountStore, Clock, FixedClock, JobStore, LiveMessage, PageRequest, QuotaStore, ScoringStore,
+    SystemClock, UsageReader,
 };
 
 /// Answers every call with the same result.
@@ -58,6 +59,10 @@ struct Pipeline {
 /// The pipeline as `jobmon_scoring::wiring` builds it, over in-memory ports, with one
 /// tenant on the free plan (50 scorings a month).
 async fn pipeline() -> Pipeline {
+    pipeline_with(SystemClock::shared()).await
+}
+
+async fn pipeline_with(clock: Arc<dyn Clock>) -> Pipeline {
     let store = MemoryStore::new();
     let queue = Arc::new(MemoryQueue::default());
     let live = Arc::new(RecordingNotifier::default());
@@ -70,7 +75,7 @@ async fn pipeline() -> Pipeline {
             events: events.clone(),
         },
         PlanCatalog::builtin(),
-        SystemClock::shared(),
+        clock,
     );
     let rescorer = jobmon_scoring::wiring::rescorer_over(shared, recorder.clone(), queue.clone());
     let tenant = contract::tenant("Scoring");
@@ -100,6 +105,7 @@ impl Pipeline {
             rescorer: self.rescorer.clone(),
             queue: self.queue.clone(),
             scorer: ConfiguredScorer::Inline(Box::new(scorer)),
+            defer_limit: DEFAULT_DEFER_LIMIT,
         }
     }
 
@@ -147,7 +153,21 @@ fn task_body(job: &Job, attempt: u32) -> String {
         tenant_id: job.tenant_id,
         job_id: job.card.id,
         attempt,
+        reserved_at: None,
     })
+}
+
+/// The jobs and attempts of the scoring messages sent, each stamped with its reservation.
+fn sent_tasks(p: &Pipeline) -> Vec<(shared::domain::JobId, u32)> {
+    p.queue
+        .take_sent()
+        .iter()
+        .map(|body| {
+            let task: ScoreTask = serde_json::from_str(body).expect("a scoring task");
+            assert!(task.reserved_at.is_some(), "{body}");
+            (task.job_id, task.attempt)
+        })
+        .collect()
 }
 
 fn delivery(body: &str, receive_count: u32) -> Delivery<'_> {
@@ -251,10 +271,18 @@ async fn a_provider_limit_defers_a_fresh_copy_without_spending_an_attempt() {
     })));
     let body = task_body(&job, 1);
     assert_eq!(worker.handle(&delivery(&body, 1)).await, Outcome::Done);
-    assert_eq!(
-        p.queue.take_delayed(),
-        vec![(body, Duration::from_secs(30))]
+    let delayed = p.queue.take_delayed();
+    assert_eq!(delayed.len(), 1);
+    let (copy, delay) = &delayed[0];
+    assert!(
+        (Duration::from_secs(15)..=Duration::from_secs(30)).contains(delay),
+        "jittered within the upper half of the asked 30 s: {delay:?}"
     );
+    // A message without a reservation time starts the cap's count at this deferral.
+    let copy: ScoreTask = serde_json::from_str(copy).unwrap();
+    assert_eq!(copy.job_id, job.card.id);
+    assert_eq!(copy.attempt, 1);
+    assert!(copy.reserved_at.is_some());
     assert!(p.queue.take_retried().is_empty());
     let stored = p.stored(&job);
     assert_eq!(stored.card.status, JobStatus::Queued);
@@ -335,6 +363,7 @@ async fn an_answer_deadline_waits_until_due_then_fails_a_job_still_waiting() {
         job_id: job.card.id,
         attempt: 1,
         answer_by: Utc::now() + chrono::Duration::seconds(120),
+        reserved_at: None,
     };
     assert_eq!(p.rescorer.answer_due(&early).await, Outcome::Done);
     let delayed = p.queue.take_delayed();
@@ -380,7 +409,7 @@ async fn a_rescore_requeues_a_scored_job_against_the_quota() {
     let card = p.rescorer.rescore(p.tenant, job.card.id).await.unwrap();
     assert_eq!(card.status, JobStatus::Queued);
     assert_eq!(p.stored(&job).attempt, 2);
-    assert_eq!(p.queue.take_sent(), vec![task_body(&job, 2)]);
+    assert_eq!(sent_tasks(&p), vec![(job.card.id, 2)]);
     assert_eq!(p.used().await, 2);
 
     let fresh = contract::job(p.tenant, "https://jobs.example.com/new", JobStatus::New);
@@ -438,9 +467,9 @@ async fn a_profile_change_rescores_every_scored_job_through_the_queue() {
     assert_eq!(sent.len(), 1, "one bulk message");
     let worker = p.worker(scored(3));
     assert_eq!(worker.handle(&delivery(&sent[0], 1)).await, Outcome::Done);
-    let mut tasks = p.queue.take_sent();
+    let mut tasks = sent_tasks(&p);
     tasks.sort();
-    let mut expected = vec![task_body(&a, 2), task_body(&b, 2)];
+    let mut expected = vec![(a.card.id, 2), (b.card.id, 2)];
     expected.sort();
     assert_eq!(tasks, expected);
     assert_eq!(p.used().await, 4);
@@ -647,6 +676,7 @@ async fn a_kept_profile_serves_the_next_job_until_a_save_makes_its_score_stale()
         rescorer: p.rescorer.clone(),
         queue: p.queue.clone(),
         scorer: ConfiguredScorer::Inline(Box::new(scorer.clone())),
+        defer_limit: DEFAULT_DEFER_LIMIT,
     };
 
     // The first call saves `go` while scoring with `rust`: that score is refused, and the
@@ -738,4 +768,175 @@ async fn scoring_emits_latency_pregate_savings_and_failures_as_valid_emf() {
         failures[0]["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
         serde_json::json!([["function"], ["function", "reason"]])
     );
+}
+
+/// The job `queued_job` left, with its unit reserved in the month of `at` (not today's).
+async fn queued_job_reserved_at(p: &Pipeline, n: u32, at: chrono::DateTime<Utc>) -> Job {
+    let job = contract::job(
+        p.tenant,
+        &format!("https://jobs.example.com/{n}"),
+        JobStatus::Queued,
+    );
+    p.store.insert_job(&job).await.unwrap();
+    let granted = p
+        .store
+        .reserve_quota(p.tenant, &Period::of(at), 1, 50)
+        .await
+        .unwrap();
+    assert_eq!(granted, 1);
+    job
+}
+
+async fn used_in(p: &Pipeline, at: chrono::DateTime<Utc>) -> u32 {
+    p.store
+        .scored_jobs(p.tenant, &Period::of(at))
+        .await
+        .unwrap()
+}
+
+fn reserved_task(job: &Job, at: chrono::DateTime<Utc>) -> String {
+    to_body(&ScoreTask {
+        tenant_id: job.tenant_id,
+        job_id: job.card.id,
+        attempt: 1,
+        reserved_at: Some(at),
+    })
+}
+
+fn at(text: &str) -> chrono::DateTime<Utc> {
+    text.parse().expect("an RFC 3339 instant")
+}
+
+#[tokio::test]
+async fn provider_deferrals_stop_at_the_cap_failing_the_job_and_returning_its_unit() {
+    // Reserved late on 31 October; the cap falls on 1 November: the unit must go back to
+    // October, where it was taken.
+    let reserved = at("2026-10-31T23:00:00Z");
+    let clock = Arc::new(FixedClock::at(reserved));
+    let p = pipeline_with(clock.clone()).await;
+    let job = queued_job_reserved_at(&p, 1, reserved).await;
+    let worker = p.worker(Fixed(Err(ScoreError::QuotaExceeded {
+        retry_after: Some(Duration::from_secs(120)),
+    })));
+
+    let mut body = reserved_task(&job, reserved);
+    let mut deferrals = 0;
+    let mut delays = Vec::new();
+    // Every 15 minutes until a day has passed: each delivery defers a fresh copy that
+    // keeps the reservation time, with a jittered delay within [60 s, 120 s].
+    while clock.now() - reserved < chrono::Duration::hours(24) {
+        assert_eq!(worker.handle(&delivery(&body, 1)).await, Outcome::Done);
+        let mut copies = p.queue.take_delayed();
+        assert_eq!(copies.len(), 1, "one deferred copy per delivery");
+        let (copy, delay) = copies.remove(0);
+        assert!(
+            (Duration::from_secs(60)..=Duration::from_secs(120)).contains(&delay),
+            "{delay:?}"
+        );
+        delays.push(delay);
+        let parsed: ScoreTask = serde_json::from_str(&copy).unwrap();
+        assert_eq!(parsed.reserved_at, Some(reserved));
+        body = copy;
+        deferrals += 1;
+        clock.advance(chrono::Duration::minutes(15));
+    }
+    assert_eq!(deferrals, 96);
+    assert!(
+        delays.iter().any(|d| *d != delays[0]),
+        "the delays are jittered: {delays:?}"
+    );
+    assert_eq!(p.stored(&job).card.status, JobStatus::Queued);
+    assert_eq!(used_in(&p, reserved).await, 1);
+
+    // Past the cap: failed with the reason, no further copy, the unit back in October.
+    assert_eq!(worker.handle(&delivery(&body, 1)).await, Outcome::Done);
+    assert!(p.queue.take_delayed().is_empty());
+    let stored = p.stored(&job);
+    assert_eq!(stored.card.status, JobStatus::Failed);
+    assert_eq!(
+        stored.last_error.as_deref(),
+        Some(
+            "scorer rate limit reached (retry after 120 s); gave up after 24 h of waiting for the scoring provider"
+        )
+    );
+    assert_eq!(used_in(&p, reserved).await, 0, "October gets its unit back");
+}
+
+#[tokio::test]
+async fn a_shorter_cap_and_a_billing_problem_end_the_same_way() {
+    let start = at("2026-06-10T08:00:00Z");
+    let clock = Arc::new(FixedClock::at(start));
+    let p = pipeline_with(clock.clone()).await;
+    let job = queued_job_reserved_at(&p, 1, start).await;
+    let mut worker = p.worker(Fixed(Err(ScoreError::Billing("insufficient_quota".into()))));
+    worker.defer_limit = Duration::from_secs(2 * 3600);
+    clock.advance(chrono::Duration::minutes(119));
+    let body = reserved_task(&job, start);
+    assert_eq!(worker.handle(&delivery(&body, 1)).await, Outcome::Done);
+    assert_eq!(p.queue.take_delayed().len(), 1);
+    clock.advance(chrono::Duration::minutes(1));
+    assert_eq!(worker.handle(&delivery(&body, 1)).await, Outcome::Done);
+    let stored = p.stored(&job);
+    assert_eq!(stored.card.status, JobStatus::Failed);
+    assert!(
+        stored
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("gave up after 2 h"),
+        "{:?}",
+        stored.last_error
+    );
+    assert_eq!(used_in(&p, start).await, 0);
+}
+
+#[tokio::test]
+async fn a_job_failed_in_the_next_month_returns_its_unit_to_the_month_it_was_reserved_in() {
+    let reserved = at("2026-10-31T23:59:00Z");
+    let november = at("2026-11-01T00:01:00Z");
+    let clock = Arc::new(FixedClock::at(reserved));
+    let p = pipeline_with(clock.clone()).await;
+    // November already has a unit of its own, which must stay.
+    queued_job_reserved_at(&p, 2, november).await;
+    let job = queued_job_reserved_at(&p, 1, reserved).await;
+    clock.set(november);
+
+    // Refused output (worker), a dead letter, and a missed webhook deadline each fail a
+    // job; each gives the unit back to October.
+    let worker = p.worker(Fixed(Err(ScoreError::InvalidOutput("no score".into()))));
+    let body = reserved_task(&job, reserved);
+    assert_eq!(worker.handle(&delivery(&body, 1)).await, Outcome::Done);
+    assert_eq!(p.stored(&job).card.status, JobStatus::Failed);
+    assert_eq!(used_in(&p, reserved).await, 0, "October gets its unit back");
+    assert_eq!(used_in(&p, november).await, 1, "November keeps its own");
+
+    let dead = queued_job_reserved_at(&p, 3, reserved).await;
+    assert_eq!(
+        p.rescorer
+            .dead_letter(&reserved_task(&dead, reserved))
+            .await,
+        Outcome::Done
+    );
+    assert_eq!(p.stored(&dead).card.status, JobStatus::Failed);
+    assert_eq!(used_in(&p, reserved).await, 0);
+
+    let late = queued_job_reserved_at(&p, 4, reserved).await;
+    let deadline = AnswerDeadline {
+        tenant_id: p.tenant,
+        job_id: late.card.id,
+        attempt: 1,
+        answer_by: reserved + chrono::Duration::minutes(1),
+        reserved_at: Some(reserved),
+    };
+    assert_eq!(p.rescorer.answer_due(&deadline).await, Outcome::Done);
+    assert_eq!(p.stored(&late).card.status, JobStatus::Failed);
+    assert_eq!(used_in(&p, reserved).await, 0);
+    assert_eq!(used_in(&p, november).await, 1);
+
+    // A rescore in November is November's unit, and its message says so.
+    p.rescorer.rescore(p.tenant, job.card.id).await.unwrap();
+    let sent = p.queue.take_sent();
+    let task: ScoreTask = serde_json::from_str(sent.last().unwrap()).unwrap();
+    assert_eq!(task.reserved_at, Some(november));
+    assert_eq!(used_in(&p, november).await, 2);
 }

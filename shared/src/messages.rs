@@ -21,6 +21,13 @@ pub struct ScoreTask {
     pub tenant_id: TenantId,
     pub job_id: JobId,
     pub attempt: u32,
+    /// When this attempt's quota unit was reserved. A failed job gives its unit back to
+    /// that month, and provider deferrals stop a fixed time after it. The message carries
+    /// it because the message, like the reservation, exists once per attempt; messages
+    /// sent before it existed lack it, and the worker then counts from their first
+    /// deferral.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reserved_at: Option<DateTime<Utc>>,
 }
 
 /// Rescore every scored or failed job of a tenant (scoring queue), sent after a profile
@@ -46,6 +53,10 @@ pub struct AnswerDeadline {
     pub job_id: JobId,
     pub attempt: u32,
     pub answer_by: DateTime<Utc>,
+    /// The scoring task's `reserved_at`, so a missed deadline returns the unit to the
+    /// month it was taken from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reserved_at: Option<DateTime<Utc>>,
 }
 
 /// What the scoring queue carries. Untagged: the shapes differ in their fields, and each
@@ -83,9 +94,18 @@ mod tests {
             ScoringMessage::Score(ScoreTask {
                 tenant_id: tenant,
                 job_id: job,
-                attempt: 2
+                attempt: 2,
+                reserved_at: None,
             })
         );
+        let reserved = format!(
+            r#"{{"tenantId":"{tenant}","jobId":"{job}","attempt":2,"reservedAt":"2026-10-31T23:59:00Z"}}"#
+        );
+        assert!(matches!(
+            serde_json::from_str::<ScoringMessage>(&reserved).unwrap(),
+            ScoringMessage::Score(ScoreTask { reserved_at: Some(at), .. })
+                if at.to_rfc3339() == "2026-10-31T23:59:00+00:00"
+        ));
         let all = format!(r#"{{"tenantId":"{tenant}","requestedAt":"2026-11-28T10:00:00Z"}}"#);
         assert!(matches!(
             serde_json::from_str::<ScoringMessage>(&all).unwrap(),

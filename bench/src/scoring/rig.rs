@@ -105,6 +105,7 @@ impl Rig {
             rescorer,
             queue,
             scorer,
+            defer_limit: jobmon_scoring::pipeline::deferral::DEFAULT_DEFER_LIMIT,
         }
     }
 
@@ -127,6 +128,7 @@ impl Rig {
                 tenant_id: self.tenant,
                 job_id: job.card.id,
                 attempt: job.attempt,
+                reserved_at: None,
             })
             .collect();
         SqsQueue::new(self.stack.sqs.clone(), self.stack.queue_url("ScoringQueue"))

@@ -88,6 +88,7 @@ async fn counters_are_exact_under_concurrent_scoring() {
                 tenant_id: tenant,
                 job_id: j.card.id,
                 attempt: 1,
+                reserved_at: None,
             })
         })
         .collect();

@@ -9,6 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use aws_sdk_sqs::types::MessageSystemAttributeName;
+use jobmon_scoring::pipeline::deferral::DEFAULT_DEFER_LIMIT;
 use jobmon_scoring::pipeline::{Rescorer, ScoringWorker};
 use jobmon_scoring::{ConfiguredScorer, OpenAiConfig, OpenAiScorer, ProfileScorer};
 use jobmon_tests::TestStack;
@@ -90,6 +91,7 @@ fn worker(env: &Env, scorer: ConfiguredScorer) -> ScoringWorker {
         rescorer: env.rescorer.clone(),
         queue: env.rescorer.queue.clone(),
         scorer,
+        defer_limit: DEFAULT_DEFER_LIMIT,
     }
 }
 
@@ -116,6 +118,7 @@ fn task(job: &Job) -> String {
         tenant_id: job.tenant_id,
         job_id: job.card.id,
         attempt: job.attempt,
+        reserved_at: None,
     })
 }
 
@@ -359,6 +362,7 @@ async fn a_job_archived_or_rescored_meanwhile_is_dropped_without_a_scorer_call()
         tenant_id: env.tenant,
         job_id: jobs[1].card.id,
         attempt: 7,
+        reserved_at: None,
     });
     send(&env, "ScoringQueue", &[task(&jobs[0]), stale]).await;
     let response = worker_scorer::handle(&w, receive(&env, "ScoringQueue").await).await;
@@ -759,6 +763,7 @@ async fn a_webhook_that_never_answers_fails_the_job_at_its_deadline() {
         job_id: id,
         attempt: 1,
         answer_by: chrono::Utc::now() + chrono::Duration::seconds(60),
+        reserved_at: None,
     };
     send(&env, "ScoringQueue", &[to_body(&early)]).await;
     send(&env, "ScoringDeadLetterQueue", &[to_body(&early)]).await;

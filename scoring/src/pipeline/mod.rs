@@ -31,6 +31,7 @@ use crate::scorer::Scoring;
 use crate::webhook::{Dispatch, WebhookError, WebhookVerifier};
 
 mod callback;
+pub mod deferral;
 mod profiles;
 mod recorder;
 mod rescorer;
@@ -40,7 +41,7 @@ mod worker;
 pub use callback::{CallbackError, WebhookCallback};
 pub use profiles::ProfileCache;
 pub use recorder::Recorder;
-pub use rescorer::{RescoreError, Rescorer, save_profile};
+pub use rescorer::{Failed, RescoreError, Rescorer, save_profile};
 pub use warnings::{RECENT_JOBS, SavedProfile};
 pub use worker::{Delivery, Outcome, ScoringWorker};
 

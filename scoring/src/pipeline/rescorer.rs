@@ -3,6 +3,26 @@
 
 use super::*;
 
+/// One attempt that ends `failed`.
+#[derive(Debug, Clone, Copy)]
+pub struct Failed<'a> {
+    pub attempt: u32,
+    /// `None` keeps the error noted earlier.
+    pub error: Option<&'a str>,
+    /// From the scoring message: whose month gets the quota unit back.
+    pub reserved_at: Option<DateTime<Utc>>,
+}
+
+impl Failed<'_> {
+    pub fn quietly(attempt: u32, reserved_at: Option<DateTime<Utc>>) -> Self {
+        Self {
+            attempt,
+            error: None,
+            reserved_at,
+        }
+    }
+}
+
 /// Puts jobs back on the scoring queue: one on request, all after a profile change.
 pub struct Rescorer {
     pub recorder: Arc<Recorder>,
@@ -99,7 +119,8 @@ impl Rescorer {
         if jobs.is_empty() {
             return Ok(Vec::new());
         }
-        let period = Period::of(self.recorder.clock.now());
+        let reserved_at = self.recorder.clock.now();
+        let period = Period::of(reserved_at);
         let want = u32::try_from(jobs.len()).unwrap_or(u32::MAX);
         let granted = self
             .quota
@@ -128,6 +149,7 @@ impl Rescorer {
                 tenant_id: tenant,
                 job_id: card.id,
                 attempt: *attempt,
+                reserved_at: Some(reserved_at),
             })
             .collect();
         if let Err(e) = self.queue.send_all(&to_bodies(&tasks)).await {
@@ -208,7 +230,8 @@ impl Rescorer {
     pub async fn dead_letter(&self, body: &str) -> Outcome {
         match serde_json::from_str::<ScoringMessage>(body) {
             Ok(ScoringMessage::Score(task)) => {
-                self.fail_or_retry(task.tenant_id, task.job_id, task.attempt, None)
+                let failed = Failed::quietly(task.attempt, task.reserved_at);
+                self.fail_or_retry(task.tenant_id, task.job_id, failed)
                     .await
             }
             Ok(ScoringMessage::AnswerDeadline(deadline)) => self.answer_due(&deadline).await,
@@ -275,13 +298,13 @@ impl Rescorer {
                 .answer_by
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         );
-        self.fail_or_retry(
-            deadline.tenant_id,
-            deadline.job_id,
-            deadline.attempt,
-            Some(&error),
-        )
-        .await
+        let failed = Failed {
+            attempt: deadline.attempt,
+            error: Some(&error),
+            reserved_at: deadline.reserved_at,
+        };
+        self.fail_or_retry(deadline.tenant_id, deadline.job_id, failed)
+            .await
     }
 
     /// [`Self::fail`] as a queue outcome: a store error retries the message.
@@ -289,10 +312,9 @@ impl Rescorer {
         &self,
         tenant: TenantId,
         job: JobId,
-        attempt: u32,
-        error: Option<&str>,
+        failed: Failed<'_>,
     ) -> Outcome {
-        match self.fail(tenant, job, attempt, error).await {
+        match self.fail(tenant, job, failed).await {
             Ok(()) => Outcome::Done,
             Err(e) => {
                 tracing::warn!(error = %e, "job not marked failed; retrying");
@@ -302,23 +324,26 @@ impl Rescorer {
     }
 
     /// `queued → failed` for this attempt; the quota it held is given back (it was not
-    /// scored). Nothing happens if the job moved on.
+    /// scored) to the month it was reserved in. Nothing happens if the job moved on.
     pub async fn fail(
         &self,
         tenant: TenantId,
         job: JobId,
-        attempt: u32,
-        error: Option<&str>,
+        failed: Failed<'_>,
     ) -> Result<(), StoreError> {
         match self
             .recorder
             .store
-            .mark_failed(tenant, job, attempt, error)
+            .mark_failed(tenant, job, failed.attempt, failed.error)
             .await?
         {
             Some(card) => {
+                // Only a message from before `reserved_at` existed falls back to today.
+                let reserved_at = failed
+                    .reserved_at
+                    .unwrap_or_else(|| self.recorder.clock.now());
                 self.quota
-                    .release_quota(tenant, &Period::of(self.recorder.clock.now()), 1)
+                    .release_quota(tenant, &Period::of(reserved_at), 1)
                     .await?;
                 self.recorder.job_updated(tenant, card).await;
                 if let Some(usage) = self.recorder.usage(tenant).await {
@@ -326,7 +351,7 @@ impl Rescorer {
                 }
             }
             None => {
-                tracing::info!(%job, attempt, "job not queued for this attempt; not marked failed")
+                tracing::info!(%job, attempt = failed.attempt, "job not queued for this attempt; not marked failed")
             }
         }
         Ok(())

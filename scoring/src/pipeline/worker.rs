@@ -1,5 +1,7 @@
 //! The scoring queue's consumer: one message, one job, one scorer call at most.
 
+use super::deferral::Deferral;
+use super::rescorer::Failed;
 use super::*;
 
 /// What the worker tells the queue about one message.
@@ -28,6 +30,8 @@ pub struct ScoringWorker {
     pub rescorer: Arc<Rescorer>,
     pub queue: Arc<dyn WorkQueue>,
     pub scorer: ConfiguredScorer,
+    /// How long provider deferrals may go on (see [`super::deferral`]).
+    pub defer_limit: Duration,
 }
 
 impl ScoringWorker {
@@ -155,6 +159,7 @@ impl ScoringWorker {
                     // At most a day (`MAX_ANSWER_WITHIN`): no overflow.
                     answer_by: self.recorder.clock.now()
                         + chrono::Duration::from_std(webhook.answer_within()).unwrap_or_default(),
+                    reserved_at: task.reserved_at,
                 };
                 Err(self.rescorer.schedule(&deadline).await)
             }
@@ -191,33 +196,58 @@ impl ScoringWorker {
                 }
                 Outcome::Retry
             }
-            Disposition::Defer { delay } => {
-                // A fresh copy with a delay instead of a redelivery: the provider's limit
-                // is not this job's fault, and must not walk it to the dead-letter queue.
-                let _ = self
-                    .recorder
-                    .store
-                    .note_attempt_error(tenant, task.job_id, task.attempt, &text)
-                    .await;
-                match self
-                    .queue
-                    .send_delayed(&to_body(task), delay.min(MAX_SEND_DELAY))
-                    .await
-                {
-                    Ok(()) => Outcome::Done,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "deferred copy not sent; redelivering instead");
-                        if let Some(receipt) = delivery.receipt_handle {
-                            let _ = self.queue.retry_later(receipt, delay).await;
-                        }
-                        Outcome::Retry
-                    }
-                }
-            }
+            Disposition::Defer { delay } => self.defer(task, delivery, &text, delay).await,
             Disposition::Fail => {
+                let failed = Failed {
+                    attempt: task.attempt,
+                    error: Some(&text),
+                    reserved_at: task.reserved_at,
+                };
                 self.rescorer
-                    .fail_or_retry(tenant, job.card.id, task.attempt, Some(&text))
+                    .fail_or_retry(tenant, job.card.id, failed)
                     .await
+            }
+        }
+    }
+
+    /// The provider's limit, not this job's fault: a fresh delayed copy, which must not
+    /// walk it to the dead-letter queue, until the cap fails the job.
+    async fn defer(
+        &self,
+        task: &ScoreTask,
+        delivery: &Delivery<'_>,
+        text: &str,
+        delay: Duration,
+    ) -> Outcome {
+        let now = self.recorder.clock.now();
+        let (delay, copy) = match Deferral::decide(task, text, delay, self.defer_limit, now) {
+            Deferral::Wait { delay, task } => (delay, task),
+            Deferral::GiveUp { reason } => {
+                tracing::warn!(job = %task.job_id, %reason, "provider deferrals capped; job failed");
+                let failed = Failed {
+                    attempt: task.attempt,
+                    error: Some(&reason),
+                    reserved_at: task.reserved_at,
+                };
+                return self
+                    .rescorer
+                    .fail_or_retry(task.tenant_id, task.job_id, failed)
+                    .await;
+            }
+        };
+        let _ = self
+            .recorder
+            .store
+            .note_attempt_error(task.tenant_id, task.job_id, task.attempt, text)
+            .await;
+        match self.queue.send_delayed(&to_body(&copy), delay).await {
+            Ok(()) => Outcome::Done,
+            Err(e) => {
+                tracing::warn!(error = %e, "deferred copy not sent; redelivering instead");
+                if let Some(receipt) = delivery.receipt_handle {
+                    let _ = self.queue.retry_later(receipt, delay).await;
+                }
+                Outcome::Retry
             }
         }
     }
