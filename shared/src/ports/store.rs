@@ -257,8 +257,9 @@ pub trait IngestStore: Send + Sync {
     /// reported as duplicates.
     async fn insert_jobs(&self, jobs: &[Job]) -> Result<InsertReport, StoreError>;
     /// Sets `closedAt` on the tenant's jobs that `source` listed under these native ids and
-    /// no longer lists (one read and one write per vanished posting, several at a time;
-    /// nothing is deleted).
+    /// no longer lists (nothing is deleted). DynamoDB: per 100 ids, one batch read of
+    /// their markers, one of their cards and one transaction of conditional updates, so a
+    /// job reopened or closed meanwhile is left as it is.
     /// Returns how many jobs were closed now.
     async fn close_vanished(
         &self,
@@ -268,8 +269,8 @@ pub trait IngestStore: Send + Sync {
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<usize, StoreError>;
     /// Clears `closedAt` on the tenant's jobs that `source` lists again under these native
-    /// ids (one read per id, one write per job reopened): a posting missing from one
-    /// truncated or empty answer comes back open. Returns how many were reopened.
+    /// ids, batched like `close_vanished`: a closed posting that returns comes back open.
+    /// Returns how many were reopened.
     async fn reopen_listed(
         &self,
         tenant: TenantId,

@@ -9,13 +9,14 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, KeysAndAttributes, PutRequest, ReturnValue, WriteRequest,
+    AttributeValue, KeysAndAttributes, PutRequest, ReturnValue, TransactWriteItem, Update,
+    WriteRequest,
 };
 
 use super::items::{JobBodyItem, JobCardItem, JobUrlItem};
 use super::stats::{JobDelta, job_counter_adds};
 use super::{DynamoStore, Item, conditional, is_condition_failure, keys, to_item, unavailable};
-use crate::domain::{Job, SourceId, TenantId};
+use crate::domain::{Job, JobId, SourceId, TenantId};
 use crate::ports::{IngestStore, InsertReport, PostingKeys, QuotaStore, StoreError};
 
 /// `BatchGetItem` takes at most 100 keys.
@@ -280,7 +281,7 @@ impl IngestStore for DynamoStore {
     async fn close_vanished(
         &self,
         tenant: TenantId,
-        source: crate::domain::SourceId,
+        source: SourceId,
         native_ids: &[String],
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<usize, StoreError> {
@@ -291,16 +292,21 @@ impl IngestStore for DynamoStore {
     async fn reopen_listed(
         &self,
         tenant: TenantId,
-        source: crate::domain::SourceId,
+        source: SourceId,
         native_ids: &[String],
     ) -> Result<usize, StoreError> {
         self.set_closed_all(tenant, source, native_ids, None).await
     }
 }
 
-/// Closing (or reopening) is a read and a conditional write per posting, up to
-/// `MAX_OPEN_IDS` (10,000) of them: they run this many at a time instead of one by one.
-const CLOSE_CONCURRENCY: usize = 16;
+/// Closing (or reopening) goes 100 postings at a time, DynamoDB's limit for both calls:
+/// one `BatchGetItem` of their native-id markers, one of the job cards they name, and one
+/// `TransactWriteItems` of conditional updates for the cards that need the change. So 3
+/// requests per 100 postings instead of a read and a write each. A transaction, not
+/// `BatchWriteItem`: the cards are not rewritten whole (scoring may be updating one at the
+/// same moment), and only an update can carry the condition that keeps a job reopened or
+/// closed meanwhile as it is. The price is 2 WCU per card instead of 1.
+const CLOSE_BATCH: usize = 100;
 
 impl DynamoStore {
     /// Sets (`Some`) or removes (`None`) `closedAt` on the jobs `source` lists under
@@ -308,35 +314,111 @@ impl DynamoStore {
     async fn set_closed_all(
         &self,
         tenant: TenantId,
-        source: crate::domain::SourceId,
+        source: SourceId,
         native_ids: &[String],
         at: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<usize, StoreError> {
+        let unique: Vec<&String> = native_ids
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
         let mut changed = 0;
-        for chunk in native_ids.chunks(CLOSE_CONCURRENCY) {
-            let writes = chunk
-                .iter()
-                .map(|native| self.set_closed(tenant, source, native, at));
-            for result in futures_util::future::join_all(writes).await {
-                changed += usize::from(result?);
-            }
+        for chunk in unique.chunks(CLOSE_BATCH) {
+            let jobs = self.listed_jobs(tenant, source, chunk).await?;
+            let due = self.cards_to_change(tenant, &jobs, at.is_some()).await?;
+            changed += self.set_closed_batch(tenant, due, at).await?;
         }
         Ok(changed)
     }
 
-    async fn set_closed(
+    /// The jobs `source` lists under `natives` (at most 100), from their native-id markers.
+    async fn listed_jobs(
         &self,
         tenant: TenantId,
-        source: crate::domain::SourceId,
-        native: &str,
+        source: SourceId,
+        natives: &[&String],
+    ) -> Result<Vec<JobId>, StoreError> {
+        let pk = keys::tenant_pk(tenant);
+        let wanted: Vec<(String, String)> = natives
+            .iter()
+            .map(|native| (pk.clone(), keys::native_sk(source, native)))
+            .collect();
+        let mut jobs: Vec<JobId> = self
+            .get_items(&wanted)
+            .await?
+            .iter()
+            .flatten()
+            .filter_map(|marker| marker.get("jobId")?.as_s().ok())
+            .filter_map(|id| JobId::parse(id).ok())
+            .collect();
+        jobs.sort_unstable();
+        jobs.dedup();
+        Ok(jobs)
+    }
+
+    /// Of `jobs` (at most 100), those whose card is not yet closed (`closing`) or not yet
+    /// open: the transaction then names only cards it will change.
+    async fn cards_to_change(
+        &self,
+        tenant: TenantId,
+        jobs: &[JobId],
+        closing: bool,
+    ) -> Result<Vec<JobId>, StoreError> {
+        if jobs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let pk = keys::tenant_pk(tenant);
+        let wanted: Vec<(String, String)> = jobs
+            .iter()
+            .map(|job| (pk.clone(), keys::job_sk(*job)))
+            .collect();
+        let cards = self.get_items(&wanted).await?;
+        Ok(jobs
+            .iter()
+            .zip(cards)
+            .filter_map(|(job, card)| {
+                let is_closed = card?.contains_key("closedAt");
+                (is_closed != closing).then_some(*job)
+            })
+            .collect())
+    }
+
+    /// One transaction over `jobs` (at most 100). A card whose condition fails (changed
+    /// since it was read) cancels the whole transaction: it is left out and the rest
+    /// tried again, so each round drops at least one card.
+    async fn set_closed_batch(
+        &self,
+        tenant: TenantId,
+        mut jobs: Vec<JobId>,
         at: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<bool, StoreError> {
-        let Some(job) = self.listed_job(tenant, source, native).await? else {
-            return Ok(false);
-        };
-        let update = self
-            .client
-            .update_item()
+    ) -> Result<usize, StoreError> {
+        while !jobs.is_empty() {
+            let actions = jobs
+                .iter()
+                .map(|job| self.closed_update(tenant, *job, at))
+                .collect::<Result<Vec<_>, _>>()?;
+            let failed: HashSet<usize> = self.try_transact(actions).await?.into_iter().collect();
+            if failed.is_empty() {
+                return Ok(jobs.len());
+            }
+            jobs = jobs
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| !failed.contains(i))
+                .map(|(_, job)| job)
+                .collect();
+        }
+        Ok(0)
+    }
+
+    fn closed_update(
+        &self,
+        tenant: TenantId,
+        job: JobId,
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let update = Update::builder()
             .table_name(&self.table)
             .key(keys::PK, s(keys::tenant_pk(tenant)))
             .key(keys::SK, s(keys::job_sk(job)));
@@ -352,27 +434,9 @@ impl DynamoStore {
                 .update_expression("REMOVE closedAt")
                 .condition_expression("attribute_exists(PK) AND attribute_exists(closedAt)"),
         };
-        match update.send().await {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failure(&e) => Ok(false),
-            Err(e) => Err(unavailable(e)),
-        }
-    }
-
-    /// The job that `source` lists under `native`, from its native-id marker.
-    async fn listed_job(
-        &self,
-        tenant: TenantId,
-        source: crate::domain::SourceId,
-        native: &str,
-    ) -> Result<Option<crate::domain::JobId>, StoreError> {
-        Ok(self
-            .get_item(keys::tenant_pk(tenant), &keys::native_sk(source, native))
-            .await?
-            .as_ref()
-            .and_then(|marker| marker.get("jobId"))
-            .and_then(|v| v.as_s().ok())
-            .and_then(|id| crate::domain::JobId::parse(id).ok()))
+        Ok(TransactWriteItem::builder()
+            .update(update.build().map_err(unavailable)?)
+            .build())
     }
 }
 
