@@ -75,6 +75,7 @@ pub(crate) async fn rig(stack: &TestStack) -> Rig {
         fetcher: Arc::new(fetcher),
         plans: PlanCatalog::builtin(),
         clock: shared::ports::SystemClock::shared(),
+        close_after_absences: jobmon_ingest::closing::DEFAULT_CLOSE_AFTER_ABSENCES,
     };
     Rig {
         store,
@@ -121,6 +122,7 @@ pub(crate) async fn tenant_with_source(rig: &Rig, board: &str) -> FetchTask {
         consecutive_failures: 0,
         validators: SourceValidators::default(),
         open_ids: Vec::new(),
+        absences: Default::default(),
         created_at: Utc::now(),
     };
     rig.store.create_source(&source, 200).await.expect("source");

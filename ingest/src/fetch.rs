@@ -19,9 +19,6 @@ use crate::next_fetch_after;
 use shared::messages::FetchTask;
 use shared::ports::{EventPublisher, LiveMessage, LiveNotifier};
 
-/// How many listed ids a source remembers to notice vanished postings (a bounded item).
-pub const MAX_OPEN_IDS: usize = 10_000;
-
 /// Boards list what is open; feeds drop old entries as a matter of course, so a posting
 /// missing from a feed says nothing about whether it closed.
 fn tracks_closing(kind: &str) -> bool {
@@ -55,11 +52,11 @@ const LEASE_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// What storing a fetch's postings did.
 #[derive(Debug, Default)]
-struct Stored {
+pub(crate) struct Stored {
     new: usize,
     queued: usize,
     /// Native ids of the postings the tenant did not know before this fetch.
-    fresh: HashSet<String>,
+    pub(crate) fresh: HashSet<String>,
 }
 
 /// What one task did, for logs, metrics and tests.
@@ -94,6 +91,9 @@ pub struct FetchService {
     pub fetcher: Arc<dyn SourceConnector>,
     pub plans: PlanCatalog,
     pub clock: Arc<dyn Clock>,
+    /// Successful fetches in a row a posting must be missing from before its job closes
+    /// (see [`crate::closing`]).
+    pub close_after_absences: u32,
 }
 
 fn job_from(posting: &Posting, source: &Source, status: JobStatus, now: DateTime<Utc>) -> Job {
@@ -254,68 +254,14 @@ impl FetchService {
                 report.pending_upgrade = stored.new - stored.queued;
                 source.jobs_found += stored.new as u64;
                 if tracks_closing(&source.kind) {
-                    report.reopened = self.reopen_returned(source, &postings, &stored).await?;
-                    report.closed = self.close_vanished(source, &postings, now).await?;
+                    (report.closed, report.reopened) =
+                        self.follow_listing(source, &postings, &stored, now).await?;
                 }
                 source.validators = validators;
                 mark_healthy(source, plan.fetch_interval_minutes, now);
             }
         }
         Ok(report)
-    }
-
-    /// Reopens the jobs whose postings the source lists again after they vanished: listed
-    /// now, not at the last fetch, and not new in this fetch (so a fetch with nothing
-    /// reappearing costs nothing here).
-    async fn reopen_returned(
-        &self,
-        source: &Source,
-        postings: &[Posting],
-        stored: &Stored,
-    ) -> Result<usize, FetchTaskError> {
-        let listed_before: HashSet<&String> = source.open_ids.iter().collect();
-        let returned: Vec<String> = postings
-            .iter()
-            .map(|p| &p.native_id)
-            .filter(|id| !id.is_empty() && !listed_before.contains(id))
-            .filter(|id| !stored.fresh.contains(*id))
-            .cloned()
-            .collect();
-        if returned.is_empty() {
-            return Ok(0);
-        }
-        Ok(self
-            .ingest
-            .reopen_listed(source.tenant_id, source.id, &returned)
-            .await?)
-    }
-
-    /// Closes the jobs whose postings the source no longer lists, and remembers what it
-    /// lists now. Returns how many were closed.
-    async fn close_vanished(
-        &self,
-        source: &mut Source,
-        postings: &[Posting],
-        now: DateTime<Utc>,
-    ) -> Result<usize, FetchTaskError> {
-        let listed: Vec<String> = postings
-            .iter()
-            .map(|p| p.native_id.clone())
-            .filter(|id| !id.is_empty())
-            .collect();
-        let listed_set: HashSet<&String> = listed.iter().collect();
-        let vanished: Vec<String> = source
-            .open_ids
-            .iter()
-            .filter(|id| !listed_set.contains(id))
-            .cloned()
-            .collect();
-        let closed = self
-            .ingest
-            .close_vanished(source.tenant_id, source.id, &vanished, now)
-            .await?;
-        source.open_ids = listed.into_iter().take(MAX_OPEN_IDS).collect();
-        Ok(closed)
     }
 
     /// Writes the outcome on the source and tells the tenant about new jobs.

@@ -4,11 +4,13 @@
 //!   recognises a pasted careers URL.
 //! - [`dispatch::Dispatcher`]: the scheduled dispatcher (due sources → fetch queue).
 //! - [`fetch::FetchService`]: one fetch task: fetch, dedup, store, quota, scoring queue.
+//! - [`closing`]: closing postings a board stopped listing, reopening returning ones.
 //! - [`abandoned::AbandonedFetches`]: the fetch dead-letter consumer (failure on the source).
 //! - [`connector::SourceConnector`]: the job boards as the use cases see them.
 
 pub mod abandoned;
 mod admission;
+pub mod closing;
 pub mod connector;
 pub mod detect;
 pub mod dispatch;
@@ -65,6 +67,7 @@ pub mod wiring {
     use shared::wiring::Core;
 
     use crate::abandoned::AbandonedFetches;
+    use crate::closing;
     use crate::dispatch::Dispatcher;
     use crate::fetch::FetchService;
     use crate::sources::SourcesService;
@@ -106,6 +109,14 @@ pub mod wiring {
 
     pub fn fetch_service(core: &Core) -> Result<FetchService, ConfigError> {
         let store = Arc::new(core.store.clone());
+        let var = closing::CLOSE_AFTER_ABSENCES_VAR;
+        let close_after_absences =
+            closing::close_after_absences_from(core.env.get(var)).map_err(|reason| {
+                ConfigError::Invalid {
+                    name: var.into(),
+                    reason,
+                }
+            })?;
         Ok(FetchService {
             sources: store.clone(),
             ingest: store.clone(),
@@ -118,6 +129,7 @@ pub mod wiring {
             fetcher: fetcher(core)?,
             plans: core.plans.clone(),
             clock: SystemClock::shared(),
+            close_after_absences,
         })
     }
 

@@ -189,6 +189,7 @@ impl SourcesService {
             consecutive_failures: 0,
             validators: SourceValidators::default(),
             open_ids: Vec::new(),
+            absences: Default::default(),
             created_at: now,
         };
         match self.sources.create_source(&source, plan.max_sources).await {
@@ -222,6 +223,7 @@ impl SourcesService {
                 // Another board: old validators and errors mean nothing for it.
                 source.validators = SourceValidators::default();
                 source.open_ids.clear();
+                source.absences.clear();
                 source.last_error = None;
                 source.consecutive_failures = 0;
             }

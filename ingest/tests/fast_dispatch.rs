@@ -60,6 +60,7 @@ fn source(tenant: TenantId, next: Option<DateTime<Utc>>, enabled: bool) -> Sourc
         consecutive_failures: 0,
         validators: SourceValidators::default(),
         open_ids: Vec::new(),
+        absences: Default::default(),
         created_at: Utc::now(),
     }
 }

@@ -41,6 +41,7 @@ fn service(store: &MemoryStore, board: &FixtureServer) -> FetchService {
         fetcher: Arc::new(Fetcher::new(settings).unwrap()),
         plans: PlanCatalog::builtin(),
         clock: SystemClock::shared(),
+        close_after_absences: jobmon_ingest::closing::DEFAULT_CLOSE_AFTER_ABSENCES,
     }
 }
 

@@ -149,6 +149,7 @@ fn rig() -> Rig {
             fetcher: board.clone(),
             plans: PlanCatalog::builtin(),
             clock: clock.clone(),
+            close_after_absences: jobmon_ingest::closing::DEFAULT_CLOSE_AFTER_ABSENCES,
         },
         abandoned: AbandonedFetches {
             sources: shared.clone(),
@@ -336,9 +337,11 @@ async fn postings_that_vanish_from_a_board_close_their_jobs_but_not_from_a_feed(
     let board = board_source(&r.store, t, "greenhouse").await;
     r.board.then(listing(0..3));
     r.board.then(listing(1..3));
+    r.board.then(listing(1..3));
     r.fetch.run(&task(&board)).await.unwrap();
+    assert_eq!(r.fetch.run(&task(&board)).await.unwrap().closed, 0);
     let report = r.fetch.run(&task(&board)).await.unwrap();
-    assert_eq!(report.closed, 1);
+    assert_eq!(report.closed, 1, "missing from two fetches in a row");
     let closed: Vec<_> = r
         .store
         .jobs_of(t)
@@ -491,7 +494,7 @@ async fn quota_goes_back_to_the_month_it_was_taken_from() {
 }
 
 #[tokio::test]
-async fn a_posting_missing_from_one_truncated_answer_is_reopened_when_it_returns() {
+async fn an_empty_answer_followed_by_the_full_board_closes_nothing() {
     let r = rig();
     let t = tenant(&r.store).await;
     let source = board_source(&r.store, t, "greenhouse").await;
@@ -499,12 +502,58 @@ async fn a_posting_missing_from_one_truncated_answer_is_reopened_when_it_returns
     r.board.then(listing(0..0));
     r.board.then(listing(0..4));
     r.fetch.run(&task(&source)).await.unwrap();
-    // An empty (or truncated) answer closes what it lacks ...
-    assert_eq!(r.fetch.run(&task(&source)).await.unwrap().closed, 3);
-    // ... and the next full answer reopens it; the new posting is simply stored.
+    // An empty (or truncated) answer only counts the absence ...
+    assert_eq!(r.fetch.run(&task(&source)).await.unwrap().closed, 0);
+    assert_eq!(stored(&r, &source).await.absences.len(), 3);
+    // ... and the next full answer clears the counts; the new posting is simply stored.
     let report = r.fetch.run(&task(&source)).await.unwrap();
-    assert_eq!((report.reopened, report.new, report.closed), (3, 1, 0));
+    assert_eq!((report.reopened, report.new, report.closed), (0, 1, 0));
     let jobs = r.store.jobs_of(t);
     assert_eq!(jobs.len(), 4, "each posting stored once");
     assert!(jobs.iter().all(|j| j.card.closed_at.is_none()));
+    assert!(stored(&r, &source).await.absences.is_empty());
+}
+
+#[tokio::test]
+async fn an_unparseable_answer_between_two_absences_neither_closes_nor_resets() {
+    let r = rig();
+    let t = tenant(&r.store).await;
+    let source = board_source(&r.store, t, "greenhouse").await;
+    r.board.then(listing(0..3));
+    r.board.then(listing(1..3));
+    r.board.then(Err(SourceError::Malformed("not JSON".into())));
+    r.board.then(listing(1..3));
+    r.fetch.run(&task(&source)).await.unwrap();
+    assert_eq!(r.fetch.run(&task(&source)).await.unwrap().closed, 0);
+    let failed = r.fetch.run(&task(&source)).await.unwrap();
+    assert!(failed.error.is_some());
+    assert_eq!(failed.closed, 0);
+    // A failed fetch is no fetch: the next successful one is the second absence.
+    assert_eq!(r.fetch.run(&task(&source)).await.unwrap().closed, 1);
+}
+
+#[tokio::test]
+async fn a_posting_closed_after_two_absences_is_reopened_when_it_returns() {
+    let r = rig();
+    let t = tenant(&r.store).await;
+    let source = board_source(&r.store, t, "greenhouse").await;
+    r.board.then(listing(0..3));
+    r.board.then(listing(0..0));
+    r.board.then(listing(0..0));
+    r.board.then(listing(0..3));
+    r.board.then(listing(1..3));
+    r.fetch.run(&task(&source)).await.unwrap();
+    assert_eq!(r.fetch.run(&task(&source)).await.unwrap().closed, 0);
+    assert_eq!(r.fetch.run(&task(&source)).await.unwrap().closed, 3);
+    assert!(stored(&r, &source).await.absences.is_empty());
+    let report = r.fetch.run(&task(&source)).await.unwrap();
+    assert_eq!((report.reopened, report.new, report.closed), (3, 0, 0));
+    assert!(
+        r.store
+            .jobs_of(t)
+            .iter()
+            .all(|j| j.card.closed_at.is_none())
+    );
+    // Its count starts afresh: one absence after returning closes nothing.
+    assert_eq!(r.fetch.run(&task(&source)).await.unwrap().closed, 0);
 }

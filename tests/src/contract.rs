@@ -114,6 +114,7 @@ pub fn source(tenant: TenantId, kind: &str, config: serde_json::Value) -> Source
         consecutive_failures: 0,
         validators: SourceValidators::default(),
         open_ids: Vec::new(),
+        absences: Default::default(),
         created_at: Utc::now(),
     }
 }

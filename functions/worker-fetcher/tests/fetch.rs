@@ -397,11 +397,20 @@ async fn a_posting_that_vanishes_from_a_board_gets_closed_at_and_nothing_is_dele
     );
     let source = greenhouse_source(&env, who, "close").await;
     worker_fetcher::handle(&env.fetch, sqs_event(&[task(who, source)])).await;
-    // Postings 0 and 1 are taken down.
+    // Postings 0 and 1 are taken down. The first fetch without them only counts the
+    // absence (kept on the source item); the second in a row closes them.
     env.board.set(
         "/v1/boards/close/jobs",
         200,
         greenhouse_board("close", 2..5),
+    );
+    worker_fetcher::handle(&env.fetch, sqs_event(&[task(who, source)])).await;
+    assert!(
+        all_jobs(&env, who, None)
+            .await
+            .iter()
+            .all(|j| j.closed_at.is_none()),
+        "one absence closes nothing"
     );
     worker_fetcher::handle(&env.fetch, sqs_event(&[task(who, source)])).await;
     let jobs = all_jobs(&env, who, None).await;

@@ -1,6 +1,8 @@
 //! A job source a tenant connected: a career board or a feed. The `kind` and `config` are
 //! validated by the connectors at the edge; here they are carried as stored.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -48,6 +50,10 @@ pub struct Source {
     /// Native ids the source listed at its last successful fetch (ATS kinds), to notice
     /// postings that vanish.
     pub open_ids: Vec<String>,
+    /// Native ids listed before and missing from the latest successful fetches, with how
+    /// many such fetches in a row; a posting closes only when its count reaches the
+    /// configured number, and listing it again clears its entry. Bounded by `open_ids`.
+    pub absences: BTreeMap<String, u32>,
     pub created_at: DateTime<Utc>,
 }
 

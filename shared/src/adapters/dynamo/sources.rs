@@ -49,6 +49,10 @@ struct SourceItem {
     last_modified: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     open_ids: Vec<String>,
+    /// Rewritten with the item on each fetch (`record_fetch` puts it whole): no request
+    /// of its own.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    absences: std::collections::BTreeMap<String, u32>,
     created_at: DateTime<Utc>,
 }
 
@@ -75,6 +79,7 @@ impl SourceItem {
             etag: s.validators.etag.clone(),
             last_modified: s.validators.last_modified.clone(),
             open_ids: s.open_ids.clone(),
+            absences: s.absences.clone(),
             created_at: s.created_at,
         }
     }
@@ -101,6 +106,7 @@ impl SourceItem {
                 last_modified: self.last_modified,
             },
             open_ids: self.open_ids,
+            absences: self.absences,
             created_at: self.created_at,
         })
     }
