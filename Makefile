@@ -6,13 +6,14 @@ SHELL := bash
 VENV        := .venv
 LAMBDA_VENV := .venv-lambda
 SAM_VENV    := .venv-sam
+LOAD_VENV   := .venv-load
 PYTHON      ?= python3
 # The Lambda functions: one crate per folder under functions/.
 FUNCTIONS   := $(notdir $(wildcard functions/*))
 # cargo-lambda 1.9's --target-dir is broken; it honours CARGO_TARGET_DIR.
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 
-.PHONY: help dev test check lint fmt check-template unit llm build build-lambda sam-validate package cost deploy bench eval clean \
+.PHONY: help dev test check lint fmt check-template unit llm build build-lambda sam-validate package cost deploy bench eval load clean \
         web web-unit web-e2e web-lint
 
 help:
@@ -30,6 +31,9 @@ help:
 	@echo "make sam-validate  sam validate --lint (installs the SAM CLI into $(SAM_VENV)); no AWS account needed"
 	@echo "make package       sam build (cargo-lambda, release) and each function's zipped size against Lambda's limits"
 	@echo "make cost          the cost model: measured requests and capacity priced per 1,000 postings and per tenant"
+	@echo "make load          locust against the local stack: tenants register, add a source on a local fixture board,"
+	@echo "                   fetch, list and open jobs with live updates open, for LOAD_SECONDS (60); prints requests/s,"
+	@echo "                   p50/p99 per route, errors, lost jobs and CPU per process; not part of make test"
 	@echo "make deploy        sam build + sam deploy (needs AWS credentials)"
 
 # Project-local Python tools: moto (local AWS) and cfn-lint. `jobmon-moto` runs moto with
@@ -50,6 +54,11 @@ $(LAMBDA_VENV)/.installed: infra/requirements-lambda.txt
 $(SAM_VENV)/.installed: infra/requirements-sam.txt
 	$(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-sam.txt
+	touch $@
+
+$(LOAD_VENV)/.installed: load/requirements.txt
+	$(PYTHON) -m venv $(LOAD_VENV)
+	$(LOAD_VENV)/bin/pip install --quiet --disable-pip-version-check -r load/requirements.txt
 	touch $@
 
 fmt:
@@ -203,6 +212,11 @@ deploy: $(SAM_VENV)/.installed $(LAMBDA_VENV)/.installed
 	PATH="$(CURDIR)/$(LAMBDA_VENV)/bin:$$PATH" $(SAM_VENV)/bin/sam build
 	$(SAM_VENV)/bin/sam deploy
 
+# Not part of `make test`: it runs for a fixed time and prints figures (load/README.md).
+load: $(VENV)/.installed $(LOAD_VENV)/.installed
+	cargo build --workspace --locked
+	load/run.sh
+
 clean:
 	cargo clean
-	rm -rf $(VENV) $(LAMBDA_VENV) $(SAM_VENV) .aws-sam
+	rm -rf $(VENV) $(LAMBDA_VENV) $(SAM_VENV) $(LOAD_VENV) .aws-sam
