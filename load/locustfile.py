@@ -182,7 +182,8 @@ def check_nothing_lost(environment, **_kwargs):
             for card in cards:
                 statuses[card["status"]] = statuses.get(card["status"], 0) + 1
         waiting = statuses.get("queued", 0) + statuses.get("new", 0)
-        if waiting == 0 or time.monotonic() > deadline:
+        fetched_all = stored >= len(tenants) * BOARD_SIZE
+        if (fetched_all and waiting == 0) or time.monotonic() > deadline:
             break
         time.sleep(3)
     expected = len(tenants) * BOARD_SIZE
@@ -196,5 +197,6 @@ def check_nothing_lost(environment, **_kwargs):
     print(f"jobs by status:             {json.dumps(statuses, sort_keys=True)}")
     print(f"live messages received:     {next(_ws_messages)}")
     print(f"lost (posted, not scored):  {lost}")
+    print(f"drained after the run in:   {DRAIN_SECONDS - max(0.0, deadline - time.monotonic()):.0f} s")
     if lost != 0 or stored != expected:
         environment.process_exit_code = 1
