@@ -465,7 +465,7 @@ async fn a_rate_limited_scorer_defers_without_using_up_receives() {
             429,
             r#"{"error":{"message":"Rate limit reached","code":"rate_limit_exceeded"}}"#,
         )
-        .header("retry-after", "2"),
+        .header("retry-after", "4"),
     ])
     .await;
     let w = worker(&env, openai(&server, Duration::from_secs(5)));
@@ -482,12 +482,19 @@ async fn a_rate_limited_scorer_defers_without_using_up_receives() {
         receive(&env, "ScoringQueue").await.records.is_empty(),
         "delayed"
     );
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // Jittered within [2 s, 4 s] of the asked 4 s.
+    tokio::time::sleep(Duration::from_millis(4500)).await;
     let event = receive(&env, "ScoringQueue").await;
     assert_eq!(event.records.len(), 1);
+    let copy: shared::messages::ScoreTask =
+        serde_json::from_str(event.records[0].body.as_deref().unwrap()).unwrap();
     assert_eq!(
-        event.records[0].body.as_deref(),
-        Some(task(&jobs[0]).as_str())
+        (copy.job_id, copy.attempt),
+        (jobs[0].card.id, jobs[0].attempt)
+    );
+    assert!(
+        copy.reserved_at.is_some(),
+        "the copy carries when deferring started, for the cap"
     );
     assert_eq!(
         event.records[0]
