@@ -11,8 +11,8 @@ use jobmon_tests::fixture::{FixtureServer, greenhouse_board};
 use shared::adapters::{DynamoStore, SqsQueue};
 use shared::config::SecretKey;
 use shared::domain::{
-    Email, PlanCatalog, PlanId, Role, Source, SourceId, SourceValidators, SubscriptionStatus,
-    Tenant, TenantId, TenantName, User, UserId,
+    Email, PlanCatalog, PlanId, Role, Source, SourceId, SourceKind, SourceName, SourceValidators,
+    SubscriptionStatus, Tenant, TenantId, TenantName, User, UserId,
 };
 use shared::messages::FetchTask;
 use shared::ports::{AccountStore, SourceStore};
@@ -111,8 +111,8 @@ pub(crate) async fn tenant_with_source(rig: &Rig, board: &str) -> FetchTask {
     let source = Source {
         id: SourceId::new(),
         tenant_id: tenant.id,
-        name: board.into(),
-        kind: "greenhouse".into(),
+        name: SourceName::parse(board).expect("a bench board name"),
+        kind: SourceKind::Greenhouse.into(),
         config: serde_json::json!({"board": board}),
         enabled: true,
         last_fetched_at: None,

@@ -8,20 +8,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
+use shared::domain::SourceKind;
 use url::Url;
-
-/// Every kind a source can have, as stored and as accepted by the API.
-pub const KINDS: &[&str] = &[
-    "greenhouse",
-    "lever",
-    "ashby",
-    "workable",
-    "smartrecruiters",
-    "recruitee",
-    "personio",
-    "rss",
-    "jsonfeed",
-];
 
 /// A configuration problem, naming the field the tenant has to fix (`kind`,
 /// `config.board`, ...).
@@ -107,97 +95,97 @@ impl SourceConfig {
             Value::Null => &Map::new(),
             _ => return Err(ConfigError::new("config", "must be an object")),
         };
-        let source = match kind {
-            "greenhouse" => {
-                only(fields, &["board"])?;
-                Self::Greenhouse {
-                    board: Slug::parse_field(fields, "board")?,
-                }
-            }
-            "lever" => {
-                only(fields, &["site", "region"])?;
-                let region = match optional_str(fields, "region")? {
-                    None | Some("global") => LeverRegion::Global,
-                    Some("eu") => LeverRegion::Eu,
-                    Some(_) => {
-                        return Err(ConfigError::new(
-                            "config.region",
-                            "must be \"global\" or \"eu\"",
-                        ));
-                    }
-                };
-                Self::Lever {
-                    site: Slug::parse_field(fields, "site")?,
-                    region,
-                }
-            }
-            "ashby" => {
-                only(fields, &["board"])?;
-                Self::Ashby {
-                    board: Slug::parse_field(fields, "board")?,
-                }
-            }
-            "workable" => {
-                only(fields, &["account"])?;
-                Self::Workable {
-                    account: Slug::parse_field(fields, "account")?,
-                }
-            }
-            "smartrecruiters" => {
-                only(fields, &["company"])?;
-                Self::SmartRecruiters {
-                    company: Slug::parse_field(fields, "company")?,
-                }
-            }
-            "recruitee" => {
-                only(fields, &["company"])?;
-                Self::Recruitee {
-                    company: Slug::parse_host_label_field(fields, "company")?,
-                }
-            }
-            "personio" => {
-                only(fields, &["company"])?;
-                Self::Personio {
-                    company: Slug::parse_host_label_field(fields, "company")?,
-                }
-            }
-            "rss" => {
-                only(fields, &["url"])?;
-                Self::Rss {
-                    url: FeedUrl::parse_field(fields, "url")?,
-                }
-            }
-            "jsonfeed" => {
-                only(fields, &["url"])?;
-                Self::JsonFeed {
-                    url: FeedUrl::parse_field(fields, "url")?,
-                }
-            }
+        let kind = match kind {
             "" => return Err(ConfigError::new("kind", "is required")),
-            _ => {
-                return Err(ConfigError::new(
-                    "kind",
-                    format!("unknown kind; expected one of {}", KINDS.join(", ")),
-                ));
-            }
+            named => named
+                .parse::<SourceKind>()
+                .map_err(|e| ConfigError::new("kind", e.to_string()))?,
         };
-        Ok(source)
+        Self::of_kind(kind, fields)
     }
 
-    /// The stored kind name (`"greenhouse"`, `"smartrecruiters"`, ...).
-    pub fn kind(&self) -> &'static str {
+    /// The configuration of a known kind: the match is exhaustive, so a kind added to
+    /// [`SourceKind`] does not build until it has a parser here.
+    fn of_kind(kind: SourceKind, fields: &Map<String, Value>) -> Result<Self, ConfigError> {
+        Ok(match kind {
+            SourceKind::Greenhouse => Self::Greenhouse {
+                board: sole(fields, "board", Slug::parse)?,
+            },
+            SourceKind::Lever => lever(fields)?,
+            SourceKind::Ashby => Self::Ashby {
+                board: sole(fields, "board", Slug::parse)?,
+            },
+            SourceKind::Workable => Self::Workable {
+                account: sole(fields, "account", Slug::parse)?,
+            },
+            SourceKind::SmartRecruiters => Self::SmartRecruiters {
+                company: sole(fields, "company", Slug::parse)?,
+            },
+            SourceKind::Recruitee => Self::Recruitee {
+                company: sole(fields, "company", Slug::parse_host_label)?,
+            },
+            SourceKind::Personio => Self::Personio {
+                company: sole(fields, "company", Slug::parse_host_label)?,
+            },
+            SourceKind::Rss => Self::Rss {
+                url: sole(fields, "url", FeedUrl::parse)?,
+            },
+            SourceKind::JsonFeed => Self::JsonFeed {
+                url: sole(fields, "url", FeedUrl::parse)?,
+            },
+        })
+    }
+
+    pub fn kind(&self) -> SourceKind {
         match self {
-            Self::Greenhouse { .. } => "greenhouse",
-            Self::Lever { .. } => "lever",
-            Self::Ashby { .. } => "ashby",
-            Self::Workable { .. } => "workable",
-            Self::SmartRecruiters { .. } => "smartrecruiters",
-            Self::Recruitee { .. } => "recruitee",
-            Self::Personio { .. } => "personio",
-            Self::Rss { .. } => "rss",
-            Self::JsonFeed { .. } => "jsonfeed",
+            Self::Greenhouse { .. } => SourceKind::Greenhouse,
+            Self::Lever { .. } => SourceKind::Lever,
+            Self::Ashby { .. } => SourceKind::Ashby,
+            Self::Workable { .. } => SourceKind::Workable,
+            Self::SmartRecruiters { .. } => SourceKind::SmartRecruiters,
+            Self::Recruitee { .. } => SourceKind::Recruitee,
+            Self::Personio { .. } => SourceKind::Personio,
+            Self::Rss { .. } => SourceKind::Rss,
+            Self::JsonFeed { .. } => SourceKind::JsonFeed,
         }
     }
+}
+
+fn lever(fields: &Map<String, Value>) -> Result<SourceConfig, ConfigError> {
+    only(fields, &["site", "region"])?;
+    let region = match optional_str(fields, "region")? {
+        None | Some("global") => LeverRegion::Global,
+        Some("eu") => LeverRegion::Eu,
+        Some(_) => {
+            return Err(ConfigError::new(
+                "config.region",
+                "must be \"global\" or \"eu\"",
+            ));
+        }
+    };
+    Ok(SourceConfig::Lever {
+        site: field(fields, "site", Slug::parse)?,
+        region,
+    })
+}
+
+/// The one field a kind's configuration has, parsed; any other field is refused.
+fn sole<T>(
+    fields: &Map<String, Value>,
+    name: &str,
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<T, ConfigError> {
+    only(fields, &[name])?;
+    field(fields, name, parse)
+}
+
+/// A required string field, parsed, its error naming `config.<name>`.
+fn field<T>(
+    fields: &Map<String, Value>,
+    name: &str,
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<T, ConfigError> {
+    parse(required_str(fields, name)?).map_err(|m| ConfigError::new(format!("config.{name}"), m))
 }
 
 fn only(fields: &Map<String, Value>, allowed: &[&str]) -> Result<(), ConfigError> {
@@ -282,19 +270,6 @@ impl Slug {
         Ok(Self(s))
     }
 
-    fn parse_field(fields: &Map<String, Value>, name: &str) -> Result<Self, ConfigError> {
-        Self::parse(required_str(fields, name)?)
-            .map_err(|m| ConfigError::new(format!("config.{name}"), m))
-    }
-
-    fn parse_host_label_field(
-        fields: &Map<String, Value>,
-        name: &str,
-    ) -> Result<Self, ConfigError> {
-        Self::parse_host_label(required_str(fields, name)?)
-            .map_err(|m| ConfigError::new(format!("config.{name}"), m))
-    }
-
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -370,11 +345,6 @@ impl FeedUrl {
         Ok(Self(url))
     }
 
-    fn parse_field(fields: &Map<String, Value>, name: &str) -> Result<Self, ConfigError> {
-        Self::parse(required_str(fields, name)?)
-            .map_err(|m| ConfigError::new(format!("config.{name}"), m))
-    }
-
     pub fn as_url(&self) -> &Url {
         &self.0
     }
@@ -417,15 +387,21 @@ mod tests {
         ];
         for (kind, config) in &cases {
             let source = SourceConfig::parse(kind, config).unwrap();
-            assert_eq!(source.kind(), *kind);
+            assert_eq!(source.kind().as_str(), *kind);
         }
-        assert_eq!(KINDS.len(), cases.len());
+        assert_eq!(SourceKind::ALL.len(), cases.len());
     }
 
     #[test]
     fn unknown_kind_names_the_kind_field() {
-        assert_eq!(err("workday", json!({"board": "x"})).field, "kind");
-        assert_eq!(err("", json!({})).field, "kind");
+        let unknown = err("workday", json!({"board": "x"}));
+        assert_eq!(unknown.field, "kind");
+        assert_eq!(
+            unknown.message,
+            "unknown kind; expected one of greenhouse, lever, ashby, workable, \
+             smartrecruiters, recruitee, personio, rss, jsonfeed"
+        );
+        assert_eq!(err("", json!({})), ConfigError::new("kind", "is required"));
     }
 
     #[test]

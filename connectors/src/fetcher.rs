@@ -75,16 +75,16 @@ impl Fetcher {
         match &outcome {
             Ok(FetchOutcome::Fetched { postings, .. }) => {
                 tracing::info!(
-                    kind = source.kind(),
+                    kind = source.kind().as_str(),
                     postings = postings.len(),
                     "fetched source"
                 );
             }
             Ok(FetchOutcome::NotModified) => {
-                tracing::info!(kind = source.kind(), "source not modified");
+                tracing::info!(kind = source.kind().as_str(), "source not modified");
             }
             Err(error) => {
-                tracing::info!(kind = source.kind(), %error, transient = error.is_transient(), "source fetch failed");
+                tracing::info!(kind = source.kind().as_str(), %error, transient = error.is_transient(), "source fetch failed");
             }
         }
         outcome

@@ -30,7 +30,7 @@ mod ssrf;
 mod workable;
 mod xml;
 
-pub use config::{ConfigError, FeedUrl, KINDS, LeverRegion, Slug, SourceConfig};
+pub use config::{ConfigError, FeedUrl, LeverRegion, Slug, SourceConfig};
 pub use detect::{DetectError, Detected};
 pub use error::SourceError;
 pub use fetcher::{FetchOutcome, Fetcher, FetcherInitError};

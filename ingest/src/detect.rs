@@ -5,6 +5,7 @@ use jobmon_connectors::{DetectError, Detected};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::auth::Principal;
+use shared::domain::SourceKind;
 use shared::services::{Invalid, RateLimited};
 
 use crate::sources::{Preview, SourcesError, SourcesService};
@@ -23,7 +24,7 @@ pub struct DetectRequest {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DetectedSource {
-    pub kind: String,
+    pub kind: SourceKind,
     pub config: Value,
     pub name: String,
     pub preview: Preview,

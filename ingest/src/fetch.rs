@@ -8,7 +8,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use jobmon_connectors::{FetchOutcome, Posting, SourceConfig, SourceError};
 use shared::domain::fingerprint::posting_fingerprint;
-use shared::domain::{Job, JobCard, JobId, JobStatus, Plan, PlanCatalog, Source};
+use shared::domain::{
+    Job, JobCard, JobId, JobStatus, Plan, PlanCatalog, Source, SourceKind, StoredKind,
+};
 use shared::ports::{
     AdmissionStore, Clock, IngestStore, PostingKeys, QuotaStore, SourceStore, StoreError,
     TenantReader, WorkQueue,
@@ -19,11 +21,6 @@ use crate::next_fetch_after;
 use shared::messages::FetchTask;
 use shared::ports::{EventPublisher, LiveMessage, LiveNotifier};
 
-/// Boards list what is open; feeds drop old entries as a matter of course, so a posting
-/// missing from a feed says nothing about whether it closed.
-fn tracks_closing(kind: &str) -> bool {
-    !matches!(kind, "rss" | "jsonfeed")
-}
 
 /// Most jobs one admission names (its marker stays far below DynamoDB's 400 KB item
 /// limit); the rest of a larger fetch waits as `pending_upgrade`.
@@ -74,8 +71,8 @@ pub struct FetchReport {
     pub error: Option<String>,
     /// [`SourceError::reason`] of `error`: the failure's metric dimension.
     pub failure_reason: Option<&'static str>,
-    /// The source's kind (`greenhouse`, `rss`…), empty when the fetch was skipped.
-    pub source_kind: String,
+    /// The source's kind; `None` when the fetch was skipped.
+    pub source_kind: Option<StoredKind>,
     pub skipped: bool,
 }
 
@@ -205,7 +202,7 @@ impl FetchService {
             });
         };
         let mut source = as_read.clone();
-        let outcome = match SourceConfig::parse(&source.kind, &source.config) {
+        let outcome = match SourceConfig::parse(source.kind.as_str(), &source.config) {
             Ok(config) => self.fetcher.fetch(&config, &source.validators).await,
             Err(e) => Err(SourceError::Unsupported(format!(
                 "invalid configuration: {e}"
@@ -226,7 +223,7 @@ impl FetchService {
         now: DateTime<Utc>,
     ) -> Result<FetchReport, FetchTaskError> {
         let mut report = FetchReport {
-            source_kind: source.kind.clone(),
+            source_kind: Some(source.kind.clone()),
             ..FetchReport::default()
         };
         match outcome {
@@ -253,7 +250,12 @@ impl FetchService {
                 report.queued = stored.queued;
                 report.pending_upgrade = stored.new - stored.queued;
                 source.jobs_found += stored.new as u64;
-                if tracks_closing(&source.kind) {
+                // Only a known kind's fetch gets here: an unknown one fails to configure.
+                if source
+                    .kind
+                    .known()
+                    .is_some_and(SourceKind::lists_every_open_posting)
+                {
                     (report.closed, report.reopened) =
                         self.follow_listing(source, &postings, &stored, now).await?;
                 }

@@ -6,8 +6,9 @@ use jobmon_connectors::{FetchOutcome, Posting, SourceConfig};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use shared::auth::{NotAdmin, Principal};
-use shared::domain::source::parse_source_name;
-use shared::domain::{PlanCatalog, Source, SourceId, SourceValidators, SourceView};
+use shared::domain::{
+    PlanCatalog, Source, SourceId, SourceKind, SourceName, SourceValidators, SourceView, StoredKind,
+};
 use shared::http::ApiError;
 use shared::ports::{
     Clock, Conflict, RateLimiter, SourceStore, StoreError, TenantReader, WorkQueue,
@@ -116,12 +117,16 @@ fn validated(kind: &str, config: &Value) -> Result<SourceConfig, Invalid> {
 }
 
 /// The stored `(kind, config)` of a validated configuration, normalised.
-pub(crate) fn stored(config: &SourceConfig) -> (String, Value) {
+pub(crate) fn stored(config: &SourceConfig) -> (SourceKind, Value) {
     let value = serde_json::to_value(config).unwrap_or(Value::Null);
     (
-        config.kind().to_owned(),
+        config.kind(),
         value.get("config").cloned().unwrap_or(json!({})),
     )
+}
+
+fn source_name(raw: &str) -> Result<SourceName, Invalid> {
+    SourceName::parse(raw).map_err(|e| Invalid::new("name", e))
 }
 
 fn source_id(raw: &str) -> Result<SourceId, SourcesError> {
@@ -168,7 +173,7 @@ impl SourcesService {
         req: CreateSource,
     ) -> Result<SourceView, SourcesError> {
         principal.require_admin()?;
-        let name = parse_source_name(&req.name).map_err(|e| Invalid::new("name", e))?;
+        let name = source_name(&req.name)?;
         let config = validated(&req.kind, &req.config)?;
         let (kind, config) = stored(&config);
         let plan = self.plan(&principal).await?;
@@ -178,7 +183,7 @@ impl SourcesService {
             id: SourceId::new(),
             tenant_id: principal.tenant,
             name,
-            kind,
+            kind: kind.into(),
             config,
             enabled,
             last_fetched_at: None,
@@ -211,12 +216,13 @@ impl SourcesService {
         principal.require_admin()?;
         let mut source = self.own(&principal, id).await?;
         if let Some(name) = &req.name {
-            source.name = parse_source_name(name).map_err(|e| Invalid::new("name", e))?;
+            source.name = source_name(name)?;
         }
         if req.kind.is_some() || req.config.is_some() {
-            let kind = req.kind.clone().unwrap_or_else(|| source.kind.clone());
-            let config = req.config.clone().unwrap_or_else(|| source.config.clone());
-            let (kind, config) = stored(&validated(&kind, &config)?);
+            let kind = req.kind.as_deref().unwrap_or(source.kind.as_str());
+            let config = req.config.as_ref().unwrap_or(&source.config);
+            let (kind, config) = stored(&validated(kind, config)?);
+            let kind = StoredKind::from(kind);
             if (&kind, &config) != (&source.kind, &source.config) {
                 source.kind = kind;
                 source.config = config;
@@ -261,7 +267,7 @@ impl SourcesService {
 
     pub async fn preview(&self, principal: Principal, id: &str) -> Result<Preview, SourcesError> {
         let source = self.own(&principal, id).await?;
-        let config = validated(&source.kind, &source.config)?;
+        let config = validated(source.kind.as_str(), &source.config)?;
         Ok(self.preview_config(&config).await)
     }
 

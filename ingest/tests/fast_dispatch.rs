@@ -7,7 +7,9 @@ use jobmon_ingest::dispatch::Dispatcher;
 use jobmon_tests::contract;
 use shared::adapters::MemoryStore;
 use shared::adapters::memory::MemoryQueue;
-use shared::domain::{PlanCatalog, Role, Source, SourceId, SourceValidators, TenantId};
+use shared::domain::{
+    PlanCatalog, Role, Source, SourceId, SourceKind, SourceName, SourceValidators, TenantId,
+};
 use shared::messages::FetchTask;
 use shared::ports::{AccountStore, SourceStore};
 
@@ -49,8 +51,8 @@ fn source(tenant: TenantId, next: Option<DateTime<Utc>>, enabled: bool) -> Sourc
     Source {
         id: SourceId::new(),
         tenant_id: tenant,
-        name: "Board".into(),
-        kind: "greenhouse".into(),
+        name: SourceName::parse("Board").unwrap(),
+        kind: SourceKind::Greenhouse.into(),
         config: serde_json::json!({"board": "acme"}),
         enabled,
         last_fetched_at: None,

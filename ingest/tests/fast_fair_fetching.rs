@@ -13,7 +13,7 @@ use jobmon_tests::contract;
 use jobmon_tests::fixture::{FixtureServer, TrickleServer, greenhouse_board};
 use shared::adapters::MemoryStore;
 use shared::adapters::memory::MemoryQueue;
-use shared::domain::{PlanCatalog, Role, TenantId};
+use shared::domain::{PlanCatalog, Role, SourceKind, TenantId};
 use shared::messages::FetchTask;
 use shared::ports::{AccountStore, NoEvents, NoLiveUpdates, SourceStore, SystemClock};
 
@@ -55,7 +55,7 @@ async fn tenant(store: &MemoryStore, name: &str) -> TenantId {
 async fn source(
     store: &MemoryStore,
     tenant: TenantId,
-    kind: &str,
+    kind: SourceKind,
     config: serde_json::Value,
 ) -> FetchTask {
     let source = contract::source(tenant, kind, config);
@@ -81,7 +81,7 @@ async fn a_tenant_with_trickling_feeds_does_not_delay_another_tenants_board() {
     let alone = source(
         &store,
         normal,
-        "greenhouse",
+        SourceKind::Greenhouse,
         serde_json::json!({"board": "acme"}),
     )
     .await;
@@ -93,7 +93,7 @@ async fn a_tenant_with_trickling_feeds_does_not_delay_another_tenants_board() {
     let normal_task = source(
         &store,
         other,
-        "greenhouse",
+        SourceKind::Greenhouse,
         serde_json::json!({"board": "acme"}),
     )
     .await;
@@ -101,7 +101,15 @@ async fn a_tenant_with_trickling_feeds_does_not_delay_another_tenants_board() {
     let mut slow_tasks = Vec::new();
     for n in 0..3 {
         let url = format!("{}/feed-{n}.json", trickle.base_url);
-        slow_tasks.push(source(&store, slow, "jsonfeed", serde_json::json!({"url": url})).await);
+        slow_tasks.push(
+            source(
+                &store,
+                slow,
+                SourceKind::JsonFeed,
+                serde_json::json!({"url": url}),
+            )
+            .await,
+        );
     }
     let started = Instant::now();
     let running: Vec<_> = slow_tasks

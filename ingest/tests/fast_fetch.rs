@@ -14,8 +14,8 @@ use jobmon_tests::contract;
 use shared::adapters::MemoryStore;
 use shared::adapters::memory::{MemoryQueue, RecordingEvents, RecordingNotifier};
 use shared::domain::{
-    CanonicalUrl, Job, JobStatus, Period, PlanCatalog, Role, Source, SourceId, SourceValidators,
-    TenantId,
+    CanonicalUrl, Job, JobStatus, Period, PlanCatalog, Role, Source, SourceId, SourceKind,
+    SourceValidators, SourceView, StoredKind, TenantId,
 };
 use shared::messages::{FetchTask, ScoreTask};
 use shared::ports::{
@@ -174,9 +174,9 @@ async fn tenant(store: &MemoryStore) -> TenantId {
     t.id
 }
 
-async fn board_source(store: &MemoryStore, tenant: TenantId, kind: &str) -> Source {
+async fn board_source(store: &MemoryStore, tenant: TenantId, kind: SourceKind) -> Source {
     let config = match kind {
-        "rss" => serde_json::json!({"url": "https://example.com/jobs.rss"}),
+        SourceKind::Rss => serde_json::json!({"url": "https://example.com/jobs.rss"}),
         _ => serde_json::json!({"board": "acme"}),
     };
     let source = contract::source(tenant, kind, config);
@@ -228,7 +228,7 @@ async fn stored(r: &Rig, source: &Source) -> Source {
 async fn new_postings_are_stored_and_admitted_to_scoring_within_the_quota() {
     let r = rig();
     let t = tenant(&r.store).await;
-    let source = board_source(&r.store, t, "greenhouse").await;
+    let source = board_source(&r.store, t, SourceKind::Greenhouse).await;
     // The free plan scores 50 a month: 60 new postings admit 50 and park 10.
     r.board.then(listing(0..60));
 
@@ -272,7 +272,7 @@ async fn new_postings_are_stored_and_admitted_to_scoring_within_the_quota() {
 async fn a_board_with_nothing_new_writes_no_job_and_sends_nothing() {
     let r = rig();
     let t = tenant(&r.store).await;
-    let source = board_source(&r.store, t, "greenhouse").await;
+    let source = board_source(&r.store, t, SourceKind::Greenhouse).await;
     r.board.then(listing(0..3));
     r.fetch.run(&task(&source)).await.unwrap();
     r.scoring.take_sent();
@@ -288,7 +288,7 @@ async fn a_board_with_nothing_new_writes_no_job_and_sends_nothing() {
 async fn a_failed_fetch_is_recorded_and_five_in_a_row_disable_the_source() {
     let r = rig();
     let t = tenant(&r.store).await;
-    let source = board_source(&r.store, t, "greenhouse").await;
+    let source = board_source(&r.store, t, SourceKind::Greenhouse).await;
     r.board
         .then(Err(SourceError::DeadlineExceeded { secs: 30 }));
 
@@ -320,7 +320,7 @@ async fn a_failed_fetch_is_recorded_and_five_in_a_row_disable_the_source() {
 async fn a_success_clears_the_failure_count() {
     let r = rig();
     let t = tenant(&r.store).await;
-    let source = board_source(&r.store, t, "greenhouse").await;
+    let source = board_source(&r.store, t, SourceKind::Greenhouse).await;
     r.board.then(Err(SourceError::Upstream { status: 503 }));
     r.board.then(listing(0..1));
     r.fetch.run(&task(&source)).await.unwrap();
@@ -334,7 +334,7 @@ async fn a_success_clears_the_failure_count() {
 async fn postings_that_vanish_from_a_board_close_their_jobs_but_not_from_a_feed() {
     let r = rig();
     let t = tenant(&r.store).await;
-    let board = board_source(&r.store, t, "greenhouse").await;
+    let board = board_source(&r.store, t, SourceKind::Greenhouse).await;
     r.board.then(listing(0..3));
     r.board.then(listing(1..3));
     r.board.then(listing(1..3));
@@ -353,18 +353,53 @@ async fn postings_that_vanish_from_a_board_close_their_jobs_but_not_from_a_feed(
 
     let r = rig();
     let t = tenant(&r.store).await;
-    let feed = board_source(&r.store, t, "rss").await;
+    let feed = board_source(&r.store, t, SourceKind::Rss).await;
     r.board.then(listing(0..3));
     r.board.then(listing(1..3));
     r.fetch.run(&task(&feed)).await.unwrap();
     assert_eq!(r.fetch.run(&task(&feed)).await.unwrap().closed, 0);
 }
 
+/// A row written by another version of jobmon may name a kind this build does not know:
+/// it loads, shows its kind as stored, and its fetch is a failure with the reason.
+#[tokio::test]
+async fn a_source_of_a_kind_this_build_does_not_know_fails_its_fetch_with_the_reason() {
+    let r = rig();
+    let t = tenant(&r.store).await;
+    let mut source = contract::source(
+        t,
+        SourceKind::Greenhouse,
+        serde_json::json!({"board": "acme"}),
+    );
+    source.kind = StoredKind::from_stored("workday".into());
+    r.store.create_source(&source, 10).await.unwrap();
+    // No answer scripted: reaching the board would panic in the scripted board.
+    let report = r.fetch.run(&task(&source)).await.unwrap();
+    assert_eq!(
+        report.source_kind,
+        Some(StoredKind::Unknown("workday".into()))
+    );
+    let error = report.error.unwrap();
+    assert!(
+        error.contains("invalid configuration: kind: unknown kind; expected one of greenhouse"),
+        "{error}"
+    );
+    let after = stored(&r, &source).await;
+    assert_eq!(after.kind.as_str(), "workday");
+    assert_eq!(after.consecutive_failures, 1);
+    assert_eq!(after.last_error.as_deref(), Some(error.as_str()));
+    let view = serde_json::to_value(SourceView::from(&after)).unwrap();
+    assert_eq!(
+        (&view["kind"], &view["name"]),
+        (&"workday".into(), &"greenhouse".into())
+    );
+}
+
 #[tokio::test]
 async fn a_deleted_source_is_skipped_without_fetching() {
     let r = rig();
     let t = tenant(&r.store).await;
-    let source = board_source(&r.store, t, "greenhouse").await;
+    let source = board_source(&r.store, t, SourceKind::Greenhouse).await;
     r.store.delete_source(t, source.id).await.unwrap();
     // No answer scripted: fetching would panic in the scripted board.
     assert!(r.fetch.run(&task(&source)).await.unwrap().skipped);
@@ -374,7 +409,7 @@ async fn a_deleted_source_is_skipped_without_fetching() {
 async fn an_abandoned_fetch_counts_as_a_failure_and_disables_a_source_that_keeps_dying() {
     let r = rig();
     let t = tenant(&r.store).await;
-    let source = board_source(&r.store, t, "greenhouse").await;
+    let source = board_source(&r.store, t, SourceKind::Greenhouse).await;
     assert!(r.abandoned.record(&task(&source)).await.unwrap());
     let after = stored(&r, &source).await;
     assert_eq!(after.consecutive_failures, 1);
@@ -431,7 +466,7 @@ async fn assert_settled(r: &Rig, t: TenantId, period: &Period, messages: &[Score
 async fn a_fetch_that_dies_after_taking_quota_gives_it_back_and_the_retry_admits_again() {
     let r = rig();
     let t = tenant(&r.store).await;
-    let source = board_source(&r.store, t, "greenhouse").await;
+    let source = board_source(&r.store, t, SourceKind::Greenhouse).await;
     let period = Period::of(r.clock.now());
     r.board.then(listing(0..3));
     r.ingest.down.store(true, Ordering::SeqCst);
@@ -453,8 +488,8 @@ async fn a_fetch_that_dies_after_taking_quota_gives_it_back_and_the_retry_admits
 async fn jobs_written_but_never_sent_are_sent_by_the_next_fetch_of_the_tenant() {
     let r = rig();
     let t = tenant(&r.store).await;
-    let source = board_source(&r.store, t, "greenhouse").await;
-    let other = board_source(&r.store, t, "greenhouse").await;
+    let source = board_source(&r.store, t, SourceKind::Greenhouse).await;
+    let other = board_source(&r.store, t, SourceKind::Greenhouse).await;
     let period = Period::of(r.clock.now());
     r.board.then(listing(0..3));
     r.scoring.set_unavailable(true);
@@ -473,7 +508,7 @@ async fn jobs_written_but_never_sent_are_sent_by_the_next_fetch_of_the_tenant() 
 async fn quota_goes_back_to_the_month_it_was_taken_from() {
     let r = rig();
     let t = tenant(&r.store).await;
-    let source = board_source(&r.store, t, "greenhouse").await;
+    let source = board_source(&r.store, t, SourceKind::Greenhouse).await;
     let end_of_month = Utc.with_ymd_and_hms(2026, 11, 30, 23, 59, 0).unwrap();
     r.clock.set(end_of_month);
     r.board.then(listing(0..3));
@@ -497,7 +532,7 @@ async fn quota_goes_back_to_the_month_it_was_taken_from() {
 async fn an_empty_answer_followed_by_the_full_board_closes_nothing() {
     let r = rig();
     let t = tenant(&r.store).await;
-    let source = board_source(&r.store, t, "greenhouse").await;
+    let source = board_source(&r.store, t, SourceKind::Greenhouse).await;
     r.board.then(listing(0..3));
     r.board.then(listing(0..0));
     r.board.then(listing(0..4));

@@ -7,8 +7,8 @@ use chrono::{Duration, TimeZone, Utc};
 use shared::domain::fingerprint::posting_fingerprint;
 use shared::domain::{
     CanonicalUrl, Email, Job, JobCard, JobId, JobStatus, Period, PlanCatalog, PlanId, Profile,
-    Role, Score, ScoringEntry, Source, SourceId, SourceValidators, SubscriptionStatus, Tenant,
-    TenantId, TenantName, User, UserId,
+    Role, Score, ScoringEntry, Source, SourceId, SourceKind, SourceName, SourceValidators,
+    SubscriptionStatus, Tenant, TenantId, TenantName, User, UserId,
 };
 use shared::ports::{
     AccountStore, AdmissionStore, Applied, BillingChange, BillingStore, Conflict, EventRef,
@@ -98,12 +98,12 @@ pub fn job(tenant: TenantId, url: &str, status: JobStatus) -> Job {
     }
 }
 
-/// An enabled source of `kind`, due now, never fetched.
-pub fn source(tenant: TenantId, kind: &str, config: serde_json::Value) -> Source {
+/// An enabled source of `kind`, named after it, due now, never fetched.
+pub fn source(tenant: TenantId, kind: SourceKind, config: serde_json::Value) -> Source {
     Source {
         id: SourceId::new(),
         tenant_id: tenant,
-        name: kind.into(),
+        name: SourceName::parse(kind.as_str()).expect("a kind's name is a valid source name"),
         kind: kind.into(),
         config,
         enabled: true,

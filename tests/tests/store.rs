@@ -4,13 +4,15 @@ use std::collections::{HashMap, HashSet};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use jobmon_tests::TestStack;
-use jobmon_tests::contract::{job, tenant, user};
+use jobmon_tests::contract::{job, source, tenant, user};
 use shared::adapters::DynamoStore;
 use shared::adapters::dynamo::keys;
-use shared::domain::{Email, JobId, JobStatus, Role, Tenant, TenantId, User};
+use shared::domain::{
+    Email, JobId, JobStatus, Role, SourceKind, StoredKind, Tenant, TenantId, User,
+};
 use shared::http::CursorCodec;
 use shared::ports::{
-    AccountStore, Conflict, JobQuery, JobStore, PageRequest, StoreError, TenantReader,
+    AccountStore, Conflict, JobQuery, JobStore, PageRequest, SourceStore, StoreError, TenantReader,
 };
 
 fn store(stack: &TestStack) -> DynamoStore {
@@ -316,6 +318,67 @@ async fn a_corrupt_item_is_a_typed_error_not_a_panic() {
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+}
+
+/// A row written by another version of jobmon may name a kind this build does not know: it
+/// loads (one such source must not fail the tenant's list), and a fetch's record keeps the
+/// kind as stored.
+#[tokio::test]
+async fn a_source_of_an_unknown_kind_loads_and_keeps_its_stored_kind() {
+    let stack = TestStack::new().await;
+    let store = store(&stack);
+    let t = tenant("Kinds");
+    store
+        .create_account(&t, &admin(&t, "kinds@example.com"))
+        .await
+        .unwrap();
+    let created = source(
+        t.id,
+        SourceKind::Greenhouse,
+        serde_json::json!({"board": "acme"}),
+    );
+    store.create_source(&created, 10).await.unwrap();
+    let pk = AttributeValue::S(keys::tenant_pk(t.id));
+    let sk = AttributeValue::S(keys::source_sk(created.id));
+    stack
+        .dynamo
+        .update_item()
+        .table_name(stack.table())
+        .key("PK", pk.clone())
+        .key("SK", sk.clone())
+        .update_expression("SET kind = :kind")
+        .expression_attribute_values(":kind", AttributeValue::S("workday".into()))
+        .send()
+        .await
+        .unwrap();
+
+    let read = store.get_source(t.id, created.id).await.unwrap().unwrap();
+    assert_eq!(read.kind, StoredKind::Unknown("workday".into()));
+    let listed = store.list_sources(t.id).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].kind.as_str(), "workday");
+
+    let mut fetched = read.clone();
+    fetched.last_error = Some("invalid configuration".into());
+    fetched.consecutive_failures = 1;
+    assert!(store.record_fetch(&fetched, &read).await.unwrap());
+    let item = stack
+        .dynamo
+        .get_item()
+        .table_name(stack.table())
+        .key("PK", pk)
+        .key("SK", sk)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    assert_eq!(item["kind"], AttributeValue::S("workday".into()));
+    assert_eq!(item["name"], AttributeValue::S("greenhouse".into()));
+    assert_eq!(
+        item["lastError"],
+        AttributeValue::S("invalid configuration".into())
+    );
 }
 
 /// moto lists every model object it ever created on its dashboard, and its

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use jobmon_ingest::abandoned::AbandonedFetches;
 use jobmon_ingest::fetch::{FetchReport, FetchService, FetchTaskError};
+use shared::domain::StoredKind;
 use shared::messages::FetchTask;
 use shared::telemetry::MetricSet;
 use tracing::Instrument;
@@ -96,11 +97,10 @@ fn emit_metrics(task: &FetchTask, result: &Result<FetchReport, FetchTaskError>, 
             (&FetchReport::default(), Some("storage"))
         }
     };
-    let kind = if report.source_kind.is_empty() {
-        "unknown"
-    } else {
-        &report.source_kind
-    };
+    let kind = report
+        .source_kind
+        .as_ref()
+        .map_or("unknown", StoredKind::as_str);
     let outcome = match (failure, report.skipped, report.not_modified) {
         (Some(_), _, _) => "failed",
         (None, true, _) => "skipped",

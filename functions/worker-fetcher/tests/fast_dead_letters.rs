@@ -10,7 +10,7 @@ use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use jobmon_ingest::abandoned::{ABANDONED, AbandonedFetches};
 use jobmon_tests::contract;
 use shared::adapters::MemoryStore;
-use shared::domain::{PlanCatalog, Role, Tenant, TenantId};
+use shared::domain::{PlanCatalog, Role, SourceKind, Tenant, TenantId};
 use shared::messages::FetchTask;
 use shared::ports::{AccountStore, SourceStore, StoreError, SystemClock, TenantReader};
 
@@ -57,7 +57,11 @@ async fn dead_lettered_fetches_are_recorded_on_their_sources() {
     let t = contract::tenant("Dead letters");
     let admin = contract::user(&t, &format!("{}@example.com", t.id), Role::Admin);
     store.create_account(&t, &admin).await.unwrap();
-    let source = contract::source(t.id, "greenhouse", serde_json::json!({"board": "acme"}));
+    let source = contract::source(
+        t.id,
+        SourceKind::Greenhouse,
+        serde_json::json!({"board": "acme"}),
+    );
     store.create_source(&source, 10).await.unwrap();
     let task = serde_json::to_string(&FetchTask {
         tenant_id: t.id,

@@ -24,6 +24,8 @@ pub use period::Period;
 pub use plan::{Plan, PlanCatalog, PlanError, PlanId};
 pub use profile::{FieldError, Profile, ProfileError, RemotePreference, Seniority};
 pub use score::Score;
-pub use source::{Source, SourceValidators, SourceView};
+pub use source::{
+    Source, SourceKind, SourceName, SourceValidators, SourceView, StoredKind, UnknownKind,
+};
 pub use stage::{NoteError, NoteText, Stage, TrackingEntry, UnknownStage};
 pub use url::CanonicalUrl;

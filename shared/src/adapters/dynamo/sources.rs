@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     DynamoStore, conditional, from_item, is_condition_failure, keys, to_item, unavailable,
 };
-use crate::domain::{Source, SourceId, SourceValidators, TenantId};
+use crate::domain::{Source, SourceId, SourceName, SourceValidators, StoredKind, TenantId};
 use crate::ports::{Conflict, SourceStore, StoreError};
 
 const DUE_INDEX: &str = "GSI2";
@@ -67,8 +67,8 @@ impl SourceItem {
             entity: "source".into(),
             id: s.id.to_string(),
             tenant_id: s.tenant_id.to_string(),
-            name: s.name.clone(),
-            kind: s.kind.clone(),
+            name: s.name.as_str().to_owned(),
+            kind: s.kind.as_str().to_owned(),
             config: s.config.to_string(),
             enabled: s.enabled,
             last_fetched_at: s.last_fetched_at,
@@ -93,8 +93,8 @@ impl SourceItem {
             id: SourceId::parse(&self.id).map_err(|e| corrupt(e.to_string()))?,
             tenant_id: TenantId::parse(&self.tenant_id).map_err(|e| corrupt(e.to_string()))?,
             config: serde_json::from_str(&self.config).map_err(|e| corrupt(e.to_string()))?,
-            name: self.name,
-            kind: self.kind,
+            name: SourceName::parse(&self.name).map_err(|e| corrupt(e.to_string()))?,
+            kind: StoredKind::from_stored(self.kind),
             enabled: self.enabled,
             last_fetched_at: self.last_fetched_at,
             last_error: self.last_error,

@@ -11,7 +11,12 @@ use crate::ports::{Conflict, SourceStore, StoreError};
 
 /// What `record_fetch` compares: a user's edit of any of these wins over a fetch.
 fn edited_fields(s: &Source) -> (&str, &str, String, bool) {
-    (&s.name, &s.kind, s.config.to_string(), s.enabled)
+    (
+        s.name.as_str(),
+        s.kind.as_str(),
+        s.config.to_string(),
+        s.enabled,
+    )
 }
 
 #[async_trait]
