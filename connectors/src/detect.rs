@@ -64,9 +64,23 @@ pub struct Detected {
 }
 
 impl Detected {
-    fn board(config: SourceConfig, slug: &Slug, provider: &str) -> Self {
+    /// Named after the board or the feed's host, and the provider: `Acme Labs (Greenhouse)`,
+    /// `example.com (feed)`.
+    fn named(config: SourceConfig) -> Self {
+        let slug = |slug: &Slug| slug.title_case();
+        let what = match &config {
+            SourceConfig::Greenhouse { board } | SourceConfig::Ashby { board } => slug(board),
+            SourceConfig::Lever { site, .. } => slug(site),
+            SourceConfig::Workable { account } => slug(account),
+            SourceConfig::SmartRecruiters { company }
+            | SourceConfig::Recruitee { company }
+            | SourceConfig::Personio { company } => slug(company),
+            SourceConfig::Rss { url } | SourceConfig::JsonFeed { url } => {
+                url.as_url().host_str().unwrap_or("feed").to_owned()
+            }
+        };
         Self {
-            name: format!("{} ({provider})", slug.title_case()),
+            name: format!("{what} ({})", config.kind().label()),
             config,
         }
     }
@@ -96,133 +110,59 @@ pub fn from_url(url: &Url) -> Option<Detected> {
     let host = url.host_str()?.to_ascii_lowercase();
     let host = host.strip_prefix("www.").unwrap_or(&host);
     let path = segments(url);
-    let first = path.first().copied();
-    let slug = |raw: Option<&str>| raw.and_then(|r| Slug::parse(r).ok());
-    match host {
+    // API hosts carry the board third (`/v1/boards/acme`), career pages first.
+    let slug_at = |i: usize| path.get(i).and_then(|r| Slug::parse(r).ok());
+    let first_or_api = || slug_at(if host.starts_with("api.") { 2 } else { 0 });
+    let config = match host {
         "boards.greenhouse.io" | "job-boards.greenhouse.io" | "job-boards.eu.greenhouse.io" => {
             // Embeds: /embed/job_board?for=acme and /embed/job_board/js?for=acme.
-            let board = if first == Some("embed") {
-                slug(query(url, "for").as_deref())
+            let board = if path.first() == Some(&"embed") {
+                query(url, "for").and_then(|r| Slug::parse(&r).ok())
             } else {
-                slug(first)
-            }?;
-            Some(Detected::board(
-                SourceConfig::Greenhouse {
-                    board: board.clone(),
-                },
-                &board,
-                "Greenhouse",
-            ))
-        }
-        "boards-api.greenhouse.io" => {
-            let board = slug(path.get(2).copied())?;
-            Some(Detected::board(
-                SourceConfig::Greenhouse {
-                    board: board.clone(),
-                },
-                &board,
-                "Greenhouse",
-            ))
-        }
-        "jobs.lever.co" | "jobs.eu.lever.co" | "api.lever.co" | "api.eu.lever.co" => {
-            let site = if host.starts_with("api.") {
-                slug(path.get(2).copied())
-            } else {
-                slug(first)
-            }?;
-            let region = if host.contains(".eu.") {
-                LeverRegion::Eu
-            } else {
-                LeverRegion::Global
+                slug_at(0)
             };
-            Some(Detected::board(
-                SourceConfig::Lever {
-                    site: site.clone(),
-                    region,
-                },
-                &site,
-                "Lever",
-            ))
+            SourceConfig::Greenhouse { board: board? }
         }
-        "jobs.ashbyhq.com" | "api.ashbyhq.com" => {
-            let board = if host.starts_with("api.") {
-                slug(path.get(2).copied())
-            } else {
-                slug(first)
-            }?;
-            Some(Detected::board(
-                SourceConfig::Ashby {
-                    board: board.clone(),
+        "boards-api.greenhouse.io" => SourceConfig::Greenhouse { board: slug_at(2)? },
+        "jobs.lever.co" | "jobs.eu.lever.co" | "api.lever.co" | "api.eu.lever.co" => {
+            SourceConfig::Lever {
+                site: first_or_api()?,
+                region: if host.contains(".eu.") {
+                    LeverRegion::Eu
+                } else {
+                    LeverRegion::Global
                 },
-                &board,
-                "Ashby",
-            ))
+            }
         }
-        "apply.workable.com" => {
-            let account = slug(first.filter(|f| *f != "api"))?;
-            Some(Detected::board(
-                SourceConfig::Workable {
-                    account: account.clone(),
-                },
-                &account,
-                "Workable",
-            ))
+        "jobs.ashbyhq.com" | "api.ashbyhq.com" => SourceConfig::Ashby {
+            board: first_or_api()?,
+        },
+        "apply.workable.com" => SourceConfig::Workable {
+            account: slug_at(0).filter(|s| s.as_str() != "api")?,
+        },
+        "jobs.smartrecruiters.com" | "careers.smartrecruiters.com" | "api.smartrecruiters.com" => {
+            SourceConfig::SmartRecruiters {
+                company: first_or_api()?,
+            }
         }
-        "jobs.smartrecruiters.com" | "careers.smartrecruiters.com" => {
-            let company = slug(first)?;
-            Some(Detected::board(
-                SourceConfig::SmartRecruiters {
-                    company: company.clone(),
-                },
-                &company,
-                "SmartRecruiters",
-            ))
-        }
-        "api.smartrecruiters.com" => {
-            let company = slug(path.get(2).copied())?;
-            Some(Detected::board(
-                SourceConfig::SmartRecruiters {
-                    company: company.clone(),
-                },
-                &company,
-                "SmartRecruiters",
-            ))
-        }
-        _ => from_host(host),
-    }
+        _ => from_host(host)?,
+    };
+    Some(Detected::named(config))
 }
 
 /// Boards that live on a tenant's own subdomain of the provider.
-fn from_host(host: &str) -> Option<Detected> {
+fn from_host(host: &str) -> Option<SourceConfig> {
     let label = |suffix: &str| subdomain(host, suffix).and_then(|l| Slug::parse_host_label(l).ok());
     if let Some(company) = label(".recruitee.com") {
-        return Some(Detected::board(
-            SourceConfig::Recruitee {
-                company: company.clone(),
-            },
-            &company,
-            "Recruitee",
-        ));
+        return Some(SourceConfig::Recruitee { company });
     }
     if let Some(company) = label(".jobs.personio.de").or_else(|| label(".jobs.personio.com")) {
-        return Some(Detected::board(
-            SourceConfig::Personio {
-                company: company.clone(),
-            },
-            &company,
-            "Personio",
-        ));
+        return Some(SourceConfig::Personio { company });
     }
     let account = subdomain(host, ".workable.com")
         .filter(|l| !matches!(*l, "apply" | "www" | "jobs"))
         .and_then(|l| Slug::parse(l).ok())?;
-    Some(Detected::board(
-        SourceConfig::Workable {
-            account: account.clone(),
-        },
-        &account,
-        "Workable",
-    ))
+    Some(SourceConfig::Workable { account })
 }
 
 /// The feed a fetched body *is*, judged by its first bytes: RSS, Atom or JSON Feed.
@@ -230,21 +170,15 @@ pub fn feed_itself(url: &Url, body: &[u8]) -> Option<Detected> {
     let head = String::from_utf8_lossy(&body[..body.len().min(2048)]).to_ascii_lowercase();
     let head = head.trim_start_matches('\u{feff}').trim_start();
     let feed = FeedUrl::parse(url.as_str()).ok()?;
-    let name = url.host_str().unwrap_or("feed").to_owned();
-    if head.starts_with('{') && head.contains("jsonfeed.org/version") {
-        return Some(Detected {
-            config: SourceConfig::JsonFeed { url: feed },
-            name: format!("{name} (JSON Feed)"),
-        });
-    }
     let xml = head.starts_with("<?xml") || head.starts_with("<rss") || head.starts_with("<feed");
-    if xml && (head.contains("<rss") || head.contains("<feed") || head.contains("<rdf")) {
-        return Some(Detected {
-            config: SourceConfig::Rss { url: feed },
-            name: format!("{name} (feed)"),
-        });
-    }
-    None
+    let config = if head.starts_with('{') && head.contains("jsonfeed.org/version") {
+        SourceConfig::JsonFeed { url: feed }
+    } else if xml && (head.contains("<rss") || head.contains("<feed") || head.contains("<rdf")) {
+        SourceConfig::Rss { url: feed }
+    } else {
+        return None;
+    };
+    Some(Detected::named(config))
 }
 
 /// One tag's name and attributes, lower-cased names, raw values.
