@@ -1,6 +1,7 @@
 //! Jobs: card, body and URL marker written together; lists served by key or index.
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::items::{JobBodyItem, JobCardItem, JobUrlItem};
@@ -183,6 +184,86 @@ impl ListPlan {
 }
 
 impl DynamoStore {
+    /// Up to `limit` items of `plan` from `start`, and the key the next page starts after
+    /// (`None` at the index's end).
+    async fn read_page(
+        &self,
+        plan: &ListPlan,
+        limit: usize,
+        mut start: Option<Item>,
+    ) -> Result<(Vec<Item>, Option<Item>), StoreError> {
+        let mut items: Vec<Item> = Vec::new();
+        let mut read = 0usize;
+        let filtered = !plan.filters.is_empty();
+        // Without filters DynamoDB returns exactly `limit` items a call. With them it reads
+        // `Limit` items and returns the matches: read in steps until the page is full, the
+        // index ends, or the read budget is spent.
+        while items.len() < limit && read < LIST_READ_BUDGET {
+            let step = if filtered {
+                (LIST_READ_BUDGET - read).min(200)
+            } else {
+                limit - items.len()
+            };
+            let out = self.query_plan(plan, step, start.take()).await?;
+            read += usize::try_from(out.scanned_count).unwrap_or(step);
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ if items.len() > limit => break,
+                _ => return Ok((items, None)),
+            }
+        }
+        // More matches than the page holds: the page ends at its last item.
+        if items.len() > limit {
+            items.truncate(limit);
+            let last = items.last().map(|i| {
+                i.iter()
+                    .filter(|(k, _)| plan.key_attributes().contains(&k.as_str()))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect::<Item>()
+            });
+            return Ok((items, last));
+        }
+        Ok((items, start))
+    }
+
+    /// One Query of `plan`: `step` items read from `start`, filtered.
+    async fn query_plan(
+        &self,
+        plan: &ListPlan,
+        step: usize,
+        start: Option<Item>,
+    ) -> Result<QueryOutput, StoreError> {
+        let mut request = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .set_index_name(plan.index.map(str::to_owned))
+            .scan_index_forward(false)
+            .limit(i32::try_from(step).unwrap_or(200))
+            .set_exclusive_start_key(start)
+            .expression_attribute_names("#pk", plan.pk_name)
+            .expression_attribute_values(":pk", AttributeValue::S(plan.pk.clone()));
+        request = match &plan.sk_range {
+            Some((lo, hi)) => request
+                .key_condition_expression("#pk = :pk AND #sk BETWEEN :lo AND :hi")
+                .expression_attribute_names("#sk", plan.sk_name)
+                .expression_attribute_values(":lo", AttributeValue::S(lo.clone()))
+                .expression_attribute_values(":hi", AttributeValue::S(hi.clone())),
+            None => request.key_condition_expression("#pk = :pk"),
+        };
+        if !plan.filters.is_empty() {
+            request = request.filter_expression(plan.filters.join(" AND "));
+        }
+        for (k, v) in &plan.names {
+            request = request.expression_attribute_names(k, v);
+        }
+        for (k, v) in &plan.values {
+            request = request.expression_attribute_values(k, v.clone());
+        }
+        request.send().await.map_err(unavailable)
+    }
+
     fn start_key(
         &self,
         tenant: TenantId,
@@ -288,72 +369,8 @@ impl JobStore for DynamoStore {
     ) -> Result<Page<JobCard>, StoreError> {
         let limit = usize::from(page.limit.clamp(1, PageRequest::MAX_LIMIT));
         let plan = ListPlan::new(tenant, query);
-        let mut start = self.start_key(tenant, query, page.cursor.as_deref())?;
-        let mut items: Vec<Item> = Vec::new();
-        let mut read = 0usize;
-        let filtered = !plan.filters.is_empty();
-        // Without filters DynamoDB returns exactly `limit` items a call. With them it reads
-        // `Limit` items and returns the matches: read in steps until the page is full, the
-        // index ends, or the read budget is spent.
-        let mut exhausted = false;
-        while items.len() < limit && read < LIST_READ_BUDGET {
-            let step = if filtered {
-                (LIST_READ_BUDGET - read).min(200)
-            } else {
-                limit - items.len()
-            };
-            let mut request = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .set_index_name(plan.index.map(str::to_owned))
-                .scan_index_forward(false)
-                .limit(i32::try_from(step).unwrap_or(200))
-                .set_exclusive_start_key(start.take())
-                .expression_attribute_names("#pk", plan.pk_name)
-                .expression_attribute_values(":pk", AttributeValue::S(plan.pk.clone()));
-            request = match &plan.sk_range {
-                Some((lo, hi)) => request
-                    .key_condition_expression("#pk = :pk AND #sk BETWEEN :lo AND :hi")
-                    .expression_attribute_names("#sk", plan.sk_name)
-                    .expression_attribute_values(":lo", AttributeValue::S(lo.clone()))
-                    .expression_attribute_values(":hi", AttributeValue::S(hi.clone())),
-                None => request.key_condition_expression("#pk = :pk"),
-            };
-            if filtered {
-                request = request.filter_expression(plan.filters.join(" AND "));
-            }
-            for (k, v) in &plan.names {
-                request = request.expression_attribute_names(k, v);
-            }
-            for (k, v) in &plan.values {
-                request = request.expression_attribute_values(k, v.clone());
-            }
-            let out = request.send().await.map_err(unavailable)?;
-            read += usize::try_from(out.scanned_count).unwrap_or(step);
-            items.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => {
-                    exhausted = true;
-                    break;
-                }
-            }
-        }
-        // More matches than the page holds: the page ends at its last item.
-        let next_from = if items.len() > limit {
-            items.truncate(limit);
-            items.last().map(|i| {
-                i.iter()
-                    .filter(|(k, _)| plan.key_attributes().contains(&k.as_str()))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect::<Item>()
-            })
-        } else if exhausted {
-            None
-        } else {
-            start
-        };
+        let start = self.start_key(tenant, query, page.cursor.as_deref())?;
+        let (items, next_from) = self.read_page(&plan, limit, start).await?;
         let cards = items
             .into_iter()
             .map(|item| from_item::<JobCardItem>(item)?.into_card())
