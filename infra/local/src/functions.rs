@@ -9,19 +9,12 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 
 use crate::ids;
 use crate::process::{self, Processes, describe_exit};
-
-/// Lambda's limit for a synchronous response payload.
-const MAX_RESPONSE_BYTES: usize = 6 * 1024 * 1024;
+use crate::runtime_api::{Api, Outcome, Pending, Phase, RuntimeApi};
 
 #[derive(Debug, Clone)]
 pub struct FunctionConfig {
@@ -85,35 +78,6 @@ pub struct Function {
     permits: Semaphore,
     next_no: AtomicU64,
     shutting_down: Arc<AtomicBool>,
-}
-
-/// What the runtime reported for one invocation.
-enum Outcome {
-    Success(Bytes),
-    Error { error_type: String, message: String },
-    TooLarge,
-}
-
-struct Pending {
-    request_id: String,
-    payload: Bytes,
-    deadline_ms: u128,
-    trace_id: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Phase {
-    Starting,
-    Ready,
-    InitError(String),
-}
-
-/// State shared between an instance's Runtime API server and the dispatcher.
-struct Api {
-    function_arn: String,
-    queue: tokio::sync::Mutex<mpsc::Receiver<Pending>>,
-    inflight: Mutex<Option<(String, oneshot::Sender<Outcome>)>>,
-    phase: watch::Sender<Phase>,
 }
 
 struct Instance {
@@ -303,30 +267,15 @@ impl Function {
             return Err(init_err("the gateway is shutting down".into()));
         }
         let no = self.next_no.fetch_add(1, Ordering::SeqCst);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        let RuntimeApi {
+            port,
+            api,
+            server,
+            queue,
+            mut phase,
+        } = RuntimeApi::open(&self.function_arn())
             .await
-            .map_err(|e| init_err(format!("cannot open a Runtime API port: {e}")))?;
-        let port = listener
-            .local_addr()
-            .map_err(|e| init_err(format!("cannot open a Runtime API port: {e}")))?
-            .port();
-        let (queue_tx, queue_rx) = mpsc::channel(1);
-        let (phase_tx, mut phase_rx) = watch::channel(Phase::Starting);
-        let api = Arc::new(Api {
-            function_arn: format!(
-                "arn:aws:lambda:{}:{}:function:{}",
-                self.cfg.region, self.cfg.account_id, self.cfg.function_name
-            ),
-            queue: tokio::sync::Mutex::new(queue_rx),
-            inflight: Mutex::new(None),
-            phase: phase_tx,
-        });
-        let server = tokio::spawn({
-            let app = runtime_api(api.clone());
-            async move {
-                let _ = axum::serve(listener, app).await;
-            }
-        });
+            .map_err(init_err)?;
 
         let cmd = self.instance_command(port);
         let label = if no == 1 {
@@ -353,7 +302,7 @@ impl Function {
         let inst = Arc::new(Instance {
             no,
             pid: spawned.pid,
-            queue: queue_tx,
+            queue,
             api,
             exited: spawned.exited.clone(),
             server,
@@ -361,7 +310,7 @@ impl Function {
         });
 
         let ready = self
-            .wait_until_ready(&mut phase_rx, spawned.exited.clone())
+            .wait_until_ready(&mut phase, spawned.exited.clone())
             .await;
         if let Err(reason) = ready {
             inst.stop();
@@ -375,6 +324,13 @@ impl Function {
 
         self.report_unexpected_exit(no, spawned.exited, retired);
         Ok(inst)
+    }
+
+    fn function_arn(&self) -> String {
+        format!(
+            "arn:aws:lambda:{}:{}:function:{}",
+            self.cfg.region, self.cfg.account_id, self.cfg.function_name
+        )
     }
 
     /// The instance's command: only the function's environment, plus its Runtime API.
@@ -444,140 +400,4 @@ impl Function {
 
 pub fn log(msg: &str) {
     println!("[jobmon-local] {msg}");
-}
-
-fn runtime_api(api: Arc<Api>) -> Router {
-    Router::new()
-        .route("/2018-06-01/runtime/invocation/next", get(next))
-        .route(
-            "/2018-06-01/runtime/invocation/{id}/response",
-            post(response),
-        )
-        .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
-        .route("/2018-06-01/runtime/init/error", post(init_error))
-        // Bodies above Lambda's limit are still read so the runtime gets a proper answer.
-        .layer(DefaultBodyLimit::max(MAX_RESPONSE_BYTES * 2))
-        .with_state(api)
-}
-
-fn runtime_error(status: StatusCode, error_type: &str, message: &str) -> Response {
-    (
-        status,
-        axum::Json(serde_json::json!({"errorType": error_type, "errorMessage": message})),
-    )
-        .into_response()
-}
-
-async fn next(State(api): State<Arc<Api>>) -> Response {
-    api.phase.send_if_modified(|p| {
-        if *p == Phase::Starting {
-            *p = Phase::Ready;
-            true
-        } else {
-            false
-        }
-    });
-    let mut queue = api.queue.lock().await;
-    let Some(p) = queue.recv().await else {
-        return runtime_error(StatusCode::GONE, "InstanceStopped", "instance stopped");
-    };
-    let mut headers = HeaderMap::new();
-    let mut put = |k: &'static str, v: &str| {
-        if let Ok(v) = HeaderValue::from_str(v) {
-            headers.insert(k, v);
-        }
-    };
-    put("lambda-runtime-aws-request-id", &p.request_id);
-    put("lambda-runtime-deadline-ms", &p.deadline_ms.to_string());
-    put("lambda-runtime-invoked-function-arn", &api.function_arn);
-    put("lambda-runtime-trace-id", &p.trace_id);
-    put("content-type", "application/json");
-    (StatusCode::OK, headers, p.payload).into_response()
-}
-
-/// Takes the in-flight invocation if `id` names it.
-fn take(api: &Api, id: &str) -> Option<oneshot::Sender<Outcome>> {
-    let mut f = api.inflight.lock().ok()?;
-    match f.as_ref() {
-        Some((current, _)) if current == id => f.take().map(|(_, tx)| tx),
-        _ => None,
-    }
-}
-
-async fn response(State(api): State<Arc<Api>>, Path(id): Path<String>, body: Bytes) -> Response {
-    let Some(tx) = take(&api, &id) else {
-        return runtime_error(
-            StatusCode::BAD_REQUEST,
-            "InvalidRequestID",
-            "no invocation in flight with this id",
-        );
-    };
-    if body.len() > MAX_RESPONSE_BYTES {
-        let _ = tx.send(Outcome::TooLarge);
-        return runtime_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "RequestEntityTooLarge",
-            "response payload exceeds 6291556 bytes",
-        );
-    }
-    let _ = tx.send(Outcome::Success(body));
-    (
-        StatusCode::ACCEPTED,
-        axum::Json(serde_json::json!({"status": "OK"})),
-    )
-        .into_response()
-}
-
-/// `errorType`/`errorMessage` of a runtime error body, tolerating anything.
-fn error_fields(headers: &HeaderMap, body: &[u8]) -> (String, String) {
-    let v: serde_json::Value = serde_json::from_slice(body).unwrap_or(serde_json::Value::Null);
-    let header_type = headers
-        .get("lambda-runtime-function-error-type")
-        .and_then(|h| h.to_str().ok());
-    let error_type = v["errorType"]
-        .as_str()
-        .or(header_type)
-        .unwrap_or("Unhandled")
-        .to_owned();
-    let message = v["errorMessage"]
-        .as_str()
-        .map(str::to_owned)
-        .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
-    (error_type, message)
-}
-
-async fn error(
-    State(api): State<Arc<Api>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let Some(tx) = take(&api, &id) else {
-        return runtime_error(
-            StatusCode::BAD_REQUEST,
-            "InvalidRequestID",
-            "no invocation in flight with this id",
-        );
-    };
-    let (error_type, message) = error_fields(&headers, &body);
-    let _ = tx.send(Outcome::Error {
-        error_type,
-        message,
-    });
-    (
-        StatusCode::ACCEPTED,
-        axum::Json(serde_json::json!({"status": "OK"})),
-    )
-        .into_response()
-}
-
-async fn init_error(State(api): State<Arc<Api>>, headers: HeaderMap, body: Bytes) -> Response {
-    let (error_type, message) = error_fields(&headers, &body);
-    api.phase
-        .send_replace(Phase::InitError(format!("{error_type}: {message}")));
-    (
-        StatusCode::ACCEPTED,
-        axum::Json(serde_json::json!({"status": "OK"})),
-    )
-        .into_response()
 }

@@ -9,6 +9,7 @@ mod http_api;
 mod ids;
 mod metrics;
 mod process;
+mod runtime_api;
 mod schedule;
 mod sqs;
 mod startup;
