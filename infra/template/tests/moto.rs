@@ -6,7 +6,7 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use aws_config::BehaviorVersion;
+use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 use jobmon_template::{Template, provision};
 
@@ -19,7 +19,30 @@ impl Drop for Moto {
     }
 }
 
-fn start_moto() -> (Moto, String) {
+fn real_template() -> Template {
+    Template::from_file(Template::locate().unwrap()).unwrap()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The SDK's settings for a local endpoint, with moto's dummy credentials.
+async fn local_aws(endpoint: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region("us-east-1")
+        .credentials_provider(Credentials::new("test", "test", None, None, "static"))
+        .load()
+        .await
+}
+
+/// A moto of this test's own, and the SDK's settings for it.
+async fn start_moto() -> (Moto, SdkConfig) {
     let root = Template::locate().unwrap().parent().unwrap().to_owned();
     let bin = root.join(".venv/bin/moto_server");
     assert!(
@@ -27,11 +50,7 @@ fn start_moto() -> (Moto, String) {
         "{} is missing: create the venv first",
         bin.display()
     );
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let mut command = Command::new(bin);
     command
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
@@ -42,21 +61,15 @@ fn start_moto() -> (Moto, String) {
         moto.0.try_wait().ok().flatten()
     });
     assert!(listening.is_ok(), "moto did not start: {listening:?}");
-    (moto, format!("http://127.0.0.1:{port}"))
+    (moto, local_aws(&format!("http://127.0.0.1:{port}")).await)
 }
 
 #[tokio::test]
 async fn provisions_the_real_template_idempotently() {
-    let (_moto, endpoint) = start_moto();
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(&endpoint)
-        .region("us-east-1")
-        .credentials_provider(Credentials::new("test", "test", None, None, "static"))
-        .load()
-        .await;
+    let (_moto, config) = start_moto().await;
     let dynamo = aws_sdk_dynamodb::Client::new(&config);
     let sqs = aws_sdk_sqs::Client::new(&config);
-    let t = Template::from_file(Template::locate().unwrap()).unwrap();
+    let t = real_template();
 
     let first = provision(&t, &dynamo, &sqs, "it").await.unwrap();
     let again = provision(&t, &dynamo, &sqs, "it").await.unwrap();
@@ -136,18 +149,9 @@ async fn provisions_the_real_template_idempotently() {
 
 #[tokio::test]
 async fn unreachable_endpoint_is_a_typed_aws_error() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(format!("http://127.0.0.1:{port}"))
-        .region("us-east-1")
-        .credentials_provider(Credentials::new("test", "test", None, None, "static"))
-        .load()
-        .await;
-    let t = Template::from_file(Template::locate().unwrap()).unwrap();
+    // Nothing listens on a port just freed.
+    let config = local_aws(&format!("http://127.0.0.1:{}", free_port())).await;
+    let t = real_template();
     let e = provision(
         &t,
         &aws_sdk_dynamodb::Client::new(&config),
@@ -170,16 +174,10 @@ async fn unreachable_endpoint_is_a_typed_aws_error() {
 
 #[tokio::test]
 async fn job_scored_events_reach_the_notification_queue_through_the_rule() {
-    let (_moto, endpoint) = start_moto();
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(&endpoint)
-        .region("us-east-1")
-        .credentials_provider(Credentials::new("test", "test", None, None, "static"))
-        .load()
-        .await;
+    let (_moto, config) = start_moto().await;
     let sqs = aws_sdk_sqs::Client::new(&config);
     let events = aws_sdk_eventbridge::Client::new(&config);
-    let t = Template::from_file(Template::locate().unwrap()).unwrap();
+    let t = real_template();
     let provisioned = provision(&t, &aws_sdk_dynamodb::Client::new(&config), &sqs, "rules")
         .await
         .unwrap();
