@@ -14,15 +14,17 @@ pub struct TenantNameError;
 #[serde(transparent)]
 pub struct TenantName(String);
 
+/// The rule of the names people give things here (a tenant, a source): trimmed, 1..=100
+/// characters, no control characters.
+pub(super) fn display_name(raw: &str) -> Option<String> {
+    let name = raw.trim();
+    let len = name.chars().count();
+    ((1..=100).contains(&len) && !name.chars().any(char::is_control)).then(|| name.to_owned())
+}
+
 impl TenantName {
     pub fn parse(raw: &str) -> Result<Self, TenantNameError> {
-        let name = raw.trim();
-        let len = name.chars().count();
-        if (1..=100).contains(&len) && !name.chars().any(char::is_control) {
-            Ok(Self(name.to_owned()))
-        } else {
-            Err(TenantNameError)
-        }
+        display_name(raw).map(Self).ok_or(TenantNameError)
     }
 
     pub fn as_str(&self) -> &str {

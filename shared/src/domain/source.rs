@@ -149,13 +149,9 @@ pub struct SourceName(String);
 
 impl SourceName {
     pub fn parse(raw: &str) -> Result<Self, SourceNameError> {
-        let name = raw.trim();
-        let len = name.chars().count();
-        if (1..=100).contains(&len) && !name.chars().any(char::is_control) {
-            Ok(Self(name.to_owned()))
-        } else {
-            Err(SourceNameError)
-        }
+        super::account::display_name(raw)
+            .map(Self)
+            .ok_or(SourceNameError)
     }
 
     pub fn as_str(&self) -> &str {
