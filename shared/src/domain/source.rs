@@ -246,6 +246,15 @@ mod tests {
     }
 
     #[test]
+    fn the_contract_lists_the_same_kinds() {
+        let spec: serde_json::Value =
+            serde_json::from_str(include_str!("../../../docs/openapi.json")).unwrap();
+        let listed = &spec["components"]["schemas"]["SourceKind"]["enum"];
+        let ours: Vec<&str> = SourceKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(listed, &serde_json::json!(ours));
+    }
+
+    #[test]
     fn an_unknown_stored_kind_keeps_its_name() {
         let kind = StoredKind::from_stored("workday".into());
         assert_eq!(kind, StoredKind::Unknown("workday".into()));
