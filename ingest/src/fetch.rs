@@ -111,6 +111,13 @@ fn job_from(posting: &Posting, source: &Source, status: JobStatus, now: DateTime
             closed_at: None,
             stage: None,
             stage_changed_at: None,
+            salary: posting.salary.clone(),
+            work_mode: Some(jobmon_scoring::work_mode(
+                posting.remote,
+                &posting.title,
+                &posting.location,
+                &posting.description_text,
+            )),
         },
         description: posting.description_text.clone(),
         native_id: Some(posting.native_id.clone()).filter(|id| !id.is_empty()),

@@ -139,6 +139,14 @@ impl ScorerConfig {
         })
     }
 
+    /// Only the currency table (`JOBMON_SCORING_CURRENCY_RATES`): what the profile preview
+    /// needs to score as the worker does, without the rest of the scorer's settings.
+    pub fn rates_from_vars(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<RateTable, ConfigError> {
+        Vars(lookup).rates()
+    }
+
     /// The secret to resolve before [`Self::build`], if the scorer needs one.
     pub fn secret(&self) -> Option<&SecretSource> {
         match &self.kind {

@@ -35,6 +35,7 @@ pub use job::JobForScoring;
 pub use openai::{OpenAiConfig, OpenAiScorer, TokenLimitField};
 pub use profile_scorer::{
     Evaluation, HardViolation, ProfileScorer, ProfileWarning, RateTable, profile_warnings,
+    work_mode,
 };
 pub use scorer::{Scorer, Scoring};
 pub use shared::domain::{FieldError, Profile, ProfileError, RemotePreference, Seniority};

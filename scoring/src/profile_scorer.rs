@@ -24,7 +24,7 @@
 mod assess;
 mod function;
 pub(crate) mod pay;
-mod place;
+pub(crate) mod place;
 mod seniority;
 mod terms;
 mod warnings;
@@ -39,6 +39,7 @@ use crate::scorer::{Scorer, Scoring};
 use shared::domain::{Profile, RemotePreference, Score};
 
 pub use pay::RateTable;
+pub use place::mode_of as work_mode;
 pub use warnings::{ProfileWarning, profile_warnings};
 
 /// The built-in matcher. Cheap to clone; construct it freely.

@@ -12,7 +12,10 @@ use shared::ports::{
 use shared::wiring::Core;
 
 use crate::config::{self as scorer_config, ScorerConfig, SecretSource};
-use crate::pipeline::{Recorder, Rescorer, ScoringWorker, WebhookCallback, deferral};
+use crate::pipeline::{
+    ProfilePreviewer, Recorder, Rescorer, ScoringWorker, WebhookCallback, deferral,
+};
+use crate::profile_scorer::ProfileScorer;
 use crate::webhook::WebhookVerifier;
 
 pub const SCORING_QUEUE_URL: &str = "JOBMON_SCORING_QUEUE_URL";
@@ -94,6 +97,19 @@ pub fn rescorer(core: &Core, recorder: Arc<Recorder>) -> Result<Arc<Rescorer>, C
         recorder,
         Arc::new(SqsQueue::new(sqs::Client::new(&core.sdk), url)),
     ))
+}
+
+/// The profile preview over the function's store, scoring with the worker's currency table.
+pub fn profile_previewer(core: &Core) -> Result<ProfilePreviewer, ConfigError> {
+    let rates = ScorerConfig::rates_from_vars(|name| core.env.get(name).map(str::to_owned))
+        .map_err(|e| invalid(scorer_config::CURRENCY_RATES, e))?;
+    let store = Arc::new(core.store.clone());
+    Ok(ProfilePreviewer {
+        jobs: store.clone(),
+        limiter: store,
+        clock: SystemClock::shared(),
+        scorer: ProfileScorer::with_rates(rates),
+    })
 }
 
 /// Reads a secret from its variable or from the SSM parameter `<VARIABLE>_PARAMETER` names.

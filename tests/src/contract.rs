@@ -7,8 +7,8 @@ use chrono::{Duration, TimeZone, Utc};
 use shared::domain::fingerprint::posting_fingerprint;
 use shared::domain::{
     CanonicalUrl, Email, Job, JobCard, JobId, JobStatus, Period, PlanCatalog, PlanId, Profile,
-    Role, Score, ScoringEntry, Source, SourceId, SourceKind, SourceName, SourceValidators,
-    SubscriptionStatus, Tenant, TenantId, TenantName, User, UserId,
+    Role, Salary, Score, ScoringEntry, Source, SourceId, SourceKind, SourceName, SourceValidators,
+    SubscriptionStatus, Tenant, TenantId, TenantName, User, UserId, WorkMode,
 };
 use shared::ports::{
     AccountStore, AdmissionStore, Applied, BillingChange, BillingStore, Conflict, EventRef,
@@ -71,6 +71,8 @@ pub fn user(tenant: &Tenant, email: &str, role: Role) -> User {
 
 pub fn job(tenant: TenantId, url: &str, status: JobStatus) -> Job {
     let title = format!("Engineer {url}");
+    // The card carries a copy of the pay range and the work mode: every store keeps both.
+    let salary = Salary::new(Some(60_000.0), Some(80_000.0), Some("EUR"), Some("year"));
     Job {
         tenant_id: tenant,
         card: JobCard {
@@ -88,11 +90,13 @@ pub fn job(tenant: TenantId, url: &str, status: JobStatus) -> Job {
             closed_at: None,
             stage: None,
             stage_changed_at: None,
+            salary: salary.clone(),
+            work_mode: Some(WorkMode::Hybrid),
         },
         description: "Build things.".into(),
         native_id: Some(ulid::Ulid::new().to_string()),
         fingerprint: posting_fingerprint("Acme", &title, "Berlin"),
-        salary: None,
+        salary,
         attempt: u32::from(status == JobStatus::Queued),
         last_error: None,
     }

@@ -5,7 +5,7 @@ use shared::adapters::DynamoStore;
 use shared::config::SecretKey;
 use shared::domain::{
     CanonicalUrl, Email, Job, JobCard, JobId, JobStatus, PlanId, Role, SourceId,
-    SubscriptionStatus, Tenant, TenantId, TenantName, User, UserId,
+    SubscriptionStatus, Tenant, TenantId, TenantName, User, UserId, WorkMode,
     fingerprint::posting_fingerprint,
 };
 use shared::ports::{AccountStore, IngestStore, QuotaStore};
@@ -69,6 +69,8 @@ pub fn job(tenant: TenantId, n: usize, title: &str, description: &str, status: J
             closed_at: None,
             stage: None,
             stage_changed_at: None,
+            salary: None,
+            work_mode: Some(WorkMode::Remote),
         },
         description: description.into(),
         native_id: Some(format!("{n}-{unique}")),

@@ -2,12 +2,13 @@
 //! job with its history (`GET`/`PATCH /v1/jobs/{id}`, `GET /v1/jobs/{id}/history`), its
 //! application notes (`POST /v1/jobs/{id}/notes`),
 //! rescoring (`POST /v1/jobs/{id}/rescore`) and the scoring profile (`GET`/`PUT
-//! /v1/profile`; a change queues a bulk rescore).
+//! /v1/profile`; a change queues a bulk rescore; `POST /v1/profile/preview` scores a
+//! draft against the newest jobs and stores nothing).
 
 use std::sync::Arc;
 
 use jobmon_scoring::Profile;
-use jobmon_scoring::pipeline::{Rescorer, save_profile};
+use jobmon_scoring::pipeline::{ProfilePreviewer, Rescorer, save_profile};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use shared::auth::{Principal, TokenIssuer};
@@ -24,6 +25,7 @@ use shared::wiring::Core;
 pub struct App {
     pub jobs: JobsService,
     pub rescorer: Arc<Rescorer>,
+    pub previewer: ProfilePreviewer,
     pub tokens: TokenIssuer,
 }
 
@@ -40,6 +42,7 @@ impl App {
                 clock: shared::ports::SystemClock::shared(),
             },
             rescorer: jobmon_scoring::wiring::rescorer(core, recorder)?,
+            previewer: jobmon_scoring::wiring::profile_previewer(core)?,
             tokens: core.token_issuer(),
         })
     }
@@ -58,6 +61,7 @@ pub const ROUTES: &Routes<App, Principal> = &[
     route!("POST /v1/jobs/{id}/rescore", rescore),
     route!("GET /v1/profile", profile),
     route!("PUT /v1/profile", put_profile),
+    route!("POST /v1/profile/preview", preview_profile),
 ];
 
 /// `text/csv`, as a download; `x-next-cursor` when the export goes on (repeat the request
@@ -159,4 +163,10 @@ async fn put_profile(app: &App, principal: Principal, request: Request) -> Answe
     let profile: Profile = json_body(&request)?;
     let saved = save_profile(&app.rescorer, principal.tenant, profile).await?;
     Ok(json(StatusCode::OK, &saved))
+}
+
+async fn preview_profile(app: &App, principal: Principal, request: Request) -> Answer {
+    let draft: Profile = json_body(&request)?;
+    let preview = app.previewer.preview(principal.tenant, draft).await?;
+    Ok(json(StatusCode::OK, &preview))
 }

@@ -269,7 +269,7 @@ async fn every_template_route_reaches_a_handler() {
         &shared::http::routes::keys(api_jobs::ROUTES),
     );
     let routes = jobmon_tests::template_routes("ApiJobsFunction");
-    assert_eq!(routes.len(), 9);
+    assert_eq!(routes.len(), 10);
     for (method, path) in routes {
         let path = path.replace("{id}", &ulid::Ulid::new().to_string());
         let mut event = HttpEvent::new(&method, &path).bearer(&token);

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use shared::domain::{
-    Job, JobCard, JobId, JobStatus, Period, PlanCatalog, Profile, ScoringEntry, TenantId,
+    Job, JobCard, JobId, JobStatus, Period, PlanCatalog, Profile, ProfileError, ScoringEntry,
+    TenantId,
 };
 use shared::http::ApiError;
 use shared::messages::{
@@ -32,6 +33,7 @@ use crate::webhook::{Dispatch, WebhookError, WebhookVerifier};
 
 mod callback;
 pub mod deferral;
+mod preview;
 mod profiles;
 mod recorder;
 mod rescorer;
@@ -39,6 +41,9 @@ mod warnings;
 mod worker;
 
 pub use callback::{CallbackError, WebhookCallback};
+pub use preview::{
+    PREVIEWS_PER_MINUTE, PreviewError, PreviewedJob, ProfilePreview, ProfilePreviewer,
+};
 pub use profiles::ProfileCache;
 pub use recorder::Recorder;
 pub use rescorer::{Failed, RescoreError, Rescorer, save_profile};

@@ -366,20 +366,7 @@ pub async fn save_profile(
     tenant: TenantId,
     profile: Profile,
 ) -> Result<super::SavedProfile, ApiError> {
-    profile.validate().map_err(|e| ApiError::Validation {
-        message: e.to_string(),
-        details: Some(serde_json::Value::Object(
-            e.0.iter()
-                .map(|f| {
-                    (
-                        f.field.clone(),
-                        serde_json::Value::String(f.message.clone()),
-                    )
-                })
-                .collect(),
-        )),
-    })?;
-    let profile = profile.trimmed();
+    let profile = validated(profile).map_err(invalid_profile)?;
     let store = &rescorer.recorder.store;
     let previous = store.get_profile(tenant).await?;
     store.put_profile(tenant, &profile).await?;
@@ -391,4 +378,27 @@ pub async fn save_profile(
     }
     let warnings = super::warnings::recent_warnings(&*rescorer.jobs, tenant, &profile).await;
     Ok(super::SavedProfile { profile, warnings })
+}
+
+/// A profile as `PUT /v1/profile` and the preview accept it: validated, then trimmed.
+pub(super) fn validated(profile: Profile) -> Result<Profile, ProfileError> {
+    profile.validate()?;
+    Ok(profile.trimmed())
+}
+
+/// A refused profile as a 400 naming every field at fault.
+pub(super) fn invalid_profile(e: ProfileError) -> ApiError {
+    ApiError::Validation {
+        message: e.to_string(),
+        details: Some(serde_json::Value::Object(
+            e.0.iter()
+                .map(|f| {
+                    (
+                        f.field.clone(),
+                        serde_json::Value::String(f.message.clone()),
+                    )
+                })
+                .collect(),
+        )),
+    }
 }

@@ -27,8 +27,11 @@ pub(super) async fn recent_warnings(
     tenant: TenantId,
     profile: &Profile,
 ) -> Vec<ProfileWarning> {
-    match recent_postings(jobs, tenant).await {
-        Ok(postings) => profile_warnings(profile, &postings),
+    match recent_jobs(jobs, tenant).await {
+        Ok(recent) => {
+            let postings: Vec<JobForScoring> = recent.iter().map(JobForScoring::from_job).collect();
+            profile_warnings(profile, &postings)
+        }
         Err(e) => {
             tracing::warn!(error = %e, "recent jobs unreadable; profile saved without warnings");
             Vec::new()
@@ -36,20 +39,21 @@ pub(super) async fn recent_warnings(
     }
 }
 
-async fn recent_postings(
+/// The tenant's [`RECENT_JOBS`] newest jobs, newest first.
+pub(super) async fn recent_jobs(
     jobs: &dyn JobStore,
     tenant: TenantId,
-) -> Result<Vec<JobForScoring>, StoreError> {
+) -> Result<Vec<Job>, StoreError> {
     let page = PageRequest {
         limit: RECENT_JOBS,
         cursor: None,
     };
     let cards = jobs.list_jobs(tenant, &JobQuery::default(), &page).await?;
-    let mut postings = Vec::with_capacity(cards.items.len());
+    let mut recent = Vec::with_capacity(cards.items.len());
     for card in &cards.items {
         if let Some(job) = jobs.get_job(tenant, card.id).await? {
-            postings.push(JobForScoring::from_job(&job));
+            recent.push(job);
         }
     }
-    Ok(postings)
+    Ok(recent)
 }

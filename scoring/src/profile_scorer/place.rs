@@ -4,12 +4,7 @@
 
 use crate::words::Text;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Mode {
-    Remote,
-    Hybrid,
-    Onsite,
-}
+pub(crate) use shared::domain::WorkMode as Mode;
 
 const HYBRID: &[&str] = &[
     "hybrid",
@@ -34,8 +29,9 @@ const HYBRID: &[&str] = &[
 ];
 
 /// The posting's mode. The connectors' `remote` flag and a title or location saying
-/// "remote" make it remote; otherwise the text decides between hybrid and on-site.
-pub(crate) fn mode_of(remote_flag: bool, title: &str, location: &str, description: &str) -> Mode {
+/// "remote" make it remote; otherwise the text decides between hybrid and on-site. The
+/// fetcher stores it on the job's card, so the list shows what the scorer reads.
+pub fn mode_of(remote_flag: bool, title: &str, location: &str, description: &str) -> Mode {
     let head = Text::new(&format!("{title} | {location}"));
     if remote_flag || head.contains("remote") {
         return Mode::Remote;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::{CanonicalUrl, JobId, JobStatus, Score, SourceId, Stage, TenantId};
 
 /// The lean part of a job shown in lists (`JobCard` in docs/openapi.json).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobCard {
     pub id: JobId,
@@ -32,6 +32,24 @@ pub struct JobCard {
     /// When the stage last changed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stage_changed_at: Option<DateTime<Utc>>,
+    /// The published pay range, copied from the posting so the list can show it without
+    /// reading each job's body; absent when the posting publishes none (and on jobs
+    /// stored before the card carried it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub salary: Option<Salary>,
+    /// Remote, hybrid or on-site, as the profile scorer reads the posting; absent on jobs
+    /// stored before the card carried it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub work_mode: Option<WorkMode>,
+}
+
+/// How the work happens, read from the posting (see `jobmon_scoring::work_mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkMode {
+    Remote,
+    Hybrid,
+    Onsite,
 }
 
 /// A whole job: the card plus its long text and identity used for de-duplication.

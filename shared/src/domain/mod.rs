@@ -18,7 +18,7 @@ pub mod url;
 pub use account::{Role, SubscriptionStatus, Tenant, TenantName, User};
 pub use email::Email;
 pub use ids::{JobId, SourceId, TenantId, UserId};
-pub use job::{Job, JobCard, Salary, ScoringEntry};
+pub use job::{Job, JobCard, Salary, ScoringEntry, WorkMode};
 pub use job_status::{JobStatus, TransitionError};
 pub use period::Period;
 pub use plan::{Plan, PlanCatalog, PlanError, PlanId};

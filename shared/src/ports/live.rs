@@ -44,7 +44,7 @@ pub trait ConnectionStore: Send + Sync {
 }
 
 /// A server → client message (docs/api.md, "WebSocket"): `{"type": ..., "data": ...}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum LiveMessage {
     JobScored(JobCard),

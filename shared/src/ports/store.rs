@@ -324,7 +324,7 @@ pub struct ReplayMarker {
 }
 
 /// What [`ScoringStore::record_scoring`] did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Recorded {
     /// The entry was written and the job moved `queued → scored`: here is the new card.
     Scored(JobCard),

@@ -11,8 +11,7 @@ use crate::domain::{
 };
 use crate::http::ApiError;
 use crate::ports::{
-    Clock, JobQuery, JobSort, JobStore, Page, PageRequest, ScoringStore, StoreError,
-    TrackingStore,
+    Clock, JobQuery, JobSort, JobStore, Page, PageRequest, ScoringStore, StoreError, TrackingStore,
 };
 use crate::services::Invalid;
 

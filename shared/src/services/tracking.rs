@@ -87,8 +87,7 @@ impl JobsService {
         id: JobId,
         note: NewNote,
     ) -> Result<NoteCreated, JobsError> {
-        let text =
-            NoteText::parse(&note.text).map_err(|e| Invalid::new("text", e))?;
+        let text = NoteText::parse(&note.text).map_err(|e| Invalid::new("text", e))?;
         let at = self.clock.now();
         match self.tracking.add_note(tenant, id, &text, at).await? {
             NoteAdded::Added => Ok(NoteCreated {

@@ -829,6 +829,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/profile/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Score a draft profile over the newest jobs
+         * @description The draft is validated exactly as `PUT /v1/profile` validates it and scored with the built-in profile scorer (the worker's currency table), never an LLM or the webhook, over the tenant's 50 newest jobs. Nothing is stored and no quota is used. 30 per tenant per minute (429).
+         */
+        post: operations["previewProfile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1089,6 +1109,10 @@ export interface components {
              * @description When the stage last changed; absent until set.
              */
             stageChangedAt?: string;
+            /** @description The published pay range, as on the job; absent when the posting gives none (and on jobs stored before the card carried it). */
+            salary?: components["schemas"]["Salary"];
+            /** @description Absent on jobs stored before the card carried it. */
+            workMode?: components["schemas"]["WorkMode"];
         };
         JobCardList: {
             items: components["schemas"]["JobCard"][];
@@ -1449,6 +1473,34 @@ export interface components {
             delivered: boolean;
             /** @description Why not, as a channel's lastError says it (`HTTP 404`, `HTTP 429 (rate limited; Retry-After 30 s)`, `the receiver did not answer in time`). Absent when delivered. */
             error?: string;
+        };
+        /**
+         * @description How the work happens, as the profile scorer reads the posting: the source's remote flag or "remote" in the title or location; otherwise hybrid when the text says so ("Hybrid – 3 days in Berlin", "2 days in the office"), else on-site.
+         * @enum {string}
+         */
+        WorkMode: "remote" | "hybrid" | "onsite";
+        /** @description How the tenant's 50 newest jobs (newest first) would score under the draft, and the warnings saving it would answer. */
+        ProfilePreview: {
+            jobs: components["schemas"]["PreviewedJob"][];
+            /** @description Advisory, never a reason the save failed: terms found in none of the tenant's recent jobs, and must-haves most of them lack. Empty with fewer than 10 recent jobs. */
+            warnings: {
+                /** @description The profile field, named as in validation errors: mustHave[1]. */
+                field: string;
+                term: string;
+                /** @description e.g. 'Kubernets' appears in none of your 50 recent jobs. */
+                message: string;
+            }[];
+        };
+        PreviewedJob: {
+            id: components["schemas"]["Id"];
+            title: string;
+            company: string;
+            /** @description The stored score; absent until scored. */
+            currentScore?: components["schemas"]["Score"];
+            /** @description The built-in profile scorer's score under the draft. */
+            previewScore: components["schemas"]["Score"];
+            /** @description The profile scorer's reason for the preview score. */
+            reason: string;
         };
     };
     responses: {
@@ -3035,6 +3087,35 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    previewProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfileInput"];
+            };
+        };
+        responses: {
+            /** @description Each job's stored and previewed score, and the warnings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfilePreview"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
         };
     };

@@ -10,6 +10,7 @@ use crate::domain::search::job_words;
 use crate::domain::{
     CanonicalUrl, Email, Job, JobCard, JobId, JobStatus, PlanId, Profile, Role, Salary, Score,
     ScoringEntry, SourceId, Stage, SubscriptionStatus, Tenant, TenantId, TenantName, User, UserId,
+    WorkMode,
 };
 use crate::ports::{Connection, StoreError};
 
@@ -194,6 +195,10 @@ pub struct JobCardItem {
     pub stage: Option<Stage>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stage_changed_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salary: Option<Salary>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work_mode: Option<WorkMode>,
     pub fingerprint: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub native_id: Option<String>,
@@ -243,6 +248,8 @@ impl JobCardItem {
             closed_at: c.closed_at,
             stage: c.stage,
             stage_changed_at: c.stage_changed_at,
+            salary: c.salary.clone(),
+            work_mode: c.work_mode,
             fingerprint: job.fingerprint.clone(),
             native_id: job.native_id.clone(),
             attempt: job.attempt,
@@ -271,6 +278,8 @@ impl JobCardItem {
             closed_at: self.closed_at,
             stage: self.stage,
             stage_changed_at: self.stage_changed_at,
+            salary: self.salary,
+            work_mode: self.work_mode,
         })
     }
 

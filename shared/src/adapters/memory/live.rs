@@ -71,7 +71,7 @@ impl LiveNotifier for RecordingNotifier {
 }
 
 /// One domain event as published.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Published {
     JobsCreated {
         tenant: TenantId,
