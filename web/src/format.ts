@@ -22,3 +22,37 @@ export function splitList(text: string): string[] {
     .map((s) => s.trim())
     .filter(Boolean);
 }
+
+const PER: Record<string, string> = { year: '/yr', month: '/mo', week: '/wk', day: '/day', hour: '/h' };
+
+/** A pay amount, short: "€65K" ("65K" without a currency, "65K XYZ" for a code Intl does not know). */
+function shortAmount(amount: number, currency: string | null | undefined): string {
+  if (currency) {
+    try {
+      return new Intl.NumberFormat(undefined, { style: 'currency', currency, notation: 'compact', minimumFractionDigits: 0, maximumFractionDigits: 1 }).format(amount);
+    } catch {
+      // An unknown code: the figure with the code after it.
+    }
+  }
+  const figure = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 }).format(amount);
+  return currency ? `${figure} ${currency}` : figure;
+}
+
+/** A published pay range in a few characters: "€65K–€80K/yr", "from $140K/yr", "up to £50/h". */
+export function formatSalary(salary: { min?: number | null; max?: number | null; currency?: string | null; interval?: string | null } | null | undefined): string | null {
+  if (!salary) return null;
+  const { min, max, currency, interval } = salary;
+  const per = (interval && PER[interval]) ?? '';
+  if (min != null && max != null && min !== max) return `${shortAmount(min, currency)}–${shortAmount(max, currency)}${per}`;
+  if (min != null) return `${max == null ? 'from ' : ''}${shortAmount(min, currency)}${per}`;
+  if (max != null) return `up to ${shortAmount(max, currency)}${per}`;
+  return null;
+}
+
+export const WORK_MODE_LABELS = { remote: 'Remote', hybrid: 'Hybrid', onsite: 'On-site' } as const;
+
+/** The card's work mode; older cards only say whether the job is remote. */
+export function workModeLabel(job: { workMode?: keyof typeof WORK_MODE_LABELS | null; remote: boolean }): string | null {
+  if (job.workMode) return WORK_MODE_LABELS[job.workMode];
+  return job.remote ? WORK_MODE_LABELS.remote : null;
+}

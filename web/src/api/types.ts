@@ -64,3 +64,5 @@ export type LiveMessage =
   | { type: 'job_updated'; data: JobCard }
   | { type: 'jobs_created'; data: { sourceId: string; count: number } }
   | { type: 'usage_updated'; data: { scoredJobs: number; limit: number } };
+export type ProfilePreview = Schemas['ProfilePreview'];
+export type PreviewedJob = Schemas['PreviewedJob'];

@@ -6,31 +6,44 @@ import { useQueryClient } from '@tanstack/react-query';
 import { api } from '../api/client';
 import { describeError } from '../api/errors';
 import { keys } from '../api/keys';
-import type { JobCard, JobStatus } from '../api/types';
+import type { JobCard, JobStatus, Stage } from '../api/types';
 import { ScoreBadge, StatusBadge } from '../components/Badges';
 import { useToast } from '../components/Toasts';
-import { formatDate } from '../format';
+import { formatDate, formatSalary, workModeLabel } from '../format';
 import { useLive } from '../live/LiveProvider';
 import { restoreTarget } from './JobDetailPage';
 import { moveActive, shortcutFor, SHORTCUTS } from './jobShortcuts';
+import { STAGE_LABELS } from './stages';
 
 /** Status changes sent at once by a bulk action; more would queue behind the browser's limit anyway. */
 const BULK_PARALLEL = 4;
 
-type Bulk = 'archive' | 'restore';
+type Bulk = { kind: 'archive' } | { kind: 'restore' } | { kind: 'stage'; stage: Stage };
 
-/** Moves each job (archive, or restore to what it was), a few at a time; counts what failed. */
+/** The change a bulk action makes to one job, or `null` when the job is already there. */
+function bulkChange(job: JobCard, action: Bulk): { status: JobStatus } | { stage: Stage } | null {
+  switch (action.kind) {
+    case 'archive':
+      return job.status === 'archived' ? null : { status: 'archived' };
+    case 'restore':
+      return job.status === 'archived' ? { status: restoreTarget(job) } : null;
+    case 'stage':
+      return job.stage === action.stage ? null : { stage: action.stage };
+  }
+}
+
+/** Changes each job (archive, restore to what it was, or set a stage), a few at a time; counts what failed. */
 export async function applyBulk(jobs: JobCard[], action: Bulk): Promise<{ moved: number; failed: number; firstError?: unknown }> {
-  const targets = jobs.filter((j) => (action === 'archive' ? j.status !== 'archived' : j.status === 'archived'));
+  const targets = jobs.flatMap((j) => {
+    const change = bulkChange(j, action);
+    return change ? [{ job: j, change }] : [];
+  });
   let moved = 0;
   let failed = 0;
   let firstError: unknown;
   for (let i = 0; i < targets.length; i += BULK_PARALLEL) {
     const results = await Promise.allSettled(
-      targets.slice(i, i + BULK_PARALLEL).map((j) => {
-        const status: JobStatus = action === 'archive' ? 'archived' : restoreTarget(j);
-        return api.patch<JobCard>(`/v1/jobs/${encodeURIComponent(j.id)}`, { status });
-      }),
+      targets.slice(i, i + BULK_PARALLEL).map(({ job, change }) => api.patch<JobCard>(`/v1/jobs/${encodeURIComponent(job.id)}`, change)),
     );
     for (const r of results) {
       if (r.status === 'fulfilled') moved++;
@@ -41,6 +54,24 @@ export async function applyBulk(jobs: JobCard[], action: Bulk): Promise<{ moved:
     }
   }
   return { moved, failed, firstError };
+}
+
+function bulkVerb(action: Bulk): string {
+  if (action.kind === 'stage') return `Moved to ${STAGE_LABELS[action.stage]}:`;
+  return action.kind === 'archive' ? 'Archived' : 'Restored';
+}
+
+/** The line under a job's title: company, work mode and pay, each only when known. */
+function JobFacts({ job }: { job: JobCard }) {
+  const mode = workModeLabel(job);
+  const pay = formatSalary(job.salary);
+  return (
+    <div className="text-xs text-slate-600">
+      {job.company}
+      {mode && <span data-testid="work-mode"> · {mode}</span>}
+      {pay && <span data-testid="salary"> · {pay}</span>}
+    </div>
+  );
 }
 
 function ShortcutHelp({ onClose }: { onClose: () => void }) {
@@ -92,7 +123,7 @@ export function JobsTable({ rows, sourceNames, busy, searchRef }: { rows: JobCar
     setWorking(false);
     setSelected(new Set());
     void client.invalidateQueries({ queryKey: keys.jobs });
-    const verb = action === 'archive' ? 'Archived' : 'Restored';
+    const verb = bulkVerb(action);
     const noun = (n: number) => `${n} job${n === 1 ? '' : 's'}`;
     if (failed === 0) toast(`${verb} ${noun(moved)}.`, 'success');
     else toast(`${verb} ${moved} of ${noun(moved + failed)}; ${failed} could not be changed: ${describeError(firstError)}`, 'error');
@@ -115,7 +146,7 @@ export function JobsTable({ rows, sourceNames, busy, searchRef }: { rows: JobCar
         if (job && e.key === 'o') navigate(`/jobs/${job.id}`);
         return;
       case 'archive':
-        if (job && !working) void bulk(job.status === 'archived' ? 'restore' : 'archive', [job]);
+        if (job && !working) void bulk({ kind: job.status === 'archived' ? 'restore' : 'archive' }, [job]);
         break;
       case 'select':
         if (job) toggle(job.id);
@@ -144,12 +175,28 @@ export function JobsTable({ rows, sourceNames, busy, searchRef }: { rows: JobCar
       {chosen.length > 0 && (
         <div role="region" aria-label="Bulk actions" className="mb-2 flex flex-wrap items-center gap-2 rounded-md bg-indigo-50 px-3 py-2 text-sm">
           <span>{chosen.length} selected</span>
-          <button type="button" className="btn-secondary" disabled={working} onClick={() => void bulk('archive', chosen)}>
+          <button type="button" className="btn-secondary" disabled={working} onClick={() => void bulk({ kind: 'archive' }, chosen)}>
             Archive
           </button>
-          <button type="button" className="btn-secondary" disabled={working || !chosen.some((j) => j.status === 'archived')} onClick={() => void bulk('restore', chosen)}>
+          <button type="button" className="btn-secondary" disabled={working || !chosen.some((j) => j.status === 'archived')} onClick={() => void bulk({ kind: 'restore' }, chosen)}>
             Restore
           </button>
+          <select
+            aria-label="Set stage of the selected jobs"
+            className="input w-auto py-1"
+            disabled={working}
+            value=""
+            onChange={(e) => {
+              if (e.target.value) void bulk({ kind: 'stage', stage: e.target.value as Stage }, chosen);
+            }}
+          >
+            <option value="">Set stage…</option>
+            {(Object.keys(STAGE_LABELS) as Stage[]).map((stage) => (
+              <option key={stage} value={stage}>
+                {STAGE_LABELS[stage]}
+              </option>
+            ))}
+          </select>
           <button type="button" className="ml-auto text-indigo-700 underline" onClick={() => setSelected(new Set())}>
             Clear selection
           </button>
@@ -207,12 +254,9 @@ export function JobsTable({ rows, sourceNames, busy, searchRef }: { rows: JobCar
                     {job.title}
                   </Link>
                   {fresh.has(job.id) && <span className="ml-2 rounded bg-amber-200 px-1 text-xs text-amber-900">just scored</span>}
-                  <div className="text-xs text-slate-500">{job.company}</div>
+                  <JobFacts job={job} />
                 </td>
-                <td className="hidden px-3 py-2 md:table-cell">
-                  {job.location || '—'}
-                  {job.remote && <span className="ml-1 rounded bg-slate-100 px-1 text-xs">remote</span>}
-                </td>
+                <td className="hidden px-3 py-2 md:table-cell">{job.location || '—'}</td>
                 <td className="hidden px-3 py-2 lg:table-cell">{sourceNames.get(job.sourceId) ?? '—'}</td>
                 <td className="px-3 py-2">
                   <StatusBadge status={job.status} />

@@ -10,6 +10,7 @@ import { ErrorState, FormError, Loading } from '../components/States';
 import { useToast } from '../components/Toasts';
 import { splitList } from '../format';
 import * as v from '../validation';
+import { ProfilePreview, ProfileWarnings } from './ProfilePreview';
 
 const SENIORITIES: Seniority[] = ['intern', 'junior', 'mid', 'senior', 'staff', 'principal', 'lead', 'manager', 'director'];
 const LISTS = [
@@ -26,19 +27,56 @@ export function ProfilePage() {
   const profile = useQuery({ queryKey: keys.profile, queryFn: () => api.get<Profile>('/v1/profile') });
   return (
     <>
-      <PageTitle>Scoring profile</PageTitle>
-      <p className="mb-4 max-w-prose text-sm text-slate-600">
-        Every job is scored 1–10 against this profile. Saving a changed profile rescores the jobs already scored.
-      </p>
-      {profile.isPending ? (
-        <Loading label="Loading your profile…" />
-      ) : profile.isError ? (
-        <ErrorState error={profile.error} retry={() => profile.refetch()} title="Could not load your profile" />
-      ) : (
-        <ProfileForm initial={profile.data} />
-      )}
+        <PageTitle>Scoring profile</PageTitle>
+        <p className="mb-4 max-w-prose text-sm text-slate-600">
+          Every job is scored 1–10 against this profile. Saving a changed profile rescores the jobs already scored.
+        </p>
+        {profile.isPending ? (
+          <Loading label="Loading your profile…" />
+        ) : profile.isError ? (
+          <ErrorState error={profile.error} retry={() => profile.refetch()} title="Could not load your profile" />
+        ) : (
+          <ProfileForm initial={profile.data} />
+        )}
     </>
   );
+}
+
+type DraftFields = {
+  summary: string;
+  lists: Record<ListKey, string>;
+  remote: Remote;
+  minSalary: string;
+  salaryCurrency: string;
+  seniority: Seniority | '';
+};
+
+/** The form as the API's profile, or the errors that keep it from being one. */
+function checkDraft(f: DraftFields): { draft: Profile | null; errors: v.Errors } {
+  const errors: v.Errors = {
+    summary: f.summary.length > 2000 ? 'Keep the summary under 2,000 characters.' : undefined,
+    minSalary: f.minSalary && !(Number(f.minSalary) >= 0) ? 'Enter a yearly amount as a number, e.g. 80000.' : undefined,
+    salaryCurrency: f.salaryCurrency && !/^\s*[A-Za-z]{3}\s*$/.test(f.salaryCurrency) ? 'A three-letter code such as EUR or USD.' : undefined,
+  };
+  for (const [k, label] of LISTS) {
+    const items = splitList(f.lists[k]);
+    if (items.length > 50) errors[k] = `${label}: at most 50 entries.`;
+    else if (items.some((i) => i.length > 100)) errors[k] = 'Each entry must be at most 100 characters.';
+  }
+  if (v.hasErrors(errors)) return { draft: null, errors };
+  const draft: Profile = {
+    summary: f.summary.trim(),
+    mustHave: splitList(f.lists.mustHave),
+    niceToHave: splitList(f.lists.niceToHave),
+    avoid: splitList(f.lists.avoid),
+    titles: splitList(f.lists.titles),
+    locations: splitList(f.lists.locations),
+    remote: f.remote,
+  };
+  if (f.minSalary) draft.minSalary = Number(f.minSalary);
+  if (f.salaryCurrency.trim()) draft.salaryCurrency = f.salaryCurrency.trim().toUpperCase();
+  if (f.seniority) draft.seniority = f.seniority;
+  return { draft, errors };
 }
 
 function ProfileForm({ initial }: { initial: Profile }) {
@@ -65,83 +103,60 @@ function ProfileForm({ initial }: { initial: Profile }) {
       toast('Profile saved. Scored jobs are being rescored against it.', 'success');
     },
   });
+  const checked = checkDraft({ summary, lists, remote, minSalary, salaryCurrency, seniority });
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const found: v.Errors = {
-      summary: summary.length > 2000 ? 'Keep the summary under 2,000 characters.' : undefined,
-      minSalary: minSalary && !(Number(minSalary) >= 0) ? 'Enter a yearly amount as a number, e.g. 80000.' : undefined,
-      salaryCurrency: salaryCurrency && !/^\s*[A-Za-z]{3}\s*$/.test(salaryCurrency) ? 'A three-letter code such as EUR or USD.' : undefined,
-    };
-    for (const [k, label] of LISTS) {
-      const items = splitList(lists[k]);
-      if (items.length > 50) found[k] = `${label}: at most 50 entries.`;
-      else if (items.some((i) => i.length > 100)) found[k] = 'Each entry must be at most 100 characters.';
-    }
-    setErrors(found);
-    if (v.hasErrors(found)) return;
-    const body: Profile = {
-      summary: summary.trim(),
-      mustHave: splitList(lists.mustHave),
-      niceToHave: splitList(lists.niceToHave),
-      avoid: splitList(lists.avoid),
-      titles: splitList(lists.titles),
-      locations: splitList(lists.locations),
-      remote,
-    };
-    if (minSalary) body.minSalary = Number(minSalary);
-    if (salaryCurrency.trim()) body.salaryCurrency = salaryCurrency.trim().toUpperCase();
-    if (seniority) body.seniority = seniority;
-    save.mutate(body);
+    setErrors(checked.errors);
+    if (checked.draft) save.mutate(checked.draft);
   };
   return (
-    <form noValidate onSubmit={submit} className="card grid max-w-3xl gap-4 sm:grid-cols-2">
-      <div className="sm:col-span-2">
-        <Field label="About you" hint="A few sentences: what you do, what you look for." error={errors.summary ?? fieldError(save.error, 'summary')}>
-          <textarea className="input min-h-24" value={summary} onChange={(e) => setSummary(e.target.value)} />
+    <>
+      <form noValidate onSubmit={submit} className="card mb-6 grid max-w-3xl gap-4 sm:grid-cols-2">
+        <div className="sm:col-span-2">
+          <Field label="About you" hint="A few sentences: what you do, what you look for." error={errors.summary ?? fieldError(save.error, 'summary')}>
+            <textarea className="input min-h-24" value={summary} onChange={(e) => setSummary(e.target.value)} />
+          </Field>
+        </div>
+        {LISTS.map(([k, label, hint]) => (
+          <Field key={k} label={label} hint={`Comma-separated. ${hint}`} error={errors[k] ?? fieldError(save.error, k)}>
+            <input className="input" value={lists[k]} onChange={(e) => setLists({ ...lists, [k]: e.target.value })} />
+          </Field>
+        ))}
+        <Field label="Remote" error={fieldError(save.error, 'remote')}>
+          <select className="input" value={remote} onChange={(e) => setRemote(e.target.value as Remote)}>
+            <option value="any">No preference</option>
+            <option value="remote">Remote only</option>
+            <option value="hybrid">Prefer hybrid</option>
+            <option value="onsite">On-site only</option>
+          </select>
         </Field>
-      </div>
-      {LISTS.map(([k, label, hint]) => (
-        <Field key={k} label={label} hint={`Comma-separated. ${hint}`} error={errors[k] ?? fieldError(save.error, k)}>
-          <input className="input" value={lists[k]} onChange={(e) => setLists({ ...lists, [k]: e.target.value })} />
+        <Field label="Seniority" error={fieldError(save.error, 'seniority')}>
+          <select className="input" value={seniority} onChange={(e) => setSeniority(e.target.value as Seniority | '')}>
+            <option value="">Any</option>
+            {SENIORITIES.map((s) => (
+              <option key={s} value={s}>
+                {s[0].toUpperCase() + s.slice(1)}
+              </option>
+            ))}
+          </select>
         </Field>
-      ))}
-      <Field label="Remote" error={fieldError(save.error, 'remote')}>
-        <select className="input" value={remote} onChange={(e) => setRemote(e.target.value as Remote)}>
-          <option value="any">No preference</option>
-          <option value="remote">Remote only</option>
-          <option value="hybrid">Prefer hybrid</option>
-          <option value="onsite">On-site only</option>
-        </select>
-      </Field>
-      <Field label="Seniority" error={fieldError(save.error, 'seniority')}>
-        <select className="input" value={seniority} onChange={(e) => setSeniority(e.target.value as Seniority | '')}>
-          <option value="">Any</option>
-          {SENIORITIES.map((s) => (
-            <option key={s} value={s}>
-              {s[0].toUpperCase() + s.slice(1)}
-            </option>
-          ))}
-        </select>
-      </Field>
-      <Field label="Minimum yearly salary" hint="Postings that state less score low." error={errors.minSalary ?? fieldError(save.error, 'minSalary')}>
-        <input className="input" type="number" inputMode="numeric" min={0} value={minSalary} onChange={(e) => setMinSalary(e.target.value)} />
-      </Field>
-      <Field label="Salary currency" hint="Of the minimum: EUR, USD, GBP… Pay in other currencies is converted." error={errors.salaryCurrency ?? fieldError(save.error, 'salaryCurrency')}>
-        <input className="input" maxLength={3} value={salaryCurrency} onChange={(e) => setSalaryCurrency(e.target.value)} />
-      </Field>
-      {warnings.length > 0 && (
-        <ul className="space-y-1 rounded border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 sm:col-span-2" data-testid="profile-warnings">
-          {warnings.map((w) => (
-            <li key={w.field}>{w.message}</li>
-          ))}
-        </ul>
-      )}
-      <div className="space-y-2 sm:col-span-2">
-        <FormError error={save.error} />
-        <button type="submit" className="btn-primary" disabled={save.isPending}>
-          {save.isPending ? 'Saving…' : 'Save profile'}
-        </button>
-      </div>
-    </form>
+        <Field label="Minimum yearly salary" hint="Postings that state less score low." error={errors.minSalary ?? fieldError(save.error, 'minSalary')}>
+          <input className="input" type="number" inputMode="numeric" min={0} value={minSalary} onChange={(e) => setMinSalary(e.target.value)} />
+        </Field>
+        <Field label="Salary currency" hint="Of the minimum: EUR, USD, GBP… Pay in other currencies is converted." error={errors.salaryCurrency ?? fieldError(save.error, 'salaryCurrency')}>
+          <input className="input" maxLength={3} value={salaryCurrency} onChange={(e) => setSalaryCurrency(e.target.value)} />
+        </Field>
+        <div className="sm:col-span-2" data-testid="saved-warnings">
+          <ProfileWarnings warnings={warnings} />
+        </div>
+        <div className="space-y-2 sm:col-span-2">
+          <FormError error={save.error} />
+          <button type="submit" className="btn-primary" disabled={save.isPending}>
+            {save.isPending ? 'Saving…' : 'Save profile'}
+          </button>
+        </div>
+      </form>
+      <ProfilePreview draft={checked.draft} />
+    </>
   );
 }

@@ -74,6 +74,38 @@ describe('JobsPage list work', () => {
     expect(await screen.findByText(/Archived 1 of 2 jobs; 1 could not be changed/)).toBeInTheDocument();
   });
 
+  it('shows pay and work mode on each row, only when known', async () => {
+    listApi([
+      card('a', { workMode: 'hybrid', salary: { min: 65000, max: 80000, currency: 'EUR', interval: 'year' } }),
+      card('b', { remote: true }),
+      card('c', { workMode: 'onsite', salary: { min: null, max: 45, currency: 'GBP', interval: 'hour' } }),
+    ]);
+    renderPage(<JobsPage />, { route: '/jobs', path: '/jobs' });
+    const [a, b, c] = await screen.findAllByTestId('job-row');
+    expect(within(a).getByTestId('work-mode')).toHaveTextContent('Hybrid');
+    expect(within(a).getByTestId('salary').textContent).toMatch(/€65K–€80K\/yr/);
+    // An older card without a work mode still says remote; no pay, no pay line.
+    expect(within(b).getByTestId('work-mode')).toHaveTextContent('Remote');
+    expect(within(b).queryByTestId('salary')).not.toBeInTheDocument();
+    expect(within(c).getByTestId('work-mode')).toHaveTextContent('On-site');
+    expect(within(c).getByTestId('salary').textContent).toMatch(/up to £45\/h/);
+  });
+
+  it('sets the stage of the selected jobs, skipping those already there', async () => {
+    const { calls } = listApi([card('a', { stage: 'applied' }), card('b'), card('c')]);
+    renderPage(<JobsPage />, { route: '/jobs', path: '/jobs' });
+    await screen.findAllByTestId('job-row');
+    await userEvent.click(screen.getByLabelText('Select all shown jobs'));
+    const bar = screen.getByRole('region', { name: 'Bulk actions' });
+    await userEvent.selectOptions(within(bar).getByLabelText('Set stage of the selected jobs'), 'applied');
+    expect(await screen.findByText('Moved to Applied: 2 jobs.')).toBeInTheDocument();
+    expect(calls.filter((c) => c.method === 'PATCH').map((c) => [c.path, c.body])).toEqual([
+      ['/v1/jobs/b', { stage: 'applied' }],
+      ['/v1/jobs/c', { stage: 'applied' }],
+    ]);
+    expect(screen.queryByRole('region', { name: 'Bulk actions' })).not.toBeInTheDocument();
+  });
+
   it('moves with j/k, archives with a, focuses search with / and shows help with ?', async () => {
     const { calls } = listApi([card('a'), card('b'), card('c')]);
     renderPage(<JobsPage />, { route: '/jobs', path: '/jobs' });
@@ -386,15 +418,65 @@ describe('ProfilePage', () => {
           ...(c.body as object),
           warnings: [{ field: 'mustHave[0]', term: 'Kubernets', message: "'Kubernets' appears in none of your 50 recent jobs." }],
         }),
+      'POST /v1/profile/preview': () => json(200, { jobs: [], warnings: [] }),
     });
     renderPage(<ProfilePage />, { route: '/profile', path: '/profile' });
     await userEvent.type(await screen.findByLabelText(/Must have/), 'Kubernets');
     await userEvent.type(screen.getByLabelText(/Minimum yearly salary/), '85000');
     await userEvent.type(screen.getByLabelText(/Salary currency/), 'eur');
     await userEvent.click(screen.getByRole('button', { name: 'Save profile' }));
-    expect(await screen.findByTestId('profile-warnings')).toHaveTextContent("'Kubernets' appears in none of your 50 recent jobs.");
+    expect(await within(screen.getByTestId('saved-warnings')).findByTestId('profile-warnings')).toHaveTextContent("'Kubernets' appears in none of your 50 recent jobs.");
     const put = calls.find((c) => c.method === 'PUT' && c.path === '/v1/profile')!;
     expect(put.body).toMatchObject({ mustHave: ['Kubernets'], minSalary: 85000, salaryCurrency: 'EUR' });
+  });
+});
+
+describe('ProfilePage live preview', () => {
+  it('previews the draft once typing pauses and shows its scores and warnings', async () => {
+    const profile = { summary: '', mustHave: ['rust'], niceToHave: [], avoid: [], titles: [], locations: [], remote: 'any' };
+    const { calls } = mockApi({
+      'GET /v1/profile': () => json(200, profile),
+      'POST /v1/profile/preview': (c) => {
+        const draft = c.body as { mustHave: string[] };
+        const strict = draft.mustHave.includes('kubernets');
+        return json(200, {
+          jobs: [
+            { id: 'j1', title: 'Rust Engineer', company: 'Acme', currentScore: 8, previewScore: strict ? 3 : 8, reason: strict ? 'Missing must-have: kubernets.' : 'Meets every must-have.' },
+            { id: 'j2', title: 'Go Engineer', company: 'Beta', previewScore: 2, reason: 'Missing must-have: rust.' },
+          ],
+          warnings: strict ? [{ field: 'mustHave[1]', term: 'kubernets', message: "'kubernets' appears in none of your 12 recent jobs." }] : [],
+        });
+      },
+    });
+    renderPage(<ProfilePage />, { route: '/profile', path: '/profile' });
+    const previews = () => calls.filter((c) => c.method === 'POST' && c.path === '/v1/profile/preview');
+    // The saved profile is previewed once on open.
+    await waitFor(() => expect(screen.getAllByTestId('preview-row')).toHaveLength(2));
+    expect(previews()).toHaveLength(1);
+    expect(screen.getAllByTestId('preview-row')[0]).toHaveTextContent('Meets every must-have.');
+
+    // Typing a term sends one preview after the pause, not one per keystroke.
+    const mustHave = screen.getByLabelText(/Must have/);
+    await userEvent.type(mustHave, ', kubernets');
+    await waitFor(() => expect(screen.getAllByTestId('preview-row')[0]).toHaveTextContent('Missing must-have: kubernets.'));
+    expect(previews()).toHaveLength(2);
+    expect(previews()[1].body).toMatchObject({ mustHave: ['rust', 'kubernets'] });
+    expect(screen.getAllByTestId('preview-row')[0]).toHaveTextContent('-5');
+    expect(screen.getByTestId('profile-warnings')).toHaveTextContent("'kubernets' appears in none of your 12 recent jobs.");
+    // Nothing is saved by a preview.
+    expect(calls.some((c) => c.method === 'PUT')).toBe(false);
+  });
+
+  it('asks for no preview while the form has errors of its own', async () => {
+    const { calls } = mockApi({
+      'GET /v1/profile': () => json(200, { summary: '', mustHave: [], niceToHave: [], avoid: [], titles: [], locations: [], remote: 'any' }),
+      'POST /v1/profile/preview': () => json(200, { jobs: [], warnings: [] }),
+    });
+    renderPage(<ProfilePage />, { route: '/profile', path: '/profile' });
+    await screen.findByText(/No jobs yet/);
+    await userEvent.type(screen.getByLabelText(/Salary currency/), 'EU');
+    await new Promise((r) => setTimeout(r, 600));
+    expect(calls.filter((c) => c.path === '/v1/profile/preview')).toHaveLength(1);
   });
 });
 
