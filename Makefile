@@ -14,7 +14,7 @@ FUNCTIONS   := $(notdir $(wildcard functions/*))
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 
 .PHONY: help dev test check lint fmt check-template unit llm build build-lambda sam-validate package cost deploy bench eval load clean \
-        web web-unit web-e2e web-lint
+        web web-unit web-e2e web-lint web-audit web-screenshots
 
 help:
 	@echo "make dev           run all of jobmon locally (http://127.0.0.1:3000)"
@@ -24,6 +24,9 @@ help:
 	@echo "                   the dashboard's ESLint, API-types check, Vitest tests and Playwright run"
 	@echo "make web-lint      the dashboard's ESLint and the check that web/src/api/schema.d.ts matches docs/openapi.json"
 	@echo "make web           build the dashboard into web/dist (npm ci when the lock file changed)"
+	@echo "make web-audit     Lighthouse (Debian's Chromium) over the built dashboard with the API mocked: performance,"
+	@echo "                   accessibility and best-practices per page, and the jobs page's initial JS gzipped; not in make test"
+	@echo "make web-screenshots  the jobs page on a phone, signed in to the mocked API, into web/screenshots/jobs-phone.png"
 	@echo "make bench         benchmarks that print figures (ingestion cost, gateway overhead)"
 	@echo "make eval          scoring quality on the labelled set in eval/ (SPLIT=tune|test|all, COMPARE=run.json;"
 	@echo "                   JOBMON_EVAL_OPENAI_BASE_URL + JOBMON_EVAL_OPENAI_MODEL add an LLM); not part of make test"
@@ -90,6 +93,18 @@ web-e2e: web $(VENV)/.installed
 	@test -x "$${JOBMON_CHROMIUM:-/usr/bin/chromium}" || { echo "chromium is missing: apt-get install chromium (.ci/run does)" >&2; exit 1; }
 	cargo build --workspace --locked
 	cd web && npx playwright test
+
+# Lighthouse over web/dist served by web/scripts/mock-api.mjs (seeded data, no stack needed);
+# figures, not a test: not part of `make test`.
+web-audit: web
+	@test -x "$${CHROME_PATH:-/usr/bin/chromium}" || { echo "chromium is missing: apt-get install chromium" >&2; exit 1; }
+	cd web && CHROME_PATH="$${CHROME_PATH:-/usr/bin/chromium}" node scripts/web-audit.mjs dist
+
+# The jobs page on a phone against the same mocked API; docs/screenshots/ holds a before/after
+# pair made this way (the "before" from a build of an older commit's web/).
+web-screenshots: web
+	mkdir -p web/screenshots
+	cd web && node scripts/phone-screenshots.mjs dist screenshots/jobs-phone.png
 
 lint:
 	cargo fmt --all --check

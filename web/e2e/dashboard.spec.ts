@@ -4,6 +4,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expectAccessible } from './axe';
 
 const shots = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'screenshots');
 const base = () => {
@@ -23,12 +24,14 @@ test('register, add a source, fetch, watch jobs get scored live, archive one, se
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByLabel('E-mail')).toHaveAccessibleDescription('Enter your e-mail address.');
   await shot(page, '01-login');
+  await expectAccessible(page, '01-login');
 
   await page.getByRole('link', { name: 'Create an account' }).click();
   await page.getByLabel('E-mail').fill(email);
   await page.getByLabel('Password').fill('correct horse battery');
   await page.getByLabel('Workspace name').fill('E2E Team');
   await shot(page, '02-register');
+  await expectAccessible(page, '02-register');
   await page.getByRole('button', { name: 'Create account' }).click();
 
   // The guided start: three steps, none done yet.
@@ -36,6 +39,7 @@ test('register, add a source, fetch, watch jobs get scored live, archive one, se
   await expect(page.getByRole('heading', { level: 1, name: 'Get started' })).toBeVisible();
   await expect(page.getByTestId('start-step')).toHaveCount(3);
   await expect(page.getByRole('button', { name: 'Fetch now' })).toBeDisabled();
+  await expectAccessible(page, '02b-start');
   await page.getByRole('link', { name: 'Add a source' }).click();
 
   // Sources: paste the board's URL; jobmon recognises it and previews it before saving.
@@ -57,6 +61,7 @@ test('register, add a source, fetch, watch jobs get scored live, archive one, se
   await source.getByRole('button', { name: 'Preview' }).click();
   await expect(page.getByTestId('preview').getByRole('listitem')).toHaveCount(3);
   await shot(page, '03-sources');
+  await expectAccessible(page, '03-sources');
 
   // Profile: what the jobs are scored against.
   await nav(page, 'Profile').click();
@@ -66,6 +71,7 @@ test('register, add a source, fetch, watch jobs get scored live, archive one, se
   await page.getByRole('button', { name: 'Save profile' }).click();
   await expect(page.getByText('Profile saved.')).toBeVisible();
   await shot(page, '04-profile');
+  await expectAccessible(page, '04-profile');
 
   // Jobs: empty, then "Fetch now"; rows arrive and get scored over the WebSocket.
   await nav(page, 'Jobs').click();
@@ -88,6 +94,16 @@ test('register, add a source, fetch, watch jobs get scored live, archive one, se
   await expect(page).toHaveURL(/sort=score/);
   await expect(page.getByTestId('job-row').first()).toContainText('Rust Engineer');
   await shot(page, '05-jobs');
+  await expectAccessible(page, '05-jobs');
+
+  // The profile page previews an edit over these jobs before it is saved.
+  await nav(page, 'Profile').click();
+  await expect(page.getByTestId('preview-row')).toHaveCount(3);
+  await page.getByLabel('Must have').fill('rust, kubernetes');
+  await expect(page.getByTestId('preview-row').filter({ hasText: /kubernetes/i }).first()).toBeVisible();
+  await expectAccessible(page, '04b-profile-preview');
+  await page.goBack();
+  await expect(page.getByTestId('job-row')).toHaveCount(3);
 
   // A phone-sized screen: no horizontal page scroll, navigation behind "Menu".
   await page.setViewportSize({ width: 390, height: 844 });
@@ -100,6 +116,7 @@ test('register, add a source, fetch, watch jobs get scored live, archive one, se
   await page.getByRole('button', { name: 'Hide filters' }).click();
   expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
   await shot(page, '06-jobs-phone');
+  await expectAccessible(page, '06-jobs-phone');
   await page.setViewportSize({ width: 1280, height: 800 });
 
   // Job detail: reason, history; archive it.
@@ -111,6 +128,7 @@ test('register, add a source, fetch, watch jobs get scored live, archive one, se
   await expect(page.getByTestId('history').getByRole('listitem')).toHaveCount(1);
   await expect(page.getByText('Build Rust and TypeScript services')).toBeVisible();
   await shot(page, '07-job-detail');
+  await expectAccessible(page, '07-job-detail');
   await page.getByRole('button', { name: 'Archive' }).click();
   await expect(page.getByText('Job archived.')).toBeVisible();
   await expect(page.getByRole('button', { name: 'Restore' })).toBeVisible();
@@ -146,6 +164,7 @@ test('register, add a source, fetch, watch jobs get scored live, archive one, se
     .dragTo(page.getByTestId('column-interviewing'));
   await expect(page.getByTestId('column-interviewing')).toContainText(trackedTitle);
   await shot(page, '07b-board');
+  await expectAccessible(page, '07b-board');
   await page.reload();
   await expect(page.getByTestId('column-interviewing')).toContainText(trackedTitle);
   await expect(page.getByTestId('column-applied')).not.toContainText(trackedTitle);
@@ -167,6 +186,7 @@ test('register, add a source, fetch, watch jobs get scored live, archive one, se
   await expect(page.getByRole('region', { name: 'Jobs per day' }).locator('svg.recharts-surface[role=application]')).toBeVisible();
   await expect(page.getByRole('table', { name: 'Jobs per source' })).toContainText('Acme board');
   await shot(page, '08-analytics');
+  await expectAccessible(page, '08-analytics');
 
   // Stay signed in: a reload, a new tab and a bookmark open the dashboard signed in. The
   // refresh token is an HttpOnly cookie that script cannot read.
@@ -182,13 +202,16 @@ test('register, add a source, fetch, watch jobs get scored live, archive one, se
   await nav(page, 'Members').click();
   await expect(page.getByLabel(`Role of ${email}`)).toHaveValue("admin");
   await shot(page, '09-members');
+  await expectAccessible(page, '09-members');
   await nav(page, 'Notifications').click();
   await expect(page.getByRole('heading', { level: 1, name: 'Notifications' })).toBeVisible();
   await expect(page.getByText('E-mail me as soon as a good match is scored')).toBeVisible();
   await shot(page, '10-notifications');
+  await expectAccessible(page, '10-notifications');
   await nav(page, 'Billing').click();
   await expect(page.getByText(/Scored jobs this month|Billing is not available|Could not load billing/).first()).toBeVisible();
   await shot(page, '11-billing');
+  await expectAccessible(page, '11-billing');
 
   // Sign out ends the session, and the cookie with it: a bookmark now asks to sign in.
   await page.getByRole('button', { name: 'Sign out' }).click();

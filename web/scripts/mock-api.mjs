@@ -1,0 +1,112 @@
+// A stand-in for the jobmon API with fixed, seeded data, serving a built dashboard: what
+// `make web-audit` (Lighthouse) and the phone screenshots (docs/screenshots/) run against,
+// so their figures and pictures do not depend on a local stack's timing. Sign-in is real in
+// shape: the refresh cookie only answers after a login, and the WebSocket handshake is
+// completed (then stays quiet) so the live indicator reads "open".
+//
+//   node scripts/mock-api.mjs DIST_DIR [PORT]   (prints the URL it listens on)
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.json': 'application/json', '.woff2': 'font/woff2' };
+const NOW = Date.parse('2026-11-30T09:00:00Z');
+const at = (hoursAgo) => new Date(NOW - hoursAgo * 3_600_000).toISOString();
+
+const source = { id: '01JSRC00000000000000000001', name: 'Acme board', kind: 'greenhouse', config: { board: 'acme' }, enabled: true, lastFetchedAt: at(1), lastError: null, nextFetchAt: at(-1), jobsFound: 12, consecutiveFailures: 0 };
+const ROLES = [
+  ['Senior Rust Engineer', 'Acme', 'Berlin', 'hybrid', 9, [85000, 105000, 'EUR'], 'interviewing'],
+  ['Backend Engineer (Go)', 'Acme', 'Remote (EU)', 'remote', 7, [70000, 90000, 'EUR'], 'applied'],
+  ['Platform Engineer', 'Beta GmbH', 'Munich', 'onsite', 6, null, 'saved'],
+  ['Staff Software Engineer', 'Gamma', 'Remote', 'remote', 8, [160000, 190000, 'USD'], null],
+  ['Site Reliability Engineer', 'Delta', 'Amsterdam', 'hybrid', 5, [65000, 80000, 'EUR'], null],
+  ['Data Engineer', 'Epsilon', 'London', 'hybrid', 4, [55000, 70000, 'GBP'], null],
+  ['Frontend Developer', 'Zeta', 'Toronto', 'onsite', 3, null, null],
+  ['Rust Developer', 'Eta', 'Remote (Europe)', 'remote', 8, [75000, null, 'EUR'], null],
+  ['Engineering Manager', 'Theta', 'Berlin', 'onsite', 2, null, 'rejected'],
+  ['Technical Recruiter', 'Acme', 'Berlin', 'hybrid', 1, null, null],
+  ['Cloud Engineer', 'Iota', 'Hamburg', 'hybrid', 6, [70000, 85000, 'EUR'], null],
+  ['Embedded Rust Engineer', 'Kappa', 'Remote', 'remote', 7, null, null],
+];
+const jobs = ROLES.map(([title, company, location, workMode, score, pay, stage], i) => ({
+  id: `01JJOB${String(i).padStart(20, '0')}`,
+  title,
+  company,
+  location,
+  remote: workMode === 'remote',
+  workMode,
+  url: `https://boards.greenhouse.io/acme/jobs/${1000 + i}`,
+  sourceId: source.id,
+  status: 'scored',
+  score,
+  createdAt: at(2 + i * 3),
+  scoredAt: at(1 + i * 3),
+  ...(pay ? { salary: { min: pay[0], max: pay[1], currency: pay[2], interval: 'year' } } : {}),
+  ...(stage ? { stage, stageChangedAt: at(i) } : {}),
+}));
+const user = { id: '01JUSR00000000000000000001', email: 'ana@example.com', role: 'admin', emailVerified: true, createdAt: at(400) };
+const tenant = { id: '01JTEN00000000000000000001', name: 'Ana', plan: 'free', subscriptionStatus: 'none' };
+const profile = { summary: 'Backend engineer, Rust and Go.', mustHave: ['rust'], niceToHave: ['kubernetes'], avoid: ['crypto'], titles: ['Rust Engineer'], locations: ['Berlin'], remote: 'any' };
+let signedIn = false;
+
+function session() {
+  return { accessToken: 'mock-access-token', expiresIn: 900, user, tenant };
+}
+
+function routes(method, url) {
+  const p = url.pathname;
+  const list = (items) => ({ items, nextCursor: null });
+  if (method === 'POST' && (p === '/v1/auth/login' || p === '/v1/auth/register')) return (signedIn = true), [200, session()];
+  if (method === 'POST' && p === '/v1/auth/refresh') return signedIn ? [200, session()] : [401, { error: { code: 'unauthorized', message: 'Sign in again.' } }];
+  if (method === 'POST' && p === '/v1/auth/logout') return (signedIn = false), [204];
+  if (method === 'POST' && p === '/v1/auth/ws-ticket') return [200, { ticket: 'mock-ticket' }];
+  if (p === '/v1/auth/me') return [200, { user, tenant }];
+  if (p === '/v1/jobs') {
+    const stage = url.searchParams.get('stage');
+    return [200, list(stage ? jobs.filter((j) => j.stage === stage) : jobs)];
+  }
+  if (p.startsWith('/v1/jobs/')) {
+    const job = jobs.find((j) => p.endsWith(j.id));
+    return job ? [200, { ...job, description: 'Build Rust services on AWS.', reason: 'Meets all must-haves: rust.', history: [], tracking: [] }] : [404, { error: { code: 'not_found', message: 'Not found.' } }];
+  }
+  if (p === '/v1/sources') return [200, list([source])];
+  if (p === '/v1/profile') return [200, profile];
+  if (p === '/v1/profile/preview') return [200, { jobs: jobs.map((j) => ({ id: j.id, title: j.title, company: j.company, currentScore: j.score, previewScore: j.score, reason: 'Meets all must-haves: rust.' })), warnings: [] }];
+  if (p === '/v1/tenant/members') return [200, list([user])];
+  if (p === '/v1/notifications') return [200, { instantThreshold: 8, digestHour: 8, timeZone: 'Europe/Berlin' }];
+  if (p === '/v1/billing') return [503, { error: { code: 'unavailable', message: 'Billing is not available.' } }];
+  if (p.startsWith('/v1/analytics/')) return [200, {}];
+  return [404, { error: { code: 'not_found', message: `no mock for ${method} ${p}` } }];
+}
+
+function serveFile(dist, url, res) {
+  let file = path.join(dist, path.normalize(url.pathname).replace(/^(\.\.[/\\])+/, ''));
+  if (!file.startsWith(dist) || !existsSync(file) || statSync(file).isDirectory()) file = path.join(dist, 'index.html');
+  const hashed = /\/assets\//.test(file);
+  res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache' });
+  res.end(readFileSync(file));
+}
+
+export function startMock(dist, port = 0) {
+  const root = path.resolve(dist);
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    if (!url.pathname.startsWith('/v1/')) return serveFile(root, url, res);
+    const [status, body] = routes(req.method, url);
+    res.writeHead(status, body === undefined ? {} : { 'content-type': 'application/json' });
+    res.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+  // Completes the WebSocket handshake and then stays quiet: no live messages in a picture.
+  server.on('upgrade', (req, socket) => {
+    const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    socket.on('error', () => {});
+  });
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${server.address().port}` })));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { url } = await startMock(process.argv[2] ?? 'dist', Number(process.argv[3] ?? 0));
+  console.log(url);
+}

@@ -1,0 +1,63 @@
+// `make web-audit`: Lighthouse (npm `lighthouse`, Debian's Chromium, headless) over the
+// built dashboard in web/dist, served by scripts/mock-api.mjs with its seeded data (the API
+// is mocked, so the figures measure the dashboard and not a local stack's debug builds).
+// The sign-in page is audited signed out; the others after a sign-in, opened as a bookmark
+// is (the refresh cookie restores the session). Lighthouse's default mobile profile with
+// simulated throttling. Prints performance, accessibility and best-practices per page, and
+// the jobs page's initial JavaScript gzipped, measured from the build output.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import * as chromeLauncher from 'chrome-launcher';
+import lighthouse from 'lighthouse';
+import { startMock } from './mock-api.mjs';
+
+const dist = path.resolve(process.argv[2] ?? 'dist');
+const GOAL = 90;
+const JS_GOAL_KB = 150;
+const SIGNED_OUT = ['/login'];
+const SIGNED_IN = ['/jobs', '/board', '/profile', '/sources', '/analytics'];
+
+/** The entry script and every module it preloads: what the browser must load before the jobs page can render. */
+function initialJs() {
+  const html = readFileSync(path.join(dist, 'index.html'), 'utf8');
+  const files = [...html.matchAll(/<(?:script[^>]+src|link[^>]+rel="modulepreload"[^>]+href)="([^"]+\.js)"/g)].map((m) => m[1]);
+  return files.map((f) => {
+    const bytes = readFileSync(path.join(dist, f.replace(/^\//, '')));
+    return { file: f, raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+  });
+}
+
+const { server, url } = await startMock(dist);
+const chrome = await chromeLauncher.launch({
+  chromePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
+  chromeFlags: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+let below = 0;
+try {
+  const audit = async (page) => {
+    const { lhr } = await lighthouse(`${url}${page}`, { port: chrome.port, output: 'json', logLevel: 'error', onlyCategories: ['performance', 'accessibility', 'best-practices'] });
+    const score = (id) => Math.round((lhr.categories[id].score ?? 0) * 100);
+    const row = [score('performance'), score('accessibility'), score('best-practices')];
+    below += row.filter((s) => s < GOAL).length;
+    const failing = Object.values(lhr.audits)
+      .filter((a) => a.score !== null && a.score < 0.9 && a.scoreDisplayMode === 'binary')
+      .map((a) => a.id);
+    const ms = (id) => `${(lhr.audits[id].numericValue / 1000).toFixed(1)} s`;
+    const metrics = `FCP ${ms('first-contentful-paint')}, LCP ${ms('largest-contentful-paint')}, TBT ${Math.round(lhr.audits['total-blocking-time'].numericValue)} ms`;
+    console.log(`${page.padEnd(12)} ${String(row[0]).padStart(11)} ${String(row[1]).padStart(13)} ${String(row[2]).padStart(14)}   ${metrics}${failing.length ? `; failing: ${failing.join(', ')}` : ''}`);
+  };
+  console.log(`page         performance accessibility best-practices   (goal ≥ ${GOAL} each)`);
+  for (const page of SIGNED_OUT) await audit(page);
+  await fetch(`${url}/v1/auth/login`, { method: 'POST' });
+  for (const page of SIGNED_IN) await audit(page);
+} finally {
+  await chrome.kill();
+  server.close();
+}
+
+const js = initialJs();
+const total = js.reduce((n, f) => n + f.gzip, 0);
+for (const f of js) console.log(`initial JS  ${f.file}: ${(f.raw / 1024).toFixed(1)} kB, ${(f.gzip / 1024).toFixed(1)} kB gzipped`);
+console.log(`jobs page initial JavaScript: ${(total / 1024).toFixed(1)} kB gzipped (goal < ${JS_GOAL_KB} kB)`);
+if (below > 0) console.log(`${below} score(s) below ${GOAL}`);
