@@ -14,8 +14,8 @@ use jobmon_tests::contract;
 use shared::adapters::MemoryStore;
 use shared::adapters::memory::{MemoryQueue, RecordingEvents, RecordingNotifier};
 use shared::domain::{
-    CanonicalUrl, Job, JobStatus, Period, PlanCatalog, Role, Source, SourceId, SourceKind,
-    SourceValidators, SourceView, StoredKind, TenantId,
+    CanonicalUrl, Job, JobStatus, Period, PlanCatalog, Role, Salary, Source, SourceId, SourceKind,
+    SourceValidators, SourceView, StoredKind, TenantId, WorkMode,
 };
 use shared::messages::{FetchTask, ScoreTask};
 use shared::ports::{
@@ -222,6 +222,49 @@ async fn stored(r: &Rig, source: &Source) -> Source {
         .await
         .unwrap()
         .unwrap()
+}
+
+#[tokio::test]
+async fn the_card_carries_the_postings_pay_and_work_mode_for_the_list() {
+    let r = rig();
+    let t = tenant(&r.store).await;
+    let source = board_source(&r.store, t, "greenhouse").await;
+    let paid = Salary::new(Some(65_000.0), Some(80_000.0), Some("EUR"), Some("year"));
+    let hybrid = Posting {
+        description_text: "Hybrid: 3 days a week in our Berlin office.".into(),
+        salary: paid.clone(),
+        ..posting(0)
+    };
+    let remote = Posting {
+        remote: true,
+        ..posting(1)
+    };
+    r.board.then(Ok(FetchOutcome::Fetched {
+        postings: vec![hybrid, remote, posting(2)],
+        validators: SourceValidators::default(),
+    }));
+    r.fetch.run(&task(&source)).await.unwrap();
+    let mut cards: Vec<_> = r
+        .store
+        .jobs_of(t)
+        .into_iter()
+        .map(|j| {
+            (
+                j.card.title.clone(),
+                j.card.work_mode,
+                j.card.salary.clone(),
+            )
+        })
+        .collect();
+    cards.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        cards,
+        [
+            ("Engineer 0".to_owned(), Some(WorkMode::Hybrid), paid),
+            ("Engineer 1".to_owned(), Some(WorkMode::Remote), None),
+            ("Engineer 2".to_owned(), Some(WorkMode::Onsite), None),
+        ]
+    );
 }
 
 #[tokio::test]
