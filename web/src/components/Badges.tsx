@@ -33,10 +33,10 @@ export function scoreTone(score: number): 'high' | 'mid' | 'low' {
 
 export function ScoreBadge({ score }: { score?: number | null }) {
   if (score === undefined || score === null) {
-    return <span className="text-xs text-slate-400" aria-label="not scored yet">—</span>;
+    return <span className="text-xs text-slate-600" aria-label="not scored yet">—</span>;
   }
   const tone = scoreTone(score);
-  const style = tone === 'high' ? 'bg-emerald-600 text-white' : tone === 'mid' ? 'bg-amber-400 text-slate-900' : 'bg-slate-300 text-slate-800';
+  const style = tone === 'high' ? 'bg-emerald-700 text-white' : tone === 'mid' ? 'bg-amber-400 text-slate-900' : 'bg-slate-300 text-slate-800';
   return (
     <span
       data-testid="score"

@@ -18,7 +18,7 @@ function Step({ n, done, title, children }: { n: number; done: boolean; title: s
       <span
         aria-hidden
         className={`flex h-8 w-8 shrink-0 items-center justify-center rounded-full text-sm font-semibold ${
-          done ? 'bg-emerald-600 text-white' : 'bg-indigo-100 text-indigo-800'
+          done ? 'bg-emerald-700 text-white' : 'bg-indigo-100 text-indigo-800'
         }`}
       >
         {done ? '✓' : n}
