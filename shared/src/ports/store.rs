@@ -325,6 +325,10 @@ pub struct ReplayMarker {
 
 /// What [`ScoringStore::record_scoring`] did.
 #[derive(Debug, Clone, PartialEq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one answer per scoring, matched at once; the card (with its pay range) is the common case"
+)]
 pub enum Recorded {
     /// The entry was written and the job moved `queued → scored`: here is the new card.
     Scored(JobCard),

@@ -46,8 +46,8 @@ export function ProfilePreview({ draft }: { draft: Profile | null }) {
     queryKey: ['profile-preview', body],
     queryFn: () => api.post<Preview>('/v1/profile/preview', JSON.parse(body!)),
     enabled: body != null,
+    // Asked again whenever the page opens: new jobs arrive between visits.
     placeholderData: keepPreviousData,
-    staleTime: 60_000,
     retry: false,
   });
   const jobs = preview.data?.jobs ?? [];
