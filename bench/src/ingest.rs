@@ -103,6 +103,7 @@ pub(crate) async fn tenant_with_source(rig: &Rig, board: &str) -> FetchTask {
         email_verified: true,
         password_hash: "-".into(),
         created_at: Utc::now(),
+        session_generation: 0,
     };
     rig.store
         .create_account(&tenant, &user)

@@ -1,139 +1,17 @@
 //! The account use cases (sessions, recovery, members, tenant) on the in-memory store:
 //! fast tier, no moto. Each test asserts the answer and what was stored or sent.
 
-use std::sync::Arc;
+mod support;
 
-use shared::adapters::MemoryStore;
-use shared::adapters::memory::MemoryMailer;
-use shared::auth::{PasswordHasher, Principal, TokenIssuer};
-use shared::domain::{Email, PlanCatalog, Role};
-use shared::http::ApiError;
-use shared::ports::{AccountStore, SystemClock, TenantReader, TokenPurpose};
+use shared::auth::Principal;
+use shared::domain::{Email, Role};
+use shared::ports::{AccountStore, TenantReader, TokenPurpose};
+use shared::services::AuthLimits;
 use shared::services::accounts::{
-    ForgotRequest, InviteRequest, LoginRequest, RefreshRequest, RegisterRequest,
-    RenameTenantRequest, RoleRequest, TokenPasswordRequest, TokenRequest,
+    ForgotRequest, InviteRequest, RegisterRequest, RenameTenantRequest, RoleRequest,
+    TokenPasswordRequest, TokenRequest,
 };
-use shared::services::views::SessionView;
-use shared::services::{AccountService, AuthLimits};
-
-const PASSWORD: &str = "correct horse battery";
-const IP: &str = "192.0.2.1";
-
-struct Accounts {
-    service: AccountService,
-    store: MemoryStore,
-    mailer: Arc<MemoryMailer>,
-}
-
-fn accounts_with(limits: AuthLimits) -> Accounts {
-    let store = MemoryStore::new();
-    let mailer = Arc::new(MemoryMailer::default());
-    let shared = Arc::new(store.clone());
-    let service = AccountService {
-        accounts: shared.clone(),
-        tenants: shared.clone(),
-        usage: shared.clone(),
-        sessions: shared.clone(),
-        tokens: shared.clone(),
-        limiter: shared,
-        mailer: mailer.clone(),
-        passwords: PasswordHasher::owasp(),
-        issuer: TokenIssuer::new(&[9u8; 32]).expect("32-byte key"),
-        plans: PlanCatalog::builtin(),
-        app_url: "https://app.example.com".into(),
-        limits,
-        clock: SystemClock::shared(),
-    };
-    Accounts {
-        service,
-        store,
-        mailer,
-    }
-}
-
-fn accounts() -> Accounts {
-    accounts_with(AuthLimits::default())
-}
-
-/// The error's API code, whatever error type the use case returns.
-fn code<T: std::fmt::Debug, E: Into<ApiError>>(result: Result<T, E>) -> &'static str {
-    match result {
-        Ok(value) => panic!("expected an error, got {value:?}"),
-        Err(e) => e.into().code(),
-    }
-}
-
-/// The token of the link in a mail (`…?token=<secret>`).
-fn token_in(text: &str) -> String {
-    let start = text.find("token=").expect("a link with a token") + "token=".len();
-    text[start..]
-        .chars()
-        .take_while(|c| !c.is_whitespace())
-        .collect()
-}
-
-fn principal(session: &SessionView) -> Principal {
-    Principal {
-        tenant: session.tenant.id,
-        user: session.user.id,
-        role: session.user.role,
-    }
-}
-
-async fn register(a: &Accounts, email: &str) -> SessionView {
-    a.service
-        .register(
-            RegisterRequest {
-                email: email.into(),
-                password: PASSWORD.into(),
-                tenant_name: "Acme".into(),
-            },
-            IP,
-        )
-        .await
-        .expect("registered")
-}
-
-fn refresh(token: &str) -> RefreshRequest {
-    RefreshRequest {
-        refresh_token: token.into(),
-    }
-}
-
-fn login(email: &str, password: &str) -> LoginRequest {
-    LoginRequest {
-        email: email.into(),
-        password: password.into(),
-    }
-}
-
-/// Invites `email` as `role` and accepts; the new member's session.
-async fn invite_and_accept(
-    a: &Accounts,
-    admin: &SessionView,
-    email: &str,
-    role: Role,
-) -> SessionView {
-    a.service
-        .invite(
-            principal(admin),
-            InviteRequest {
-                email: email.into(),
-                role,
-            },
-        )
-        .await
-        .expect("invited");
-    let mail = a.mailer.take_sent().pop().expect("an invitation mail");
-    assert_eq!(mail.to.as_str(), email);
-    a.service
-        .accept_invitation(TokenPasswordRequest {
-            token: token_in(&mail.text),
-            password: PASSWORD.into(),
-        })
-        .await
-        .expect("accepted")
-}
+use support::*;
 
 #[tokio::test]
 async fn registration_creates_the_admin_and_mails_a_verification_link_that_works_once() {

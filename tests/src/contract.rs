@@ -66,6 +66,7 @@ pub fn user(tenant: &Tenant, email: &str, role: Role) -> User {
         email_verified: false,
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
         created_at: Utc::now(),
+        session_generation: 0,
     }
 }
 

@@ -264,6 +264,7 @@ pub mod events;
 pub mod fixture;
 pub mod localstripe;
 pub mod mail;
+pub mod requests;
 pub mod scripted;
 pub mod seed;
 pub mod stripe_events;

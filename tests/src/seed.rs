@@ -39,6 +39,7 @@ pub async fn tenant(store: &DynamoStore, plan: &str) -> Tenant {
         email_verified: true,
         password_hash: "seeded".into(),
         created_at: Utc::now(),
+        session_generation: 0,
     };
     store
         .create_account(&tenant, &admin)

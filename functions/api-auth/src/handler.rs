@@ -25,6 +25,7 @@ pub const ROUTES: &Routes<AccountService, Span> = &[
     route!("POST /v1/auth/login", login),
     route!("POST /v1/auth/refresh", refresh),
     route!("POST /v1/auth/logout", logout),
+    route!("POST /v1/auth/logout-all", logout_all),
     route!("GET /v1/auth/me", me),
     route!("POST /v1/auth/verify-email", verify_email),
     route!("POST /v1/auth/password/forgot", forgot_password),
@@ -134,6 +135,13 @@ async fn logout(app: &AccountService, _: Span, request: Request) -> Answer {
         clear_cookie(&mut response);
     }
     Ok(response)
+}
+
+/// Every session of the caller ends; the access token presented lives out its minutes.
+async fn logout_all(app: &AccountService, span: Span, request: Request) -> Answer {
+    let principal = signed_in(app, &span, &request)?;
+    app.logout_all(principal).await?;
+    Ok(empty(StatusCode::NO_CONTENT))
 }
 
 async fn me(app: &AccountService, span: Span, request: Request) -> Answer {

@@ -60,6 +60,7 @@ async fn tenant(env: &Env) -> Principal {
         email_verified: true,
         password_hash: "x".into(),
         created_at: Utc::now(),
+        session_generation: 0,
     };
     env.store.create_account(&tenant, &user).await.unwrap();
     Principal {

@@ -76,6 +76,9 @@ pub struct User {
     /// PHC string of the password hash; never leaves the store except to be verified.
     pub password_hash: String,
     pub created_at: DateTime<Utc>,
+    /// Sessions started at an older generation are dead: ending every session of the user
+    /// (password reset, "sign out everywhere") is one increment, however many there are.
+    pub session_generation: u64,
 }
 
 #[cfg(test)]

@@ -59,6 +59,9 @@ pub struct SessionGrant {
     pub tenant: TenantId,
     pub user: UserId,
     pub family: String,
+    /// The user's session generation when the family began; a rotation succeeds only while
+    /// the user still exists at this generation.
+    pub generation: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,7 +92,9 @@ pub trait SessionStore: Send + Sync {
     ) -> Result<Rotation, StoreError>;
     /// Revokes the family of the presented token (logout). Unknown tokens are ignored.
     async fn revoke_by_token(&self, token_hash: &str) -> Result<(), StoreError>;
-    /// Revokes every session of the user (password reset, removal).
+    /// Ends every session of the user in one write, however many there are: the user's
+    /// session generation moves on, and rotation refuses families of an older one. A user
+    /// who no longer exists has no sessions to end.
     async fn revoke_all(&self, tenant: TenantId, user: UserId) -> Result<(), StoreError>;
 }
 

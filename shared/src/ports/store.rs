@@ -169,7 +169,8 @@ pub trait AccountStore: Send + Sync {
     async fn remove_user(&self, user: &User) -> Result<(), StoreError>;
     /// Marks the e-mail verified, consuming the verification `token_hash` in the same transaction.
     async fn verify_email(&self, user: &User, token_hash: &str) -> Result<(), StoreError>;
-    /// Replaces the password hash, consuming the reset `token_hash` in the same transaction.
+    /// Replaces the password hash, consuming the reset `token_hash` and moving the user's
+    /// session generation on (every session ends) in the same transaction.
     async fn reset_password(
         &self,
         user: &User,

@@ -274,9 +274,9 @@ impl AccountStore for DynamoStore {
             self.delete_token(token_hash)?,
             self.update_user(
                 user,
-                "SET passwordHash = :hash",
+                "SET passwordHash = :hash ADD sessionGen :one",
                 &[],
-                vec![(":hash", s(password_hash))],
+                vec![(":hash", s(password_hash)), (":one", n(1))],
                 "attribute_exists(PK)",
             )?,
         ];

@@ -86,6 +86,9 @@ pub struct UserItem {
     pub email_verified: bool,
     pub password_hash: String,
     pub created_at: DateTime<Utc>,
+    /// Absent on users stored before sessions had generations: generation 0.
+    #[serde(default)]
+    pub session_gen: u64,
 }
 
 impl UserItem {
@@ -101,6 +104,7 @@ impl UserItem {
             email_verified: u.email_verified,
             password_hash: u.password_hash.clone(),
             created_at: u.created_at,
+            session_gen: u.session_generation,
         }
     }
 
@@ -114,6 +118,7 @@ impl UserItem {
             email_verified: self.email_verified,
             password_hash: self.password_hash,
             created_at: self.created_at,
+            session_generation: self.session_gen,
         })
     }
 }

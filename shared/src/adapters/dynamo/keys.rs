@@ -69,14 +69,10 @@ pub fn refresh_pk(token_hash: &str) -> String {
 
 pub const REFRESH_SK: &str = "REFRESH";
 
-/// A session family of a user, under the tenant: revoking all of a user's sessions is one
-/// query of `SESSION#<userId>#`.
+/// A session family of a user, under the tenant (logout revokes one family). Ending all of
+/// a user's sessions does not touch these: it moves the user item's `sessionGen` on.
 pub fn session_sk(user: UserId, family: &str) -> String {
     format!("SESSION#{user}#{family}")
-}
-
-pub fn sessions_prefix(user: UserId) -> String {
-    format!("SESSION#{user}#")
 }
 
 /// A fixed-window rate-limit counter.

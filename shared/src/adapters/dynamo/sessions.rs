@@ -23,6 +23,9 @@ struct RefreshItem {
     tenant_id: String,
     user_id: String,
     family: String,
+    /// Absent on tokens issued before sessions had generations: generation 0.
+    #[serde(default)]
+    generation: u64,
     spent: bool,
     expires_at: i64,
 }
@@ -52,6 +55,7 @@ impl RefreshItem {
             tenant_id: grant.tenant.to_string(),
             user_id: grant.user.to_string(),
             family: grant.family.clone(),
+            generation: grant.generation,
             spent: false,
             expires_at: expires_at.timestamp(),
         }
@@ -66,6 +70,7 @@ impl RefreshItem {
             tenant: TenantId::parse(&self.tenant_id).map_err(|e| corrupt(e.to_string()))?,
             user: UserId::parse(&self.user_id).map_err(|e| corrupt(e.to_string()))?,
             family: self.family.clone(),
+            generation: self.generation,
         })
     }
 }
@@ -93,6 +98,26 @@ impl DynamoStore {
             .await
             .map_err(unavailable)?;
         Ok(())
+    }
+
+    /// The user still exists at the family's generation: a removal deletes the item, a
+    /// password reset or "sign out everywhere" moves the generation on.
+    fn user_at_generation(&self, grant: &SessionGrant) -> Result<TransactWriteItem, StoreError> {
+        // Users stored before generations existed have no attribute: generation 0.
+        let condition = if grant.generation == 0 {
+            "attribute_exists(PK) AND (attribute_not_exists(sessionGen) OR sessionGen = :gen)"
+        } else {
+            "sessionGen = :gen"
+        };
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .key(keys::PK, s(keys::tenant_pk(grant.tenant)))
+            .key(keys::SK, s(keys::user_sk(grant.user)))
+            .condition_expression(condition)
+            .expression_attribute_values(":gen", AttributeValue::N(grant.generation.to_string()))
+            .build()
+            .map_err(unavailable)?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
     }
 
     fn put_refresh(&self, item: &RefreshItem) -> Result<TransactWriteItem, StoreError> {
@@ -175,6 +200,7 @@ impl SessionStore for DynamoStore {
             TransactWriteItem::builder()
                 .condition_check(family_live)
                 .build(),
+            self.user_at_generation(&grant)?,
             self.put_refresh(&RefreshItem::new(&grant, new_hash, expires_at))?,
         ];
         let result = self
@@ -201,7 +227,7 @@ impl SessionStore for DynamoStore {
                     // Spent by a concurrent refresh with the same token: a replay.
                     self.revoke_family(&grant).await?;
                     Ok(Rotation::ReuseDetected)
-                } else if failed(1) {
+                } else if failed(1) || failed(2) {
                     Ok(Rotation::Invalid)
                 } else {
                     Err(StoreError::Unavailable(format!(
@@ -220,25 +246,22 @@ impl SessionStore for DynamoStore {
     }
 
     async fn revoke_all(&self, tenant: TenantId, user: UserId) -> Result<(), StoreError> {
-        let prefix = keys::sessions_prefix(user);
-        let families = self
-            .query_prefix(keys::tenant_pk(tenant), &prefix, Some("SK"))
-            .await?;
-        for item in families {
-            let Some(family) = item
-                .get(keys::SK)
-                .and_then(|v| v.as_s().ok())
-                .and_then(|sk| sk.strip_prefix(&prefix))
-            else {
-                continue;
-            };
-            self.revoke_family(&SessionGrant {
-                tenant,
-                user,
-                family: family.to_owned(),
-            })
-            .await?;
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(keys::tenant_pk(tenant)))
+            .key(keys::SK, s(keys::user_sk(user)))
+            .update_expression("ADD sessionGen :one")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // No user, no sessions: rotation already refuses every family of a missing user.
+            Err(e) if super::is_condition_failure(&e) => Ok(()),
+            Err(e) => Err(unavailable(e)),
         }
-        Ok(())
     }
 }

@@ -235,6 +235,7 @@ impl AccountStore for MemoryStore {
         state.tokens.remove(token_hash);
         if let Some(stored) = state.users.get_mut(&key) {
             stored.password_hash = password_hash.to_owned();
+            stored.session_generation += 1;
         }
         Ok(())
     }

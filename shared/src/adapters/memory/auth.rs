@@ -119,9 +119,14 @@ impl SessionStore for MemoryStore {
         if current.expires_at.timestamp() <= now.timestamp() {
             return Ok(Rotation::Invalid);
         }
-        // The family must exist and be live (`revoked = false` fails on a missing item).
+        // The family must exist and be live (`revoked = false` fails on a missing item),
+        // and the user must still exist at the family's generation.
         let family = (grant.tenant, grant.user, grant.family.clone());
-        if state.families.get(&family) != Some(&false) {
+        let user_current = state
+            .users
+            .get(&(grant.tenant, grant.user))
+            .is_some_and(|u| u.session_generation == grant.generation);
+        if state.families.get(&family) != Some(&false) || !user_current {
             return Ok(Rotation::Invalid);
         }
         if state.refresh.contains_key(new_hash) {
@@ -153,11 +158,8 @@ impl SessionStore for MemoryStore {
     }
 
     async fn revoke_all(&self, tenant: TenantId, user: UserId) -> Result<(), StoreError> {
-        let mut state = self.lock();
-        for ((t, u, _), revoked) in state.families.iter_mut() {
-            if *t == tenant && *u == user {
-                *revoked = true;
-            }
+        if let Some(stored) = self.lock().users.get_mut(&(tenant, user)) {
+            stored.session_generation += 1;
         }
         Ok(())
     }

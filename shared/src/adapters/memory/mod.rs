@@ -29,6 +29,7 @@ mod sources;
 mod tracking;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
@@ -46,6 +47,7 @@ pub use outbox::{MemoryMailer, MemoryQueue};
 pub struct MemoryStore {
     state: Arc<Mutex<State>>,
     cursors: CursorCodec,
+    requests: Arc<AtomicU64>,
 }
 
 impl Default for MemoryStore {
@@ -67,13 +69,21 @@ impl MemoryStore {
         Self {
             state: Arc::new(Mutex::new(State::default())),
             cursors,
+            requests: Arc::default(),
         }
     }
 
     /// The state, for one atomic step. A panic in another test thread while it held the
     /// lock leaves the data as it was at that point; the tests that share it fail anyway.
     fn lock(&self) -> MutexGuard<'_, State> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// How many times the state was taken so far: once per port call. What a use case costs
+    /// in store round trips, counted rather than timed.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
     }
 
     /// What tests read back: the stored job as a whole, with its attempt and last error.

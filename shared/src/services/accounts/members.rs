@@ -32,6 +32,7 @@ impl AccountService {
             email_verified: true,
             password_hash: self.passwords.hash(&req.password).await.map_err(internal)?,
             created_at: self.clock.now(),
+            session_generation: 0,
         };
         self.accounts
             .add_invited_user(&user, &hash, plan.max_members)
@@ -129,10 +130,8 @@ impl AccountService {
         user: &str,
     ) -> Result<(), AccountError> {
         let member = self.member(principal, user).await?;
+        // Deleting the user item ends every session: rotation needs the user to exist.
         self.accounts.remove_user(&member).await?;
-        self.sessions
-            .revoke_all(member.tenant_id, member.id)
-            .await?;
         Ok(())
     }
 }

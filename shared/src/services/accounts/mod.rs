@@ -202,6 +202,7 @@ impl AccountService {
             tenant: tenant.id,
             user: user.id,
             family: ulid::Ulid::new().to_string(),
+            generation: user.session_generation,
         };
         self.sessions
             .start_session(

@@ -59,11 +59,11 @@ impl AccountService {
             .token_user(&req.token, TokenPurpose::PasswordReset)
             .await?;
         let password_hash = self.passwords.hash(&req.password).await.map_err(internal)?;
+        // The same write moves the user's session generation on: every session ends with
+        // it, so nothing is left half-revoked however many sessions there were.
         self.accounts
             .reset_password(&user, &password_hash, &hash)
             .await
-            .map_err(|e| conflict_or(e, |_| AccountError::InvalidToken))?;
-        self.sessions.revoke_all(user.tenant_id, user.id).await?;
-        Ok(())
+            .map_err(|e| conflict_or(e, |_| AccountError::InvalidToken))
     }
 }

@@ -34,6 +34,7 @@ impl AccountService {
             email_verified: false,
             password_hash: self.passwords.hash(&req.password).await.map_err(internal)?,
             created_at: now,
+            session_generation: 0,
         };
         self.accounts.create_account(&tenant, &user).await?;
         let (secret, _) = self
@@ -128,6 +129,14 @@ impl AccountService {
                 .revoke_by_token(&hash_secret(&req.refresh_token))
                 .await?;
         }
+        Ok(())
+    }
+
+    /// Signs the caller out everywhere: one write ends every refresh token of theirs.
+    pub async fn logout_all(&self, principal: Principal) -> Result<(), AccountError> {
+        self.sessions
+            .revoke_all(principal.tenant, principal.user)
+            .await?;
         Ok(())
     }
 
