@@ -138,6 +138,35 @@ pub trait RateLimiter: Send + Sync {
     ) -> Result<Option<u64>, StoreError>;
 }
 
+/// Failed logins in a row under one key (an e-mail with a source IP, or an IP alone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Failures {
+    pub count: u32,
+    pub last_at: Option<DateTime<Utc>>,
+}
+
+/// Counts failed logins only, so successes and others' failures elsewhere never count
+/// against a caller. A run of failures is forgotten `forget_after` its last one.
+#[async_trait]
+pub trait FailureCounter: Send + Sync {
+    /// The current run under `key` (zero when there is none, or it was forgotten by `now`).
+    async fn failures(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        forget_after: chrono::Duration,
+    ) -> Result<Failures, StoreError>;
+    /// Counts one failure at `now`; the run including it.
+    async fn record_failure(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        forget_after: chrono::Duration,
+    ) -> Result<Failures, StoreError>;
+    /// Ends the run (a correct password from the same e-mail and IP).
+    async fn clear_failures(&self, key: &str) -> Result<(), StoreError>;
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mail {
     pub to: Email,

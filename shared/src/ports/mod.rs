@@ -14,8 +14,8 @@ pub mod tracking;
 pub use admission::{Admission, AdmissionStore};
 pub use analytics::{AnalyticsStore, DayCounters, SourceDayCounters};
 pub use auth::{
-    Mail, MailError, Mailer, OneTimeToken, OneTimeTokenStore, RateLimiter, RateWindow, Rotation,
-    SessionGrant, SessionStore, TokenPurpose,
+    FailureCounter, Failures, Mail, MailError, Mailer, OneTimeToken, OneTimeTokenStore,
+    RateLimiter, RateWindow, Rotation, SessionGrant, SessionStore, TokenPurpose,
 };
 pub use billing::{
     Applied, BillingChange, BillingState, BillingStore, EventRef, PendingMarker, PendingPage,

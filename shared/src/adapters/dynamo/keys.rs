@@ -82,6 +82,13 @@ pub fn rate_pk(key: &str, window_start: i64) -> String {
 
 pub const RATE_SK: &str = "RATE";
 
+/// A run of failed logins; the key (e-mail and IP) is hashed, so no address is a key.
+pub fn failures_pk(key: &str) -> String {
+    format!("FAIL#{}", crate::auth::hash_secret(key))
+}
+
+pub const FAILURES_SK: &str = "FAIL";
+
 /// The monthly usage counter (`scoredJobs`, added to atomically) of a `YYYY-MM` period.
 pub fn usage_sk(period: &crate::domain::Period) -> String {
     format!("USAGE#{period}")

@@ -5,6 +5,7 @@ mod accounts;
 mod admission;
 mod billing;
 mod connections;
+mod failures;
 mod ingest;
 mod items;
 mod job_index;

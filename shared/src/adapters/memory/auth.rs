@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use super::{MemoryStore, RefreshRecord, cancelled};
 use crate::domain::{TenantId, UserId};
 use crate::ports::{
-    OneTimeToken, OneTimeTokenStore, RateLimiter, RateWindow, Rotation, SessionGrant, SessionStore,
-    StoreError, TokenPurpose,
+    FailureCounter, Failures, OneTimeToken, OneTimeTokenStore, RateLimiter, RateWindow, Rotation,
+    SessionGrant, SessionStore, StoreError, TokenPurpose,
 };
 
 fn live(token: OneTimeToken, purpose: TokenPurpose, now: DateTime<Utc>) -> Option<OneTimeToken> {
@@ -182,5 +182,46 @@ impl RateLimiter for MemoryStore {
             .or_default();
         *hits += 1;
         Ok(window.verdict(*hits, limit))
+    }
+}
+
+/// The run as stored, unless it was forgotten by `now` (as the DynamoDB adapter reads it).
+fn current(run: Option<&Failures>, now: DateTime<Utc>, forget_after: chrono::Duration) -> Failures {
+    match run {
+        Some(run) if run.last_at.is_some_and(|last| last + forget_after > now) => *run,
+        _ => Failures::default(),
+    }
+}
+
+#[async_trait]
+impl FailureCounter for MemoryStore {
+    async fn failures(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        forget_after: chrono::Duration,
+    ) -> Result<Failures, StoreError> {
+        Ok(current(self.lock().failures.get(key), now, forget_after))
+    }
+
+    async fn record_failure(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        forget_after: chrono::Duration,
+    ) -> Result<Failures, StoreError> {
+        let mut state = self.lock();
+        let run = current(state.failures.get(key), now, forget_after);
+        let run = Failures {
+            count: run.count.saturating_add(1),
+            last_at: Some(now),
+        };
+        state.failures.insert(key.to_owned(), run);
+        Ok(run)
+    }
+
+    async fn clear_failures(&self, key: &str) -> Result<(), StoreError> {
+        self.lock().failures.remove(key);
+        Ok(())
     }
 }

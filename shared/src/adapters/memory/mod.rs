@@ -173,6 +173,8 @@ struct State {
     /// Session families: `true` when revoked.
     families: HashMap<(TenantId, UserId, String), bool>,
     rates: HashMap<(String, i64), u64>,
+    /// Runs of failed logins by key (`FAIL#…`).
+    failures: HashMap<String, crate::ports::Failures>,
     /// `scoredJobs` per tenant and `YYYY-MM` period.
     usage: HashMap<(TenantId, String), u32>,
     jobs: BTreeMap<(TenantId, JobId), Job>,

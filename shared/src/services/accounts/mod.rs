@@ -21,12 +21,14 @@ use crate::domain::{
     UserId,
 };
 use crate::ports::{
-    AccountStore, Clock, Conflict, Mail, Mailer, OneTimeToken, OneTimeTokenStore, RateLimiter,
-    Rotation, SessionGrant, SessionStore, StoreError, TenantReader, TokenPurpose, UsageReader,
+    AccountStore, Clock, Conflict, FailureCounter, Mail, Mailer, OneTimeToken, OneTimeTokenStore,
+    RateLimiter, Rotation, SessionGrant, SessionStore, StoreError, TenantReader, TokenPurpose,
+    UsageReader,
 };
 use crate::services::RateLimited;
 
 mod error;
+mod login_limits;
 mod members;
 mod recovery;
 mod sessions;
@@ -37,10 +39,17 @@ pub use error::AccountError;
 /// Abuse limits and token lifetimes. Defaults suit a public deployment.
 #[derive(Debug, Clone)]
 pub struct AuthLimits {
-    pub login_per_email: u32,
+    /// Failed logins of one e-mail from one IP before each further one waits: the wait
+    /// doubles from `login_backoff_base_secs` up to `login_backoff_max_secs`.
+    pub login_free_failures: u32,
+    /// The same for all failed logins from one IP (many addresses tried from one place).
     pub login_per_ip: u32,
-    pub login_window_secs: u64,
+    pub login_backoff_base_secs: u64,
+    pub login_backoff_max_secs: u64,
+    /// A run of failures is forgotten this long after its last failure.
+    pub login_failures_forget: Duration,
     pub forgot_per_email: u32,
+    pub forgot_per_ip: u32,
     pub forgot_window_secs: u64,
     pub register_per_ip: u32,
     pub register_window_secs: u64,
@@ -54,10 +63,13 @@ pub struct AuthLimits {
 impl Default for AuthLimits {
     fn default() -> Self {
         Self {
-            login_per_email: 10,
+            login_free_failures: 5,
             login_per_ip: 100,
-            login_window_secs: 15 * 60,
+            login_backoff_base_secs: 2,
+            login_backoff_max_secs: 15 * 60,
+            login_failures_forget: Duration::hours(24),
             forgot_per_email: 5,
+            forgot_per_ip: 100,
             forgot_window_secs: 60 * 60,
             register_per_ip: 20,
             register_window_secs: 60 * 60,
@@ -136,6 +148,7 @@ pub struct AccountService {
     pub sessions: Arc<dyn SessionStore>,
     pub tokens: Arc<dyn OneTimeTokenStore>,
     pub limiter: Arc<dyn RateLimiter>,
+    pub failures: Arc<dyn FailureCounter>,
     pub mailer: Arc<dyn Mailer>,
     pub passwords: PasswordHasher,
     pub issuer: TokenIssuer,

@@ -25,7 +25,7 @@ impl AccountService {
         .await?;
         self.limit(
             &format!("forgot:ip:{ip}"),
-            self.limits.login_per_ip,
+            self.limits.forgot_per_ip,
             self.limits.forgot_window_secs,
         )
         .await?;

@@ -60,18 +60,9 @@ impl AccountService {
 
     pub async fn login(&self, req: LoginRequest, ip: &str) -> Result<SessionView, AccountError> {
         let email = parse_email(&req.email)?;
-        self.limit(
-            &format!("login:email:{}", email.normalized()),
-            self.limits.login_per_email,
-            self.limits.login_window_secs,
-        )
-        .await?;
-        self.limit(
-            &format!("login:ip:{ip}"),
-            self.limits.login_per_ip,
-            self.limits.login_window_secs,
-        )
-        .await?;
+        let limits = self.login_limits(&email, ip);
+        // Refused before any hashing: a caller who keeps failing costs no argon2 either.
+        self.wait_out(&limits).await?;
         let user = self.accounts.find_user_by_email(&email).await?;
         // Same work for an unknown address as for a wrong password: verify against a
         // dummy hash. Over-long input cannot match and is not hashed at all.
@@ -84,8 +75,10 @@ impl AccountService {
                 )
                 .await;
         let Some(user) = user.filter(|_| ok) else {
+            self.count_failure(&limits).await?;
             return Err(wrong_credentials());
         };
+        self.failures.clear_failures(&limits[0].key).await?;
         let tenant = self.tenant_of(user.tenant_id).await?;
         self.new_session(&user, &tenant).await
     }
