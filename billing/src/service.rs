@@ -11,8 +11,8 @@ use shared::ports::{
     AccountStore, Applied, BillingChange, BillingState, BillingStore, Clock, EventRef, StoreError,
     TenantReader, UsageReader,
 };
-use shared::services::Invalid;
 use shared::services::views::UsageView;
+use shared::services::{EmailUnverified, Invalid};
 
 use jobmon_scoring::admit::Admitter;
 
@@ -83,6 +83,8 @@ pub enum BillingError {
     #[error(transparent)]
     NotAdmin(#[from] NotAdmin),
     #[error(transparent)]
+    EmailUnverified(#[from] EmailUnverified),
+    #[error(transparent)]
     Invalid(#[from] Invalid),
     #[error("the tenant has a subscription; change it in the billing portal")]
     Subscribed,
@@ -103,6 +105,7 @@ impl From<BillingError> for ApiError {
             BillingError::NotFound => ApiError::NotFound,
             BillingError::Unauthenticated => ApiError::Unauthorized,
             BillingError::NotAdmin(e) => e.into(),
+            BillingError::EmailUnverified(e) => e.into(),
             BillingError::Invalid(e) => e.into(),
             BillingError::Subscribed | BillingError::NoCustomer => {
                 ApiError::Conflict(e.to_string())
@@ -211,6 +214,15 @@ impl BillingService {
     /// for the plan's price; the tenant's Stripe customer is created once and reused.
     pub async fn checkout(&self, who: &Principal, plan: &str) -> Result<UrlView, BillingError> {
         who.require_admin()?;
+        // Read now, not from the token: a subscription is bought by a proven address only.
+        let admin = self
+            .users
+            .get_user(who.tenant, who.user)
+            .await?
+            .ok_or(BillingError::Unauthenticated)?;
+        if !admin.email_verified {
+            return Err(EmailUnverified.into());
+        }
         let plan = self.plan_or_400(plan)?;
         let price = plan
             .price_id
@@ -236,11 +248,6 @@ impl BillingService {
                     .get_tenant(who.tenant)
                     .await?
                     .ok_or(BillingError::NotFound)?;
-                let admin = self
-                    .users
-                    .get_user(who.tenant, who.user)
-                    .await?
-                    .ok_or(BillingError::Unauthenticated)?;
                 let created = gateway
                     .create_customer(who.tenant, admin.email.as_str(), tenant.name.as_str())
                     .await

@@ -10,7 +10,7 @@ use crate::adapters::{
 };
 use crate::auth::{PasswordHasher, TokenIssuer};
 use crate::config::{self, ConfigError, Env, SecretKey};
-use crate::ports::{EventPublisher, LiveNotifier, NoLiveUpdates, SystemClock};
+use crate::ports::{EventPublisher, LiveNotifier, NoLiveUpdates, SocketCloser, SystemClock};
 use crate::services::{AccountService, AuthLimits};
 
 /// Shared pieces most functions need.
@@ -56,6 +56,19 @@ impl Core {
         }
     }
 
+    /// Closes WebSockets through the same management endpoint as [`Self::live_notifier`];
+    /// without it there are no sockets to close.
+    pub fn socket_closer(&self) -> Arc<dyn SocketCloser> {
+        match self.env.get("JOBMON_WS_ENDPOINT") {
+            Some(endpoint) if !endpoint.is_empty() => Arc::new(WebSocketNotifier::new(
+                &self.sdk,
+                endpoint,
+                Arc::new(self.store.clone()),
+            )),
+            _ => Arc::new(NoLiveUpdates),
+        }
+    }
+
     /// Domain events on the EventBridge bus `JOBMON_EVENT_BUS` (default: `default`).
     pub fn event_publisher(&self) -> Arc<dyn EventPublisher> {
         let bus = self
@@ -87,6 +100,9 @@ impl Core {
             usage: store.clone(),
             sessions: store.clone(),
             tokens: store.clone(),
+            invitations: store.clone(),
+            connections: store.clone(),
+            sockets: self.socket_closer(),
             limiter: store.clone(),
             failures: store,
             mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&self.sdk), from)),
@@ -94,7 +110,16 @@ impl Core {
             issuer: self.token_issuer(),
             plans: self.plans.clone(),
             app_url,
-            limits: AuthLimits::default(),
+            limits: AuthLimits {
+                invitations_per_day: match self.env.get("JOBMON_INVITATIONS_PER_DAY") {
+                    Some(raw) => raw.parse().map_err(|_| ConfigError::Invalid {
+                        name: "JOBMON_INVITATIONS_PER_DAY".into(),
+                        reason: format!("{raw:?} is not a whole number"),
+                    })?,
+                    None => AuthLimits::default().invitations_per_day,
+                },
+                ..AuthLimits::default()
+            },
             clock: SystemClock::shared(),
         })
     }

@@ -28,6 +28,7 @@ pub const ROUTES: &Routes<AccountService, Span> = &[
     route!("POST /v1/auth/logout-all", logout_all),
     route!("GET /v1/auth/me", me),
     route!("POST /v1/auth/verify-email", verify_email),
+    route!("POST /v1/auth/verify-email/resend", resend_verification),
     route!("POST /v1/auth/password/forgot", forgot_password),
     route!("POST /v1/auth/password/reset", reset_password),
     route!("POST /v1/auth/invitations/accept", accept_invitation),
@@ -152,6 +153,12 @@ async fn me(app: &AccountService, span: Span, request: Request) -> Answer {
 async fn verify_email(app: &AccountService, _: Span, request: Request) -> Answer {
     app.verify_email(json_body(&request)?).await?;
     Ok(empty(StatusCode::NO_CONTENT))
+}
+
+async fn resend_verification(app: &AccountService, span: Span, request: Request) -> Answer {
+    let principal = signed_in(app, &span, &request)?;
+    app.resend_verification(principal).await?;
+    Ok(empty(StatusCode::ACCEPTED))
 }
 
 async fn forgot_password(app: &AccountService, _: Span, request: Request) -> Answer {

@@ -237,6 +237,28 @@ async fn routes_match_the_template() {
 }
 
 #[tokio::test]
+async fn an_unverified_admin_cannot_start_checkout() {
+    let env = env().await;
+    let tenant = jobmon_tests::contract::tenant("Unproven");
+    let email = format!("{}@example.com", ulid::Ulid::new());
+    let admin = jobmon_tests::contract::user(&tenant, &email, Role::Admin);
+    assert!(!admin.email_verified);
+    env.store.create_account(&tenant, &admin).await.unwrap();
+    let token = env.token(tenant.id, Role::Admin).await;
+    let (status, body) = env
+        .call(
+            HttpEvent::new("POST", "/v1/billing/checkout")
+                .bearer(&token)
+                .json(&json!({ "plan": "pro" })),
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"]["code"], "email_unverified");
+    assert!(env.gateway.customers.lock().unwrap().is_empty());
+    assert!(env.gateway.checkouts.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn overview_checkout_and_portal() {
     let env = env().await;
     let tenant = seed::tenant(&env.store, "free").await.id;

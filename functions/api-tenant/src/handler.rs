@@ -20,6 +20,11 @@ pub const ROUTES: &Routes<AccountService, Principal> = &[
     route!("POST /v1/tenant/members", invite),
     route!("PATCH /v1/tenant/members/{userId}", change_role),
     route!("DELETE /v1/tenant/members/{userId}", remove),
+    route!("GET /v1/tenant/invitations", invitations),
+    route!(
+        "DELETE /v1/tenant/invitations/{invitationId}",
+        revoke_invitation
+    ),
 ];
 
 pub async fn handle(app: &AccountService, request: Request) -> Response<Body> {
@@ -60,5 +65,15 @@ async fn change_role(app: &AccountService, principal: Principal, request: Reques
 async fn remove(app: &AccountService, principal: Principal, request: Request) -> Answer {
     let user = path_param(&request, "userId")?;
     app.remove_member(principal, &user).await?;
+    Ok(empty(StatusCode::NO_CONTENT))
+}
+
+async fn invitations(app: &AccountService, principal: Principal, _: Request) -> Answer {
+    Ok(json(StatusCode::OK, &app.invitations(principal).await?))
+}
+
+async fn revoke_invitation(app: &AccountService, principal: Principal, request: Request) -> Answer {
+    let id = path_param(&request, "invitationId")?;
+    app.revoke_invitation(principal, &id).await?;
     Ok(empty(StatusCode::NO_CONTENT))
 }

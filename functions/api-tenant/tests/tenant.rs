@@ -53,6 +53,16 @@ async fn register(app: &AccountService, name: &str) -> Account {
     account(&session, &email)
 }
 
+/// Registers and opens the mailed verification link: only a verified admin may invite.
+async fn register_verified(stack: &TestStack, app: &AccountService, name: &str) -> Account {
+    let admin = register(app, name).await;
+    let token = token_from_last_mail(&stack.endpoint, &admin.email, "verify-email")
+        .expect("verification mail");
+    let verify = HttpEvent::new("POST", "/v1/auth/verify-email").json(&json!({"token": token}));
+    assert_eq!(auth_call(app, verify).await.0, 204);
+    admin
+}
+
 /// Invites `role` into the admin's tenant and accepts through the mailed link.
 async fn invite_and_join(
     stack: &TestStack,
@@ -247,7 +257,7 @@ async fn the_last_admin_can_be_neither_demoted_nor_removed() {
 async fn removing_a_member_frees_the_email_and_ends_their_sessions() {
     let stack = TestStack::new().await;
     let app = account_service(&stack, AuthLimits::default()).await;
-    let admin = register(&app, "Team").await;
+    let admin = register_verified(&stack, &app, "Team").await;
     let member = invite_and_join(&stack, &app, &admin, "member").await;
     let (status, _) = tenant_call(
         &app,
@@ -292,7 +302,7 @@ async fn removing_a_member_frees_the_email_and_ends_their_sessions() {
 async fn invitations_respect_the_plan_member_limit_and_existing_accounts() {
     let stack = TestStack::new().await;
     let app = account_service(&stack, AuthLimits::default()).await;
-    let admin = register(&app, "Small").await;
+    let admin = register_verified(&stack, &app, "Small").await;
     invite_and_join(&stack, &app, &admin, "member").await;
     invite_and_join(&stack, &app, &admin, "member").await;
     // Free plan: 3 members.
@@ -321,7 +331,7 @@ async fn invitations_respect_the_plan_member_limit_and_existing_accounts() {
 async fn another_tenant_gets_404_for_every_member_route_and_changes_nothing() {
     let stack = TestStack::new().await;
     let app = account_service(&stack, AuthLimits::default()).await;
-    let a = register(&app, "Alpha").await;
+    let a = register_verified(&stack, &app, "Alpha").await;
     let a_member = invite_and_join(&stack, &app, &a, "member").await;
     let b = register(&app, "Beta").await;
 
@@ -388,20 +398,118 @@ async fn another_tenant_gets_404_for_every_member_route_and_changes_nothing() {
     assert_eq!(tenant["name"], "Alpha");
 }
 
+#[tokio::test]
+async fn invitations_are_listed_revoked_and_counted_and_only_verified_admins_send_them() {
+    let stack = TestStack::new().await;
+    let app = account_service(&stack, AuthLimits::default()).await;
+    let invite = |admin: &Account, email: &str| {
+        HttpEvent::new("POST", "/v1/tenant/members")
+            .bearer(&admin.access)
+            .json(&json!({"email": email, "role": "member"}))
+    };
+    let unverified = register(&app, "Fresh").await;
+    let (status, body) = tenant_call(&app, invite(&unverified, &unique_email("x"))).await;
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (403, json!("email_unverified"))
+    );
+
+    let admin = register_verified(&stack, &app, "Inviting").await;
+    let first = unique_email("first");
+    let (status, sent) = tenant_call(&app, invite(&admin, &first)).await;
+    assert_eq!(status, 201, "{sent}");
+    let (status, second) = tenant_call(&app, invite(&admin, &unique_email("second"))).await;
+    assert_eq!(status, 201, "{second}");
+    // Free plan, 3 members: the admin and two pending invitations fill it.
+    let (status, body) = tenant_call(&app, invite(&admin, &unique_email("third"))).await;
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (402, json!("plan_limit"))
+    );
+    let (status, list) = tenant_call(
+        &app,
+        HttpEvent::new("GET", "/v1/tenant/invitations").bearer(&admin.access),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let ids: Vec<&Value> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| &i["id"])
+        .collect();
+    assert_eq!(ids, [&sent["id"], &second["id"]]);
+    assert_eq!(list["items"][0]["email"], first.as_str());
+
+    let revoke = |token: &str, id: &Value| {
+        HttpEvent::new(
+            "DELETE",
+            &format!("/v1/tenant/invitations/{}", id.as_str().unwrap()),
+        )
+        .bearer(token)
+    };
+    let outsider = register_verified(&stack, &app, "Outsider").await;
+    assert_eq!(
+        tenant_call(&app, revoke(&outsider.access, &sent["id"]))
+            .await
+            .0,
+        404
+    );
+    let garbage = HttpEvent::new("DELETE", "/v1/tenant/invitations/nonsense").bearer(&admin.access);
+    assert_eq!(tenant_call(&app, garbage).await.0, 404);
+    let link = token_from_last_mail(&stack.endpoint, &first, "accept-invitation").unwrap();
+    assert_eq!(
+        tenant_call(&app, revoke(&admin.access, &sent["id"]))
+            .await
+            .0,
+        204
+    );
+    assert_eq!(
+        tenant_call(&app, revoke(&admin.access, &sent["id"]))
+            .await
+            .0,
+        404
+    );
+    let (status, body) = auth_call(
+        &app,
+        HttpEvent::new("POST", "/v1/auth/invitations/accept")
+            .json(&json!({"token": link, "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(status, 400, "a revoked link is refused: {body}");
+    // The revoked seat is free again.
+    assert_eq!(
+        tenant_call(&app, invite(&admin, &unique_email("third")))
+            .await
+            .0,
+        201
+    );
+}
+
 /// Every route the template sends to this function is served by the handler.
 #[tokio::test]
 async fn every_template_route_reaches_a_handler() {
     let stack = TestStack::new().await;
     let app = account_service(&stack, AuthLimits::default()).await;
-    let admin = register(&app, "Routes").await;
+    let admin = register_verified(&stack, &app, "Routes").await;
+    let (status, invitation) = tenant_call(
+        &app,
+        HttpEvent::new("POST", "/v1/tenant/members")
+            .bearer(&admin.access)
+            .json(&json!({"email": unique_email("route"), "role": "member"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{invitation}");
     jobmon_tests::assert_routes_match_template(
         "ApiTenantFunction",
         &shared::http::routes::keys(api_tenant::ROUTES),
     );
     let routes = jobmon_tests::template_routes("ApiTenantFunction");
-    assert_eq!(routes.len(), 6);
+    assert_eq!(routes.len(), 8);
     for (method, path) in routes {
-        let path = path.replace("{userId}", &admin.user_id);
+        let path = path
+            .replace("{userId}", &admin.user_id)
+            .replace("{invitationId}", invitation["id"].as_str().unwrap());
         let (status, body) =
             tenant_call(&app, HttpEvent::new(&method, &path).bearer(&admin.access)).await;
         assert_ne!(status, 404, "{method} {path}: {body}");

@@ -16,7 +16,8 @@ async fn main() -> Result<(), Error> {
     let store = Arc::new(core.store.clone());
     let app = LiveConnections {
         tokens: store.clone(),
-        connections: store,
+        connections: store.clone(),
+        accounts: store,
     };
     let app = &app;
     run(service_fn(

@@ -31,6 +31,7 @@ async fn env() -> Env {
     let app = LiveConnections {
         tokens: store.clone(),
         connections: store.clone(),
+        accounts: store.clone(),
     };
     Env {
         stack,

@@ -5,12 +5,15 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_sdk_apigatewaymanagement::error::SdkError;
+use aws_sdk_apigatewaymanagement::operation::delete_connection::DeleteConnectionError;
 use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectionError;
 use aws_sdk_apigatewaymanagement::primitives::Blob;
 use chrono::Utc;
 
 use crate::domain::TenantId;
-use crate::ports::{Connection, ConnectionStore, Followup, LiveMessage, LiveNotifier};
+use crate::ports::{
+    Connection, ConnectionStore, Followup, LiveMessage, LiveNotifier, SocketCloser,
+};
 
 pub use aws_sdk_apigatewaymanagement::Client;
 
@@ -102,6 +105,26 @@ impl WebSocketNotifier {
                 if let Err(e) = self.connections.remove_connection(&connection.id).await {
                     tracing::warn!(error = %e, "could not forget a gone connection");
                 }
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl SocketCloser for WebSocketNotifier {
+    async fn close(&self, connection: &str) {
+        let result = self
+            .client
+            .delete_connection()
+            .connection_id(connection)
+            .send()
+            .await;
+        match result {
+            Ok(_) => tracing::info!(connection, "socket closed"),
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), DeleteConnectionError::GoneException(_)) => {}
+            Err(e) => {
+                tracing::warn!(connection, error = %super::aws::describe(&e), "closing a socket failed");
             }
         }
     }

@@ -52,6 +52,47 @@ pub trait OneTimeTokenStore: Send + Sync {
     ) -> Result<Option<OneTimeToken>, StoreError>;
 }
 
+/// A pending invitation as its tenant's admins see it. The token itself stays a
+/// [`OneTimeToken`]; this is its entry under the tenant, so invitations can be listed and
+/// revoked. `id` is derived from the token's hash, so accepting can remove the entry too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub id: String,
+    pub tenant: TenantId,
+    pub email: Email,
+    pub role: Role,
+    pub token_hash: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Invitation {
+    /// The public id of the invitation whose token has `token_hash`: a hash of the hash, so
+    /// the id reveals nothing that could be presented as the token.
+    pub fn id_for(token_hash: &str) -> String {
+        crate::auth::hash_secret(&format!("invitation:{token_hash}"))[..32].to_owned()
+    }
+}
+
+#[async_trait]
+pub trait InvitationStore: Send + Sync {
+    /// Stores the invitation's token and its entry under the tenant, together.
+    async fn create_invitation(
+        &self,
+        invitation: &Invitation,
+        token: &OneTimeToken,
+    ) -> Result<(), StoreError>;
+    /// The tenant's invitations not expired at `now`, oldest first.
+    async fn invitations(
+        &self,
+        tenant: TenantId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Invitation>, StoreError>;
+    /// Deletes the invitation and its token together; `false` if the tenant has no such
+    /// invitation.
+    async fn revoke_invitation(&self, tenant: TenantId, id: &str) -> Result<bool, StoreError>;
+}
+
 /// A refresh-token session. Tokens of one login form a family; each refresh spends the
 /// presented token and issues the next one of the family.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -81,8 +81,21 @@ pub trait LiveNotifier: Send + Sync {
 /// A message read lazily for [`LiveNotifier::push_then`].
 pub type Followup<'a> = Pin<Box<dyn Future<Output = Option<LiveMessage>> + Send + 'a>>;
 
+/// Closes WebSockets from the server side (API Gateway's `DELETE @connections/{id}`).
+#[async_trait]
+pub trait SocketCloser: Send + Sync {
+    /// Best effort: a socket already gone is fine, a failure is logged. The caller forgets
+    /// the stored connection either way, so nothing is pushed to it any more.
+    async fn close(&self, connection_id: &str);
+}
+
 /// For functions and tests without live updates.
 pub struct NoLiveUpdates;
+
+#[async_trait]
+impl SocketCloser for NoLiveUpdates {
+    async fn close(&self, _: &str) {}
+}
 
 #[async_trait]
 impl LiveNotifier for NoLiveUpdates {

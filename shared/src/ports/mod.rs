@@ -14,8 +14,8 @@ pub mod tracking;
 pub use admission::{Admission, AdmissionStore};
 pub use analytics::{AnalyticsStore, DayCounters, SourceDayCounters};
 pub use auth::{
-    FailureCounter, Failures, Mail, MailError, Mailer, OneTimeToken, OneTimeTokenStore,
-    RateLimiter, RateWindow, Rotation, SessionGrant, SessionStore, TokenPurpose,
+    FailureCounter, Failures, Invitation, InvitationStore, Mail, MailError, Mailer, OneTimeToken,
+    OneTimeTokenStore, RateLimiter, RateWindow, Rotation, SessionGrant, SessionStore, TokenPurpose,
 };
 pub use billing::{
     Applied, BillingChange, BillingState, BillingStore, EventRef, PendingMarker, PendingPage,
@@ -24,7 +24,7 @@ pub use billing::{
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use live::{
     Connection, ConnectionStore, EventPublisher, Followup, LiveMessage, LiveNotifier, NoEvents,
-    NoLiveUpdates,
+    NoLiveUpdates, SocketCloser,
 };
 pub use queue::{MAX_SEND_DELAY, MAX_VISIBILITY_DELAY, QueueError, WorkQueue};
 pub use store::{

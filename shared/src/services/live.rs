@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 
 use crate::auth::hash_secret;
 use crate::http::ApiError;
-use crate::ports::{Connection, ConnectionStore, OneTimeTokenStore, StoreError, TokenPurpose};
+use crate::ports::{
+    AccountStore, Connection, ConnectionStore, OneTimeTokenStore, StoreError, TokenPurpose,
+};
 use crate::services::Invalid;
 
 /// Why a WebSocket connection was refused.
@@ -34,12 +36,13 @@ impl From<LiveError> for ApiError {
 pub struct LiveConnections {
     pub tokens: Arc<dyn OneTimeTokenStore>,
     pub connections: Arc<dyn ConnectionStore>,
+    pub accounts: Arc<dyn AccountStore>,
 }
 
 impl LiveConnections {
     /// Spends the one-time ticket from `POST /v1/auth/ws-ticket` and stores the connection
-    /// under the ticket's tenant. A missing, spent or expired ticket is a 401, and nothing
-    /// is stored.
+    /// under the ticket's tenant. A missing, spent or expired ticket, or one whose user no
+    /// longer belongs to the tenant, is a 401, and nothing is stored.
     pub async fn connect(
         &self,
         connection_id: &str,
@@ -58,6 +61,11 @@ impl LiveConnections {
             .await?
             .ok_or(LiveError::NoTicket)?;
         let user = token.user.ok_or(LiveError::NoTicket)?;
+        // The ticket may be a minute old: a member removed since gets no socket.
+        self.accounts
+            .get_user(token.tenant, user)
+            .await?
+            .ok_or(LiveError::NoTicket)?;
         let connection = Connection {
             id: connection_id.to_owned(),
             tenant: token.tenant,

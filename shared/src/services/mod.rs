@@ -7,8 +7,10 @@ pub mod jobs;
 pub mod live;
 pub mod rate_limited;
 pub mod tracking;
+pub mod unverified;
 pub mod views;
 
 pub use accounts::{AccountError, AccountService, AuthLimits};
 pub use invalid::Invalid;
 pub use rate_limited::RateLimited;
+pub use unverified::EmailUnverified;

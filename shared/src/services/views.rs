@@ -107,9 +107,23 @@ pub struct TenantDetailView {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InvitationView {
+    pub id: String,
     pub email: String,
     pub role: Role,
+    pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+}
+
+impl From<&crate::ports::Invitation> for InvitationView {
+    fn from(i: &crate::ports::Invitation) -> Self {
+        Self {
+            id: i.id.clone(),
+            email: i.email.as_str().to_owned(),
+            role: i.role,
+            created_at: i.created_at,
+            expires_at: i.expires_at,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

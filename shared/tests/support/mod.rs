@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use shared::adapters::MemoryStore;
-use shared::adapters::memory::MemoryMailer;
+use shared::adapters::memory::{MemoryMailer, RecordingSockets};
 use shared::auth::{PasswordHasher, Principal, TokenIssuer};
 use shared::domain::{PlanCatalog, Role};
 use shared::http::ApiError;
@@ -27,12 +27,14 @@ pub struct Accounts {
     pub mailer: Arc<MemoryMailer>,
     /// Stands at the real time when the service is built; tests move it on.
     pub clock: Arc<FixedClock>,
+    pub sockets: Arc<RecordingSockets>,
 }
 
 pub fn accounts_with(limits: AuthLimits) -> Accounts {
     let store = MemoryStore::new();
     let mailer = Arc::new(MemoryMailer::default());
     let clock = Arc::new(FixedClock::at(Utc::now()));
+    let sockets = Arc::new(RecordingSockets::default());
     let shared = Arc::new(store.clone());
     let service = AccountService {
         accounts: shared.clone(),
@@ -40,6 +42,9 @@ pub fn accounts_with(limits: AuthLimits) -> Accounts {
         usage: shared.clone(),
         sessions: shared.clone(),
         tokens: shared.clone(),
+        invitations: shared.clone(),
+        connections: shared.clone(),
+        sockets: sockets.clone(),
         limiter: shared.clone(),
         failures: shared,
         mailer: mailer.clone(),
@@ -55,6 +60,7 @@ pub fn accounts_with(limits: AuthLimits) -> Accounts {
         store,
         mailer,
         clock,
+        sockets,
     }
 }
 

@@ -285,7 +285,7 @@ export interface paths {
         put?: never;
         /**
          * Invite a member by e-mail
-         * @description Admins only. 402 when the plan's member limit is reached; 409 when the address already has an account.
+         * @description Admins only, with a verified e-mail address (403 `email_unverified` otherwise). 402 when members plus pending invitations would exceed the plan's member limit; 409 when the address already has an account or a pending invitation; 429 past the tenant's invitations per day (`InvitationsPerDay`, default 20).
          */
         post: operations["inviteMember"];
         delete?: never;
@@ -648,7 +648,7 @@ export interface paths {
         put?: never;
         /**
          * Start a Stripe Checkout for a plan
-         * @description Admins only. 400 for an unknown plan or one without a price; 409 when the tenant already has a subscription (change it in the portal).
+         * @description Admins only. 400 for an unknown plan or one without a price; 409 when the tenant already has a subscription (change it in the portal). Only an admin with a verified e-mail address may start checkout (403 `email_unverified`).
          */
         post: operations["billingCheckout"];
         delete?: never;
@@ -869,6 +869,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/verify-email/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail a new verification link
+         * @description Mails a new e-mail verification link to the caller; nothing is sent when the address is already verified. 3 per hour per user.
+         */
+        post: operations["resendVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenant/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Pending invitations
+         * @description Admins only: the invitations not yet accepted, revoked or expired. They count against the plan's member limit.
+         */
+        get: operations["listInvitations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenant/invitations/{invitationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an invitation
+         * @description Admins only. The mailed link stops working at once.
+         */
+        delete: operations["revokeInvitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -878,7 +938,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "validation_failed" | "unauthorized" | "forbidden" | "cross_site" | "not_found" | "conflict" | "plan_limit" | "payload_too_large" | "rate_limited" | "internal" | "not_ready";
+                code: "validation_failed" | "unauthorized" | "forbidden" | "cross_site" | "email_unverified" | "not_found" | "conflict" | "plan_limit" | "payload_too_large" | "rate_limited" | "internal" | "not_ready";
                 message: string;
                 /** @description On `validation_failed`: the offending field or parameter → what is wrong with it. On `not_ready`: each dependency → `ok`, `failed` or `timeout`. */
                 details?: {
@@ -957,6 +1017,10 @@ export interface components {
             role: components["schemas"]["Role"];
             /** Format: date-time */
             expiresAt: string;
+            /** @description Revoke with `DELETE /v1/tenant/invitations/{id}`. */
+            id: string;
+            /** Format: date-time */
+            createdAt: string;
         };
         UserList: {
             items: components["schemas"]["User"][];
@@ -1522,6 +1586,11 @@ export interface components {
             /** @description The profile scorer's reason for the preview score. */
             reason: string;
         };
+        InvitationList: {
+            items: components["schemas"]["Invitation"][];
+            /** @description Always `null`: every pending invitation is on one page. */
+            nextCursor: string | null;
+        };
     };
     responses: {
         /** @description `validation_failed`: a malformed body or parameter; `details` names it. */
@@ -1609,6 +1678,15 @@ export interface components {
         };
         /** @description `cross_site`: the session cookie was presented from another site (its `Origin` is not the dashboard's). */
         CrossSite: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description `forbidden`: the caller's role (member) may not do this; `email_unverified`: the caller has not confirmed their e-mail address yet (`POST /v1/auth/verify-email/resend` mails a new link). */
+        ForbiddenOrUnverified: {
             headers: {
                 [name: string]: unknown;
             };
@@ -2067,9 +2145,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["PlanLimit"];
-            403: components["responses"]["Forbidden"];
+            403: components["responses"]["ForbiddenOrUnverified"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
         };
     };
@@ -2085,7 +2164,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Removed; their sessions are revoked. */
+            /** @description Removed; every session of theirs ends and their WebSockets are closed. */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -2787,7 +2866,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
+            403: components["responses"]["ForbiddenOrUnverified"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
@@ -3156,6 +3235,75 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    resendVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sent (or nothing to send). */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    listInvitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every pending invitation (one page), oldest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    revokeInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The invitation's id; an id that is not one of the tenant's pending invitations answers 404. */
+                invitationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
         };
     };

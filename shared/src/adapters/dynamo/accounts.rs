@@ -177,11 +177,23 @@ impl AccountStore for DynamoStore {
         max_members: Option<u32>,
     ) -> Result<(), StoreError> {
         let admins = i64::from(user.role == Role::Admin);
+        let entry = Delete::builder()
+            .table_name(&self.table)
+            .key(keys::PK, s(keys::tenant_pk(user.tenant_id)))
+            .key(
+                keys::SK,
+                s(keys::invitation_sk(&crate::ports::Invitation::id_for(
+                    token_hash,
+                ))),
+            )
+            .build()
+            .map_err(unavailable)?;
         let actions = vec![
             self.delete_token(token_hash)?,
             put_new(&self.table, to_item(&UserItem::from_domain(user))?)?,
             put_new(&self.table, to_item(&EmailIndexItem::new(user))?)?,
             self.tenant_counters(user.tenant_id, 1, admins, max_members)?,
+            TransactWriteItem::builder().delete(entry).build(),
         ];
         self.transact(
             actions,
@@ -190,6 +202,7 @@ impl AccountStore for DynamoStore {
                 Some(Conflict::AlreadyExists),
                 Some(Conflict::EmailTaken),
                 Some(Conflict::MemberLimit),
+                None,
             ],
         )
         .await

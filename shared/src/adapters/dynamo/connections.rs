@@ -2,23 +2,12 @@
 //! tenant reference (what `$disconnect` looks up), written and deleted together.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem};
 use chrono::{DateTime, Utc};
 
 use super::items::ConnectionItem;
-use super::{DynamoStore, from_item, keys, put_new, to_item, unavailable};
+use super::{DynamoStore, delete_action, from_item, keys, put_new, to_item};
 use crate::domain::TenantId;
 use crate::ports::{Conflict, Connection, ConnectionStore, StoreError};
-
-fn delete(table: &str, pk: String, sk: String) -> Result<TransactWriteItem, StoreError> {
-    let delete = Delete::builder()
-        .table_name(table)
-        .key(keys::PK, AttributeValue::S(pk))
-        .key(keys::SK, AttributeValue::S(sk))
-        .build()
-        .map_err(unavailable)?;
-    Ok(TransactWriteItem::builder().delete(delete).build())
-}
 
 #[async_trait]
 impl ConnectionStore for DynamoStore {
@@ -44,12 +33,12 @@ impl ConnectionStore for DynamoStore {
         let connection = from_item::<ConnectionItem>(item)?.into_domain()?;
         self.transact(
             vec![
-                delete(
+                delete_action(
                     &self.table,
                     keys::tenant_pk(connection.tenant),
                     keys::connection_sk(id),
                 )?,
-                delete(
+                delete_action(
                     &self.table,
                     keys::connection_pk(id),
                     keys::CONNECTION_REF_SK.to_owned(),

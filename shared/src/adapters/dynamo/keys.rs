@@ -168,6 +168,13 @@ pub fn score_sk(attempt: u32) -> String {
 /// The tenant's scoring profile.
 pub const PROFILE_SK: &str = "PROFILE";
 
+/// A pending invitation under its tenant (listing queries `INVITE#`).
+pub const INVITATION_SK_PREFIX: &str = "INVITE#";
+
+pub fn invitation_sk(id: &str) -> String {
+    format!("{INVITATION_SK_PREFIX}{id}")
+}
+
 /// A WebSocket connection under its tenant (pushes query `CONN#`).
 pub const CONNECTION_SK_PREFIX: &str = "CONN#";
 

@@ -7,6 +7,7 @@ mod billing;
 mod connections;
 mod failures;
 mod ingest;
+mod invitations;
 mod items;
 mod job_index;
 mod jobs;
@@ -133,6 +134,17 @@ impl DynamoStore {
 }
 
 /// A put that succeeds only if no item has this key yet.
+/// An unconditional delete of one item, as a transaction's action.
+fn delete_action(table: &str, pk: String, sk: String) -> Result<TransactWriteItem, StoreError> {
+    let delete = aws_sdk_dynamodb::types::Delete::builder()
+        .table_name(table)
+        .key(keys::PK, aws_sdk_dynamodb::types::AttributeValue::S(pk))
+        .key(keys::SK, aws_sdk_dynamodb::types::AttributeValue::S(sk))
+        .build()
+        .map_err(unavailable)?;
+    Ok(TransactWriteItem::builder().delete(delete).build())
+}
+
 fn put_new(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
     let put = Put::builder()
         .table_name(table)

@@ -12,7 +12,7 @@ use crate::ports::{OneTimeToken, OneTimeTokenStore, StoreError, TokenPurpose};
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct TokenItem {
+pub(super) struct TokenItem {
     #[serde(rename = "PK")]
     pk: String,
     #[serde(rename = "SK")]
@@ -32,7 +32,7 @@ struct TokenItem {
 }
 
 impl TokenItem {
-    fn from_domain(t: &OneTimeToken) -> Self {
+    pub(super) fn from_domain(t: &OneTimeToken) -> Self {
         Self {
             pk: keys::token_pk(&t.hash),
             sk: keys::TOKEN_SK.into(),

@@ -153,6 +153,9 @@ impl AccountStore for MemoryStore {
             ),
         ])?;
         state.tokens.remove(token_hash);
+        state
+            .invitations
+            .remove(&(user.tenant_id, crate::ports::Invitation::id_for(token_hash)));
         state.users.insert((user.tenant_id, user.id), user.clone());
         state.emails.insert(
             user.email.normalized().to_owned(),

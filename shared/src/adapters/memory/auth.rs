@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use super::{MemoryStore, RefreshRecord, cancelled};
 use crate::domain::{TenantId, UserId};
 use crate::ports::{
-    FailureCounter, Failures, OneTimeToken, OneTimeTokenStore, RateLimiter, RateWindow, Rotation,
-    SessionGrant, SessionStore, StoreError, TokenPurpose,
+    FailureCounter, Failures, Invitation, InvitationStore, OneTimeToken, OneTimeTokenStore,
+    RateLimiter, RateWindow, Rotation, SessionGrant, SessionStore, StoreError, TokenPurpose,
 };
 
 fn live(token: OneTimeToken, purpose: TokenPurpose, now: DateTime<Utc>) -> Option<OneTimeToken> {
@@ -223,5 +223,50 @@ impl FailureCounter for MemoryStore {
     async fn clear_failures(&self, key: &str) -> Result<(), StoreError> {
         self.lock().failures.remove(key);
         Ok(())
+    }
+}
+
+#[async_trait]
+impl InvitationStore for MemoryStore {
+    async fn create_invitation(
+        &self,
+        invitation: &Invitation,
+        token: &OneTimeToken,
+    ) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        if state.tokens.contains_key(&token.hash) {
+            return Err(cancelled(0));
+        }
+        state.tokens.insert(token.hash.clone(), token.clone());
+        state.invitations.insert(
+            (invitation.tenant, invitation.id.clone()),
+            invitation.clone(),
+        );
+        Ok(())
+    }
+
+    async fn invitations(
+        &self,
+        tenant: TenantId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Invitation>, StoreError> {
+        let mut live: Vec<Invitation> = self
+            .lock()
+            .invitations
+            .iter()
+            .filter(|((t, _), i)| *t == tenant && i.expires_at > now)
+            .map(|(_, i)| i.clone())
+            .collect();
+        live.sort_by_key(|i| i.created_at);
+        Ok(live)
+    }
+
+    async fn revoke_invitation(&self, tenant: TenantId, id: &str) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        let Some(invitation) = state.invitations.remove(&(tenant, id.to_owned())) else {
+            return Ok(false);
+        };
+        state.tokens.remove(&invitation.token_hash);
+        Ok(true)
     }
 }

@@ -70,6 +70,31 @@ impl LiveNotifier for RecordingNotifier {
     }
 }
 
+/// Records every socket closed, in order.
+#[derive(Default)]
+pub struct RecordingSockets {
+    closed: Mutex<Vec<String>>,
+}
+
+impl RecordingSockets {
+    pub fn closed(&self) -> Vec<String> {
+        self.closed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+#[async_trait]
+impl crate::ports::SocketCloser for RecordingSockets {
+    async fn close(&self, connection_id: &str) {
+        self.closed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(connection_id.to_owned());
+    }
+}
+
 /// One domain event as published.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Published {

@@ -38,7 +38,7 @@ use crate::domain::{Job, JobId, ScoringEntry, Source, SourceId, Tenant, TenantId
 use crate::http::CursorCodec;
 use crate::ports::{Connection, OneTimeToken, SessionGrant, StoreError, VersionedProfile};
 
-pub use live::{Published, RecordingEvents, RecordingNotifier};
+pub use live::{Published, RecordingEvents, RecordingNotifier, RecordingSockets};
 pub use outbox::{MemoryMailer, MemoryQueue};
 
 /// Every store port over one shared state. Cloning shares the state (like cloning a
@@ -169,6 +169,8 @@ struct State {
     /// Case-folded address → user (`EMAIL#…`).
     emails: HashMap<String, (TenantId, UserId)>,
     tokens: HashMap<String, OneTimeToken>,
+    /// Invitation entries under their tenant (`INVITE#…`).
+    invitations: BTreeMap<(TenantId, String), crate::ports::Invitation>,
     refresh: HashMap<String, RefreshRecord>,
     /// Session families: `true` when revoked.
     families: HashMap<(TenantId, UserId, String), bool>,

@@ -4,7 +4,7 @@
 use crate::auth::NotAdmin;
 use crate::http::ApiError;
 use crate::ports::{Conflict, StoreError};
-use crate::services::{Invalid, RateLimited};
+use crate::services::{EmailUnverified, Invalid, RateLimited};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -19,6 +19,8 @@ pub enum AccountError {
     Unauthenticated,
     #[error(transparent)]
     NotAdmin(#[from] NotAdmin),
+    #[error(transparent)]
+    EmailUnverified(#[from] EmailUnverified),
     /// A member of another tenant answers exactly like a missing one.
     #[error("not found")]
     NotFound,
@@ -54,6 +56,7 @@ impl From<AccountError> for ApiError {
             }
             AccountError::Unauthenticated => ApiError::Unauthorized,
             AccountError::NotAdmin(e) => e.into(),
+            AccountError::EmailUnverified(e) => e.into(),
             AccountError::NotFound => ApiError::NotFound,
             AccountError::Conflict(c) => c.into(),
             AccountError::MemberLimit | AccountError::PlanMembers { .. } => {
@@ -91,6 +94,10 @@ mod tests {
         );
         assert_eq!(api(AccountError::Unauthenticated).0, 401);
         assert_eq!(api(AccountError::NotAdmin(NotAdmin)).0, 403);
+        assert_eq!(
+            api(EmailUnverified.into()),
+            (403, "email_unverified", EmailUnverified.to_string())
+        );
         assert_eq!(api(AccountError::NotFound).0, 404);
         assert_eq!(
             api(AccountError::Conflict(Conflict::EmailTaken)),

@@ -1,54 +1,11 @@
-//! Members: invitations (sent and accepted), the member list, roles and removal.
+//! Members: the member list, roles and removal. Admin rights are read from the store
+//! here, not from the token, so a demotion or a removal takes effect at once.
 
 use super::*;
 
 impl AccountService {
-    pub async fn accept_invitation(
-        &self,
-        req: TokenPasswordRequest,
-    ) -> Result<SessionView, AccountError> {
-        check_password(&req.password)?;
-        let hash = hash_secret(&req.token);
-        let token = self
-            .tokens
-            .find_token(&hash, TokenPurpose::Invitation, self.clock.now())
-            .await?
-            .ok_or(AccountError::InvalidToken)?;
-        let (Some(email), Some(role)) = (token.email.clone(), token.role) else {
-            return Err(AccountError::InvalidToken);
-        };
-        let tenant = self
-            .tenants
-            .get_tenant(token.tenant)
-            .await?
-            .ok_or(AccountError::InvalidToken)?;
-        let plan = self.plans.get(&tenant.plan).map_err(internal)?;
-        let user = User {
-            id: UserId::new(),
-            tenant_id: tenant.id,
-            email,
-            role,
-            // The invitation reached this address, which proves it.
-            email_verified: true,
-            password_hash: self.passwords.hash(&req.password).await.map_err(internal)?,
-            created_at: self.clock.now(),
-            session_generation: 0,
-        };
-        self.accounts
-            .add_invited_user(&user, &hash, plan.max_members)
-            .await
-            .map_err(|e| {
-                conflict_or(e, |c| match c {
-                    Conflict::MemberLimit => AccountError::MemberLimit,
-                    Conflict::TokenSpent => AccountError::InvalidToken,
-                    other => AccountError::Conflict(other),
-                })
-            })?;
-        self.new_session(&user, &tenant).await
-    }
-
     pub async fn members(&self, principal: Principal) -> Result<ListView<UserView>, AccountError> {
-        principal.require_admin()?;
+        self.current_admin(principal).await?;
         let users = self.accounts.list_users(principal.tenant).await?;
         Ok(ListView {
             items: users.iter().map(UserView::from).collect(),
@@ -56,54 +13,24 @@ impl AccountService {
         })
     }
 
-    pub async fn invite(
-        &self,
-        principal: Principal,
-        req: InviteRequest,
-    ) -> Result<InvitationView, AccountError> {
+    /// The caller as the store has them now, if they are still an admin of the tenant: the
+    /// token's role may be up to 15 minutes old, and a demoted or removed admin must not
+    /// act as one for that long.
+    pub(super) async fn current_admin(&self, principal: Principal) -> Result<User, AccountError> {
         principal.require_admin()?;
-        let email = parse_email(&req.email)?;
-        let tenant = self.tenant_of(principal.tenant).await?;
-        let plan = self.plans.get(&tenant.plan).map_err(internal)?;
-        let members = self.accounts.list_users(tenant.id).await?.len();
-        if !plan.allows_members(u32::try_from(members + 1).unwrap_or(u32::MAX)) {
-            return Err(AccountError::PlanMembers {
-                plan: plan.name.clone(),
-                max: plan.max_members.unwrap_or_default(),
-            });
+        let user = self
+            .accounts
+            .get_user(principal.tenant, principal.user)
+            .await?
+            .ok_or(AccountError::Unauthenticated)?;
+        if user.role != Role::Admin {
+            return Err(crate::auth::NotAdmin.into());
         }
-        if self.accounts.find_user_by_email(&email).await?.is_some() {
-            return Err(AccountError::Conflict(Conflict::EmailTaken));
-        }
-        let (secret, expires_at) = self
-            .issue_token(
-                TokenPurpose::Invitation,
-                tenant.id,
-                None,
-                Some((&email, req.role)),
-                self.limits.invitation_ttl,
-            )
-            .await?;
-        self.mail(
-            &email,
-            &format!("You are invited to {} on jobmon", tenant.name.as_str()),
-            format!(
-                "You have been invited to join {} on jobmon as {}.\n\nAccept the invitation and choose a password here:\n{}\n\nThe link expires in 7 days.",
-                tenant.name.as_str(),
-                if req.role == Role::Admin { "an admin" } else { "a member" },
-                self.link("accept-invitation", &secret)
-            ),
-        )
-        .await;
-        Ok(InvitationView {
-            email: email.as_str().to_owned(),
-            role: req.role,
-            expires_at,
-        })
+        Ok(user)
     }
 
     async fn member(&self, principal: Principal, user: &str) -> Result<User, AccountError> {
-        principal.require_admin()?;
+        self.current_admin(principal).await?;
         // Another tenant's user, or garbage, answers exactly like a missing one.
         let id = UserId::parse(user).map_err(|_| AccountError::NotFound)?;
         self.accounts
@@ -120,7 +47,12 @@ impl AccountService {
     ) -> Result<UserView, AccountError> {
         let mut member = self.member(principal, user).await?;
         self.accounts.change_role(&member, req.role).await?;
+        let demoted = member.role == Role::Admin && req.role == Role::Member;
         member.role = req.role;
+        if demoted {
+            // Their dashboard reconnects with a new ticket and sees what a member sees.
+            self.close_sockets(&member).await?;
+        }
         Ok((&member).into())
     }
 
@@ -132,6 +64,20 @@ impl AccountService {
         let member = self.member(principal, user).await?;
         // Deleting the user item ends every session: rotation needs the user to exist.
         self.accounts.remove_user(&member).await?;
+        self.close_sockets(&member).await
+    }
+
+    /// Closes and forgets every WebSocket of `user`: pushes go to stored connections only,
+    /// so forgetting them stops live updates even if a close does not get through.
+    async fn close_sockets(&self, user: &User) -> Result<(), AccountError> {
+        let open = self
+            .connections
+            .connections(user.tenant_id, self.clock.now())
+            .await?;
+        for connection in open.iter().filter(|c| c.user == user.id) {
+            self.sockets.close(&connection.id).await;
+            self.connections.remove_connection(&connection.id).await?;
+        }
         Ok(())
     }
 }

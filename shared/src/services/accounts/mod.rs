@@ -21,13 +21,14 @@ use crate::domain::{
     UserId,
 };
 use crate::ports::{
-    AccountStore, Clock, Conflict, FailureCounter, Mail, Mailer, OneTimeToken, OneTimeTokenStore,
-    RateLimiter, Rotation, SessionGrant, SessionStore, StoreError, TenantReader, TokenPurpose,
-    UsageReader,
+    AccountStore, Clock, Conflict, ConnectionStore, FailureCounter, InvitationStore, Mail, Mailer,
+    OneTimeToken, OneTimeTokenStore, RateLimiter, Rotation, SessionGrant, SessionStore,
+    SocketCloser, StoreError, TenantReader, TokenPurpose, UsageReader,
 };
 use crate::services::RateLimited;
 
 mod error;
+mod invitations;
 mod login_limits;
 mod members;
 mod recovery;
@@ -57,6 +58,11 @@ pub struct AuthLimits {
     pub verify_ttl: Duration,
     pub reset_ttl: Duration,
     pub invitation_ttl: Duration,
+    /// Invitations a tenant may send per day (`JOBMON_INVITATIONS_PER_DAY`): each is a mail
+    /// from the operator's address.
+    pub invitations_per_day: u32,
+    /// Verification mails a user may ask for again per hour.
+    pub verify_resend_per_hour: u32,
     pub ticket_ttl: Duration,
 }
 
@@ -77,6 +83,8 @@ impl Default for AuthLimits {
             verify_ttl: Duration::hours(48),
             reset_ttl: Duration::hours(1),
             invitation_ttl: Duration::days(7),
+            invitations_per_day: 20,
+            verify_resend_per_hour: 3,
             ticket_ttl: Duration::seconds(60),
         }
     }
@@ -147,6 +155,10 @@ pub struct AccountService {
     pub usage: Arc<dyn UsageReader>,
     pub sessions: Arc<dyn SessionStore>,
     pub tokens: Arc<dyn OneTimeTokenStore>,
+    pub invitations: Arc<dyn InvitationStore>,
+    /// A removed or demoted member's WebSockets are closed and forgotten.
+    pub connections: Arc<dyn ConnectionStore>,
+    pub sockets: Arc<dyn SocketCloser>,
     pub limiter: Arc<dyn RateLimiter>,
     pub failures: Arc<dyn FailureCounter>,
     pub mailer: Arc<dyn Mailer>,
@@ -251,12 +263,13 @@ impl AccountService {
         })
     }
 
+    /// A one-time token that acts on `user` (invitations are stored with their entry, in
+    /// `invitations.rs`).
     async fn issue_token(
         &self,
         purpose: TokenPurpose,
         tenant: TenantId,
-        user: Option<UserId>,
-        invite: Option<(&Email, Role)>,
+        user: UserId,
         ttl: Duration,
     ) -> Result<(OpaqueSecret, DateTime<Utc>), AccountError> {
         let secret = OpaqueSecret::generate();
@@ -266,9 +279,9 @@ impl AccountService {
                 hash: hash_secret(secret.expose()),
                 purpose,
                 tenant,
-                user,
-                email: invite.map(|(e, _)| e.clone()),
-                role: invite.map(|(_, r)| r),
+                user: Some(user),
+                email: None,
+                role: None,
                 expires_at,
             })
             .await?;

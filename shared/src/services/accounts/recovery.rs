@@ -14,6 +14,48 @@ impl AccountService {
             .map_err(|e| conflict_or(e, |_| AccountError::InvalidToken))
     }
 
+    /// Mails a new verification link to the caller, unless their address is already
+    /// verified (then nothing is sent). A few a hour per user: each is a mail.
+    pub async fn resend_verification(&self, principal: Principal) -> Result<(), AccountError> {
+        let user = self
+            .accounts
+            .get_user(principal.tenant, principal.user)
+            .await?
+            .ok_or(AccountError::Unauthenticated)?;
+        if user.email_verified {
+            return Ok(());
+        }
+        self.limit(
+            &format!("verify:user:{}", user.id),
+            self.limits.verify_resend_per_hour,
+            60 * 60,
+        )
+        .await?;
+        self.send_verification(&user).await
+    }
+
+    /// A new verification token for `user`, mailed to their address.
+    pub(super) async fn send_verification(&self, user: &User) -> Result<(), AccountError> {
+        let (secret, _) = self
+            .issue_token(
+                TokenPurpose::VerifyEmail,
+                user.tenant_id,
+                user.id,
+                self.limits.verify_ttl,
+            )
+            .await?;
+        self.mail(
+            &user.email,
+            "Confirm your e-mail address for jobmon",
+            format!(
+                "Welcome to jobmon!\n\nConfirm your address by opening this link:\n{}\n\nIt expires in 48 hours.",
+                self.link("verify-email", &secret)
+            ),
+        )
+        .await;
+        Ok(())
+    }
+
     pub async fn forgot_password(&self, req: ForgotRequest, ip: &str) -> Result<(), AccountError> {
         // Always 202 for a well-formed address: the answer must not reveal accounts.
         let email = parse_email(&req.email)?;
@@ -36,8 +78,7 @@ impl AccountService {
             .issue_token(
                 TokenPurpose::PasswordReset,
                 user.tenant_id,
-                Some(user.id),
-                None,
+                user.id,
                 self.limits.reset_ttl,
             )
             .await?;
