@@ -102,7 +102,7 @@ fn member_path(user: &str) -> String {
 async fn tenant_shows_plan_usage_and_limits_and_only_admins_rename_it() {
     let stack = TestStack::new().await;
     let app = account_service(&stack, AuthLimits::default()).await;
-    let admin = register(&app, "Acme").await;
+    let admin = register_verified(&stack, &app, "Acme").await;
     let (status, tenant) = tenant_call(
         &app,
         HttpEvent::new("GET", "/v1/tenant").bearer(&admin.access),
@@ -181,7 +181,7 @@ async fn tenant_shows_plan_usage_and_limits_and_only_admins_rename_it() {
 async fn the_last_admin_can_be_neither_demoted_nor_removed() {
     let stack = TestStack::new().await;
     let app = account_service(&stack, AuthLimits::default()).await;
-    let admin = register(&app, "Solo").await;
+    let admin = register_verified(&stack, &app, "Solo").await;
     let demote = |token: &str, user: &str| {
         HttpEvent::new("PATCH", &member_path(user))
             .bearer(token)
@@ -316,7 +316,7 @@ async fn invitations_respect_the_plan_member_limit_and_existing_accounts() {
     assert_eq!(status, 402, "{body}");
     assert_eq!(body["error"]["code"], "plan_limit");
 
-    let other = register(&app, "Other").await;
+    let other = register_verified(&stack, &app, "Other").await;
     let (status, _) = tenant_call(
         &app,
         HttpEvent::new("POST", "/v1/tenant/members")
