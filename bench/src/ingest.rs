@@ -93,6 +93,7 @@ pub(crate) async fn tenant_with_source(rig: &Rig, board: &str) -> FetchTask {
         name: TenantName::parse("Bench").expect("name"),
         plan: PlanId::parse("enterprise").expect("plan id"),
         subscription_status: SubscriptionStatus::Active,
+        past_due_since: None,
         created_at: Utc::now(),
     };
     let user = User {

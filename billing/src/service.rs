@@ -163,9 +163,11 @@ fn stripe_status(raw: &str) -> Option<SubscriptionStatus> {
     match raw {
         "active" => Some(SubscriptionStatus::Active),
         "trialing" => Some(SubscriptionStatus::Trialing),
-        "past_due" | "unpaid" => Some(SubscriptionStatus::PastDue),
+        "past_due" => Some(SubscriptionStatus::PastDue),
+        "unpaid" => Some(SubscriptionStatus::Unpaid),
+        "paused" => Some(SubscriptionStatus::Paused),
         "canceled" | "incomplete_expired" => Some(SubscriptionStatus::Canceled),
-        // `incomplete` (first payment pending), `paused`: nothing to change yet.
+        // `incomplete` (first payment pending): the plan was never granted, nothing to change.
         _ => None,
     }
 }
@@ -194,8 +196,13 @@ impl BillingService {
         let used = self.usage.scored_jobs(tenant, &period).await?;
         let limit = self
             .plans
-            .get(&state.plan)
-            .map_or(0, |p| p.monthly_scored_jobs);
+            .effective_for(
+                &state.plan,
+                state.subscription_status,
+                state.past_due_since,
+                self.clock.now(),
+            )
+            .monthly_scored_jobs;
         Ok(BillingView {
             plan: state.plan,
             subscription_status: state.subscription_status,
@@ -235,6 +242,8 @@ impl BillingService {
                 SubscriptionStatus::Active
                     | SubscriptionStatus::Trialing
                     | SubscriptionStatus::PastDue
+                    | SubscriptionStatus::Unpaid
+                    | SubscriptionStatus::Paused
             );
         if subscribed {
             return Err(BillingError::Subscribed);

@@ -66,7 +66,9 @@ impl WebhookSecret {
             return Err(SignatureError::Malformed);
         };
         let time: i64 = raw_time.parse().map_err(|_| SignatureError::Malformed)?;
-        if (now.timestamp() - time).abs() > TOLERANCE_SECS {
+        // Saturating: an attacker chooses `t`, and `i64::MIN` would overflow a plain
+        // subtraction (a panic in a debug build, a wrong answer in release).
+        if now.timestamp().saturating_sub(time).saturating_abs() > TOLERANCE_SECS {
             return Err(SignatureError::Stale);
         }
         let matched = signatures.iter().any(|candidate| {
@@ -172,6 +174,20 @@ mod tests {
             secret.verify(Some(not_hex), VECTOR_BODY.as_bytes(), now),
             Err(SignatureError::Mismatch)
         );
+    }
+
+    #[test]
+    fn extreme_timestamps_are_stale_not_a_panic() {
+        let secret = WebhookSecret::new(VECTOR_SECRET);
+        let body = VECTOR_BODY.as_bytes();
+        for t in [i64::MIN, i64::MAX, i64::MIN + 1] {
+            let header = format!("t={t},v1={VECTOR_SIG}");
+            assert_eq!(
+                secret.verify(Some(&header), body, at(1_700_000_000)),
+                Err(SignatureError::Stale),
+                "{header}"
+            );
+        }
     }
 
     #[test]

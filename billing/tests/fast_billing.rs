@@ -4,7 +4,7 @@
 use jobmon_scoring::wiring::Listeners;
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{Duration, Utc};
 use jobmon_billing::service::{BillingService, ReturnUrls, WebhookOutcome};
 use jobmon_billing::signature::WebhookSecret;
 use jobmon_scoring::admit::Admitter;
@@ -16,7 +16,8 @@ use shared::domain::{
     JobId, JobStatus, Period, PlanCatalog, PlanId, Role, SubscriptionStatus, TenantId,
 };
 use shared::ports::{
-    AccountStore, BillingStore, IngestStore, PendingUpgrades, QuotaStore, SystemClock, UsageReader,
+    AccountStore, BillingStore, Clock, FixedClock, IngestStore, PendingUpgrades, QuotaStore,
+    SystemClock, TenantReader, UsageReader,
 };
 
 const SECRET: &str = "whsec_test_jobmon";
@@ -34,6 +35,10 @@ struct Billing {
 }
 
 async fn billing() -> Billing {
+    billing_with(SystemClock::shared()).await
+}
+
+async fn billing_with(clock: Arc<dyn Clock>) -> Billing {
     let plans = PlanCatalog::from_json(PLANS).unwrap();
     let store = MemoryStore::new();
     let queue = Arc::new(MemoryQueue::default());
@@ -45,7 +50,7 @@ async fn billing() -> Billing {
             events: Arc::new(RecordingEvents::default()),
         },
         plans.clone(),
-        SystemClock::shared(),
+        clock.clone(),
     );
     let rescorer = jobmon_scoring::wiring::rescorer_over(shared.clone(), recorder, queue.clone());
     let admitter = Arc::new(Admitter {
@@ -66,7 +71,7 @@ async fn billing() -> Billing {
         urls: ReturnUrls {
             app_url: "https://app.example.com".into(),
         },
-        clock: SystemClock::shared(),
+        clock,
     };
     let mut tenant = contract::tenant("Billing");
     tenant.plan = PlanId::parse("free").unwrap();
@@ -274,4 +279,124 @@ async fn the_monthly_admission_admits_within_the_new_quota_and_clears_the_marker
     assert!(!admission.more_pending);
     assert!(b.store.pending_marker(b.tenant).await.unwrap().is_none());
     assert_eq!(b.queue.take_sent().len(), 3);
+}
+
+impl Billing {
+    async fn limit(&self) -> u32 {
+        self.service
+            .overview(self.tenant)
+            .await
+            .unwrap()
+            .usage
+            .limit
+    }
+
+    async fn past_due_since(&self) -> Option<i64> {
+        let tenant = self.store.get_tenant(self.tenant).await.unwrap().unwrap();
+        tenant.past_due_since.map(|t| t.timestamp())
+    }
+}
+
+#[tokio::test]
+async fn past_due_keeps_the_paid_limits_for_seven_days_then_the_free_ones_until_paid() {
+    let start = Utc::now();
+    let clock = Arc::new(FixedClock::at(start));
+    let b = billing_with(clock.clone()).await;
+    let t0 = start.timestamp();
+    let fill = |event, created| StripeFill {
+        event,
+        created,
+        tenant: b.tenant,
+        customer: "cus_grace",
+        subscription: "sub_grace",
+        plan: "pro",
+    };
+    b.webhook(&sample(
+        "checkout-session-completed.json",
+        &fill("evt_g1", t0),
+        &[],
+    ))
+    .await;
+    assert_eq!(b.limit().await, 5);
+    let failed = |event, created| {
+        sample(
+            "invoice.json",
+            &fill(event, created),
+            &[("INVOICE_EVENT", "invoice.payment_failed")],
+        )
+    };
+    assert_eq!(
+        b.webhook(&failed("evt_g2", t0 + 10)).await,
+        WebhookOutcome::Applied
+    );
+    assert_eq!(b.past_due_since().await, Some(t0 + 10));
+    // Stripe's retry fails again on day 3: the grace still counts from the first failure.
+    let day = |n: i64| t0 + 10 + n * 86_400;
+    assert_eq!(
+        b.webhook(&failed("evt_g3", day(3))).await,
+        WebhookOutcome::Applied
+    );
+    assert_eq!(b.past_due_since().await, Some(t0 + 10));
+
+    clock.set(start + Duration::seconds(10) + Duration::days(6));
+    assert_eq!(b.limit().await, 5, "day 6: still the paid limits");
+    clock.set(start + Duration::seconds(10) + Duration::days(8));
+    assert_eq!(b.limit().await, 2, "day 8: the default plan's limits");
+    let tenant = b.store.get_tenant(b.tenant).await.unwrap().unwrap();
+    assert_eq!(
+        tenant.plan.as_str(),
+        "pro",
+        "the plan itself is kept for when it is paid"
+    );
+
+    let paid = sample(
+        "invoice.json",
+        &fill("evt_g4", day(8)),
+        &[("INVOICE_EVENT", "invoice.paid")],
+    );
+    assert_eq!(b.webhook(&paid).await, WebhookOutcome::Applied);
+    assert_eq!(b.limit().await, 5, "invoice.paid restores the paid limits");
+    assert_eq!(b.past_due_since().await, None);
+}
+
+#[tokio::test]
+async fn unpaid_and_paused_subscriptions_drop_to_the_default_plan_at_once() {
+    let b = billing().await;
+    let t0 = Utc::now().timestamp();
+    let fill = |event, created| StripeFill {
+        event,
+        created,
+        tenant: b.tenant,
+        customer: "cus_drop",
+        subscription: "sub_drop",
+        plan: "pro",
+    };
+    b.webhook(&sample(
+        "checkout-session-completed.json",
+        &fill("evt_d1", t0),
+        &[],
+    ))
+    .await;
+    assert_eq!(b.limit().await, 5);
+    let steps = [
+        ("evt_d2", "unpaid", 2),
+        ("evt_d3", "active", 5),
+        ("evt_d4", "paused", 2),
+    ];
+    for (i, (event, status, limit)) in steps.into_iter().enumerate() {
+        let update = sample(
+            "customer-subscription-updated.json",
+            &fill(event, t0 + 10 * (i as i64 + 1)),
+            &[("\"STATUS\"", &format!("\"{status}\""))],
+        );
+        assert_eq!(
+            b.webhook(&update).await,
+            WebhookOutcome::Applied,
+            "{status}"
+        );
+        assert_eq!(b.limit().await, limit, "{status}");
+    }
+    let state = b.store.billing_state(b.tenant).await.unwrap().unwrap();
+    assert_eq!(state.subscription_status, SubscriptionStatus::Paused);
+    assert_eq!(state.plan.as_str(), "pro");
 }

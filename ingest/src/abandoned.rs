@@ -27,12 +27,12 @@ impl AbandonedFetches {
     /// `true` when the failure was written on the source; `false` when there was nothing
     /// to record (deleted or disabled source, tenant gone, or edited meanwhile).
     pub async fn record(&self, task: &FetchTask) -> Result<bool, StoreError> {
+        let now = self.clock.now();
         let Some(FetchTarget { as_read, plan }) =
-            fetch_target(&*self.sources, &*self.tenants, &self.plans, task).await?
+            fetch_target(&*self.sources, &*self.tenants, &self.plans, task, now).await?
         else {
             return Ok(false);
         };
-        let now = self.clock.now();
         let mut source = as_read.clone();
         source.last_fetched_at = Some(now);
         record_failure(&mut source, ABANDONED, plan.fetch_interval_minutes, now);

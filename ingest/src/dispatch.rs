@@ -80,12 +80,11 @@ impl Dispatcher {
         let interval = match intervals.get(&tenant_id) {
             Some(known) => *known,
             None => {
-                let found = self.tenants.get_tenant(tenant_id).await?.map(|tenant| {
-                    self.plans
-                        .get(&tenant.plan)
-                        .unwrap_or_else(|_| self.plans.default_plan())
-                        .fetch_interval_minutes
-                });
+                let found = self
+                    .tenants
+                    .get_tenant(tenant_id)
+                    .await?
+                    .map(|tenant| self.plans.effective(&tenant, now).fetch_interval_minutes);
                 intervals.insert(tenant_id, found);
                 found
             }

@@ -179,6 +179,7 @@ pub async fn fetch_target(
     tenants: &dyn TenantReader,
     plans: &PlanCatalog,
     task: &FetchTask,
+    now: DateTime<Utc>,
 ) -> Result<Option<FetchTarget>, StoreError> {
     let Some(as_read) = sources.get_source(task.tenant_id, task.source_id).await? else {
         // Deleted since it was queued: nothing to do.
@@ -190,10 +191,7 @@ pub async fn fetch_target(
     let Some(tenant) = tenants.get_tenant(as_read.tenant_id).await? else {
         return Ok(None);
     };
-    let plan = plans
-        .get(&tenant.plan)
-        .unwrap_or_else(|_| plans.default_plan())
-        .clone();
+    let plan = plans.effective(&tenant, now).clone();
     Ok(Some(FetchTarget { as_read, plan }))
 }
 
@@ -201,7 +199,7 @@ impl FetchService {
     pub async fn run(&self, task: &FetchTask) -> Result<FetchReport, FetchTaskError> {
         let now = self.clock.now();
         let Some(FetchTarget { as_read, plan }) =
-            fetch_target(&*self.sources, &*self.tenants, &self.plans, task).await?
+            fetch_target(&*self.sources, &*self.tenants, &self.plans, task, now).await?
         else {
             return Ok(FetchReport {
                 skipped: true,

@@ -140,11 +140,7 @@ impl SourcesService {
             .get_tenant(principal.tenant)
             .await?
             .ok_or(SourcesError::Unauthenticated)?;
-        Ok(self
-            .plans
-            .get(&tenant.plan)
-            .unwrap_or_else(|_| self.plans.default_plan())
-            .clone())
+        Ok(self.plans.effective(&tenant, self.clock.now()).clone())
     }
 
     async fn own(&self, principal: &Principal, id: &str) -> Result<Source, SourcesError> {

@@ -41,8 +41,8 @@ impl Admitter {
         };
         let limit = self
             .plans
-            .get(&account.plan)
-            .map_or(0, |plan| plan.monthly_scored_jobs);
+            .effective(&account, self.rescorer.recorder.clock.now())
+            .monthly_scored_jobs;
         let mut admission = Admission::default();
         loop {
             // Read before the index: a fetch that adds jobs after this read changes the

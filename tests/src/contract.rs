@@ -53,6 +53,7 @@ pub fn tenant(name: &str) -> Tenant {
         name: TenantName::parse(name).expect("valid name"),
         plan: PlanCatalog::builtin().default_plan().id.clone(),
         subscription_status: SubscriptionStatus::None,
+        past_due_since: None,
         created_at: Utc::now(),
     }
 }

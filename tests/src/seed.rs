@@ -29,6 +29,7 @@ pub async fn tenant(store: &DynamoStore, plan: &str) -> Tenant {
         name: TenantName::parse("Seeded").expect("valid name"),
         plan: PlanId::parse(plan).expect("valid plan id"),
         subscription_status: SubscriptionStatus::None,
+        past_due_since: None,
         created_at: Utc::now(),
     };
     let admin = User {

@@ -594,3 +594,82 @@ async fn invoices_move_the_status_and_unknown_tenants_change_nothing() {
     );
     assert_eq!(env.state(tenant).await, before);
 }
+
+/// The grace period of a failed payment through the function and DynamoDB: the failure
+/// nine days ago is recorded as the start, a later failure keeps it, the overview shows the
+/// free limit (the grace is over) with the plan still `pro`, and `invoice.paid` restores it.
+#[tokio::test]
+async fn a_failed_payment_past_the_grace_drops_to_the_free_limits_until_paid() {
+    let env = env().await;
+    let (tenant, _) = over_quota_tenant(&env, 0).await;
+    let t0 = now() - 9 * 86_400;
+    let f = |event: &'static str, created: i64| StripeFill {
+        event,
+        created,
+        tenant,
+        customer: "cus_g",
+        subscription: "sub_g",
+        plan: "pro",
+    };
+    env.webhook(&sample(
+        "checkout-session-completed.json",
+        &f("evt_g1", t0),
+        &[],
+    ))
+    .await;
+    let admin = env.token(tenant, Role::Admin).await;
+    let limit = || async {
+        let (s, overview) = env
+            .call(HttpEvent::new("GET", "/v1/billing").bearer(&admin))
+            .await;
+        assert_eq!(s, 200, "{overview}");
+        overview["usage"]["limit"].as_u64().unwrap()
+    };
+    assert_eq!(limit().await, 5);
+    let failed = |event, created| {
+        sample(
+            "invoice.json",
+            &f(event, created),
+            &[("INVOICE_EVENT", "invoice.payment_failed")],
+        )
+    };
+    let (s, _) = env.webhook(&failed("evt_g2", t0 + 10)).await;
+    assert_eq!(s, 200);
+    let (s, _) = env.webhook(&failed("evt_g3", t0 + 3 * 86_400)).await;
+    assert_eq!(s, 200);
+    let state = env.state(tenant).await;
+    assert_eq!(state.subscription_status, SubscriptionStatus::PastDue);
+    assert_eq!(state.plan.as_str(), "pro");
+    assert_eq!(state.past_due_since.map(|t| t.timestamp()), Some(t0 + 10));
+    assert_eq!(limit().await, 2, "nine days past due: the free limits");
+
+    let paid = sample(
+        "invoice.json",
+        &f("evt_g4", now() - 10),
+        &[("INVOICE_EVENT", "invoice.paid")],
+    );
+    let (s, _) = env.webhook(&paid).await;
+    assert_eq!(s, 200);
+    let state = env.state(tenant).await;
+    assert_eq!(state.subscription_status, SubscriptionStatus::Active);
+    assert_eq!(state.past_due_since, None);
+    assert_eq!(limit().await, 5);
+}
+
+/// `t=i64::MIN` used to overflow the tolerance check (a panic in a debug build).
+#[tokio::test]
+async fn a_webhook_with_an_extreme_timestamp_is_a_clean_400() {
+    let env = env().await;
+    let body = r#"{"id":"evt_x","type":"invoice.paid","created":1,"data":{"object":{}}}"#;
+    for t in [i64::MIN, i64::MAX] {
+        let (s, reply) = env
+            .call(
+                HttpEvent::new("POST", "/v1/billing/webhook")
+                    .raw_body(body)
+                    .header("stripe-signature", &sign(WEBHOOK_SECRET, t, body)),
+            )
+            .await;
+        assert_eq!(s, 400, "{t}: {reply}");
+        assert_eq!(reply["error"]["code"], "validation_failed", "{t}");
+    }
+}

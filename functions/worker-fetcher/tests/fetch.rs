@@ -50,6 +50,7 @@ async fn tenant(env: &Env) -> Principal {
         name: TenantName::parse("Acme").unwrap(),
         plan: PlanCatalog::builtin().default_plan().id.clone(),
         subscription_status: SubscriptionStatus::None,
+        past_due_since: None,
         created_at: Utc::now(),
     };
     let user = User {

@@ -99,8 +99,8 @@ impl Recorder {
             };
             let limit = self
                 .plans
-                .get(&t.plan)
-                .map_or(0, |plan| plan.monthly_scored_jobs);
+                .effective(&t, self.clock.now())
+                .monthly_scored_jobs;
             let used = self
                 .usage
                 .scored_jobs(tenant, &Period::of(self.clock.now()))

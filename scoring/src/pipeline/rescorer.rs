@@ -66,8 +66,8 @@ impl Rescorer {
     fn monthly_limit(&self, tenant: &shared::domain::Tenant) -> u32 {
         self.recorder
             .plans
-            .get(&tenant.plan)
-            .map_or(0, |p| p.monthly_scored_jobs)
+            .effective(tenant, self.recorder.clock.now())
+            .monthly_scored_jobs
     }
 
     /// Queues one job (`POST /v1/jobs/{id}/rescore`): a rescore is a scoring and counts

@@ -47,6 +47,8 @@ pub enum Role {
 }
 
 /// Stripe's subscription states that matter to us; `none` until a first checkout.
+/// `unpaid` and `paused` keep the subscription but not the paid limits (see
+/// `PlanCatalog::effective`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SubscriptionStatus {
@@ -55,6 +57,8 @@ pub enum SubscriptionStatus {
     Trialing,
     PastDue,
     Canceled,
+    Unpaid,
+    Paused,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +67,9 @@ pub struct Tenant {
     pub name: TenantName,
     pub plan: PlanId,
     pub subscription_status: SubscriptionStatus,
+    /// When the subscription first became `past_due` (the failed payment's event time);
+    /// cleared when it is in good standing again.
+    pub past_due_since: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 

@@ -4,7 +4,10 @@
 
 use std::fmt;
 
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
+
+use super::{SubscriptionStatus, Tenant};
 
 /// The document shipped with jobmon, used when the operator configures none.
 pub const DEFAULT_PLANS_JSON: &str = include_str!("plans.default.json");
@@ -93,6 +96,17 @@ impl Plan {
 struct PlanDocument {
     default_plan: PlanId,
     plans: Vec<Plan>,
+    /// How long `past_due` keeps the paid plan's limits after the first failed payment.
+    #[serde(default = "default_grace_days")]
+    past_due_grace_days: u32,
+}
+
+/// Stripe retries a failed card over about a week by default (Smart Retries); the paid
+/// limits last as long, so a card that succeeds on a retry never costs the tenant anything.
+pub const DEFAULT_PAST_DUE_GRACE_DAYS: u32 = 7;
+
+fn default_grace_days() -> u32 {
+    DEFAULT_PAST_DUE_GRACE_DAYS
 }
 
 /// The validated set of plans.
@@ -100,6 +114,7 @@ struct PlanDocument {
 pub struct PlanCatalog {
     default_plan: PlanId,
     plans: Vec<Plan>,
+    past_due_grace: Duration,
 }
 
 impl PlanCatalog {
@@ -132,6 +147,7 @@ impl PlanCatalog {
         Ok(Self {
             default_plan: doc.default_plan,
             plans: doc.plans,
+            past_due_grace: Duration::days(i64::from(doc.past_due_grace_days)),
         })
     }
 
@@ -163,11 +179,94 @@ impl PlanCatalog {
     pub fn plans(&self) -> &[Plan] {
         &self.plans
     }
+
+    /// The limits that apply to `tenant` at `now`: its plan while the subscription is in
+    /// good standing or within the `past_due` grace period, the default plan otherwise.
+    /// Every limit check goes through here, so the subscription status is never ignored.
+    pub fn effective(&self, tenant: &Tenant, now: DateTime<Utc>) -> &Plan {
+        self.effective_for(
+            &tenant.plan,
+            tenant.subscription_status,
+            tenant.past_due_since,
+            now,
+        )
+    }
+
+    pub fn effective_for(
+        &self,
+        plan: &PlanId,
+        status: SubscriptionStatus,
+        past_due_since: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> &Plan {
+        let in_good_standing = match status {
+            SubscriptionStatus::None
+            | SubscriptionStatus::Active
+            | SubscriptionStatus::Trialing
+            | SubscriptionStatus::Canceled => true,
+            // A missing start (an item written before the start was recorded) counts from
+            // now: the tenant gets the full grace rather than losing its limits at once.
+            SubscriptionStatus::PastDue => past_due_since
+                .is_none_or(|since| now.signed_duration_since(since) <= self.past_due_grace),
+            SubscriptionStatus::Unpaid | SubscriptionStatus::Paused => false,
+        };
+        if in_good_standing {
+            self.get(plan).unwrap_or_else(|_| self.default_plan())
+        } else {
+            self.default_plan()
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn day(n: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_700_000_000 + n * 86_400, 0).unwrap()
+    }
+
+    #[test]
+    fn past_due_keeps_the_paid_plan_for_the_grace_period_only() {
+        let catalog = PlanCatalog::builtin();
+        let pro = PlanId::parse("pro").unwrap();
+        let at = |status, now| {
+            catalog
+                .effective_for(&pro, status, Some(day(0)), now)
+                .id
+                .as_str()
+        };
+        assert_eq!(at(SubscriptionStatus::PastDue, day(6)), "pro");
+        assert_eq!(at(SubscriptionStatus::PastDue, day(7)), "pro");
+        assert_eq!(at(SubscriptionStatus::PastDue, day(8)), "free");
+        assert_eq!(at(SubscriptionStatus::Unpaid, day(0)), "free");
+        assert_eq!(at(SubscriptionStatus::Paused, day(0)), "free");
+        assert_eq!(at(SubscriptionStatus::Active, day(30)), "pro");
+        assert_eq!(
+            catalog
+                .effective_for(&pro, SubscriptionStatus::PastDue, None, day(30))
+                .id
+                .as_str(),
+            "pro"
+        );
+    }
+
+    #[test]
+    fn the_grace_period_is_configurable() {
+        let json = r#"{"defaultPlan":"a","pastDueGraceDays":2,"plans":[
+            {"id":"a","name":"A","monthlyScoredJobs":1,"maxSources":1,"fetchIntervalMinutes":5,"maxMembers":1},
+            {"id":"b","name":"B","monthlyScoredJobs":9,"maxSources":9,"fetchIntervalMinutes":5,"maxMembers":9}]}"#;
+        let catalog = PlanCatalog::from_json(json).unwrap();
+        let b = PlanId::parse("b").unwrap();
+        let at = |now| {
+            catalog
+                .effective_for(&b, SubscriptionStatus::PastDue, Some(day(0)), now)
+                .id
+                .as_str()
+        };
+        assert_eq!(at(day(2)), "b");
+        assert_eq!(at(day(3)), "a");
+    }
 
     #[test]
     fn builtin_defaults_are_the_documented_limits() {

@@ -20,6 +20,8 @@ pub struct BillingState {
     pub cancel_at_period_end: bool,
     /// `created` (Unix seconds) of the newest Stripe event applied; older ones are stale.
     pub event_at: Option<i64>,
+    /// When the subscription became `past_due` (the first failed payment's event).
+    pub past_due_since: Option<DateTime<Utc>>,
 }
 
 /// A change to the billing state; `None` leaves a field as it is.

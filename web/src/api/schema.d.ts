@@ -949,7 +949,7 @@ export interface components {
         /** @enum {string} */
         Role: "admin" | "member";
         /** @enum {string} */
-        SubscriptionStatus: "none" | "active" | "trialing" | "past_due" | "canceled";
+        SubscriptionStatus: "none" | "active" | "trialing" | "past_due" | "canceled" | "unpaid" | "paused";
         /**
          * @example free
          * @example pro

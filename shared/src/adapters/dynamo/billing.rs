@@ -34,7 +34,16 @@ fn status_name(status: SubscriptionStatus) -> &'static str {
         SubscriptionStatus::Trialing => "trialing",
         SubscriptionStatus::PastDue => "past_due",
         SubscriptionStatus::Canceled => "canceled",
+        SubscriptionStatus::Unpaid => "unpaid",
+        SubscriptionStatus::Paused => "paused",
     }
+}
+
+/// When a `past_due` event says the payment failed (stored as RFC 3339, as every time).
+fn past_due_start(event: &EventRef) -> String {
+    DateTime::from_timestamp(event.created, 0)
+        .unwrap_or_else(Utc::now)
+        .to_rfc3339()
 }
 
 /// The billing view of the tenant item (other attributes are ignored).
@@ -58,6 +67,8 @@ struct TenantBillingItem {
     cancel_at_period_end: bool,
     #[serde(default)]
     billing_event_at: Option<i64>,
+    #[serde(default)]
+    past_due_since: Option<DateTime<Utc>>,
 }
 
 impl TenantBillingItem {
@@ -75,6 +86,7 @@ impl TenantBillingItem {
             current_period_end: self.current_period_end,
             cancel_at_period_end: self.cancel_at_period_end,
             event_at: self.billing_event_at,
+            past_due_since: self.past_due_since,
         })
     }
 }
@@ -147,6 +159,17 @@ impl DynamoStore {
                 .expression_attribute_names(format!("#{name}"), name)
                 .expression_attribute_values(format!(":v_{name}"), value);
         }
+        // The grace period counts from the first failed payment: a later `past_due` event
+        // keeps the start; any other status ends it.
+        let mut removes = Vec::new();
+        match change.subscription_status {
+            Some(SubscriptionStatus::PastDue) => {
+                sets.push("pastDueSince = if_not_exists(pastDueSince, :since)".to_owned());
+                update = update.expression_attribute_values(":since", s(past_due_start(event)));
+            }
+            Some(_) => removes.push("pastDueSince"),
+            None => {}
+        }
         let mut condition = "attribute_exists(PK) AND \
                              (attribute_not_exists(billingEventAt) OR billingEventAt <= :at)"
             .to_owned();
@@ -156,8 +179,12 @@ impl DynamoStore {
             );
             update = update.expression_attribute_values(":only", s(subscription));
         }
+        let mut expression = format!("SET {}", sets.join(", "));
+        if !removes.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
+        }
         let update = update
-            .update_expression(format!("SET {}", sets.join(", ")))
+            .update_expression(expression)
             .condition_expression(condition)
             .build()
             .map_err(unavailable)?;

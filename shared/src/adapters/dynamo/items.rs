@@ -33,6 +33,8 @@ pub struct TenantItem {
     pub name: String,
     pub plan: String,
     pub subscription_status: SubscriptionStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub past_due_since: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     /// Maintained atomically with every member change, so "the last admin" and the
     /// plan's member limit are enforced by conditions, not by read-then-write.
@@ -53,6 +55,7 @@ impl TenantItem {
             name: t.name.as_str().into(),
             plan: t.plan.to_string(),
             subscription_status: t.subscription_status,
+            past_due_since: t.past_due_since,
             created_at: t.created_at,
             admin_count: 1,
             member_count: 1,
@@ -66,6 +69,7 @@ impl TenantItem {
             name: TenantName::parse(&self.name).map_err(|e| err(&e))?,
             plan: PlanId::parse(&self.plan).map_err(|e| err(&e))?,
             subscription_status: self.subscription_status,
+            past_due_since: self.past_due_since,
             created_at: self.created_at,
         })
     }

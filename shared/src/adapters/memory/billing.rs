@@ -5,7 +5,7 @@ use async_trait::async_trait;
 
 use super::{MemoryStore, State, TenantRecord};
 use crate::adapters::dynamo::keys;
-use crate::domain::{JobCard, JobStatus, TenantId};
+use crate::domain::{JobCard, JobStatus, SubscriptionStatus, TenantId};
 use crate::ports::{
     Applied, BillingChange, BillingState, BillingStore, Conflict, EventRef, PendingMarker,
     PendingPage, PendingUpgrades, StoreError,
@@ -21,6 +21,7 @@ fn state_of(record: &TenantRecord) -> BillingState {
         current_period_end: record.current_period_end,
         cancel_at_period_end: record.cancel_at_period_end,
         event_at: record.event_at,
+        past_due_since: record.tenant.past_due_since,
     }
 }
 
@@ -98,6 +99,13 @@ impl BillingStore for MemoryStore {
         }
         if let Some(status) = change.subscription_status {
             record.tenant.subscription_status = status;
+            record.tenant.past_due_since = match status {
+                SubscriptionStatus::PastDue => record
+                    .tenant
+                    .past_due_since
+                    .or_else(|| chrono::DateTime::from_timestamp(event.created, 0)),
+                _ => None,
+            };
         }
         if let Some(customer) = &change.customer_id {
             record.customer_id = Some(customer.clone());

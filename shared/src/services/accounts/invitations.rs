@@ -19,7 +19,7 @@ impl AccountService {
         }
         let email = parse_email(&req.email)?;
         let tenant = self.tenant_of(principal.tenant).await?;
-        let plan = self.plans.get(&tenant.plan).map_err(internal)?;
+        let plan = self.plans.effective(&tenant, self.clock.now());
         let members = self.accounts.list_users(tenant.id).await?.len();
         let pending = self
             .invitations
@@ -147,7 +147,7 @@ impl AccountService {
             .get_tenant(token.tenant)
             .await?
             .ok_or(AccountError::InvalidToken)?;
-        let plan = self.plans.get(&tenant.plan).map_err(internal)?;
+        let plan = self.plans.effective(&tenant, self.clock.now());
         let user = User {
             id: UserId::new(),
             tenant_id: tenant.id,

@@ -5,7 +5,7 @@ use super::*;
 impl AccountService {
     pub async fn tenant(&self, principal: Principal) -> Result<TenantDetailView, AccountError> {
         let tenant = self.tenant_of(principal.tenant).await?;
-        let plan = self.plans.get(&tenant.plan).map_err(internal)?;
+        let plan = self.plans.effective(&tenant, self.clock.now());
         let period = Period::of(self.clock.now());
         let scored_jobs = self.usage.scored_jobs(tenant.id, &period).await?;
         Ok(TenantDetailView {
