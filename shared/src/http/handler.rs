@@ -37,6 +37,7 @@ where
             Ok(response) => response,
             Err(error) => error.into_response(),
         };
+        super::response::secure(&mut response);
         if let Ok(value) = correlation.parse() {
             response.headers_mut().insert("x-correlation-id", value);
         }
@@ -51,4 +52,52 @@ where
     }
     .instrument(span)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lambda_http::http::{StatusCode, header};
+
+    async fn served(result: Result<Response<Body>, ApiError>) -> Response<Body> {
+        serve(Request::default(), |_, _| async move { result }).await
+    }
+
+    #[tokio::test]
+    async fn every_response_carries_the_security_headers_and_no_store_by_default() {
+        let bare = Response::builder()
+            .status(StatusCode::OK)
+            .header("content-type", "text/csv")
+            .body(Body::Text("a,b".into()))
+            .unwrap();
+        let cacheable = Response::builder()
+            .header(header::CACHE_CONTROL, "private, max-age=60")
+            .body(Body::Empty)
+            .unwrap();
+        let responses = [
+            served(Ok(bare)).await,
+            served(Err(ApiError::Unauthorized)).await,
+            served(Err(ApiError::validation("email", "is not an e-mail"))).await,
+            served(Ok(super::super::json(StatusCode::OK, &"token"))).await,
+        ];
+        for response in &responses {
+            let h = response.headers();
+            assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+            assert_eq!(
+                h[header::STRICT_TRANSPORT_SECURITY],
+                "max-age=63072000; includeSubDomains"
+            );
+            assert_eq!(h[header::X_FRAME_OPTIONS], "DENY");
+            assert_eq!(h[header::CACHE_CONTROL], "no-store");
+            assert!(
+                h[header::CONTENT_SECURITY_POLICY]
+                    .to_str()
+                    .unwrap()
+                    .contains("frame-ancestors 'none'")
+            );
+        }
+        // A handler that chose its caching keeps it.
+        let kept = served(Ok(cacheable)).await;
+        assert_eq!(kept.headers()[header::CACHE_CONTROL], "private, max-age=60");
+    }
 }
