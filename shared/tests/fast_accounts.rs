@@ -498,3 +498,25 @@ async fn the_tenant_is_renamed_by_admins_and_shows_its_usage() {
     assert_eq!(detail.usage.limit, 50);
     assert_eq!(detail.limits.max_members, Some(3));
 }
+
+#[tokio::test]
+async fn ws_tickets_are_rate_limited_per_user() {
+    let a = accounts_with(AuthLimits {
+        tickets_per_minute: 3,
+        ..AuthLimits::default()
+    });
+    let alice = principal(&register(&a, "alice@example.com").await);
+    let bob = principal(&register(&a, "bob@example.com").await);
+    for _ in 0..3 {
+        a.service.ws_ticket(alice).await.expect("within the limit");
+    }
+    let refused: ApiError = a.service.ws_ticket(alice).await.unwrap_err().into();
+    assert!(
+        matches!(refused, ApiError::RateLimited { retry_after_secs } if retry_after_secs > 0),
+        "{refused:?}"
+    );
+    a.service
+        .ws_ticket(bob)
+        .await
+        .expect("another user has their own limit");
+}

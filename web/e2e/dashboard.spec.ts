@@ -15,8 +15,23 @@ const base = () => {
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
 
+// The dashboard is served with the template's response headers policy (the local gateway
+// reads it from template.yaml); whatever the policy blocks is reported here.
+function watchCsp(page: Page, violations: string[]) {
+  page.on('console', (m) => {
+    if (/Content[- ]Security[- ]Policy/i.test(m.text())) violations.push(m.text());
+  });
+  return page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`Content-Security-Policy violation: ${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
+}
+
 test('register, add a source, fetch, watch jobs get scored live, archive one, see analytics', async ({ page }) => {
   const email = `e2e-${Date.now()}@example.com`;
+  const cspViolations: string[] = [];
+  await watchCsp(page, cspViolations);
 
   // An unknown user is sent to sign in; the form checks input before sending.
   await page.goto(base() + '/jobs');
@@ -194,6 +209,7 @@ test('register, add a source, fetch, watch jobs get scored live, archive one, se
   await expect(page.getByRole('heading', { level: 1, name: 'Analytics' })).toBeVisible();
   expect(await page.evaluate(() => document.cookie)).toBe('');
   const tab = await page.context().newPage();
+  await watchCsp(tab, cspViolations);
   await tab.goto(base() + '/jobs?sort=score');
   await expect(tab.getByTestId('job-row')).toHaveCount(2);
   await tab.close();
@@ -218,4 +234,9 @@ test('register, add a source, fetch, watch jobs get scored live, archive one, se
   await expect(page).toHaveURL(/\/login$/);
   await page.goto(base() + '/jobs');
   await expect(page).toHaveURL(/\/login\?next=%2Fjobs/);
+
+  // The whole journey ran under the strict CSP without a single violation.
+  const response = await page.request.get(base() + '/');
+  expect(response.headers()['content-security-policy']).toContain("script-src 'self'");
+  expect(cspViolations).toEqual([]);
 });

@@ -32,6 +32,7 @@ async fn env() -> Env {
         tokens: store.clone(),
         connections: store.clone(),
         accounts: store.clone(),
+        max_per_tenant: shared::services::live::DEFAULT_MAX_SOCKETS_PER_TENANT,
     };
     Env {
         stack,
@@ -44,17 +45,22 @@ async fn env() -> Env {
 /// A new tenant's WebSocket ticket.
 async fn new_ticket(env: &Env) -> (String, TenantId) {
     let (token, tenant) = jobmon_tests::accounts::signup(&env.accounts, "Live").await;
+    (ticket_of(env, &token).await, tenant)
+}
+
+/// A WebSocket ticket for the holder of `token`.
+async fn ticket_of(env: &Env, token: &str) -> String {
     let (status, reply) = parts(
         api_auth::handle(
             &env.accounts,
             HttpEvent::new("POST", "/v1/auth/ws-ticket")
-                .bearer(&token)
+                .bearer(token)
                 .request(),
         )
         .await,
     );
     assert_eq!(status, 200);
-    (reply["ticket"].as_str().unwrap().to_owned(), tenant)
+    reply["ticket"].as_str().unwrap().to_owned()
 }
 
 fn event(file: &str, connection: &str, ticket: Option<&str>) -> ApiGatewayWebsocketProxyRequest {
@@ -185,4 +191,38 @@ async fn pushes_reach_only_the_tenants_connections_and_gone_ones_are_forgotten()
         .await;
     assert!(ids(&env, tenant).await.is_empty(), "410 Gone: forgotten");
     assert_eq!(ids(&env, other).await, vec!["theirs".to_owned()]);
+}
+
+#[tokio::test]
+async fn a_tenant_at_its_socket_limit_is_refused_at_connect_with_a_clear_error() {
+    let mut env = env().await;
+    env.app.max_per_tenant = 2;
+    let (token, tenant) = jobmon_tests::accounts::signup(&env.accounts, "Sockets").await;
+    let ticket = || ticket_of(&env, &token);
+    let now = chrono::Utc::now();
+    for id in ["s-1", "s-2"] {
+        let t = ticket().await;
+        let response = api_ws::handle(&env.app, event("connect.json", id, Some(&t)), now).await;
+        assert_eq!(response.status_code, 200, "{id}");
+    }
+    let t = ticket().await;
+    let response = api_ws::handle(&env.app, event("connect.json", "s-3", Some(&t)), now).await;
+    assert_eq!(response.status_code, 403);
+    let body: serde_json::Value = match &response.body {
+        Some(aws_lambda_events::encodings::Body::Text(text)) => serde_json::from_str(text).unwrap(),
+        other => panic!("a JSON error body, not {other:?}"),
+    };
+    assert_eq!(body["error"]["code"], "too_many_connections");
+    let mut open = ids(&env, tenant).await;
+    open.sort();
+    assert_eq!(open, vec!["s-1".to_owned(), "s-2".to_owned()]);
+
+    // Another tenant is not affected, and a closed socket frees a place.
+    let (other, _) = new_ticket(&env).await;
+    let response = api_ws::handle(&env.app, event("connect.json", "o-1", Some(&other)), now).await;
+    assert_eq!(response.status_code, 200);
+    api_ws::handle(&env.app, event("disconnect.json", "s-1", None), now).await;
+    let t = ticket().await;
+    let response = api_ws::handle(&env.app, event("connect.json", "s-4", Some(&t)), now).await;
+    assert_eq!(response.status_code, 200);
 }

@@ -57,6 +57,10 @@ pub fn bindings(t: &Template, p: &Provisioned, local: &Local) -> Bindings {
     b.parameters = local.parameters.clone();
     b.add_provisioned(p);
     let gateway = format!("http://127.0.0.1:{}", local.port);
+    // AppUrl has no default (a deploy must name it); locally the dashboard is the gateway.
+    b.parameters
+        .entry("AppUrl".to_owned())
+        .or_insert_with(|| gateway.clone());
     let s = |v: String| Json::String(v);
     for r in t.resources().values() {
         let id = r.logical_id.clone();

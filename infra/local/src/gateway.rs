@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use jobmon_template::{EventKind, Template};
+use jobmon_template::{Bindings, EventKind, Template};
 
 use crate::config::Config;
 use crate::functions::{Function, log};
@@ -48,6 +48,7 @@ pub struct Gateway {
 
 pub fn router(
     template: &Template,
+    bindings: &Bindings,
     cfg: &Config,
     by_id: &BTreeMap<String, Arc<Function>>,
     metrics: Metrics,
@@ -69,6 +70,10 @@ pub fn router(
             api_prefixes,
             web_dir: web_dir.clone(),
             api_id: http_api_id,
+            throttle: http_api::Throttle::from_template(template, bindings)
+                .map_err(|e| StartError::Config(format!("HTTP API throttling: {e}")))?,
+            dashboard_headers: http_api::policy_headers(template, bindings)
+                .map_err(|e| StartError::Config(format!("dashboard headers: {e}")))?,
         }),
         ws: Arc::new(websocket_state(template, by_id)),
         functions: Arc::new(by_id.clone()),

@@ -80,7 +80,13 @@ pub async fn start(running: &mut Running, started: Instant) -> Result<Server, St
 
     let by_id = create_functions(&template, &cfg, &bindings, &local, running)?;
     prewarm(&by_id).await?;
-    let gateway = gateway::router(&template, &cfg, &by_id, running.processes.metrics.clone())?;
+    let gateway = gateway::router(
+        &template,
+        &bindings,
+        &cfg,
+        &by_id,
+        running.processes.metrics.clone(),
+    )?;
     let app = gateway
         .app
         .clone()

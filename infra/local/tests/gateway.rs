@@ -9,6 +9,69 @@ use common::{Gateway, fixture, free_port, http, start_failing};
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 
+/// The route settings of the template's HTTP API, with a parameter overridden as a
+/// deployment would (`JOBMON_PARAM_*`): over the burst a route answers 429 with
+/// `Retry-After` before any function runs; other routes are not counted with it.
+#[tokio::test(flavor = "multi_thread")]
+async fn throttling_from_the_template_answers_429_with_retry_after() {
+    // One token every ten seconds: the refill cannot hide the limit however slow the
+    // machine is (refilling is the bucket's unit test).
+    let gw = Gateway::start(
+        "template.yaml",
+        &[],
+        &[
+            ("JOBMON_PARAM_LimitedBurst", "3"),
+            ("JOBMON_PARAM_LimitedRate", "0.1"),
+        ],
+    );
+    let p = gw.port;
+    let mut statuses = Vec::new();
+    let mut refused = None;
+    for _ in 0..5 {
+        let r = http(p, "GET", "/limited", &[], vec![]).await;
+        statuses.push(r.status);
+        if r.status == 429 {
+            refused = Some(r);
+        }
+    }
+    assert_eq!(statuses, [200, 200, 200, 429, 429]);
+    let refused = refused.unwrap();
+    let retry_after: u64 = refused.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=10).contains(&retry_after), "{retry_after}");
+    assert_eq!(refused.json()["error"]["code"], "rate_limited");
+    let r = http(p, "GET", "/echo/static", &[], vec![]).await;
+    assert_eq!(r.status, 200, "an unthrottled route is not affected");
+}
+
+/// The dashboard carries the headers of the template's response headers policy, resolved
+/// like everything else; API routes do not get them from the gateway.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dashboard_is_served_with_the_templates_response_headers_policy() {
+    let web = fixture("web");
+    let gw = Gateway::start("template.yaml", &["--web-dir", &web], &[]);
+    let r = http(gw.port, "GET", "/", &[], vec![]).await;
+    assert_eq!(r.status, 200);
+    let h = &r.headers;
+    assert_eq!(
+        h["content-security-policy"],
+        "default-src 'self'; connect-src 'self' wss://httpapi.example"
+    );
+    assert_eq!(
+        h["strict-transport-security"],
+        "max-age=600; includeSubDomains"
+    );
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert_eq!(h["permissions-policy"], "camera=()");
+    let api = http(gw.port, "GET", "/echo/static", &[], vec![]).await;
+    assert!(api.headers.get("content-security-policy").is_none());
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn http_round_trip_and_dashboard() {
     let web = fixture("web");

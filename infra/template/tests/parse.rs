@@ -81,6 +81,50 @@ fn sqs_mapping(t: &Template, function: &str, queue: &str) -> jobmon_template::Sq
         .unwrap_or_else(|| panic!("{function} consumes {queue}"))
 }
 
+/// No queue backlog and no login flood can take the account's whole Lambda concurrency:
+/// every SQS event source is capped and api-auth has its own reserve, all as parameters.
+#[test]
+fn real_template_caps_every_queue_consumer_and_reserves_concurrency_for_auth() {
+    let t = real();
+    let mut consumers = 0;
+    for f in t.functions() {
+        for e in &f.events {
+            if let EventKind::Sqs(s) = &e.kind {
+                consumers += 1;
+                assert!(
+                    s.maximum_concurrency.is_some_and(|n| n <= 10),
+                    "{} consumes {} without ScalingConfig.MaximumConcurrency",
+                    f.logical_id,
+                    s.queue
+                );
+            }
+        }
+    }
+    assert_eq!(consumers, 5);
+    assert_eq!(
+        t.function("ApiAuthFunction").unwrap().reserved_concurrency,
+        Some(20)
+    );
+    for name in [
+        "AuthReservedConcurrency",
+        "QueueMaxConcurrency",
+        "FetchMaxConcurrency",
+        "ApiThrottleRate",
+        "AuthThrottleRate",
+        "WebSocketThrottleRate",
+        "MaxSocketsPerTenant",
+    ] {
+        let p = &t.parameters()[name];
+        assert_eq!(p.param_type, "Number", "{name}");
+        assert!(p.default.is_some(), "{name} has a default");
+    }
+    assert_eq!(
+        t.parameters()["AppUrl"].default,
+        None,
+        "AppUrl must be given"
+    );
+}
+
 #[test]
 fn real_template_fetches_one_source_per_invocation_with_capped_concurrency() {
     let t = real();

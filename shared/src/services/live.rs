@@ -19,6 +19,8 @@ pub enum LiveError {
     NoTicket,
     #[error(transparent)]
     Invalid(#[from] Invalid),
+    #[error("the tenant has {0} live connections open, the most allowed; close a dashboard tab")]
+    TooManyConnections(usize),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -28,6 +30,10 @@ impl From<LiveError> for ApiError {
         match e {
             LiveError::NoTicket => ApiError::Unauthorized,
             LiveError::Invalid(e) => e.into(),
+            LiveError::TooManyConnections(_) => ApiError::Refused {
+                code: "too_many_connections",
+                message: e.to_string(),
+            },
             LiveError::Store(e) => e.into(),
         }
     }
@@ -37,12 +43,18 @@ pub struct LiveConnections {
     pub tokens: Arc<dyn OneTimeTokenStore>,
     pub connections: Arc<dyn ConnectionStore>,
     pub accounts: Arc<dyn AccountStore>,
+    /// Open connections per tenant (`MaxSocketsPerTenant`): every scoring pushes to each.
+    pub max_per_tenant: usize,
 }
+
+/// The template's `MaxSocketsPerTenant` default.
+pub const DEFAULT_MAX_SOCKETS_PER_TENANT: usize = 20;
 
 impl LiveConnections {
     /// Spends the one-time ticket from `POST /v1/auth/ws-ticket` and stores the connection
     /// under the ticket's tenant. A missing, spent or expired ticket, or one whose user no
-    /// longer belongs to the tenant, is a 401, and nothing is stored.
+    /// longer belongs to the tenant, is a 401, a tenant at its connection limit a 403
+    /// `too_many_connections`; either way nothing is stored.
     pub async fn connect(
         &self,
         connection_id: &str,
@@ -66,6 +78,13 @@ impl LiveConnections {
             .get_user(token.tenant, user)
             .await?
             .ok_or(LiveError::NoTicket)?;
+        // Counted before the write, so two connects at the same instant may both pass:
+        // the limit can be exceeded by the concurrency of one tenant's connects, which the
+        // ws-ticket rate limit and the stage throttling keep small.
+        let open = self.connections.connections(token.tenant, now).await?.len();
+        if open >= self.max_per_tenant {
+            return Err(LiveError::TooManyConnections(open));
+        }
         let connection = Connection {
             id: connection_id.to_owned(),
             tenant: token.tenant,

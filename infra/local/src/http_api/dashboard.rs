@@ -3,8 +3,9 @@
 use std::path::Path;
 
 use axum::body::Body;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
+use serde_json::Value as Json;
 
 use super::error_response;
 use jobmon_template::percent_decode;
@@ -92,5 +93,112 @@ pub(super) async fn serve_static(web_dir: Option<&Path>, path: &str) -> Option<R
                 dir.join("index.html").display()
             ),
         )),
+    }
+}
+
+/// The headers the template's CloudFront response headers policy adds to the dashboard
+/// (`SecurityHeadersConfig` and `CustomHeadersConfig`), resolved like the functions'
+/// variables, so the browser tests run the dashboard under the policy that is deployed.
+pub fn policy_headers(
+    t: &jobmon_template::Template,
+    b: &jobmon_template::Bindings,
+) -> Result<Vec<(HeaderName, HeaderValue)>, String> {
+    let Some(policy) = t
+        .resources()
+        .values()
+        .find(|r| r.resource_type == "AWS::CloudFront::ResponseHeadersPolicy")
+    else {
+        return Ok(Vec::new());
+    };
+    let config = t
+        .resolve(&policy.properties, b)
+        .map_err(|e| format!("{}: {e}", policy.logical_id))?
+        .unwrap_or_default();
+    let config = &config["ResponseHeadersPolicyConfig"];
+    let security = &config["SecurityHeadersConfig"];
+    let text = |v: &Json| v.as_str().map(str::to_owned);
+    let mut out: Vec<(String, String)> = Vec::new();
+    if let Some(csp) = text(&security["ContentSecurityPolicy"]["ContentSecurityPolicy"]) {
+        out.push(("content-security-policy".into(), csp));
+    }
+    let hsts = &security["StrictTransportSecurity"];
+    if let Some(age) = hsts["AccessControlMaxAgeSec"].as_u64().or_else(|| {
+        hsts["AccessControlMaxAgeSec"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+    }) {
+        let mut value = format!("max-age={age}");
+        if hsts["IncludeSubdomains"] == Json::Bool(true) {
+            value.push_str("; includeSubDomains");
+        }
+        if hsts["Preload"] == Json::Bool(true) {
+            value.push_str("; preload");
+        }
+        out.push(("strict-transport-security".into(), value));
+    }
+    if security.get("ContentTypeOptions").is_some() {
+        out.push(("x-content-type-options".into(), "nosniff".into()));
+    }
+    if let Some(frame) = text(&security["FrameOptions"]["FrameOption"]) {
+        out.push(("x-frame-options".into(), frame));
+    }
+    if let Some(referrer) = text(&security["ReferrerPolicy"]["ReferrerPolicy"]) {
+        out.push(("referrer-policy".into(), referrer));
+    }
+    let custom = config["CustomHeadersConfig"]["Items"].as_array();
+    for item in custom.into_iter().flatten() {
+        if let (Some(name), Some(value)) = (text(&item["Header"]), text(&item["Value"])) {
+            out.push((name.to_ascii_lowercase(), value));
+        }
+    }
+    out.into_iter()
+        .map(|(name, value)| {
+            let name =
+                HeaderName::try_from(name.as_str()).map_err(|e| format!("header {name}: {e}"))?;
+            let value = HeaderValue::try_from(value).map_err(|e| format!("header {name}: {e}"))?;
+            Ok((name, value))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jobmons_dashboard_policy_is_a_strict_csp_with_the_other_headers() {
+        let t = jobmon_template::Template::from_file(jobmon_template::Template::locate().unwrap())
+            .unwrap();
+        let mut b = jobmon_template::Bindings::new("us-east-1");
+        b.refs
+            .insert("WebSocketApi".into(), Json::String("wsapi".into()));
+        let headers = policy_headers(&t, &b).unwrap();
+        let get = |name: &str| {
+            headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.to_str().unwrap().to_owned())
+                .unwrap_or_else(|| panic!("{name} is missing"))
+        };
+        let csp = get("content-security-policy");
+        for directive in [
+            "default-src 'self'",
+            "script-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(csp.contains(directive), "{directive} in {csp}");
+        }
+        assert!(!csp.contains("unsafe"), "{csp}");
+        assert!(
+            csp.contains("connect-src 'self' wss://wsapi.execute-api.us-east-1."),
+            "{csp}"
+        );
+        assert!(get("strict-transport-security").starts_with("max-age=63072000"));
+        assert_eq!(get("x-content-type-options"), "nosniff");
+        assert_eq!(get("x-frame-options"), "DENY");
+        assert_eq!(get("referrer-policy"), "strict-origin-when-cross-origin");
+        assert!(get("permissions-policy").contains("camera=()"));
     }
 }

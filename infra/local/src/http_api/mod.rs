@@ -6,6 +6,7 @@ mod dashboard;
 mod event;
 mod response;
 mod routes;
+mod throttle;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -14,16 +15,18 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::functions::InvokeError;
+pub use dashboard::policy_headers;
 use dashboard::serve_static;
 use event::{v1_event, v2_event};
 pub use response::map_response;
 use routes::Route;
 pub use routes::Routes;
+pub use throttle::Throttle;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -37,6 +40,9 @@ pub struct HttpState {
     pub api_prefixes: std::collections::BTreeSet<String>,
     pub web_dir: Option<PathBuf>,
     pub api_id: String,
+    pub throttle: Throttle,
+    /// The dashboard's headers, as the template's CloudFront response headers policy sets them.
+    pub dashboard_headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
@@ -61,8 +67,11 @@ pub async fn handle(
     let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
     if matches!(method, Method::GET | Method::HEAD)
         && !state.api_prefixes.contains(first)
-        && let Some(resp) = serve_static(state.web_dir.as_deref(), &path).await
+        && let Some(mut resp) = serve_static(state.web_dir.as_deref(), &path).await
     {
+        for (name, value) in &state.dashboard_headers {
+            resp.headers_mut().insert(name.clone(), value.clone());
+        }
         return resp;
     }
     if let Some(route) = state.routes.default_route() {
@@ -82,6 +91,9 @@ async fn invoke_route(
     peer: SocketAddr,
     req: Request,
 ) -> Response {
+    if let Err(retry_after) = state.throttle.admit(&route.route_key) {
+        return too_many_requests(retry_after);
+    }
     let (parts, body) = req.into_parts();
     let body = match axum::body::to_bytes(body, MAX_REQUEST_BYTES).await {
         Ok(b) => b,
@@ -116,5 +128,17 @@ fn function_failure(e: &InvokeError) -> Response {
     );
     resp.headers_mut()
         .insert("x-jobmon-local-error", HeaderValue::from_static(e.kind()));
+    resp
+}
+
+/// API Gateway's throttling answer, in the API's error shape, with when to try again.
+fn too_many_requests(retry_after_secs: u64) -> Response {
+    let mut resp = error_response(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        "too many requests: throttled at the API gateway",
+    );
+    resp.headers_mut()
+        .insert("retry-after", HeaderValue::from(retry_after_secs));
     resp
 }

@@ -185,7 +185,7 @@ impl Template {
                 TABLE => template.tables.push(parse_table(r)?),
                 QUEUE => template.queues.push(parse_queue(r, &template.resources)?),
                 FUNCTION => template.functions.push(parse_function(
-                    r,
+                    &with_number_defaults(r, &template.parameters),
                     &globals_function,
                     &template.resources,
                 )?),
@@ -315,6 +315,42 @@ fn scalar_string(e: &Expr) -> Option<String> {
         Expr::Bool(b) => Some(b.to_string()),
         _ => None,
     }
+}
+
+/// The function as the local stack runs it: a `!Ref` to a `Number` parameter (reserved
+/// concurrency, `ScalingConfig.MaximumConcurrency`) becomes the parameter's default, so
+/// those limits stay template parameters and are still checked and honoured here.
+/// Environment variables keep their `!Ref`: they are resolved later, with overrides.
+fn with_number_defaults(r: &Resource, parameters: &BTreeMap<String, Parameter>) -> Resource {
+    fn substitute(e: &Expr, numbers: &BTreeMap<&str, serde_yaml::Number>) -> Expr {
+        match e {
+            Expr::Ref(name) => numbers
+                .get(name.as_str())
+                .map_or_else(|| e.clone(), |n| Expr::Number(n.clone())),
+            Expr::List(items) => Expr::List(items.iter().map(|i| substitute(i, numbers)).collect()),
+            Expr::Map(map) => Expr::Map(
+                map.iter()
+                    .map(|(k, v)| {
+                        let v = if k == "Environment" {
+                            v.clone()
+                        } else {
+                            substitute(v, numbers)
+                        };
+                        (k.clone(), v)
+                    })
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+    let numbers: BTreeMap<&str, serde_yaml::Number> = parameters
+        .values()
+        .filter(|p| p.param_type == "Number")
+        .filter_map(|p| Some((p.name.as_str(), p.default.as_ref()?.parse().ok()?)))
+        .collect();
+    let mut r = r.clone();
+    r.properties = substitute(&r.properties, &numbers);
+    r
 }
 
 fn parse_parameters(section: Option<Expr>) -> Result<BTreeMap<String, Parameter>, TemplateError> {

@@ -64,6 +64,8 @@ pub struct AuthLimits {
     /// Verification mails a user may ask for again per hour.
     pub verify_resend_per_hour: u32,
     pub ticket_ttl: Duration,
+    /// WebSocket tickets per user per minute: a dashboard needs one per (re)connection.
+    pub tickets_per_minute: u32,
 }
 
 impl Default for AuthLimits {
@@ -86,6 +88,7 @@ impl Default for AuthLimits {
             invitations_per_day: 20,
             verify_resend_per_hour: 3,
             ticket_ttl: Duration::seconds(60),
+            tickets_per_minute: 30,
         }
     }
 }

@@ -24,6 +24,7 @@ impl AccountService {
             name,
             plan: self.plans.default_plan().id.clone(),
             subscription_status: SubscriptionStatus::None,
+            past_due_since: None,
             created_at: now,
         };
         let user = User {
@@ -136,6 +137,12 @@ impl AccountService {
             .get_user(principal.tenant, principal.user)
             .await?
             .ok_or(AccountError::Unauthenticated)?;
+        self.limit(
+            &format!("ws-ticket:user:{}", principal.user),
+            self.limits.tickets_per_minute,
+            60,
+        )
+        .await?;
         let (secret, _) = self
             .issue_token(
                 TokenPurpose::WebSocketTicket,
