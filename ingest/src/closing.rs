@@ -146,8 +146,8 @@ mod tests {
         Source {
             id: shared::domain::SourceId::new(),
             tenant_id: shared::domain::TenantId::new(),
-            name: "Board".into(),
-            kind: "greenhouse".into(),
+            name: shared::domain::SourceName::parse("Board").unwrap(),
+            kind: shared::domain::SourceKind::Greenhouse.into(),
             config: serde_json::json!({}),
             enabled: true,
             last_fetched_at: None,

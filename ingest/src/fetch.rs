@@ -21,7 +21,6 @@ use crate::next_fetch_after;
 use shared::messages::FetchTask;
 use shared::ports::{EventPublisher, LiveMessage, LiveNotifier};
 
-
 /// Most jobs one admission names (its marker stays far below DynamoDB's 400 KB item
 /// limit); the rest of a larger fetch waits as `pending_upgrade`.
 pub const MAX_ADMISSION: usize = 1_000;

@@ -228,7 +228,7 @@ async fn stored(r: &Rig, source: &Source) -> Source {
 async fn the_card_carries_the_postings_pay_and_work_mode_for_the_list() {
     let r = rig();
     let t = tenant(&r.store).await;
-    let source = board_source(&r.store, t, "greenhouse").await;
+    let source = board_source(&r.store, t, SourceKind::Greenhouse).await;
     let paid = Salary::new(Some(65_000.0), Some(80_000.0), Some("EUR"), Some("year"));
     let hybrid = Posting {
         description_text: "Hybrid: 3 days a week in our Berlin office.".into(),
@@ -596,7 +596,7 @@ async fn an_empty_answer_followed_by_the_full_board_closes_nothing() {
 async fn an_unparseable_answer_between_two_absences_neither_closes_nor_resets() {
     let r = rig();
     let t = tenant(&r.store).await;
-    let source = board_source(&r.store, t, "greenhouse").await;
+    let source = board_source(&r.store, t, SourceKind::Greenhouse).await;
     r.board.then(listing(0..3));
     r.board.then(listing(1..3));
     r.board.then(Err(SourceError::Malformed("not JSON".into())));
@@ -614,7 +614,7 @@ async fn an_unparseable_answer_between_two_absences_neither_closes_nor_resets() 
 async fn a_posting_closed_after_two_absences_is_reopened_when_it_returns() {
     let r = rig();
     let t = tenant(&r.store).await;
-    let source = board_source(&r.store, t, "greenhouse").await;
+    let source = board_source(&r.store, t, SourceKind::Greenhouse).await;
     r.board.then(listing(0..3));
     r.board.then(listing(0..0));
     r.board.then(listing(0..0));

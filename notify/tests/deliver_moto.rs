@@ -89,6 +89,8 @@ fn event(tenant: TenantId, job: JobId, score: i64) -> String {
         closed_at: None,
         stage: None,
         stage_changed_at: None,
+        salary: None,
+        work_mode: None,
     };
     let entry = ScoringEntry {
         score: Score::new(score).unwrap(),

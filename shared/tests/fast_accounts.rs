@@ -5,7 +5,9 @@ mod support;
 
 use shared::auth::Principal;
 use shared::domain::{Email, Role};
+use shared::http::ApiError;
 use shared::ports::{AccountStore, TenantReader, TokenPurpose};
+use shared::services::AuthLimits;
 use shared::services::accounts::{
     ForgotRequest, InviteRequest, RegisterRequest, RenameTenantRequest, RoleRequest,
     TokenPasswordRequest, TokenRequest,

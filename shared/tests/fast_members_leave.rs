@@ -76,6 +76,7 @@ async fn a_removed_member_loses_their_sockets_their_ticket_and_any_new_connectio
         tokens: store.clone(),
         connections: store.clone(),
         accounts: store,
+        max_per_tenant: shared::services::live::DEFAULT_MAX_SOCKETS_PER_TENANT,
     };
     let refused = live
         .connect("member-tab-3", Some(&ticket.ticket), a.clock.now())
