@@ -149,3 +149,35 @@ impl BillingGateway for StripeGateway {
         Ok(session.url)
     }
 }
+
+/// Ending a tenant's subscription when the tenant is erased. Repeatable: a subscription
+/// that has already ended, or that Stripe no longer knows, counts as ended.
+#[async_trait]
+impl shared::ports::SubscriptionCanceller for StripeGateway {
+    async fn cancel_subscription(&self, subscription: &str) -> Result<(), String> {
+        use stripe_billing::subscription::{CancelSubscription, RetrieveSubscription};
+        let current = match RetrieveSubscription::new(subscription)
+            .send(&self.client)
+            .await
+        {
+            Ok(current) => current,
+            Err(e) if is_missing(&e) => return Ok(()),
+            Err(e) => return Err(e.to_string()),
+        };
+        if matches!(current.status.as_str(), "canceled" | "incomplete_expired") {
+            return Ok(());
+        }
+        match CancelSubscription::new(subscription)
+            .send(&self.client)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if is_missing(&e) => Ok(()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+fn is_missing(e: &stripe::StripeError) -> bool {
+    matches!(e, stripe::StripeError::Stripe(_, 404))
+}

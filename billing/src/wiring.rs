@@ -78,3 +78,21 @@ pub async fn service(core: &Core) -> Result<BillingService, ConfigError> {
 fn aws_sdk_ssm_client(core: &Core) -> shared::adapters::ssm::Client {
     shared::adapters::ssm::Client::new(&core.sdk)
 }
+
+/// Stripe for `worker-erasure`, which only ends subscriptions; `None` when Stripe is not
+/// configured.
+pub async fn subscription_canceller(
+    core: &Core,
+) -> Result<Option<Arc<dyn shared::ports::SubscriptionCanceller>>, ConfigError> {
+    let parameters = SsmParameters::new(aws_sdk_ssm_client(core));
+    let Some(key) = core.env.value(STRIPE_SECRET_KEY, &parameters).await? else {
+        return Ok(None);
+    };
+    let gateway = StripeGateway::new(&key, core.env.get(STRIPE_API_BASE)).map_err(|e| {
+        ConfigError::Invalid {
+            name: STRIPE_SECRET_KEY.into(),
+            reason: e.to_string(),
+        }
+    })?;
+    Ok(Some(Arc::new(gateway)))
+}

@@ -6,12 +6,15 @@ use std::sync::Arc;
 use aws_config::SdkConfig;
 
 use crate::adapters::{
-    DynamoStore, EventBridgePublisher, SesMailer, SsmParameters, WebSocketNotifier,
+    DynamoStore, EventBridgePublisher, SesMailer, SqsQueue, SsmParameters, WebSocketNotifier,
 };
 use crate::auth::{PasswordHasher, TokenIssuer};
 use crate::config::{self, ConfigError, Env, SecretKey};
-use crate::ports::{EventPublisher, LiveNotifier, NoLiveUpdates, SocketCloser, SystemClock};
-use crate::services::{AccountService, AuthLimits};
+use crate::ports::{
+    EventPublisher, LiveNotifier, NoLiveUpdates, SocketCloser, SubscriptionCanceller, SystemClock,
+};
+use crate::services::privacy::ErasureWorker;
+use crate::services::{AccountService, AuthLimits, PrivacyService};
 
 /// Shared pieces most functions need.
 pub struct Core {
@@ -121,6 +124,46 @@ impl Core {
                 ..AuthLimits::default()
             },
             clock: SystemClock::shared(),
+        })
+    }
+
+    /// The erasure queue `JOBMON_ERASURE_QUEUE_URL`.
+    fn erasure_queue(&self) -> Result<Arc<SqsQueue>, ConfigError> {
+        let url = self.env.require("JOBMON_ERASURE_QUEUE_URL")?.to_owned();
+        Ok(Arc::new(SqsQueue::new(
+            aws_sdk_sqs::Client::new(&self.sdk),
+            url,
+        )))
+    }
+
+    pub fn privacy_service(&self) -> Result<PrivacyService, ConfigError> {
+        let store = Arc::new(self.store.clone());
+        Ok(PrivacyService {
+            accounts: store.clone(),
+            billing: store.clone(),
+            sessions: store.clone(),
+            archive: store.clone(),
+            eraser: store.clone(),
+            queue: self.erasure_queue()?,
+            limiter: store,
+            passwords: PasswordHasher::owasp(),
+            cursors: self.secret.cursor_codec(),
+            clock: SystemClock::shared(),
+        })
+    }
+
+    /// Pages of 1,000 items and a 60 s budget within the function's 120 s timeout, which
+    /// leaves room for a Stripe call that hangs to its 10 s timeout on each of 3 tries.
+    pub fn erasure_worker(
+        &self,
+        canceller: Option<Arc<dyn SubscriptionCanceller>>,
+    ) -> Result<ErasureWorker, ConfigError> {
+        Ok(ErasureWorker {
+            eraser: Arc::new(self.store.clone()),
+            queue: self.erasure_queue()?,
+            canceller,
+            page_size: 1000,
+            budget: std::time::Duration::from_secs(60),
         })
     }
 }

@@ -1,4 +1,4 @@
-//! `api-tenant` wiring: configuration, clients and the account service (tenant and members), built once at init.
+//! `api-tenant` wiring: configuration, clients, the account service (tenant and members) and the privacy service (export, erasure), built once at init.
 
 use lambda_http::{Error, Request, run, service_fn};
 use shared::adapters::aws::sdk_config;
@@ -9,7 +9,10 @@ async fn main() -> Result<(), Error> {
     shared::telemetry::init_logging();
     let sdk = sdk_config().await;
     let core = Core::load(&sdk).await?;
-    let app = core.account_service()?;
+    let app = api_tenant::App {
+        accounts: core.account_service()?,
+        privacy: core.privacy_service()?,
+    };
     let app = &app;
     run(service_fn(move |request: Request| async move {
         Ok::<_, Error>(api_tenant::handle(app, request).await)

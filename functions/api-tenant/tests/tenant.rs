@@ -2,11 +2,25 @@
 //! against moto. Covers roles, the last-admin rule, plan limits and tenant isolation.
 
 use jobmon_tests::TestStack;
-use jobmon_tests::accounts::account_service;
 use jobmon_tests::events::{HttpEvent, parts};
 use jobmon_tests::mail::token_from_last_mail;
 use serde_json::{Value, json};
+use shared::domain::PlanCatalog;
 use shared::services::{AccountService, AuthLimits};
+
+/// The app as `api-tenant`'s `main` wires it, on this stack.
+async fn tenant_app(stack: &TestStack) -> api_tenant::App {
+    let accounts = jobmon_tests::accounts::account_service(stack, AuthLimits::default()).await;
+    let queue = stack.queue_url("ErasureQueue");
+    let core = stack.core(
+        PlanCatalog::builtin(),
+        &[("JOBMON_ERASURE_QUEUE_URL", queue)],
+    );
+    api_tenant::App {
+        accounts,
+        privacy: core.privacy_service().expect("the erasure queue is set"),
+    }
+}
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -17,7 +31,7 @@ fn unique_email(tag: &str) -> String {
     )
 }
 
-async fn tenant_call(app: &AccountService, event: HttpEvent) -> (u16, Value) {
+async fn tenant_call(app: &api_tenant::App, event: HttpEvent) -> (u16, Value) {
     parts(api_tenant::handle(app, event.request()).await)
 }
 
@@ -101,8 +115,8 @@ fn member_path(user: &str) -> String {
 #[tokio::test]
 async fn tenant_shows_plan_usage_and_limits_and_only_admins_rename_it() {
     let stack = TestStack::new().await;
-    let app = account_service(&stack, AuthLimits::default()).await;
-    let admin = register_verified(&stack, &app, "Acme").await;
+    let app = tenant_app(&stack).await;
+    let admin = register_verified(&stack, &app.accounts, "Acme").await;
     let (status, tenant) = tenant_call(
         &app,
         HttpEvent::new("GET", "/v1/tenant").bearer(&admin.access),
@@ -180,8 +194,8 @@ async fn tenant_shows_plan_usage_and_limits_and_only_admins_rename_it() {
 #[tokio::test]
 async fn the_last_admin_can_be_neither_demoted_nor_removed() {
     let stack = TestStack::new().await;
-    let app = account_service(&stack, AuthLimits::default()).await;
-    let admin = register_verified(&stack, &app, "Solo").await;
+    let app = tenant_app(&stack).await;
+    let admin = register_verified(&stack, &app.accounts, "Solo").await;
     let demote = |token: &str, user: &str| {
         HttpEvent::new("PATCH", &member_path(user))
             .bearer(token)
@@ -256,8 +270,8 @@ async fn the_last_admin_can_be_neither_demoted_nor_removed() {
 #[tokio::test]
 async fn removing_a_member_frees_the_email_and_ends_their_sessions() {
     let stack = TestStack::new().await;
-    let app = account_service(&stack, AuthLimits::default()).await;
-    let admin = register_verified(&stack, &app, "Team").await;
+    let app = tenant_app(&stack).await;
+    let admin = register_verified(&stack, &app.accounts, "Team").await;
     let member = invite_and_join(&stack, &app, &admin, "member").await;
     let (status, _) = tenant_call(
         &app,
@@ -301,8 +315,8 @@ async fn removing_a_member_frees_the_email_and_ends_their_sessions() {
 #[tokio::test]
 async fn invitations_respect_the_plan_member_limit_and_existing_accounts() {
     let stack = TestStack::new().await;
-    let app = account_service(&stack, AuthLimits::default()).await;
-    let admin = register_verified(&stack, &app, "Small").await;
+    let app = tenant_app(&stack).await;
+    let admin = register_verified(&stack, &app.accounts, "Small").await;
     invite_and_join(&stack, &app, &admin, "member").await;
     invite_and_join(&stack, &app, &admin, "member").await;
     // Free plan: 3 members.
@@ -330,8 +344,8 @@ async fn invitations_respect_the_plan_member_limit_and_existing_accounts() {
 #[tokio::test]
 async fn another_tenant_gets_404_for_every_member_route_and_changes_nothing() {
     let stack = TestStack::new().await;
-    let app = account_service(&stack, AuthLimits::default()).await;
-    let a = register_verified(&stack, &app, "Alpha").await;
+    let app = tenant_app(&stack).await;
+    let a = register_verified(&stack, &app.accounts, "Alpha").await;
     let a_member = invite_and_join(&stack, &app, &a, "member").await;
     let b = register(&app, "Beta").await;
 
@@ -490,8 +504,8 @@ async fn invitations_are_listed_revoked_and_counted_and_only_verified_admins_sen
 #[tokio::test]
 async fn every_template_route_reaches_a_handler() {
     let stack = TestStack::new().await;
-    let app = account_service(&stack, AuthLimits::default()).await;
-    let admin = register_verified(&stack, &app, "Routes").await;
+    let app = tenant_app(&stack).await;
+    let admin = register_verified(&stack, &app.accounts, "Routes").await;
     let (status, invitation) = tenant_call(
         &app,
         HttpEvent::new("POST", "/v1/tenant/members")

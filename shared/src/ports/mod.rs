@@ -7,6 +7,7 @@ pub mod auth;
 pub mod billing;
 pub mod clock;
 pub mod live;
+pub mod privacy;
 pub mod queue;
 pub mod store;
 pub mod tracking;
@@ -25,6 +26,9 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use live::{
     Connection, ConnectionStore, EventPublisher, Followup, LiveMessage, LiveNotifier, NoEvents,
     NoLiveUpdates, SocketCloser,
+};
+pub use privacy::{
+    ErasedPage, ErasureTarget, RawItem, RawPage, SubscriptionCanceller, TenantArchive, TenantEraser,
 };
 pub use queue::{MAX_SEND_DELAY, MAX_VISIBILITY_DELAY, QueueError, WorkQueue};
 pub use store::{

@@ -5,6 +5,7 @@ pub mod analytics;
 pub mod invalid;
 pub mod jobs;
 pub mod live;
+pub mod privacy;
 pub mod rate_limited;
 pub mod tracking;
 pub mod unverified;
@@ -12,5 +13,6 @@ pub mod views;
 
 pub use accounts::{AccountError, AccountService, AuthLimits};
 pub use invalid::Invalid;
+pub use privacy::{PrivacyError, PrivacyService};
 pub use rate_limited::RateLimited;
 pub use unverified::EmailUnverified;

@@ -12,6 +12,7 @@ mod items;
 mod job_index;
 mod jobs;
 pub mod keys;
+mod privacy;
 mod ratelimit;
 mod scoring;
 mod sessions;
