@@ -27,6 +27,7 @@ pub const ROUTES: &Routes<AccountService, Span> = &[
     route!("POST /v1/auth/logout", logout),
     route!("POST /v1/auth/logout-all", logout_all),
     route!("GET /v1/auth/me", me),
+    route!("DELETE /v1/auth/me", delete_me),
     route!("POST /v1/auth/verify-email", verify_email),
     route!("POST /v1/auth/verify-email/resend", resend_verification),
     route!("POST /v1/auth/password/forgot", forgot_password),
@@ -148,6 +149,18 @@ async fn logout_all(app: &AccountService, span: Span, request: Request) -> Answe
 async fn me(app: &AccountService, span: Span, request: Request) -> Answer {
     let principal = signed_in(app, &span, &request)?;
     Ok(json(StatusCode::OK, &app.me(principal).await?))
+}
+
+/// The member deletes themself; a dashboard session's cookie goes with them.
+async fn delete_me(app: &AccountService, span: Span, request: Request) -> Answer {
+    let principal = signed_in(app, &span, &request)?;
+    let transport = transport(&request, &app.app_url)?;
+    app.delete_me(principal, json_body(&request)?).await?;
+    let mut response = empty(StatusCode::NO_CONTENT);
+    if matches!(transport, Transport::Cookie(_)) {
+        clear_cookie(&mut response);
+    }
+    Ok(response)
 }
 
 async fn verify_email(app: &AccountService, _: Span, request: Request) -> Answer {

@@ -339,7 +339,7 @@ async fn every_template_route_reaches_a_handler() {
         &shared::http::routes::keys(api_auth::ROUTES),
     );
     let routes = jobmon_tests::template_routes("ApiAuthFunction");
-    assert_eq!(routes.len(), 12);
+    assert_eq!(routes.len(), 13);
     for (method, path) in routes {
         let (status, body) = call(&app, HttpEvent::new(&method, &path)).await;
         assert!(

@@ -55,7 +55,7 @@ fn account(session: &Value, email: &str) -> Account {
     }
 }
 
-async fn register(app: &AccountService, name: &str) -> Account {
+async fn register(app: &api_tenant::App, name: &str) -> Account {
     let email = unique_email(name);
     let (status, session) = auth_call(
         app,
@@ -80,7 +80,7 @@ async fn register_verified(stack: &TestStack, app: &AccountService, name: &str) 
 /// Invites `role` into the admin's tenant and accepts through the mailed link.
 async fn invite_and_join(
     stack: &TestStack,
-    app: &AccountService,
+    app: &api_tenant::App,
     admin: &Account,
     role: &str,
 ) -> Account {
@@ -529,4 +529,75 @@ async fn every_template_route_reaches_a_handler() {
         assert_ne!(status, 404, "{method} {path}: {body}");
         assert!(status < 500, "{method} {path}: {status} {body}");
     }
+}
+
+async fn delete_me(app: &api_tenant::App, who: &Account, password: Option<&str>) -> (u16, Value) {
+    let mut event = HttpEvent::new("DELETE", "/v1/auth/me").bearer(&who.access);
+    if let Some(password) = password {
+        event = event.json(&json!({ "password": password }));
+    }
+    auth_call(app, event).await
+}
+
+#[tokio::test]
+async fn members_delete_themselves_but_not_the_last_admin_nor_the_only_member() {
+    let stack = TestStack::new().await;
+    let app = tenant_app(&stack).await;
+    let admin = register(&app, "Leavers").await;
+
+    let (status, body) = delete_me(&app, &admin, Some(PASSWORD)).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("DELETE /v1/tenant"),
+        "{body}"
+    );
+
+    let member = invite_and_join(&stack, &app, &admin, "member").await;
+    let (status, body) = delete_me(&app, &admin, Some(PASSWORD)).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("last admin")
+    );
+    let (status, body) = delete_me(&app, &member, Some("not my password")).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("wrong_password"))
+    );
+    let (status, body) = delete_me(&app, &member, None).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = delete_me(&app, &member, Some("")).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"]["details"]["password"].is_string(), "{body}");
+
+    let (status, body) = delete_me(&app, &member, Some(PASSWORD)).await;
+    assert_eq!(status, 204, "{body}");
+    // Gone: no refresh, no login, no longer a member, the address free again.
+    let (status, _) = auth_call(
+        &app,
+        HttpEvent::new("POST", "/v1/auth/refresh").json(&json!({"refreshToken": member.refresh})),
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (status, _) = auth_call(
+        &app,
+        HttpEvent::new("POST", "/v1/auth/login")
+            .json(&json!({"email": member.email, "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (_, members) = tenant_call(
+        &app,
+        HttpEvent::new("GET", "/v1/tenant/members").bearer(&admin.access),
+    )
+    .await;
+    assert_eq!(members["items"].as_array().unwrap().len(), 1, "{members}");
+    // A second call with the still-valid access token: the user is gone.
+    let (status, _) = delete_me(&app, &member, Some(PASSWORD)).await;
+    assert_eq!(status, 401);
 }

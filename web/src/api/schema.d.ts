@@ -149,7 +149,11 @@ export interface paths {
         get: operations["me"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete my own user
+         * @description With the password typed again. Frees the e-mail address and revokes every session of the caller (a dashboard session's cookie is cleared). The last admin of a tenant with other members is refused (409: make another member admin first); the only member is refused too (409): deleting the tenant is `DELETE /v1/tenant`.
+         */
+        delete: operations["deleteMe"];
         options?: never;
         head?: never;
         patch?: never;
@@ -260,7 +264,11 @@ export interface paths {
         get: operations["getTenant"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete the account: the tenant and everything in it
+         * @description Admins only, with the password typed again. At once: nobody can sign in to the tenant any more (the members' e-mail look-ups are deleted, the addresses are free) and every session of every member is revoked. In the background (`worker-erasure`): the Stripe subscription is cancelled, then every item of the tenant is deleted, and a second pass 15 minutes later removes what an access token still alive wrote meanwhile. docs/security.md.
+         */
+        delete: operations["eraseTenant"];
         options?: never;
         head?: never;
         /**
@@ -929,6 +937,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tenant/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the tenant's data as JSON, in parts
+         * @description Admins only. A part holds at most ~4 MB; repeat with `cursor` set to `nextCursor` until it is `null`. Three exports a tenant a day (parts after the first are not counted).
+         */
+        get: operations["exportTenant"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -938,7 +966,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "validation_failed" | "unauthorized" | "forbidden" | "cross_site" | "email_unverified" | "not_found" | "conflict" | "plan_limit" | "payload_too_large" | "rate_limited" | "internal" | "not_ready";
+                code: "validation_failed" | "unauthorized" | "forbidden" | "cross_site" | "email_unverified" | "not_found" | "conflict" | "plan_limit" | "payload_too_large" | "rate_limited" | "internal" | "not_ready" | "wrong_password";
                 message: string;
                 /** @description On `validation_failed`: the offending field or parameter → what is wrong with it. On `not_ready`: each dependency → `ok`, `failed` or `timeout`. */
                 details?: {
@@ -1591,6 +1619,51 @@ export interface components {
             /** @description Always `null`: every pending invitation is on one page. */
             nextCursor: string | null;
         };
+        PasswordConfirmation: {
+            /** @description The caller's current password, typed again. */
+            password: string;
+        };
+        Erasure: {
+            /** @enum {string} */
+            status: "erasing";
+            /** Format: date-time */
+            requestedAt: string;
+        };
+        /** @description One part of the tenant's archive. The archive is every part joined: each list appended; `tenant` and `profile` appear in one part. Secrets are never exported (password hashes, token hashes, webhook signing secrets); a channel's `url` is cut to its origin (`urlRedacted: true`), since Slack and Discord URLs are credentials. */
+        ExportPart: {
+            /** @enum {string} */
+            format: "jobmon-export/1";
+            /** Format: date-time */
+            exportedAt: string;
+            tenant?: {
+                [key: string]: unknown;
+            };
+            profile?: {
+                [key: string]: unknown;
+            };
+            /** @description Members: id, email, role, emailVerified, createdAt (no password hash). */
+            members: {
+                [key: string]: unknown;
+            }[];
+            sources: {
+                [key: string]: unknown;
+            }[];
+            usage: {
+                [key: string]: unknown;
+            }[];
+            notificationSettings: {
+                [key: string]: unknown;
+            }[];
+            channels: {
+                [key: string]: unknown;
+            }[];
+            /** @description Each job card with `body`, `scorings` (the scoring history) and `tracking` (stage history and notes). */
+            jobs: {
+                [key: string]: unknown;
+            }[];
+            /** @description Ask again with `?cursor=` for the next part; `null` on the last. */
+            nextCursor: string | null;
+        };
     };
     responses: {
         /** @description `validation_failed`: a malformed body or parameter; `details` names it. */
@@ -1687,6 +1760,15 @@ export interface components {
         };
         /** @description `forbidden`: the caller's role (member) may not do this; `email_unverified`: the caller has not confirmed their e-mail address yet (`POST /v1/auth/verify-email/resend` mails a new link). */
         ForbiddenOrUnverified: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description `wrong_password`: the password typed to confirm does not match the caller's (the session stays valid); `forbidden`: the caller's role may not do this; `cross_site`: a session cookie presented from another site. */
+        WrongPassword: {
             headers: {
                 [name: string]: unknown;
             };
@@ -1919,6 +2001,33 @@ export interface operations {
             500: components["responses"]["Internal"];
         };
     };
+    deleteMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordConfirmation"];
+            };
+        };
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["WrongPassword"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+        };
+    };
     verifyEmail: {
         parameters: {
             query?: never;
@@ -2074,6 +2183,34 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    eraseTenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordConfirmation"];
+            };
+        };
+        responses: {
+            /** @description Erasure started. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Erasure"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["WrongPassword"];
             500: components["responses"]["Internal"];
         };
     };
@@ -3348,6 +3485,34 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    exportTenant: {
+        parameters: {
+            query?: {
+                /** @description `nextCursor` of the previous part; only valid for this tenant's export. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A part of the archive. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportPart"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
         };
     };

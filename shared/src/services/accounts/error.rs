@@ -32,6 +32,20 @@ pub enum AccountError {
     /// Inviting one member more than the plan allows.
     #[error("the {plan} plan allows {max} members")]
     PlanMembers { plan: String, max: u32 },
+    /// A password re-entered to confirm a destructive step does not match. A 403, not a
+    /// 401: the session is fine, and the dashboard must not sign out for a typo.
+    #[error("password: does not match your current password")]
+    WrongPassword,
+    /// `DELETE /v1/auth/me` by the only admin while other members remain.
+    #[error(
+        "you are the tenant's last admin: make another member admin first, or delete the whole account (DELETE /v1/tenant)"
+    )]
+    LastAdminLeaving,
+    /// `DELETE /v1/auth/me` by the tenant's only member: that is deleting the tenant.
+    #[error(
+        "you are the tenant's only member: delete the whole account instead (DELETE /v1/tenant)"
+    )]
+    OnlyMember,
     #[error(transparent)]
     RateLimited(#[from] RateLimited),
     #[error(transparent)]
@@ -61,6 +75,13 @@ impl From<AccountError> for ApiError {
             AccountError::Conflict(c) => c.into(),
             AccountError::MemberLimit | AccountError::PlanMembers { .. } => {
                 ApiError::PlanLimit(e.to_string())
+            }
+            AccountError::WrongPassword => ApiError::Refused {
+                code: "wrong_password",
+                message: e.to_string(),
+            },
+            AccountError::LastAdminLeaving | AccountError::OnlyMember => {
+                ApiError::Conflict(e.to_string())
             }
             AccountError::RateLimited(e) => e.into(),
             AccountError::Store(e) => e.into(),
@@ -134,5 +155,19 @@ mod tests {
             409
         );
         assert_eq!(api(AccountError::Internal("boom".into())).0, 500);
+        assert_eq!(
+            api(AccountError::WrongPassword),
+            (
+                403,
+                "wrong_password",
+                "password: does not match your current password".into()
+            )
+        );
+        let (status, code, message) = api(AccountError::LastAdminLeaving);
+        assert_eq!((status, code), (409, "conflict"));
+        assert!(message.contains("last admin"));
+        let (status, code, message) = api(AccountError::OnlyMember);
+        assert_eq!((status, code), (409, "conflict"));
+        assert!(message.contains("DELETE /v1/tenant"));
     }
 }

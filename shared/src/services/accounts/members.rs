@@ -1,5 +1,5 @@
-//! Members: the member list, roles and removal. Admin rights are read from the store
-//! here, not from the token, so a demotion or a removal takes effect at once.
+//! Members: the member list, roles, removal and leaving. Admin rights are read from the
+//! store here, not from the token, so a demotion or a removal takes effect at once.
 
 use super::*;
 
@@ -78,6 +78,51 @@ impl AccountService {
             self.sockets.close(&connection.id).await;
             self.connections.remove_connection(&connection.id).await?;
         }
+        Ok(())
+    }
+
+    /// `DELETE /v1/auth/me`: the caller deletes their own user, confirmed by their
+    /// password. The tenant's only member is refused and pointed at `DELETE /v1/tenant`
+    /// rather than erasing the tenant here: erasing every job, source and subscription
+    /// is an admin's explicit act with its own confirmation, not a side effect of leaving.
+    pub async fn delete_me(
+        &self,
+        principal: Principal,
+        req: PasswordConfirmation,
+    ) -> Result<(), AccountError> {
+        if req.password.is_empty() {
+            return Err(AccountError::invalid("password", "is required"));
+        }
+        let user = self
+            .accounts
+            .get_user(principal.tenant, principal.user)
+            .await?
+            .ok_or(AccountError::Unauthenticated)?;
+        if !self
+            .passwords
+            .confirms(&req.password, &user.password_hash)
+            .await
+        {
+            return Err(AccountError::WrongPassword);
+        }
+        let members = self.accounts.list_users(principal.tenant).await?;
+        if members.len() <= 1 {
+            return Err(AccountError::OnlyMember);
+        }
+        // The store's admin counter decides under concurrency; this read only gives the
+        // common case its clear answer before any write.
+        let admins = members.iter().filter(|m| m.role == Role::Admin).count();
+        if user.role == Role::Admin && admins <= 1 {
+            return Err(AccountError::LastAdminLeaving);
+        }
+        self.accounts.remove_user(&user).await.map_err(|e| {
+            conflict_or(e, |c| match c {
+                Conflict::LastAdmin => AccountError::LastAdminLeaving,
+                other => AccountError::Conflict(other),
+            })
+        })?;
+        // i17a's per-user "valid after" generation makes this one write.
+        self.sessions.revoke_all(user.tenant_id, user.id).await?;
         Ok(())
     }
 }

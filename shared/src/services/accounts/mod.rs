@@ -146,6 +146,13 @@ pub struct InviteRequest {
     pub role: Role,
 }
 
+/// A destructive step confirmed by the caller's password, typed again.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PasswordConfirmation {
+    pub password: String,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RoleRequest {

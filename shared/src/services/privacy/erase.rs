@@ -10,9 +10,10 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{PasswordRequest, PrivacyError, PrivacyService};
+use super::{PrivacyError, PrivacyService};
 use crate::auth::Principal;
 use crate::messages::EraseTenantTask;
+use crate::services::accounts::PasswordConfirmation;
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -26,7 +27,7 @@ impl PrivacyService {
     pub async fn erase_tenant(
         &self,
         principal: Principal,
-        req: PasswordRequest,
+        req: PasswordConfirmation,
     ) -> Result<ErasureView, PrivacyError> {
         principal.require_admin()?;
         self.confirm_password(principal, &req.password).await?;

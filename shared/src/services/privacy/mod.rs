@@ -5,8 +5,6 @@
 
 use std::sync::Arc;
 
-use serde::Deserialize;
-
 use crate::auth::{NotAdmin, PasswordHasher, Principal};
 use crate::http::{ApiError, CursorCodec};
 use crate::ports::{
@@ -25,12 +23,6 @@ pub use worker::{ErasureStep, ErasureWorker};
 
 /// A tenant may start this many exports a day (continuation parts are not counted).
 pub const EXPORTS_PER_DAY: u32 = 3;
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct PasswordRequest {
-    pub password: String,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum PrivacyError {
@@ -101,13 +93,7 @@ impl PrivacyService {
             .get_user(principal.tenant, principal.user)
             .await?
             .ok_or(PrivacyError::Unauthenticated)?;
-        let fits = password.chars().count() <= crate::auth::password::MAX_CHARS;
-        if !(fits
-            && self
-                .passwords
-                .verify(password, Some(user.password_hash.as_str()))
-                .await)
-        {
+        if !self.passwords.confirms(password, &user.password_hash).await {
             return Err(PrivacyError::WrongPassword);
         }
         Ok(user)
