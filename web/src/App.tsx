@@ -17,6 +17,7 @@ import { ProfilePage } from './pages/ProfilePage';
 import { NotificationsPage } from './pages/NotificationsPage';
 import { MembersPage } from './pages/MembersPage';
 import { BillingPage } from './pages/BillingPage';
+import { AccountPage } from './pages/AccountPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 
 // Analytics pulls in Recharts (> 500 kB): its own chunk, loaded when an admin opens it.
@@ -67,6 +68,7 @@ export function App() {
           }
         />
         <Route path="/billing" element={<BillingPage />} />
+        <Route path="/account" element={<AccountPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

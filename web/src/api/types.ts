@@ -14,6 +14,8 @@ export type Me = Schemas['Me'];
 export type Usage = Schemas['Usage'];
 export type Limits = Schemas['PlanLimits'];
 export type TenantDetail = Schemas['TenantDetail'];
+export type ExportPart = Schemas['ExportPart'];
+export type Erasure = Schemas['Erasure'];
 
 /** Every list answers `{items, nextCursor}` (`JobCardList`, `SourceList`, `UserList`, …). */
 export type Page<T> = { items: T[]; nextCursor: string | null };

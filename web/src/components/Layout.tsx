@@ -12,6 +12,7 @@ const LINKS: { to: string; label: string; admin?: boolean }[] = [
   { to: '/members', label: 'Members', admin: true },
   { to: '/analytics', label: 'Analytics', admin: true },
   { to: '/billing', label: 'Billing' },
+  { to: '/account', label: 'Account' },
 ];
 
 export function ConnectionBanner() {
