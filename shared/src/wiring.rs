@@ -149,6 +149,7 @@ impl Core {
             passwords: PasswordHasher::owasp(),
             cursors: self.secret.cursor_codec(),
             clock: SystemClock::shared(),
+            part_bytes: crate::services::privacy::archive::PART_BYTES,
         })
     }
 

@@ -1,28 +1,14 @@
 //! api-tenant (with api-auth for sign-up and invitations) through real-shaped events,
 //! against moto. Covers roles, the last-admin rule, plan limits and tenant isolation.
 
+mod common;
+
+use common::{PASSWORD, tenant_app};
 use jobmon_tests::TestStack;
 use jobmon_tests::events::{HttpEvent, parts};
 use jobmon_tests::mail::token_from_last_mail;
 use serde_json::{Value, json};
-use shared::domain::PlanCatalog;
-use shared::services::{AccountService, AuthLimits};
-
-/// The app as `api-tenant`'s `main` wires it, on this stack.
-async fn tenant_app(stack: &TestStack) -> api_tenant::App {
-    let accounts = jobmon_tests::accounts::account_service(stack, AuthLimits::default()).await;
-    let queue = stack.queue_url("ErasureQueue");
-    let core = stack.core(
-        PlanCatalog::builtin(),
-        &[("JOBMON_ERASURE_QUEUE_URL", queue)],
-    );
-    api_tenant::App {
-        accounts,
-        privacy: core.privacy_service().expect("the erasure queue is set"),
-    }
-}
-
-const PASSWORD: &str = "correct horse battery";
+use shared::services::AccountService;
 
 fn unique_email(tag: &str) -> String {
     format!(
@@ -106,6 +92,23 @@ async fn invite_and_join(
     assert_eq!(session["user"]["role"], role);
     assert_eq!(session["user"]["emailVerified"], true);
     account(&session, &email)
+}
+
+/// The member's refresh token is dead and their password no longer signs in.
+async fn assert_signed_out_for_good(app: &api_tenant::App, member: &Account) {
+    let (status, _) = auth_call(
+        app,
+        HttpEvent::new("POST", "/v1/auth/refresh").json(&json!({"refreshToken": member.refresh})),
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (status, _) = auth_call(
+        app,
+        HttpEvent::new("POST", "/v1/auth/login")
+            .json(&json!({"email": member.email, "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(status, 401);
 }
 
 fn member_path(user: &str) -> String {
@@ -279,19 +282,7 @@ async fn removing_a_member_frees_the_email_and_ends_their_sessions() {
     )
     .await;
     assert_eq!(status, 204);
-    let (status, _) = auth_call(
-        &app,
-        HttpEvent::new("POST", "/v1/auth/refresh").json(&json!({"refreshToken": member.refresh})),
-    )
-    .await;
-    assert_eq!(status, 401);
-    let (status, _) = auth_call(
-        &app,
-        HttpEvent::new("POST", "/v1/auth/login")
-            .json(&json!({"email": member.email, "password": PASSWORD})),
-    )
-    .await;
-    assert_eq!(status, 401);
+    assert_signed_out_for_good(&app, &member).await;
     // The address can be invited again.
     let (status, _) = tenant_call(
         &app,
@@ -577,20 +568,8 @@ async fn members_delete_themselves_but_not_the_last_admin_nor_the_only_member() 
 
     let (status, body) = delete_me(&app, &member, Some(PASSWORD)).await;
     assert_eq!(status, 204, "{body}");
-    // Gone: no refresh, no login, no longer a member, the address free again.
-    let (status, _) = auth_call(
-        &app,
-        HttpEvent::new("POST", "/v1/auth/refresh").json(&json!({"refreshToken": member.refresh})),
-    )
-    .await;
-    assert_eq!(status, 401);
-    let (status, _) = auth_call(
-        &app,
-        HttpEvent::new("POST", "/v1/auth/login")
-            .json(&json!({"email": member.email, "password": PASSWORD})),
-    )
-    .await;
-    assert_eq!(status, 401);
+    // Gone: no refresh, no login, no longer a member.
+    assert_signed_out_for_good(&app, &member).await;
     let (_, members) = tenant_call(
         &app,
         HttpEvent::new("GET", "/v1/tenant/members").bearer(&admin.access),

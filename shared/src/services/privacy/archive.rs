@@ -24,7 +24,7 @@ use crate::http::cursor::Position;
 use crate::ports::RawItem;
 use crate::services::{Invalid, RateLimited};
 
-/// Stop filling a part past this many bytes of JSON.
+/// A part stops filling past this many bytes of JSON (deployed value).
 pub const PART_BYTES: usize = 4 * 1024 * 1024;
 const SCOPE: &str = "tenant-export";
 const PAGE: usize = 100;
@@ -160,7 +160,7 @@ impl PrivacyService {
                 after = Some(sort_key(&item).to_owned());
                 bytes += self.add(principal, &mut part, item).await?;
                 let rest = i + 1 < read || page.more;
-                if bytes >= PART_BYTES && rest {
+                if bytes >= self.part_bytes && rest {
                     return Ok(self.part(part, after.map(|sk| self.seal(principal, sk))));
                 }
             }

@@ -76,6 +76,8 @@ pub struct PrivacyService {
     pub passwords: PasswordHasher,
     pub cursors: CursorCodec,
     pub clock: Arc<dyn Clock>,
+    /// An export part ends past this many bytes of JSON ([`archive::PART_BYTES`]).
+    pub part_bytes: usize,
 }
 
 impl PrivacyService {
