@@ -123,10 +123,11 @@ check-template: $(VENV)/.installed
 
 # The whole system on one machine: moto, every function of template.yaml behind a local
 # API Gateway on http://127.0.0.1:$${JOBMON_PORT:-3000}. Ctrl-C stops everything.
-# The secret key below is for local use only; deployments read theirs from SSM.
+# The secret and unsubscribe keys below are for local use only; deployments read theirs from SSM.
 dev: $(VENV)/.installed web
 	cargo build --workspace --locked
 	JOBMON_SECRET_KEY="$${JOBMON_SECRET_KEY:-local-dev-only-secret-key-0123456789abcdef}" \
+	JOBMON_UNSUBSCRIBE_KEY="$${JOBMON_UNSUBSCRIBE_KEY:-local-dev-only-unsubscribe-key-0123456789}" \
 	JOBMON_ALLOW_PRIVATE_SOURCES="$${JOBMON_ALLOW_PRIVATE_SOURCES:-1}" \
 	  exec target/debug/jobmon-local
 

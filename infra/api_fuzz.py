@@ -74,6 +74,7 @@ def start_gateway(port, log_path):
     for name in ("AWS_ENDPOINT_URL", "JOBMON_PORT", "JOBMON_REAL_AWS", "JOBMON_MOTO_SERVER"):
         env.pop(name, None)
     env["JOBMON_SECRET_KEY"] = secrets.token_urlsafe(48)
+    env["JOBMON_UNSUBSCRIBE_KEY"] = secrets.token_urlsafe(48)
     env["JOBMON_ALLOW_PRIVATE_SOURCES"] = "1"
     env["JOBMON_PREFIX"] = f"jobmon-fuzz-{port}"
     for host in BOARD_HOSTS:

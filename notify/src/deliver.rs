@@ -143,6 +143,8 @@ pub struct Deliverer {
     pub poster: Arc<dyn ChannelPoster>,
     pub clock: Arc<dyn Clock>,
     pub app_url: String,
+    /// Members' instant e-mail; `None` where no sender is configured (no mail is sent).
+    pub mail: Option<Arc<crate::email::InstantMailer>>,
 }
 
 fn marker_target(channel: &Channel) -> String {
@@ -181,8 +183,15 @@ impl Deliverer {
         let matched = Match::new(tenant, &event.job, score, &event.reason, &self.app_url);
         // Each channel on its own: a receiver that hangs costs its channel a failure
         // (bounded by the poster's timeout), never the others.
-        let results = join_all(due.iter().map(|c| self.one(c, &matched))).await;
-        let mut disposition = Disposition::Done;
+        let mail = async {
+            match &self.mail {
+                Some(mailer) => mailer.job_scored(&matched, self.clock.now()).await,
+                None => Ok(Disposition::Done),
+            }
+        };
+        let (results, mailed) =
+            futures_util::join!(join_all(due.iter().map(|c| self.one(c, &matched))), mail);
+        let mut disposition = mailed?;
         for result in results {
             if result? == Disposition::Retry {
                 disposition = Disposition::Retry;

@@ -90,6 +90,62 @@ impl DynamoNotifications {
         Ok(out.item)
     }
 
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub(crate) fn table(&self) -> &str {
+        &self.table
+    }
+
+    pub(crate) async fn get_item(
+        &self,
+        pk: String,
+        sk: String,
+    ) -> Result<Option<Item>, StoreError> {
+        self.get(pk, sk).await
+    }
+
+    /// Every item under `pk` whose sort key starts with `prefix`, all pages.
+    pub(crate) async fn query_prefix(
+        &self,
+        pk: String,
+        prefix: &str,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
+                .expression_attribute_values(":prefix", AttributeValue::S(prefix.into()))
+                .set_exclusive_start_key(start.take())
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(items),
+            }
+        }
+    }
+
+    /// A settings item as (member, settings).
+    pub(crate) fn settings_of(&self, item: Item) -> Result<(UserId, MemberSettings), StoreError> {
+        let stored = from_item::<SettingsItem>(item)?;
+        let user =
+            crate::dynamo_mail::settings_user(&stored.sk).ok_or_else(|| StoreError::Corrupt {
+                key: format!("{}|{}", stored.pk, stored.sk),
+                reason: "settings key names no member".into(),
+            })?;
+        Ok((user, stored.settings))
+    }
+
     /// A put under `condition`; `false` when the condition did not hold.
     async fn put(&self, item: Item, condition: Option<&str>) -> Result<bool, StoreError> {
         let result = self
@@ -109,7 +165,7 @@ fn unavailable<E: std::error::Error>(e: E) -> StoreError {
 }
 
 /// `true` when applied, `false` when the write's condition failed.
-fn conditional<T, E, R>(result: Result<T, SdkError<E, R>>) -> Result<bool, StoreError>
+pub(crate) fn conditional<T, E, R>(result: Result<T, SdkError<E, R>>) -> Result<bool, StoreError>
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
@@ -176,32 +232,11 @@ impl NotificationStore for DynamoNotifications {
     }
 
     async fn channels(&self, tenant: TenantId) -> Result<Vec<Channel>, StoreError> {
-        let mut channels = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-                .expression_attribute_values(":pk", AttributeValue::S(tenant_pk(tenant)))
-                .expression_attribute_values(
-                    ":prefix",
-                    AttributeValue::S(NOTIFY_CHANNEL_SK_PREFIX.into()),
-                )
-                .set_exclusive_start_key(start.take())
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in out.items.unwrap_or_default() {
-                channels.push(from_item::<ChannelItem>(item)?.channel);
-            }
-            match out.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(channels),
-            }
-        }
+        self.query_prefix(tenant_pk(tenant), NOTIFY_CHANNEL_SK_PREFIX)
+            .await?
+            .into_iter()
+            .map(|item| from_item::<ChannelItem>(item).map(|i| i.channel))
+            .collect()
     }
 
     async fn channel(&self, tenant: TenantId, id: &str) -> Result<Option<Channel>, StoreError> {

@@ -3,10 +3,14 @@
 
 pub mod deliver;
 pub mod dynamo;
+mod dynamo_mail;
+pub mod email;
 pub mod messages;
 pub mod service;
+pub mod ses;
 pub mod settings;
 pub mod store;
+pub mod unsubscribe;
 
 pub use dynamo::DynamoNotifications;
 pub use service::{NotificationsError, NotificationsService};
@@ -22,7 +26,12 @@ pub mod wiring {
     use shared::ports::SystemClock;
     use shared::wiring::Core;
 
+    use shared::adapters::SsmParameters;
+
     use crate::deliver::HttpPoster;
+    use crate::email::InstantMailer;
+    use crate::ses::SesSender;
+    use crate::unsubscribe::Unsubscriber;
     use crate::{DynamoNotifications, NotificationsService};
 
     /// How long a channel may take to answer before its send counts as "unknown".
@@ -69,9 +78,63 @@ pub mod wiring {
         })
     }
 
+    /// `POST /v1/notifications/unsubscribe`'s service: the settings store and the key that
+    /// verifies the mailed tokens.
+    pub async fn unsubscriber(core: &Core) -> Result<Unsubscriber, ConfigError> {
+        let parameters = SsmParameters::new(shared::adapters::ssm::Client::new(&core.sdk));
+        Ok(Unsubscriber {
+            store: Arc::new(DynamoNotifications::new(
+                aws_sdk_dynamodb::Client::new(&core.sdk),
+                core.store.table(),
+            )),
+            key: crate::unsubscribe::load_key(&core.env, &parameters).await?,
+            clock: SystemClock::shared(),
+        })
+    }
+
+    /// Instant mails per member and hour (`JOBMON_INSTANT_MAIL_PER_HOUR`, default 10).
+    fn per_hour(env: &Env) -> Result<u32, ConfigError> {
+        const NAME: &str = "JOBMON_INSTANT_MAIL_PER_HOUR";
+        match env.get(NAME) {
+            None => Ok(crate::email::DEFAULT_PER_HOUR),
+            Some(raw) => {
+                raw.parse::<u32>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| ConfigError::Invalid {
+                        name: NAME.into(),
+                        reason: "must be a whole number above 0".into(),
+                    })
+            }
+        }
+    }
+
+    /// The instant mailer when `JOBMON_MAIL_FROM` names a sender; it then needs the
+    /// unsubscribe key ([`crate::unsubscribe::load_key`]).
+    async fn instant_mailer(
+        sdk: &aws_config::SdkConfig,
+        env: &Env,
+        store: Arc<DynamoNotifications>,
+    ) -> Result<Option<Arc<InstantMailer>>, ConfigError> {
+        let Some(from) = env.get("JOBMON_MAIL_FROM") else {
+            tracing::warn!("JOBMON_MAIL_FROM is not set: no instant e-mail is sent");
+            return Ok(None);
+        };
+        let parameters = SsmParameters::new(shared::adapters::ssm::Client::new(sdk));
+        Ok(Some(Arc::new(InstantMailer {
+            directory: store.clone(),
+            log: store,
+            sender: Arc::new(SesSender::new(aws_sdk_sesv2::Client::new(sdk), from)),
+            key: crate::unsubscribe::load_key(env, &parameters).await?,
+            per_hour: per_hour(env)?,
+            app_url: app_url(env),
+        })))
+    }
+
     /// The deliverer of `worker-notifier`: the table from `JOBMON_TABLE`, the dashboard
-    /// link base from `JOBMON_APP_URL`, the SSRF policy from `JOBMON_ALLOW_PRIVATE_SOURCES`.
-    pub fn deliverer(
+    /// link base from `JOBMON_APP_URL`, the SSRF policy from `JOBMON_ALLOW_PRIVATE_SOURCES`,
+    /// and instant e-mail from `JOBMON_MAIL_FROM`.
+    pub async fn deliverer(
         sdk: &aws_config::SdkConfig,
         env: &Env,
     ) -> Result<crate::deliver::Deliverer, ConfigError> {
@@ -81,10 +144,11 @@ pub mod wiring {
         ));
         Ok(crate::deliver::Deliverer {
             channels: store.clone(),
-            log: store,
+            log: store.clone(),
             poster: Arc::new(poster(address_policy(env)?)?),
             clock: SystemClock::shared(),
             app_url: app_url(env),
+            mail: instant_mailer(sdk, env, store).await?,
         })
     }
 }

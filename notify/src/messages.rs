@@ -39,7 +39,7 @@ impl<'a> Match<'a> {
         }
     }
 
-    fn place(&self) -> String {
+    pub fn place(&self) -> String {
         let mut place = self.job.location.clone();
         if self.job.remote {
             place = if place.is_empty() {

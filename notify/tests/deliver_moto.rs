@@ -45,6 +45,7 @@ fn deliverer(env: &Env, policy: AddressPolicy, timeout: Duration) -> Deliverer {
         poster: Arc::new(HttpPoster::new(policy, timeout).unwrap()),
         clock: SystemClock::shared(),
         app_url: "http://127.0.0.1:3000".into(),
+        mail: None,
     }
 }
 

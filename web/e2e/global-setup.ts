@@ -60,6 +60,7 @@ export default async function globalSetup() {
   }
   Object.assign(env, {
     JOBMON_SECRET_KEY: 'playwright-only-secret-key-0123456789abcdef',
+    JOBMON_UNSUBSCRIBE_KEY: 'playwright-only-unsubscribe-key-0123456789',
     JOBMON_ALLOW_PRIVATE_SOURCES: '1',
     JOBMON_GREENHOUSE_BASE_URL: board.url,
     JOBMON_APP_URL: url,

@@ -1,17 +1,19 @@
 //! `api-notifications`: a member's e-mail settings and the tenant's channels (docs/api.md).
 
 use jobmon_notify::NotificationsService;
+use jobmon_notify::unsubscribe::Unsubscriber;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use shared::auth::{Principal, TokenIssuer};
 use shared::http::handler::serve;
-use shared::http::request::{authenticate, json_body, path_param};
-use shared::http::routes::{Routes, dispatch, route};
+use shared::http::request::{authenticate, json_body, path_param, query_pairs};
+use shared::http::routes::{Routes, dispatch, route, route_key};
 use shared::http::{ApiError, empty, json};
 use shared::telemetry::record_tenant;
 
 pub struct App {
     pub notifications: NotificationsService,
+    pub unsubscribe: Unsubscriber,
     pub tokens: TokenIssuer,
 }
 
@@ -28,8 +30,16 @@ pub const ROUTES: &Routes<App, Principal> = &[
     route!("POST /v1/notifications/channels/{id}/test", test_channel),
 ];
 
+/// Routes without a login: the request carries its own authority (a signed token).
+pub const PUBLIC_ROUTES: &Routes<App, ()> =
+    &[route!("POST /v1/notifications/unsubscribe", unsubscribe)];
+
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
     serve(request, |request, span| async move {
+        let key = route_key(&request);
+        if PUBLIC_ROUTES.iter().any(|(route, _)| *route == key) {
+            return dispatch(PUBLIC_ROUTES, app, (), request).await;
+        }
         let principal = authenticate(&request, &app.tokens)?;
         record_tenant(&span, principal.tenant);
         dispatch(ROUTES, app, principal, request).await
@@ -84,4 +94,19 @@ async fn test_channel(app: &App, principal: Principal, request: Request) -> Answ
     let id = path_param(&request, "id")?;
     let result = app.notifications.test_channel(principal, &id).await?;
     Ok(json(StatusCode::OK, &result))
+}
+
+/// RFC 8058 one-click: the mail client POSTs `List-Unsubscribe=One-Click` as a form; the
+/// body is not needed, the token in the URL says everything.
+async fn unsubscribe(app: &App, _: (), request: Request) -> Answer {
+    let token = query_pairs(&request)
+        .into_iter()
+        .find(|(name, _)| name == "token")
+        .map(|(_, value)| value)
+        .ok_or_else(|| ApiError::validation("token", "is required"))?;
+    let kind = app.unsubscribe.unsubscribe(&token).await?;
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({ "unsubscribed": kind.as_str() }),
+    ))
 }

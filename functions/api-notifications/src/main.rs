@@ -12,6 +12,7 @@ async fn main() -> Result<(), Error> {
     let core = Core::load(&sdk).await?;
     let app = api_notifications::App {
         notifications: jobmon_notify::wiring::notifications_service(&core)?,
+        unsubscribe: jobmon_notify::wiring::unsubscriber(&core).await?,
         tokens: core.token_issuer(),
     };
     let app = &app;

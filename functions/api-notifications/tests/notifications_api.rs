@@ -7,6 +7,7 @@ use std::time::Duration;
 use api_notifications::{App, handle};
 use jobmon_connectors::AddressPolicy;
 use jobmon_notify::deliver::HttpPoster;
+use jobmon_notify::unsubscribe::{MailKind, Unsubscribe, UnsubscribeKey, Unsubscriber};
 use jobmon_notify::{DynamoNotifications, NotificationsService};
 use jobmon_tests::TestStack;
 use jobmon_tests::accounts::{account_service, signup};
@@ -14,6 +15,10 @@ use jobmon_tests::events::{HttpEvent, parts};
 use jobmon_tests::scripted::{FakeServer, Reply};
 use serde_json::{Value, json};
 use shared::services::{AccountService, AuthLimits};
+
+fn unsubscribe_key() -> UnsubscribeKey {
+    UnsubscribeKey::new(b"test-only-unsubscribe-key-0123456789abcdef").unwrap()
+}
 
 struct Env {
     _stack: TestStack,
@@ -38,6 +43,14 @@ async fn env(destinations: AddressPolicy) -> Env {
                     .with_max_retry_wait(Duration::ZERO),
             ),
             app_url: "http://127.0.0.1:3000".into(),
+        },
+        unsubscribe: Unsubscriber {
+            store: Arc::new(DynamoNotifications::new(
+                stack.dynamo.clone(),
+                stack.table(),
+            )),
+            key: unsubscribe_key(),
+            clock: shared::ports::SystemClock::shared(),
         },
         tokens: accounts.issuer.clone(),
     };
@@ -262,6 +275,65 @@ async fn send_test_reaches_the_receiver_and_answers_its_refusal() {
 fn routes_match_the_template() {
     jobmon_tests::assert_routes_match_template(
         "ApiNotificationsFunction",
-        &shared::http::routes::keys(api_notifications::ROUTES),
+        &[
+            shared::http::routes::keys(api_notifications::ROUTES),
+            shared::http::routes::keys(api_notifications::PUBLIC_ROUTES),
+        ]
+        .concat(),
     );
+}
+
+#[tokio::test]
+async fn unsubscribe_needs_no_login_switches_one_mail_type_off_and_refuses_bad_tokens() {
+    let env = env(AddressPolicy::PublicOnly).await;
+    let (token, _) = signup(&env.accounts, "Reader").await;
+    let principal = env.accounts.issuer.verify(&token).unwrap();
+    let put = HttpEvent::new("PUT", "/v1/notifications")
+        .bearer(&token)
+        .json(&settings_body(json!(7), "Europe/Berlin"));
+    assert_eq!(call(&env, put).await.0, 200);
+
+    let signed = unsubscribe_key().sign(
+        Unsubscribe {
+            tenant: principal.tenant,
+            user: principal.user,
+            kind: MailKind::Instant,
+        },
+        chrono::Utc::now(),
+    );
+    let post = |query: String| {
+        HttpEvent::new("POST", "/v1/notifications/unsubscribe")
+            .query(&query)
+            .raw_body("List-Unsubscribe=One-Click")
+            .header("content-type", "application/x-www-form-urlencoded")
+    };
+    let bad = [
+        format!("token={}", signed.replacen(".instant.", ".digest.", 1)),
+        format!("token={}0", signed),
+        "token=nonsense".to_owned(),
+        String::new(),
+    ];
+    for query in bad {
+        let (status, error) = call(&env, post(query.clone())).await;
+        assert_eq!(status, 400, "{query}: {error}");
+        assert_eq!(error["error"]["code"], "validation_failed");
+        assert!(error["error"]["details"]["token"].is_string(), "{error}");
+    }
+    let get = || HttpEvent::new("GET", "/v1/notifications").bearer(&token);
+    assert_eq!(
+        call(&env, get()).await.1["email"]["instant"]["enabled"],
+        true
+    );
+
+    let (status, body) = call(&env, post(format!("token={signed}"))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["unsubscribed"], "instant");
+    let (_, settings) = call(&env, get()).await;
+    assert_eq!(settings["email"]["instant"]["enabled"], false);
+    assert_eq!(
+        settings["email"]["digest"]["enabled"], true,
+        "only the token's mail type is switched off"
+    );
+    let (status, _) = call(&env, post(format!("token={signed}"))).await;
+    assert_eq!(status, 200, "a second click changes nothing and succeeds");
 }

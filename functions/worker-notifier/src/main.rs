@@ -10,7 +10,8 @@ use shared::adapters::aws::sdk_config;
 async fn main() -> Result<(), Error> {
     shared::telemetry::init_logging();
     let sdk = sdk_config().await;
-    let deliverer = jobmon_notify::wiring::deliverer(&sdk, &shared::config::Env::from_process())?;
+    let deliverer =
+        jobmon_notify::wiring::deliverer(&sdk, &shared::config::Env::from_process()).await?;
     let deliverer = &deliverer;
     run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         Ok::<_, Error>(worker_notifier::handle(deliverer, event.payload).await)

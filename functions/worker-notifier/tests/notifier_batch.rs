@@ -81,6 +81,7 @@ async fn a_batch_reports_only_the_message_that_must_come_back() {
         ),
         clock: shared::ports::SystemClock::shared(),
         app_url: "http://127.0.0.1:3000".into(),
+        mail: None,
     };
     let job = envelope(happy, JobId::new());
     let event = batch(&[

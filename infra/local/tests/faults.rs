@@ -75,6 +75,10 @@ async fn shorten_visibility(gw: &Gateway) {
 async fn start(env: &[(&str, &str)]) -> (Gateway, Api) {
     let mut all = vec![
         ("JOBMON_SECRET_KEY", SECRET),
+        (
+            "JOBMON_UNSUBSCRIBE_KEY",
+            "e2e-only-unsubscribe-key-0123456789abcdef",
+        ),
         ("JOBMON_ALLOW_PRIVATE_SOURCES", "1"),
     ];
     all.extend_from_slice(env);

@@ -19,6 +19,10 @@ fn stack_over(board: &FixtureServer) -> Gateway {
             "JOBMON_SECRET_KEY",
             "e2e-only-secret-key-0123456789abcdef0123",
         ),
+        (
+            "JOBMON_UNSUBSCRIBE_KEY",
+            "e2e-only-unsubscribe-key-0123456789abcdef",
+        ),
         ("JOBMON_ALLOW_PRIVATE_SOURCES", "1"),
         ("JOBMON_GREENHOUSE_BASE_URL", board.base_url.as_str()),
     ])
@@ -242,6 +246,10 @@ async fn a_signed_stripe_webhook_upgrades_the_tenant_through_the_stack() {
         (
             "JOBMON_SECRET_KEY",
             "e2e-only-secret-key-0123456789abcdef0123",
+        ),
+        (
+            "JOBMON_UNSUBSCRIBE_KEY",
+            "e2e-only-unsubscribe-key-0123456789abcdef",
         ),
         ("JOBMON_STRIPE_WEBHOOK_SECRET", SECRET),
     ]);

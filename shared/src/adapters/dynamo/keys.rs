@@ -262,9 +262,17 @@ pub fn pending_shard_pk(shard: u32) -> String {
     format!("PENDING#{shard}")
 }
 
-/// A member's notification settings, under the tenant (the `notify` crate's store).
+/// A member's notification settings, under the tenant (the `notify` crate's store); the
+/// instant mailer queries the prefix for the tenant's members.
+pub const NOTIFY_SETTINGS_SK_PREFIX: &str = "NOTIFY#USER#";
+
 pub fn notify_settings_sk(user: UserId) -> String {
-    format!("NOTIFY#USER#{user}")
+    format!("{NOTIFY_SETTINGS_SK_PREFIX}{user}")
+}
+
+/// The instant mails sent to `user` in one UTC hour (`hour`: `YYYYMMDDHH`), a counter.
+pub fn mail_cap_sk(user: UserId, hour: &str) -> String {
+    format!("MAILCAP#{user}#{hour}")
 }
 
 /// A tenant's notification channels (listing queries this prefix).
@@ -274,7 +282,8 @@ pub fn notify_channel_sk(id: &str) -> String {
     format!("{NOTIFY_CHANNEL_SK_PREFIX}{id}")
 }
 
-/// That `job` was announced (or attempted) to `target`: a channel (`CH#<id>`).
+/// That `job` was announced (or attempted) to `target`: a channel (`CH#<id>`) or a
+/// member's instant mail (`MAIL#<userId>`).
 pub fn notified_sk(job: JobId, target: &str) -> String {
     format!("NOTIFIED#{job}#{target}")
 }

@@ -1,0 +1,224 @@
+//! Instant e-mail: a member whose threshold a scored job reaches gets one mail for it,
+//! with text and HTML parts and RFC 8058 one-click unsubscribe headers.
+//!
+//! Per member and job: the address must be verified; the job is claimed with the same
+//! conditional marker as a channel (target `MAIL#<userId>`), so a duplicate event or a
+//! retry never mails twice; then one slot of the member's hourly cap is taken (a
+//! conditional counter), and only then is the mail sent. A capped mail settles its marker
+//! `failed` without a retry: it is dropped, not queued for later, and a later rescore of
+//! the same job may still announce it.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use shared::domain::{TenantId, UserId};
+use shared::ports::StoreError;
+
+use crate::deliver::{DeliveryLog, Disposition, SendOutcome, Settled};
+use crate::messages::Match;
+use crate::settings::MemberSettings;
+use crate::unsubscribe::{MailKind, Unsubscribe, UnsubscribeKey};
+
+/// Instant mails per member and hour when `JOBMON_INSTANT_MAIL_PER_HOUR` is unset.
+pub const DEFAULT_PER_HOUR: u32 = 10;
+
+/// A member's address as the account store has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Address {
+    pub email: String,
+    pub verified: bool,
+}
+
+/// What the mailer reads and counts in the table.
+#[async_trait]
+pub trait MailDirectory: Send + Sync {
+    /// Every member of `tenant` who saved settings.
+    async fn member_settings(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Vec<(UserId, MemberSettings)>, StoreError>;
+    async fn address(&self, tenant: TenantId, user: UserId) -> Result<Option<Address>, StoreError>;
+    /// Takes one of `cap` instant-mail slots of `user` for the hour of `now`; `false`
+    /// when all are taken.
+    async fn take_hourly_slot(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        now: DateTime<Utc>,
+        cap: u32,
+    ) -> Result<bool, StoreError>;
+}
+
+/// One e-mail, ready to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingMail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// The one-click unsubscribe URL (`List-Unsubscribe`, answered by a POST).
+    pub unsubscribe_url: String,
+}
+
+#[async_trait]
+pub trait MailSender: Send + Sync {
+    async fn send(&self, mail: &OutgoingMail) -> SendOutcome;
+}
+
+pub struct InstantMailer {
+    pub directory: Arc<dyn MailDirectory>,
+    pub log: Arc<dyn DeliveryLog>,
+    pub sender: Arc<dyn MailSender>,
+    pub key: UnsubscribeKey,
+    pub per_hour: u32,
+    /// The dashboard; the API answers under it at `/v1` (CloudFront, or the local gateway).
+    pub app_url: String,
+}
+
+impl InstantMailer {
+    /// Mails every member whose instant threshold `m` reaches.
+    pub async fn job_scored(
+        &self,
+        m: &Match<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Disposition, StoreError> {
+        let due: Vec<UserId> = self
+            .directory
+            .member_settings(m.tenant)
+            .await?
+            .into_iter()
+            .filter(|(_, s)| s.email.instant.enabled && m.score >= s.email.instant.min_score)
+            .map(|(user, _)| user)
+            .collect();
+        let mut disposition = Disposition::Done;
+        for user in due {
+            if self.one(m, user, now).await? == Disposition::Retry {
+                disposition = Disposition::Retry;
+            }
+        }
+        Ok(disposition)
+    }
+
+    async fn one(
+        &self,
+        m: &Match<'_>,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Disposition, StoreError> {
+        let Some(address) = self.directory.address(m.tenant, user).await? else {
+            return Ok(Disposition::Done);
+        };
+        if !address.verified {
+            return Ok(Disposition::Done);
+        }
+        let target = format!("MAIL#{user}");
+        if !self.log.claim(m.tenant, m.job.id, &target).await? {
+            return Ok(Disposition::Done);
+        }
+        let slot = self
+            .directory
+            .take_hourly_slot(m.tenant, user, now, self.per_hour)
+            .await?;
+        if !slot {
+            tracing::info!(%user, "instant mail cap reached; mail dropped");
+            self.log
+                .settle(m.tenant, m.job.id, &target, Settled::Failed)
+                .await?;
+            return Ok(Disposition::Done);
+        }
+        let mail = self.compose(m, user, &address.email, now);
+        let (settled, disposition) = match self.sender.send(&mail).await {
+            SendOutcome::Sent => (Some(Settled::Sent), Disposition::Done),
+            SendOutcome::NotDelivered { reason, retry } => {
+                tracing::warn!(%user, %reason, "instant mail not sent");
+                let next = if retry {
+                    Disposition::Retry
+                } else {
+                    Disposition::Done
+                };
+                (Some(Settled::Failed), next)
+            }
+            SendOutcome::Unknown { reason } => {
+                tracing::warn!(%user, %reason, "instant mail outcome unknown; not retried");
+                (None, Disposition::Done)
+            }
+        };
+        if let Some(settled) = settled {
+            self.log
+                .settle(m.tenant, m.job.id, &target, settled)
+                .await?;
+        }
+        Ok(disposition)
+    }
+
+    fn compose(&self, m: &Match<'_>, user: UserId, to: &str, now: DateTime<Utc>) -> OutgoingMail {
+        let what = Unsubscribe {
+            tenant: m.tenant,
+            user,
+            kind: MailKind::Instant,
+        };
+        let token = self.key.sign(what, now);
+        let app = self.app_url.trim_end_matches('/');
+        OutgoingMail {
+            to: to.to_owned(),
+            subject: m.headline(),
+            text: instant_text(m, app),
+            html: instant_html(m, app),
+            unsubscribe_url: format!("{app}/v1/notifications/unsubscribe?token={token}"),
+        }
+    }
+}
+
+/// The text part. The unsubscribe URL is only in the header (it takes a POST); the body
+/// points at the settings page instead, where a click in any mail client works.
+pub fn instant_text(m: &Match<'_>, app: &str) -> String {
+    let mut text = format!(
+        "{}\n\n{}\n{} · {}\nScore: {}/10\n",
+        m.headline(),
+        m.job.title,
+        m.job.company,
+        m.place(),
+        m.score
+    );
+    if !m.reason.is_empty() {
+        text.push_str(&format!("Why: {}\n", m.reason));
+    }
+    text.push_str(&format!(
+        "\nOpen in jobmon: {}\nOriginal posting: {}\n\n-- \nYou get this because instant e-mail is on in jobmon.\nChange it: {app}/notifications\n",
+        m.link, m.job.url
+    ));
+    text
+}
+
+pub fn instant_html(m: &Match<'_>, app: &str) -> String {
+    let reason = if m.reason.is_empty() {
+        String::new()
+    } else {
+        format!("<p>{}</p>", escape(&m.reason))
+    };
+    format!(
+        "<!doctype html><html><body style=\"font-family:sans-serif\">\
+         <h2><a href=\"{link}\">{title}</a></h2>\
+         <p>{company} · {place}<br><strong>Score: {score}/10</strong></p>{reason}\
+         <p><a href=\"{link}\">Open in jobmon</a> · <a href=\"{url}\">Original posting</a></p>\
+         <hr><p style=\"color:#666;font-size:12px\">You get this because instant e-mail is on \
+         in jobmon. <a href=\"{app}/notifications\">Change it</a>.</p></body></html>",
+        link = escape(&m.link),
+        title = escape(&m.job.title),
+        company = escape(&m.job.company),
+        place = escape(&m.place()),
+        score = m.score,
+        url = escape(&m.job.url),
+        app = escape(app),
+    )
+}
+
+/// Text for HTML content and attribute values.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
