@@ -957,6 +957,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/notifications/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Switch one notification e-mail type off (one-click, no login)
+         * @description The URL of a notification e-mail's `List-Unsubscribe` header, answered with `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058): a mail client POSTs it, any body (usually the form `List-Unsubscribe=One-Click`) is ignored. The signed token names the member and the mail type (instant or digest) and expires 60 days after the mail was sent; that type is switched off in the member's settings, the other is left as it was. Idempotent. A missing, malformed, tampered or expired token answers 400 on `token`.
+         */
+        post: operations["unsubscribeNotifications"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1663,6 +1683,13 @@ export interface components {
             }[];
             /** @description Ask again with `?cursor=` for the next part; `null` on the last. */
             nextCursor: string | null;
+        };
+        Unsubscribed: {
+            /**
+             * @description The mail type that is now off.
+             * @enum {string}
+             */
+            unsubscribed: "instant" | "digest";
         };
     };
     responses: {
@@ -3513,6 +3540,31 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    unsubscribeNotifications: {
+        parameters: {
+            query: {
+                /** @description The signed token from the mail's List-Unsubscribe URL. */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The mail type is off. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unsubscribed"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
             500: components["responses"]["Internal"];
         };
     };
