@@ -298,7 +298,7 @@ impl HttpPoster {
 }
 
 /// The longest `Retry-After` the worker waits out before trying once more. Channels are
-/// served concurrently and the function has 20 s, of which each POST may take 5: a longer
+/// served concurrently and the function has 60 s, of which each POST may take 5: a longer
 /// wait is left to the queue, whose visibility timeout (120 s) brings the message back.
 pub const RETRY_AFTER_WAIT_MAX: Duration = Duration::from_secs(8);
 

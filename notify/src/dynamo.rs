@@ -12,7 +12,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 use shared::adapters::aws::describe;
 use shared::adapters::dynamo::keys::{
-    NOTIFY_CHANNEL_SK_PREFIX, notified_sk, notify_channel_sk, notify_settings_sk, tenant_pk,
+    NOTIFY_CHANNEL_SK_PREFIX, digest_due_gsi_pk, notified_sk, notify_channel_sk,
+    notify_settings_sk, tenant_pk,
 };
 use shared::domain::{JobId, TenantId, UserId};
 use shared::ports::StoreError;
@@ -30,6 +31,11 @@ struct SettingsItem {
     #[serde(rename = "SK")]
     sk: String,
     entity: String,
+    /// Present only while the digest is on (the sparse index of [`crate::digest`]).
+    #[serde(rename = "GSI2PK", default, skip_serializing_if = "Option::is_none")]
+    gsi2pk: Option<String>,
+    #[serde(rename = "GSI2SK", default, skip_serializing_if = "Option::is_none")]
+    gsi2sk: Option<String>,
     #[serde(flatten)]
     settings: MemberSettings,
 }
@@ -222,10 +228,18 @@ impl NotificationStore for DynamoNotifications {
         user: UserId,
         settings: &MemberSettings,
     ) -> Result<(), StoreError> {
+        let digest = &settings.email.digest;
+        let due = digest.enabled.then(|| {
+            let hour =
+                crate::digest::due_utc_hour(&digest.time_zone, digest.hour, chrono::Utc::now());
+            (digest_due_gsi_pk(hour), format!("{tenant}#{user}"))
+        });
         let item = to_item(&SettingsItem {
             pk: tenant_pk(tenant),
             sk: notify_settings_sk(user),
             entity: "NotifySettings".into(),
+            gsi2pk: due.as_ref().map(|d| d.0.clone()),
+            gsi2sk: due.map(|d| d.1),
             settings: settings.clone(),
         })?;
         self.put(item, None).await.map(|_| ())

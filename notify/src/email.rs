@@ -68,6 +68,8 @@ pub trait MailSender: Send + Sync {
 
 pub struct InstantMailer {
     pub directory: Arc<dyn MailDirectory>,
+    /// Every scored job is kept here for the members' daily digests.
+    pub digests: Arc<dyn crate::digest::DigestStore>,
     pub log: Arc<dyn DeliveryLog>,
     pub sender: Arc<dyn MailSender>,
     pub key: UnsubscribeKey,
@@ -83,6 +85,7 @@ impl InstantMailer {
         m: &Match<'_>,
         now: DateTime<Utc>,
     ) -> Result<Disposition, StoreError> {
+        self.digests.record(m.tenant, &digest_entry(m, now)).await?;
         let due: Vec<UserId> = self
             .directory
             .member_settings(m.tenant)
@@ -167,6 +170,19 @@ impl InstantMailer {
             html: instant_html(m, app),
             unsubscribe_url: format!("{app}/v1/notifications/unsubscribe?token={token}"),
         }
+    }
+}
+
+fn digest_entry(m: &Match<'_>, now: DateTime<Utc>) -> crate::digest::DigestEntry {
+    crate::digest::DigestEntry {
+        job_id: m.job.id,
+        title: m.job.title.clone(),
+        company: m.job.company.clone(),
+        place: m.place(),
+        score: m.score,
+        reason: m.reason.clone(),
+        link: m.link.clone(),
+        scored_at: now,
     }
 }
 

@@ -2,7 +2,9 @@
 //! (Slack, Discord, signed webhooks), where they are stored and the API's use cases.
 
 pub mod deliver;
+pub mod digest;
 pub mod dynamo;
+mod dynamo_digest;
 mod dynamo_mail;
 pub mod email;
 pub mod messages;
@@ -29,6 +31,7 @@ pub mod wiring {
     use shared::adapters::SsmParameters;
 
     use crate::deliver::HttpPoster;
+    use crate::digest::DigestRun;
     use crate::email::InstantMailer;
     use crate::ses::SesSender;
     use crate::unsubscribe::Unsubscriber;
@@ -109,46 +112,64 @@ pub mod wiring {
         }
     }
 
-    /// The instant mailer when `JOBMON_MAIL_FROM` names a sender; it then needs the
-    /// unsubscribe key ([`crate::unsubscribe::load_key`]).
-    async fn instant_mailer(
+    /// Instant mail and the daily digest when `JOBMON_MAIL_FROM` names a sender; both
+    /// need the unsubscribe key ([`crate::unsubscribe::load_key`]).
+    pub async fn mailers(
         sdk: &aws_config::SdkConfig,
         env: &Env,
         store: Arc<DynamoNotifications>,
-    ) -> Result<Option<Arc<InstantMailer>>, ConfigError> {
+    ) -> Result<Option<(Arc<InstantMailer>, DigestRun)>, ConfigError> {
         let Some(from) = env.get("JOBMON_MAIL_FROM") else {
-            tracing::warn!("JOBMON_MAIL_FROM is not set: no instant e-mail is sent");
+            tracing::warn!("JOBMON_MAIL_FROM is not set: no notification e-mail is sent");
             return Ok(None);
         };
         let parameters = SsmParameters::new(shared::adapters::ssm::Client::new(sdk));
-        Ok(Some(Arc::new(InstantMailer {
+        let key = crate::unsubscribe::load_key(env, &parameters).await?;
+        let sender = Arc::new(SesSender::new(aws_sdk_sesv2::Client::new(sdk), from));
+        let instant = InstantMailer {
             directory: store.clone(),
-            log: store,
-            sender: Arc::new(SesSender::new(aws_sdk_sesv2::Client::new(sdk), from)),
-            key: crate::unsubscribe::load_key(env, &parameters).await?,
+            digests: store.clone(),
+            log: store.clone(),
+            sender: sender.clone(),
+            key: key.clone(),
             per_hour: per_hour(env)?,
             app_url: app_url(env),
-        })))
+        };
+        let digest = DigestRun {
+            store: store.clone(),
+            directory: store,
+            sender,
+            key,
+            app_url: app_url(env),
+            clock: SystemClock::shared(),
+        };
+        Ok(Some((Arc::new(instant), digest)))
     }
 
-    /// The deliverer of `worker-notifier`: the table from `JOBMON_TABLE`, the dashboard
-    /// link base from `JOBMON_APP_URL`, the SSRF policy from `JOBMON_ALLOW_PRIVATE_SOURCES`,
-    /// and instant e-mail from `JOBMON_MAIL_FROM`.
-    pub async fn deliverer(
+    /// What `worker-notifier` runs: the deliverer of queue messages and, when mail is
+    /// configured, the hourly digest. The table from `JOBMON_TABLE`, the dashboard link
+    /// base from `JOBMON_APP_URL`, the SSRF policy from `JOBMON_ALLOW_PRIVATE_SOURCES`, mail
+    /// from `JOBMON_MAIL_FROM`.
+    pub async fn notifier(
         sdk: &aws_config::SdkConfig,
         env: &Env,
-    ) -> Result<crate::deliver::Deliverer, ConfigError> {
+    ) -> Result<(crate::deliver::Deliverer, Option<DigestRun>), ConfigError> {
         let store = Arc::new(DynamoNotifications::new(
             aws_sdk_dynamodb::Client::new(sdk),
             env.require("JOBMON_TABLE")?,
         ));
-        Ok(crate::deliver::Deliverer {
+        let (mail, digest) = match mailers(sdk, env, store.clone()).await? {
+            Some((instant, digest)) => (Some(instant), Some(digest)),
+            None => (None, None),
+        };
+        let deliverer = crate::deliver::Deliverer {
             channels: store.clone(),
-            log: store.clone(),
+            log: store,
             poster: Arc::new(poster(address_policy(env)?)?),
             clock: SystemClock::shared(),
             app_url: app_url(env),
-            mail: instant_mailer(sdk, env, store).await?,
-        })
+            mail,
+        };
+        Ok((deliverer, digest))
     }
 }

@@ -8,6 +8,8 @@
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use futures_util::future::join_all;
 use jobmon_notify::deliver::{Deliverer, Disposition};
+use jobmon_notify::digest::DigestRun;
+use serde_json::Value;
 use tracing::Instrument;
 
 pub async fn handle(deliverer: &Deliverer, event: SqsEvent) -> SqsBatchResponse {
@@ -35,4 +37,26 @@ pub async fn handle(deliverer: &Deliverer, event: SqsEvent) -> SqsBatchResponse 
         }
     }
     response
+}
+
+/// Routes one invocation: an SQS batch (it has `Records`) to [`handle`], anything else —
+/// the hourly schedule's event, whose content does not matter — to the digest run.
+pub async fn dispatch(
+    deliverer: &Deliverer,
+    digest: Option<&DigestRun>,
+    payload: Value,
+) -> Result<Value, String> {
+    if payload.get("Records").is_some() {
+        let event: SqsEvent = serde_json::from_value(payload).map_err(|e| e.to_string())?;
+        return serde_json::to_value(handle(deliverer, event).await).map_err(|e| e.to_string());
+    }
+    let Some(digest) = digest else {
+        tracing::warn!("digest schedule fired but no mail is configured");
+        return Ok(Value::Null);
+    };
+    // A store failure fails the invocation, so the schedule's retry runs the hour again;
+    // members already served find their marker.
+    let report = digest.run().await.map_err(|e| e.to_string())?;
+    tracing::info!(?report, "digest run");
+    serde_json::to_value(report).map_err(|e| e.to_string())
 }

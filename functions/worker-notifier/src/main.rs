@@ -1,20 +1,26 @@
-//! `worker-notifier` wiring: the table, the guarded HTTP client and the deliverer, built
-//! at init. No `Core`: this function needs neither the secret key nor the plans, so its
-//! role has no right to read them.
+//! `worker-notifier` wiring: the table, the guarded HTTP client, the deliverer and the
+//! digest run, built at init. No `Core`: this function needs neither the secret key nor
+//! the plans, so its role has no right to read them.
+//!
+//! One function, two triggers: the notification queue's batches, and the hourly schedule
+//! of the daily digest. Both need the same table items, SES sender and unsubscribe key, so
+//! a second function would only repeat this role.
 
-use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
+use serde_json::Value;
 use shared::adapters::aws::sdk_config;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init_logging();
     let sdk = sdk_config().await;
-    let deliverer =
-        jobmon_notify::wiring::deliverer(&sdk, &shared::config::Env::from_process()).await?;
-    let deliverer = &deliverer;
-    run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        Ok::<_, Error>(worker_notifier::handle(deliverer, event.payload).await)
+    let (deliverer, digest) =
+        jobmon_notify::wiring::notifier(&sdk, &shared::config::Env::from_process()).await?;
+    let (deliverer, digest) = (&deliverer, &digest);
+    run(service_fn(move |event: LambdaEvent<Value>| async move {
+        worker_notifier::dispatch(deliverer, digest.as_ref(), event.payload)
+            .await
+            .map_err(Error::from)
     }))
     .await
 }

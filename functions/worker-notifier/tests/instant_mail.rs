@@ -83,6 +83,7 @@ impl Env {
             app_url: "http://127.0.0.1:3000".into(),
             mail: Some(Arc::new(InstantMailer {
                 directory: self.store.clone(),
+                digests: self.store.clone(),
                 log: self.store.clone(),
                 sender: self.recording.clone(),
                 key: self.key.clone(),

@@ -270,6 +270,23 @@ pub fn notify_settings_sk(user: UserId) -> String {
     format!("{NOTIFY_SETTINGS_SK_PREFIX}{user}")
 }
 
+/// A scored job kept for the daily digest, in the order it was scored (`at`: RFC 3339 UTC).
+pub const DIGEST_ENTRY_SK_PREFIX: &str = "DIGESTJOB#";
+
+pub fn digest_entry_sk(at: &str, job: JobId) -> String {
+    format!("{DIGEST_ENTRY_SK_PREFIX}{at}#{job}")
+}
+
+/// That `user`'s digest of local `date` was sent (or attempted).
+pub fn digested_sk(user: UserId, date: &str) -> String {
+    format!("DIGESTED#{user}#{date}")
+}
+
+/// GSI2 (sparse): a settings item with the digest on, under the UTC hour it is due.
+pub fn digest_due_gsi_pk(utc_hour: u32) -> String {
+    format!("DIGEST#{utc_hour:02}")
+}
+
 /// The instant mails sent to `user` in one UTC hour (`hour`: `YYYYMMDDHH`), a counter.
 pub fn mail_cap_sk(user: UserId, hour: &str) -> String {
     format!("MAILCAP#{user}#{hour}")

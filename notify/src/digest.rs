@@ -1,0 +1,266 @@
+//! The daily digest: once an hour, every member whose digest hour (in their zone) has come
+//! gets one mail with the last 24 hours' matches at or above their threshold, best first.
+//!
+//! Finding them is a sparse index, never a scan: a settings item with the digest on carries
+//! `GSI2PK = DIGEST#<HH>`, the UTC hour its digest is due, computed with the zone's offset
+//! when the settings were saved. A zone's offset moves by an hour at a DST change, so the
+//! run reads the partitions of the hour before, this hour and the hour after (three small
+//! Queries) and keeps the members whose local hour is the digest hour now: the right one
+//! whatever the offset was at save time. The threshold is the member's instant `minScore`,
+//! the one threshold the settings have. A conditional marker per member and local date
+//! (`DIGESTED#<userId>#<date>`) makes a second run of the same hour send nothing.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Timelike, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use shared::domain::{JobId, Score, TenantId, UserId};
+use shared::ports::StoreError;
+
+use crate::deliver::{SendOutcome, Settled};
+use crate::email::{MailDirectory, MailSender, OutgoingMail, escape};
+use crate::settings::MemberSettings;
+use crate::unsubscribe::{MailKind, Unsubscribe, UnsubscribeKey};
+
+/// One scored job as a digest lists it; recorded by the notifier for every `JobScored`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DigestEntry {
+    pub job_id: JobId,
+    pub title: String,
+    pub company: String,
+    pub place: String,
+    pub score: Score,
+    pub reason: String,
+    pub link: String,
+    pub scored_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait DigestStore: Send + Sync {
+    /// Settings items in the index partition of UTC hour `hour`.
+    async fn due_at(
+        &self,
+        hour: u32,
+    ) -> Result<Vec<(TenantId, UserId, MemberSettings)>, StoreError>;
+    async fn record(&self, tenant: TenantId, entry: &DigestEntry) -> Result<(), StoreError>;
+    /// The tenant's entries scored at or after `since`.
+    async fn since(
+        &self,
+        tenant: TenantId,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<DigestEntry>, StoreError>;
+    /// Takes the digest of `user` for `date`: `false` when it was sent or attempted.
+    async fn claim(&self, tenant: TenantId, user: UserId, date: &str) -> Result<bool, StoreError>;
+    async fn settle(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        date: &str,
+        settled: Settled,
+    ) -> Result<(), StoreError>;
+}
+
+/// The UTC hour at which `hour` o'clock in `zone` falls at `now`'s offset.
+pub fn due_utc_hour(zone: &str, hour: u8, now: DateTime<Utc>) -> u32 {
+    use chrono::Offset;
+    let offset = zone
+        .parse::<Tz>()
+        .map(|tz| now.with_timezone(&tz).offset().fix().local_minus_utc())
+        .unwrap_or(0);
+    (i64::from(hour) * 3600 - i64::from(offset))
+        .div_euclid(3600)
+        .rem_euclid(24) as u32
+}
+
+pub struct DigestRun {
+    pub store: Arc<dyn DigestStore>,
+    pub directory: Arc<dyn MailDirectory>,
+    pub sender: Arc<dyn MailSender>,
+    pub key: UnsubscribeKey,
+    pub app_url: String,
+    pub clock: Arc<dyn shared::ports::Clock>,
+}
+
+/// What one hourly run did.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DigestReport {
+    pub due: usize,
+    pub sent: usize,
+    pub empty: usize,
+    pub failed: usize,
+}
+
+impl DigestRun {
+    /// The run for the clock's current hour.
+    pub async fn run(&self) -> Result<DigestReport, StoreError> {
+        let now = self.clock.now();
+        let mut report = DigestReport::default();
+        let hour = now.hour();
+        for h in [(hour + 23) % 24, hour, (hour + 1) % 24] {
+            for (tenant, user, settings) in self.store.due_at(h).await? {
+                let digest = &settings.email.digest;
+                let Ok(tz) = digest.time_zone.parse::<Tz>() else {
+                    continue;
+                };
+                let local = now.with_timezone(&tz);
+                if !digest.enabled || local.hour() != u32::from(digest.hour) {
+                    continue;
+                }
+                report.due += 1;
+                let date = local.date_naive().to_string();
+                let min = settings.email.instant.min_score;
+                match self.one(tenant, user, min, &date, now).await {
+                    Ok(Some(true)) => report.sent += 1,
+                    Ok(Some(false)) => report.failed += 1,
+                    Ok(None) => report.empty += 1,
+                    Err(e) => {
+                        tracing::warn!(%tenant, %user, error = %e, "digest failed");
+                        report.failed += 1;
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// `None`: nothing to send (nothing new, unverified, or already sent today).
+    async fn one(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        min: Score,
+        date: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<bool>, StoreError> {
+        let entries = best_first(
+            self.store.since(tenant, now - Duration::hours(24)).await?,
+            min,
+        );
+        if entries.is_empty() {
+            return Ok(None);
+        }
+        let Some(address) = self.directory.address(tenant, user).await? else {
+            return Ok(None);
+        };
+        if !address.verified || !self.store.claim(tenant, user, date).await? {
+            return Ok(None);
+        }
+        let what = Unsubscribe {
+            tenant,
+            user,
+            kind: MailKind::Digest,
+        };
+        let app = self.app_url.trim_end_matches('/');
+        let mail = OutgoingMail {
+            to: address.email,
+            subject: subject(&entries),
+            text: digest_text(&entries, app),
+            html: digest_html(&entries, app),
+            unsubscribe_url: format!(
+                "{app}/v1/notifications/unsubscribe?token={}",
+                self.key.sign(what, now)
+            ),
+        };
+        let sent = self.sender.send(&mail).await;
+        match sent {
+            SendOutcome::Sent => self.store.settle(tenant, user, date, Settled::Sent).await?,
+            SendOutcome::NotDelivered { .. } => {
+                self.store
+                    .settle(tenant, user, date, Settled::Failed)
+                    .await?
+            }
+            SendOutcome::Unknown { .. } => {}
+        }
+        Ok(Some(sent == SendOutcome::Sent))
+    }
+}
+
+/// At or above `min`, one line per job (its latest score), best first, then newest.
+pub fn best_first(entries: Vec<DigestEntry>, min: Score) -> Vec<DigestEntry> {
+    let mut latest: HashMap<JobId, DigestEntry> = HashMap::new();
+    for e in entries {
+        match latest.get(&e.job_id) {
+            Some(kept) if kept.scored_at >= e.scored_at => {}
+            _ => {
+                latest.insert(e.job_id, e);
+            }
+        }
+    }
+    let mut kept: Vec<DigestEntry> = latest.into_values().filter(|e| e.score >= min).collect();
+    kept.sort_by(|a, b| b.score.cmp(&a.score).then(b.scored_at.cmp(&a.scored_at)));
+    kept
+}
+
+fn subject(entries: &[DigestEntry]) -> String {
+    match entries.len() {
+        1 => "Your jobmon digest: 1 new match".into(),
+        n => format!("Your jobmon digest: {n} new matches"),
+    }
+}
+
+pub fn digest_text(entries: &[DigestEntry], app: &str) -> String {
+    let mut text = format!("{}\n\n", subject(entries));
+    for e in entries {
+        text.push_str(&format!(
+            "{}/10  {} at {} ({})\n",
+            e.score, e.title, e.company, e.place
+        ));
+        if !e.reason.is_empty() {
+            text.push_str(&format!("      {}\n", e.reason));
+        }
+        text.push_str(&format!("      {}\n\n", e.link));
+    }
+    text.push_str(&format!(
+        "-- \nYou get this because the daily digest is on in jobmon.\nChange it: {app}/notifications\n"
+    ));
+    text
+}
+
+pub fn digest_html(entries: &[DigestEntry], app: &str) -> String {
+    let items: String = entries
+        .iter()
+        .map(|e| {
+            format!(
+                "<li><strong>{score}/10</strong> <a href=\"{link}\">{title}</a> at {company} \
+                 ({place})<br>{reason}</li>",
+                score = e.score,
+                link = escape(&e.link),
+                title = escape(&e.title),
+                company = escape(&e.company),
+                place = escape(&e.place),
+                reason = escape(&e.reason),
+            )
+        })
+        .collect();
+    format!(
+        "<!doctype html><html><body style=\"font-family:sans-serif\"><h2>{}</h2><ol>{items}</ol>\
+         <hr><p style=\"color:#666;font-size:12px\">You get this because the daily digest is on \
+         in jobmon. <a href=\"{}/notifications\">Change it</a>.</p></body></html>",
+        escape(&subject(entries)),
+        escape(app)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn the_due_hour_follows_the_zones_offset_at_the_time() {
+        let winter = Utc.with_ymd_and_hms(2026, 1, 15, 12, 0, 0).unwrap();
+        let summer = Utc.with_ymd_and_hms(2026, 7, 15, 12, 0, 0).unwrap();
+        assert_eq!(due_utc_hour("Europe/Berlin", 8, winter), 7);
+        assert_eq!(due_utc_hour("Europe/Berlin", 8, summer), 6);
+        assert_eq!(due_utc_hour("UTC", 0, summer), 0);
+        assert_eq!(due_utc_hour("America/New_York", 22, winter), 3);
+        // +05:30: 08:00 local is 02:30 UTC; the run at 03:00 UTC (08:30 local) sends it.
+        assert_eq!(due_utc_hour("Asia/Kolkata", 8, winter), 2);
+    }
+}
