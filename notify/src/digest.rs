@@ -263,4 +263,43 @@ mod tests {
         // +05:30: 08:00 local is 02:30 UTC; the run at 03:00 UTC (08:30 local) sends it.
         assert_eq!(due_utc_hour("Asia/Kolkata", 8, winter), 2);
     }
+
+    fn entry(job: JobId, score: i64, minutes: i64) -> DigestEntry {
+        DigestEntry {
+            job_id: job,
+            title: format!("Job {score}"),
+            company: "Acme".into(),
+            place: "Berlin".into(),
+            score: Score::new(score).unwrap(),
+            reason: format!("Why {score}"),
+            link: format!("https://app.example.com/jobs/{job}"),
+            scored_at: Utc.with_ymd_and_hms(2026, 11, 30, 8, 0, 0).unwrap()
+                + Duration::minutes(minutes),
+        }
+    }
+
+    #[test]
+    fn a_digest_keeps_each_jobs_latest_score_over_the_threshold_best_first() {
+        let (a, b, c) = (JobId::new(), JobId::new(), JobId::new());
+        let entries = vec![
+            entry(a, 6, 0),
+            entry(b, 8, 1),
+            entry(a, 9, 2), // a rescore lifted it
+            entry(c, 5, 3),
+            entry(b, 7, 4), // a rescore lowered it
+        ];
+        let kept = best_first(entries, Score::new(7).unwrap());
+        let scores: Vec<(JobId, u8)> = kept.iter().map(|e| (e.job_id, e.score.value())).collect();
+        assert_eq!(scores, vec![(a, 9), (b, 7)]);
+        assert_eq!(
+            digest_text(&kept, "https://app.example.com"),
+            format!(
+                "Your jobmon digest: 2 new matches\n\n\
+                 9/10  Job 9 at Acme (Berlin)\n      Why 9\n      https://app.example.com/jobs/{a}\n\n\
+                 7/10  Job 7 at Acme (Berlin)\n      Why 7\n      https://app.example.com/jobs/{b}\n\n\
+                 -- \nYou get this because the daily digest is on in jobmon.\n\
+                 Change it: https://app.example.com/notifications\n"
+            )
+        );
+    }
 }

@@ -238,3 +238,51 @@ pub fn escape(text: &str) -> String {
         .replace('"', "&quot;")
         .replace('\'', "&#39;")
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use shared::domain::{JobId, Score, TenantId};
+
+    use super::*;
+    use crate::deliver::ScoredJob;
+
+    #[test]
+    fn the_instant_text_part_reads_as_documented() {
+        let id: JobId = "01JDQ0000000000000000000AB".parse().unwrap();
+        let job: ScoredJob = serde_json::from_value(json!({
+            "id": id, "title": "Rust Engineer", "company": "Acme", "location": "Berlin",
+            "remote": true, "url": "https://jobs.example.com/1", "score": 9
+        }))
+        .unwrap();
+        let m = Match::new(
+            TenantId::new(),
+            &job,
+            Score::new(9).unwrap(),
+            "Rust and AWS Lambda, remote in the EU as the profile asks.",
+            "https://app.example.com",
+        );
+        assert_eq!(
+            instant_text(&m, "https://app.example.com"),
+            "New match 9/10: Rust Engineer at Acme\n\
+             \n\
+             Rust Engineer\n\
+             Acme · Berlin (remote)\n\
+             Score: 9/10\n\
+             Why: Rust and AWS Lambda, remote in the EU as the profile asks.\n\
+             \n\
+             Open in jobmon: https://app.example.com/jobs/01JDQ0000000000000000000AB\n\
+             Original posting: https://jobs.example.com/1\n\
+             \n\
+             -- \n\
+             You get this because instant e-mail is on in jobmon.\n\
+             Change it: https://app.example.com/notifications\n"
+        );
+        let html = instant_html(&m, "https://app.example.com");
+        assert!(html.contains("<strong>Score: 9/10</strong>"));
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+}
