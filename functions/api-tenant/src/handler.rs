@@ -86,7 +86,10 @@ async fn remove(app: &App, principal: Principal, request: Request) -> Answer {
 }
 
 async fn invitations(app: &App, principal: Principal, _: Request) -> Answer {
-    Ok(json(StatusCode::OK, &app.accounts.invitations(principal).await?))
+    Ok(json(
+        StatusCode::OK,
+        &app.accounts.invitations(principal).await?,
+    ))
 }
 
 async fn revoke_invitation(app: &App, principal: Principal, request: Request) -> Answer {

@@ -86,7 +86,11 @@ async fn seed_everything(stack: &TestStack, app: &api_tenant::App, who: &Signup)
     let jobs =
         jobmon_tests::seed::queued_jobs(&store, who.tenant, &[("Rust engineer", "Our posting")])
             .await;
-    let source = jobmon_tests::contract::source(who.tenant, "greenhouse", json!({"board": "acme"}));
+    let source = jobmon_tests::contract::source(
+        who.tenant,
+        shared::domain::SourceKind::Greenhouse,
+        json!({"board": "acme"}),
+    );
     store.create_source(&source, 10).await.unwrap();
     store
         .put_profile(who.tenant, &shared::domain::Profile::default())

@@ -54,7 +54,7 @@ async fn register(app: &api_tenant::App, name: &str) -> Account {
 }
 
 /// Registers and opens the mailed verification link: only a verified admin may invite.
-async fn register_verified(stack: &TestStack, app: &AccountService, name: &str) -> Account {
+async fn register_verified(stack: &TestStack, app: &api_tenant::App, name: &str) -> Account {
     let admin = register(app, name).await;
     let token = token_from_last_mail(&stack.endpoint, &admin.email, "verify-email")
         .expect("verification mail");
@@ -119,7 +119,7 @@ fn member_path(user: &str) -> String {
 async fn tenant_shows_plan_usage_and_limits_and_only_admins_rename_it() {
     let stack = TestStack::new().await;
     let app = tenant_app(&stack).await;
-    let admin = register_verified(&stack, &app.accounts, "Acme").await;
+    let admin = register_verified(&stack, &app, "Acme").await;
     let (status, tenant) = tenant_call(
         &app,
         HttpEvent::new("GET", "/v1/tenant").bearer(&admin.access),
@@ -198,7 +198,7 @@ async fn tenant_shows_plan_usage_and_limits_and_only_admins_rename_it() {
 async fn the_last_admin_can_be_neither_demoted_nor_removed() {
     let stack = TestStack::new().await;
     let app = tenant_app(&stack).await;
-    let admin = register_verified(&stack, &app.accounts, "Solo").await;
+    let admin = register_verified(&stack, &app, "Solo").await;
     let demote = |token: &str, user: &str| {
         HttpEvent::new("PATCH", &member_path(user))
             .bearer(token)
@@ -274,7 +274,7 @@ async fn the_last_admin_can_be_neither_demoted_nor_removed() {
 async fn removing_a_member_frees_the_email_and_ends_their_sessions() {
     let stack = TestStack::new().await;
     let app = tenant_app(&stack).await;
-    let admin = register_verified(&stack, &app.accounts, "Team").await;
+    let admin = register_verified(&stack, &app, "Team").await;
     let member = invite_and_join(&stack, &app, &admin, "member").await;
     let (status, _) = tenant_call(
         &app,
@@ -307,7 +307,7 @@ async fn removing_a_member_frees_the_email_and_ends_their_sessions() {
 async fn invitations_respect_the_plan_member_limit_and_existing_accounts() {
     let stack = TestStack::new().await;
     let app = tenant_app(&stack).await;
-    let admin = register_verified(&stack, &app.accounts, "Small").await;
+    let admin = register_verified(&stack, &app, "Small").await;
     invite_and_join(&stack, &app, &admin, "member").await;
     invite_and_join(&stack, &app, &admin, "member").await;
     // Free plan: 3 members.
@@ -336,7 +336,7 @@ async fn invitations_respect_the_plan_member_limit_and_existing_accounts() {
 async fn another_tenant_gets_404_for_every_member_route_and_changes_nothing() {
     let stack = TestStack::new().await;
     let app = tenant_app(&stack).await;
-    let a = register_verified(&stack, &app.accounts, "Alpha").await;
+    let a = register_verified(&stack, &app, "Alpha").await;
     let a_member = invite_and_join(&stack, &app, &a, "member").await;
     let b = register(&app, "Beta").await;
 
@@ -406,7 +406,7 @@ async fn another_tenant_gets_404_for_every_member_route_and_changes_nothing() {
 #[tokio::test]
 async fn invitations_are_listed_revoked_and_counted_and_only_verified_admins_send_them() {
     let stack = TestStack::new().await;
-    let app = account_service(&stack, AuthLimits::default()).await;
+    let app = tenant_app(&stack).await;
     let invite = |admin: &Account, email: &str| {
         HttpEvent::new("POST", "/v1/tenant/members")
             .bearer(&admin.access)
@@ -496,7 +496,7 @@ async fn invitations_are_listed_revoked_and_counted_and_only_verified_admins_sen
 async fn every_template_route_reaches_a_handler() {
     let stack = TestStack::new().await;
     let app = tenant_app(&stack).await;
-    let admin = register_verified(&stack, &app.accounts, "Routes").await;
+    let admin = register_verified(&stack, &app, "Routes").await;
     let (status, invitation) = tenant_call(
         &app,
         HttpEvent::new("POST", "/v1/tenant/members")
