@@ -121,7 +121,8 @@ impl AccountService {
                 other => AccountError::Conflict(other),
             })
         })?;
-        // i17a's per-user "valid after" generation makes this one write.
+        // The user item is gone, which already ends every session (a refresh checks it);
+        // moving the generation on is one write and covers a store that keeps the item.
         self.sessions.revoke_all(user.tenant_id, user.id).await?;
         Ok(())
     }

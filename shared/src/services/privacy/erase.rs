@@ -53,9 +53,8 @@ impl PrivacyService {
             .map_err(|e| PrivacyError::Internal(e.to_string()))?;
         tracing::info!(members = members.len(), "tenant erasure requested");
         self.eraser.release_emails(&task.emails).await?;
-        // One query and one update per session family of each member. The per-user
-        // "valid after" generation (issue 17 point 1) replaces this with one write per
-        // member; until then the walk deletes every session item anyway.
+        // One write per member: `revoke_all` moves the user's session generation on, which
+        // every refresh checks (see docs/security.md); the walk deletes the items later.
         for member in &members {
             self.sessions
                 .revoke_all(member.tenant_id, member.id)
