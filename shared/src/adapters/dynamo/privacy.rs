@@ -56,15 +56,18 @@ fn decode_position(position: &str) -> Result<Item, StoreError> {
 /// The filter of the erasure walk: the tenant's partitions (`T#<id>` and `T#<id>#…`: ids
 /// have a fixed length, so no other tenant's key starts the same way), every item naming
 /// the tenant in `tenantId`, each member's e-mail look-up, and the rate-limit windows keyed
+/// by the tenant (`RATE#<flow>:tenant:<id>#<window>`: invitations, exports, fetches, …) or
 /// by a member's address (`RATE#<flow>:email:<address>#<window>`).
 fn erasure_filter(target: &ErasureTarget) -> (String, HashMap<String, AttributeValue>) {
     let mut clauses = vec![
         "begins_with(PK, :tenantPk)".to_owned(),
         "tenantId = :tenant".to_owned(),
+        "contains(PK, :tenantRate)".to_owned(),
     ];
     let mut values = HashMap::from([
         (":tenantPk".to_owned(), s(keys::tenant_pk(target.tenant))),
         (":tenant".to_owned(), s(target.tenant.to_string())),
+        (":tenantRate".to_owned(), s(format!(":tenant:{}#", target.tenant))),
     ]);
     for (i, email) in target.emails.iter().enumerate() {
         clauses.push(format!("PK = :email{i} OR contains(PK, :rate{i})"));
