@@ -67,7 +67,10 @@ fn erasure_filter(target: &ErasureTarget) -> (String, HashMap<String, AttributeV
     let mut values = HashMap::from([
         (":tenantPk".to_owned(), s(keys::tenant_pk(target.tenant))),
         (":tenant".to_owned(), s(target.tenant.to_string())),
-        (":tenantRate".to_owned(), s(format!(":tenant:{}#", target.tenant))),
+        (
+            ":tenantRate".to_owned(),
+            s(format!(":tenant:{}#", target.tenant)),
+        ),
     ]);
     for (i, email) in target.emails.iter().enumerate() {
         clauses.push(format!("PK = :email{i} OR contains(PK, :rate{i})"));
