@@ -510,7 +510,7 @@ async fn every_template_route_reaches_a_handler() {
         &shared::http::routes::keys(api_tenant::ROUTES),
     );
     let routes = jobmon_tests::template_routes("ApiTenantFunction");
-    assert_eq!(routes.len(), 8);
+    assert_eq!(routes.len(), 10);
     for (method, path) in routes {
         let path = path
             .replace("{userId}", &admin.user_id)
@@ -534,7 +534,7 @@ async fn delete_me(app: &api_tenant::App, who: &Account, password: Option<&str>)
 async fn members_delete_themselves_but_not_the_last_admin_nor_the_only_member() {
     let stack = TestStack::new().await;
     let app = tenant_app(&stack).await;
-    let admin = register(&app, "Leavers").await;
+    let admin = register_verified(&stack, &app, "Leavers").await;
 
     let (status, body) = delete_me(&app, &admin, Some(PASSWORD)).await;
     assert_eq!(status, 409, "{body}");
