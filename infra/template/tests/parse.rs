@@ -100,7 +100,7 @@ fn real_template_caps_every_queue_consumer_and_reserves_concurrency_for_auth() {
             }
         }
     }
-    assert_eq!(consumers, 5);
+    assert_eq!(consumers, 6);
     assert_eq!(
         t.function("ApiAuthFunction").unwrap().reserved_concurrency,
         Some(20)
