@@ -46,7 +46,9 @@ export function ProfilePreview({ draft }: { draft: Profile | null }) {
     queryKey: ['profile-preview', body],
     queryFn: () => api.post<Preview>('/v1/profile/preview', JSON.parse(body!)),
     enabled: body != null,
-    // Asked again whenever the page opens: new jobs arrive between visits.
+    // Asked again whenever the page opens (stale at once, unlike the app's 15 s default):
+    // jobs arrive between visits, and a preview cached before a fetch would say "no jobs".
+    staleTime: 0,
     placeholderData: keepPreviousData,
     retry: false,
   });

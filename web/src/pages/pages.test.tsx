@@ -3,7 +3,7 @@ import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { JobCard } from '../api/types';
 import { applyLiveMessage } from '../live/cache';
-import { currentLocation, json, mockApi, renderPage } from '../test/utils';
+import { currentLocation, json, mockApi, newQueryClient, renderPage } from '../test/utils';
 import { JobsPage } from './JobsPage';
 import { JobDetailPage, restoreTarget } from './JobDetailPage';
 import { SourcesPage } from './SourcesPage';
@@ -465,6 +465,23 @@ describe('ProfilePage live preview', () => {
     expect(screen.getByTestId('profile-warnings')).toHaveTextContent("'kubernets' appears in none of your 12 recent jobs.");
     // Nothing is saved by a preview.
     expect(calls.some((c) => c.method === 'PUT')).toBe(false);
+  });
+
+  it('asks for a fresh preview each time the page opens, since jobs arrive between visits', async () => {
+    let jobs: { id: string; title: string; company: string; previewScore: number; reason: string }[] = [];
+    const { calls } = mockApi({
+      'GET /v1/profile': () => json(200, { summary: '', mustHave: [], niceToHave: [], avoid: [], titles: [], locations: [], remote: 'any' }),
+      'POST /v1/profile/preview': () => json(200, { jobs, warnings: [] }),
+    });
+    // One client for both visits, as in the app: its cache outlives the page.
+    const client = newQueryClient();
+    const first = renderPage(<ProfilePage />, { route: '/profile', path: '/profile', client });
+    await screen.findByText(/No jobs yet/);
+    first.unmount();
+    jobs = [{ id: 'j1', title: 'Rust Engineer', company: 'Acme', previewScore: 8, reason: 'Meets every must-have.' }];
+    renderPage(<ProfilePage />, { route: '/profile', path: '/profile', client });
+    await waitFor(() => expect(screen.getAllByTestId('preview-row')).toHaveLength(1));
+    expect(calls.filter((c) => c.path === '/v1/profile/preview')).toHaveLength(2);
   });
 
   it('asks for no preview while the form has errors of its own', async () => {
