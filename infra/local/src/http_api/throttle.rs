@@ -81,7 +81,16 @@ impl Throttle {
         };
         let mut routes = BTreeMap::new();
         if let Some(settings) = api.properties.get("RouteSettings").and_then(Expr::as_map) {
+            // A route key is a string here: renamed or removed on its function, API Gateway
+            // would refuse the deploy ("Unable to find Route by key"), so the local stack does
+            // too, at start.
+            let known: Vec<String> = t.http_routes().iter().map(|r| r.key()).collect();
             for (key, e) in settings {
+                if !known.contains(key) {
+                    return Err(format!(
+                        "RouteSettings.{key}: no function of the template has this route"
+                    ));
+                }
                 if let Some(l) = limit(e, &format!("RouteSettings.{key}"))? {
                     routes.insert(key.clone(), l);
                 }
@@ -218,5 +227,32 @@ mod tests {
             assert_eq!(throttle.admit("POST /v1/auth/login"), Ok(()));
         }
         assert_eq!(throttle.admit("POST /v1/auth/login"), Err(1));
+    }
+
+    #[test]
+    fn route_settings_for_a_route_no_function_has_are_refused() {
+        let yaml = r#"
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      RouteSettings:
+        "POST /v1/auth/logon":
+          ThrottlingRateLimit: 5
+          ThrottlingBurstLimit: 10
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Login:
+          Type: HttpApi
+          Properties:
+            ApiId: !Ref Api
+            Path: /v1/auth/login
+            Method: POST
+"#;
+        let t = Template::parse(yaml).unwrap();
+        let err = Throttle::from_template(&t, &Bindings::new("us-east-1")).unwrap_err();
+        assert!(err.contains("RouteSettings.POST /v1/auth/logon"), "{err}");
     }
 }
