@@ -156,3 +156,48 @@ fn every_reference_resolves() {
         assert!(doc.pointer(pointer).is_some(), "{r} does not resolve");
     }
 }
+
+/// The HTTP API stage throttles every route (`DefaultRouteSettings` in template.yaml, and
+/// the local gateway does the same), so any operation may answer 429 before its function
+/// runs.
+#[test]
+fn every_operation_documents_throttling() {
+    let doc = document();
+    let mut missing = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("`paths` is an object") {
+        for method in METHODS {
+            let Some(operation) = item.get(method) else {
+                continue;
+            };
+            if operation["responses"].get("429").is_none() {
+                missing.push(format!("  {} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "operations that do not document 429:\n{}",
+        missing.join("\n")
+    );
+}
+
+/// A whole job is its card plus the long text: whatever a card carries, `Job` must list
+/// too (its `additionalProperties: false` would otherwise refuse what the API sends).
+#[test]
+fn a_job_documents_every_property_of_its_card() {
+    let doc = document();
+    let schemas = &doc["components"]["schemas"];
+    let properties = |name: &str| -> BTreeSet<String> {
+        schemas[name]["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{name} has properties"))
+            .keys()
+            .cloned()
+            .collect()
+    };
+    let missing: Vec<_> = properties("JobCard")
+        .difference(&properties("Job"))
+        .cloned()
+        .collect();
+    assert!(missing.is_empty(), "Job lacks {missing:?}");
+}
