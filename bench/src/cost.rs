@@ -13,6 +13,7 @@
 
 use std::time::{Duration, Instant};
 
+use jobmon_template::{EventKind, Template};
 use jobmon_tests::TestStack;
 use jobmon_tests::fixture::greenhouse_board;
 use shared::domain::PlanCatalog;
@@ -335,18 +336,35 @@ pub async fn run() {
 }
 
 /// What a deployment costs with no tenant: the schedule, the queues' long polls, the
-/// alarms, the metrics and the dashboard.
+/// alarms, the metrics and the dashboard. Functions, alarms and queue consumers are counted
+/// in template.yaml, so the figure follows the template.
 fn print_fixed() {
-    let functions = 14.0;
-    let alarms = functions * 2.0 + 7.0;
+    let template = match Template::locate().and_then(Template::from_file) {
+        Ok(t) => t,
+        Err(e) => {
+            println!("\nfixed per deployment: template.yaml not readable ({e})");
+            return;
+        }
+    };
+    let alarms = template
+        .resources()
+        .values()
+        .filter(|r| r.resource_type == "AWS::CloudWatch::Alarm")
+        .count() as f64;
+    let consumers = template
+        .functions()
+        .iter()
+        .flat_map(|f| &f.events)
+        .filter(|e| matches!(e.kind, EventKind::Sqs(_)))
+        .count() as f64;
     let metric_series = 60.0;
     let dispatcher = Work {
         invocations: SECONDS_PER_MONTH / 300.0,
         gb_seconds: SECONDS_PER_MONTH / 300.0 * 0.2 * 0.256,
         ..Work::default()
     };
-    // Lambda polls each SQS queue it consumes (4) with ~5 long polls of 20 s at a time.
-    let polls = 4.0 * 5.0 * SECONDS_PER_MONTH / 20.0;
+    // Lambda polls each SQS queue it consumes with ~5 long polls of 20 s at a time.
+    let polls = consumers * 5.0 * SECONDS_PER_MONTH / 20.0;
     let fixed = dispatcher.dollars().iter().sum::<f64>()
         + polls * PRICES.sqs_per_million / 1e6
         + alarms * PRICES.alarm_month
