@@ -9,6 +9,7 @@ pub mod notifier;
 pub mod ses;
 pub mod sqs;
 pub mod ssm;
+pub mod xray;
 
 pub use dynamo::DynamoStore;
 pub use eventbridge::EventBridgePublisher;
