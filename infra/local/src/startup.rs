@@ -40,7 +40,7 @@ pub enum StartError {
 }
 pub async fn start(running: &mut Running, started: Instant) -> Result<Server, StartError> {
     let cfg = parse_config()?;
-    let template = Template::from_file(&cfg.template)?;
+    let template = Template::from_file_with(&cfg.template, &parameter_overrides())?;
     check_functions(&template, &cfg)?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", cfg.port))
         .await
@@ -152,15 +152,19 @@ fn check_functions(template: &Template, cfg: &Config) -> Result<(), StartError> 
     Ok(())
 }
 
+/// `JOBMON_PARAM_<Name>=value`: the template parameters the stack is given.
+fn parameter_overrides() -> BTreeMap<String, String> {
+    std::env::vars()
+        .filter_map(|(k, v)| Some((k.strip_prefix("JOBMON_PARAM_")?.to_owned(), v)))
+        .collect()
+}
+
 /// What the functions see of the stack: region, account, ports, endpoint and variables.
 fn local_environment(cfg: &Config, port: u16, aws: &Aws) -> Local {
     let passthrough: BTreeMap<String, String> = std::env::vars()
         .filter(|(k, _)| k.starts_with("JOBMON_"))
         .collect();
-    let parameters = passthrough
-        .iter()
-        .filter_map(|(k, v)| Some((k.strip_prefix("JOBMON_PARAM_")?.to_owned(), v.clone())))
-        .collect();
+    let parameters = parameter_overrides();
     Local {
         region: cfg.region.clone(),
         account_id: "123456789012".into(),

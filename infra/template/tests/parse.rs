@@ -125,6 +125,37 @@ fn real_template_caps_every_queue_consumer_and_reserves_concurrency_for_auth() {
     );
 }
 
+/// The local stack's `JOBMON_PARAM_<Name>` reach the limits resolved while parsing, as
+/// `--parameter-overrides` would on a deploy; names the template lacks are ignored.
+#[test]
+fn parameter_overrides_replace_the_defaults_of_the_limits_resolved_while_parsing() {
+    let overrides = [
+        ("AuthReservedConcurrency", "3"),
+        ("FetchMaxConcurrency", "4"),
+        ("NoSuchParameter", "x"),
+    ]
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .into();
+    let t = Template::from_file_with(Template::locate().unwrap(), &overrides).unwrap();
+    assert_eq!(
+        t.function("ApiAuthFunction").unwrap().reserved_concurrency,
+        Some(3)
+    );
+    assert_eq!(
+        sqs_mapping(&t, "WorkerFetcherFunction", "FetchQueue").maximum_concurrency,
+        Some(4)
+    );
+    assert_eq!(
+        t.parameters()["FetchMaxConcurrency"].default.as_deref(),
+        Some("4")
+    );
+    // Without overrides, the defaults.
+    assert_eq!(
+        sqs_mapping(&real(), "WorkerFetcherFunction", "FetchQueue").maximum_concurrency,
+        Some(10)
+    );
+}
+
 #[test]
 fn real_template_fetches_one_source_per_invocation_with_capped_concurrency() {
     let t = real();

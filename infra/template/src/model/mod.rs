@@ -85,6 +85,15 @@ const PSEUDO_PARAMETERS: &[&str] = &[
 
 impl Template {
     pub fn from_file(path: impl AsRef<Path>) -> Result<Template, TemplateError> {
+        Template::from_file_with(path, &BTreeMap::new())
+    }
+
+    /// [`Template::from_file`] with parameter values given at deploy time (the local stack's
+    /// `JOBMON_PARAM_<Name>`), as `sam deploy --parameter-overrides` gives them.
+    pub fn from_file_with(
+        path: impl AsRef<Path>,
+        overrides: &BTreeMap<String, String>,
+    ) -> Result<Template, TemplateError> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|source| {
             if source.kind() == std::io::ErrorKind::NotFound {
@@ -98,7 +107,7 @@ impl Template {
                 }
             }
         })?;
-        Template::parse(&text)
+        Template::parse_with(&text, overrides)
     }
 
     /// Path of the workspace's template.yaml: walks up from `CARGO_MANIFEST_DIR` (when set,
@@ -126,6 +135,18 @@ impl Template {
     }
 
     pub fn parse(yaml: &str) -> Result<Template, TemplateError> {
+        Template::parse_with(yaml, &BTreeMap::new())
+    }
+
+    /// Parses with `overrides` in place of the named parameters' defaults, so what is
+    /// resolved while parsing (a `!Ref` to a `Number` parameter in reserved concurrency or
+    /// `ScalingConfig.MaximumConcurrency`) takes the value the stack is given. Names the
+    /// template does not declare are ignored, as the local stack passes every
+    /// `JOBMON_PARAM_*` variable.
+    pub fn parse_with(
+        yaml: &str,
+        overrides: &BTreeMap<String, String>,
+    ) -> Result<Template, TemplateError> {
         let doc: Value = serde_yaml::from_str(yaml).map_err(|e| {
             let loc = e.location();
             TemplateError::Yaml {
@@ -151,7 +172,12 @@ impl Template {
             }
         };
 
-        let parameters = parse_parameters(section("Parameters")?)?;
+        let mut parameters = parse_parameters(section("Parameters")?)?;
+        for (name, value) in overrides {
+            if let Some(p) = parameters.get_mut(name) {
+                p.default = Some(value.clone());
+            }
+        }
         let conditions = section("Conditions")?
             .and_then(|e| e.as_map().cloned())
             .unwrap_or_default();
