@@ -3,6 +3,8 @@ export const keys = {
   jobs: ['jobs'] as const,
   jobLists: ['jobs', 'list'] as const,
   jobList: (filters: object) => ['jobs', 'list', filters] as const,
+  /** A board column: infinite-query pages like every list under jobLists (pages/boardColumn.ts). */
+  boardColumn: (stage: string) => ['jobs', 'list', { board: stage }] as const,
   job: (id: string) => ['jobs', 'detail', id] as const,
   /** Whether the tenant has any job (the start page); not a list page, so not under jobLists. */
   anyJob: ['jobs', 'any'] as const,

@@ -4,10 +4,11 @@ import { useMutation, useQueries, useQueryClient } from '@tanstack/react-query';
 import { api } from '../api/client';
 import { ApiError, describeError } from '../api/errors';
 import { keys } from '../api/keys';
-import { STAGES, type JobCard, type Page, type Stage } from '../api/types';
+import { STAGES, type JobCard, type Stage } from '../api/types';
 import { ScoreBadge } from '../components/Badges';
 import { ErrorState, Loading } from '../components/States';
 import { useToast } from '../components/Toasts';
+import { columnCount, columnGoesOn, columnJobs, readColumn } from './boardColumn';
 import { STAGE_LABELS } from './stages';
 
 /**
@@ -20,8 +21,8 @@ export function BoardPage() {
   const [dropTarget, setDropTarget] = useState<Stage | null>(null);
   const columns = useQueries({
     queries: STAGES.map((stage) => ({
-      queryKey: keys.jobList({ stage, limit: 100 }),
-      queryFn: () => api.get<Page<JobCard>>(`/v1/jobs?stage=${stage}&limit=100`),
+      queryKey: keys.boardColumn(stage),
+      queryFn: ({ signal }: { signal: AbortSignal }) => readColumn(stage, signal),
     })),
   });
   const move = useMutation({
@@ -41,7 +42,7 @@ export function BoardPage() {
   if (columns.some((c) => c.isPending)) return <Loading label="Loading the board…" />;
   const failed = columns.find((c) => c.isError);
   if (failed) return <ErrorState error={failed.error} retry={() => failed.refetch()} title="Could not load the board" />;
-  const byId = new Map(columns.flatMap((c) => c.data?.items ?? []).map((j) => [j.id, j]));
+  const byId = new Map(columns.flatMap((c) => columnJobs(c.data)).map((j) => [j.id, j]));
 
   return (
     <section aria-labelledby="board-h" className="space-y-4">
@@ -69,10 +70,10 @@ export function BoardPage() {
             }}
           >
             <h2 id={`col-${stage}`} className="mb-2 font-semibold">
-              {STAGE_LABELS[stage]} <span className="text-sm font-normal text-slate-500">({columns[i].data?.items.length ?? 0})</span>
+              {STAGE_LABELS[stage]} <span className="text-sm font-normal text-slate-500">({columnCount(columns[i].data)})</span>
             </h2>
             <ul className="space-y-2">
-              {(columns[i].data?.items ?? []).map((job) => (
+              {columnJobs(columns[i].data).map((job) => (
                 <li
                   key={job.id}
                   draggable
@@ -108,6 +109,11 @@ export function BoardPage() {
                 </li>
               ))}
             </ul>
+            {columnGoesOn(columns[i].data) && (
+              <Link to={`/jobs?stage=${stage}`} className="mt-2 block text-sm text-indigo-700 underline">
+                All {STAGE_LABELS[stage].toLowerCase()} jobs
+              </Link>
+            )}
           </section>
         ))}
       </div>

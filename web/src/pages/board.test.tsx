@@ -3,7 +3,9 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { Job, JobCard } from '../api/types';
 import { json, mockApi, renderPage } from '../test/utils';
+import { replaceCard } from '../live/cache';
 import { BoardPage } from './BoardPage';
+import { COLUMN_MAX_READS } from './boardColumn';
 import { JobDetailPage } from './JobDetailPage';
 
 const card = (id: string, patch: Partial<JobCard> = {}): JobCard => ({
@@ -72,6 +74,79 @@ describe('BoardPage', () => {
     fireEvent.drop(screen.getByTestId('column-interviewing'), { dataTransfer });
     await waitFor(() => expect(within(screen.getByTestId('column-interviewing')).getByText('Engineer a')).toBeInTheDocument());
     expect(calls.find((c) => c.method === 'PATCH')?.body).toEqual({ stage: 'interviewing' });
+  });
+});
+
+/**
+ * A server that lists like the API's stage filter: each request reads at most `window` jobs
+ * of the whole list (tracked or not) after the cursor and answers those at the stage, up to
+ * `limit`, with a cursor while the list goes on — so pages come back short, even empty.
+ */
+function indexReadApi(all: JobCard[], window: number) {
+  return mockApi({
+    'GET /v1/jobs': (c: { query: URLSearchParams }) => {
+      const limit = Number(c.query.get('limit'));
+      let at = Number(c.query.get('cursor') ?? 0);
+      const end = Math.min(at + window, all.length);
+      const items: JobCard[] = [];
+      for (; at < end && items.length < limit; at++) {
+        if (all[at].stage === c.query.get('stage')) items.push(all[at]);
+      }
+      return json(200, { items, nextCursor: at < all.length ? String(at) : null });
+    },
+  });
+}
+
+const jobsGets = (calls: { method: string; path: string; query: URLSearchParams }[], stage: string) =>
+  calls.filter((c) => c.method === 'GET' && c.path === '/v1/jobs' && c.query.get('stage') === stage);
+
+describe('BoardPage paging', () => {
+  it('follows nextCursor through short pages until a column holds 100, and says more remain', async () => {
+    // 250 saved jobs, each after two untracked ones: a 50-job read finds 16 or 17.
+    const all = Array.from({ length: 750 }, (_, i) => card(`j${i}`, i % 3 === 2 ? { stage: 'saved' } : {}));
+    const { calls } = indexReadApi(all, 50);
+    renderPage(<BoardPage />, { route: '/board', path: '/board' });
+    const saved = await screen.findByTestId('column-saved');
+    expect(within(saved).getAllByTestId('board-card')).toHaveLength(100);
+    expect(within(saved).getByRole('heading')).toHaveTextContent('Saved (100+)');
+    expect(within(saved).getByRole('link', { name: 'All saved jobs' })).toHaveAttribute('href', '/jobs?stage=saved');
+    const gets = jobsGets(calls, 'saved');
+    expect(gets.length).toBe(6);
+    // Each request continues from the previous answer and asks only for what is missing.
+    expect(gets.map((c) => c.query.get('cursor'))).toEqual([null, '50', '100', '150', '200', '250']);
+    expect(gets.map((c) => Number(c.query.get('limit')))).toEqual([100, 84, 67, 50, 34, 17]);
+    // The board's first 100 are the list's first 100 at that stage, in its order.
+    expect(within(saved).getAllByRole('link', { name: /^Engineer/ })[99]).toHaveTextContent('Engineer j299');
+  });
+
+  it('reads to the end of a list with empty pages and shows a column without "+"', async () => {
+    const all = Array.from({ length: 200 }, (_, i) => card(`j${i}`, i % 40 === 0 ? { stage: 'offer' } : {}));
+    const { calls } = indexReadApi(all, 16);
+    renderPage(<BoardPage />, { route: '/board', path: '/board' });
+    const offer = await screen.findByTestId('column-offer');
+    expect(within(offer).getAllByTestId('board-card')).toHaveLength(5);
+    expect(within(offer).getByRole('heading')).toHaveTextContent('Offer (5)');
+    expect(within(offer).queryByRole('link', { name: 'All offer jobs' })).not.toBeInTheDocument();
+    expect(jobsGets(calls, 'offer').length).toBe(13);
+    expect(within(screen.getByTestId('column-saved')).getByRole('heading')).toHaveTextContent('Saved (0)');
+  });
+
+  it('stops after COLUMN_MAX_READS requests on a list that goes on, and says so', async () => {
+    const all = Array.from({ length: 5000 }, (_, i) => card(`j${i}`, i === 4999 ? { stage: 'applied' } : {}));
+    const { calls } = indexReadApi(all, 100);
+    renderPage(<BoardPage />, { route: '/board', path: '/board' });
+    const applied = await screen.findByTestId('column-applied');
+    expect(jobsGets(calls, 'applied').length).toBe(COLUMN_MAX_READS);
+    expect(within(applied).getByRole('heading')).toHaveTextContent('Applied (0+)');
+    expect(within(applied).getByRole('link', { name: 'All applied jobs' })).toBeInTheDocument();
+  });
+
+  it('replaces a card on a live update like any job list', async () => {
+    boardApi([card('a', { stage: 'saved' })]);
+    const { client } = renderPage(<BoardPage />, { route: '/board', path: '/board' });
+    await screen.findByText('Engineer a');
+    expect(replaceCard(client, card('a', { stage: 'saved', title: 'Principal a' }))).toBe(true);
+    expect(await screen.findByText('Principal a')).toBeInTheDocument();
   });
 });
 
