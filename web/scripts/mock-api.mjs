@@ -1,8 +1,11 @@
 // A stand-in for the jobmon API with fixed, seeded data, serving a built dashboard: what
 // `make web-audit` (Lighthouse) and the phone screenshots (docs/screenshots/) run against,
 // so their figures and pictures do not depend on a local stack's timing. Sign-in is real in
-// shape: the refresh cookie only answers after a login, and the WebSocket handshake is
-// completed (then stays quiet) so the live indicator reads "open".
+// shape but not in state: no cookie is set; one flag for the whole server makes
+// `POST /v1/auth/refresh` answer with a session after any login (and 401 before one, or
+// after a logout), which is what a page opened as a bookmark asks first. The WebSocket
+// handshake is completed (then stays quiet) so the live indicator reads "open". The
+// analytics reports are computed from the seeded jobs in the shapes of docs/openapi.json.
 //
 //   node scripts/mock-api.mjs DIST_DIR [PORT]   (prints the URL it listens on)
 import { createHash } from 'node:crypto';
@@ -76,8 +79,45 @@ function routes(method, url) {
   if (p === '/v1/tenant/members') return [200, list([user])];
   if (p === '/v1/notifications') return [200, { instantThreshold: 8, digestHour: 8, timeZone: 'Europe/Berlin' }];
   if (p === '/v1/billing') return [503, { error: { code: 'unavailable', message: 'Billing is not available.' } }];
-  if (p.startsWith('/v1/analytics/')) return [200, {}];
+  if (p.startsWith('/v1/analytics/')) return analytics(p.slice('/v1/analytics/'.length), url.searchParams);
   return [404, { error: { code: 'not_found', message: `no mock for ${method} ${p}` } }];
+}
+
+const day = (t) => new Date(t).toISOString().slice(0, 10);
+const count = (list, key) => list.reduce((n, j) => ((n[j[key]] = (n[j[key]] ?? 0) + 1), n), {});
+const average = (list) => (list.length ? Math.round((list.reduce((n, j) => n + j.score, 0) / list.length) * 10) / 10 : null);
+const STATUSES = ['new', 'queued', 'scored', 'failed', 'archived', 'pending_upgrade'];
+const STAGES = ['saved', 'applied', 'interviewing', 'offer', 'rejected', 'withdrawn'];
+
+/** The four reports (docs/openapi.json) computed from the seeded jobs, over `from`..`to` (default: the 30 days to today). */
+function analytics(report, params) {
+  const to = params.get('to') ?? day(NOW);
+  const from = params.get('from') ?? day(Date.parse(to) - 29 * 86_400_000);
+  const inRange = jobs.filter((j) => day(j.createdAt) >= from && day(j.createdAt) <= to);
+  const zeros = (names) => Object.fromEntries(names.map((n) => [n, 0]));
+  switch (report) {
+    case 'overview':
+      return [200, {
+        totalJobs: inRange.length,
+        byStatus: { ...zeros(STATUSES), ...count(inRange, 'status') },
+        averageScore: average(inRange),
+        scoredInRange: jobs.filter((j) => day(j.scoredAt) >= from && day(j.scoredAt) <= to).length,
+        byStage: { ...zeros(STAGES), ...count(inRange.filter((j) => j.stage), 'stage') },
+      }];
+    case 'score-distribution':
+      return [200, { buckets: Array.from({ length: 10 }, (_, i) => ({ score: i + 1, count: inRange.filter((j) => j.score === i + 1).length })) }];
+    case 'jobs-per-day': {
+      const days = [];
+      for (let t = Date.parse(from); day(t) <= to; t += 86_400_000) {
+        days.push({ date: day(t), created: jobs.filter((j) => day(j.createdAt) === day(t)).length, scored: jobs.filter((j) => day(j.scoredAt) === day(t)).length });
+      }
+      return [200, { days }];
+    }
+    case 'sources':
+      return [200, [{ sourceId: source.id, name: source.name, jobs: inRange.length, averageScore: average(inRange), highScores: inRange.filter((j) => j.score >= 8).length }]];
+    default:
+      return [404, { error: { code: 'not_found', message: `no analytics report ${report}` } }];
+  }
 }
 
 function serveFile(dist, url, res) {

@@ -1,8 +1,9 @@
 // `make web-audit`: Lighthouse (npm `lighthouse`, Debian's Chromium, headless) over the
 // built dashboard in web/dist, served by scripts/mock-api.mjs with its seeded data (the API
 // is mocked, so the figures measure the dashboard and not a local stack's debug builds).
-// The sign-in page is audited signed out; the others after a sign-in, opened as a bookmark
-// is (the refresh cookie restores the session). Lighthouse's default mobile profile with
+// The sign-in page is audited signed out; the others after a sign-in, each opened as a
+// bookmark is (the page asks `/v1/auth/refresh` for a session, which the mock answers once
+// any login was made: it keeps a flag, not a cookie). Lighthouse's default mobile profile with
 // simulated throttling. Prints performance, accessibility and best-practices per page, and
 // the jobs page's initial JavaScript gzipped, measured from the build output.
 import { readFileSync } from 'node:fs';
