@@ -89,20 +89,25 @@ web-unit: web/node_modules/.installed
 # Playwright in Debian's chromium (never a downloaded browser) against the local stack,
 # which the test's global setup starts on a free port with a fixture job board.
 # Screenshots of the main pages land in web/screenshots/ (git-ignored).
+# Every browser run uses Debian's chromium, or the one JOBMON_CHROMIUM names
+# (web/scripts/chromium.mjs holds the path and the flags for all three).
+CHROMIUM_CHECK = @test -x "$${JOBMON_CHROMIUM:-/usr/bin/chromium}" || { echo "chromium is missing: apt-get install chromium (.ci/run does), or set JOBMON_CHROMIUM" >&2; exit 1; }
+
 web-e2e: web $(VENV)/.installed
-	@test -x "$${JOBMON_CHROMIUM:-/usr/bin/chromium}" || { echo "chromium is missing: apt-get install chromium (.ci/run does)" >&2; exit 1; }
+	$(CHROMIUM_CHECK)
 	cargo build --workspace --locked
 	cd web && npx playwright test
 
 # Lighthouse over web/dist served by web/scripts/mock-api.mjs (seeded data, no stack needed);
 # figures, not a test: not part of `make test`.
 web-audit: web
-	@test -x "$${CHROME_PATH:-/usr/bin/chromium}" || { echo "chromium is missing: apt-get install chromium" >&2; exit 1; }
-	cd web && CHROME_PATH="$${CHROME_PATH:-/usr/bin/chromium}" node scripts/web-audit.mjs dist
+	$(CHROMIUM_CHECK)
+	cd web && node scripts/web-audit.mjs dist
 
 # The jobs page on a phone against the same mocked API; docs/screenshots/ holds a before/after
 # pair made this way (the "before" from a build of an older commit's web/).
 web-screenshots: web
+	$(CHROMIUM_CHECK)
 	mkdir -p web/screenshots
 	cd web && node scripts/phone-screenshots.mjs dist screenshots/jobs-phone.png
 

@@ -1,8 +1,6 @@
 import { defineConfig, devices } from '@playwright/test';
-
-// Debian's chromium (apt), never a downloaded browser. The flags let it run headless in a
-// container without a GPU or a sandbox, and keep it off every network but the local stack.
-const executablePath = process.env.JOBMON_CHROMIUM ?? '/usr/bin/chromium';
+// Debian's chromium and its flags, shared with the Lighthouse and screenshot scripts.
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from './scripts/chromium.mjs';
 
 export default defineConfig({
   testDir: './e2e',
@@ -19,16 +17,8 @@ export default defineConfig({
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
     launchOptions: {
-      executablePath,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      executablePath: CHROMIUM_PATH,
+      args: CHROMIUM_FLAGS,
     },
   },
 });

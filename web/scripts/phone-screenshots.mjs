@@ -5,6 +5,7 @@
 //
 //   node scripts/phone-screenshots.mjs DIST_DIR OUT.png
 import { chromium } from '@playwright/test';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from './chromium.mjs';
 import { startMock } from './mock-api.mjs';
 
 const [dist, out] = process.argv.slice(2);
@@ -13,10 +14,7 @@ if (!dist || !out) {
   process.exit(2);
 }
 const { server, url } = await startMock(dist);
-const browser = await chromium.launch({
-  executablePath: process.env.JOBMON_CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS });
 try {
   const page = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true });
   await page.goto(`${url}/login?next=%2Fjobs`);

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from './chromium.mjs';
 import { startMock } from './mock-api.mjs';
 
 const dist = path.resolve(process.argv[2] ?? 'dist');
@@ -30,10 +31,8 @@ function initialJs() {
 }
 
 const { server, url } = await startMock(dist);
-const chrome = await chromeLauncher.launch({
-  chromePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
-  chromeFlags: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+// chrome-launcher is told the path, so it never looks at CHROME_PATH or searches for a browser.
+const chrome = await chromeLauncher.launch({ chromePath: CHROMIUM_PATH, chromeFlags: ['--headless=new', ...CHROMIUM_FLAGS] });
 let below = 0;
 try {
   const audit = async (page) => {
