@@ -25,8 +25,6 @@ export const JOB_STATUSES: JobStatus[] = ['new', 'queued', 'scored', 'failed', '
 
 export type JobCard = Schemas['JobCard'];
 export type Stage = Schemas['Stage'];
-/** In the order the board shows its columns. */
-export const STAGES: Stage[] = ['saved', 'applied', 'interviewing', 'offer', 'rejected', 'withdrawn'];
 export type TrackingEntry = Schemas['TrackingEntry'];
 export type ScoringEntry = Schemas['ScoringEntry'];
 export type Job = Schemas['Job'];

@@ -1,23 +1,18 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { useMutation, useQueries, useQueryClient } from '@tanstack/react-query';
-import { api } from '../api/client';
-import { ApiError, describeError } from '../api/errors';
+import { useQueries } from '@tanstack/react-query';
 import { keys } from '../api/keys';
-import { STAGES, type JobCard, type Stage } from '../api/types';
+import type { Stage } from '../api/types';
 import { ScoreBadge } from '../components/Badges';
 import { ErrorState, Loading } from '../components/States';
-import { useToast } from '../components/Toasts';
 import { columnCount, columnGoesOn, columnJobs, readColumn } from './boardColumn';
-import { STAGE_LABELS } from './stages';
+import { STAGES, STAGE_LABELS, StageOptions, useSetStage } from './stages';
 
 /**
  * Applications by stage. A job moves with the "Move to" select on its card (keyboard and
  * screen readers) or by dragging it onto another column (native drag and drop).
  */
 export function BoardPage() {
-  const client = useQueryClient();
-  const toast = useToast();
   const [dropTarget, setDropTarget] = useState<Stage | null>(null);
   const columns = useQueries({
     queries: STAGES.map((stage) => ({
@@ -25,18 +20,9 @@ export function BoardPage() {
       queryFn: ({ signal }: { signal: AbortSignal }) => readColumn(stage, signal),
     })),
   });
-  const move = useMutation({
-    mutationFn: ({ job, stage }: { job: JobCard; stage: Stage }) =>
-      api.patch<JobCard>(`/v1/jobs/${encodeURIComponent(job.id)}`, { stage }),
-    onSuccess: (_, { job, stage }) => toast(`${job.title} moved to ${STAGE_LABELS[stage]}.`, 'success'),
-    onError: (error) =>
-      toast(
-        error instanceof ApiError && error.status === 409
-          ? 'The job changed in the meantime; the board now shows where it stands.'
-          : describeError(error),
-        'error',
-      ),
-    onSettled: () => void client.invalidateQueries({ queryKey: keys.jobs }),
+  const move = useSetStage({
+    done: (job, stage) => `${job.title} moved to ${STAGE_LABELS[stage]}.`,
+    conflict: 'The job changed in the meantime; the board now shows where it stands.',
   });
 
   if (columns.some((c) => c.isPending)) return <Loading label="Loading the board…" />;
@@ -99,11 +85,7 @@ export function BoardPage() {
                       disabled={move.isPending}
                       onChange={(e) => move.mutate({ job, stage: e.target.value as Stage })}
                     >
-                      {STAGES.map((s) => (
-                        <option key={s} value={s}>
-                          {STAGE_LABELS[s]}
-                        </option>
-                      ))}
+                      <StageOptions />
                     </select>
                   </label>
                 </li>

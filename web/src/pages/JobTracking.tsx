@@ -1,12 +1,12 @@
 import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../api/client';
-import { ApiError, describeError } from '../api/errors';
+import { describeError } from '../api/errors';
 import { keys } from '../api/keys';
-import { STAGES, type Job, type JobCard, type Stage } from '../api/types';
+import type { Job, Stage } from '../api/types';
 import { useToast } from '../components/Toasts';
 import { formatDate } from '../format';
-import { NOTE_MAX_CHARS, STAGE_LABELS } from './stages';
+import { NOTE_MAX_CHARS, STAGE_LABELS, StageOptions, useSetStage } from './stages';
 
 /** The job's application stage, its stage history and notes. */
 export function JobTracking({ job }: { job: Job }) {
@@ -18,12 +18,9 @@ export function JobTracking({ job }: { job: Job }) {
     void client.invalidateQueries({ queryKey: keys.job(job.id) });
     void client.invalidateQueries({ queryKey: keys.jobLists });
   };
-  const setStage = useMutation({
-    mutationFn: (stage: Stage) => api.patch<JobCard>(path, { stage }),
-    onSuccess: (_, stage) => toast(`Stage set to ${STAGE_LABELS[stage]}.`, 'success'),
-    onError: (error) =>
-      toast(error instanceof ApiError && error.status === 409 ? 'The stage changed in the meantime; the page now shows it.' : describeError(error), 'error'),
-    onSettled: refresh,
+  const setStage = useSetStage({
+    done: (_, stage) => `Stage set to ${STAGE_LABELS[stage]}.`,
+    conflict: 'The stage changed in the meantime; the page now shows it.',
   });
   const addNote = useMutation({
     mutationFn: (text: string) => api.post(`${path}/notes`, { text }),
@@ -45,14 +42,10 @@ export function JobTracking({ job }: { job: Job }) {
           className="mt-1 block rounded border-slate-300"
           value={job.stage ?? ''}
           disabled={setStage.isPending}
-          onChange={(e) => e.target.value && setStage.mutate(e.target.value as Stage)}
+          onChange={(e) => e.target.value && setStage.mutate({ job, stage: e.target.value as Stage })}
         >
           {!job.stage && <option value="">Not tracked</option>}
-          {STAGES.map((s) => (
-            <option key={s} value={s}>
-              {STAGE_LABELS[s]}
-            </option>
-          ))}
+          <StageOptions />
         </select>
       </label>
       <form

@@ -5,8 +5,8 @@ import { api, request } from '../api/client';
 import { describeError } from '../api/errors';
 import { keys } from '../api/keys';
 import type { JobCard, Page, Source } from '../api/types';
-import { JOB_STATUSES, STAGES } from '../api/types';
-import { STAGE_LABELS } from './stages';
+import { JOB_STATUSES } from '../api/types';
+import { StageOptions } from './stages';
 import { STATUS_LABEL } from '../components/Badges';
 import { Field } from '../components/Field';
 import { PageTitle } from '../components/Layout';
@@ -132,11 +132,7 @@ export function JobsPage() {
         <Field label="Stage">
           <select className="input" value={filters.stage} onChange={(e) => setFilter('stage', e.target.value as JobFilters['stage'])}>
             <option value="">Any stage</option>
-            {STAGES.map((s) => (
-              <option key={s} value={s}>
-                {STAGE_LABELS[s]}
-              </option>
-            ))}
+            <StageOptions />
           </select>
         </Field>
         <Field label="Source">

@@ -13,7 +13,7 @@ import { formatDate, formatSalary, workModeLabel } from '../format';
 import { useLive } from '../live/LiveProvider';
 import { restoreTarget } from './JobDetailPage';
 import { moveActive, shortcutFor, SHORTCUTS } from './jobShortcuts';
-import { STAGE_LABELS } from './stages';
+import { STAGE_LABELS, StageOptions } from './stages';
 
 /** Status changes sent at once by a bulk action; more would queue behind the browser's limit anyway. */
 const BULK_PARALLEL = 4;
@@ -191,11 +191,7 @@ export function JobsTable({ rows, sourceNames, busy, searchRef }: { rows: JobCar
             }}
           >
             <option value="">Set stage…</option>
-            {(Object.keys(STAGE_LABELS) as Stage[]).map((stage) => (
-              <option key={stage} value={stage}>
-                {STAGE_LABELS[stage]}
-              </option>
-            ))}
+            <StageOptions />
           </select>
           <button type="button" className="ml-auto text-indigo-700 underline" onClick={() => setSelected(new Set())}>
             Clear selection

@@ -4,6 +4,7 @@ import userEvent from '@testing-library/user-event';
 import type { Job, JobCard } from '../api/types';
 import { json, mockApi, renderPage } from '../test/utils';
 import { replaceCard } from '../live/cache';
+import { keys } from '../api/keys';
 import { BoardPage } from './BoardPage';
 import { COLUMN_MAX_READS } from './boardColumn';
 import { JobDetailPage } from './JobDetailPage';
@@ -147,6 +148,61 @@ describe('BoardPage paging', () => {
     await screen.findByText('Engineer a');
     expect(replaceCard(client, card('a', { stage: 'saved', title: 'Principal a' }))).toBe(true);
     expect(await screen.findByText('Principal a')).toBeInTheDocument();
+  });
+});
+
+describe('setting a stage (useSetStage)', () => {
+  it('from the board, reads the moved job\'s page again as well as every list', async () => {
+    boardApi([card('a', { stage: 'saved' })]);
+    const { client } = renderPage(<BoardPage />, { route: '/board', path: '/board' });
+    // The job's page and the jobs list were opened earlier and are still cached.
+    client.setQueryData(keys.job('a'), { ...card('a', { stage: 'saved' }), description: '', history: [], tracking: [] });
+    client.setQueryData(keys.jobList({}), { pages: [{ items: [card('a', { stage: 'saved' })], nextCursor: null }], pageParams: [undefined] });
+    await userEvent.selectOptions(await screen.findByLabelText('Move Engineer a to'), 'offer');
+    expect(await screen.findByText('Engineer a moved to Offer.')).toBeInTheDocument();
+    await waitFor(() => expect(client.getQueryState(keys.job('a'))?.isInvalidated).toBe(true));
+    expect(client.getQueryState(keys.jobList({}))?.isInvalidated).toBe(true);
+    // What a stage does not change is left alone.
+    client.setQueryData(keys.anyJob, { items: [], nextCursor: null });
+    await userEvent.selectOptions(await screen.findByLabelText('Move Engineer a to'), 'saved');
+    expect(await screen.findByText('Engineer a moved to Saved.')).toBeInTheDocument();
+    expect(client.getQueryState(keys.anyJob)?.isInvalidated).toBe(false);
+  });
+
+  it('from the job\'s page, reads the board\'s columns again', async () => {
+    let job: Job = { ...card('a'), description: '', history: [], tracking: [] };
+    mockApi({
+      'GET /v1/sources': () => json(200, { items: [], nextCursor: null }),
+      'GET /v1/jobs/a': () => json(200, job),
+      'PATCH /v1/jobs/a': (c: { body: unknown }) => {
+        job = { ...job, ...(c.body as object) };
+        return json(200, job);
+      },
+    });
+    const { client } = renderPage(<JobDetailPage />, { route: '/jobs/a', path: '/jobs/:id' });
+    client.setQueryData(keys.boardColumn('interviewing'), { pages: [{ items: [], nextCursor: null }], pageParams: [undefined] });
+    await userEvent.selectOptions(await screen.findByLabelText('Stage'), 'interviewing');
+    expect(await screen.findByText('Stage set to Interviewing.')).toBeInTheDocument();
+    await waitFor(() => expect(client.getQueryState(keys.boardColumn('interviewing'))?.isInvalidated).toBe(true));
+  });
+
+  it('says the job changed on a 409 and reads the column again to show where it stands', async () => {
+    let stage: JobCard['stage'] = 'saved';
+    const { calls } = mockApi({
+      'GET /v1/jobs': (c: { query: URLSearchParams }) =>
+        json(200, { items: c.query.get('stage') === stage ? [card('a', { stage })] : [], nextCursor: null }),
+      'PATCH /v1/jobs/a': () => {
+        // Someone else moved it to "rejected" first.
+        stage = 'rejected';
+        return json(409, { error: { code: 'conflict', message: 'The job changed.' } });
+      },
+    });
+    renderPage(<BoardPage />, { route: '/board', path: '/board' });
+    await userEvent.selectOptions(await screen.findByLabelText('Move Engineer a to'), 'offer');
+    expect(await screen.findByText('The job changed in the meantime; the board now shows where it stands.')).toBeInTheDocument();
+    await waitFor(() => expect(within(screen.getByTestId('column-rejected')).getByText('Engineer a')).toBeInTheDocument());
+    expect(within(screen.getByTestId('column-saved')).queryByText('Engineer a')).not.toBeInTheDocument();
+    expect(calls.filter((c) => c.method === 'PATCH')).toHaveLength(1);
   });
 });
 

@@ -2,7 +2,8 @@
 // them into the API's query and says what is wrong with them before anything is sent.
 
 import type { JobStatus, Stage } from '../api/types';
-import { JOB_STATUSES, STAGES } from '../api/types';
+import { JOB_STATUSES } from '../api/types';
+import { STAGES } from './stages';
 import { dayToRfc3339 } from '../format';
 import * as v from '../validation';
 
