@@ -4,6 +4,7 @@ import { useQueries } from '@tanstack/react-query';
 import { keys } from '../api/keys';
 import type { Stage } from '../api/types';
 import { ScoreBadge } from '../components/Badges';
+import { PageTitle } from '../components/Layout';
 import { ErrorState, Loading } from '../components/States';
 import { columnCount, columnGoesOn, columnJobs, readColumn } from './boardColumn';
 import { STAGES, STAGE_LABELS, StageOptions, useSetStage } from './stages';
@@ -31,9 +32,9 @@ export function BoardPage() {
   const byId = new Map(columns.flatMap((c) => columnJobs(c.data)).map((j) => [j.id, j]));
 
   return (
-    <section aria-labelledby="board-h" className="space-y-4">
-      <h1 id="board-h" className="text-2xl font-semibold">Applications</h1>
-      <p className="text-sm text-slate-600">
+    <>
+      <PageTitle>Board</PageTitle>
+      <p className="mb-4 text-sm text-slate-600">
         Set a job’s stage on its page or here: choose “Move to”, or drag the card onto another column.
       </p>
       <div className="grid gap-3 md:grid-cols-3 xl:grid-cols-6">
@@ -99,6 +100,6 @@ export function BoardPage() {
           </section>
         ))}
       </div>
-    </section>
+    </>
   );
 }

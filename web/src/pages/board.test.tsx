@@ -47,6 +47,8 @@ describe('BoardPage', () => {
     boardApi([card('a', { stage: 'saved' }), card('b', { stage: 'interviewing' })]);
     renderPage(<BoardPage />, { route: '/board', path: '/board' });
     const saved = await screen.findByTestId('column-saved');
+    // Titled like its entry in the navigation.
+    expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Board');
     expect(within(saved).getByText('Engineer a')).toBeInTheDocument();
     expect(within(screen.getByTestId('column-interviewing')).getByText('Engineer b')).toBeInTheDocument();
     expect(within(screen.getByTestId('column-offer')).queryAllByTestId('board-card')).toHaveLength(0);
