@@ -49,7 +49,7 @@ export function formatSalary(salary: { min?: number | null; max?: number | null;
   return null;
 }
 
-export const WORK_MODE_LABELS = { remote: 'Remote', hybrid: 'Hybrid', onsite: 'On-site' } as const;
+const WORK_MODE_LABELS = { remote: 'Remote', hybrid: 'Hybrid', onsite: 'On-site' } as const;
 
 /** The card's work mode; older cards only say whether the job is remote. */
 export function workModeLabel(job: { workMode?: keyof typeof WORK_MODE_LABELS | null; remote: boolean }): string | null {

@@ -12,6 +12,8 @@ export const keys = {
   tenant: ['tenant'] as const,
   members: ['members'] as const,
   profile: ['profile'] as const,
+  /** A draft profile's scores (its JSON as sent); apart from `profile`, which holds what is saved. */
+  profilePreview: (draft: string | null) => ['profile-preview', draft] as const,
   notifications: ['notifications'] as const,
   notificationChannels: ['notifications', 'channels'] as const,
   billing: ['billing'] as const,

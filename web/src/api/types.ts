@@ -25,7 +25,6 @@ export const JOB_STATUSES: JobStatus[] = ['new', 'queued', 'scored', 'failed', '
 
 export type JobCard = Schemas['JobCard'];
 export type Stage = Schemas['Stage'];
-export type TrackingEntry = Schemas['TrackingEntry'];
 export type ScoringEntry = Schemas['ScoringEntry'];
 export type Job = Schemas['Job'];
 
@@ -64,5 +63,5 @@ export type LiveMessage =
   | { type: 'job_updated'; data: JobCard }
   | { type: 'jobs_created'; data: { sourceId: string; count: number } }
   | { type: 'usage_updated'; data: { scoredJobs: number; limit: number } };
-export type ProfilePreview = Schemas['ProfilePreview'];
-export type PreviewedJob = Schemas['PreviewedJob'];
+/** Named apart from the `ProfilePreview` component that shows it. */
+export type ProfilePreviewResult = Schemas['ProfilePreview'];

@@ -12,6 +12,7 @@ import { Field } from '../components/Field';
 import { PageTitle } from '../components/Layout';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { useToast } from '../components/Toasts';
+import { useDebounced } from '../useDebounced';
 import { hasErrors } from '../validation';
 import { JobsTable } from './JobsTable';
 import { readFilters, toQuery, validateFilters, writeFilters, type JobFilters } from './jobFilters';
@@ -42,15 +43,13 @@ export function JobsPage() {
     setUrlQ(filters.q);
     setQ(filters.q);
   }
-  // Only a change of the box restarts the timer; the write reads the filters of the moment
-  // it fires.
+  // Only a change of the box restarts the wait; the write reads the filters of the moment
+  // the words settle.
+  const settledQ = useDebounced(q, 300);
   const writeQ = useEffectEvent((words: string) => {
     if (words !== filters.q) setFilter('q', words);
   });
-  useEffect(() => {
-    const t = setTimeout(() => writeQ(q), 300);
-    return () => clearTimeout(t);
-  }, [q]);
+  useEffect(() => writeQ(settledQ), [settledQ]);
 
   function setFilter<K extends keyof JobFilters>(key: K, value: JobFilters[K]) {
     setParams(writeFilters({ ...readFilters(params), [key]: value }), { replace: true });

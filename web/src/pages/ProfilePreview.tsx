@@ -1,25 +1,17 @@
 // The profile page's live preview: the draft being edited, scored over the tenant's newest
 // jobs by the API (`POST /v1/profile/preview`: the built-in profile scorer, nothing stored).
 
-import { useEffect, useState } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api } from '../api/client';
 import { describeError } from '../api/errors';
-import type { Profile, ProfilePreview as Preview, ProfileWarning } from '../api/types';
+import { keys } from '../api/keys';
+import type { Profile, ProfilePreviewResult, ProfileWarning } from '../api/types';
 import { ScoreBadge } from '../components/Badges';
+import { useDebounced } from '../useDebounced';
 
 /** Quiet time after the last keystroke before a preview is asked for: a person typing sends
  * one request per pause, far below the API's 30 a minute. */
-export const PREVIEW_DEBOUNCE_MS = 400;
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setSettled(value), ms);
-    return () => clearTimeout(timer);
-  }, [value, ms]);
-  return settled;
-}
+const PREVIEW_DEBOUNCE_MS = 400;
 
 export function ProfileWarnings({ warnings }: { warnings: ProfileWarning[] }) {
   if (warnings.length === 0) return null;
@@ -43,8 +35,8 @@ function Change({ from, to }: { from?: number; to: number }) {
 export function ProfilePreview({ draft }: { draft: Profile | null }) {
   const body = useDebounced(draft ? JSON.stringify(draft) : null, PREVIEW_DEBOUNCE_MS);
   const preview = useQuery({
-    queryKey: ['profile-preview', body],
-    queryFn: () => api.post<Preview>('/v1/profile/preview', JSON.parse(body!)),
+    queryKey: keys.profilePreview(body),
+    queryFn: () => api.post<ProfilePreviewResult>('/v1/profile/preview', JSON.parse(body!)),
     enabled: body != null,
     // Asked again whenever the page opens (stale at once, unlike the app's 15 s default):
     // jobs arrive between visits, and a preview cached before a fetch would say "no jobs".
