@@ -27,17 +27,17 @@ export function ProfilePage() {
   const profile = useQuery({ queryKey: keys.profile, queryFn: () => api.get<Profile>('/v1/profile') });
   return (
     <>
-        <PageTitle>Scoring profile</PageTitle>
-        <p className="mb-4 max-w-prose text-sm text-slate-600">
-          Every job is scored 1–10 against this profile. Saving a changed profile rescores the jobs already scored.
-        </p>
-        {profile.isPending ? (
-          <Loading label="Loading your profile…" />
-        ) : profile.isError ? (
-          <ErrorState error={profile.error} retry={() => profile.refetch()} title="Could not load your profile" />
-        ) : (
-          <ProfileForm initial={profile.data} />
-        )}
+      <PageTitle>Scoring profile</PageTitle>
+      <p className="mb-4 max-w-prose text-sm text-slate-600">
+        Every job is scored 1–10 against this profile. Saving a changed profile rescores the jobs already scored.
+      </p>
+      {profile.isPending ? (
+        <Loading label="Loading your profile…" />
+      ) : profile.isError ? (
+        <ErrorState error={profile.error} retry={() => profile.refetch()} title="Could not load your profile" />
+      ) : (
+        <ProfileForm initial={profile.data} />
+      )}
     </>
   );
 }
