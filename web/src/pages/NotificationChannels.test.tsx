@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { NotificationChannel } from '../api/types';
@@ -82,12 +82,53 @@ describe('Notifications page channels', () => {
       'PATCH /v1/notifications/channels/c1': (c) => json(200, { ...channel('c1'), ...(c.body as object) }),
       'DELETE /v1/notifications/channels/c1': () => json(204, undefined),
     });
+    const confirm = vi.fn(() => true);
+    vi.stubGlobal('confirm', confirm);
     render();
     const row = await screen.findByTestId('channel-row');
     await userEvent.click(within(row).getByRole('button', { name: 'Turn off' }));
     await waitFor(() => expect(calls.find((c) => c.method === 'PATCH')?.body).toEqual({ enabled: false }));
     await userEvent.click(within(row).getByRole('button', { name: 'Remove' }));
     await waitFor(() => expect(calls.some((c) => c.method === 'DELETE' && c.path === '/v1/notifications/channels/c1')).toBe(true));
+    expect(confirm).toHaveBeenCalledWith('Remove the Slack channel to https://hooks.example.com/c1? It gets no more messages.');
+  });
+
+  it('removes nothing unless the removal is confirmed', async () => {
+    const { calls } = mockApi({
+      'GET /v1/notifications': () => json(200, settings),
+      'GET /v1/notifications/channels': () => json(200, { items: [channel('c1')], nextCursor: null }),
+      'DELETE /v1/notifications/channels/c1': () => json(204, undefined),
+    });
+    const confirm = vi.fn(() => false);
+    vi.stubGlobal('confirm', confirm);
+    render();
+    const row = await screen.findByTestId('channel-row');
+    await userEvent.click(within(row).getByRole('button', { name: 'Remove' }));
+    expect(confirm).toHaveBeenCalledTimes(1);
+    expect(calls.some((c) => c.method === 'DELETE')).toBe(false);
+    expect(screen.getByTestId('channel-row')).toBeInTheDocument();
+  });
+
+  it('puts a channel id into its URLs encoded', async () => {
+    const { calls } = mockApi({
+      'GET /v1/notifications': () => json(200, settings),
+      'GET /v1/notifications/channels': () => json(200, { items: [channel('c/1?x')], nextCursor: null }),
+      'POST /v1/notifications/channels/c%2F1%3Fx/test': () => json(200, { delivered: true }),
+      'PATCH /v1/notifications/channels/c%2F1%3Fx': (c) => json(200, { ...channel('c/1?x'), ...(c.body as object) }),
+      'DELETE /v1/notifications/channels/c%2F1%3Fx': () => json(204, undefined),
+    });
+    vi.stubGlobal('confirm', () => true);
+    render();
+    const row = await screen.findByTestId('channel-row');
+    await userEvent.click(within(row).getByRole('button', { name: 'Send test' }));
+    expect(await within(row).findByRole('status')).toHaveTextContent('Test message delivered.');
+    await userEvent.click(within(row).getByRole('button', { name: 'Turn off' }));
+    await userEvent.click(within(row).getByRole('button', { name: 'Remove' }));
+    await waitFor(() => expect(calls.filter((c) => c.method !== 'GET').map((c) => `${c.method} ${c.path}`)).toEqual([
+      'POST /v1/notifications/channels/c%2F1%3Fx/test',
+      'PATCH /v1/notifications/channels/c%2F1%3Fx',
+      'DELETE /v1/notifications/channels/c%2F1%3Fx',
+    ]));
   });
 
   it('is not shown to members, who keep their own e-mail settings', async () => {

@@ -52,18 +52,19 @@ function ChannelRow({ channel }: { channel: NotificationChannel }) {
   const [result, setResult] = useState<string>();
   const refresh = () => client.invalidateQueries({ queryKey: keys.notificationChannels });
   const onError = (error: unknown) => toast(describeError(error), 'error');
+  const path = `/v1/notifications/channels/${encodeURIComponent(channel.id)}`;
   const test = useMutation({
-    mutationFn: () => api.post<ChannelTestResult>(`/v1/notifications/channels/${channel.id}/test`),
+    mutationFn: () => api.post<ChannelTestResult>(`${path}/test`),
     onSuccess: (r) => setResult(r?.delivered ? 'Test message delivered.' : `Test not delivered: ${r?.error ?? 'unknown error'}`),
     onError,
   });
   const toggle = useMutation({
-    mutationFn: () => api.patch(`/v1/notifications/channels/${channel.id}`, { enabled: !channel.enabled }),
+    mutationFn: () => api.patch(path, { enabled: !channel.enabled }),
     onSuccess: refresh,
     onError,
   });
   const remove = useMutation({
-    mutationFn: () => api.del(`/v1/notifications/channels/${channel.id}`),
+    mutationFn: () => api.del(path),
     onSuccess: refresh,
     onError,
   });
@@ -88,7 +89,14 @@ function ChannelRow({ channel }: { channel: NotificationChannel }) {
         <button type="button" className="btn-secondary" disabled={toggle.isPending} onClick={() => toggle.mutate()}>
           {channel.enabled ? 'Turn off' : 'Turn on'}
         </button>
-        <button type="button" className="btn-secondary" disabled={remove.isPending} onClick={() => remove.mutate()}>
+        <button
+          type="button"
+          className="btn-secondary"
+          disabled={remove.isPending}
+          onClick={() => {
+            if (window.confirm(`Remove the ${kindLabel(channel.kind)} channel to ${channel.url}? It gets no more messages.`)) remove.mutate();
+          }}
+        >
           Remove
         </button>
       </div>
