@@ -128,14 +128,14 @@ export function AccountPage() {
       {isAdmin && <ExportData />}
       {isAdmin && (
         <ConfirmedDeletion
-          title="Delete account"
+          title="Delete workspace"
           explanation={
             <p>
               Deletes the whole workspace: every job, source, note and member. The subscription is cancelled. Everyone is signed
               out at once; the data is gone within the hour. This cannot be undone — export your data first.
             </p>
           }
-          button="Delete account"
+          button="Delete workspace"
           remove={(password) => api.del<Erasure>('/v1/tenant', { password })}
           done="The workspace is being deleted."
         />
@@ -145,7 +145,7 @@ export function AccountPage() {
         explanation={
           <p>
             Removes you from the workspace and frees your e-mail address. The workspace and its jobs stay. The last admin must
-            first make someone else admin; the only member deletes the whole account instead.
+            first make someone else admin; the only member deletes the whole workspace instead.
           </p>
         }
         button="Delete my account"

@@ -86,17 +86,17 @@ describe('AccountPage', () => {
       'POST /v1/auth/logout': () => json(204),
     });
     renderPage(<AccountPage />, { route: '/account', path: '/account' });
-    const form = screen.getByRole('form', { name: 'Delete account' });
-    await userEvent.click(within(form).getByRole('button', { name: 'Delete account' }));
+    const form = screen.getByRole('form', { name: 'Delete workspace' });
+    await userEvent.click(within(form).getByRole('button', { name: 'Delete workspace' }));
     expect(within(form).getByText('Type your password to confirm.')).toBeInTheDocument();
     expect(calls).toHaveLength(0);
     await userEvent.type(within(form).getByLabelText('Your password'), 'wrong');
-    await userEvent.click(within(form).getByRole('button', { name: 'Delete account' }));
+    await userEvent.click(within(form).getByRole('button', { name: 'Delete workspace' }));
     expect(await within(form).findByText('This is not your password.')).toBeInTheDocument();
     expect(session.current).not.toBeNull();
     await userEvent.clear(within(form).getByLabelText('Your password'));
     await userEvent.type(within(form).getByLabelText('Your password'), 'right one');
-    await userEvent.click(within(form).getByRole('button', { name: 'Delete account' }));
+    await userEvent.click(within(form).getByRole('button', { name: 'Delete workspace' }));
     await waitFor(() => expect(currentLocation()).toBe('/login'));
     expect(session.current).toBeNull();
     expect(calls.filter((c) => c.method === 'DELETE').map((c) => c.body)).toEqual([{ password: 'wrong' }, { password: 'right one' }]);
@@ -109,7 +109,7 @@ describe('AccountPage', () => {
     });
     renderPage(<AccountPage />, { route: '/account', path: '/account', as: member });
     expect(screen.queryByRole('button', { name: 'Export data' })).toBeNull();
-    expect(screen.queryByRole('form', { name: 'Delete account' })).toBeNull();
+    expect(screen.queryByRole('form', { name: 'Delete workspace' })).toBeNull();
     const form = screen.getByRole('form', { name: 'Delete my account' });
     await userEvent.type(within(form).getByLabelText('Your password'), 'secret');
     await userEvent.click(within(form).getByRole('button', { name: 'Delete my account' }));
