@@ -24,7 +24,9 @@ export default defineConfig({
     setupFiles: ['./src/test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     restoreMocks: true,
-    // Typing with user-event takes seconds on a loaded 2-core machine; 5 s (the default) flaked.
+    // user-event types one key at a time through React; on a 2-core CI box that is also
+    // building and testing the Rust workspace, a test that types a form takes several seconds,
+    // and Vitest's 5 s default failed such tests that pass alone. The bound is for a stuck test.
     testTimeout: 20000,
   },
 });

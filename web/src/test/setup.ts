@@ -3,8 +3,10 @@ import { cleanup, configure } from '@testing-library/react';
 import { afterEach, vi } from 'vitest';
 import { session } from '../api/session';
 
-// CI and this machine are 2-core boxes that often build Rust beside the tests: give `findBy…`
-// and `waitFor` room for a slow render rather than failing at the library's 1 s default.
+// `make test` runs these beside the Rust build and tests, and a 2-core CI box shares its
+// cores between them: a render that takes 50 ms alone can take over a second there. 5 s gives
+// `findBy…` and `waitFor` that room instead of failing at the library's 1 s default; a test
+// whose condition never comes true still fails, only later.
 configure({ asyncUtilTimeout: 5000 });
 
 afterEach(() => {
