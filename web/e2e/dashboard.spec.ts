@@ -1,10 +1,16 @@
 // The whole product in a real browser against the local stack: register → paste a
-// Greenhouse URL to add a source (the fixture board) → fetch → rows appear and get scored live → open a job → archive
+// Greenhouse URL to add a source (the fixture board) → verify the address and set up
+// instant e-mail and a signed webhook → fetch → rows appear and get scored live → open a job → archive
 // it → track one through saved, applied and interviewing on the board → an admin sees the analytics → reload and a new tab stay signed in → sign out. Screenshots of the main pages go to web/screenshots/.
 import { expect, test, type Page } from '@playwright/test';
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expectAccessible } from './axe';
+import { greenhouseBoard } from './fixture-board';
 
 const shots = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'screenshots');
 const base = () => {
@@ -14,6 +20,40 @@ const base = () => {
 };
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
+
+// A webhook receiver on loopback (private addresses are allowed locally), in this process.
+async function startReceiver() {
+  const received: { signature: string; body: string }[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      received.push({ signature: String(req.headers['x-jobmon-signature'] ?? ''), body });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received, server };
+}
+
+// `X-Jobmon-Signature: t=<seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` with the channel's secret.
+function signedBy(secret: string, signature: string, body: string) {
+  const parts = Object.fromEntries(signature.split(',').map((p) => p.split('=') as [string, string]));
+  return parts.v1 === createHmac('sha256', secret).update(`${parts.t}.${body}`).digest('hex');
+}
+
+// The mail the functions sent stays in the local stack's moto, which jobmon-local names at start-up.
+async function mailTo(address: string): Promise<{ subject: string; body: string }[]> {
+  const log = readFileSync(process.env.JOBMON_E2E_LOG ?? '', 'utf8');
+  const moto = /sent mail\s+(\S+)\/moto-api\/data\.json/.exec(log)?.[1];
+  if (!moto) throw new Error('jobmon-local did not say where sent mail is kept');
+  const data = (await (await fetch(`${moto}/moto-api/data.json`)).json()) as {
+    ses?: { Message?: { destinations?: { ToAddresses?: string[] }; subject?: string; body?: string }[] };
+  };
+  return (data.ses?.Message ?? [])
+    .filter((m) => (m.destinations?.ToAddresses ?? []).some((a) => a.toLowerCase() === address.toLowerCase()))
+    .map((m) => ({ subject: m.subject ?? '', body: m.body ?? '' }));
+}
 
 // The dashboard is served with the template's response headers policy (the local gateway
 // reads it from template.yaml); whatever the policy blocks is reported here.
@@ -88,6 +128,31 @@ test('register, add a source, fetch, watch jobs get scored live, archive one, se
   await shot(page, '04-profile');
   await expectAccessible(page, '04-profile');
 
+  // Notifications: only a verified address gets mail, so follow the link of the sign-up
+  // mail first; then instant e-mail from score 1 and a signed webhook to a local receiver.
+  const receiver = await startReceiver();
+  const verification = (await mailTo(email)).map((m) => /http\S+\/verify-email\?token=[\w-]+/.exec(m.body)?.[0]).find(Boolean);
+  expect(verification, 'the sign-up mail links to /verify-email').toBeTruthy();
+  await page.goto(verification!);
+  await expect(page.getByText('Thank you — your e-mail address is verified.')).toBeVisible();
+  await page.goto(base() + '/notifications');
+  await page.getByLabel('E-mail me as soon as a good match is scored').check();
+  await page.getByLabel('Only jobs scoring at least').fill('1');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByText('Notification settings saved.')).toBeVisible();
+  const addChannel = page.getByRole('form', { name: 'Add a channel' });
+  await addChannel.getByLabel('Kind').selectOption('webhook');
+  await addChannel.getByLabel('Channel URL').fill(receiver.url);
+  await addChannel.getByLabel('Minimum score').fill('1');
+  await addChannel.getByRole('button', { name: 'Add channel' }).click();
+  const secret = (await page.getByTestId('signing-secret').locator('code').nth(1).textContent())!;
+  const channel = page.getByTestId('channel-row').filter({ hasText: receiver.url });
+  await channel.getByRole('button', { name: 'Send test' }).click();
+  await expect(channel.getByRole('status')).toHaveText('Test message delivered.');
+  expect(receiver.received).toHaveLength(1);
+  expect(signedBy(secret, receiver.received[0].signature, receiver.received[0].body)).toBe(true);
+  await expectAccessible(page, '10b-notifications-set');
+
   // Jobs: empty, then "Fetch now"; rows arrive and get scored over the WebSocket.
   await nav(page, 'Jobs').click();
   await expect(page.getByText('No jobs yet')).toBeVisible();
@@ -104,6 +169,21 @@ test('register, add a source, fetch, watch jobs get scored live, archive one, se
   await expect(page.getByTestId('toast').filter({ hasText: /Scored \d+\/10|\d+ jobs scored — best: \d+\/10/ }).first()).toBeVisible();
   expect(await page.getByTestId('toast').count()).toBeLessThanOrEqual(3);
   expect(await page.evaluate(() => (window as unknown as { noReload?: boolean }).noReload)).toBe(true);
+  // The matches reached the webhook, signed, and the member's mailbox: each job once.
+  const boardTitles = greenhouseBoard('acme', [0, 1, 2]).jobs.map((j) => j.title);
+  const announced = () =>
+    receiver.received.slice(1).flatMap((r) => {
+      const body = JSON.parse(r.body) as { job?: { title: string }; jobs?: { title: string }[] };
+      return (body.jobs ?? (body.job ? [body.job] : [])).map((j) => j.title);
+    });
+  await expect.poll(() => announced().sort(), { timeout: 90_000 }).toEqual([...boardTitles].sort());
+  for (const r of receiver.received) expect(signedBy(secret, r.signature, r.body)).toBe(true);
+  const matchMail = async () => (await mailTo(email)).filter((m) => /^(New match|\d+ new matches)/.test(m.subject));
+  await expect.poll(async () => (await matchMail()).length, { timeout: 90_000 }).toBeGreaterThan(0);
+  const mailed = (await matchMail()).map((m) => m.body).join('\n');
+  for (const t of boardTitles) expect(mailed).toContain(t);
+  receiver.server.close();
+
   // Filters live in the URL.
   await page.getByLabel('Sort by').selectOption('score');
   await expect(page).toHaveURL(/sort=score/);
@@ -221,7 +301,8 @@ test('register, add a source, fetch, watch jobs get scored live, archive one, se
   await expectAccessible(page, '09-members');
   await nav(page, 'Notifications').click();
   await expect(page.getByRole('heading', { level: 1, name: 'Notifications' })).toBeVisible();
-  await expect(page.getByText('E-mail me as soon as a good match is scored')).toBeVisible();
+  await expect(page.getByLabel('E-mail me as soon as a good match is scored')).toBeChecked();
+  await expect(page.getByTestId('channel-row')).toHaveCount(1);
   await shot(page, '10-notifications');
   await expectAccessible(page, '10-notifications');
   await nav(page, 'Billing').click();
