@@ -128,13 +128,11 @@ check-template: $(VENV)/.installed
 
 # The whole system on one machine: moto, every function of template.yaml behind a local
 # API Gateway on http://127.0.0.1:$${JOBMON_PORT:-3000}. Ctrl-C stops everything.
-# The secret and unsubscribe keys below are for local use only; deployments read theirs from SSM.
+# jobmon-local supplies local-only keys (deployments read theirs from SSM) and
+# JOBMON_ALLOW_PRIVATE_SOURCES=1 unless they are set: see `jobmon-local --help`.
 dev: $(VENV)/.installed web
 	cargo build --workspace --locked
-	JOBMON_SECRET_KEY="$${JOBMON_SECRET_KEY:-local-dev-only-secret-key-0123456789abcdef}" \
-	JOBMON_UNSUBSCRIBE_KEY="$${JOBMON_UNSUBSCRIBE_KEY:-local-dev-only-unsubscribe-key-0123456789}" \
-	JOBMON_ALLOW_PRIVATE_SOURCES="$${JOBMON_ALLOW_PRIVATE_SOURCES:-1}" \
-	  exec target/debug/jobmon-local
+	exec target/debug/jobmon-local
 
 # SmolLM2-135M (from PyPI) behind a local OpenAI-compatible server (node-llama-cpp from npm),
 # for the contract tests of the `openai` scorer.

@@ -73,9 +73,9 @@ def start_gateway(port, log_path):
     # Its default launcher, .venv/bin/jobmon-moto, runs infra/moto_serialized.py.
     for name in ("AWS_ENDPOINT_URL", "JOBMON_PORT", "JOBMON_REAL_AWS", "JOBMON_MOTO_SERVER"):
         env.pop(name, None)
-    env["JOBMON_SECRET_KEY"] = secrets.token_urlsafe(48)
-    env["JOBMON_UNSUBSCRIBE_KEY"] = secrets.token_urlsafe(48)
-    env["JOBMON_ALLOW_PRIVATE_SOURCES"] = "1"
+    # The keys and JOBMON_ALLOW_PRIVATE_SOURCES=1: jobmon-local's local-only defaults.
+    for name in ("JOBMON_SECRET_KEY", "JOBMON_UNSUBSCRIBE_KEY", "JOBMON_ALLOW_PRIVATE_SOURCES"):
+        env.pop(name, None)
     env["JOBMON_PREFIX"] = f"jobmon-fuzz-{port}"
     for host in BOARD_HOSTS:
         env[f"JOBMON_{host}_BASE_URL"] = NOWHERE

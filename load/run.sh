@@ -24,8 +24,7 @@ trap stop EXIT
 .venv-load/bin/python load/board.py "$BOARD_PORT" &
 pids+=($!)
 
-JOBMON_SECRET_KEY="${JOBMON_SECRET_KEY:-local-dev-only-secret-key-0123456789abcdef}" \
-JOBMON_ALLOW_PRIVATE_SOURCES=1 \
+# The keys and JOBMON_ALLOW_PRIVATE_SOURCES=1 are jobmon-local's local defaults.
 JOBMON_GREENHOUSE_BASE_URL="http://127.0.0.1:$BOARD_PORT" \
 JOBMON_METRICS_INTERVAL=0 \
 JOBMON_PREFIX="jobmon-load" \

@@ -58,10 +58,8 @@ export default async function globalSetup() {
     if (k === 'AWS_ENDPOINT_URL' || k.startsWith('JOBMON_')) continue;
     env[k] = v;
   }
+  // The keys and JOBMON_ALLOW_PRIVATE_SOURCES=1 are jobmon-local's local-only defaults.
   Object.assign(env, {
-    JOBMON_SECRET_KEY: 'playwright-only-secret-key-0123456789abcdef',
-    JOBMON_UNSUBSCRIBE_KEY: 'playwright-only-unsubscribe-key-0123456789',
-    JOBMON_ALLOW_PRIVATE_SOURCES: '1',
     JOBMON_GREENHOUSE_BASE_URL: board.url,
     JOBMON_APP_URL: url,
     JOBMON_PREFIX: `jobmon-e2e-${port}`,

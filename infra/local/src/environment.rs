@@ -22,6 +22,38 @@ pub struct Local {
     pub aws_credentials: BTreeMap<String, String>,
 }
 
+/// What every function needs locally and a deployment reads from SSM (which moto lacks),
+/// supplied against moto when the caller has not set them: the keys are public, for local
+/// use only, and `JOBMON_ALLOW_PRIVATE_SOURCES=1` lets sources and channels on 127.0.0.1
+/// work. `make dev`, `make load`, the end-to-end tests and the fuzzer all rely on these
+/// instead of repeating them; against real AWS nothing is supplied.
+pub const LOCAL_DEFAULTS: [(&str, &str); 3] = [
+    (
+        "JOBMON_SECRET_KEY",
+        "local-dev-only-secret-key-0123456789abcdef",
+    ),
+    (
+        "JOBMON_UNSUBSCRIBE_KEY",
+        "local-dev-only-unsubscribe-key-0123456789",
+    ),
+    ("JOBMON_ALLOW_PRIVATE_SOURCES", "1"),
+];
+
+/// The gateway's `JOBMON_*` variables, with [`LOCAL_DEFAULTS`] under them against moto.
+pub fn passthrough(
+    vars: impl IntoIterator<Item = (String, String)>,
+    real_aws: bool,
+) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    if !real_aws {
+        for (k, v) in LOCAL_DEFAULTS {
+            out.insert(k.to_owned(), v.to_owned());
+        }
+    }
+    out.extend(vars.into_iter().filter(|(k, _)| k.starts_with("JOBMON_")));
+    out
+}
+
 /// API Gateway ids are 10 lowercase alphanumerics; locally the lowercased logical id,
 /// so that `https://<id>.execute-api...` URLs can be recognised and pointed at the gateway.
 pub fn api_id(logical_id: &str) -> String {
@@ -240,6 +272,30 @@ mod tests {
             passthrough: BTreeMap::new(),
             aws_credentials: BTreeMap::new(),
         }
+    }
+
+    #[test]
+    fn local_defaults_fill_unset_keys_and_yield_to_the_caller() {
+        let vars = [
+            (
+                "JOBMON_SECRET_KEY".to_owned(),
+                "mine-0123456789abcdef0123456789ab".to_owned(),
+            ),
+            ("PATH".to_owned(), "/bin".to_owned()),
+        ];
+        let env = passthrough(vars.clone(), false);
+        assert_eq!(
+            env["JOBMON_SECRET_KEY"],
+            "mine-0123456789abcdef0123456789ab"
+        );
+        assert_eq!(env["JOBMON_UNSUBSCRIBE_KEY"], LOCAL_DEFAULTS[1].1);
+        assert_eq!(env["JOBMON_ALLOW_PRIVATE_SOURCES"], "1");
+        assert!(!env.contains_key("PATH"));
+        // Both keys are long enough for the functions' 32-byte minimum.
+        assert!(LOCAL_DEFAULTS[..2].iter().all(|(_, v)| v.len() >= 32));
+
+        let real = passthrough(vars, true);
+        assert_eq!(real.keys().collect::<Vec<_>>(), ["JOBMON_SECRET_KEY"]);
     }
 
     #[test]

@@ -161,9 +161,7 @@ fn parameter_overrides() -> BTreeMap<String, String> {
 
 /// What the functions see of the stack: region, account, ports, endpoint and variables.
 fn local_environment(cfg: &Config, port: u16, aws: &Aws) -> Local {
-    let passthrough: BTreeMap<String, String> = std::env::vars()
-        .filter(|(k, _)| k.starts_with("JOBMON_"))
-        .collect();
+    let passthrough = environment::passthrough(std::env::vars(), cfg.real_aws);
     let parameters = parameter_overrides();
     Local {
         region: cfg.region.clone(),

@@ -24,7 +24,6 @@ use common::{Api, Gateway, http};
 use jobmon_tests::fixture::greenhouse_board;
 use serde_json::{Value, json};
 
-const SECRET: &str = "e2e-only-secret-key-0123456789abcdef0123";
 const VISIBILITY_SECS: &str = "8";
 const POSTINGS: u32 = 8;
 
@@ -73,16 +72,8 @@ async fn shorten_visibility(gw: &Gateway) {
 }
 
 async fn start(env: &[(&str, &str)]) -> (Gateway, Api) {
-    let mut all = vec![
-        ("JOBMON_SECRET_KEY", SECRET),
-        (
-            "JOBMON_UNSUBSCRIBE_KEY",
-            "e2e-only-unsubscribe-key-0123456789abcdef",
-        ),
-        ("JOBMON_ALLOW_PRIVATE_SOURCES", "1"),
-    ];
-    all.extend_from_slice(env);
-    let gw = Gateway::start_stack(&all);
+    // The keys and JOBMON_ALLOW_PRIVATE_SOURCES=1 are jobmon-local's local defaults.
+    let gw = Gateway::start_stack(env);
     shorten_visibility(&gw).await;
     let api = Api { port: gw.port };
     (gw, api)

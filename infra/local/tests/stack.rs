@@ -14,18 +14,8 @@ use serde_json::{Value, json};
 
 /// The whole stack, its Greenhouse connector pointed at `board`.
 fn stack_over(board: &FixtureServer) -> Gateway {
-    Gateway::start_stack(&[
-        (
-            "JOBMON_SECRET_KEY",
-            "e2e-only-secret-key-0123456789abcdef0123",
-        ),
-        (
-            "JOBMON_UNSUBSCRIBE_KEY",
-            "e2e-only-unsubscribe-key-0123456789abcdef",
-        ),
-        ("JOBMON_ALLOW_PRIVATE_SOURCES", "1"),
-        ("JOBMON_GREENHOUSE_BASE_URL", board.base_url.as_str()),
-    ])
+    // The keys and JOBMON_ALLOW_PRIVATE_SOURCES=1 are jobmon-local's local defaults.
+    Gateway::start_stack(&[("JOBMON_GREENHOUSE_BASE_URL", board.base_url.as_str())])
 }
 
 /// Every message one socket received, as JSON.
@@ -242,17 +232,7 @@ fn stripe_event(file: &str, fill: &[(&str, &str)]) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_signed_stripe_webhook_upgrades_the_tenant_through_the_stack() {
     const SECRET: &str = "whsec_e2e_0123456789abcdef";
-    let gw = Gateway::start_stack(&[
-        (
-            "JOBMON_SECRET_KEY",
-            "e2e-only-secret-key-0123456789abcdef0123",
-        ),
-        (
-            "JOBMON_UNSUBSCRIBE_KEY",
-            "e2e-only-unsubscribe-key-0123456789abcdef",
-        ),
-        ("JOBMON_STRIPE_WEBHOOK_SECRET", SECRET),
-    ]);
+    let gw = Gateway::start_stack(&[("JOBMON_STRIPE_WEBHOOK_SECRET", SECRET)]);
     let api = Api { port: gw.port };
     let token = api.signup("Payer").await;
     let (status, me) = api.call("GET", "/v1/auth/me", Some(&token), None).await;
