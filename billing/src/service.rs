@@ -371,15 +371,34 @@ impl BillingService {
         }
     }
 
-    /// A plan with a larger monthly quota admits waiting jobs at once. A failure here is
-    /// logged, not returned: the plan change is stored, and the jobs stay listed for the
-    /// monthly admission.
+    /// A larger effective monthly quota admits waiting jobs at once: an upgrade, and also a
+    /// status change alone (`invoice.paid` after the grace, unpaid/paused → active) that
+    /// gives the plan's limits back. A failure here is logged, not returned: the change is
+    /// stored, and the jobs stay listed for the monthly admission.
     async fn after_change(&self, tenant: TenantId, before: &BillingState, change: &BillingChange) {
-        let Some(new_plan) = &change.plan else {
-            return;
+        let now = self.clock.now();
+        let quota_before = self
+            .plans
+            .effective_for(
+                &before.plan,
+                before.subscription_status,
+                before.past_due_since,
+                now,
+            )
+            .monthly_scored_jobs;
+        // The store keeps `past_due_since` only while the status stays past_due (a new
+        // past_due counts from its event, within the grace either way).
+        let (status, since) = match change.subscription_status {
+            None => (before.subscription_status, before.past_due_since),
+            Some(status @ SubscriptionStatus::PastDue) => (status, before.past_due_since),
+            Some(status) => (status, None),
         };
-        let quota = |id: &PlanId| self.plans.get(id).map_or(0, |p| p.monthly_scored_jobs);
-        if quota(new_plan) <= quota(&before.plan) {
+        let plan = change.plan.as_ref().unwrap_or(&before.plan);
+        let quota_after = self
+            .plans
+            .effective_for(plan, status, since, now)
+            .monthly_scored_jobs;
+        if quota_after <= quota_before {
             return;
         }
         match self.admitter.admit(tenant).await {

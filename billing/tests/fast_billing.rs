@@ -4,7 +4,7 @@
 use jobmon_scoring::wiring::Listeners;
 use std::sync::Arc;
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use jobmon_billing::service::{BillingService, ReturnUrls, WebhookOutcome};
 use jobmon_billing::signature::WebhookSecret;
 use jobmon_scoring::admit::Admitter;
@@ -103,8 +103,13 @@ impl Billing {
 
     /// `n` `pending_upgrade` jobs, the free quota (2) used up, as a fetch leaves them.
     async fn over_quota(&self, n: u32) -> Vec<JobId> {
+        self.over_quota_at(n, Utc::now()).await
+    }
+
+    /// [`Self::over_quota`] in the month of `now`.
+    async fn over_quota_at(&self, n: u32, now: DateTime<Utc>) -> Vec<JobId> {
         self.store
-            .reserve_quota(self.tenant, &Period::of(Utc::now()), 2, 2)
+            .reserve_quota(self.tenant, &Period::of(now), 2, 2)
             .await
             .unwrap();
         let jobs: Vec<_> = (0..n)
@@ -399,4 +404,43 @@ async fn unpaid_and_paused_subscriptions_drop_to_the_default_plan_at_once() {
     let state = b.store.billing_state(b.tenant).await.unwrap().unwrap();
     assert_eq!(state.subscription_status, SubscriptionStatus::Paused);
     assert_eq!(state.plan.as_str(), "pro");
+}
+
+#[tokio::test]
+async fn paying_after_the_grace_admits_the_held_back_jobs_at_once() {
+    // Mid-month, so that the grace and the payment fall in one quota period.
+    let start = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    let clock = Arc::new(FixedClock::at(start));
+    let b = billing_with(clock.clone()).await;
+    let t0 = start.timestamp();
+    let fill = |event, created| StripeFill {
+        event,
+        created,
+        tenant: b.tenant,
+        customer: "cus_late",
+        subscription: "sub_late",
+        plan: "pro",
+    };
+    b.webhook(&sample("checkout-session-completed.json", &fill("evt_l1", t0), &[]))
+        .await;
+    let failed = sample(
+        "invoice.json",
+        &fill("evt_l2", t0 + 10),
+        &[("INVOICE_EVENT", "invoice.payment_failed")],
+    );
+    assert_eq!(b.webhook(&failed).await, WebhookOutcome::Applied);
+    clock.set(start + Duration::days(8));
+    assert_eq!(b.limit().await, 2, "past the grace: the default plan's limits");
+    let ids = b.over_quota_at(3, clock.now()).await;
+    assert_eq!(b.statuses(&ids), vec![JobStatus::PendingUpgrade; 3]);
+
+    // invoice.paid changes only the status, yet the effective quota grows from 2 to 5.
+    let paid = sample(
+        "invoice.json",
+        &fill("evt_l3", t0 + 8 * 86_400),
+        &[("INVOICE_EVENT", "invoice.paid")],
+    );
+    assert_eq!(b.webhook(&paid).await, WebhookOutcome::Applied);
+    assert_eq!(b.statuses(&ids), vec![JobStatus::Queued; 3]);
+    assert_eq!(b.queue.take_sent().len(), 3);
 }
