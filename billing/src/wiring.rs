@@ -34,23 +34,14 @@ pub fn admitter(core: &Core) -> Result<Arc<Admitter>, ConfigError> {
 
 pub async fn service(core: &Core) -> Result<BillingService, ConfigError> {
     let parameters = SsmParameters::new(aws_sdk_ssm_client(core));
-    let secret_key = core.env.value(STRIPE_SECRET_KEY, &parameters).await?;
-    let webhook_secret = core.env.value(STRIPE_WEBHOOK_SECRET, &parameters).await?;
-    let gateway = match secret_key {
-        Some(key) => {
-            let gateway = StripeGateway::new(&key, core.env.get(STRIPE_API_BASE)).map_err(|e| {
-                ConfigError::Invalid {
-                    name: STRIPE_SECRET_KEY.into(),
-                    reason: e.to_string(),
-                }
-            })?;
-            Some(Arc::new(gateway) as Arc<dyn BillingGateway>)
-        }
+    let gateway = match stripe_gateway(core, &parameters).await? {
+        Some(gateway) => Some(Arc::new(gateway) as Arc<dyn BillingGateway>),
         None => {
             tracing::warn!("{STRIPE_SECRET_KEY} is not set: checkout and the portal are off");
             None
         }
     };
+    let webhook_secret = core.env.value(STRIPE_WEBHOOK_SECRET, &parameters).await?;
     if webhook_secret.is_none() {
         tracing::warn!("{STRIPE_WEBHOOK_SECRET} is not set: every webhook is refused");
     }
@@ -85,14 +76,24 @@ pub async fn subscription_canceller(
     core: &Core,
 ) -> Result<Option<Arc<dyn shared::ports::SubscriptionCanceller>>, ConfigError> {
     let parameters = SsmParameters::new(aws_sdk_ssm_client(core));
-    let Some(key) = core.env.value(STRIPE_SECRET_KEY, &parameters).await? else {
+    Ok(stripe_gateway(core, &parameters)
+        .await?
+        .map(|gateway| Arc::new(gateway) as Arc<dyn shared::ports::SubscriptionCanceller>))
+}
+
+/// Stripe from `JOBMON_STRIPE_SECRET_KEY` (and `JOBMON_STRIPE_API_BASE`); `None` when no key
+/// is configured.
+async fn stripe_gateway(
+    core: &Core,
+    parameters: &SsmParameters,
+) -> Result<Option<StripeGateway>, ConfigError> {
+    let Some(key) = core.env.value(STRIPE_SECRET_KEY, parameters).await? else {
         return Ok(None);
     };
-    let gateway = StripeGateway::new(&key, core.env.get(STRIPE_API_BASE)).map_err(|e| {
-        ConfigError::Invalid {
+    StripeGateway::new(&key, core.env.get(STRIPE_API_BASE))
+        .map(Some)
+        .map_err(|e| ConfigError::Invalid {
             name: STRIPE_SECRET_KEY.into(),
             reason: e.to_string(),
-        }
-    })?;
-    Ok(Some(Arc::new(gateway)))
+        })
 }
