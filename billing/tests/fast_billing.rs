@@ -421,8 +421,12 @@ async fn paying_after_the_grace_admits_the_held_back_jobs_at_once() {
         subscription: "sub_late",
         plan: "pro",
     };
-    b.webhook(&sample("checkout-session-completed.json", &fill("evt_l1", t0), &[]))
-        .await;
+    b.webhook(&sample(
+        "checkout-session-completed.json",
+        &fill("evt_l1", t0),
+        &[],
+    ))
+    .await;
     let failed = sample(
         "invoice.json",
         &fill("evt_l2", t0 + 10),
@@ -430,7 +434,11 @@ async fn paying_after_the_grace_admits_the_held_back_jobs_at_once() {
     );
     assert_eq!(b.webhook(&failed).await, WebhookOutcome::Applied);
     clock.set(start + Duration::days(8));
-    assert_eq!(b.limit().await, 2, "past the grace: the default plan's limits");
+    assert_eq!(
+        b.limit().await,
+        2,
+        "past the grace: the default plan's limits"
+    );
     let ids = b.over_quota_at(3, clock.now()).await;
     assert_eq!(b.statuses(&ids), vec![JobStatus::PendingUpgrade; 3]);
 
