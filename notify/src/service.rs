@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use jobmon_connectors::AddressPolicy;
 use serde::Serialize;
-use shared::auth::Principal;
+use shared::auth::{NotAdmin, Principal};
 use shared::domain::{JobId, Score};
 use shared::http::ApiError;
 use shared::ports::{Clock, StoreError};
@@ -27,8 +27,8 @@ pub const MAX_CHANNELS: usize = 20;
 pub enum NotificationsError {
     #[error(transparent)]
     Invalid(#[from] FieldError),
-    #[error("only admins manage channels")]
-    NotAdmin,
+    #[error(transparent)]
+    NotAdmin(#[from] NotAdmin),
     #[error("channel not found")]
     NoSuchChannel,
     #[error("a tenant has at most {MAX_CHANNELS} channels")]
@@ -41,7 +41,7 @@ impl From<NotificationsError> for ApiError {
     fn from(e: NotificationsError) -> Self {
         match e {
             NotificationsError::Invalid(f) => ApiError::validation(f.field, f.problem),
-            NotificationsError::NotAdmin => ApiError::Forbidden,
+            NotificationsError::NotAdmin(e) => e.into(),
             NotificationsError::NoSuchChannel => ApiError::NotFound,
             NotificationsError::TooManyChannels => ApiError::Conflict(e.to_string()),
             NotificationsError::Store(s) => s.into(),
@@ -126,9 +126,7 @@ impl NotificationsService {
     }
 
     pub async fn channels(&self, principal: Principal) -> Outcome<ListView<ChannelView>> {
-        principal
-            .require_admin()
-            .map_err(|_| NotificationsError::NotAdmin)?;
+        principal.require_admin()?;
         let channels = self.store.channels(principal.tenant).await?;
         Ok(ListView {
             items: channels.iter().map(ChannelView::from).collect(),
@@ -141,9 +139,7 @@ impl NotificationsService {
         principal: Principal,
         input: CreateChannel,
     ) -> Outcome<CreatedChannel> {
-        principal
-            .require_admin()
-            .map_err(|_| NotificationsError::NotAdmin)?;
+        principal.require_admin()?;
         let new = input.parse(self.destinations)?;
         if self.store.channels(principal.tenant).await?.len() >= MAX_CHANNELS {
             return Err(NotificationsError::TooManyChannels);
@@ -186,9 +182,7 @@ impl NotificationsService {
         id: &str,
         input: UpdateChannel,
     ) -> Outcome<ChannelView> {
-        principal
-            .require_admin()
-            .map_err(|_| NotificationsError::NotAdmin)?;
+        principal.require_admin()?;
         let mut channel = self.own(&principal, id).await?;
         input.apply(&mut channel, self.destinations, self.clock.now())?;
         if !self.store.replace_channel(&channel).await? {
@@ -198,9 +192,7 @@ impl NotificationsService {
     }
 
     pub async fn delete_channel(&self, principal: Principal, id: &str) -> Outcome<()> {
-        principal
-            .require_admin()
-            .map_err(|_| NotificationsError::NotAdmin)?;
+        principal.require_admin()?;
         if ulid::Ulid::from_string(id).is_err()
             || !self.store.delete_channel(principal.tenant, id).await?
         {
@@ -213,9 +205,7 @@ impl NotificationsService {
     /// before switching the channel back on). The channel's stored streak and `lastError`
     /// are left alone: a test is the admin's question, not a delivery.
     pub async fn test_channel(&self, principal: Principal, id: &str) -> Outcome<TestResult> {
-        principal
-            .require_admin()
-            .map_err(|_| NotificationsError::NotAdmin)?;
+        principal.require_admin()?;
         let channel = self.own(&principal, id).await?;
         let job = sample_job(&self.app_url);
         let score = job.score.unwrap_or(Score::MAX);

@@ -117,10 +117,10 @@ async fn only_admins_manage_channels() {
         .create_channel(member, slack("https://hooks.example.com/x", 8))
         .await
         .unwrap_err();
-    assert!(matches!(e, NotificationsError::NotAdmin));
+    assert!(matches!(e, NotificationsError::NotAdmin(_)));
     assert!(matches!(
         app.channels(member).await.unwrap_err(),
-        NotificationsError::NotAdmin
+        NotificationsError::NotAdmin(_)
     ));
 }
 
@@ -258,7 +258,7 @@ async fn only_an_admin_of_the_tenant_can_test_a_channel() {
     let id = created.channel.id;
     assert!(matches!(
         app.test_channel(principal(tenant, Role::Member), &id).await,
-        Err(NotificationsError::NotAdmin)
+        Err(NotificationsError::NotAdmin(_))
     ));
     assert!(matches!(
         app.test_channel(principal(TenantId::new(), Role::Admin), &id)
