@@ -77,6 +77,7 @@ pub mod wiring {
             clock: SystemClock::shared(),
             destinations,
             poster: Arc::new(poster),
+            limiter: Arc::new(core.store.clone()),
             app_url: app_url(&core.env),
         })
     }

@@ -8,7 +8,8 @@ use serde::Serialize;
 use shared::auth::{NotAdmin, Principal};
 use shared::domain::{JobId, Score};
 use shared::http::ApiError;
-use shared::ports::{Clock, StoreError};
+use shared::ports::{Clock, RateLimiter, StoreError};
+use shared::services::RateLimited;
 use shared::services::views::ListView;
 
 use crate::deliver::{ChannelPoster, ScoredJob, SendOutcome, signed_body};
@@ -23,6 +24,11 @@ use crate::store::NotificationStore;
 /// pass it together; a cap against mistakes and abuse, not a billed limit.
 pub const MAX_CHANNELS: usize = 20;
 
+/// Channel tests one tenant may send per minute. Each makes jobmon POST to an address the
+/// admin chose, so without a limit the API would relay requests at the gateway's rate; a
+/// person checking a URL after fixing it stays well below it.
+pub const TESTS_PER_MINUTE: u32 = 5;
+
 #[derive(Debug, thiserror::Error)]
 pub enum NotificationsError {
     #[error(transparent)]
@@ -34,6 +40,8 @@ pub enum NotificationsError {
     #[error("a tenant has at most {MAX_CHANNELS} channels")]
     TooManyChannels,
     #[error(transparent)]
+    RateLimited(#[from] RateLimited),
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -44,6 +52,7 @@ impl From<NotificationsError> for ApiError {
             NotificationsError::NotAdmin(e) => e.into(),
             NotificationsError::NoSuchChannel => ApiError::NotFound,
             NotificationsError::TooManyChannels => ApiError::Conflict(e.to_string()),
+            NotificationsError::RateLimited(r) => r.into(),
             NotificationsError::Store(s) => s.into(),
         }
     }
@@ -69,6 +78,8 @@ pub struct NotificationsService {
     pub destinations: AddressPolicy,
     /// Sends `…/test` samples (guarded by `destinations` again at send time).
     pub poster: Arc<dyn ChannelPoster>,
+    /// Holds channel tests to [`TESTS_PER_MINUTE`] per tenant.
+    pub limiter: Arc<dyn RateLimiter>,
     /// The dashboard, for the sample's links.
     pub app_url: String,
 }
@@ -207,6 +218,18 @@ impl NotificationsService {
     pub async fn test_channel(&self, principal: Principal, id: &str) -> Outcome<TestResult> {
         principal.require_admin()?;
         let channel = self.own(&principal, id).await?;
+        if let Some(retry_after_secs) = self
+            .limiter
+            .hit(
+                &format!("channel-test:tenant:{}", principal.tenant),
+                TESTS_PER_MINUTE,
+                60,
+                self.clock.now(),
+            )
+            .await?
+        {
+            return Err(RateLimited { retry_after_secs }.into());
+        }
         let job = sample_job(&self.app_url);
         let score = job.score.unwrap_or(Score::MAX);
         let sample = Match::new(principal.tenant, &job, score, SAMPLE_REASON, &self.app_url);

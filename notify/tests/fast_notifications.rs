@@ -7,10 +7,11 @@ use async_trait::async_trait;
 use chrono::{TimeZone, Utc};
 use jobmon_connectors::AddressPolicy;
 use jobmon_notify::deliver::{ChannelPoster, SendOutcome};
-use jobmon_notify::service::{MAX_CHANNELS, SAMPLE_REASON, TestResult};
+use jobmon_notify::service::{MAX_CHANNELS, SAMPLE_REASON, TESTS_PER_MINUTE, TestResult};
 use jobmon_notify::settings::{Channel, CreateChannel, SettingsInput, UpdateChannel};
 use jobmon_notify::{MemoryNotifications, NotificationsError, NotificationsService};
 use serde_json::json;
+use shared::adapters::memory::MemoryStore;
 use shared::auth::Principal;
 use shared::domain::{Role, TenantId, UserId};
 use shared::ports::FixedClock;
@@ -23,6 +24,7 @@ fn service() -> NotificationsService {
         )),
         destinations: AddressPolicy::PublicOnly,
         poster: Arc::new(Scripted::answering(SendOutcome::Sent)),
+        limiter: Arc::new(MemoryStore::default()),
         app_url: "https://jobmon.example.com".into(),
     }
 }
@@ -276,4 +278,44 @@ async fn only_an_admin_of_the_tenant_can_test_a_channel() {
             error: None
         }
     );
+}
+
+#[tokio::test]
+async fn channel_tests_are_limited_per_tenant() {
+    let scripted = Arc::new(Scripted::answering(SendOutcome::Sent));
+    let app = NotificationsService {
+        poster: scripted.clone(),
+        ..service()
+    };
+    let admin = principal(TenantId::new(), Role::Admin);
+    let id = app
+        .create_channel(admin, slack("https://hooks.example.com/x", 8))
+        .await
+        .unwrap()
+        .channel
+        .id;
+    for _ in 0..TESTS_PER_MINUTE {
+        assert!(app.test_channel(admin, &id).await.unwrap().delivered);
+    }
+    let refused = app.test_channel(admin, &id).await.unwrap_err();
+    assert!(matches!(
+        refused,
+        NotificationsError::RateLimited(r) if r.retry_after_secs > 0
+    ));
+    assert_eq!(shared::http::ApiError::from(refused).status().as_u16(), 429);
+    assert_eq!(
+        scripted.posted.lock().unwrap().len(),
+        TESTS_PER_MINUTE as usize,
+        "a refused test posts nothing"
+    );
+
+    // Another tenant has its own window.
+    let other = principal(TenantId::new(), Role::Admin);
+    let theirs = app
+        .create_channel(other, slack("https://hooks.example.com/y", 8))
+        .await
+        .unwrap()
+        .channel
+        .id;
+    assert!(app.test_channel(other, &theirs).await.unwrap().delivered);
 }
