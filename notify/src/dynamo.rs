@@ -12,9 +12,10 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 use shared::adapters::aws::describe;
 use shared::adapters::dynamo::keys::{
-    NOTIFY_CHANNEL_SK_PREFIX, digest_due_gsi_pk, notified_sk, notify_channel_sk,
-    notify_settings_sk, tenant_pk,
+    NOTIFY_CHANNEL_SK_PREFIX, NOTIFY_SETTINGS_SK_PREFIX, digest_due_gsi_pk, notified_sk,
+    notify_channel_sk, notify_settings_sk, tenant_pk,
 };
+use shared::adapters::dynamo::{prefix_query, query_all};
 use shared::domain::{JobId, TenantId, UserId};
 use shared::ports::StoreError;
 
@@ -83,7 +84,7 @@ impl DynamoNotifications {
         ])
     }
 
-    async fn get(&self, pk: String, sk: String) -> Result<Option<Item>, StoreError> {
+    pub(crate) async fn get(&self, pk: String, sk: String) -> Result<Option<Item>, StoreError> {
         let out = self
             .client
             .get_item()
@@ -104,51 +105,22 @@ impl DynamoNotifications {
         &self.table
     }
 
-    pub(crate) async fn get_item(
-        &self,
-        pk: String,
-        sk: String,
-    ) -> Result<Option<Item>, StoreError> {
-        self.get(pk, sk).await
-    }
-
-    /// Every item under `pk` whose sort key starts with `prefix`, all pages.
+    /// Every item under `pk` whose sort key starts with `prefix`, read consistently.
     pub(crate) async fn query_prefix(
         &self,
         pk: String,
         prefix: &str,
     ) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-                .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
-                .expression_attribute_values(":prefix", AttributeValue::S(prefix.into()))
-                .set_exclusive_start_key(start.take())
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            items.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(items),
-            }
-        }
+        query_all(prefix_query(&self.client, &self.table, pk, prefix).consistent_read(true)).await
     }
 
     /// A settings item as (member, settings).
     pub(crate) fn settings_of(&self, item: Item) -> Result<(UserId, MemberSettings), StoreError> {
         let stored = from_item::<SettingsItem>(item)?;
-        let user =
-            crate::dynamo_mail::settings_user(&stored.sk).ok_or_else(|| StoreError::Corrupt {
-                key: format!("{}|{}", stored.pk, stored.sk),
-                reason: "settings key names no member".into(),
-            })?;
+        let user = settings_user(&stored.sk).ok_or_else(|| StoreError::Corrupt {
+            key: format!("{}|{}", stored.pk, stored.sk),
+            reason: "settings key names no member".into(),
+        })?;
         Ok((user, stored.settings))
     }
 
@@ -166,7 +138,12 @@ impl DynamoNotifications {
     }
 }
 
-fn unavailable<E: std::error::Error>(e: E) -> StoreError {
+/// The settings item's user, from its sort key (the inverse of `notify_settings_sk`).
+fn settings_user(sk: &str) -> Option<UserId> {
+    sk.strip_prefix(NOTIFY_SETTINGS_SK_PREFIX)?.parse().ok()
+}
+
+pub(crate) fn unavailable<E: std::error::Error>(e: E) -> StoreError {
     StoreError::Unavailable(describe(&e))
 }
 
@@ -187,11 +164,11 @@ where
     }
 }
 
-fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {
+pub(crate) fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {
     serde_dynamo::to_item(value).map_err(|e| StoreError::Unavailable(format!("serialise: {e}")))
 }
 
-fn from_item<T: serde::de::DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+pub(crate) fn from_item<T: serde::de::DeserializeOwned>(item: Item) -> Result<T, StoreError> {
     let key = ["PK", "SK"]
         .map(|k| {
             item.get(k)
@@ -290,17 +267,25 @@ impl NotificationStore for DynamoNotifications {
 /// Markers live 90 days: long past any redelivery or rescore worth suppressing.
 const MARKER_TTL_SECS: i64 = 90 * 24 * 3600;
 
-#[async_trait]
-impl DeliveryLog for DynamoNotifications {
-    async fn claim(&self, tenant: TenantId, job: JobId, target: &str) -> Result<bool, StoreError> {
+impl DynamoNotifications {
+    /// Takes the marker at `pk`/`sk` (`state = attempted`) unless it exists in another
+    /// state than `failed`: a failed send may be tried again, a sent or attempted one not.
+    /// `false` when it was taken before.
+    pub(crate) async fn claim_marker(
+        &self,
+        pk: String,
+        sk: String,
+        entity: &str,
+        ttl_secs: i64,
+    ) -> Result<bool, StoreError> {
         let now = chrono::Utc::now();
-        let mut item = Self::key(tenant_pk(tenant), notified_sk(job, target));
-        item.insert("entity".into(), AttributeValue::S("NotifyMarker".into()));
+        let mut item = Self::key(pk, sk);
+        item.insert("entity".into(), AttributeValue::S(entity.into()));
         item.insert("state".into(), AttributeValue::S("attempted".into()));
         item.insert("claimedAt".into(), AttributeValue::S(now.to_rfc3339()));
         item.insert(
             "expiresAt".into(),
-            AttributeValue::N((now.timestamp() + MARKER_TTL_SECS).to_string()),
+            AttributeValue::N((now.timestamp() + ttl_secs).to_string()),
         );
         let result = self
             .client
@@ -315,11 +300,10 @@ impl DeliveryLog for DynamoNotifications {
         conditional(result)
     }
 
-    async fn settle(
+    pub(crate) async fn settle_marker(
         &self,
-        tenant: TenantId,
-        job: JobId,
-        target: &str,
+        pk: String,
+        sk: String,
         settled: Settled,
     ) -> Result<(), StoreError> {
         let state = match settled {
@@ -329,7 +313,7 @@ impl DeliveryLog for DynamoNotifications {
         self.client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(Self::key(tenant_pk(tenant), notified_sk(job, target))))
+            .set_key(Some(Self::key(pk, sk)))
             .update_expression("SET #state = :state, settledAt = :at")
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":state", AttributeValue::S(state.into()))
@@ -338,6 +322,26 @@ impl DeliveryLog for DynamoNotifications {
             .await
             .map_err(unavailable)?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl DeliveryLog for DynamoNotifications {
+    async fn claim(&self, tenant: TenantId, job: JobId, target: &str) -> Result<bool, StoreError> {
+        let (pk, sk) = (tenant_pk(tenant), notified_sk(job, target));
+        self.claim_marker(pk, sk, "NotifyMarker", MARKER_TTL_SECS)
+            .await
+    }
+
+    async fn settle(
+        &self,
+        tenant: TenantId,
+        job: JobId,
+        target: &str,
+        settled: Settled,
+    ) -> Result<(), StoreError> {
+        let (pk, sk) = (tenant_pk(tenant), notified_sk(job, target));
+        self.settle_marker(pk, sk, settled).await
     }
 
     /// Read, apply [`apply_result`], write back on the condition that nobody changed the
@@ -369,5 +373,17 @@ impl DeliveryLog for DynamoNotifications {
             .send()
             .await;
         conditional(result).map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_settings_key_names_its_member() {
+        let user = UserId::new();
+        assert_eq!(settings_user(&notify_settings_sk(user)), Some(user));
+        assert_eq!(settings_user("NOTIFY#CHANNEL#x"), None);
     }
 }

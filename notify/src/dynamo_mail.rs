@@ -34,7 +34,7 @@ impl MailDirectory for DynamoNotifications {
     }
 
     async fn address(&self, tenant: TenantId, user: UserId) -> Result<Option<Address>, StoreError> {
-        let Some(item) = self.get_item(tenant_pk(tenant), user_sk(user)).await? else {
+        let Some(item) = self.get(tenant_pk(tenant), user_sk(user)).await? else {
             return Ok(None);
         };
         let email = item.get("email").and_then(|v| v.as_s().ok()).cloned();
@@ -72,24 +72,5 @@ impl MailDirectory for DynamoNotifications {
             .send()
             .await;
         crate::dynamo::conditional(result)
-    }
-}
-
-/// The settings item's user, from its sort key.
-pub(crate) fn settings_user(sk: &str) -> Option<UserId> {
-    sk.strip_prefix(NOTIFY_SETTINGS_SK_PREFIX)?.parse().ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use shared::adapters::dynamo::keys::notify_settings_sk;
-
-    use super::*;
-
-    #[test]
-    fn the_settings_key_names_its_member() {
-        let user = UserId::new();
-        assert_eq!(settings_user(&notify_settings_sk(user)), Some(user));
-        assert_eq!(settings_user("NOTIFY#CHANNEL#x"), None);
     }
 }
