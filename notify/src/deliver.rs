@@ -50,6 +50,9 @@ pub struct ScoredJob {
     pub remote: bool,
     pub url: String,
     pub score: Option<Score>,
+    /// When the score was given; events from before the card carried it lack it.
+    #[serde(default)]
+    pub scored_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// An EventBridge event as an SQS target receives it.

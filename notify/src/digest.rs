@@ -95,12 +95,72 @@ pub struct DigestReport {
     pub failed: usize,
 }
 
+/// Why a run must be repeated. Either way the members it served keep their `sent`
+/// markers, and those it did not have no marker or a `failed` one, which a repeat claims.
+#[derive(Debug, thiserror::Error)]
+pub enum DigestError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The mail service refused for now (throttling): the run fails so that the
+    /// schedule's retry sends these digests within the hour; the next hour's run would not,
+    /// as its members' local hour is no longer the digest hour.
+    #[error("{count} digests not sent for now (retryable); the run is to be repeated")]
+    Retryable { report: DigestReport, count: usize },
+}
+
+/// How one member's digest ended.
+enum Sent {
+    Yes,
+    Failed {
+        retry: bool,
+    },
+    /// Nothing to send (nothing new, unverified, or already sent today).
+    Nothing,
+}
+
 impl DigestRun {
-    /// The run for the clock's current hour.
-    pub async fn run(&self) -> Result<DigestReport, StoreError> {
+    /// The run for the clock's current hour. The tenant's last 24 hours are read once per
+    /// tenant, whatever the number of its due members.
+    pub async fn run(&self) -> Result<DigestReport, DigestError> {
         let now = self.clock.now();
         let mut report = DigestReport::default();
+        let mut retryable = 0;
+        let mut entries: HashMap<TenantId, Vec<DigestEntry>> = HashMap::new();
+        for (tenant, user, settings, date) in self.due(now).await? {
+            report.due += 1;
+            let recent = match entries.entry(tenant) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(self.store.since(tenant, now - Duration::hours(24)).await?)
+                }
+            };
+            let min = settings.email.instant.min_score;
+            match self.one(tenant, user, recent, min, &date, now).await {
+                Ok(Sent::Yes) => report.sent += 1,
+                Ok(Sent::Nothing) => report.empty += 1,
+                Ok(Sent::Failed { retry }) => {
+                    report.failed += 1;
+                    retryable += usize::from(retry);
+                }
+                Err(e) => {
+                    tracing::warn!(%tenant, %user, error = %e, "digest failed");
+                    report.failed += 1;
+                }
+            }
+        }
+        match retryable {
+            0 => Ok(report),
+            count => Err(DigestError::Retryable { report, count }),
+        }
+    }
+
+    /// The members whose local hour is their digest hour at `now`, with their local date.
+    async fn due(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(TenantId, UserId, MemberSettings, String)>, StoreError> {
         let hour = now.hour();
+        let mut due = Vec::new();
         for h in [(hour + 23) % 24, hour, (hour + 1) % 24] {
             for (tenant, user, settings) in self.store.due_at(h).await? {
                 let digest = &settings.email.digest;
@@ -108,47 +168,33 @@ impl DigestRun {
                     continue;
                 };
                 let local = now.with_timezone(&tz);
-                if !digest.enabled || local.hour() != u32::from(digest.hour) {
-                    continue;
-                }
-                report.due += 1;
-                let date = local.date_naive().to_string();
-                let min = settings.email.instant.min_score;
-                match self.one(tenant, user, min, &date, now).await {
-                    Ok(Some(true)) => report.sent += 1,
-                    Ok(Some(false)) => report.failed += 1,
-                    Ok(None) => report.empty += 1,
-                    Err(e) => {
-                        tracing::warn!(%tenant, %user, error = %e, "digest failed");
-                        report.failed += 1;
-                    }
+                if digest.enabled && local.hour() == u32::from(digest.hour) {
+                    let date = local.date_naive().to_string();
+                    due.push((tenant, user, settings, date));
                 }
             }
         }
-        Ok(report)
+        Ok(due)
     }
 
-    /// `None`: nothing to send (nothing new, unverified, or already sent today).
     async fn one(
         &self,
         tenant: TenantId,
         user: UserId,
+        recent: &[DigestEntry],
         min: Score,
         date: &str,
         now: DateTime<Utc>,
-    ) -> Result<Option<bool>, StoreError> {
-        let entries = best_first(
-            self.store.since(tenant, now - Duration::hours(24)).await?,
-            min,
-        );
+    ) -> Result<Sent, StoreError> {
+        let entries = best_first(recent.to_vec(), min);
         if entries.is_empty() {
-            return Ok(None);
+            return Ok(Sent::Nothing);
         }
         let Some(address) = self.directory.address(tenant, user).await? else {
-            return Ok(None);
+            return Ok(Sent::Nothing);
         };
         if !address.verified || !self.store.claim(tenant, user, date).await? {
-            return Ok(None);
+            return Ok(Sent::Nothing);
         }
         let what = Unsubscribe {
             tenant,
@@ -166,17 +212,20 @@ impl DigestRun {
                 self.key.sign(what, now)
             ),
         };
-        let sent = self.sender.send(&mail).await;
-        match sent {
-            SendOutcome::Sent => self.store.settle(tenant, user, date, Settled::Sent).await?,
-            SendOutcome::NotDelivered { .. } => {
+        match self.sender.send(&mail).await {
+            SendOutcome::Sent => {
+                self.store.settle(tenant, user, date, Settled::Sent).await?;
+                Ok(Sent::Yes)
+            }
+            SendOutcome::NotDelivered { retry, .. } => {
                 self.store
                     .settle(tenant, user, date, Settled::Failed)
-                    .await?
+                    .await?;
+                Ok(Sent::Failed { retry })
             }
-            SendOutcome::Unknown { .. } => {}
+            // Left `attempted`: the mail may have gone, and a second digest is worse.
+            SendOutcome::Unknown { .. } => Ok(Sent::Failed { retry: false }),
         }
-        Ok(Some(sent == SendOutcome::Sent))
     }
 }
 

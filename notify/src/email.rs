@@ -85,11 +85,14 @@ impl InstantMailer {
         m: &Match<'_>,
         now: DateTime<Utc>,
     ) -> Result<Disposition, StoreError> {
-        self.digests.record(m.tenant, &digest_entry(m, now)).await?;
-        let due: Vec<UserId> = self
-            .directory
-            .member_settings(m.tenant)
-            .await?
+        let members = self.directory.member_settings(m.tenant).await?;
+        // Kept only for a tenant with a digest to fill, keyed on the job's scoring time:
+        // a redelivered event rewrites the same item.
+        if members.iter().any(|(_, s)| s.email.digest.enabled) {
+            let entry = digest_entry(m, m.job.scored_at.unwrap_or(now));
+            self.digests.record(m.tenant, &entry).await?;
+        }
+        let due: Vec<UserId> = members
             .into_iter()
             .filter(|(_, s)| s.email.instant.enabled && m.score >= s.email.instant.min_score)
             .map(|(user, _)| user)
@@ -119,10 +122,21 @@ impl InstantMailer {
         if !self.log.claim(m.tenant, m.job.id, &target).await? {
             return Ok(Disposition::Done);
         }
-        let slot = self
+        // A failed marker is claimed again by the retry; left `attempted`, the retry would
+        // skip this mail as if it had gone.
+        let slot = match self
             .directory
             .take_hourly_slot(m.tenant, user, now, self.per_hour)
-            .await?;
+            .await
+        {
+            Ok(slot) => slot,
+            Err(e) => {
+                self.log
+                    .settle(m.tenant, m.job.id, &target, Settled::Failed)
+                    .await?;
+                return Err(e);
+            }
+        };
         if !slot {
             tracing::info!(%user, "instant mail cap reached; mail dropped");
             self.log
@@ -173,7 +187,7 @@ impl InstantMailer {
     }
 }
 
-fn digest_entry(m: &Match<'_>, now: DateTime<Utc>) -> crate::digest::DigestEntry {
+fn digest_entry(m: &Match<'_>, scored_at: DateTime<Utc>) -> crate::digest::DigestEntry {
     crate::digest::DigestEntry {
         job_id: m.job.id,
         title: m.job.title.clone(),
@@ -182,7 +196,7 @@ fn digest_entry(m: &Match<'_>, now: DateTime<Utc>) -> crate::digest::DigestEntry
         score: m.score,
         reason: m.reason.clone(),
         link: m.link.clone(),
-        scored_at: now,
+        scored_at,
     }
 }
 

@@ -106,6 +106,7 @@ fn sample_job(app_url: &str) -> ScoredJob {
         remote: true,
         url: app_url.to_owned(),
         score: Score::new(9).ok(),
+        scored_at: None,
     }
 }
 
