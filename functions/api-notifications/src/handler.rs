@@ -7,9 +7,10 @@ use lambda_http::{Body, Request, Response};
 use shared::auth::{Principal, TokenIssuer};
 use shared::http::handler::serve;
 use shared::http::request::{authenticate, json_body, path_param, query_pairs};
-use shared::http::routes::{Routes, dispatch, route, route_key};
+use shared::http::routes::{Routes, dispatch, route};
 use shared::http::{ApiError, empty, json};
 use shared::telemetry::record_tenant;
+use tracing::Span;
 
 pub struct App {
     pub notifications: NotificationsService,
@@ -19,8 +20,10 @@ pub struct App {
 
 type Answer = Result<Response<Body>, ApiError>;
 
-/// The routes template.yaml sends to this function, by route key.
-pub const ROUTES: &Routes<App, Principal> = &[
+/// The routes template.yaml sends to this function, by route key. Each handler that
+/// needs a login calls [`signed_in`]; `unsubscribe` carries its own authority (a signed
+/// token), as the auth routes do without a login.
+pub const ROUTES: &Routes<App, Span> = &[
     route!("GET /v1/notifications", settings),
     route!("PUT /v1/notifications", put_settings),
     route!("GET /v1/notifications/channels", channels),
@@ -28,31 +31,31 @@ pub const ROUTES: &Routes<App, Principal> = &[
     route!("PATCH /v1/notifications/channels/{id}", update_channel),
     route!("DELETE /v1/notifications/channels/{id}", delete_channel),
     route!("POST /v1/notifications/channels/{id}/test", test_channel),
+    route!("POST /v1/notifications/unsubscribe", unsubscribe),
 ];
 
-/// Routes without a login: the request carries its own authority (a signed token).
-pub const PUBLIC_ROUTES: &Routes<App, ()> =
-    &[route!("POST /v1/notifications/unsubscribe", unsubscribe)];
-
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    serve(request, |request, span| async move {
-        let key = route_key(&request);
-        if PUBLIC_ROUTES.iter().any(|(route, _)| *route == key) {
-            return dispatch(PUBLIC_ROUTES, app, (), request).await;
-        }
-        let principal = authenticate(&request, &app.tokens)?;
-        record_tenant(&span, principal.tenant);
-        dispatch(ROUTES, app, principal, request).await
+    serve(request, |request, span| {
+        dispatch(ROUTES, app, span, request)
     })
     .await
 }
 
-async fn settings(app: &App, principal: Principal, _: Request) -> Answer {
+/// The caller, from the bearer token, recorded on the request span.
+fn signed_in(app: &App, span: &Span, request: &Request) -> Result<Principal, ApiError> {
+    let principal = authenticate(request, &app.tokens)?;
+    record_tenant(span, principal.tenant);
+    Ok(principal)
+}
+
+async fn settings(app: &App, span: Span, request: Request) -> Answer {
+    let principal = signed_in(app, &span, &request)?;
     let settings = app.notifications.settings(principal).await?;
     Ok(json(StatusCode::OK, &settings))
 }
 
-async fn put_settings(app: &App, principal: Principal, request: Request) -> Answer {
+async fn put_settings(app: &App, span: Span, request: Request) -> Answer {
+    let principal = signed_in(app, &span, &request)?;
     let settings = app
         .notifications
         .put_settings(principal, json_body(&request)?)
@@ -60,14 +63,16 @@ async fn put_settings(app: &App, principal: Principal, request: Request) -> Answ
     Ok(json(StatusCode::OK, &settings))
 }
 
-async fn channels(app: &App, principal: Principal, _: Request) -> Answer {
+async fn channels(app: &App, span: Span, request: Request) -> Answer {
+    let principal = signed_in(app, &span, &request)?;
     Ok(json(
         StatusCode::OK,
         &app.notifications.channels(principal).await?,
     ))
 }
 
-async fn create_channel(app: &App, principal: Principal, request: Request) -> Answer {
+async fn create_channel(app: &App, span: Span, request: Request) -> Answer {
+    let principal = signed_in(app, &span, &request)?;
     let created = app
         .notifications
         .create_channel(principal, json_body(&request)?)
@@ -75,7 +80,8 @@ async fn create_channel(app: &App, principal: Principal, request: Request) -> An
     Ok(json(StatusCode::CREATED, &created))
 }
 
-async fn update_channel(app: &App, principal: Principal, request: Request) -> Answer {
+async fn update_channel(app: &App, span: Span, request: Request) -> Answer {
+    let principal = signed_in(app, &span, &request)?;
     let id = path_param(&request, "id")?;
     let channel = app
         .notifications
@@ -84,13 +90,15 @@ async fn update_channel(app: &App, principal: Principal, request: Request) -> An
     Ok(json(StatusCode::OK, &channel))
 }
 
-async fn delete_channel(app: &App, principal: Principal, request: Request) -> Answer {
+async fn delete_channel(app: &App, span: Span, request: Request) -> Answer {
+    let principal = signed_in(app, &span, &request)?;
     let id = path_param(&request, "id")?;
     app.notifications.delete_channel(principal, &id).await?;
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
-async fn test_channel(app: &App, principal: Principal, request: Request) -> Answer {
+async fn test_channel(app: &App, span: Span, request: Request) -> Answer {
+    let principal = signed_in(app, &span, &request)?;
     let id = path_param(&request, "id")?;
     let result = app.notifications.test_channel(principal, &id).await?;
     Ok(json(StatusCode::OK, &result))
@@ -98,7 +106,7 @@ async fn test_channel(app: &App, principal: Principal, request: Request) -> Answ
 
 /// RFC 8058 one-click: the mail client POSTs `List-Unsubscribe=One-Click` as a form; the
 /// body is not needed, the token in the URL says everything.
-async fn unsubscribe(app: &App, _: (), request: Request) -> Answer {
+async fn unsubscribe(app: &App, _: Span, request: Request) -> Answer {
     let token = query_pairs(&request)
         .into_iter()
         .find(|(name, _)| name == "token")
