@@ -65,35 +65,32 @@ pub mod wiring {
             .to_owned()
     }
 
-    pub fn notifications_service(core: &Core) -> Result<NotificationsService, ConfigError> {
+    /// What `api-notifications` serves: the notifications service and, for
+    /// `POST /v1/notifications/unsubscribe`, the unsubscriber with the key that verifies
+    /// the mailed tokens. Both over one table client.
+    pub async fn api(core: &Core) -> Result<(NotificationsService, Unsubscriber), ConfigError> {
+        let store = Arc::new(DynamoNotifications::new(
+            aws_sdk_dynamodb::Client::new(&core.sdk),
+            core.store.table(),
+        ));
         let destinations = address_policy(&core.env)?;
         // An API request waits for no `Retry-After`: the admin sees the 429 instead.
         let poster = poster(destinations)?.with_max_retry_wait(Duration::ZERO);
-        Ok(NotificationsService {
-            store: Arc::new(DynamoNotifications::new(
-                aws_sdk_dynamodb::Client::new(&core.sdk),
-                core.store.table(),
-            )),
+        let service = NotificationsService {
+            store: store.clone(),
             clock: SystemClock::shared(),
             destinations,
             poster: Arc::new(poster),
             limiter: Arc::new(core.store.clone()),
             app_url: app_url(&core.env),
-        })
-    }
-
-    /// `POST /v1/notifications/unsubscribe`'s service: the settings store and the key that
-    /// verifies the mailed tokens.
-    pub async fn unsubscriber(core: &Core) -> Result<Unsubscriber, ConfigError> {
+        };
         let parameters = SsmParameters::new(shared::adapters::ssm::Client::new(&core.sdk));
-        Ok(Unsubscriber {
-            store: Arc::new(DynamoNotifications::new(
-                aws_sdk_dynamodb::Client::new(&core.sdk),
-                core.store.table(),
-            )),
+        let unsubscriber = Unsubscriber {
+            store,
             key: crate::unsubscribe::load_key(&core.env, &parameters).await?,
             clock: SystemClock::shared(),
-        })
+        };
+        Ok((service, unsubscriber))
     }
 
     /// Instant mails per member and hour (`JOBMON_INSTANT_MAIL_PER_HOUR`, default 10).
@@ -115,7 +112,7 @@ pub mod wiring {
 
     /// Instant mail and the daily digest when `JOBMON_MAIL_FROM` names a sender; both
     /// need the unsubscribe key ([`crate::unsubscribe::load_key`]).
-    pub async fn mailers(
+    async fn mailers(
         sdk: &aws_config::SdkConfig,
         env: &Env,
         store: Arc<DynamoNotifications>,

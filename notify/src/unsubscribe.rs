@@ -27,7 +27,8 @@ pub enum MailKind {
 }
 
 impl MailKind {
-    fn code(self) -> &'static str {
+    /// In the token and as the API answers it: `instant` or `digest`.
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Instant => "instant",
             Self::Digest => "digest",
@@ -97,7 +98,7 @@ impl UnsubscribeKey {
             "{}.{}.{}.{expires}",
             what.tenant,
             what.user,
-            what.kind.code()
+            what.kind.as_str()
         );
         let tag = hex::encode(self.mac(&payload).finalize().into_bytes());
         format!("{payload}.{tag}")
@@ -182,13 +183,6 @@ impl Unsubscriber {
                 .await?;
         }
         Ok(what.kind)
-    }
-}
-
-impl MailKind {
-    /// As the API answers it: `instant` or `digest`.
-    pub fn as_str(self) -> &'static str {
-        self.code()
     }
 }
 

@@ -10,9 +10,10 @@ async fn main() -> Result<(), Error> {
     shared::telemetry::init_logging();
     let sdk = sdk_config().await;
     let core = Core::load(&sdk).await?;
+    let (notifications, unsubscribe) = jobmon_notify::wiring::api(&core).await?;
     let app = api_notifications::App {
-        notifications: jobmon_notify::wiring::notifications_service(&core)?,
-        unsubscribe: jobmon_notify::wiring::unsubscriber(&core).await?,
+        notifications,
+        unsubscribe,
         tokens: core.token_issuer(),
     };
     let app = &app;
