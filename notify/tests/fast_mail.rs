@@ -17,6 +17,8 @@ use shared::domain::{Score, TenantId, UserId};
 use shared::ports::{FixedClock, StoreError};
 
 type Marker = (TenantId, UserId, String);
+/// Digest entries keyed like the adapter: tenant, scoring time and job.
+type EntryKey = (TenantId, DateTime<Utc>, String);
 
 /// The table as the mailers see it: members' settings, addresses, digest entries (keyed
 /// like the adapter: scoring time and job), digest markers and an hourly cap that can be
@@ -24,7 +26,7 @@ type Marker = (TenantId, UserId, String);
 #[derive(Default)]
 struct Fake {
     members: Mutex<Vec<(TenantId, UserId, MemberSettings)>>,
-    entries: Mutex<HashMap<(TenantId, DateTime<Utc>, String), DigestEntry>>,
+    entries: Mutex<HashMap<EntryKey, DigestEntry>>,
     markers: Mutex<HashMap<Marker, &'static str>>,
     since_reads: Mutex<usize>,
     slot_fails: Mutex<bool>,
