@@ -9,6 +9,7 @@
 //! event, a redelivered message or a rescore finds the marker and sends nothing; a rescore
 //! that lifts a job over a channel's threshold for the first time finds none and sends.
 
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -154,92 +155,219 @@ fn marker_target(channel: &Channel) -> String {
     format!("CH#{}", channel.id)
 }
 
+/// What a send's outcome does to its markers, its channel and the queue message.
+fn judge(outcome: SendOutcome) -> (Option<Settled>, ChannelResult, Disposition) {
+    match outcome {
+        SendOutcome::Sent => (Some(Settled::Sent), ChannelResult::Ok, Disposition::Done),
+        SendOutcome::NotDelivered { reason, retry } => (
+            Some(Settled::Failed),
+            ChannelResult::Failed {
+                refusal: !retry,
+                reason,
+            },
+            if retry {
+                Disposition::Retry
+            } else {
+                Disposition::Done
+            },
+        ),
+        SendOutcome::Unknown { reason } => (
+            None,
+            ChannelResult::Failed {
+                reason,
+                refusal: false,
+            },
+            Disposition::Done,
+        ),
+    }
+}
+
+/// The `JobScored` event in a queue message body (an EventBridge envelope), if it is one.
+fn parse(body: &str) -> Option<JobScored> {
+    serde_json::from_str::<EventEnvelope>(body)
+        .ok()
+        .filter(|e| e.detail_type == "JobScored")
+        .and_then(|e| serde_json::from_value::<JobScored>(e.detail).ok())
+}
+
+/// The jobs of a batch whose messages must come back.
+pub type Retry = HashSet<JobId>;
+
 impl Deliverer {
-    /// Handles one queue message body (an EventBridge envelope). A body that is not a
-    /// `JobScored` event is dropped with a log line: retrying it would never help.
-    pub async fn handle(&self, body: &str) -> Result<Disposition, StoreError> {
-        let event = serde_json::from_str::<EventEnvelope>(body)
-            .ok()
-            .filter(|e| e.detail_type == "JobScored")
-            .and_then(|e| serde_json::from_value::<JobScored>(e.detail).ok());
-        match event {
-            Some(event) => self.job_scored(&event).await,
-            None => {
-                tracing::warn!("notification queue message is not a JobScored event; dropped");
-                Ok(Disposition::Done)
+    /// Handles one invocation's messages (`(message id, body)`) and answers the ids of
+    /// those that must come back. The events of one tenant are announced together: a member
+    /// gets one e-mail and a Slack or Discord channel one message for all of their matches
+    /// in the batch ("3 new matches"), which the queue's batching window gathers. A body
+    /// that is not a `JobScored` event is dropped with a log line: retrying it would never
+    /// help. A store failure brings back every message of that tenant.
+    pub async fn handle_batch(&self, messages: &[(String, String)]) -> Vec<String> {
+        let mut by_tenant: BTreeMap<TenantId, Vec<(&str, JobScored)>> = BTreeMap::new();
+        for (id, body) in messages {
+            match parse(body) {
+                Some(event) => by_tenant
+                    .entry(event.tenant_id)
+                    .or_default()
+                    .push((id, event)),
+                None => {
+                    tracing::warn!(message_id = %id, "notification queue message is not a JobScored event; dropped");
+                }
             }
         }
+        let outcomes = join_all(by_tenant.iter().map(|(tenant, events)| async move {
+            let jobs: Vec<&JobScored> = events.iter().map(|(_, e)| e).collect();
+            (events, self.tenant_batch(*tenant, &jobs).await)
+        }))
+        .await;
+        let mut retry = Vec::new();
+        for (events, outcome) in outcomes {
+            let back = |e: &JobScored| match &outcome {
+                Ok(jobs) => jobs.contains(&e.job.id),
+                Err(_) => true,
+            };
+            if let Err(e) = &outcome {
+                tracing::warn!(error = %e, "notification store unavailable");
+            }
+            retry.extend(
+                events
+                    .iter()
+                    .filter(|(_, e)| back(e))
+                    .map(|(id, _)| id.to_string()),
+            );
+        }
+        retry
     }
 
-    pub async fn job_scored(&self, event: &JobScored) -> Result<Disposition, StoreError> {
-        let Some(score) = event.job.score else {
+    /// One message on its own: a batch of one.
+    pub async fn handle(&self, body: &str) -> Result<Disposition, StoreError> {
+        let Some(event) = parse(body) else {
+            tracing::warn!("notification queue message is not a JobScored event; dropped");
             return Ok(Disposition::Done);
         };
-        let tenant = event.tenant_id;
-        let due: Vec<Channel> = self
+        let retry = self.tenant_batch(event.tenant_id, &[&event]).await?;
+        Ok(if retry.is_empty() {
+            Disposition::Done
+        } else {
+            Disposition::Retry
+        })
+    }
+
+    async fn tenant_batch(
+        &self,
+        tenant: TenantId,
+        events: &[&JobScored],
+    ) -> Result<Retry, StoreError> {
+        // One match per job: an event delivered twice in one batch is one announcement.
+        let mut seen = HashSet::new();
+        let matches: Vec<Match> = events
+            .iter()
+            .filter(|e| seen.insert(e.job.id))
+            .filter_map(|e| {
+                let score = e.job.score?;
+                Some(Match::new(tenant, &e.job, score, &e.reason, &self.app_url))
+            })
+            .collect();
+        if matches.is_empty() {
+            return Ok(Retry::new());
+        }
+        let channels: Vec<Channel> = self
             .channels
             .channels(tenant)
             .await?
             .into_iter()
-            .filter(|c| c.enabled && score >= c.min_score)
+            .filter(|c| c.enabled)
             .collect();
-        let matched = Match::new(tenant, &event.job, score, &event.reason, &self.app_url);
         // Each channel on its own: a receiver that hangs costs its channel a failure
         // (bounded by the poster's timeout), never the others.
         let mail = async {
             match &self.mail {
-                Some(mailer) => mailer.job_scored(&matched, self.clock.now()).await,
-                None => Ok(Disposition::Done),
+                Some(mailer) => mailer.jobs_scored(&matches, self.clock.now()).await,
+                None => Ok(Retry::new()),
             }
         };
-        let (results, mailed) =
-            futures_util::join!(join_all(due.iter().map(|c| self.one(c, &matched))), mail);
-        let mut disposition = mailed?;
+        let (results, mailed) = futures_util::join!(
+            join_all(channels.iter().map(|c| self.channel(c, &matches))),
+            mail
+        );
+        let mut retry = mailed?;
         for result in results {
-            if result? == Disposition::Retry {
-                disposition = Disposition::Retry;
-            }
+            retry.extend(result?);
         }
-        Ok(disposition)
+        Ok(retry)
     }
 
-    async fn one(&self, channel: &Channel, m: &Match<'_>) -> Result<Disposition, StoreError> {
+    /// Announces the matches at or above the channel's minimum score in one message, best
+    /// first: each is claimed for the channel, the ones won are sent, and their markers
+    /// settled by the outcome.
+    async fn channel(&self, channel: &Channel, matches: &[Match<'_>]) -> Result<Retry, StoreError> {
+        let due: Vec<&Match> = messages::best_first(matches)
+            .into_iter()
+            .filter(|m| m.score >= channel.min_score)
+            .collect();
         let target = marker_target(channel);
-        if !self.log.claim(m.tenant, m.job.id, &target).await? {
-            return Ok(Disposition::Done);
-        }
-        let (body, signature) = signed_body(channel, m, self.clock.now());
-        let outcome = self.poster.post(channel, body, signature).await;
-        let (settled, result, disposition) = match outcome {
-            SendOutcome::Sent => (Some(Settled::Sent), ChannelResult::Ok, Disposition::Done),
-            SendOutcome::NotDelivered { reason, retry } => (
-                Some(Settled::Failed),
-                ChannelResult::Failed {
-                    refusal: !retry,
-                    reason,
-                },
-                if retry {
-                    Disposition::Retry
-                } else {
-                    Disposition::Done
-                },
-            ),
-            SendOutcome::Unknown { reason } => (
-                None,
-                ChannelResult::Failed {
-                    reason,
-                    refusal: false,
-                },
-                Disposition::Done,
-            ),
+        let claimed = claim_all(self.log.as_ref(), &due, &target).await?;
+        let Some(first) = claimed.first() else {
+            return Ok(Retry::new());
         };
+        let now = self.clock.now();
+        let body = messages::batch_body(channel.kind, &claimed, now)
+            .to_string()
+            .into_bytes();
+        let signature = signature(channel, &body, now);
+        let (settled, result, disposition) =
+            judge(self.poster.post(channel, body, signature).await);
         if let Some(settled) = settled {
-            self.log
-                .settle(m.tenant, m.job.id, &target, settled)
-                .await?;
+            settle_all(self.log.as_ref(), &claimed, &target, settled).await?;
         }
-        self.log.record(m.tenant, &channel.id, &result).await?;
-        Ok(disposition)
+        self.log.record(first.tenant, &channel.id, &result).await?;
+        Ok(match disposition {
+            Disposition::Retry => claimed.iter().map(|m| m.job.id).collect(),
+            Disposition::Done => Retry::new(),
+        })
+    }
+}
+
+/// Claims `due` for `target`, one marker per job: the matches this send may announce. If
+/// the store fails part-way, the markers already taken are settled `failed` (claimable
+/// again) before the error is returned, so the retry announces them instead of skipping.
+pub(crate) async fn claim_all<'m, 'a>(
+    log: &dyn DeliveryLog,
+    due: &[&'m Match<'a>],
+    target: &str,
+) -> Result<Vec<&'m Match<'a>>, StoreError> {
+    let mut claimed = Vec::new();
+    for m in due {
+        match log.claim(m.tenant, m.job.id, target).await {
+            Ok(true) => claimed.push(*m),
+            Ok(false) => {}
+            Err(e) => {
+                settle_all(log, &claimed, target, Settled::Failed).await?;
+                return Err(e);
+            }
+        }
+    }
+    Ok(claimed)
+}
+
+pub(crate) async fn settle_all(
+    log: &dyn DeliveryLog,
+    claimed: &[&Match<'_>],
+    target: &str,
+    settled: Settled,
+) -> Result<(), StoreError> {
+    for m in claimed {
+        log.settle(m.tenant, m.job.id, target, settled).await?;
+    }
+    Ok(())
+}
+
+fn signature(channel: &Channel, body: &[u8], now: chrono::DateTime<chrono::Utc>) -> Option<String> {
+    match (channel.kind, &channel.signing_secret) {
+        (ChannelKind::Webhook, Some(secret)) => Some(jobmon_scoring::sign(
+            secret.as_bytes(),
+            now.timestamp(),
+            body,
+        )),
+        _ => None,
     }
 }
 
@@ -252,14 +380,7 @@ pub fn signed_body(
     let body = messages::body(channel.kind, m, now)
         .to_string()
         .into_bytes();
-    let signature = match (channel.kind, &channel.signing_secret) {
-        (ChannelKind::Webhook, Some(secret)) => Some(jobmon_scoring::sign(
-            secret.as_bytes(),
-            now.timestamp(),
-            &body,
-        )),
-        _ => None,
-    };
+    let signature = signature(channel, &body, now);
     (body, signature)
 }
 

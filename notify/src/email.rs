@@ -15,8 +15,10 @@ use chrono::{DateTime, Utc};
 use shared::domain::{TenantId, UserId};
 use shared::ports::StoreError;
 
-use crate::deliver::{DeliveryLog, Disposition, SendOutcome, Settled};
-use crate::messages::Match;
+use crate::deliver::{
+    DeliveryLog, Disposition, Retry, SendOutcome, Settled, claim_all, settle_all,
+};
+use crate::messages::{Match, batch_headline, best_first};
 use crate::settings::MemberSettings;
 use crate::unsubscribe::{MailKind, Unsubscribe, UnsubscribeKey};
 
@@ -79,99 +81,123 @@ pub struct InstantMailer {
 }
 
 impl InstantMailer {
-    /// Mails every member whose instant threshold `m` reaches.
+    /// Mails every member whose instant threshold `m` reaches: a batch of one.
     pub async fn job_scored(
         &self,
         m: &Match<'_>,
         now: DateTime<Utc>,
     ) -> Result<Disposition, StoreError> {
-        let members = self.directory.member_settings(m.tenant).await?;
+        let retry = self.jobs_scored(std::slice::from_ref(m), now).await?;
+        Ok(if retry.is_empty() {
+            Disposition::Done
+        } else {
+            Disposition::Retry
+        })
+    }
+
+    /// Mails every member whose instant threshold some of `matches` (one tenant's, found
+    /// together) reach: one mail per member listing those matches best first. Answers the
+    /// jobs whose messages must come back.
+    pub async fn jobs_scored(
+        &self,
+        matches: &[Match<'_>],
+        now: DateTime<Utc>,
+    ) -> Result<Retry, StoreError> {
+        let Some(tenant) = matches.first().map(|m| m.tenant) else {
+            return Ok(Retry::new());
+        };
+        let members = self.directory.member_settings(tenant).await?;
         // Kept only for a tenant with a digest to fill, keyed on the job's scoring time:
         // a redelivered event rewrites the same item.
         if members.iter().any(|(_, s)| s.email.digest.enabled) {
-            let entry = digest_entry(m, m.job.scored_at.unwrap_or(now));
-            self.digests.record(m.tenant, &entry).await?;
-        }
-        let due: Vec<UserId> = members
-            .into_iter()
-            .filter(|(_, s)| s.email.instant.enabled && m.score >= s.email.instant.min_score)
-            .map(|(user, _)| user)
-            .collect();
-        let mut disposition = Disposition::Done;
-        for user in due {
-            if self.one(m, user, now).await? == Disposition::Retry {
-                disposition = Disposition::Retry;
+            for m in matches {
+                let entry = digest_entry(m, m.job.scored_at.unwrap_or(now));
+                self.digests.record(tenant, &entry).await?;
             }
         }
-        Ok(disposition)
+        let best = best_first(matches);
+        let mut retry = Retry::new();
+        for (user, settings) in members.iter().filter(|(_, s)| s.email.instant.enabled) {
+            let due: Vec<&Match> = best
+                .iter()
+                .copied()
+                .filter(|m| m.score >= settings.email.instant.min_score)
+                .collect();
+            if !due.is_empty() {
+                retry.extend(self.member(tenant, *user, &due, now).await?);
+            }
+        }
+        Ok(retry)
     }
 
-    async fn one(
+    async fn member(
         &self,
-        m: &Match<'_>,
+        tenant: TenantId,
         user: UserId,
+        due: &[&Match<'_>],
         now: DateTime<Utc>,
-    ) -> Result<Disposition, StoreError> {
-        let Some(address) = self.directory.address(m.tenant, user).await? else {
-            return Ok(Disposition::Done);
+    ) -> Result<Retry, StoreError> {
+        let Some(address) = self.directory.address(tenant, user).await? else {
+            return Ok(Retry::new());
         };
         if !address.verified {
-            return Ok(Disposition::Done);
+            return Ok(Retry::new());
         }
         let target = format!("MAIL#{user}");
-        if !self.log.claim(m.tenant, m.job.id, &target).await? {
-            return Ok(Disposition::Done);
+        let claimed = claim_all(self.log.as_ref(), due, &target).await?;
+        if claimed.is_empty() {
+            return Ok(Retry::new());
         }
         // A failed marker is claimed again by the retry; left `attempted`, the retry would
-        // skip this mail as if it had gone.
+        // skip this mail as if it had gone. One mail takes one slot, however many it lists.
         let slot = match self
             .directory
-            .take_hourly_slot(m.tenant, user, now, self.per_hour)
+            .take_hourly_slot(tenant, user, now, self.per_hour)
             .await
         {
             Ok(slot) => slot,
             Err(e) => {
-                self.log
-                    .settle(m.tenant, m.job.id, &target, Settled::Failed)
-                    .await?;
+                settle_all(self.log.as_ref(), &claimed, &target, Settled::Failed).await?;
                 return Err(e);
             }
         };
         if !slot {
             tracing::info!(%user, "instant mail cap reached; mail dropped");
-            self.log
-                .settle(m.tenant, m.job.id, &target, Settled::Failed)
-                .await?;
-            return Ok(Disposition::Done);
+            settle_all(self.log.as_ref(), &claimed, &target, Settled::Failed).await?;
+            return Ok(Retry::new());
         }
-        let mail = self.compose(m, user, &address.email, now);
-        let (settled, disposition) = match self.sender.send(&mail).await {
-            SendOutcome::Sent => (Some(Settled::Sent), Disposition::Done),
+        let mail = self.compose(tenant, &claimed, user, &address.email, now);
+        let (settled, retry) = match self.sender.send(&mail).await {
+            SendOutcome::Sent => (Some(Settled::Sent), false),
             SendOutcome::NotDelivered { reason, retry } => {
                 tracing::warn!(%user, %reason, "instant mail not sent");
-                let next = if retry {
-                    Disposition::Retry
-                } else {
-                    Disposition::Done
-                };
-                (Some(Settled::Failed), next)
+                (Some(Settled::Failed), retry)
             }
             SendOutcome::Unknown { reason } => {
                 tracing::warn!(%user, %reason, "instant mail outcome unknown; not retried");
-                (None, Disposition::Done)
+                (None, false)
             }
         };
         if let Some(settled) = settled {
-            self.log
-                .settle(m.tenant, m.job.id, &target, settled)
-                .await?;
+            settle_all(self.log.as_ref(), &claimed, &target, settled).await?;
         }
-        Ok(disposition)
+        Ok(if retry {
+            claimed.iter().map(|m| m.job.id).collect()
+        } else {
+            Retry::new()
+        })
     }
 
-    fn compose(&self, m: &Match<'_>, user: UserId, to: &str, now: DateTime<Utc>) -> OutgoingMail {
+    fn compose(
+        &self,
+        tenant: TenantId,
+        matches: &[&Match<'_>],
+        user: UserId,
+        to: &str,
+        now: DateTime<Utc>,
+    ) -> OutgoingMail {
         let what = Unsubscribe {
-            tenant: m.tenant,
+            tenant,
             user,
             kind: MailKind::Instant,
         };
@@ -179,9 +205,9 @@ impl InstantMailer {
         let app = self.app_url.trim_end_matches('/');
         OutgoingMail {
             to: to.to_owned(),
-            subject: m.headline(),
-            text: instant_text(m, app),
-            html: instant_html(m, app),
+            subject: batch_headline(matches),
+            text: instant_text(matches, app),
+            html: instant_html(matches, app),
             unsubscribe_url: format!("{app}/v1/notifications/unsubscribe?token={token}"),
         }
     }
@@ -200,12 +226,21 @@ fn digest_entry(m: &Match<'_>, scored_at: DateTime<Utc>) -> crate::digest::Diges
     }
 }
 
-/// The text part. The unsubscribe URL is only in the header (it takes a POST); the body
-/// points at the settings page instead, where a click in any mail client works.
-pub fn instant_text(m: &Match<'_>, app: &str) -> String {
+/// The text part: the headline, then each job best first. The unsubscribe URL is only in
+/// the header (it takes a POST); the body points at the settings page instead, where a
+/// click in any mail client works.
+pub fn instant_text(matches: &[&Match<'_>], app: &str) -> String {
+    let jobs: Vec<String> = matches.iter().map(|m| job_text(m)).collect();
+    format!(
+        "{}\n\n{}\n-- \nYou get this because instant e-mail is on in jobmon.\nChange it: {app}/notifications\n",
+        batch_headline(matches),
+        jobs.join("\n")
+    )
+}
+
+fn job_text(m: &Match<'_>) -> String {
     let mut text = format!(
-        "{}\n\n{}\n{} · {}\nScore: {}/10\n",
-        m.headline(),
+        "{}\n{} · {}\nScore: {}/10\n",
         m.job.title,
         m.job.company,
         m.place(),
@@ -215,32 +250,45 @@ pub fn instant_text(m: &Match<'_>, app: &str) -> String {
         text.push_str(&format!("Why: {}\n", m.reason));
     }
     text.push_str(&format!(
-        "\nOpen in jobmon: {}\nOriginal posting: {}\n\n-- \nYou get this because instant e-mail is on in jobmon.\nChange it: {app}/notifications\n",
+        "\nOpen in jobmon: {}\nOriginal posting: {}\n",
         m.link, m.job.url
     ));
     text
 }
 
-pub fn instant_html(m: &Match<'_>, app: &str) -> String {
+pub fn instant_html(matches: &[&Match<'_>], app: &str) -> String {
+    let heading = match matches {
+        [_] => String::new(),
+        _ => format!(
+            "<p><strong>{}</strong></p>",
+            escape(&batch_headline(matches))
+        ),
+    };
+    let jobs: String = matches.iter().map(|m| job_html(m)).collect();
+    format!(
+        "<!doctype html><html><body style=\"font-family:sans-serif\">{heading}{jobs}\
+         <hr><p style=\"color:#666;font-size:12px\">You get this because instant e-mail is on \
+         in jobmon. <a href=\"{app}/notifications\">Change it</a>.</p></body></html>",
+        app = escape(app),
+    )
+}
+
+fn job_html(m: &Match<'_>) -> String {
     let reason = if m.reason.is_empty() {
         String::new()
     } else {
         format!("<p>{}</p>", escape(&m.reason))
     };
     format!(
-        "<!doctype html><html><body style=\"font-family:sans-serif\">\
-         <h2><a href=\"{link}\">{title}</a></h2>\
+        "<h2><a href=\"{link}\">{title}</a></h2>\
          <p>{company} · {place}<br><strong>Score: {score}/10</strong></p>{reason}\
-         <p><a href=\"{link}\">Open in jobmon</a> · <a href=\"{url}\">Original posting</a></p>\
-         <hr><p style=\"color:#666;font-size:12px\">You get this because instant e-mail is on \
-         in jobmon. <a href=\"{app}/notifications\">Change it</a>.</p></body></html>",
+         <p><a href=\"{link}\">Open in jobmon</a> · <a href=\"{url}\">Original posting</a></p>",
         link = escape(&m.link),
         title = escape(&m.job.title),
         company = escape(&m.job.company),
         place = escape(&m.place()),
         score = m.score,
         url = escape(&m.job.url),
-        app = escape(app),
     )
 }
 
@@ -277,7 +325,7 @@ mod tests {
             "https://app.example.com",
         );
         assert_eq!(
-            instant_text(&m, "https://app.example.com"),
+            instant_text(&[&m], "https://app.example.com"),
             "New match 9/10: Rust Engineer at Acme\n\
              \n\
              Rust Engineer\n\
@@ -292,7 +340,7 @@ mod tests {
              You get this because instant e-mail is on in jobmon.\n\
              Change it: https://app.example.com/notifications\n"
         );
-        let html = instant_html(&m, "https://app.example.com");
+        let html = instant_html(&[&m], "https://app.example.com");
         assert!(html.contains("<strong>Score: 9/10</strong>"));
         assert_eq!(
             escape("<a href=\"x\">&'"),

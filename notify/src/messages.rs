@@ -82,6 +82,88 @@ fn slack_escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// The most matches one message lists; the rest are counted ("and 4 more"). Discord takes
+/// at most 10 embeds per message, Slack 50 blocks.
+pub const BATCH_LISTED: usize = 10;
+
+/// `matches` best first (a stable sort: equal scores keep their order).
+pub fn best_first<'a, 'b>(matches: &'b [Match<'a>]) -> Vec<&'b Match<'a>> {
+    let mut sorted: Vec<&Match<'a>> = matches.iter().collect();
+    sorted.sort_by_key(|m| std::cmp::Reverse(m.score));
+    sorted
+}
+
+/// The one-line summary of several matches (at least one), best first: the Slack and
+/// Discord text and the e-mail subject. One match reads as [`Match::headline`].
+pub fn batch_headline(matches: &[&Match<'_>]) -> String {
+    match matches {
+        [] => String::new(),
+        [one] => one.headline(),
+        [best, ..] => format!(
+            "{} new matches, best {}/10: {} at {}",
+            matches.len(),
+            best.score,
+            best.job.title,
+            best.job.company
+        ),
+    }
+}
+
+/// The message a channel gets for the matches found together (one message, not one per
+/// job), best first; one match gets [`body`]'s message.
+pub fn batch_body(kind: ChannelKind, matches: &[&Match<'_>], now: DateTime<Utc>) -> Value {
+    match (kind, matches) {
+        (_, [one]) => body(kind, one, now),
+        (ChannelKind::Slack, _) => slack_batch(matches),
+        (ChannelKind::Discord, _) => discord_batch(matches),
+        (ChannelKind::Webhook, _) => webhook_batch(matches, now),
+    }
+}
+
+fn more(matches: &[&Match<'_>]) -> Option<String> {
+    let left = matches.len().saturating_sub(BATCH_LISTED);
+    (left > 0).then(|| format!("and {left} more in jobmon"))
+}
+
+fn slack_batch(matches: &[&Match<'_>]) -> Value {
+    let headline = batch_headline(matches);
+    let mut blocks =
+        vec![json!({"type": "section", "text": {"type": "plain_text", "text": headline}})];
+    for m in matches.iter().take(BATCH_LISTED) {
+        let line = format!(
+            "*<{}|{}>* {}/10\n{} · {}",
+            m.link,
+            slack_escape(&m.job.title),
+            m.score,
+            slack_escape(&m.job.company),
+            slack_escape(&m.place())
+        );
+        blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": line}}));
+        if !m.reason.is_empty() {
+            blocks.push(
+                json!({"type": "context", "elements": [{"type": "plain_text", "text": m.reason}]}),
+            );
+        }
+    }
+    if let Some(more) = more(matches) {
+        blocks.push(json!({"type": "context", "elements": [{"type": "plain_text", "text": more}]}));
+    }
+    json!({"text": headline, "blocks": blocks})
+}
+
+fn discord_batch(matches: &[&Match<'_>]) -> Value {
+    let embeds: Vec<Value> = matches
+        .iter()
+        .take(BATCH_LISTED)
+        .map(|m| discord_embed(m))
+        .collect();
+    let mut content = batch_headline(matches);
+    if let Some(more) = more(matches) {
+        content.push_str(&format!(" ({more})"));
+    }
+    json!({"content": content, "allowed_mentions": {"parse": []}, "embeds": embeds})
+}
+
 /// The JSON body for `kind`.
 pub fn body(kind: ChannelKind, m: &Match<'_>, now: DateTime<Utc>) -> Value {
     match kind {
@@ -111,8 +193,16 @@ fn slack(m: &Match<'_>) -> Value {
     json!({"text": m.headline(), "blocks": blocks})
 }
 
-/// Discord caps an embed title at 256 characters.
 fn discord(m: &Match<'_>) -> Value {
+    json!({
+        "content": m.headline(),
+        "allowed_mentions": {"parse": []},
+        "embeds": [discord_embed(m)]
+    })
+}
+
+/// Discord caps an embed title at 256 characters.
+fn discord_embed(m: &Match<'_>) -> Value {
     let title: String = m.job.title.chars().take(256).collect();
     let mut embed = json!({
             "title": title,
@@ -128,11 +218,7 @@ fn discord(m: &Match<'_>) -> Value {
     if !m.reason.is_empty() {
         embed["description"] = json!(m.reason);
     }
-    json!({
-        "content": m.headline(),
-        "allowed_mentions": {"parse": []},
-        "embeds": [embed]
-    })
+    embed
 }
 
 fn webhook(m: &Match<'_>, now: DateTime<Utc>) -> Value {
@@ -140,17 +226,31 @@ fn webhook(m: &Match<'_>, now: DateTime<Utc>) -> Value {
         "type": "job.matched",
         "tenantId": m.tenant,
         "sentAt": now,
-        "job": {
-            "id": m.job.id,
-            "title": m.job.title,
-            "company": m.job.company,
-            "location": m.job.location,
-            "remote": m.job.remote,
-            "url": m.job.url,
-            "score": m.score,
-            "reason": m.reason,
-            "dashboardUrl": m.link,
-        }
+        "job": webhook_job(m),
+    })
+}
+
+/// Several matches: `jobs.matched` with every job (all of them: a program reads them all).
+fn webhook_batch(matches: &[&Match<'_>], now: DateTime<Utc>) -> Value {
+    json!({
+        "type": "jobs.matched",
+        "tenantId": matches.first().map(|m| m.tenant),
+        "sentAt": now,
+        "jobs": matches.iter().map(|m| webhook_job(m)).collect::<Vec<_>>(),
+    })
+}
+
+fn webhook_job(m: &Match<'_>) -> Value {
+    json!({
+        "id": m.job.id,
+        "title": m.job.title,
+        "company": m.job.company,
+        "location": m.job.location,
+        "remote": m.job.remote,
+        "url": m.job.url,
+        "score": m.score,
+        "reason": m.reason,
+        "dashboardUrl": m.link,
     })
 }
 
@@ -204,6 +304,108 @@ mod tests {
         assert_eq!(slack["blocks"][1]["fields"][0]["text"], "*Score*\n8/10");
         let discord = body(ChannelKind::Discord, &m, Utc::now());
         assert!(discord["embeds"][0].get("description").is_none());
+    }
+
+    fn titled(title: &str, score: u8) -> ScoredJob {
+        serde_json::from_value(json!({
+            "id": shared::domain::JobId::new(), "title": title, "company": "Acme",
+            "location": "Berlin", "remote": false, "url": "https://jobs.example.com/1", "score": score
+        }))
+        .unwrap()
+    }
+
+    fn scored<'a>(job: &'a ScoredJob) -> Match<'a> {
+        Match::new(
+            TenantId::new(),
+            job,
+            job.score.unwrap(),
+            "Why",
+            "http://127.0.0.1:3000",
+        )
+    }
+
+    #[test]
+    fn several_matches_are_one_message_best_first() {
+        let jobs = [
+            titled("Go Dev", 6),
+            titled("Rust Lead", 9),
+            titled("Rust Dev", 7),
+        ];
+        let matches: Vec<Match> = jobs.iter().map(scored).collect();
+        let sorted = best_first(&matches);
+        let titles: Vec<&str> = sorted.iter().map(|m| m.job.title.as_str()).collect();
+        assert_eq!(titles, ["Rust Lead", "Rust Dev", "Go Dev"]);
+        assert_eq!(
+            batch_headline(&sorted),
+            "3 new matches, best 9/10: Rust Lead at Acme"
+        );
+        assert_eq!(batch_headline(&sorted[..1]), sorted[0].headline());
+
+        let slack = batch_body(ChannelKind::Slack, &sorted, Utc::now());
+        assert_eq!(slack["text"], "3 new matches, best 9/10: Rust Lead at Acme");
+        let blocks = slack["blocks"].as_array().unwrap();
+        // The headline, then a line and a reason per job.
+        assert_eq!(blocks.len(), 1 + 3 * 2);
+        assert!(
+            blocks[1]["text"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("Rust Lead")
+        );
+        assert!(
+            blocks[5]["text"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("Go Dev")
+        );
+
+        let discord = batch_body(ChannelKind::Discord, &sorted, Utc::now());
+        let embeds = discord["embeds"].as_array().unwrap();
+        assert_eq!(embeds.len(), 3);
+        assert_eq!(embeds[0]["title"], "Rust Lead");
+        assert_eq!(embeds[2]["description"], "Why");
+
+        let hook = batch_body(ChannelKind::Webhook, &sorted, Utc::now());
+        assert_eq!(hook["type"], "jobs.matched");
+        let titles: Vec<&str> = hook["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["title"].as_str().unwrap())
+            .collect();
+        assert_eq!(titles, ["Rust Lead", "Rust Dev", "Go Dev"]);
+        assert_eq!(
+            hook["jobs"][0],
+            body(ChannelKind::Webhook, sorted[0], Utc::now())["job"]
+        );
+
+        // One match is the single message.
+        assert_eq!(
+            batch_body(ChannelKind::Discord, &sorted[..1], Utc::now()),
+            body(ChannelKind::Discord, sorted[0], Utc::now())
+        );
+    }
+
+    #[test]
+    fn a_batch_lists_ten_and_counts_the_rest() {
+        let jobs: Vec<ScoredJob> = (0..13).map(|i| titled(&format!("Job {i}"), 8)).collect();
+        let matches: Vec<Match> = jobs.iter().map(scored).collect();
+        let sorted = best_first(&matches);
+        let discord = batch_body(ChannelKind::Discord, &sorted, Utc::now());
+        assert_eq!(discord["embeds"].as_array().unwrap().len(), BATCH_LISTED);
+        assert!(
+            discord["content"]
+                .as_str()
+                .unwrap()
+                .ends_with("(and 3 more in jobmon)")
+        );
+        let slack = batch_body(ChannelKind::Slack, &sorted, Utc::now());
+        let blocks = slack["blocks"].as_array().unwrap();
+        assert_eq!(blocks.len(), 1 + BATCH_LISTED * 2 + 1);
+        assert_eq!(
+            blocks.last().unwrap()["elements"][0]["text"],
+            "and 3 more in jobmon"
+        );
     }
 
     #[test]

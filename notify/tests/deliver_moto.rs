@@ -217,6 +217,85 @@ async fn below_threshold_sends_nothing_and_a_rescore_over_it_sends_once() {
     assert_eq!(receiver.requests().len(), 1, "already announced");
 }
 
+/// A batch as the queue hands it over: `(message id, body)`.
+fn batch(bodies: &[String]) -> Vec<(String, String)> {
+    bodies
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (format!("m{i}"), b.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn matches_of_one_batch_are_one_message_per_channel_and_a_failed_one_brings_back_only_its_messages()
+ {
+    let env = env().await;
+    // Slack fails once (503), then takes everything; the webhook takes everything.
+    let slack = FakeServer::start(vec![Reply::json(503, "busy"), ok(), ok()]).await;
+    let hook = FakeServer::start(vec![ok(), ok()]).await;
+    channel(
+        &env,
+        ChannelKind::Slack,
+        &format!("{}/s", slack.base_url),
+        7,
+    )
+    .await;
+    channel(
+        &env,
+        ChannelKind::Webhook,
+        &format!("{}/h", hook.base_url),
+        7,
+    )
+    .await;
+    let app = deliverer(&env, AddressPolicy::AllowPrivate, Duration::from_secs(5));
+    let (low, good, best) = (JobId::new(), JobId::new(), JobId::new());
+    let best_event = event(env.tenant, best, 9);
+    let messages = batch(&[
+        event(env.tenant, low, 6),
+        event(env.tenant, good, 8),
+        best_event.clone(),
+        best_event,
+    ]);
+
+    // Slack's 503: the messages of the two jobs it carried come back (the duplicate
+    // included), not the one under the threshold.
+    let back = app.handle_batch(&messages).await;
+    assert_eq!(back, ["m1", "m2", "m3"]);
+    let hooked = hook.requests();
+    assert_eq!(hooked.len(), 1, "one signed request for the batch");
+    let body = hooked[0].json();
+    assert_eq!(body["type"], "jobs.matched");
+    let ids: Vec<String> = body["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, [best.to_string(), good.to_string()], "best first");
+    jobmon_scoring::verify(
+        "ab".repeat(32).as_bytes(),
+        hooked[0].header("x-jobmon-signature"),
+        &hooked[0].body,
+        Utc::now().timestamp(),
+        jobmon_scoring::TOLERANCE,
+    )
+    .expect("signed");
+
+    // The queue's retry: Slack gets its one message; the webhook nothing more.
+    let again = app.handle_batch(&messages).await;
+    assert!(again.is_empty(), "{again:?}");
+    let posted = slack.requests();
+    assert_eq!(posted.len(), 2, "the failed try, then the retry");
+    assert_eq!(
+        posted[1].json()["text"],
+        "2 new matches, best 9/10: Rust <Engineer> at Acme"
+    );
+    assert_eq!(hook.requests().len(), 1);
+    // And once more: everything is marked sent.
+    assert!(app.handle_batch(&messages).await.is_empty());
+    assert_eq!((slack.requests().len(), hook.requests().len()), (2, 1));
+}
+
 #[tokio::test]
 async fn the_guard_refuses_private_receivers_at_send_time() {
     let env = env().await;

@@ -63,6 +63,8 @@ export default async function globalSetup() {
     JOBMON_GREENHOUSE_BASE_URL: board.url,
     JOBMON_APP_URL: url,
     JOBMON_PREFIX: `jobmon-e2e-${port}`,
+    // Notifications gather for this long before they go out (60 s deployed).
+    JOBMON_PARAM_NotificationBatchSeconds: '3',
   });
   const gateway = spawn(binary, ['--port', String(port), '--web-dir', dist], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
   gateway.stdout!.pipe(log);

@@ -131,7 +131,9 @@ impl Env {
     fn matches_to(&self, email: &str) -> Vec<SentMail> {
         sent_to(&self.stack.endpoint, email)
             .into_iter()
-            .filter(|m| m.subject.starts_with("New match"))
+            .filter(|m| {
+                m.subject.starts_with("New match") || m.subject.contains(" new matches, best ")
+            })
             .collect()
     }
 }
@@ -229,10 +231,62 @@ async fn the_hourly_cap_holds_across_batches() {
     let env = env().await;
     let deliverer = env.deliverer(2);
     let (tenant, _, email) = env.member(true, 7).await;
-    let jobs: Vec<String> = (0..4).map(|_| envelope(tenant, JobId::new(), 8)).collect();
-    run(&deliverer, &jobs[..3]).await;
-    run(&deliverer, &jobs[3..]).await;
+    // Four batches of one (a batch is one mail, however many jobs it lists).
+    for _ in 0..4 {
+        run(&deliverer, &[envelope(tenant, JobId::new(), 8)]).await;
+    }
     assert_eq!(env.matches_to(&email).len(), 2, "at most 2 an hour");
+}
+
+#[tokio::test]
+async fn matches_found_together_reach_a_member_as_one_mail_best_first() {
+    let env = env().await;
+    let deliverer = env.deliverer(10);
+    let (tenant, _, email) = env.member(true, 7).await;
+    let (low, best, good) = (JobId::new(), JobId::new(), JobId::new());
+    let best_event = envelope(tenant, best, 9);
+    // Under the threshold, the best twice (a duplicate delivery), another tenant's match.
+    let (other, _, other_email) = env.member(true, 7).await;
+    let batch = [
+        envelope(tenant, low, 6),
+        envelope(tenant, good, 8),
+        best_event.clone(),
+        best_event,
+        envelope(other, JobId::new(), 8),
+    ];
+    run(&deliverer, &batch).await;
+
+    let mails = env.matches_to(&email);
+    assert_eq!(mails.len(), 1, "one mail for the batch");
+    assert!(
+        mails[0].subject.starts_with("2 new matches, best 9/10: "),
+        "{}",
+        mails[0].subject
+    );
+    let (at_best, at_good) = (
+        mails[0]
+            .body
+            .find(&format!("/jobs/{best}"))
+            .expect("the best job is listed"),
+        mails[0]
+            .body
+            .find(&format!("/jobs/{good}"))
+            .expect("the other match is listed"),
+    );
+    assert!(at_best < at_good, "best first");
+    assert!(
+        !mails[0].body.contains(&format!("/jobs/{low}")),
+        "nothing under the threshold"
+    );
+    assert_eq!(
+        env.matches_to(&other_email).len(),
+        1,
+        "each tenant's own mail"
+    );
+
+    // The batch delivered again: every job is marked, nothing is mailed twice.
+    run(&deliverer, &batch).await;
+    assert_eq!(env.matches_to(&email).len(), 1);
 }
 
 #[tokio::test]

@@ -125,6 +125,24 @@ fn real_template_caps_every_queue_consumer_and_reserves_concurrency_for_auth() {
     );
 }
 
+/// Matches scored within the notifier's batching window go out as one message per member
+/// and channel: a parameter, and batches large enough to hold a minute of scorings.
+#[test]
+fn real_template_gathers_notifications_for_a_window() {
+    let t = real();
+    let notify = sqs_mapping(&t, "WorkerNotifierFunction", "NotificationQueue");
+    assert_eq!(
+        notify.maximum_batching_window,
+        std::time::Duration::from_secs(60)
+    );
+    assert_eq!(notify.batch_size, 100);
+    assert!(notify.report_batch_item_failures);
+    assert_eq!(
+        t.parameters()["NotificationBatchSeconds"].param_type,
+        "Number"
+    );
+}
+
 /// The local stack's `JOBMON_PARAM_<Name>` reach the limits resolved while parsing, as
 /// `--parameter-overrides` would on a deploy; names the template lacks are ignored.
 #[test]
