@@ -50,10 +50,20 @@ fn deliverer(env: &Env, policy: AddressPolicy, timeout: Duration) -> Deliverer {
 }
 
 async fn channel(env: &Env, kind: ChannelKind, url: &str, min_score: i64) -> Channel {
+    channel_of(&env.store, env.tenant, kind, url, min_score).await
+}
+
+async fn channel_of(
+    store: &DynamoNotifications,
+    tenant: TenantId,
+    kind: ChannelKind,
+    url: &str,
+    min_score: i64,
+) -> Channel {
     let now = Utc::now();
     let channel = Channel {
         id: ulid::Ulid::new().to_string(),
-        tenant_id: env.tenant,
+        tenant_id: tenant,
         kind,
         url: url.into(),
         min_score: Score::new(min_score).unwrap(),
@@ -64,7 +74,7 @@ async fn channel(env: &Env, kind: ChannelKind, url: &str, min_score: i64) -> Cha
         created_at: now,
         updated_at: now,
     };
-    env.store.create_channel(&channel).await.unwrap();
+    store.create_channel(&channel).await.unwrap();
     channel
 }
 
@@ -477,4 +487,54 @@ async fn repeated_refusals_switch_a_channel_off_with_the_reason() {
     let stored = env.store.channel(env.tenant, &c.id).await.unwrap().unwrap();
     assert!(!stored.enabled);
     assert_eq!(stored.last_error.as_deref(), Some("HTTP 404"));
+}
+
+/// What a notification costs in DynamoDB requests and HTTP posts, batched and one event at
+/// a time, side by side: three matches to a Slack and a webhook channel.
+#[tokio::test]
+async fn a_batch_costs_fewer_requests_and_posts_than_its_events_one_at_a_time() {
+    let env = env().await;
+    let count = jobmon_tests::requests::RequestCount::default();
+    let counted = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&env._stack.config)
+            .interceptor(count.clone())
+            .build(),
+    );
+    let store = Arc::new(DynamoNotifications::new(counted, env._stack.table()));
+    let slack = FakeServer::start(vec![ok(); 4]).await;
+    let hook = FakeServer::start(vec![ok(); 4]).await;
+    let mut cost = Vec::new();
+    for (tenant, batched) in [(TenantId::new(), true), (TenantId::new(), false)] {
+        for (kind, server) in [(ChannelKind::Slack, &slack), (ChannelKind::Webhook, &hook)] {
+            let url = format!("{}/{tenant}", server.base_url);
+            channel_of(&store, tenant, kind, &url, 7).await;
+        }
+        let app = Deliverer {
+            channels: store.clone(),
+            log: store.clone(),
+            ..deliverer(&env, AddressPolicy::AllowPrivate, Duration::from_secs(5))
+        };
+        let events: Vec<String> = (0..3).map(|_| event(tenant, JobId::new(), 8)).collect();
+        let (requests, posts) = (count.get(), slack.requests().len() + hook.requests().len());
+        if batched {
+            assert!(app.handle_batch(&batch(&events)).await.is_empty());
+        } else {
+            for e in &events {
+                assert_eq!(app.handle(e).await.unwrap(), Disposition::Done);
+            }
+        }
+        cost.push((
+            count.get() - requests,
+            slack.requests().len() + hook.requests().len() - posts,
+        ));
+    }
+    let [(batched, batched_posts), (single, single_posts)] = cost[..] else {
+        unreachable!()
+    };
+    println!(
+        "3 matches, 2 channels: batched {batched} DynamoDB requests + {batched_posts} posts; \
+         one at a time {single} requests + {single_posts} posts"
+    );
+    assert_eq!((batched_posts, single_posts), (2, 6));
+    assert!(batched < single, "{batched} < {single}");
 }
