@@ -90,12 +90,6 @@ impl PasswordHasher {
         .unwrap_or(false);
         ok && known
     }
-
-    /// A password typed again to confirm a destructive step: over-long input cannot match
-    /// and is not hashed at all.
-    pub async fn confirms(&self, typed: &str, phc: &str) -> bool {
-        self.verify(typed, Some(phc)).await
-    }
 }
 
 #[cfg(test)]

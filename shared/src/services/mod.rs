@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod analytics;
+pub mod caller;
 pub mod invalid;
 pub mod jobs;
 pub mod live;
@@ -12,6 +13,7 @@ pub mod unverified;
 pub mod views;
 
 pub use accounts::{AccountError, AccountService, AuthLimits};
+pub use caller::WrongPassword;
 pub use invalid::Invalid;
 pub use privacy::{PrivacyError, PrivacyService};
 pub use rate_limited::RateLimited;

@@ -4,7 +4,8 @@
 use crate::auth::NotAdmin;
 use crate::http::ApiError;
 use crate::ports::{Conflict, StoreError};
-use crate::services::{EmailUnverified, Invalid, RateLimited};
+use crate::services::caller::CallerError;
+use crate::services::{EmailUnverified, Invalid, RateLimited, WrongPassword};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -32,10 +33,8 @@ pub enum AccountError {
     /// Inviting one member more than the plan allows.
     #[error("the {plan} plan allows {max} members")]
     PlanMembers { plan: String, max: u32 },
-    /// A password re-entered to confirm a destructive step does not match. A 403, not a
-    /// 401: the session is fine, and the dashboard must not sign out for a typo.
-    #[error("password: does not match your current password")]
-    WrongPassword,
+    #[error(transparent)]
+    WrongPassword(#[from] WrongPassword),
     /// `DELETE /v1/auth/me` by the only admin while other members remain.
     #[error(
         "you are the tenant's last admin: make another member admin first, or delete the whole account (DELETE /v1/tenant)"
@@ -61,6 +60,17 @@ impl AccountError {
     }
 }
 
+impl From<CallerError> for AccountError {
+    fn from(e: CallerError) -> Self {
+        match e {
+            CallerError::Gone => Self::Unauthenticated,
+            CallerError::NotAdmin(e) => e.into(),
+            CallerError::WrongPassword(e) => e.into(),
+            CallerError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<AccountError> for ApiError {
     fn from(e: AccountError) -> Self {
         match e {
@@ -76,10 +86,7 @@ impl From<AccountError> for ApiError {
             AccountError::MemberLimit | AccountError::PlanMembers { .. } => {
                 ApiError::PlanLimit(e.to_string())
             }
-            AccountError::WrongPassword => ApiError::Refused {
-                code: "wrong_password",
-                message: e.to_string(),
-            },
+            AccountError::WrongPassword(e) => e.into(),
             AccountError::LastAdminLeaving | AccountError::OnlyMember => {
                 ApiError::Conflict(e.to_string())
             }
@@ -156,7 +163,7 @@ mod tests {
         );
         assert_eq!(api(AccountError::Internal("boom".into())).0, 500);
         assert_eq!(
-            api(AccountError::WrongPassword),
+            api(WrongPassword.into()),
             (
                 403,
                 "wrong_password",

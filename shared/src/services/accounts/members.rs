@@ -1,11 +1,12 @@
 //! Members: the member list, roles, removal and leaving. Admin rights are read from the
-//! store here, not from the token, so a demotion or a removal takes effect at once.
+//! store (`services::caller`), not from the token, so a demotion or a removal takes effect
+//! at once.
 
 use super::*;
 
 impl AccountService {
     pub async fn members(&self, principal: Principal) -> Result<ListView<UserView>, AccountError> {
-        self.current_admin(principal).await?;
+        current_admin(&*self.accounts, principal).await?;
         let users = self.accounts.list_users(principal.tenant).await?;
         Ok(ListView {
             items: users.iter().map(UserView::from).collect(),
@@ -13,24 +14,8 @@ impl AccountService {
         })
     }
 
-    /// The caller as the store has them now, if they are still an admin of the tenant: the
-    /// token's role may be up to 15 minutes old, and a demoted or removed admin must not
-    /// act as one for that long.
-    pub(super) async fn current_admin(&self, principal: Principal) -> Result<User, AccountError> {
-        principal.require_admin()?;
-        let user = self
-            .accounts
-            .get_user(principal.tenant, principal.user)
-            .await?
-            .ok_or(AccountError::Unauthenticated)?;
-        if user.role != Role::Admin {
-            return Err(crate::auth::NotAdmin.into());
-        }
-        Ok(user)
-    }
-
     async fn member(&self, principal: Principal, user: &str) -> Result<User, AccountError> {
-        self.current_admin(principal).await?;
+        current_admin(&*self.accounts, principal).await?;
         // Another tenant's user, or garbage, answers exactly like a missing one.
         let id = UserId::parse(user).map_err(|_| AccountError::NotFound)?;
         self.accounts
@@ -90,21 +75,9 @@ impl AccountService {
         principal: Principal,
         req: PasswordConfirmation,
     ) -> Result<(), AccountError> {
-        if req.password.is_empty() {
-            return Err(AccountError::invalid("password", "is required"));
-        }
-        let user = self
-            .accounts
-            .get_user(principal.tenant, principal.user)
-            .await?
-            .ok_or(AccountError::Unauthenticated)?;
-        if !self
-            .passwords
-            .confirms(&req.password, &user.password_hash)
-            .await
-        {
-            return Err(AccountError::WrongPassword);
-        }
+        let typed = req.typed()?;
+        let user = current_user(&*self.accounts, principal).await?;
+        confirm_password(&self.passwords, &user, typed).await?;
         let members = self.accounts.list_users(principal.tenant).await?;
         if members.len() <= 1 {
             return Err(AccountError::OnlyMember);

@@ -25,7 +25,8 @@ use crate::ports::{
     OneTimeToken, OneTimeTokenStore, RateLimiter, Rotation, SessionGrant, SessionStore,
     SocketCloser, StoreError, TenantReader, TokenPurpose, UsageReader,
 };
-use crate::services::RateLimited;
+use crate::services::caller::{confirm_password, current_admin, current_user};
+use crate::services::{Invalid, RateLimited};
 
 mod error;
 mod invitations;
@@ -151,6 +152,16 @@ pub struct InviteRequest {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PasswordConfirmation {
     pub password: String,
+}
+
+impl PasswordConfirmation {
+    /// The password typed, which must not be empty.
+    pub fn typed(&self) -> Result<&str, Invalid> {
+        if self.password.is_empty() {
+            return Err(Invalid::new("password", "is required"));
+        }
+        Ok(&self.password)
+    }
 }
 
 #[derive(Debug, Deserialize)]

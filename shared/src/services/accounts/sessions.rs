@@ -117,11 +117,7 @@ impl AccountService {
     }
 
     pub async fn me(&self, principal: Principal) -> Result<MeView, AccountError> {
-        let user = self
-            .accounts
-            .get_user(principal.tenant, principal.user)
-            .await?
-            .ok_or(AccountError::Unauthenticated)?;
+        let user = current_user(&*self.accounts, principal).await?;
         let tenant = self.tenant_of(principal.tenant).await?;
         Ok(MeView {
             user: (&user).into(),
@@ -132,10 +128,7 @@ impl AccountService {
     pub async fn ws_ticket(&self, principal: Principal) -> Result<TicketView, AccountError> {
         // A removed member's access token outlives them by up to 15 minutes; a ticket would
         // open a socket for two hours more.
-        self.accounts
-            .get_user(principal.tenant, principal.user)
-            .await?
-            .ok_or(AccountError::Unauthenticated)?;
+        current_user(&*self.accounts, principal).await?;
         self.limit(
             &format!("ws-ticket:user:{}", principal.user),
             self.limits.tickets_per_minute,

@@ -22,6 +22,7 @@ use super::{PrivacyError, PrivacyService};
 use crate::auth::Principal;
 use crate::http::cursor::Position;
 use crate::ports::RawItem;
+use crate::services::caller::current_admin;
 use crate::services::{Invalid, RateLimited};
 
 /// A part stops filling past this many bytes of JSON (deployed value).
@@ -140,7 +141,7 @@ impl PrivacyService {
         principal: Principal,
         cursor: Option<&str>,
     ) -> Result<ExportPart, PrivacyError> {
-        principal.require_admin()?;
+        current_admin(&*self.accounts, principal).await?;
         let mut after = match cursor {
             Some(token) => Some(self.open_cursor(principal, token)?),
             None => {

@@ -14,6 +14,7 @@ use super::{PrivacyError, PrivacyService};
 use crate::auth::Principal;
 use crate::messages::EraseTenantTask;
 use crate::services::accounts::PasswordConfirmation;
+use crate::services::caller::{confirm_password, current_admin};
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -29,8 +30,8 @@ impl PrivacyService {
         principal: Principal,
         req: PasswordConfirmation,
     ) -> Result<ErasureView, PrivacyError> {
-        principal.require_admin()?;
-        self.confirm_password(principal, &req.password).await?;
+        let admin = current_admin(&*self.accounts, principal).await?;
+        confirm_password(&self.passwords, &admin, req.typed()?).await?;
         let members = self.accounts.list_users(principal.tenant).await?;
         let billing = self.billing.billing_state(principal.tenant).await?;
         let now = self.clock.now();

@@ -5,13 +5,14 @@
 
 use std::sync::Arc;
 
-use crate::auth::{NotAdmin, PasswordHasher, Principal};
+use crate::auth::{NotAdmin, PasswordHasher};
 use crate::http::{ApiError, CursorCodec};
 use crate::ports::{
     AccountStore, BillingStore, Clock, RateLimiter, SessionStore, StoreError, TenantArchive,
     TenantEraser, WorkQueue,
 };
-use crate::services::{Invalid, RateLimited};
+use crate::services::caller::CallerError;
+use crate::services::{Invalid, RateLimited, WrongPassword};
 
 pub mod archive;
 mod erase;
@@ -30,10 +31,8 @@ pub enum PrivacyError {
     Invalid(#[from] Invalid),
     #[error(transparent)]
     NotAdmin(#[from] NotAdmin),
-    /// The re-entered password is not the caller's. A 403, not a 401: the session is fine
-    /// and the dashboard must not sign the user out for a typo.
-    #[error("password: does not match your current password")]
-    WrongPassword,
+    #[error(transparent)]
+    WrongPassword(#[from] WrongPassword),
     /// The caller's own user item is gone (removed, or the tenant is being erased).
     #[error("authentication required")]
     Unauthenticated,
@@ -51,10 +50,7 @@ impl From<PrivacyError> for ApiError {
         match e {
             PrivacyError::Invalid(e) => e.into(),
             PrivacyError::NotAdmin(e) => e.into(),
-            PrivacyError::WrongPassword => ApiError::Refused {
-                code: "wrong_password",
-                message: e.to_string(),
-            },
+            PrivacyError::WrongPassword(e) => e.into(),
             PrivacyError::Unauthenticated => ApiError::Unauthorized,
             PrivacyError::RateLimited(e) => e.into(),
             PrivacyError::Store(e) => e.into(),
@@ -80,25 +76,14 @@ pub struct PrivacyService {
     pub part_bytes: usize,
 }
 
-impl PrivacyService {
-    /// The caller, re-authenticated by the password they typed again.
-    async fn confirm_password(
-        &self,
-        principal: Principal,
-        password: &str,
-    ) -> Result<crate::domain::User, PrivacyError> {
-        if password.is_empty() {
-            return Err(Invalid::new("password", "is required").into());
+impl From<CallerError> for PrivacyError {
+    fn from(e: CallerError) -> Self {
+        match e {
+            CallerError::Gone => Self::Unauthenticated,
+            CallerError::NotAdmin(e) => e.into(),
+            CallerError::WrongPassword(e) => e.into(),
+            CallerError::Store(e) => e.into(),
         }
-        let user = self
-            .accounts
-            .get_user(principal.tenant, principal.user)
-            .await?
-            .ok_or(PrivacyError::Unauthenticated)?;
-        if !self.passwords.confirms(password, &user.password_hash).await {
-            return Err(PrivacyError::WrongPassword);
-        }
-        Ok(user)
     }
 }
 
@@ -113,7 +98,7 @@ mod tests {
             (e.status().as_u16(), e.code(), e.to_string())
         };
         assert_eq!(
-            api(PrivacyError::WrongPassword),
+            api(WrongPassword.into()),
             (
                 403,
                 "wrong_password",
