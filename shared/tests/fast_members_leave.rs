@@ -1,5 +1,5 @@
-//! Leaving means leaving (issue 17, point 2), on the in-memory store: a removed or demoted
-//! member's sockets close, a removed member gets no ticket and no connection, a demoted
+//! Leaving means leaving (issue 17, point 2), on the in-memory store: a removed, departed or
+//! demoted member's sockets close, a removed member gets no ticket and no connection, a demoted
 //! admin loses admin rights at once, and invitations are listed, revoked, counted, limited
 //! per day and sent by verified admins only.
 
@@ -11,7 +11,9 @@ use chrono::Duration;
 use shared::domain::Role;
 use shared::ports::{Clock, Connection, ConnectionStore};
 use shared::services::AuthLimits;
-use shared::services::accounts::{InviteRequest, RoleRequest, TokenPasswordRequest};
+use shared::services::accounts::{
+    InviteRequest, PasswordConfirmation, RoleRequest, TokenPasswordRequest,
+};
 use shared::services::live::LiveConnections;
 use shared::services::views::SessionView;
 use support::*;
@@ -83,6 +85,39 @@ async fn a_removed_member_loses_their_sockets_their_ticket_and_any_new_connectio
         .await;
     assert_eq!(code(refused), "unauthorized");
     assert_eq!(open_ids(&a, &admin).await, ["admin-tab"]);
+}
+
+#[tokio::test]
+async fn a_member_who_leaves_loses_their_sockets_and_sessions() {
+    let a = accounts();
+    let admin = register_verified(&a, "admin@example.com").await;
+    let member = invite_and_accept(&a, &admin, "leaver@example.com", Role::Member).await;
+    open_socket(&a, &admin, "admin-tab").await;
+    open_socket(&a, &member, "member-tab-1").await;
+    open_socket(&a, &member, "member-tab-2").await;
+
+    a.service
+        .delete_me(
+            principal(&member),
+            PasswordConfirmation {
+                password: PASSWORD.into(),
+            },
+        )
+        .await
+        .unwrap();
+    let mut closed = a.sockets.closed();
+    closed.sort();
+    assert_eq!(closed, ["member-tab-1", "member-tab-2"]);
+    assert_eq!(open_ids(&a, &admin).await, ["admin-tab"]);
+    assert_eq!(
+        code(a.service.refresh(refresh(&member.refresh_token)).await),
+        "unauthorized",
+        "deleting the user item ended the session"
+    );
+    assert_eq!(
+        code(a.service.ws_ticket(principal(&member)).await),
+        "unauthorized"
+    );
 }
 
 #[tokio::test]

@@ -94,9 +94,8 @@ impl AccountService {
                 other => AccountError::Conflict(other),
             })
         })?;
-        // The user item is gone, which already ends every session (a refresh checks it);
-        // moving the generation on is one write and covers a store that keeps the item.
-        self.sessions.revoke_all(user.tenant_id, user.id).await?;
-        Ok(())
+        // Deleting the user item ends every session (rotation needs the user to exist), as
+        // for a removed member; their open dashboards stop getting pushes at once too.
+        self.close_sockets(&user).await
     }
 }
