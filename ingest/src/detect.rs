@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::auth::Principal;
 use shared::domain::SourceKind;
-use shared::services::{Invalid, RateLimited};
+use shared::services::{Invalid, rate_limited};
 
 use crate::sources::{Preview, SourcesError, SourcesService};
 
@@ -45,18 +45,14 @@ impl SourcesService {
         if req.url.trim().is_empty() {
             return Err(Invalid::new("url", "is required").into());
         }
-        if let Some(retry_after_secs) = self
-            .limiter
-            .hit(
-                &format!("detect:tenant:{}", principal.tenant),
-                DETECTIONS_PER_HOUR,
-                3600,
-                self.clock.now(),
-            )
-            .await?
-        {
-            return Err(RateLimited { retry_after_secs }.into());
-        }
+        rate_limited::check::<SourcesError>(
+            &*self.limiter,
+            &format!("detect:tenant:{}", principal.tenant),
+            DETECTIONS_PER_HOUR,
+            3600,
+            self.clock.now(),
+        )
+        .await?;
         let Detected { config, name } = self.fetcher.detect(&req.url).await.map_err(url_problem)?;
         let preview = self.preview_config(&config).await;
         let (kind, config) = crate::sources::stored(&config);

@@ -14,7 +14,7 @@ use shared::ports::{
     Clock, Conflict, RateLimiter, SourceStore, StoreError, TenantReader, WorkQueue,
 };
 use shared::services::views::ListView;
-use shared::services::{Invalid, RateLimited};
+use shared::services::{Invalid, RateLimited, rate_limited};
 
 use shared::messages::{FetchTask, to_bodies};
 
@@ -294,18 +294,14 @@ impl SourcesService {
         principal: Principal,
         req: FetchRequest,
     ) -> Result<FetchQueued, SourcesError> {
-        if let Some(retry_after_secs) = self
-            .limiter
-            .hit(
-                &format!("fetch:tenant:{}", principal.tenant),
-                MANUAL_FETCHES_PER_HOUR,
-                3600,
-                self.clock.now(),
-            )
-            .await?
-        {
-            return Err(RateLimited { retry_after_secs }.into());
-        }
+        rate_limited::check::<SourcesError>(
+            &*self.limiter,
+            &format!("fetch:tenant:{}", principal.tenant),
+            MANUAL_FETCHES_PER_HOUR,
+            3600,
+            self.clock.now(),
+        )
+        .await?;
         let sources = match &req.source_id {
             Some(id) => vec![self.own(&principal, id).await?],
             None => self.sources.list_sources(principal.tenant).await?,

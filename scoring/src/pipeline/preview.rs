@@ -10,7 +10,7 @@
 use serde::Serialize;
 use shared::domain::Score;
 use shared::ports::RateLimiter;
-use shared::services::RateLimited;
+use shared::services::{RateLimited, rate_limited};
 
 use super::rescorer::{invalid_profile, validated};
 use super::warnings::recent_jobs;
@@ -79,18 +79,14 @@ impl ProfilePreviewer {
         draft: Profile,
     ) -> Result<ProfilePreview, PreviewError> {
         let draft = validated(draft)?;
-        if let Some(retry_after_secs) = self
-            .limiter
-            .hit(
-                &format!("profile-preview:tenant:{tenant}"),
-                PREVIEWS_PER_MINUTE,
-                60,
-                self.clock.now(),
-            )
-            .await?
-        {
-            return Err(RateLimited { retry_after_secs }.into());
-        }
+        rate_limited::check::<PreviewError>(
+            &*self.limiter,
+            &format!("profile-preview:tenant:{tenant}"),
+            PREVIEWS_PER_MINUTE,
+            60,
+            self.clock.now(),
+        )
+        .await?;
         let recent = recent_jobs(&*self.jobs, tenant).await?;
         let postings: Vec<JobForScoring> = recent.iter().map(JobForScoring::from_job).collect();
         let jobs = recent

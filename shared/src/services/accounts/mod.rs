@@ -26,7 +26,7 @@ use crate::ports::{
     SocketCloser, StoreError, TenantReader, TokenPurpose, UsageReader,
 };
 use crate::services::caller::{confirm_password, current_admin, current_user};
-use crate::services::{Invalid, RateLimited};
+use crate::services::{Invalid, RateLimited, rate_limited};
 
 mod error;
 mod invitations;
@@ -222,23 +222,7 @@ fn conflict_or(e: StoreError, map: impl Fn(Conflict) -> AccountError) -> Account
 
 impl AccountService {
     async fn limit(&self, key: &str, limit: u32, window: u64) -> Result<(), AccountError> {
-        match self
-            .limiter
-            .hit(key, limit, window, self.clock.now())
-            .await?
-        {
-            Some(retry_after_secs) => {
-                // The key's first two parts (`login:ip`) name the limit; the rest is the
-                // address or e-mail, which must never become a dimension.
-                let limit: Vec<&str> = key.splitn(3, ':').take(2).collect();
-                crate::telemetry::MetricSet::new()
-                    .dimension("limit", &limit.join(":"))
-                    .count("RateLimitRefusals", 1)
-                    .emit();
-                Err(RateLimited { retry_after_secs }.into())
-            }
-            None => Ok(()),
-        }
+        rate_limited::check(&*self.limiter, key, limit, window, self.clock.now()).await
     }
 
     /// Issues an access token and starts a new refresh-token family.

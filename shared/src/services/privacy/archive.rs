@@ -23,7 +23,7 @@ use crate::auth::Principal;
 use crate::http::cursor::Position;
 use crate::ports::RawItem;
 use crate::services::caller::current_admin;
-use crate::services::{Invalid, RateLimited};
+use crate::services::{Invalid, rate_limited};
 
 /// A part stops filling past this many bytes of JSON (deployed value).
 pub const PART_BYTES: usize = 4 * 1024 * 1024;
@@ -201,14 +201,14 @@ impl PrivacyService {
 
     async fn count_export(&self, principal: Principal) -> Result<(), PrivacyError> {
         let key = format!("export:tenant:{}", principal.tenant);
-        match self
-            .limiter
-            .hit(&key, super::EXPORTS_PER_DAY, 86_400, self.clock.now())
-            .await?
-        {
-            Some(retry_after_secs) => Err(RateLimited { retry_after_secs }.into()),
-            None => Ok(()),
-        }
+        rate_limited::check(
+            &*self.limiter,
+            &key,
+            super::EXPORTS_PER_DAY,
+            86_400,
+            self.clock.now(),
+        )
+        .await
     }
 
     fn seal(&self, principal: Principal, sk: String) -> String {
