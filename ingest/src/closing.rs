@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use jobmon_connectors::Posting;
+use shared::config::{ConfigError, Env};
 use shared::domain::Source;
 
 use crate::fetch::{FetchService, FetchTaskError, Stored};
@@ -28,16 +29,12 @@ pub const DEFAULT_CLOSE_AFTER_ABSENCES: u32 = 2;
 const MAX_CLOSE_AFTER_ABSENCES: u32 = 10;
 
 /// Reads [`CLOSE_AFTER_ABSENCES_VAR`] (1 to 10); unset means the default, 2.
-pub fn close_after_absences_from(value: Option<&str>) -> Result<u32, String> {
-    let Some(value) = value else {
-        return Ok(DEFAULT_CLOSE_AFTER_ABSENCES);
-    };
-    match value.trim().parse::<u32>() {
-        Ok(n @ 1..=MAX_CLOSE_AFTER_ABSENCES) => Ok(n),
-        _ => Err(format!(
-            "{value:?} is not a whole number from 1 to {MAX_CLOSE_AFTER_ABSENCES}"
-        )),
-    }
+pub fn close_after_absences(env: &Env) -> Result<u32, ConfigError> {
+    env.number_in(
+        CLOSE_AFTER_ABSENCES_VAR,
+        DEFAULT_CLOSE_AFTER_ABSENCES,
+        1..=MAX_CLOSE_AFTER_ABSENCES,
+    )
 }
 
 /// What one successful fetch does to the absence counts.
@@ -198,10 +195,11 @@ mod tests {
 
     #[test]
     fn the_setting_is_a_small_whole_number() {
-        assert_eq!(close_after_absences_from(None), Ok(2));
-        assert_eq!(close_after_absences_from(Some("3")), Ok(3));
+        let set = |value| Env::from_pairs([(CLOSE_AFTER_ABSENCES_VAR, value)]);
+        assert_eq!(close_after_absences(&Env::default()).unwrap(), 2);
+        assert_eq!(close_after_absences(&set("3")).unwrap(), 3);
         for bad in ["0", "11", "two", "-1"] {
-            assert!(close_after_absences_from(Some(bad)).is_err(), "{bad}");
+            assert!(close_after_absences(&set(bad)).is_err(), "{bad}");
         }
     }
 }

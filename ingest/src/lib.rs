@@ -109,14 +109,7 @@ pub mod wiring {
 
     pub fn fetch_service(core: &Core) -> Result<FetchService, ConfigError> {
         let store = Arc::new(core.store.clone());
-        let var = closing::CLOSE_AFTER_ABSENCES_VAR;
-        let close_after_absences =
-            closing::close_after_absences_from(core.env.get(var)).map_err(|reason| {
-                ConfigError::Invalid {
-                    name: var.into(),
-                    reason,
-                }
-            })?;
+        let close_after_absences = closing::close_after_absences(&core.env)?;
         Ok(FetchService {
             sources: store.clone(),
             ingest: store.clone(),

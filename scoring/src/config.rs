@@ -355,19 +355,7 @@ fn parse_in(
     raw: &str,
     range: std::ops::RangeInclusive<u64>,
 ) -> Result<u64, ConfigError> {
-    raw.parse::<u64>()
-        .ok()
-        .filter(|v| range.contains(v))
-        .ok_or_else(|| {
-            invalid(
-                name,
-                &format!(
-                    "must be a whole number from {} to {}",
-                    range.start(),
-                    range.end()
-                ),
-            )
-        })
+    shared::config::whole_number_in(raw, range).map_err(|reason| invalid(name, &reason))
 }
 
 #[cfg(test)]

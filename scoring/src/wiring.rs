@@ -139,7 +139,7 @@ pub async fn worker(core: &Core) -> Result<ScoringWorker, ConfigError> {
     let scorer = config
         .build(secret.as_deref())
         .map_err(|e| invalid(scorer_config::SCORER, e))?;
-    let defer_limit = deferral::defer_limit_from(core.env.get(deferral::DEFER_LIMIT_VAR))?;
+    let defer_limit = deferral::defer_limit(&core.env)?;
     let recorder = recorder(core);
     let rescorer = rescorer(core, recorder.clone())?;
     Ok(ScoringWorker {

@@ -3,6 +3,9 @@
 //! secrets), so nothing secret has to sit in the template or the function's environment.
 
 use std::collections::HashMap;
+use std::fmt::Display;
+use std::ops::RangeInclusive;
+use std::str::FromStr;
 
 use async_trait::async_trait;
 
@@ -24,6 +27,9 @@ pub enum ConfigError {
 pub trait ParameterSource: Send + Sync {
     async fn get(&self, name: &str) -> Result<String, ConfigError>;
 }
+
+/// [`Env::app_url`] when `JOBMON_APP_URL` is unset.
+pub const DEFAULT_APP_URL: &str = "http://127.0.0.1:3000";
 
 /// A snapshot of the environment, so reading is testable without touching the process's.
 #[derive(Debug, Clone, Default)]
@@ -56,6 +62,32 @@ impl Env {
             .ok_or_else(|| ConfigError::Missing(name.to_owned()))
     }
 
+    /// `name` as a whole number within `range`; unset means `default`. Every bounded
+    /// setting is read here, so each refuses a bad value alike, naming the variable.
+    pub fn number_in<T>(
+        &self,
+        name: &str,
+        default: T,
+        range: RangeInclusive<T>,
+    ) -> Result<T, ConfigError>
+    where
+        T: FromStr + PartialOrd + Display,
+    {
+        match self.get(name) {
+            Some(raw) => whole_number_in(raw, range).map_err(|reason| ConfigError::Invalid {
+                name: name.to_owned(),
+                reason,
+            }),
+            None => Ok(default),
+        }
+    }
+
+    /// The dashboard's origin (`JOBMON_APP_URL`), for links in mail and Stripe's return
+    /// URLs; unset means the local dashboard of `make dev`.
+    pub fn app_url(&self) -> &str {
+        self.get("JOBMON_APP_URL").unwrap_or(DEFAULT_APP_URL)
+    }
+
     /// `name` directly, else the SSM parameter named by `<name>_PARAMETER`, else `None`.
     pub async fn value(
         &self,
@@ -70,6 +102,25 @@ impl Env {
             None => Ok(None),
         }
     }
+}
+
+/// `raw` as a whole number within `range`, or why not (for a caller that reads its
+/// settings another way than [`Env::number_in`] and names the variable itself).
+pub fn whole_number_in<T>(raw: &str, range: RangeInclusive<T>) -> Result<T, String>
+where
+    T: FromStr + PartialOrd + Display,
+{
+    raw.trim()
+        .parse::<T>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            format!(
+                "{raw:?} is not a whole number from {} to {}",
+                range.start(),
+                range.end()
+            )
+        })
 }
 
 /// The plan catalog: `JOBMON_PLANS` (JSON), or the SSM parameter `JOBMON_PLANS_PARAMETER`,
@@ -160,6 +211,28 @@ mod tests {
                     reason: "ParameterNotFound".into(),
                 })
         }
+    }
+
+    #[test]
+    fn a_bounded_number_is_its_default_unset_and_refused_outside_its_range() {
+        let env = Env::from_pairs([("N", " 7 "), ("EMPTY", ""), ("BIG", "11"), ("NEG", "-1")]);
+        assert_eq!(env.number_in("N", 2u32, 1..=10).unwrap(), 7);
+        assert_eq!(env.number_in("UNSET", 2u32, 1..=10).unwrap(), 2);
+        assert_eq!(env.number_in("EMPTY", 2u32, 1..=10).unwrap(), 2);
+        for name in ["BIG", "NEG"] {
+            let err = env.number_in(name, 2u32, 1..=10).unwrap_err().to_string();
+            assert!(err.starts_with(&format!("{name}: ")), "{err}");
+            assert!(err.contains("from 1 to 10"), "{err}");
+        }
+        let env = Env::from_pairs([("F", "1.5")]);
+        assert!(env.number_in("F", 2u64, 0..=10).is_err());
+    }
+
+    #[test]
+    fn the_app_url_defaults_to_the_local_dashboard() {
+        assert_eq!(Env::default().app_url(), DEFAULT_APP_URL);
+        let env = Env::from_pairs([("JOBMON_APP_URL", "https://jobs.example.com")]);
+        assert_eq!(env.app_url(), "https://jobs.example.com");
     }
 
     const ONE_PLAN: &str = r#"{"defaultPlan":"solo","plans":[{"id":"solo","name":"Solo","monthlyScoredJobs":5,"maxSources":1,"fetchIntervalMinutes":60,"maxMembers":1}]}"#;

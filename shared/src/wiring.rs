@@ -91,11 +91,7 @@ impl Core {
 
     pub fn account_service(&self) -> Result<AccountService, ConfigError> {
         let from = self.env.require("JOBMON_MAIL_FROM")?.to_owned();
-        let app_url = self
-            .env
-            .get("JOBMON_APP_URL")
-            .unwrap_or("http://127.0.0.1:3000")
-            .to_owned();
+        let app_url = self.env.app_url().to_owned();
         let store = Arc::new(self.store.clone());
         Ok(AccountService {
             accounts: store.clone(),
@@ -114,13 +110,12 @@ impl Core {
             plans: self.plans.clone(),
             app_url,
             limits: AuthLimits {
-                invitations_per_day: match self.env.get("JOBMON_INVITATIONS_PER_DAY") {
-                    Some(raw) => raw.parse().map_err(|_| ConfigError::Invalid {
-                        name: "JOBMON_INVITATIONS_PER_DAY".into(),
-                        reason: format!("{raw:?} is not a whole number"),
-                    })?,
-                    None => AuthLimits::default().invitations_per_day,
-                },
+                // The template's InvitationsPerDay bounds.
+                invitations_per_day: self.env.number_in(
+                    "JOBMON_INVITATIONS_PER_DAY",
+                    AuthLimits::default().invitations_per_day,
+                    1..=1000,
+                )?,
                 ..AuthLimits::default()
             },
             clock: SystemClock::shared(),

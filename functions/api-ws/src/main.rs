@@ -8,20 +8,6 @@ use shared::adapters::aws::sdk_config;
 use shared::services::live::LiveConnections;
 use shared::wiring::Core;
 
-/// `JOBMON_MAX_SOCKETS_PER_TENANT` (the template's `MaxSocketsPerTenant`).
-fn max_sockets_per_tenant() -> Result<usize, Error> {
-    match std::env::var("JOBMON_MAX_SOCKETS_PER_TENANT") {
-        Ok(raw) => match raw.parse::<usize>() {
-            Ok(n) if n > 0 => Ok(n),
-            _ => Err(format!(
-                "JOBMON_MAX_SOCKETS_PER_TENANT must be a positive integer, not {raw:?}"
-            )
-            .into()),
-        },
-        Err(_) => Ok(shared::services::live::DEFAULT_MAX_SOCKETS_PER_TENANT),
-    }
-}
-
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init_logging();
@@ -32,7 +18,12 @@ async fn main() -> Result<(), Error> {
         tokens: store.clone(),
         connections: store.clone(),
         accounts: store,
-        max_per_tenant: max_sockets_per_tenant()?,
+        // The template's MaxSocketsPerTenant (at least 1).
+        max_per_tenant: core.env.number_in(
+            "JOBMON_MAX_SOCKETS_PER_TENANT",
+            shared::services::live::DEFAULT_MAX_SOCKETS_PER_TENANT,
+            1..=u32::MAX as usize,
+        )?,
     };
     let app = &app;
     run(service_fn(

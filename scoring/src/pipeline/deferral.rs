@@ -12,7 +12,7 @@
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use super::*;
-use shared::config::ConfigError;
+use shared::config::{ConfigError, Env};
 
 /// `JOBMON_SCORING_DEFER_LIMIT_HOURS`.
 pub const DEFER_LIMIT_VAR: &str = "JOBMON_SCORING_DEFER_LIMIT_HOURS";
@@ -22,19 +22,10 @@ pub const DEFAULT_DEFER_LIMIT: Duration = Duration::from_secs(24 * 60 * 60);
 const MAX_DEFER_LIMIT_HOURS: u64 = 7 * 24;
 
 /// Reads [`DEFER_LIMIT_VAR`] (whole hours, 1 to 168); unset means [`DEFAULT_DEFER_LIMIT`].
-pub fn defer_limit_from(value: Option<&str>) -> Result<Duration, ConfigError> {
-    let Some(value) = value else {
-        return Ok(DEFAULT_DEFER_LIMIT);
-    };
-    match value.trim().parse::<u64>() {
-        Ok(hours @ 1..=MAX_DEFER_LIMIT_HOURS) => Ok(Duration::from_secs(hours * 60 * 60)),
-        _ => Err(ConfigError::Invalid {
-            name: DEFER_LIMIT_VAR.to_owned(),
-            reason: format!(
-                "{value:?} is not a whole number of hours from 1 to {MAX_DEFER_LIMIT_HOURS}"
-            ),
-        }),
-    }
+pub fn defer_limit(env: &Env) -> Result<Duration, ConfigError> {
+    let default_hours = DEFAULT_DEFER_LIMIT.as_secs() / 3600;
+    let hours = env.number_in(DEFER_LIMIT_VAR, default_hours, 1..=MAX_DEFER_LIMIT_HOURS)?;
+    Ok(Duration::from_secs(hours * 60 * 60))
 }
 
 /// What to do with a job whose scorer asked to wait `delay`.
@@ -173,13 +164,14 @@ mod tests {
 
     #[test]
     fn the_limit_is_whole_hours_within_a_week() {
-        assert_eq!(defer_limit_from(None).unwrap(), DEFAULT_DEFER_LIMIT);
+        let set = |value| Env::from_pairs([(DEFER_LIMIT_VAR, value)]);
+        assert_eq!(defer_limit(&Env::default()).unwrap(), DEFAULT_DEFER_LIMIT);
         assert_eq!(
-            defer_limit_from(Some("6")).unwrap(),
+            defer_limit(&set("6")).unwrap(),
             Duration::from_secs(6 * 3600)
         );
         for bad in ["0", "169", "-1", "1.5", "a day"] {
-            let err = defer_limit_from(Some(bad)).unwrap_err().to_string();
+            let err = defer_limit(&set(bad)).unwrap_err().to_string();
             assert!(err.contains(DEFER_LIMIT_VAR), "{bad}: {err}");
         }
     }
