@@ -56,11 +56,7 @@ pub async fn service(core: &Core) -> Result<BillingService, ConfigError> {
         webhook_secret: webhook_secret.as_deref().map(WebhookSecret::new),
         admitter: admitter(core)?,
         urls: ReturnUrls {
-            app_url: core
-                .env
-                .get("JOBMON_APP_URL")
-                .unwrap_or("http://127.0.0.1:3000")
-                .to_owned(),
+            app_url: core.env.app_url().to_owned(),
         },
         clock: SystemClock::shared(),
     })
