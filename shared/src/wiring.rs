@@ -1,7 +1,7 @@
 //! Building services from configuration at init: configuration → AWS clients → adapters →
 //! service. Each function's `main.rs` calls one of these once per container.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use aws_config::SdkConfig;
 
@@ -15,6 +15,14 @@ use crate::ports::{
 };
 use crate::services::privacy::ErasureWorker;
 use crate::services::{AccountService, AuthLimits, PrivacyService};
+
+/// The one password hasher of this process. Building one hashes a dummy password (the
+/// unknown-user timing path), which api-tenant would otherwise do at init for each of its
+/// two services.
+fn passwords() -> PasswordHasher {
+    static HASHER: OnceLock<PasswordHasher> = OnceLock::new();
+    HASHER.get_or_init(PasswordHasher::owasp).clone()
+}
 
 /// Shared pieces most functions need.
 pub struct Core {
@@ -46,29 +54,30 @@ impl Core {
         })
     }
 
-    /// Pushes to the tenant's WebSockets when `JOBMON_WS_ENDPOINT` names the WebSocket
-    /// API's management endpoint; without it, live updates are off.
+    /// The WebSocket API's management endpoint `JOBMON_WS_ENDPOINT`, if set.
+    fn websockets(&self) -> Option<Arc<WebSocketNotifier>> {
+        let endpoint = self.env.get("JOBMON_WS_ENDPOINT")?;
+        Some(Arc::new(WebSocketNotifier::new(
+            &self.sdk,
+            endpoint,
+            Arc::new(self.store.clone()),
+        )))
+    }
+
+    /// Pushes to the tenant's WebSockets through [`Self::websockets`]; without the
+    /// endpoint, live updates are off.
     pub fn live_notifier(&self) -> Arc<dyn LiveNotifier> {
-        match self.env.get("JOBMON_WS_ENDPOINT") {
-            Some(endpoint) if !endpoint.is_empty() => Arc::new(WebSocketNotifier::new(
-                &self.sdk,
-                endpoint,
-                Arc::new(self.store.clone()),
-            )),
-            _ => Arc::new(NoLiveUpdates),
+        match self.websockets() {
+            Some(sockets) => sockets,
+            None => Arc::new(NoLiveUpdates),
         }
     }
 
-    /// Closes WebSockets through the same management endpoint as [`Self::live_notifier`];
-    /// without it there are no sockets to close.
+    /// Closes WebSockets through the same endpoint; without it there are none to close.
     pub fn socket_closer(&self) -> Arc<dyn SocketCloser> {
-        match self.env.get("JOBMON_WS_ENDPOINT") {
-            Some(endpoint) if !endpoint.is_empty() => Arc::new(WebSocketNotifier::new(
-                &self.sdk,
-                endpoint,
-                Arc::new(self.store.clone()),
-            )),
-            _ => Arc::new(NoLiveUpdates),
+        match self.websockets() {
+            Some(sockets) => sockets,
+            None => Arc::new(NoLiveUpdates),
         }
     }
 
@@ -105,7 +114,7 @@ impl Core {
             limiter: store.clone(),
             failures: store,
             mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&self.sdk), from)),
-            passwords: PasswordHasher::owasp(),
+            passwords: passwords(),
             issuer: self.token_issuer(),
             plans: self.plans.clone(),
             app_url,
@@ -141,7 +150,7 @@ impl Core {
             eraser: store.clone(),
             queue: self.erasure_queue()?,
             limiter: store,
-            passwords: PasswordHasher::owasp(),
+            passwords: passwords(),
             cursors: self.secret.cursor_codec(),
             clock: SystemClock::shared(),
             part_bytes: crate::services::privacy::archive::PART_BYTES,
