@@ -1,5 +1,6 @@
 //! Export and erasure rules on the in-memory store: admin rights are read from the store
-//! (a demoted admin's token, still saying admin, neither exports nor erases).
+//! (a demoted admin's token, still saying admin, neither exports nor erases), and an
+//! export part ends on time as well as on size.
 
 mod support;
 
@@ -12,12 +13,12 @@ use shared::adapters::memory::MemoryQueue;
 use shared::domain::{Role, TenantId};
 use shared::http::CursorCodec;
 use shared::ports::{
-    ErasedPage, ErasureTarget, FixedClock, RawItem, RawPage, StoreError, TenantArchive,
+    Clock, ErasedPage, ErasureTarget, FixedClock, RawItem, RawPage, StoreError, TenantArchive,
     TenantEraser,
 };
 use shared::services::PrivacyService;
 use shared::services::accounts::{PasswordConfirmation, RoleRequest};
-use shared::services::privacy::archive::PART_BYTES;
+use shared::services::privacy::archive::{PART_BYTES, PART_TIME};
 use shared::services::views::SessionView;
 use support::*;
 
@@ -202,4 +203,45 @@ async fn a_removed_admins_old_token_can_neither_export_nor_erase() {
         "unauthorized"
     );
     assert!(p.queue.take_sent().is_empty());
+}
+
+#[tokio::test]
+async fn an_export_part_ends_on_time_and_the_parts_hold_every_job_once() {
+    let a = accounts();
+    // Each job's Query takes a second: a part may read PART_TIME's worth of them.
+    let p = privacy(&a, 25, Duration::seconds(1));
+    let owner = register_verified(&a, "owner@example.com").await;
+    let per_part = PART_TIME.num_seconds() as usize;
+
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut parts = 0;
+    loop {
+        let started = a.clock.now();
+        let part = p
+            .service
+            .export(principal(&owner), cursor.as_deref())
+            .await
+            .unwrap();
+        parts += 1;
+        let jobs = part.part.jobs.len();
+        assert!(jobs <= per_part, "part {parts} read {jobs} jobs");
+        assert!(a.clock.now() - started <= PART_TIME);
+        ids.extend(
+            part.part
+                .jobs
+                .iter()
+                .map(|j| j["id"].as_str().unwrap().to_owned()),
+        );
+        match part.next_cursor {
+            Some(next) => {
+                assert_eq!(jobs, per_part, "a part ends early only on time");
+                cursor = Some(next);
+            }
+            None => break,
+        }
+    }
+    assert_eq!(parts, 25usize.div_ceil(per_part));
+    let expected: Vec<String> = (0..25).map(|i| format!("JOB#{i:05}")).collect();
+    assert_eq!(ids, expected, "every job once, in key order");
 }

@@ -6,7 +6,8 @@
 //! whoever holds it, and no second copy of the data at rest. The price is that a client
 //! joins the parts (every list is appended; `tenant` and `profile` appear in exactly one
 //! part). A synchronous Lambda answer carries at most 6 MB; 4 MB leaves room for the JSON
-//! framing and one more job (a job with 50 long notes is ~2 MB).
+//! framing and one more job (a job with 50 long notes is ~2 MB). A part also ends after
+//! [`PART_TIME`] of reading, whatever its size, so it is answered before the timeout.
 //!
 //! What leaves the system is decided here, per item kind (the sort key's prefix): an item
 //! kind not listed is internal (uniqueness markers, leases, sessions, sockets, counters
@@ -27,6 +28,10 @@ use crate::services::{Invalid, rate_limited};
 
 /// A part stops filling past this many bytes of JSON (deployed value).
 pub const PART_BYTES: usize = 4 * 1024 * 1024;
+/// A part also ends after this long reading (one Query per job card), so a tenant with
+/// many small jobs gets its answer within api-tenant's 10 s timeout, like the CSV export
+/// (`services::jobs::EXPORT_MAX_TIME`). Read from the service's Clock.
+pub const PART_TIME: chrono::Duration = chrono::Duration::seconds(6);
 const SCOPE: &str = "tenant-export";
 const PAGE: usize = 100;
 
@@ -151,6 +156,7 @@ impl PrivacyService {
         };
         let mut part = ArchivePart::default();
         let mut bytes = 0usize;
+        let started = self.clock.now();
         loop {
             let page = self
                 .archive
@@ -161,7 +167,8 @@ impl PrivacyService {
                 after = Some(sort_key(&item).to_owned());
                 bytes += self.add(principal, &mut part, item).await?;
                 let rest = i + 1 < read || page.more;
-                if bytes >= self.part_bytes && rest {
+                let late = self.clock.now() - started >= PART_TIME;
+                if (bytes >= self.part_bytes || late) && rest {
                     return Ok(self.part(part, after.map(|sk| self.seal(principal, sk))));
                 }
             }
