@@ -46,7 +46,7 @@ pub use preview::{
 };
 pub use profiles::ProfileCache;
 pub use recorder::Recorder;
-pub use rescorer::{Failed, RescoreError, Rescorer, save_profile};
+pub use rescorer::{Attempt, Failed, RescoreError, Rescorer, save_profile};
 pub use warnings::{RECENT_JOBS, SavedProfile};
 pub use worker::{Delivery, Outcome, ScoringWorker};
 

@@ -13,13 +13,46 @@ pub struct Failed<'a> {
     pub reserved_at: Option<DateTime<Utc>>,
 }
 
-impl Failed<'_> {
-    pub fn quietly(attempt: u32, reserved_at: Option<DateTime<Utc>>) -> Self {
+impl<'a> Failed<'a> {
+    /// `attempt` ends failed with `error` noted.
+    pub fn of(attempt: &impl Attempt, error: &'a str) -> Self {
         Self {
-            attempt,
-            error: None,
-            reserved_at,
+            attempt: attempt.attempt(),
+            error: Some(error),
+            reserved_at: attempt.reserved_at(),
         }
+    }
+
+    /// `attempt` ends failed, keeping the error noted earlier.
+    pub fn quietly(attempt: &impl Attempt) -> Self {
+        Self {
+            error: None,
+            ..Self::of(attempt, "")
+        }
+    }
+}
+
+/// A message about one scoring attempt: the scoring task, or its webhook answer deadline.
+pub trait Attempt {
+    fn attempt(&self) -> u32;
+    fn reserved_at(&self) -> Option<DateTime<Utc>>;
+}
+
+impl Attempt for ScoreTask {
+    fn attempt(&self) -> u32 {
+        self.attempt
+    }
+    fn reserved_at(&self) -> Option<DateTime<Utc>> {
+        self.reserved_at
+    }
+}
+
+impl Attempt for AnswerDeadline {
+    fn attempt(&self) -> u32 {
+        self.attempt
+    }
+    fn reserved_at(&self) -> Option<DateTime<Utc>> {
+        self.reserved_at
     }
 }
 
@@ -230,7 +263,7 @@ impl Rescorer {
     pub async fn dead_letter(&self, body: &str) -> Outcome {
         match serde_json::from_str::<ScoringMessage>(body) {
             Ok(ScoringMessage::Score(task)) => {
-                let failed = Failed::quietly(task.attempt, task.reserved_at);
+                let failed = Failed::quietly(&task);
                 self.fail_or_retry(task.tenant_id, task.job_id, failed)
                     .await
             }
@@ -298,11 +331,7 @@ impl Rescorer {
                 .answer_by
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         );
-        let failed = Failed {
-            attempt: deadline.attempt,
-            error: Some(&error),
-            reserved_at: deadline.reserved_at,
-        };
+        let failed = Failed::of(deadline, &error);
         self.fail_or_retry(deadline.tenant_id, deadline.job_id, failed)
             .await
     }

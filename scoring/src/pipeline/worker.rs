@@ -198,11 +198,7 @@ impl ScoringWorker {
             }
             Disposition::Defer { delay } => self.defer(task, delivery, &text, delay).await,
             Disposition::Fail => {
-                let failed = Failed {
-                    attempt: task.attempt,
-                    error: Some(&text),
-                    reserved_at: task.reserved_at,
-                };
+                let failed = Failed::of(task, &text);
                 self.rescorer
                     .fail_or_retry(tenant, job.card.id, failed)
                     .await
@@ -224,11 +220,7 @@ impl ScoringWorker {
             Deferral::Wait { delay, task } => (delay, task),
             Deferral::GiveUp { reason } => {
                 tracing::warn!(job = %task.job_id, %reason, "provider deferrals capped; job failed");
-                let failed = Failed {
-                    attempt: task.attempt,
-                    error: Some(&reason),
-                    reserved_at: task.reserved_at,
-                };
+                let failed = Failed::of(task, &reason);
                 return self
                     .rescorer
                     .fail_or_retry(task.tenant_id, task.job_id, failed)
