@@ -4,9 +4,47 @@
 
 mod support;
 
-use chrono::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use shared::adapters::memory::MemoryStore;
 use shared::http::ApiError;
+use shared::ports::{FailureCounter, Failures, StoreError};
 use support::*;
+
+/// The memory store's failure runs, counting the writes that end one.
+struct CountingClears {
+    store: MemoryStore,
+    clears: AtomicUsize,
+}
+
+#[async_trait]
+impl FailureCounter for CountingClears {
+    async fn failures(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        forget_after: Duration,
+    ) -> Result<Failures, StoreError> {
+        self.store.failures(key, now, forget_after).await
+    }
+
+    async fn record_failure(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        forget_after: Duration,
+    ) -> Result<Failures, StoreError> {
+        self.store.record_failure(key, now, forget_after).await
+    }
+
+    async fn clear_failures(&self, key: &str) -> Result<(), StoreError> {
+        self.clears.fetch_add(1, Ordering::Relaxed);
+        self.store.clear_failures(key).await
+    }
+}
 
 const ATTACKER: &str = "203.0.113.66";
 const OWNER: &str = "198.51.100.7";
@@ -106,4 +144,28 @@ async fn a_run_of_failures_is_forgotten_a_day_after_the_last() {
     attempt(&a, PASSWORD, ATTACKER)
         .await
         .expect("a day later the run is forgotten");
+}
+
+#[tokio::test]
+async fn a_login_after_no_failure_writes_no_clear() {
+    let mut a = accounts();
+    let counter = Arc::new(CountingClears {
+        store: a.store.clone(),
+        clears: AtomicUsize::new(0),
+    });
+    a.service.failures = counter.clone();
+    register(&a, "owner@example.com").await;
+    for _ in 0..3 {
+        attempt(&a, PASSWORD, OWNER).await.expect("signed in");
+    }
+    assert_eq!(counter.clears.load(Ordering::Relaxed), 0);
+
+    // A failure, then a success from the same place: that run is ended, once.
+    assert_eq!(attempt(&a, "a wrong guess!!", OWNER).await, Err(None));
+    attempt(&a, PASSWORD, OWNER).await.expect("signed in");
+    assert_eq!(counter.clears.load(Ordering::Relaxed), 1);
+    // A failure from elsewhere is another run: it needs no clear here.
+    assert_eq!(attempt(&a, "a wrong guess!!", ATTACKER).await, Err(None));
+    attempt(&a, PASSWORD, OWNER).await.expect("signed in");
+    assert_eq!(counter.clears.load(Ordering::Relaxed), 1);
 }

@@ -54,9 +54,12 @@ impl AccountService {
         (left > 0).then(|| u64::try_from(left).unwrap_or(1))
     }
 
-    /// 429 with the seconds left while a run of failures still holds this caller back.
-    pub(super) async fn wait_out(&self, limits: &[LoginLimit]) -> Result<(), AccountError> {
+    /// 429 with the seconds left while a run of failures still holds this caller back;
+    /// otherwise the run of the first limit (the e-mail with this IP), which a correct
+    /// password ends.
+    pub(super) async fn wait_out(&self, limits: &[LoginLimit]) -> Result<Failures, AccountError> {
         let now = self.clock.now();
+        let mut first = None;
         for limit in limits {
             let run = self
                 .failures
@@ -69,8 +72,9 @@ impl AccountService {
                     .emit();
                 return Err(RateLimited { retry_after_secs }.into());
             }
+            first.get_or_insert(run);
         }
-        Ok(())
+        Ok(first.unwrap_or_default())
     }
 
     pub(super) async fn count_failure(&self, limits: &[LoginLimit]) -> Result<(), AccountError> {

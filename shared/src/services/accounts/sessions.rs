@@ -46,7 +46,7 @@ impl AccountService {
         let email = parse_email(&req.email)?;
         let limits = self.login_limits(&email, ip);
         // Refused before any hashing: a caller who keeps failing costs no argon2 either.
-        self.wait_out(&limits).await?;
+        let run = self.wait_out(&limits).await?;
         let user = self.accounts.find_user_by_email(&email).await?;
         // Same work for an unknown address as for a wrong password: verify against a
         // dummy hash (over-long input cannot match and is not hashed at all).
@@ -61,7 +61,10 @@ impl AccountService {
             self.count_failure(&limits).await?;
             return Err(wrong_credentials());
         };
-        self.failures.clear_failures(&limits[0].key).await?;
+        // Most logins follow no failure: no write then.
+        if run.count > 0 {
+            self.failures.clear_failures(&limits[0].key).await?;
+        }
         let tenant = self.tenant_of(user.tenant_id).await?;
         self.new_session(&user, &tenant).await
     }
