@@ -12,7 +12,7 @@
 //! What leaves the system is decided here, per item kind (the sort key's prefix): an item
 //! kind not listed is internal (uniqueness markers, leases, sessions, sockets, counters
 //! derived from the jobs) and is not exported. Secrets never leave: every attribute named
-//! in [`SECRET_ATTRIBUTES`] is dropped wherever it appears, and a channel's URL, which is a
+//! in `SECRET_ATTRIBUTES` is dropped wherever it appears, and a channel's URL, which is a
 //! credential for Slack and Discord, is cut to its origin.
 
 use chrono::{DateTime, Utc};
@@ -36,7 +36,7 @@ const SCOPE: &str = "tenant-export";
 const PAGE: usize = 100;
 
 /// Attributes that are secrets or key material, dropped from every exported item.
-pub const SECRET_ATTRIBUTES: &[&str] = &["passwordHash", "signingSecret", "hash", "tokenHash"];
+const SECRET_ATTRIBUTES: &[&str] = &["passwordHash", "signingSecret", "hash", "tokenHash"];
 /// Storage bookkeeping with no meaning outside the table.
 const INTERNAL_ATTRIBUTES: &[&str] = &["PK", "SK", "entity", "words", "expiresAt"];
 
@@ -72,7 +72,7 @@ fn sort_key(item: &RawItem) -> &str {
 }
 
 /// The item without its secrets and storage bookkeeping (and without index attributes).
-pub fn scrub(mut item: RawItem) -> Value {
+fn scrub(mut item: RawItem) -> Value {
     item.retain(|name, _| {
         !SECRET_ATTRIBUTES.contains(&name.as_str())
             && !INTERNAL_ATTRIBUTES.contains(&name.as_str())
@@ -82,7 +82,7 @@ pub fn scrub(mut item: RawItem) -> Value {
 }
 
 /// `https://hooks.slack.com/services/T0/B0/secret` → `https://hooks.slack.com`.
-pub fn url_origin(url: &str) -> String {
+fn url_origin(url: &str) -> String {
     let host_start = url.find("://").map_or(0, |i| i + 3);
     let host_end = url[host_start..]
         .find(['/', '?', '#'])
@@ -103,7 +103,7 @@ fn channel(item: RawItem) -> Value {
 }
 
 /// Files one item of the tenant's partition other than a job card (see [`job`]).
-pub fn file(part: &mut ArchivePart, item: RawItem) {
+fn file(part: &mut ArchivePart, item: RawItem) {
     let sk = sort_key(&item).to_owned();
     match sk.as_str() {
         "TENANT" => part.tenant = Some(scrub(item)),
@@ -118,7 +118,7 @@ pub fn file(part: &mut ArchivePart, item: RawItem) {
 }
 
 /// A job card with the items of its own partition.
-pub fn job(card: RawItem, partition: Vec<RawItem>) -> Value {
+fn job(card: RawItem, partition: Vec<RawItem>) -> Value {
     let mut job = scrub(card);
     let (mut scorings, mut tracking) = (Vec::new(), Vec::new());
     for item in partition {

@@ -18,7 +18,7 @@ pub mod archive;
 mod erase;
 mod worker;
 
-pub use archive::{ArchivePart, ExportPart};
+pub use archive::ExportPart;
 pub use erase::ErasureView;
 pub use worker::{ErasureStep, ErasureWorker};
 
