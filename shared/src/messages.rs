@@ -80,6 +80,27 @@ pub fn to_body<T: Serialize>(message: &T) -> String {
     serde_json::to_string(message).expect("message types always serialise")
 }
 
+/// Erase every item of a tenant (erasure queue). Sent once by `DELETE /v1/tenant`; the
+/// worker walks the table a page at a time and sends the rest on as a new message with
+/// `position` set, so a killed worker's message is simply done again from its position.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EraseTenantTask {
+    pub tenant_id: TenantId,
+    /// The members' normalised addresses, read before their user items go.
+    pub emails: Vec<String>,
+    /// The Stripe subscription to cancel before anything is deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscription_id: Option<String>,
+    /// When `DELETE /v1/tenant` was answered; the worker logs how long the erasure took.
+    pub requested_at: DateTime<Utc>,
+    /// 1: the walk right after the request; 2: the walk 15 minutes later, which removes
+    /// what an access token still alive or a worker in flight wrote meanwhile.
+    pub pass: u8,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,24 +151,4 @@ mod tests {
             );
         }
     }
-}
-
-/// Erase every item of a tenant (erasure queue). Sent once by `DELETE /v1/tenant`; the
-/// worker walks the table a page at a time and sends the rest on as a new message with
-/// `position` set, so a killed worker's message is simply done again from its position.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct EraseTenantTask {
-    pub tenant_id: TenantId,
-    /// The members' normalised addresses, read before their user items go.
-    pub emails: Vec<String>,
-    /// The Stripe subscription to cancel before anything is deleted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subscription_id: Option<String>,
-    pub requested_at: DateTime<Utc>,
-    /// 1: the walk right after the request; 2: the walk 15 minutes later, which removes
-    /// what an access token still alive or a worker in flight wrote meanwhile.
-    pub pass: u8,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub position: Option<String>,
 }

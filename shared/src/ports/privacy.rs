@@ -14,7 +14,7 @@ pub type RawItem = serde_json::Map<String, serde_json::Value>;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RawPage {
     pub items: Vec<RawItem>,
-    /// The sort key of the last item read when the partition goes on.
+    /// Whether the partition goes on after this page.
     pub more: bool,
 }
 

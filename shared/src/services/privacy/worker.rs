@@ -87,7 +87,8 @@ impl ErasureWorker {
             self.send(&second, Some(MAX_SEND_DELAY)).await?;
             return Ok(ErasureStep::FirstPassDone { deleted });
         }
-        tracing::info!(tenant = %task.tenant_id, "tenant erased");
+        let took_secs = (chrono::Utc::now() - task.requested_at).num_seconds();
+        tracing::info!(tenant = %task.tenant_id, took_secs, "tenant erased");
         Ok(ErasureStep::Done { deleted })
     }
 
