@@ -1,4 +1,5 @@
-//! JSON responses.
+//! JSON responses. `Cache-Control: no-store` is not set here: [`secure`], which every
+//! response passes through (`handler::serve`), sets it unless a handler chose otherwise.
 
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
@@ -27,7 +28,6 @@ fn with_json_body(status: StatusCode, text: String) -> Response<Body> {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
@@ -35,9 +35,6 @@ fn with_json_body(status: StatusCode, text: String) -> Response<Body> {
 pub fn empty(status: StatusCode) -> Response<Body> {
     let mut response = Response::new(Body::Empty);
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
