@@ -25,6 +25,10 @@ pub struct ErasureView {
 }
 
 impl PrivacyService {
+    /// Confirmed by the admin's password. Besides the reads, its writes grow with the
+    /// members: one message, the members' e-mail look-ups, and one `revoke_all` per member
+    /// (a single UpdateItem each, however many sessions the member has). A plan caps its
+    /// members, so that stays a handful of writes.
     pub async fn erase_tenant(
         &self,
         principal: Principal,
@@ -54,8 +58,8 @@ impl PrivacyService {
             .map_err(|e| PrivacyError::Internal(e.to_string()))?;
         tracing::info!(members = members.len(), "tenant erasure requested");
         self.eraser.release_emails(&task.emails).await?;
-        // One write per member: `revoke_all` moves the user's session generation on, which
-        // every refresh checks (see docs/security.md); the walk deletes the items later.
+        // `revoke_all` moves each member's session generation on, which every refresh checks
+        // (see docs/security.md); the walk deletes the items later.
         for member in &members {
             self.sessions
                 .revoke_all(member.tenant_id, member.id)
