@@ -9,8 +9,8 @@ use shared::auth::{NotAdmin, Principal};
 use shared::domain::{JobId, Score};
 use shared::http::ApiError;
 use shared::ports::{Clock, RateLimiter, StoreError};
-use shared::services::RateLimited;
 use shared::services::views::ListView;
+use shared::services::{RateLimited, rate_limited};
 
 use crate::deliver::{ChannelPoster, ScoredJob, SendOutcome, signed_body};
 use crate::messages::Match;
@@ -219,18 +219,14 @@ impl NotificationsService {
     pub async fn test_channel(&self, principal: Principal, id: &str) -> Outcome<TestResult> {
         principal.require_admin()?;
         let channel = self.own(&principal, id).await?;
-        if let Some(retry_after_secs) = self
-            .limiter
-            .hit(
-                &format!("channel-test:tenant:{}", principal.tenant),
-                TESTS_PER_MINUTE,
-                60,
-                self.clock.now(),
-            )
-            .await?
-        {
-            return Err(RateLimited { retry_after_secs }.into());
-        }
+        rate_limited::check::<NotificationsError>(
+            self.limiter.as_ref(),
+            &format!("channel-test:tenant:{}", principal.tenant),
+            TESTS_PER_MINUTE,
+            60,
+            self.clock.now(),
+        )
+        .await?;
         let job = sample_job(&self.app_url);
         let score = job.score.unwrap_or(Score::MAX);
         let sample = Match::new(principal.tenant, &job, score, SAMPLE_REASON, &self.app_url);
