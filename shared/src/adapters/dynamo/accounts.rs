@@ -4,13 +4,9 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, ReturnValue, TransactWriteItem, Update};
 
 use super::items::{EmailIndexItem, TenantItem, UserItem};
-use super::{DynamoStore, from_item, keys, put_new, to_item, unavailable};
+use super::{DynamoStore, from_item, keys, put_new, s, to_item, unavailable};
 use crate::domain::{Email, Role, Tenant, TenantId, TenantName, User, UserId};
 use crate::ports::{AccountStore, Conflict, StoreError, TenantReader, UsageReader};
-
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
-}
 
 fn n(value: i64) -> AttributeValue {
     AttributeValue::N(value.to_string())

@@ -8,13 +8,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::items::JobCardItem;
-use super::{DynamoStore, from_item, keys, to_item, unavailable};
+use super::{DynamoStore, from_item, keys, s, to_item, unavailable};
 use crate::domain::{JobId, JobStatus, Period, TenantId};
 use crate::ports::{Admission, AdmissionStore, StoreError};
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
 
 fn n(v: u32) -> AttributeValue {
     AttributeValue::N(v.to_string())

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::items::JobCardItem;
-use super::{DynamoStore, conditional, from_item, keys, put_new, unavailable};
+use super::{DynamoStore, conditional, from_item, keys, put_new, s, unavailable};
 use crate::domain::{JobCard, JobStatus, PlanId, SubscriptionStatus, TenantId};
 use crate::ports::{
     Applied, BillingChange, BillingState, BillingStore, EventRef, PendingMarker, PendingPage,
@@ -18,10 +18,6 @@ use crate::ports::{
 /// Processed-event records outlive Stripe's retry window (3 days) by far; an older replay
 /// is still refused by the `billingEventAt` order check.
 const EVENT_RECORD_DAYS: i64 = 90;
-
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
-}
 
 fn n(value: i64) -> AttributeValue {
     AttributeValue::N(value.to_string())

@@ -15,7 +15,7 @@ use aws_sdk_dynamodb::types::{
 
 use super::items::{JobBodyItem, JobCardItem, JobUrlItem};
 use super::stats::{JobDelta, job_counter_adds};
-use super::{DynamoStore, Item, conditional, is_condition_failure, keys, to_item, unavailable};
+use super::{DynamoStore, Item, conditional, is_condition_failure, keys, s, to_item, unavailable};
 use crate::domain::{Job, JobId, SourceId, TenantId};
 use crate::ports::{IngestStore, InsertReport, PostingKeys, QuotaStore, StoreError};
 
@@ -23,10 +23,6 @@ use crate::ports::{IngestStore, InsertReport, PostingKeys, QuotaStore, StoreErro
 const BATCH_GET: usize = 100;
 /// `BatchWriteItem` takes at most 25 puts (moto accepts more; DynamoDB does not).
 const BATCH_WRITE: usize = 25;
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
 
 impl DynamoStore {
     /// Every item that stores one job: card, body and its uniqueness markers.

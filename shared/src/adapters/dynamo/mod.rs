@@ -135,18 +135,23 @@ impl DynamoStore {
     }
 }
 
-/// A put that succeeds only if no item has this key yet.
+/// A string attribute.
+pub(super) fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
 /// An unconditional delete of one item, as a transaction's action.
 fn delete_action(table: &str, pk: String, sk: String) -> Result<TransactWriteItem, StoreError> {
     let delete = aws_sdk_dynamodb::types::Delete::builder()
         .table_name(table)
-        .key(keys::PK, aws_sdk_dynamodb::types::AttributeValue::S(pk))
-        .key(keys::SK, aws_sdk_dynamodb::types::AttributeValue::S(sk))
+        .key(keys::PK, s(pk))
+        .key(keys::SK, s(sk))
         .build()
         .map_err(unavailable)?;
     Ok(TransactWriteItem::builder().delete(delete).build())
 }
 
+/// A put that succeeds only if no item has this key yet.
 fn put_new(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
     let put = Put::builder()
         .table_name(table)

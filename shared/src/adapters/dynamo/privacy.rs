@@ -13,15 +13,11 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, WriteRequest};
 
-use super::{DynamoStore, Item, keys, unavailable};
+use super::{DynamoStore, Item, keys, s, unavailable};
 use crate::domain::{JobId, TenantId};
 use crate::ports::{
     ErasedPage, ErasureTarget, RawItem, RawPage, StoreError, TenantArchive, TenantEraser,
 };
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
 
 fn raw(item: Item) -> Result<RawItem, StoreError> {
     let key = super::item_key(&item);

@@ -8,17 +8,13 @@ use chrono::Utc;
 use super::items::{JobCardItem, ProfileItem, ScoreItem};
 use super::job_index::{IndexUpdate, index_keys};
 use super::stats::{JobDelta, counter_adds};
-use super::{DynamoStore, Item, conditional, from_item, keys, to_item, unavailable};
+use super::{DynamoStore, Item, conditional, from_item, keys, s, to_item, unavailable};
 use crate::adapters::card_move::CardMove;
 use crate::domain::{JobCard, JobId, JobStatus, Profile, ScoringEntry, TenantId};
 use crate::http::cursor::Position;
 use crate::ports::{
     Conflict, Page, PageRequest, Recorded, ReplayMarker, ScoringStore, StoreError, VersionedProfile,
 };
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
 
 fn n(v: impl ToString) -> AttributeValue {
     AttributeValue::N(v.to_string())

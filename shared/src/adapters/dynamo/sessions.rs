@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWrite
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{DynamoStore, from_item, keys, to_item, unavailable};
+use super::{DynamoStore, from_item, keys, s, to_item, unavailable};
 use crate::domain::{TenantId, UserId};
 use crate::ports::{Rotation, SessionGrant, SessionStore, StoreError};
 
@@ -40,10 +40,6 @@ struct FamilyItem {
     entity: String,
     revoked: bool,
     expires_at: i64,
-}
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
 }
 
 impl RefreshItem {

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    DynamoStore, conditional, from_item, is_condition_failure, keys, to_item, unavailable,
+    DynamoStore, conditional, from_item, is_condition_failure, keys, s, to_item, unavailable,
 };
 use crate::domain::{Source, SourceId, SourceName, SourceValidators, StoredKind, TenantId};
 use crate::ports::{Conflict, SourceStore, StoreError};
@@ -110,10 +110,6 @@ impl SourceItem {
             created_at: self.created_at,
         })
     }
-}
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
 }
 
 fn n(v: i64) -> AttributeValue {

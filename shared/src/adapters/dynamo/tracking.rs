@@ -7,15 +7,11 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use chrono::{DateTime, SubsecRound, Utc};
 
 use super::stats::{JobDelta, job_counter_adds};
-use super::{DynamoStore, Item, keys, unavailable};
+use super::{DynamoStore, Item, keys, s, unavailable};
 use crate::domain::{JobCard, JobId, NoteText, Stage, TenantId, TrackingEntry};
 use crate::ports::{MAX_NOTES, MAX_TRACKING_ENTRIES, NoteAdded, StoreError, TrackingStore};
 
 const TRACK_SK_PREFIX: &str = "TRACK#";
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
 
 fn time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
