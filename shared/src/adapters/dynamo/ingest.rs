@@ -9,8 +9,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, KeysAndAttributes, PutRequest, ReturnValue, TransactWriteItem, Update,
-    WriteRequest,
+    AttributeValue, PutRequest, ReturnValue, TransactWriteItem, Update, WriteRequest,
 };
 
 use super::items::{JobBodyItem, JobCardItem, JobUrlItem};
@@ -21,8 +20,6 @@ use crate::ports::{IngestStore, InsertReport, PostingKeys, QuotaStore, StoreErro
 
 /// `BatchGetItem` takes at most 100 keys.
 const BATCH_GET: usize = 100;
-/// `BatchWriteItem` takes at most 25 puts (moto accepts more; DynamoDB does not).
-const BATCH_WRITE: usize = 25;
 
 impl DynamoStore {
     /// Every item that stores one job: card, body and its uniqueness markers.
@@ -45,46 +42,6 @@ impl DynamoStore {
         }
         Ok(items)
     }
-
-    /// One `BatchWriteItem` of at most 25 puts, retrying unprocessed items with back-off.
-    async fn batch_put(&self, items: Vec<Item>) -> Result<(), StoreError> {
-        let mut pending: Vec<WriteRequest> = items
-            .into_iter()
-            .map(|item| {
-                PutRequest::builder()
-                    .set_item(Some(item))
-                    .build()
-                    .map(|put| WriteRequest::builder().put_request(put).build())
-                    .map_err(unavailable)
-            })
-            .collect::<Result<_, _>>()?;
-        for attempt in 0..8u32 {
-            if pending.is_empty() {
-                return Ok(());
-            }
-            if attempt > 0 {
-                tokio::time::sleep(std::time::Duration::from_millis(25 << attempt.min(5))).await;
-            }
-            let out = self
-                .client
-                .batch_write_item()
-                .request_items(&self.table, std::mem::take(&mut pending))
-                .send()
-                .await
-                .map_err(unavailable)?;
-            pending = out
-                .unprocessed_items
-                .and_then(|mut u| u.remove(&self.table))
-                .unwrap_or_default();
-        }
-        if pending.is_empty() {
-            Ok(())
-        } else {
-            Err(StoreError::Unavailable(
-                "batch write kept throttling".into(),
-            ))
-        }
-    }
 }
 
 #[async_trait]
@@ -101,55 +58,14 @@ impl IngestStore for DynamoStore {
         unique.dedup();
         let mut found: HashSet<String> = HashSet::new();
         for chunk in unique.chunks(BATCH_GET) {
-            let mut pending: Vec<HashMap<String, AttributeValue>> = chunk
-                .iter()
-                .map(|sk| {
-                    HashMap::from([
-                        (keys::PK.to_owned(), s(pk.clone())),
-                        (keys::SK.to_owned(), s(sk.clone())),
-                    ])
-                })
-                .collect();
-            // UnprocessedKeys are retried with a short back-off, a bounded number of times.
-            for attempt in 0..8u32 {
-                if pending.is_empty() {
-                    break;
-                }
-                if attempt > 0 {
-                    tokio::time::sleep(std::time::Duration::from_millis(25 << attempt.min(5)))
-                        .await;
-                }
-                let request = KeysAndAttributes::builder()
-                    .set_keys(Some(std::mem::take(&mut pending)))
-                    .projection_expression("SK")
-                    .build()
-                    .map_err(unavailable)?;
-                let out = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.table, request)
-                    .send()
-                    .await
-                    .map_err(unavailable)?;
-                for item in out
-                    .responses
-                    .unwrap_or_default()
-                    .remove(&self.table)
-                    .unwrap_or_default()
-                {
-                    if let Some(sk) = item.get(keys::SK).and_then(|v| v.as_s().ok()) {
-                        found.insert(sk.clone());
-                    }
-                }
-                pending = out
-                    .unprocessed_keys
-                    .and_then(|mut u| u.remove(&self.table))
-                    .map(|k| k.keys)
-                    .unwrap_or_default();
-            }
-            if !pending.is_empty() {
-                return Err(StoreError::Unavailable("batch get kept throttling".into()));
-            }
+            let keys: Vec<(String, String)> =
+                chunk.iter().map(|sk| (pk.clone(), sk.clone())).collect();
+            let markers = self.get_items(&keys, Some("PK, SK")).await?;
+            found.extend(
+                keys.into_iter()
+                    .zip(markers)
+                    .filter_map(|((_, sk), marker)| marker.map(|_| sk)),
+            );
         }
         Ok(wanted
             .iter()
@@ -182,11 +98,17 @@ impl IngestStore for DynamoStore {
             items.extend(markers);
             report.inserted.push(job.card.id);
         }
-        let mut chunks = items.into_iter().peekable();
-        while chunks.peek().is_some() {
-            let batch: Vec<Item> = chunks.by_ref().take(BATCH_WRITE).collect();
-            self.batch_put(batch).await?;
-        }
+        let puts = items
+            .into_iter()
+            .map(|item| {
+                PutRequest::builder()
+                    .set_item(Some(item))
+                    .build()
+                    .map(|put| WriteRequest::builder().put_request(put).build())
+                    .map_err(unavailable)
+            })
+            .collect::<Result<_, _>>()?;
+        self.batch_write(puts).await?;
         // Tenants that now have `pending_upgrade` jobs are listed for the monthly admission
         // (billing: see `PendingUpgrades::mark_pending`).
         let mut pending: Vec<TenantId> = jobs
@@ -341,7 +263,7 @@ impl DynamoStore {
             .map(|native| (pk.clone(), keys::native_sk(source, native)))
             .collect();
         let mut jobs: Vec<JobId> = self
-            .get_items(&wanted)
+            .get_items(&wanted, None)
             .await?
             .iter()
             .flatten()
@@ -369,7 +291,7 @@ impl DynamoStore {
             .iter()
             .map(|job| (pk.clone(), keys::job_sk(*job)))
             .collect();
-        let cards = self.get_items(&wanted).await?;
+        let cards = self.get_items(&wanted, None).await?;
         Ok(jobs
             .iter()
             .zip(cards)

@@ -324,10 +324,13 @@ impl JobStore for DynamoStore {
     async fn get_job(&self, tenant: TenantId, id: JobId) -> Result<Option<Job>, StoreError> {
         // Card and body in one request: the scoring worker reads every job it scores.
         let mut read = self
-            .get_items(&[
-                (keys::tenant_pk(tenant), keys::job_sk(id)),
-                (keys::job_pk(tenant, id), keys::JOB_BODY_SK.to_owned()),
-            ])
+            .get_items(
+                &[
+                    (keys::tenant_pk(tenant), keys::job_sk(id)),
+                    (keys::job_pk(tenant, id), keys::JOB_BODY_SK.to_owned()),
+                ],
+                None,
+            )
             .await?
             .into_iter();
         let (Some(card_item), body_item) = (read.next().flatten(), read.next().flatten()) else {

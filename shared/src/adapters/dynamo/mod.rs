@@ -27,7 +27,9 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, KeysAndAttributes, Put, TransactWriteItem, WriteRequest,
+};
 use serde::Serialize;
 
 use crate::adapters::aws::describe;
@@ -179,11 +181,13 @@ impl DynamoStore {
     }
 
     /// Strongly consistent reads of up to 100 items in one `BatchGetItem` (DynamoDB's
-    /// limit), in the order of `wanted`; `None` for an absent item. Keys DynamoDB leaves
-    /// unprocessed (throttling) are asked again, a bounded number of times.
+    /// limit), in the order of `wanted`; `None` for an absent item. `projection` must name
+    /// `PK` and `SK` when given (results are matched to `wanted` by key). Keys DynamoDB
+    /// leaves unprocessed (throttling) are asked again, a bounded number of times.
     async fn get_items(
         &self,
         wanted: &[(String, String)],
+        projection: Option<&str>,
     ) -> Result<Vec<Option<Item>>, StoreError> {
         let key = |pk: &str, sk: &str| {
             Item::from([
@@ -193,15 +197,14 @@ impl DynamoStore {
         };
         let mut pending: Vec<Item> = wanted.iter().map(|(pk, sk)| key(pk, sk)).collect();
         let mut found = Vec::new();
-        for attempt in 0..8u32 {
+        for attempt in 0..BATCH_ATTEMPTS {
             if pending.is_empty() {
                 break;
             }
-            if attempt > 0 {
-                tokio::time::sleep(std::time::Duration::from_millis(25 << attempt.min(5))).await;
-            }
+            back_off(attempt).await;
             let request = KeysAndAttributes::builder()
                 .set_keys(Some(std::mem::take(&mut pending)))
+                .set_projection_expression(projection.map(str::to_owned))
                 .consistent_read(true)
                 .build()
                 .map_err(unavailable)?;
@@ -234,6 +237,51 @@ impl DynamoStore {
                 Some(found.swap_remove(at))
             })
             .collect())
+    }
+
+    /// Puts and deletes in `BatchWriteItem`s of 25 (DynamoDB's limit; moto accepts more),
+    /// in order, retrying what DynamoDB leaves unprocessed (throttling) a bounded number of
+    /// times. Not atomic: a failure leaves earlier batches written.
+    async fn batch_write(&self, requests: Vec<WriteRequest>) -> Result<(), StoreError> {
+        for chunk in requests.chunks(BATCH_WRITE) {
+            let mut pending = chunk.to_vec();
+            for attempt in 0..BATCH_ATTEMPTS {
+                if pending.is_empty() {
+                    break;
+                }
+                back_off(attempt).await;
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, std::mem::take(&mut pending))
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                pending = out
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(&self.table))
+                    .unwrap_or_default();
+            }
+            if !pending.is_empty() {
+                return Err(StoreError::Unavailable(
+                    "batch write kept throttling".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `BatchWriteItem` takes at most 25 requests.
+const BATCH_WRITE: usize = 25;
+/// Tries of one batch whose items DynamoDB keeps leaving unprocessed.
+const BATCH_ATTEMPTS: u32 = 8;
+
+/// The pause before try `attempt` (from 0) of a batch: none for the first, then
+/// exponential from 50 ms, capped at 800 ms.
+async fn back_off(attempt: u32) {
+    if attempt > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(25 << attempt.min(5))).await;
     }
 }
 

@@ -76,50 +76,18 @@ fn erasure_filter(target: &ErasureTarget) -> (String, HashMap<String, AttributeV
     (clauses.join(" OR "), values)
 }
 
-impl DynamoStore {
-    /// Deletes the keys in `BatchWriteItem`s of 25, retrying what DynamoDB leaves
-    /// unprocessed with back-off.
-    async fn batch_delete(&self, keys: Vec<(String, String)>) -> Result<(), StoreError> {
-        for chunk in keys.chunks(25) {
-            let mut pending: Vec<WriteRequest> = chunk
-                .iter()
-                .map(|(pk, sk)| {
-                    DeleteRequest::builder()
-                        .key(keys::PK, s(pk.clone()))
-                        .key(keys::SK, s(sk.clone()))
-                        .build()
-                        .map(|d| WriteRequest::builder().delete_request(d).build())
-                        .map_err(unavailable)
-                })
-                .collect::<Result<_, _>>()?;
-            for attempt in 0..8u32 {
-                if pending.is_empty() {
-                    break;
-                }
-                if attempt > 0 {
-                    tokio::time::sleep(std::time::Duration::from_millis(25 << attempt.min(5)))
-                        .await;
-                }
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, std::mem::take(&mut pending))
-                    .send()
-                    .await
-                    .map_err(unavailable)?;
-                pending = out
-                    .unprocessed_items
-                    .and_then(|mut u| u.remove(&self.table))
-                    .unwrap_or_default();
-            }
-            if !pending.is_empty() {
-                return Err(StoreError::Unavailable(
-                    "batch delete kept throttling".into(),
-                ));
-            }
-        }
-        Ok(())
-    }
+/// Unconditional deletes of `keys`, for a batch write.
+fn deletes(keys: Vec<(String, String)>) -> Result<Vec<WriteRequest>, StoreError> {
+    keys.into_iter()
+        .map(|(pk, sk)| {
+            DeleteRequest::builder()
+                .key(keys::PK, s(pk))
+                .key(keys::SK, s(sk))
+                .build()
+                .map(|d| WriteRequest::builder().delete_request(d).build())
+                .map_err(unavailable)
+        })
+        .collect()
 }
 
 #[async_trait]
@@ -220,7 +188,7 @@ impl TenantEraser for DynamoStore {
             .filter_map(key_of)
             .collect();
         let deleted = found.len();
-        self.batch_delete(found).await?;
+        self.batch_write(deletes(found)?).await?;
         let next = out
             .last_evaluated_key
             .filter(|k| !k.is_empty())
@@ -234,6 +202,6 @@ impl TenantEraser for DynamoStore {
             .iter()
             .map(|e| (format!("EMAIL#{e}"), keys::EMAIL_SK.to_owned()))
             .collect();
-        self.batch_delete(keys).await
+        self.batch_write(deletes(keys)?).await
     }
 }
