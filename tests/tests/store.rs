@@ -454,3 +454,72 @@ async fn the_store_contract_holds_against_dynamodb() {
     contract::admissions_reserve_with_their_marker(&store).await;
     jobmon_tests::tracking_contract::tracking_is_conditional_counted_and_bounded(&store).await;
 }
+
+/// An enterprise tenant has any number of members; DynamoDB caps a filter expression at
+/// 4 KB, so the erasure walk must not name each member in its Scan (moto enforces no such
+/// cap: the adapter's unit test holds the filter's size fixed). Here: 150 members' e-mail
+/// look-ups and address-keyed rate windows are erased, a stranger's are kept.
+#[tokio::test]
+async fn erasing_a_tenant_with_150_members_deletes_their_keys_and_keeps_others() {
+    use shared::ports::{ErasureTarget, TenantEraser};
+    let stack = TestStack::new().await;
+    let store = store(&stack);
+    let tenant = TenantId::new();
+    let stranger = TenantId::new();
+    let emails: Vec<String> = (0..150).map(|i| format!("member{i}@big.example")).collect();
+    let put = |pk: String| {
+        stack
+            .dynamo
+            .put_item()
+            .table_name(stack.table())
+            .item("PK", AttributeValue::S(pk))
+            .item("SK", AttributeValue::S("X".into()))
+            .send()
+    };
+    for email in &emails {
+        put(format!("EMAIL#{email}")).await.unwrap();
+        put(format!("RATE#reset:email:{email}#1700000000"))
+            .await
+            .unwrap();
+    }
+    put(keys::tenant_pk(tenant)).await.unwrap();
+    put(format!("RATE#invite:tenant:{tenant}#1700000000"))
+        .await
+        .unwrap();
+    let kept = [
+        "EMAIL#outsider@big.example".to_owned(),
+        "RATE#reset:email:outsider@big.example#1700000000".to_owned(),
+        keys::tenant_pk(stranger),
+        format!("RATE#invite:tenant:{stranger}#1700000000"),
+    ];
+    for pk in &kept {
+        put(pk.clone()).await.unwrap();
+    }
+
+    let target = ErasureTarget {
+        tenant,
+        emails: emails.clone(),
+    };
+    let (mut deleted, mut start) = (0, None);
+    loop {
+        let page = store
+            .erase_page(&target, start.as_deref(), 100)
+            .await
+            .unwrap();
+        deleted += page.deleted;
+        match page.next {
+            Some(next) => start = Some(next),
+            None => break,
+        }
+    }
+
+    assert_eq!(deleted, 2 * emails.len() + 2);
+    for email in &emails {
+        assert!(!item_exists(&stack, format!("EMAIL#{email}"), "X").await);
+        assert!(!item_exists(&stack, format!("RATE#reset:email:{email}#1700000000"), "X").await);
+    }
+    assert!(!item_exists(&stack, keys::tenant_pk(tenant), "X").await);
+    for pk in kept {
+        assert!(item_exists(&stack, pk.clone(), "X").await, "{pk} kept");
+    }
+}

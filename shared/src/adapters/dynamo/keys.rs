@@ -21,9 +21,11 @@ pub fn user_sk(user: UserId) -> String {
     format!("{USER_SK_PREFIX}{user}")
 }
 
+pub const EMAIL_PK_PREFIX: &str = "EMAIL#";
+
 /// Global e-mail uniqueness: one item per case-folded address.
 pub fn email_pk(email: &Email) -> String {
-    format!("EMAIL#{}", email.normalized())
+    format!("{EMAIL_PK_PREFIX}{}", email.normalized())
 }
 
 pub const EMAIL_SK: &str = "EMAIL";
@@ -75,9 +77,11 @@ pub fn session_sk(user: UserId, family: &str) -> String {
     format!("SESSION#{user}#{family}")
 }
 
+pub const RATE_PK_PREFIX: &str = "RATE#";
+
 /// A fixed-window rate-limit counter.
 pub fn rate_pk(key: &str, window_start: i64) -> String {
-    format!("RATE#{key}#{window_start}")
+    format!("{RATE_PK_PREFIX}{key}#{window_start}")
 }
 
 pub const RATE_SK: &str = "RATE";
