@@ -43,6 +43,9 @@ pub fn job_pk(tenant: TenantId, job: JobId) -> String {
 
 pub const JOB_BODY_SK: &str = "BODY";
 
+/// A stage change or note in the job's partition: `TRACK#<time>#<ulid>`.
+pub const TRACK_SK_PREFIX: &str = "TRACK#";
+
 /// Per-tenant URL uniqueness. Hashed: URLs can exceed what a readable key should carry.
 pub fn job_url_sk(url: &CanonicalUrl) -> String {
     format!(
@@ -93,9 +96,11 @@ pub fn failures_pk(key: &str) -> String {
 
 pub const FAILURES_SK: &str = "FAIL";
 
+pub const USAGE_SK_PREFIX: &str = "USAGE#";
+
 /// The monthly usage counter (`scoredJobs`, added to atomically) of a `YYYY-MM` period.
 pub fn usage_sk(period: &crate::domain::Period) -> String {
-    format!("USAGE#{period}")
+    format!("{USAGE_SK_PREFIX}{period}")
 }
 
 pub const SOURCE_SK_PREFIX: &str = "SOURCE#";

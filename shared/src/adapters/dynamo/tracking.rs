@@ -3,15 +3,13 @@
 //! partition beside its body and scorings. Docs: docs/data-model.md, "Application tracking".
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use chrono::{DateTime, SubsecRound, Utc};
 
 use super::stats::{JobDelta, job_counter_adds};
-use super::{DynamoStore, Item, keys, s, unavailable};
+use super::{DynamoStore, Item, keys, put_new, s, unavailable};
 use crate::domain::{JobCard, JobId, NoteText, Stage, TenantId, TrackingEntry};
 use crate::ports::{MAX_NOTES, MAX_TRACKING_ENTRIES, NoteAdded, StoreError, TrackingStore};
-
-const TRACK_SK_PREFIX: &str = "TRACK#";
 
 fn time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
@@ -25,7 +23,11 @@ fn entry_item(tenant: TenantId, job: JobId, entry: &TrackingEntry) -> Item {
     item.insert(keys::PK.into(), s(keys::job_pk(tenant, job)));
     item.insert(
         keys::SK.into(),
-        s(format!("{TRACK_SK_PREFIX}{at}#{}", ulid::Ulid::new())),
+        s(format!(
+            "{}{at}#{}",
+            keys::TRACK_SK_PREFIX,
+            ulid::Ulid::new()
+        )),
     );
     item.insert("entity".into(), s("tracking"));
     item.insert("at".into(), s(at));
@@ -69,16 +71,6 @@ fn parse_entry(item: &Item) -> Result<TrackingEntry, StoreError> {
         }),
         _ => Err(corrupt("unknown kind")),
     }
-}
-
-fn put_entry(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
-    let put = Put::builder()
-        .table_name(table)
-        .set_item(Some(item))
-        .condition_expression("attribute_not_exists(PK)")
-        .build()
-        .map_err(unavailable)?;
-    Ok(TransactWriteItem::builder().put(put).build())
 }
 
 impl DynamoStore {
@@ -129,7 +121,7 @@ impl TrackingStore for DynamoStore {
         };
         let mut actions = vec![
             self.stage_update(tenant, card, to, at)?,
-            put_entry(&self.table, entry_item(tenant, card.id, &entry))?,
+            put_new(&self.table, entry_item(tenant, card.id, &entry))?,
         ];
         let delta = JobDelta::staged(card.stage, to);
         for add in job_counter_adds(tenant, card.created_at, card.source_id, &delta) {
@@ -168,7 +160,7 @@ impl TrackingStore for DynamoStore {
         };
         let actions = vec![
             TransactWriteItem::builder().update(count).build(),
-            put_entry(&self.table, entry_item(tenant, job, &entry))?,
+            put_new(&self.table, entry_item(tenant, job, &entry))?,
         ];
         if self.try_transact(actions).await?.is_empty() {
             return Ok(NoteAdded::Added);
@@ -194,7 +186,7 @@ impl TrackingStore for DynamoStore {
             .table_name(&self.table)
             .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
             .expression_attribute_values(":pk", s(keys::job_pk(tenant, job)))
-            .expression_attribute_values(":prefix", s(TRACK_SK_PREFIX))
+            .expression_attribute_values(":prefix", s(keys::TRACK_SK_PREFIX))
             .scan_index_forward(false)
             .limit(i32::try_from(MAX_TRACKING_ENTRIES).unwrap_or(100))
             .send()
