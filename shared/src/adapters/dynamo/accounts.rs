@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, ReturnValue, TransactWriteItem, Update};
 
 use super::items::{EmailIndexItem, TenantItem, UserItem};
-use super::{DynamoStore, from_item, keys, put_new, s, to_item, unavailable};
+use super::{DynamoStore, delete_action, from_item, keys, put_new, s, to_item, unavailable};
 use crate::domain::{Email, Role, Tenant, TenantId, TenantName, User, UserId};
 use crate::ports::{AccountStore, Conflict, StoreError, TenantReader, UsageReader};
 
@@ -173,23 +173,17 @@ impl AccountStore for DynamoStore {
         max_members: Option<u32>,
     ) -> Result<(), StoreError> {
         let admins = i64::from(user.role == Role::Admin);
-        let entry = Delete::builder()
-            .table_name(&self.table)
-            .key(keys::PK, s(keys::tenant_pk(user.tenant_id)))
-            .key(
-                keys::SK,
-                s(keys::invitation_sk(&crate::ports::Invitation::id_for(
-                    token_hash,
-                ))),
-            )
-            .build()
-            .map_err(unavailable)?;
+        let invitation = delete_action(
+            &self.table,
+            keys::tenant_pk(user.tenant_id),
+            keys::invitation_sk(&crate::ports::Invitation::id_for(token_hash)),
+        )?;
         let actions = vec![
             self.delete_token(token_hash)?,
             put_new(&self.table, to_item(&UserItem::from_domain(user))?)?,
             put_new(&self.table, to_item(&EmailIndexItem::new(user))?)?,
             self.tenant_counters(user.tenant_id, 1, admins, max_members)?,
-            TransactWriteItem::builder().delete(entry).build(),
+            invitation,
         ];
         self.transact(
             actions,
@@ -236,16 +230,14 @@ impl AccountStore for DynamoStore {
             .expression_attribute_values(":role", s(role_name(user.role)))
             .build()
             .map_err(unavailable)?;
-        let delete_email = Delete::builder()
-            .table_name(&self.table)
-            .key(keys::PK, s(keys::email_pk(&user.email)))
-            .key(keys::SK, s(keys::EMAIL_SK))
-            .build()
-            .map_err(unavailable)?;
         let admins = if user.role == Role::Admin { -1 } else { 0 };
         let actions = vec![
             TransactWriteItem::builder().delete(delete_user).build(),
-            TransactWriteItem::builder().delete(delete_email).build(),
+            delete_action(
+                &self.table,
+                keys::email_pk(&user.email),
+                keys::EMAIL_SK.to_owned(),
+            )?,
             self.tenant_counters(user.tenant_id, -1, admins, None)?,
         ];
         self.transact(
