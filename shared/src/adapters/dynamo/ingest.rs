@@ -23,7 +23,7 @@ const BATCH_GET: usize = 100;
 
 impl DynamoStore {
     /// Every item that stores one job: card, body and its uniqueness markers.
-    fn job_items(&self, job: &Job) -> Result<Vec<Item>, StoreError> {
+    fn stored_items_of(&self, job: &Job) -> Result<Vec<Item>, StoreError> {
         let pk = keys::tenant_pk(job.tenant_id);
         let mut items = vec![
             to_item(&JobCardItem::from_domain(job))?,
@@ -92,9 +92,9 @@ impl IngestStore for DynamoStore {
             }
             // Card and body first, markers last: should a write be cut short, a posting
             // is at worst stored twice, never marked known without being stored.
-            let mut job_items = self.job_items(job)?;
-            let markers = job_items.split_off(2);
-            items.extend(job_items);
+            let mut stored = self.stored_items_of(job)?;
+            let markers = stored.split_off(2);
+            items.extend(stored);
             items.extend(markers);
             report.inserted.push(job.card.id);
         }
