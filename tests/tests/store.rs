@@ -523,3 +523,30 @@ async fn erasing_a_tenant_with_150_members_deletes_their_keys_and_keeps_others()
         assert!(item_exists(&stack, pk.clone(), "X").await, "{pk} kept");
     }
 }
+
+/// Concurrent first failed logins of one key each count: the write that starts a run is
+/// conditional, so the loser of the race adds to the winner's run instead of resetting it
+/// to 1. A run older than `forget_after` still starts afresh.
+#[tokio::test]
+async fn concurrent_first_failures_all_count_and_a_forgotten_run_restarts() {
+    use shared::ports::FailureCounter;
+    let stack = TestStack::new().await;
+    let store = store(&stack);
+    let now = chrono::Utc::now();
+    let forget = chrono::Duration::minutes(15);
+    let key = format!("login:{}", ulid::Ulid::new());
+    let racers: Vec<_> = (0..8)
+        .map(|_| {
+            let (store, key) = (store.clone(), key.clone());
+            tokio::spawn(async move { store.record_failure(&key, now, forget).await })
+        })
+        .collect();
+    for racer in racers {
+        racer.await.unwrap().unwrap();
+    }
+    assert_eq!(store.failures(&key, now, forget).await.unwrap().count, 8);
+
+    let later = now + forget + chrono::Duration::seconds(1);
+    let run = store.record_failure(&key, later, forget).await.unwrap();
+    assert_eq!(run.count, 1);
+}

@@ -1,6 +1,6 @@
 //! Runs of failed logins: one item per key, `ADD failures 1` while the run is fresh, a
-//! fresh `failures = 1` once it was forgotten; `expiresAt` (TTL) cleans up, and reads
-//! ignore a forgotten run that TTL has not deleted yet.
+//! fresh `failures = 1` when there is none or it was forgotten; `expiresAt` (TTL) cleans
+//! up, and reads ignore a forgotten run that TTL has not deleted yet.
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
@@ -66,22 +66,36 @@ impl FailureCounter for DynamoStore {
                 .expression_attribute_values(":one", n(1))
                 .expression_attribute_values(":now", n(now.timestamp()))
                 .expression_attribute_values(":end", n((now + forget_after).timestamp()))
+                .expression_attribute_values(":stale", n((now - forget_after).timestamp()))
                 .return_values(ReturnValue::AllNew);
             if fresh {
-                // A new run: whatever a forgotten one left is overwritten.
-                request.update_expression("SET failures = :one, lastAt = :now, expiresAt = :end")
+                // A new run, over whatever a forgotten one left; conditional, so that of two
+                // concurrent first failures the second counts on from the first.
+                request
+                    .update_expression("SET failures = :one, lastAt = :now, expiresAt = :end")
+                    .condition_expression("attribute_not_exists(lastAt) OR lastAt <= :stale")
             } else {
                 request
                     .update_expression("ADD failures :one SET lastAt = :now, expiresAt = :end")
                     .condition_expression("lastAt > :stale")
-                    .expression_attribute_values(":stale", n((now - forget_after).timestamp()))
             }
         };
-        let out = match update(false).send().await {
-            Ok(out) => out,
-            Err(e) if is_condition_failure(&e) => update(true).send().await.map_err(unavailable)?,
-            Err(e) => return Err(unavailable(e)),
-        };
+        // Each condition is the other's complement: one of them holds unless a concurrent
+        // failure started a run in between, and then the next try counts on from it.
+        let mut out = None;
+        for fresh in [false, true, false, true] {
+            match update(fresh).send().await {
+                Ok(applied) => {
+                    out = Some(applied);
+                    break;
+                }
+                Err(e) if is_condition_failure(&e) => continue,
+                Err(e) => return Err(unavailable(e)),
+            }
+        }
+        let out = out.ok_or_else(|| {
+            StoreError::Unavailable("failed-login run kept changing under the write".into())
+        })?;
         Ok(run_of(out.attributes.as_ref(), now, forget_after))
     }
 
