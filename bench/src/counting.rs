@@ -15,6 +15,7 @@ use aws_sdk_sqs::operation::send_message_batch::SendMessageBatchInput;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use jobmon_tests::requests::operation_name;
 
 #[derive(Debug, Default, Clone)]
 pub struct Tally {
@@ -91,34 +92,6 @@ fn item_bytes(item: &std::collections::HashMap<String, AttributeValue>) -> usize
 
 fn item_units(item: &std::collections::HashMap<String, AttributeValue>) -> f64 {
     item_bytes(item).div_ceil(1024).max(1) as f64
-}
-
-/// The operation of a request, by its input type (the config bag of this SDK version does
-/// not carry the operation metadata at this stage).
-fn operation_name(
-    input: &aws_smithy_runtime_api::client::interceptors::context::Input,
-) -> &'static str {
-    use aws_sdk_dynamodb::operation as d;
-    use aws_sdk_sqs::operation as q;
-    macro_rules! by_type {
-        ($($ty:ty => $name:literal),* $(,)?) => {
-            $(if input.downcast_ref::<$ty>().is_some() { return $name; })*
-        };
-    }
-    by_type!(
-        d::get_item::GetItemInput => "GetItem",
-        d::put_item::PutItemInput => "PutItem",
-        d::update_item::UpdateItemInput => "UpdateItem",
-        d::delete_item::DeleteItemInput => "DeleteItem",
-        d::query::QueryInput => "Query",
-        d::scan::ScanInput => "Scan",
-        d::batch_get_item::BatchGetItemInput => "BatchGetItem",
-        d::batch_write_item::BatchWriteItemInput => "BatchWriteItem",
-        d::transact_write_items::TransactWriteItemsInput => "TransactWriteItems",
-        q::send_message_batch::SendMessageBatchInput => "SendMessageBatch",
-        q::send_message::SendMessageInput => "SendMessage",
-    );
-    "other"
 }
 
 impl Intercept for Counter {

@@ -1,48 +1,96 @@
-//! Counts the requests an SDK client sends, so a test can bound what a use case costs in
-//! round trips (not in time, which this shared machine cannot promise).
+//! Counts the requests an SDK client sends, per operation, so a test can bound what a use
+//! case costs in round trips (not in time, which this shared machine cannot promise). The
+//! benchmarks' richer tally (`bench/src/counting.rs`) names operations with
+//! [`operation_name`] too.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsInput;
 use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeSerializationInterceptorContextRef, Input,
+};
 use shared::adapters::DynamoStore;
 
 use crate::{TestStack, seed};
 
+/// Requests sent, by operation name (`GetItem`, `TransactWriteItems`, …).
 #[derive(Debug, Default, Clone)]
-pub struct RequestCount(Arc<AtomicU64>);
+pub struct Requests(Arc<Mutex<BTreeMap<&'static str, u64>>>);
 
-impl RequestCount {
-    pub fn get(&self) -> u64 {
-        self.0.load(Ordering::SeqCst)
+impl Requests {
+    /// Every request counted so far, whatever its operation.
+    pub fn total(&self) -> u64 {
+        self.0.lock().expect("request count lock").values().sum()
+    }
+
+    /// The counts so far by operation, starting the count afresh.
+    pub fn take(&self) -> BTreeMap<&'static str, u64> {
+        std::mem::take(&mut *self.0.lock().expect("request count lock"))
     }
 }
 
-impl Intercept for RequestCount {
+impl Intercept for Requests {
     fn name(&self) -> &'static str {
-        "RequestCount"
+        "Requests"
     }
 
     fn read_before_execution(
         &self,
-        _: &BeforeSerializationInterceptorContextRef<'_>,
+        context: &BeforeSerializationInterceptorContextRef<'_>,
         _: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        self.0.fetch_add(1, Ordering::SeqCst);
+        let input = context.input();
+        // moto accepts bigger transactions than DynamoDB does: hold the code to the real cap.
+        if let Some(t) = input.downcast_ref::<TransactWriteItemsInput>() {
+            assert!(t.transact_items().len() <= 100, "DynamoDB's limit");
+        }
+        *self
+            .0
+            .lock()
+            .expect("request count lock")
+            .entry(operation_name(input))
+            .or_default() += 1;
         Ok(())
     }
 }
 
+/// The operation of a request, by its input type (the config bag of this SDK version does
+/// not carry the operation metadata before serialization); `"other"` for one not listed.
+pub fn operation_name(input: &Input) -> &'static str {
+    use aws_sdk_dynamodb::operation as d;
+    use aws_sdk_sqs::operation as q;
+    macro_rules! by_type {
+        ($($ty:ty => $name:literal),* $(,)?) => {
+            $(if input.downcast_ref::<$ty>().is_some() { return $name; })*
+        };
+    }
+    by_type!(
+        d::get_item::GetItemInput => "GetItem",
+        d::put_item::PutItemInput => "PutItem",
+        d::update_item::UpdateItemInput => "UpdateItem",
+        d::delete_item::DeleteItemInput => "DeleteItem",
+        d::query::QueryInput => "Query",
+        d::scan::ScanInput => "Scan",
+        d::batch_get_item::BatchGetItemInput => "BatchGetItem",
+        d::batch_write_item::BatchWriteItemInput => "BatchWriteItem",
+        d::transact_write_items::TransactWriteItemsInput => "TransactWriteItems",
+        q::send_message_batch::SendMessageBatchInput => "SendMessageBatch",
+        q::send_message::SendMessageInput => "SendMessage",
+    );
+    "other"
+}
+
 /// The stack's store (as [`seed::store`]) whose every DynamoDB request is counted.
-pub fn counted_store(stack: &TestStack) -> (DynamoStore, RequestCount) {
-    let count = RequestCount::default();
+pub fn counted_store(stack: &TestStack) -> (DynamoStore, Requests) {
+    let requests = Requests::default();
     let client = aws_sdk_dynamodb::Client::from_conf(
         aws_sdk_dynamodb::config::Builder::from(&stack.config)
-            .interceptor(count.clone())
+            .interceptor(requests.clone())
             .build(),
     );
     let store = DynamoStore::new(client, stack.table(), seed::secret().cursor_codec());
-    (store, count)
+    (store, requests)
 }

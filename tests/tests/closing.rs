@@ -3,78 +3,14 @@
 //! already in the wanted state is left as it is.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 
-use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
-use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
-use aws_sdk_dynamodb::error::BoxError;
-use aws_sdk_dynamodb::operation as op;
 use chrono::{Duration, Utc};
 use jobmon_tests::TestStack;
 use jobmon_tests::contract::{job, tenant, user};
+use jobmon_tests::requests::counted_store;
 use shared::adapters::DynamoStore;
 use shared::domain::{Job, JobStatus, Role, SourceId, TenantId};
-use shared::http::CursorCodec;
 use shared::ports::{AccountStore, IngestStore, JobStore};
-
-/// DynamoDB requests by operation.
-#[derive(Debug, Default, Clone)]
-struct Requests(Arc<Mutex<BTreeMap<&'static str, u64>>>);
-
-impl Requests {
-    fn take(&self) -> BTreeMap<&'static str, u64> {
-        std::mem::take(&mut *self.0.lock().unwrap())
-    }
-}
-
-impl Intercept for Requests {
-    fn name(&self) -> &'static str {
-        "Requests"
-    }
-
-    fn read_before_execution(
-        &self,
-        context: &BeforeSerializationInterceptorContextRef<'_>,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let input = context.input();
-        let name = if input.downcast_ref::<op::get_item::GetItemInput>().is_some() {
-            "GetItem"
-        } else if input
-            .downcast_ref::<op::update_item::UpdateItemInput>()
-            .is_some()
-        {
-            "UpdateItem"
-        } else if input
-            .downcast_ref::<op::batch_get_item::BatchGetItemInput>()
-            .is_some()
-        {
-            "BatchGetItem"
-        } else if let Some(t) =
-            input.downcast_ref::<op::transact_write_items::TransactWriteItemsInput>()
-        {
-            assert!(t.transact_items().len() <= 100, "DynamoDB's limit");
-            "TransactWriteItems"
-        } else {
-            "other"
-        };
-        *self.0.lock().unwrap().entry(name).or_default() += 1;
-        Ok(())
-    }
-}
-
-fn counted_store(stack: &TestStack, requests: &Requests) -> DynamoStore {
-    let client = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(&stack.config)
-            .interceptor(requests.clone())
-            .build(),
-    );
-    DynamoStore::new(
-        client,
-        stack.table(),
-        CursorCodec::new(&[42u8; 32]).unwrap(),
-    )
-}
 
 /// `n` jobs of one board source, listed under native ids `n0`, `n1`, …
 async fn board_jobs(store: &DynamoStore, n: usize) -> (TenantId, SourceId, Vec<Job>) {
@@ -107,8 +43,7 @@ fn natives(range: std::ops::Range<usize>) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn closing_and_reopening_go_a_hundred_postings_per_request() {
     let stack = TestStack::new().await;
-    let requests = Requests::default();
-    let store = counted_store(&stack, &requests);
+    let (store, requests) = counted_store(&stack);
     let (t, source, jobs) = board_jobs(&store, 250).await;
 
     // n7 closed a day ago by an earlier fetch: closing it again must not move its date.

@@ -11,7 +11,7 @@ use jobmon_tests::TestStack;
 use jobmon_tests::accounts::account_service;
 use jobmon_tests::events::{HttpEvent, parts};
 use jobmon_tests::mail::token_from_last_mail;
-use jobmon_tests::requests::{RequestCount, counted_store};
+use jobmon_tests::requests::{Requests, counted_store};
 use jobmon_tests::seed;
 use serde_json::{Value, json};
 use shared::auth::{OpaqueSecret, hash_secret};
@@ -26,7 +26,7 @@ async fn call(app: &AccountService, event: HttpEvent) -> (u16, Value) {
 }
 
 /// The account service over a store whose DynamoDB requests are counted.
-async fn counted_app(stack: &TestStack) -> (AccountService, RequestCount) {
+async fn counted_app(stack: &TestStack) -> (AccountService, Requests) {
     let (store, count) = counted_store(stack);
     let store = Arc::new(store);
     let app = AccountService {
@@ -118,11 +118,11 @@ async fn a_reset_and_sign_out_everywhere_end_a_thousand_sessions_in_a_few_reques
     let forgot = HttpEvent::new("POST", "/v1/auth/password/forgot").json(&json!({"email": email}));
     assert_eq!(call(&app, forgot).await.0, 202);
     let link = token_from_last_mail(&stack.endpoint, &email, "reset-password").expect("mail");
-    let before = count.get();
+    let before = count.total();
     let reset = HttpEvent::new("POST", "/v1/auth/password/reset")
         .json(&json!({"token": link, "password": "a brand new passphrase"}));
     assert_eq!(call(&app, reset).await.0, 204);
-    let requests = count.get() - before;
+    let requests = count.total() - before;
     // GetItem of the token, of the user, one transaction; it was one request per session.
     assert!(requests <= 3, "{requests} DynamoDB requests for the reset");
     assert_eq!(
@@ -141,11 +141,11 @@ async fn a_reset_and_sign_out_everywhere_end_a_thousand_sessions_in_a_few_reques
     assert_eq!(status, 200, "{again}");
     let mut second = open_sessions(&stack, &again).await;
     second.push(again["refreshToken"].as_str().unwrap().to_owned());
-    let before = count.get();
+    let before = count.total();
     let logout_all = HttpEvent::new("POST", "/v1/auth/logout-all")
         .bearer(again["accessToken"].as_str().unwrap());
     assert_eq!(call(&app, logout_all).await.0, 204);
-    assert_eq!(count.get() - before, 1, "one write ends every session");
+    assert_eq!(count.total() - before, 1, "one write ends every session");
     assert_eq!(still_refreshing(&app, &second).await, 0);
     let anonymous = HttpEvent::new("POST", "/v1/auth/logout-all");
     assert_eq!(call(&app, anonymous).await.0, 401);
