@@ -195,6 +195,30 @@ impl TestStack {
         }
     }
 
+    /// Every item of the stack's table (a Scan, page by page), for a test that checks what
+    /// was written or what was left.
+    pub async fn all_items(
+        &self,
+    ) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .dynamo
+                .scan()
+                .table_name(self.table())
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .expect("scan of the test table");
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return items,
+            }
+        }
+    }
+
     /// The physical name of the template's table `Table`.
     pub fn table(&self) -> &str {
         self.resources

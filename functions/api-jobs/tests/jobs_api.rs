@@ -1,45 +1,13 @@
 //! api-jobs through real-shaped events against moto: profile, job with history, rescore.
 
-use std::sync::Arc;
+mod common;
 
-use api_jobs::{App, handle};
-use jobmon_tests::TestStack;
-use jobmon_tests::accounts::account_service;
-use jobmon_tests::events::{HttpEvent, parts};
+use common::{Env, call, env, signup};
+use jobmon_tests::events::HttpEvent;
 use jobmon_tests::seed;
-use serde_json::{Value, json};
-use shared::adapters::DynamoStore;
-use shared::domain::{JobStatus, PlanCatalog, Score, ScoringEntry, TenantId};
+use serde_json::json;
+use shared::domain::{JobStatus, Score, ScoringEntry};
 use shared::ports::ScoringStore;
-use shared::services::{AccountService, AuthLimits};
-
-struct Env {
-    stack: TestStack,
-    accounts: AccountService,
-    store: Arc<DynamoStore>,
-    app: App,
-}
-
-async fn env() -> Env {
-    let stack = TestStack::new().await;
-    let accounts = account_service(&stack, AuthLimits::default()).await;
-    let store = Arc::new(seed::store(&stack));
-    let app = App::wire(&stack.core(PlanCatalog::builtin(), &[])).expect("wired");
-    Env {
-        stack,
-        accounts,
-        store,
-        app,
-    }
-}
-
-async fn signup(env: &Env, name: &str) -> (String, TenantId) {
-    jobmon_tests::accounts::signup(&env.accounts, name).await
-}
-
-async fn call(env: &Env, event: HttpEvent) -> (u16, Value) {
-    parts(handle(&env.app, event.request()).await)
-}
 
 async fn queue_len(env: &Env) -> usize {
     env.stack

@@ -3,86 +3,43 @@
 //! draft refused by field like `PUT /v1/profile`, and the per-tenant rate limit.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-use api_jobs::{App, handle};
+mod common;
+
+use common::{Env, call, env, signup};
 use jobmon_scoring::pipeline::PREVIEWS_PER_MINUTE;
-use jobmon_tests::TestStack;
-use jobmon_tests::accounts::account_service;
-use jobmon_tests::events::{HttpEvent, parts};
+use jobmon_tests::events::HttpEvent;
 use jobmon_tests::seed;
 use serde_json::{Value, json};
-use shared::adapters::DynamoStore;
-use shared::domain::{PlanCatalog, Score, ScoringEntry, TenantId};
+use shared::domain::{Score, ScoringEntry};
 use shared::ports::ScoringStore;
-use shared::services::{AccountService, AuthLimits};
-
-struct Env {
-    stack: TestStack,
-    accounts: AccountService,
-    store: Arc<DynamoStore>,
-    app: App,
-}
-
-async fn env() -> Env {
-    let stack = TestStack::new().await;
-    let accounts = account_service(&stack, AuthLimits::default()).await;
-    let store = Arc::new(seed::store(&stack));
-    let app = App::wire(&stack.core(PlanCatalog::builtin(), &[])).expect("wired");
-    Env {
-        stack,
-        accounts,
-        store,
-        app,
-    }
-}
-
-async fn signup(env: &Env, name: &str) -> (String, TenantId) {
-    jobmon_tests::accounts::signup(&env.accounts, name).await
-}
 
 async fn preview(env: &Env, token: &str, draft: &Value) -> (u16, Value) {
-    parts(
-        handle(
-            &env.app,
-            HttpEvent::new("POST", "/v1/profile/preview")
-                .bearer(token)
-                .json(draft)
-                .request(),
-        )
-        .await,
+    call(
+        env,
+        HttpEvent::new("POST", "/v1/profile/preview")
+            .bearer(token)
+            .json(draft),
     )
+    .await
 }
 
 /// Every item of the table but the rate-limit counters, by key: what a preview must leave
 /// exactly as it was.
 async fn stored_items(env: &Env) -> BTreeMap<String, String> {
-    let mut items = BTreeMap::new();
-    let mut start = None;
-    loop {
-        let out = env
-            .stack
-            .dynamo
-            .scan()
-            .table_name(env.stack.table())
-            .set_exclusive_start_key(start.take())
-            .send()
-            .await
-            .expect("scan");
-        for item in out.items() {
+    env.stack
+        .all_items()
+        .await
+        .into_iter()
+        .map(|item| {
             let key = format!("{:?}/{:?}", item.get("PK"), item.get("SK"));
-            if !key.contains("RATE#") {
-                items.insert(
-                    key,
-                    format!("{:?}", item.iter().collect::<BTreeMap<_, _>>()),
-                );
-            }
-        }
-        match out.last_evaluated_key() {
-            Some(key) if !key.is_empty() => start = Some(key.clone()),
-            _ => return items,
-        }
-    }
+            (
+                key,
+                format!("{:?}", item.iter().collect::<BTreeMap<_, _>>()),
+            )
+        })
+        .filter(|(key, _)| !key.contains("RATE#"))
+        .collect()
 }
 
 fn draft() -> Value {
@@ -173,15 +130,11 @@ async fn a_draft_is_scored_over_the_newest_jobs_and_nothing_is_stored() {
         .collect();
     assert_eq!(titles, ["Secret Rust Engineer 0"]);
 
-    let (status, _) = parts(
-        handle(
-            &env.app,
-            HttpEvent::new("POST", "/v1/profile/preview")
-                .json(&draft())
-                .request(),
-        )
-        .await,
-    );
+    let (status, _) = call(
+        &env,
+        HttpEvent::new("POST", "/v1/profile/preview").json(&draft()),
+    )
+    .await;
     assert_eq!(status, 401);
 }
 

@@ -1,45 +1,12 @@
 //! Application tracking through api-jobs against moto: stage changes with their history,
 //! notes, the `stage` filter, the export's columns, bad input and tenant isolation.
 
-use std::sync::Arc;
+mod common;
 
-use api_jobs::{App, handle};
-use jobmon_tests::TestStack;
-use jobmon_tests::accounts::account_service;
-use jobmon_tests::events::{HttpEvent, parts};
+use common::{Env, call, env, signup};
+use jobmon_tests::events::HttpEvent;
 use jobmon_tests::seed;
 use serde_json::{Value, json};
-use shared::domain::{PlanCatalog, TenantId};
-use shared::services::AccountService;
-use shared::services::AuthLimits;
-
-struct Env {
-    _stack: TestStack,
-    accounts: AccountService,
-    store: Arc<shared::adapters::DynamoStore>,
-    app: App,
-}
-
-async fn env() -> Env {
-    let stack = TestStack::new().await;
-    let accounts = account_service(&stack, AuthLimits::default()).await;
-    let store = Arc::new(seed::store(&stack));
-    let app = App::wire(&stack.core(PlanCatalog::builtin(), &[])).expect("wired");
-    Env {
-        _stack: stack,
-        accounts,
-        store,
-        app,
-    }
-}
-
-async fn call(env: &Env, event: HttpEvent) -> (u16, Value) {
-    parts(handle(&env.app, event.request()).await)
-}
-
-async fn signup(env: &Env, name: &str) -> (String, TenantId) {
-    jobmon_tests::accounts::signup(&env.accounts, name).await
-}
 
 async fn patch(env: &Env, token: &str, id: &str, body: Value) -> (u16, Value) {
     call(
@@ -130,7 +97,7 @@ async fn a_job_moves_through_stages_with_notes_and_history() {
         .collect();
     assert_eq!(ids, [id.as_str()], "only the tracked job is in the stage");
 
-    let response = handle(
+    let response = api_jobs::handle(
         &env.app,
         HttpEvent::new("GET", "/v1/jobs/export")
             .bearer(&token)

@@ -60,27 +60,14 @@ async fn call(app: &api_tenant::App, event: HttpEvent) -> (u16, Value) {
     parts(api_tenant::handle(app, event.request()).await)
 }
 
-/// Every item of the table as one JSON text per item.
+/// Every item of the table as one text per item.
 async fn table_items(stack: &TestStack) -> Vec<String> {
-    let mut items = Vec::new();
-    let mut start = None;
-    loop {
-        let out = stack
-            .dynamo
-            .scan()
-            .table_name(stack.table())
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .unwrap();
-        for item in out.items.unwrap_or_default() {
-            items.push(format!("{item:?}"));
-        }
-        match out.last_evaluated_key {
-            Some(k) if !k.is_empty() => start = Some(k),
-            _ => return items,
-        }
-    }
+    stack
+        .all_items()
+        .await
+        .iter()
+        .map(|item| format!("{item:?}"))
+        .collect()
 }
 
 fn mentioning<'a>(items: &'a [String], needle: &str) -> Vec<&'a String> {
