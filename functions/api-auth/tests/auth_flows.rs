@@ -2,20 +2,11 @@
 
 use api_auth::handle;
 use jobmon_tests::TestStack;
-use jobmon_tests::accounts::account_service;
+use jobmon_tests::accounts::{PASSWORD, account_service, unique_email};
 use jobmon_tests::events::{HttpEvent, parts};
 use jobmon_tests::mail::{sent_to, token_from_last_mail};
 use serde_json::{Value, json};
 use shared::services::{AccountService, AuthLimits};
-
-const PASSWORD: &str = "correct horse battery";
-
-fn unique_email(tag: &str) -> String {
-    format!(
-        "{tag}-{}@example.com",
-        ulid::Ulid::new().to_string().to_lowercase()
-    )
-}
 
 async fn call(app: &AccountService, event: HttpEvent) -> (u16, Value) {
     parts(handle(app, event.request()).await)

@@ -5,7 +5,7 @@
 use api_auth::handle;
 use api_auth::web_session::SESSION_HEADER;
 use jobmon_tests::TestStack;
-use jobmon_tests::accounts::account_service;
+use jobmon_tests::accounts::{PASSWORD, account_service};
 use jobmon_tests::events::{HttpEvent, parts};
 use lambda_http::http::header::SET_COOKIE;
 use serde_json::{Value, json};
@@ -13,7 +13,6 @@ use shared::services::{AccountService, AuthLimits};
 
 /// `jobmon_tests::accounts::account_service` builds the service with this dashboard URL.
 const DASHBOARD: &str = "http://127.0.0.1:3000";
-const PASSWORD: &str = "correct horse battery";
 
 struct Answer {
     status: u16,

@@ -8,7 +8,7 @@ use api_auth::handle;
 use chrono::{Duration, Utc};
 use futures_util::StreamExt;
 use jobmon_tests::TestStack;
-use jobmon_tests::accounts::account_service;
+use jobmon_tests::accounts::{PASSWORD, account_service, unique_email};
 use jobmon_tests::events::{HttpEvent, parts};
 use jobmon_tests::mail::token_from_last_mail;
 use jobmon_tests::requests::{Requests, counted_store};
@@ -18,7 +18,6 @@ use shared::auth::{OpaqueSecret, hash_secret};
 use shared::ports::{SessionGrant, SessionStore};
 use shared::services::{AccountService, AuthLimits};
 
-const PASSWORD: &str = "correct horse battery";
 const SESSIONS: usize = 1_000;
 
 async fn call(app: &AccountService, event: HttpEvent) -> (u16, Value) {
@@ -97,13 +96,6 @@ async fn still_refreshing(app: &AccountService, tokens: &[String]) -> usize {
         .filter(|status| std::future::ready(*status == 200))
         .count()
         .await
-}
-
-fn unique_email(tag: &str) -> String {
-    format!(
-        "{tag}-{}@example.com",
-        ulid::Ulid::new().to_string().to_lowercase()
-    )
 }
 
 #[tokio::test]

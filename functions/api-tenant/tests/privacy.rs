@@ -10,6 +10,7 @@ mod common;
 
 use common::{PASSWORD, tenant_app};
 use jobmon_tests::TestStack;
+use jobmon_tests::accounts::{unique_email, verified_signup};
 use jobmon_tests::events::{HttpEvent, parts};
 use serde_json::{Value, json};
 use shared::adapters::memory::MemoryQueue;
@@ -26,32 +27,11 @@ struct Signup {
 /// Registers an admin and opens the mailed verification link (only a verified admin may
 /// invite the member the tests seed).
 async fn signup(stack: &TestStack, app: &api_tenant::App, name: &str) -> Signup {
-    let email = format!("{}-{name}@example.com", ulid::Ulid::new()).to_lowercase();
-    let (status, session) = parts(
-        api_auth::handle(
-            app,
-            HttpEvent::new("POST", "/v1/auth/register")
-                .json(&json!({"email": email, "password": PASSWORD, "tenantName": name}))
-                .request(),
-        )
-        .await,
-    );
-    assert_eq!(status, 201, "{session}");
-    let token = jobmon_tests::mail::token_from_last_mail(&stack.endpoint, &email, "verify-email")
-        .expect("verification mail");
-    let (status, body) = parts(
-        api_auth::handle(
-            app,
-            HttpEvent::new("POST", "/v1/auth/verify-email")
-                .json(&json!({"token": token}))
-                .request(),
-        )
-        .await,
-    );
-    assert_eq!(status, 204, "{body}");
+    let email = unique_email(&name.to_lowercase());
+    let session = verified_signup(stack, &app.accounts, &email, name).await;
     Signup {
-        access: session["accessToken"].as_str().unwrap().to_owned(),
-        tenant: TenantId::parse(session["tenant"]["id"].as_str().unwrap()).unwrap(),
+        access: session.access_token,
+        tenant: session.tenant.id,
         email,
     }
 }

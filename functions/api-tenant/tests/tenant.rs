@@ -5,17 +5,11 @@ mod common;
 
 use common::{PASSWORD, tenant_app};
 use jobmon_tests::TestStack;
+use jobmon_tests::accounts::{unique_email, verified_signup};
 use jobmon_tests::events::{HttpEvent, parts};
 use jobmon_tests::mail::token_from_last_mail;
 use serde_json::{Value, json};
 use shared::services::AccountService;
-
-fn unique_email(tag: &str) -> String {
-    format!(
-        "{tag}-{}@example.com",
-        ulid::Ulid::new().to_string().to_lowercase()
-    )
-}
 
 async fn tenant_call(app: &api_tenant::App, event: HttpEvent) -> (u16, Value) {
     parts(api_tenant::handle(app, event.request()).await)
@@ -55,12 +49,14 @@ async fn register(app: &api_tenant::App, name: &str) -> Account {
 
 /// Registers and opens the mailed verification link: only a verified admin may invite.
 async fn register_verified(stack: &TestStack, app: &api_tenant::App, name: &str) -> Account {
-    let admin = register(app, name).await;
-    let token = token_from_last_mail(&stack.endpoint, &admin.email, "verify-email")
-        .expect("verification mail");
-    let verify = HttpEvent::new("POST", "/v1/auth/verify-email").json(&json!({"token": token}));
-    assert_eq!(auth_call(app, verify).await.0, 204);
-    admin
+    let email = unique_email(name);
+    let session = verified_signup(stack, &app.accounts, &email, name).await;
+    Account {
+        access: session.access_token,
+        refresh: session.refresh_token,
+        user_id: session.user.id.to_string(),
+        email,
+    }
 }
 
 /// Invites `role` into the admin's tenant and accepts through the mailed link.

@@ -18,12 +18,11 @@ use jobmon_notify::settings::MemberSettings;
 use jobmon_notify::unsubscribe::UnsubscribeKey;
 use jobmon_notify::{DynamoNotifications, NotificationStore};
 use jobmon_tests::TestStack;
-use jobmon_tests::accounts::{MAIL_FROM, account_service};
-use jobmon_tests::mail::{SentMail, sent_to, token_from_last_mail};
+use jobmon_tests::accounts::{MAIL_FROM, account_service, unique_email, verified_signup};
+use jobmon_tests::mail::{SentMail, sent_to};
 use serde_json::{Value, json};
 use shared::domain::{JobId, Score, TenantId};
 use shared::ports::FixedClock;
-use shared::services::accounts::{RegisterRequest, TokenRequest};
 use shared::services::{AccountService, AuthLimits};
 
 const ZONE: &str = "Europe/Berlin";
@@ -93,24 +92,8 @@ impl Env {
     /// A verified admin of a new tenant with the digest at `hour` (Berlin time), threshold 7,
     /// instant mail off.
     async fn member(&self, hour: u32) -> (TenantId, String) {
-        let email = format!("{}@example.com", ulid::Ulid::new()).to_lowercase();
-        let session = self
-            .accounts
-            .register(
-                RegisterRequest {
-                    email: email.clone(),
-                    password: "correct horse battery".into(),
-                    tenant_name: "Acme".into(),
-                },
-                "127.0.0.1",
-            )
-            .await
-            .unwrap();
-        let token = token_from_last_mail(&self.stack.endpoint, &email, "verify-email").unwrap();
-        self.accounts
-            .verify_email(TokenRequest { token })
-            .await
-            .unwrap();
+        let email = unique_email("digest");
+        let session = verified_signup(&self.stack, &self.accounts, &email, "Acme").await;
         let mut settings = MemberSettings::default();
         settings.email.instant.min_score = Score::new(7).unwrap();
         settings.email.digest.enabled = true;

@@ -18,11 +18,11 @@ use jobmon_notify::settings::MemberSettings;
 use jobmon_notify::unsubscribe::{MailKind, UnsubscribeKey, Unsubscriber};
 use jobmon_notify::{DynamoNotifications, NotificationStore};
 use jobmon_tests::TestStack;
-use jobmon_tests::accounts::{MAIL_FROM, account_service};
-use jobmon_tests::mail::{SentMail, sent_to, token_from_last_mail};
+use jobmon_tests::accounts::{MAIL_FROM, PASSWORD, account_service, unique_email, verified_signup};
+use jobmon_tests::mail::{SentMail, sent_to};
 use serde_json::json;
 use shared::domain::{JobId, Score, TenantId, UserId};
-use shared::services::accounts::{RegisterRequest, TokenRequest};
+use shared::services::accounts::RegisterRequest;
 use shared::services::{AccountService, AuthLimits};
 
 /// Sends through SES and keeps what it sent, so a test can follow the `List-Unsubscribe`
@@ -96,27 +96,22 @@ impl Env {
     /// A new tenant whose admin asked for instant mail from `min_score`; verified through
     /// the link of the verification mail when `verified`.
     async fn member(&self, verified: bool, min_score: i64) -> (TenantId, UserId, String) {
-        let email = format!("{}@example.com", ulid::Ulid::new()).to_lowercase();
-        let session = self
-            .accounts
-            .register(
-                RegisterRequest {
-                    email: email.clone(),
-                    password: "correct horse battery".into(),
-                    tenant_name: "Acme".into(),
-                },
-                "127.0.0.1",
-            )
-            .await
-            .unwrap();
-        if verified {
-            let token = token_from_last_mail(&self.stack.endpoint, &email, "verify-email")
-                .expect("verification mail");
+        let email = unique_email("instant");
+        let session = if verified {
+            verified_signup(&self.stack, &self.accounts, &email, "Acme").await
+        } else {
             self.accounts
-                .verify_email(TokenRequest { token })
+                .register(
+                    RegisterRequest {
+                        email: email.clone(),
+                        password: PASSWORD.into(),
+                        tenant_name: "Acme".into(),
+                    },
+                    "127.0.0.1",
+                )
                 .await
-                .unwrap();
-        }
+                .unwrap()
+        };
         let mut settings = MemberSettings::default();
         settings.email.instant.enabled = true;
         settings.email.instant.min_score = Score::new(min_score).unwrap();

@@ -4,7 +4,7 @@ use jobmon_tests::TestStack;
 use shared::domain::PlanCatalog;
 use shared::services::AuthLimits;
 
-pub const PASSWORD: &str = "correct horse battery";
+pub use jobmon_tests::accounts::PASSWORD;
 
 /// The app as `api-tenant`'s `main` wires it, on this stack.
 pub async fn tenant_app(stack: &TestStack) -> api_tenant::App {
