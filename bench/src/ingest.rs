@@ -11,8 +11,8 @@ use jobmon_tests::fixture::{FixtureServer, greenhouse_board};
 use shared::adapters::{DynamoStore, SqsQueue};
 use shared::config::SecretKey;
 use shared::domain::{
-    Email, PlanCatalog, PlanId, Role, Source, SourceId, SourceKind, SourceName, SourceValidators,
-    SubscriptionStatus, Tenant, TenantId, TenantName, User, UserId,
+    Email, PlanCatalog, PlanId, Role, Source, SourceKind, SourceName, SubscriptionStatus, Tenant,
+    TenantId, TenantName, User, UserId,
 };
 use shared::messages::FetchTask;
 use shared::ports::{AccountStore, SourceStore};
@@ -111,21 +111,12 @@ pub(crate) async fn tenant_with_source(rig: &Rig, board: &str) -> FetchTask {
         .await
         .expect("account");
     let source = Source {
-        id: SourceId::new(),
-        tenant_id: tenant.id,
         name: SourceName::parse(board).expect("a bench board name"),
-        kind: SourceKind::Greenhouse.into(),
-        config: serde_json::json!({"board": board}),
-        enabled: true,
-        last_fetched_at: None,
-        last_error: None,
-        next_fetch_at: Some(Utc::now()),
-        jobs_found: 0,
-        consecutive_failures: 0,
-        validators: SourceValidators::default(),
-        open_ids: Vec::new(),
-        absences: Default::default(),
-        created_at: Utc::now(),
+        ..jobmon_tests::contract::source(
+            tenant.id,
+            SourceKind::Greenhouse,
+            serde_json::json!({"board": board}),
+        )
     };
     rig.store.create_source(&source, 200).await.expect("source");
     FetchTask {

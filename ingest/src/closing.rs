@@ -140,23 +140,11 @@ mod tests {
     }
 
     fn bare_source() -> Source {
-        Source {
-            id: shared::domain::SourceId::new(),
-            tenant_id: shared::domain::TenantId::new(),
-            name: shared::domain::SourceName::parse("Board").unwrap(),
-            kind: shared::domain::SourceKind::Greenhouse.into(),
-            config: serde_json::json!({}),
-            enabled: true,
-            last_fetched_at: None,
-            last_error: None,
-            next_fetch_at: None,
-            jobs_found: 0,
-            consecutive_failures: 0,
-            validators: Default::default(),
-            open_ids: Vec::new(),
-            absences: BTreeMap::new(),
-            created_at: Utc::now(),
-        }
+        jobmon_tests::contract::source(
+            shared::domain::TenantId::new(),
+            shared::domain::SourceKind::Greenhouse,
+            serde_json::json!({}),
+        )
     }
 
     fn ids(list: &[String]) -> HashSet<&String> {

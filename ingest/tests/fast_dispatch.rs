@@ -7,9 +7,7 @@ use jobmon_ingest::dispatch::Dispatcher;
 use jobmon_tests::contract;
 use shared::adapters::MemoryStore;
 use shared::adapters::memory::MemoryQueue;
-use shared::domain::{
-    PlanCatalog, Role, Source, SourceId, SourceKind, SourceName, SourceValidators, TenantId,
-};
+use shared::domain::{PlanCatalog, Role, Source, SourceKind, SourceName, TenantId};
 use shared::messages::FetchTask;
 use shared::ports::{AccountStore, SourceStore};
 
@@ -49,21 +47,14 @@ async fn tenant(store: &MemoryStore) -> TenantId {
 
 fn source(tenant: TenantId, next: Option<DateTime<Utc>>, enabled: bool) -> Source {
     Source {
-        id: SourceId::new(),
-        tenant_id: tenant,
         name: SourceName::parse("Board").unwrap(),
-        kind: SourceKind::Greenhouse.into(),
-        config: serde_json::json!({"board": "acme"}),
         enabled,
-        last_fetched_at: None,
-        last_error: None,
         next_fetch_at: next,
-        jobs_found: 0,
-        consecutive_failures: 0,
-        validators: SourceValidators::default(),
-        open_ids: Vec::new(),
-        absences: Default::default(),
-        created_at: Utc::now(),
+        ..contract::source(
+            tenant,
+            SourceKind::Greenhouse,
+            serde_json::json!({"board": "acme"}),
+        )
     }
 }
 

@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use aws_sdk_dynamodb::types::AttributeValue;
 use jobmon_tests::TestStack;
 use jobmon_tests::contract::{job, source, tenant, user};
+use jobmon_tests::seed::store;
 use shared::adapters::DynamoStore;
 use shared::adapters::dynamo::keys;
 use shared::domain::{
@@ -14,14 +15,6 @@ use shared::http::CursorCodec;
 use shared::ports::{
     AccountStore, Conflict, JobQuery, JobStore, PageRequest, SourceStore, StoreError, TenantReader,
 };
-
-fn store(stack: &TestStack) -> DynamoStore {
-    DynamoStore::new(
-        stack.dynamo.clone(),
-        stack.table(),
-        CursorCodec::new(&[42u8; 32]).unwrap(),
-    )
-}
 
 fn admin(tenant: &Tenant, email: &str) -> User {
     user(tenant, email, Role::Admin)
