@@ -37,6 +37,11 @@ async fn open_ids(a: &Accounts, session: &SessionView) -> Vec<String> {
     open.unwrap().into_iter().map(|c| c.id).collect()
 }
 
+async fn no_pending_invitations(a: &Accounts, session: &SessionView) -> bool {
+    let listed = a.service.invitations(principal(session)).await.unwrap();
+    listed.items.is_empty()
+}
+
 fn invitation(email: &str) -> InviteRequest {
     InviteRequest {
         email: email.into(),
@@ -171,14 +176,7 @@ async fn invitations_are_listed_revoked_and_another_tenants_are_not_found() {
     assert_eq!(listed.items.len(), 1);
     assert_eq!(listed.items[0].id, sent.id);
     assert_eq!(listed.items[0].email, "new@example.com");
-    assert!(
-        a.service
-            .invitations(principal(&other))
-            .await
-            .unwrap()
-            .items
-            .is_empty()
-    );
+    assert!(no_pending_invitations(&a, &other).await);
 
     assert_eq!(
         code(
@@ -196,14 +194,7 @@ async fn invitations_are_listed_revoked_and_another_tenants_are_not_found() {
         .revoke_invitation(principal(&admin), &sent.id)
         .await
         .expect("revoked");
-    assert!(
-        a.service
-            .invitations(principal(&admin))
-            .await
-            .unwrap()
-            .items
-            .is_empty()
-    );
+    assert!(no_pending_invitations(&a, &admin).await);
     let accepted = a
         .service
         .accept_invitation(TokenPasswordRequest {
@@ -215,28 +206,14 @@ async fn invitations_are_listed_revoked_and_another_tenants_are_not_found() {
 
     // An accepted invitation leaves the list too.
     invite_and_accept(&a, &admin, "joined@example.com", Role::Member).await;
-    assert!(
-        a.service
-            .invitations(principal(&admin))
-            .await
-            .unwrap()
-            .items
-            .is_empty()
-    );
+    assert!(no_pending_invitations(&a, &admin).await);
     // Expired ones are not pending.
     a.service
         .invite(principal(&admin), invitation("late@example.com"))
         .await
         .unwrap();
     a.clock.advance(Duration::days(8));
-    assert!(
-        a.service
-            .invitations(principal(&admin))
-            .await
-            .unwrap()
-            .items
-            .is_empty()
-    );
+    assert!(no_pending_invitations(&a, &admin).await);
 }
 
 #[tokio::test]
