@@ -15,5 +15,6 @@ pub mod http;
 pub mod messages;
 pub mod ports;
 pub mod services;
+pub mod sqs_batch;
 pub mod telemetry;
 pub mod wiring;

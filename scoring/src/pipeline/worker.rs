@@ -4,15 +4,10 @@ use super::deferral::Deferral;
 use super::rescorer::Failed;
 use super::*;
 
-/// What the worker tells the queue about one message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Delete it: scored, dropped on purpose, or handed on (webhook, deferred copy).
-    Done,
-    /// Report it as a batch item failure: SQS delivers it again (after the visibility the
-    /// worker set), and after `maxReceiveCount` moves it to the dead-letter queue.
-    Retry,
-}
+/// What the worker tells the queue about one message: `Done` when scored, dropped on
+/// purpose or handed on (webhook, deferred copy); `Retry` to have SQS deliver it again
+/// (after the visibility the worker set), or dead-letter it after `maxReceiveCount`.
+pub use shared::sqs_batch::Outcome;
 
 /// One received message: its body and what SQS says about it.
 #[derive(Debug, Clone)]
