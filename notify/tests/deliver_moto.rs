@@ -494,7 +494,7 @@ async fn repeated_refusals_switch_a_channel_off_with_the_reason() {
 #[tokio::test]
 async fn a_batch_costs_fewer_requests_and_posts_than_its_events_one_at_a_time() {
     let env = env().await;
-    let count = jobmon_tests::requests::RequestCount::default();
+    let count = jobmon_tests::requests::Requests::default();
     let counted = aws_sdk_dynamodb::Client::from_conf(
         aws_sdk_dynamodb::config::Builder::from(&env._stack.config)
             .interceptor(count.clone())
@@ -515,7 +515,8 @@ async fn a_batch_costs_fewer_requests_and_posts_than_its_events_one_at_a_time() 
             ..deliverer(&env, AddressPolicy::AllowPrivate, Duration::from_secs(5))
         };
         let events: Vec<String> = (0..3).map(|_| event(tenant, JobId::new(), 8)).collect();
-        let (requests, posts) = (count.get(), slack.requests().len() + hook.requests().len());
+        count.take();
+        let posts = slack.requests().len() + hook.requests().len();
         if batched {
             assert!(app.handle_batch(&batch(&events)).await.is_empty());
         } else {
@@ -523,8 +524,13 @@ async fn a_batch_costs_fewer_requests_and_posts_than_its_events_one_at_a_time() 
                 assert_eq!(app.handle(e).await.unwrap(), Disposition::Done);
             }
         }
+        let requests = count.take();
+        println!(
+            "  {}: {requests:?}",
+            if batched { "batched" } else { "one at a time" }
+        );
         cost.push((
-            count.get() - requests,
+            requests.values().sum::<u64>(),
             slack.requests().len() + hook.requests().len() - posts,
         ));
     }
