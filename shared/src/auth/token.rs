@@ -1,9 +1,11 @@
 //! Access tokens: HS256 JWTs of at most 15 minutes carrying tenant, user and role. The
-//! algorithm is pinned on both sides; `exp`, `iat`, `iss` and `aud` are validated.
+//! algorithm is pinned on both sides; `exp`, `iat`, `iss` and `aud` are validated. The
+//! header's `kid` names the key that signed the token (see [`super::keys`]).
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
+use super::keys::KeyRing;
 use crate::domain::{Role, TenantId, UserId};
 
 pub const ISSUER: &str = "jobmon";
@@ -60,14 +62,20 @@ pub struct NotAdmin;
 
 #[derive(Clone)]
 pub struct TokenIssuer {
+    keys: KeyRing,
     encoding: EncodingKey,
-    decoding: DecodingKey,
     validation: Validation,
 }
 
 impl TokenIssuer {
+    /// One key, no rotation under way.
     pub fn new(secret: &[u8]) -> Result<Self, TokenError> {
-        if secret.len() < 32 {
+        Self::with_keys(&KeyRing::single(secret))
+    }
+
+    /// Signs with the ring's current key; verifies with the key a token's `kid` names.
+    pub fn with_keys(keys: &KeyRing) -> Result<Self, TokenError> {
+        if keys.shortest() < 32 {
             return Err(TokenError::WeakKey);
         }
         let mut validation = Validation::new(Algorithm::HS256);
@@ -77,10 +85,21 @@ impl TokenIssuer {
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
         validation.leeway = 5;
         Ok(Self {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
+            encoding: EncodingKey::from_secret(keys.current().bytes()),
+            keys: keys.clone(),
             validation,
         })
+    }
+
+    /// The key a token names; a token without `kid` predates key ids and verifies against
+    /// the current key only (see [`KeyRing::find`]).
+    fn decoding_key(&self, token: &str) -> Result<DecodingKey, TokenError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
+        let key = self
+            .keys
+            .find(header.kid.as_deref())
+            .ok_or(TokenError::Invalid)?;
+        Ok(DecodingKey::from_secret(key.bytes()))
     }
 
     /// Issues a token for `principal` valid from `now` (unix seconds).
@@ -94,12 +113,14 @@ impl TokenIssuer {
             iat: now,
             exp: now + ACCESS_TTL_SECS,
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|_| TokenError::Invalid)
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(self.keys.current().id().to_owned());
+        jsonwebtoken::encode(&header, &claims, &self.encoding).map_err(|_| TokenError::Invalid)
     }
 
     pub fn verify(&self, token: &str) -> Result<Principal, TokenError> {
-        let data = jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation)
+        let key = self.decoding_key(token)?;
+        let data = jsonwebtoken::decode::<AccessClaims>(token, &key, &self.validation)
             .map_err(|_| TokenError::Invalid)?;
         let claims = data.claims;
         // Refuse tokens minted with a longer lifetime than we ever issue.
@@ -195,10 +216,81 @@ mod tests {
         assert_eq!(issuer().verify(&token), Err(TokenError::Invalid));
     }
 
+    const OLD: [u8; 32] = [1u8; 32];
+    const NEW: [u8; 32] = [2u8; 32];
+
+    fn kid_of(token: &str) -> Option<String> {
+        jsonwebtoken::decode_header(token).unwrap().kid
+    }
+
+    /// A token as issued before key ids existed: same claims, no `kid` in the header.
+    fn without_kid(key: &[u8], p: Principal) -> String {
+        let claims = serde_json::json!({
+            "sub": p.user, "tid": p.tenant, "role": p.role, "iss": ISSUER, "aud": AUDIENCE,
+            "iat": now(), "exp": now() + 60
+        });
+        let header = Header::new(Algorithm::HS256);
+        jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(key)).unwrap()
+    }
+
+    #[test]
+    fn tokens_name_their_key_and_the_previous_key_verifies_only_during_a_rotation() {
+        let p = principal();
+        let before = TokenIssuer::new(&OLD).unwrap();
+        let during = TokenIssuer::with_keys(&KeyRing::rotating(&NEW, Some(&OLD))).unwrap();
+        let after = TokenIssuer::new(&NEW).unwrap();
+
+        let old_token = before.issue(p, now()).unwrap();
+        assert_eq!(
+            kid_of(&old_token).as_deref(),
+            Some(KeyRing::single(&OLD).current().id())
+        );
+        assert_eq!(during.verify(&old_token), Ok(p));
+        assert_eq!(after.verify(&old_token), Err(TokenError::Invalid));
+
+        let new_token = during.issue(p, now()).unwrap();
+        assert_eq!(
+            kid_of(&new_token).as_deref(),
+            Some(KeyRing::single(&NEW).current().id())
+        );
+        assert_eq!(after.verify(&new_token), Ok(p));
+        assert_eq!(before.verify(&new_token), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn an_unknown_kid_is_refused_even_with_a_valid_signature() {
+        let p = principal();
+        let claims = serde_json::json!({
+            "sub": p.user, "tid": p.tenant, "role": "member", "iss": ISSUER, "aud": AUDIENCE,
+            "iat": now(), "exp": now() + 60
+        });
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some("deadbeef".into());
+        let token =
+            jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(&NEW)).unwrap();
+        let during = TokenIssuer::with_keys(&KeyRing::rotating(&NEW, Some(&OLD))).unwrap();
+        assert_eq!(during.verify(&token), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn tokens_without_kid_verify_against_the_current_key_only() {
+        let p = principal();
+        let during = TokenIssuer::with_keys(&KeyRing::rotating(&NEW, Some(&OLD))).unwrap();
+        assert_eq!(during.verify(&without_kid(&NEW, p)), Ok(p));
+        assert_eq!(
+            during.verify(&without_kid(&OLD, p)),
+            Err(TokenError::Invalid)
+        );
+    }
+
     #[test]
     fn weak_keys_are_refused() {
         assert!(matches!(
             TokenIssuer::new(b"short"),
+            Err(TokenError::WeakKey)
+        ));
+        assert!(matches!(
+            TokenIssuer::with_keys(&KeyRing::rotating(&NEW, Some(b"short"))),
             Err(TokenError::WeakKey)
         ));
     }

@@ -1,9 +1,12 @@
 //! Pagination cursors: opaque to clients, tamper-proof, and valid only for the tenant and
 //! the query that produced them.
 //!
-//! Token = base64url(position JSON) "." base64url(HMAC-SHA256). The MAC covers a version
-//! tag, the tenant id, the query scope and the position; tenant and scope are not in the
-//! token, so a cursor replayed by another tenant or with other filters fails the MAC.
+//! Token = kid "." base64url(position JSON) "." base64url(HMAC-SHA256). `kid` names the key
+//! that signed it (see [`crate::auth::keys`]), so cursors handed out before a rotation still
+//! page on while the previous key is kept. The MAC covers a version tag, the tenant id, the
+//! query scope and the position; tenant and scope are not in the token, so a cursor
+//! replayed by another tenant or with other filters fails the MAC. A token of two parts
+//! predates key ids and is checked against the current key only.
 
 use std::collections::BTreeMap;
 
@@ -12,6 +15,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::auth::keys::{KeyRing, SigningKey};
 use crate::domain::TenantId;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -33,7 +37,7 @@ pub type Position = BTreeMap<String, String>;
 
 #[derive(Clone)]
 pub struct CursorCodec {
-    key: Vec<u8>,
+    keys: KeyRing,
 }
 
 impl std::fmt::Debug for CursorCodec {
@@ -43,17 +47,21 @@ impl std::fmt::Debug for CursorCodec {
 }
 
 impl CursorCodec {
+    /// One key, no rotation under way.
     pub fn new(secret: &[u8]) -> Result<Self, CursorError> {
-        if secret.len() < 32 {
-            return Err(CursorError::WeakSecret);
-        }
-        Ok(Self {
-            key: secret.to_vec(),
-        })
+        Self::with_keys(&KeyRing::single(secret))
     }
 
-    fn mac(&self, tenant: TenantId, scope: &str, payload: &[u8]) -> HmacSha256 {
-        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC accepts any key length");
+    /// Seals with the ring's current key; opens with the key a cursor's kid names.
+    pub fn with_keys(keys: &KeyRing) -> Result<Self, CursorError> {
+        if keys.shortest() < 32 {
+            return Err(CursorError::WeakSecret);
+        }
+        Ok(Self { keys: keys.clone() })
+    }
+
+    fn mac(key: &SigningKey, tenant: TenantId, scope: &str, payload: &[u8]) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(key.bytes()).expect("HMAC accepts any key length");
         for part in [
             VERSION,
             tenant.to_string().as_bytes(),
@@ -69,9 +77,13 @@ impl CursorCodec {
 
     pub fn seal(&self, tenant: TenantId, scope: &str, position: &Position) -> String {
         let payload = serde_json::to_vec(position).expect("a string map always serialises");
-        let tag = self.mac(tenant, scope, &payload).finalize().into_bytes();
+        let key = self.keys.current();
+        let tag = Self::mac(key, tenant, scope, &payload)
+            .finalize()
+            .into_bytes();
         format!(
-            "{}.{}",
+            "{}.{}.{}",
+            key.id(),
             URL_SAFE_NO_PAD.encode(&payload),
             URL_SAFE_NO_PAD.encode(tag)
         )
@@ -86,7 +98,12 @@ impl CursorCodec {
         if token.len() > MAX_TOKEN_LEN {
             return Err(CursorError::Invalid);
         }
-        let (payload_b64, tag_b64) = token.split_once('.').ok_or(CursorError::Invalid)?;
+        let (kid, payload_b64, tag_b64) = match token.split('.').collect::<Vec<_>>()[..] {
+            [payload, tag] => (None, payload, tag),
+            [kid, payload, tag] => (Some(kid), payload, tag),
+            _ => return Err(CursorError::Invalid),
+        };
+        let key = self.keys.find(kid).ok_or(CursorError::Invalid)?;
         let payload = URL_SAFE_NO_PAD
             .decode(payload_b64)
             .map_err(|_| CursorError::Invalid)?;
@@ -94,7 +111,7 @@ impl CursorCodec {
             .decode(tag_b64)
             .map_err(|_| CursorError::Invalid)?;
         // verify_slice compares in constant time.
-        self.mac(tenant, scope, &payload)
+        Self::mac(key, tenant, scope, &payload)
             .verify_slice(&tag)
             .map_err(|_| CursorError::Invalid)?;
         serde_json::from_slice(&payload).map_err(|_| CursorError::Invalid)
@@ -145,11 +162,12 @@ mod tests {
     fn refuses_tampering_and_garbage() {
         let t = TenantId::new();
         let token = codec().seal(t, "s", &position());
-        let (payload, tag) = token.split_once('.').unwrap();
+        let (kid, rest) = token.split_once('.').unwrap();
+        let (payload, tag) = rest.split_once('.').unwrap();
         let mut forged_position = position();
         forged_position.insert("PK".into(), "T#victim".into());
         let forged = format!(
-            "{}.{tag}",
+            "{kid}.{}.{tag}",
             URL_SAFE_NO_PAD.encode(serde_json::to_vec(&forged_position).unwrap())
         );
         for bad in [
@@ -158,7 +176,8 @@ mod tests {
             "",
             ".",
             "!!!.???",
-            &format!("{payload}.{}", URL_SAFE_NO_PAD.encode([0u8; 32])),
+            &format!("{kid}.{payload}.{}", URL_SAFE_NO_PAD.encode([0u8; 32])),
+            &format!("{kid}.{kid}.{payload}.{tag}"),
             &"a".repeat(3000),
         ] {
             assert_eq!(
@@ -167,6 +186,43 @@ mod tests {
                 "{bad:.40}"
             );
         }
+    }
+
+    const OLD: [u8; 32] = [1u8; 32];
+    const NEW: [u8; 32] = [2u8; 32];
+
+    #[test]
+    fn a_cursor_of_the_previous_key_opens_only_during_a_rotation() {
+        let t = TenantId::new();
+        let before = CursorCodec::new(&OLD).unwrap();
+        let during = CursorCodec::with_keys(&KeyRing::rotating(&NEW, Some(&OLD))).unwrap();
+        let after = CursorCodec::new(&NEW).unwrap();
+
+        let old = before.seal(t, "s", &position());
+        assert!(old.starts_with(&format!("{}.", KeyRing::single(&OLD).current().id())));
+        assert_eq!(during.open(&old, t, "s"), Ok(position()));
+        assert_eq!(after.open(&old, t, "s"), Err(CursorError::Invalid));
+
+        let new = during.seal(t, "s", &position());
+        assert!(new.starts_with(&format!("{}.", KeyRing::single(&NEW).current().id())));
+        assert_eq!(after.open(&new, t, "s"), Ok(position()));
+    }
+
+    #[test]
+    fn an_unknown_kid_is_refused_and_kidless_cursors_open_with_the_current_key_only() {
+        let t = TenantId::new();
+        let during = CursorCodec::with_keys(&KeyRing::rotating(&NEW, Some(&OLD))).unwrap();
+        let sealed = during.seal(t, "s", &position());
+        let (_, rest) = sealed.split_once('.').unwrap();
+        assert_eq!(
+            during.open(&format!("deadbeef.{rest}"), t, "s"),
+            Err(CursorError::Invalid)
+        );
+        // Cursors handed out before key ids: payload.tag under the key of the time.
+        assert_eq!(during.open(rest, t, "s"), Ok(position()));
+        let old = CursorCodec::new(&OLD).unwrap().seal(t, "s", &position());
+        let (_, old_rest) = old.split_once('.').unwrap();
+        assert_eq!(during.open(old_rest, t, "s"), Err(CursorError::Invalid));
     }
 
     #[test]
