@@ -1,5 +1,13 @@
 //! Building services from configuration at init: configuration → AWS clients → adapters →
 //! service. Each function's `main.rs` calls one of these once per container.
+//!
+//! Two shapes, so a function holds only the keys it needs: [`Core`] carries no signing key
+//! at all (the workers, which parse untrusted input, the webhooks and `api-ws`), and
+//! [`KeyedCore`] adds the operator's signing secrets for the API functions that issue or
+//! verify access tokens or sign pagination cursors. Only `KeyedCore` has a token issuer,
+//! the account and privacy services, and a store that pages lists; a worker cannot reach
+//! them without loading a `KeyedCore`, which its IAM role refuses (template.yaml grants
+//! `ssm:GetParameter` on the secret only to the functions listed in `docs/security.md`).
 
 use std::sync::{Arc, OnceLock};
 
@@ -8,8 +16,8 @@ use aws_config::SdkConfig;
 use crate::adapters::{
     DynamoStore, EventBridgePublisher, SesMailer, SqsQueue, SsmParameters, WebSocketNotifier,
 };
-use crate::auth::{PasswordHasher, TokenIssuer};
-use crate::config::{self, ConfigError, Env, SecretKey};
+use crate::auth::{PasswordHasher, SigningSecrets, TokenIssuer};
+use crate::config::{self, ConfigError, Env};
 use crate::ports::{
     EventPublisher, LiveNotifier, NoLiveUpdates, SocketCloser, SubscriptionCanceller, SystemClock,
 };
@@ -24,11 +32,35 @@ fn passwords() -> PasswordHasher {
     HASHER.get_or_init(PasswordHasher::owasp).clone()
 }
 
-/// Shared pieces most functions need.
+/// Shared pieces most functions need, and no signing key: its store cannot page lists.
+///
+/// A function wired from a `Core` cannot reach a signing key; neither of these compiles:
+///
+/// ```compile_fail
+/// fn mint(core: &shared::wiring::Core) -> shared::auth::TokenIssuer {
+///     core.token_issuer()
+/// }
+/// ```
+///
+/// ```compile_fail
+/// fn keys(core: &shared::wiring::Core) -> &shared::auth::SigningSecrets {
+///     &core.keys
+/// }
+/// ```
+///
+/// while the same from a [`KeyedCore`] does:
+///
+/// ```no_run
+/// fn mint(core: &shared::wiring::KeyedCore) -> shared::auth::TokenIssuer {
+///     core.token_issuer()
+/// }
+/// fn keys(core: &shared::wiring::KeyedCore) -> &shared::auth::SigningSecrets {
+///     &core.keys
+/// }
+/// ```
 pub struct Core {
     pub env: Env,
     pub store: DynamoStore,
-    pub secret: SecretKey,
     pub plans: crate::domain::PlanCatalog,
     pub sdk: SdkConfig,
 }
@@ -37,18 +69,12 @@ impl Core {
     pub async fn load(sdk: &SdkConfig) -> Result<Self, ConfigError> {
         let env = Env::from_process();
         let parameters = SsmParameters::new(aws_sdk_ssm::Client::new(sdk));
-        let secret = SecretKey::load(&env, &parameters).await?;
         let plans = config::plans(&env, &parameters).await?;
         let table = env.require("JOBMON_TABLE")?.to_owned();
-        let store = DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(sdk),
-            table,
-            secret.cursor_codec(),
-        );
+        let store = DynamoStore::without_cursors(aws_sdk_dynamodb::Client::new(sdk), table);
         Ok(Self {
             env,
             store,
-            secret,
             plans,
             sdk: sdk.clone(),
         })
@@ -94,8 +120,63 @@ impl Core {
         ))
     }
 
+    /// The erasure queue `JOBMON_ERASURE_QUEUE_URL`.
+    fn erasure_queue(&self) -> Result<Arc<SqsQueue>, ConfigError> {
+        let url = self.env.require("JOBMON_ERASURE_QUEUE_URL")?.to_owned();
+        Ok(Arc::new(SqsQueue::new(
+            aws_sdk_sqs::Client::new(&self.sdk),
+            url,
+        )))
+    }
+
+    /// Pages of 1,000 items and a 60 s budget within the function's 120 s timeout, which
+    /// leaves room for a Stripe call that hangs to its 10 s timeout on each of 3 tries.
+    pub fn erasure_worker(
+        &self,
+        canceller: Option<Arc<dyn SubscriptionCanceller>>,
+    ) -> Result<ErasureWorker, ConfigError> {
+        Ok(ErasureWorker {
+            eraser: Arc::new(self.store.clone()),
+            queue: self.erasure_queue()?,
+            canceller,
+            page_size: 1000,
+            budget: std::time::Duration::from_secs(60),
+        })
+    }
+}
+
+/// [`Core`] and the operator's signing secrets (current and, during a rotation, previous),
+/// for the functions that issue or verify access tokens or sign cursors. Loading it fails
+/// at init when the secret is not configured or not readable, never at a first request.
+pub struct KeyedCore {
+    core: Core,
+    pub keys: SigningSecrets,
+}
+
+impl std::ops::Deref for KeyedCore {
+    type Target = Core;
+
+    fn deref(&self) -> &Core {
+        &self.core
+    }
+}
+
+impl KeyedCore {
+    pub async fn load(sdk: &SdkConfig) -> Result<Self, ConfigError> {
+        let core = Core::load(sdk).await?;
+        let parameters = SsmParameters::new(aws_sdk_ssm::Client::new(sdk));
+        let keys = SigningSecrets::load(&core.env, &parameters).await?;
+        Ok(Self::new(core, keys))
+    }
+
+    /// `core` with `keys`; its store now seals and opens cursors with them.
+    pub fn new(mut core: Core, keys: SigningSecrets) -> Self {
+        core.store = core.store.with_cursors(keys.cursor_codec());
+        Self { core, keys }
+    }
+
     pub fn token_issuer(&self) -> TokenIssuer {
-        TokenIssuer::new(&self.secret.derive("jwt")).expect("derived keys are 32 bytes")
+        self.keys.token_issuer()
     }
 
     pub fn account_service(&self) -> Result<AccountService, ConfigError> {
@@ -131,15 +212,6 @@ impl Core {
         })
     }
 
-    /// The erasure queue `JOBMON_ERASURE_QUEUE_URL`.
-    fn erasure_queue(&self) -> Result<Arc<SqsQueue>, ConfigError> {
-        let url = self.env.require("JOBMON_ERASURE_QUEUE_URL")?.to_owned();
-        Ok(Arc::new(SqsQueue::new(
-            aws_sdk_sqs::Client::new(&self.sdk),
-            url,
-        )))
-    }
-
     pub fn privacy_service(&self) -> Result<PrivacyService, ConfigError> {
         let store = Arc::new(self.store.clone());
         Ok(PrivacyService {
@@ -151,24 +223,9 @@ impl Core {
             queue: self.erasure_queue()?,
             limiter: store,
             passwords: passwords(),
-            cursors: self.secret.cursor_codec(),
+            cursors: self.keys.cursor_codec(),
             clock: SystemClock::shared(),
             part_bytes: crate::services::privacy::archive::PART_BYTES,
-        })
-    }
-
-    /// Pages of 1,000 items and a 60 s budget within the function's 120 s timeout, which
-    /// leaves room for a Stripe call that hangs to its 10 s timeout on each of 3 tries.
-    pub fn erasure_worker(
-        &self,
-        canceller: Option<Arc<dyn SubscriptionCanceller>>,
-    ) -> Result<ErasureWorker, ConfigError> {
-        Ok(ErasureWorker {
-            eraser: Arc::new(self.store.clone()),
-            queue: self.erasure_queue()?,
-            canceller,
-            page_size: 1000,
-            budget: std::time::Duration::from_secs(60),
         })
     }
 }

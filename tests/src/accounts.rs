@@ -1,4 +1,4 @@
-//! An account service wired to a test stack by `Core::account_service`, as a function
+//! An account service wired to a test stack by `KeyedCore::account_service`, as a function
 //! wires it, with the stack's known secret and an SES identity created in moto.
 
 use shared::domain::{PlanCatalog, TenantId};

@@ -227,29 +227,45 @@ impl TestStack {
             .expect("template.yaml declares the table `Table`")
     }
 
-    /// A [`shared::wiring::Core`] over this stack, as `Core::load` builds one in a function:
-    /// the stack's table and queues, the fixed test secret of [`seed::store`], `plans`, and
-    /// `vars` as the function's environment. The services' wiring functions
+    /// A [`shared::wiring::KeyedCore`] over this stack, as `KeyedCore::load` builds one in a
+    /// function: the stack's table and queues, the fixed test secret of [`seed::store`],
+    /// `plans`, and `vars` as the function's environment. It derefs to the keyless
+    /// [`shared::wiring::Core`] that the workers' wiring takes. The services' wiring functions
     /// (`jobmon_scoring::wiring`, `jobmon_ingest::wiring`, `jobmon_billing::wiring`) take
     /// it, so tests build services exactly as the functions do.
     pub fn core(
         &self,
         plans: shared::domain::PlanCatalog,
         vars: &[(&str, &str)],
-    ) -> shared::wiring::Core {
+    ) -> shared::wiring::KeyedCore {
+        let keys = shared::auth::SigningSecrets::new(seed::secret(), None);
+        self.core_with_keys(plans, vars, keys)
+    }
+
+    /// [`Self::core`] holding `keys` instead of the fixed test secret: a function during or
+    /// after a key rotation.
+    pub fn core_with_keys(
+        &self,
+        plans: shared::domain::PlanCatalog,
+        vars: &[(&str, &str)],
+        keys: shared::auth::SigningSecrets,
+    ) -> shared::wiring::KeyedCore {
         let mut pairs = vec![
             ("JOBMON_TABLE", self.table()),
             ("JOBMON_SCORING_QUEUE_URL", self.queue_url("ScoringQueue")),
             ("JOBMON_FETCH_QUEUE_URL", self.queue_url("FetchQueue")),
         ];
         pairs.extend_from_slice(vars);
-        shared::wiring::Core {
+        let core = shared::wiring::Core {
             env: shared::config::Env::from_pairs(pairs),
-            store: seed::store(self),
-            secret: seed::secret(),
+            store: shared::adapters::DynamoStore::without_cursors(
+                self.dynamo.clone(),
+                self.table(),
+            ),
             plans,
             sdk: self.config.clone(),
-        }
+        };
+        shared::wiring::KeyedCore::new(core, keys)
     }
 
     /// The template's queue `logical_id` in this stack, as a queue port.

@@ -5,13 +5,13 @@ use std::sync::Arc;
 use lambda_http::{Error, Request, run, service_fn};
 use shared::adapters::aws::sdk_config;
 use shared::services::analytics::AnalyticsService;
-use shared::wiring::Core;
+use shared::wiring::KeyedCore;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init_logging();
     let sdk = sdk_config().await;
-    let core = Core::load(&sdk).await?;
+    let core = KeyedCore::load(&sdk).await?;
     let store = Arc::new(core.store.clone());
     let app = api_analytics::App {
         analytics: AnalyticsService {

@@ -20,7 +20,7 @@ use shared::http::routes::{Routes, dispatch, route};
 use shared::http::{ApiError, json};
 use shared::services::jobs::{Export, JobsService, job_id, parse_list_query};
 use shared::telemetry::record_tenant;
-use shared::wiring::Core;
+use shared::wiring::KeyedCore;
 
 pub struct App {
     pub jobs: JobsService,
@@ -31,7 +31,7 @@ pub struct App {
 
 impl App {
     /// The function's wiring, shared by `main` and the moto tests.
-    pub fn wire(core: &Core) -> Result<Self, ConfigError> {
+    pub fn wire(core: &KeyedCore) -> Result<Self, ConfigError> {
         let store = Arc::new(core.store.clone());
         let recorder = jobmon_scoring::wiring::recorder(core);
         Ok(Self {

@@ -3,13 +3,13 @@
 
 use lambda_http::{Error, Request, run, service_fn};
 use shared::adapters::aws::sdk_config;
-use shared::wiring::Core;
+use shared::wiring::KeyedCore;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init_logging();
     let sdk = sdk_config().await;
-    let core = Core::load(&sdk).await?;
+    let core = KeyedCore::load(&sdk).await?;
     let (notifications, unsubscribe) = jobmon_notify::wiring::api(&core).await?;
     let app = api_notifications::App {
         notifications,

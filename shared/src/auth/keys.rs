@@ -5,6 +5,10 @@
 
 use sha2::{Digest, Sha256};
 
+use super::TokenIssuer;
+use crate::config::{ConfigError, Env, ParameterSource, SecretKey};
+use crate::http::CursorCodec;
+
 /// Length of a key id: 8 hex digits (32 bits) tell two keys apart; they are not a secret
 /// and not a security boundary (the MAC is).
 const KID_LEN: usize = 8;
@@ -95,6 +99,58 @@ impl KeyRing {
     }
 }
 
+/// The operator's secret during its life: the current one (`JOBMON_SECRET_KEY`, or the
+/// SSM SecureString named by `JOBMON_SECRET_KEY_PARAMETER`) and, while a rotation is under
+/// way, the previous one (`JOBMON_SECRET_KEY_PREVIOUS` / `..._PREVIOUS_PARAMETER`). Each
+/// purpose gets a key ring derived from both, so a token key never opens a cursor.
+#[derive(Debug, Clone)]
+pub struct SigningSecrets {
+    current: SecretKey,
+    previous: Option<SecretKey>,
+}
+
+impl SigningSecrets {
+    pub const PREVIOUS_ENV: &'static str = "JOBMON_SECRET_KEY_PREVIOUS";
+
+    pub fn new(current: SecretKey, previous: Option<SecretKey>) -> Self {
+        Self { current, previous }
+    }
+
+    /// Both secrets, read once at init: a missing current secret or a short one fails the
+    /// function's start, never a request.
+    pub async fn load(env: &Env, parameters: &dyn ParameterSource) -> Result<Self, ConfigError> {
+        let current = SecretKey::load(env, parameters).await?;
+        let previous = match env.value(Self::PREVIOUS_ENV, parameters).await? {
+            None => None,
+            Some(raw) => {
+                Some(
+                    SecretKey::new(raw.as_bytes()).map_err(|_| ConfigError::Invalid {
+                        name: Self::PREVIOUS_ENV.into(),
+                        reason: "must be at least 32 bytes".into(),
+                    })?,
+                )
+            }
+        };
+        Ok(Self { current, previous })
+    }
+
+    fn ring(&self, purpose: &str) -> KeyRing {
+        let previous = self.previous.as_ref().map(|key| key.derive(purpose));
+        KeyRing::rotating(
+            &self.current.derive(purpose),
+            previous.as_ref().map(|k| &k[..]),
+        )
+    }
+
+    pub fn token_issuer(&self) -> TokenIssuer {
+        TokenIssuer::with_keys(&self.ring("jwt")).expect("derived keys are 32 bytes")
+    }
+
+    pub fn cursor_codec(&self) -> CursorCodec {
+        CursorCodec::with_keys(&self.ring("cursor")).expect("derived keys are 32 bytes")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,6 +175,66 @@ mod tests {
         assert_eq!(ring.find(None).unwrap().bytes(), &[1u8; 32]);
         assert_eq!(ring.find(Some("00000000")), None);
         assert_eq!(KeyRing::single(&[1u8; 32]).find(Some(&previous)), None);
+    }
+
+    struct NoParameters;
+
+    #[async_trait::async_trait]
+    impl ParameterSource for NoParameters {
+        async fn get(&self, name: &str) -> Result<String, ConfigError> {
+            Err(ConfigError::Parameter {
+                name: name.into(),
+                reason: "ParameterNotFound".into(),
+            })
+        }
+    }
+
+    const OLD: &str = "old-secret-old-secret-old-secret-old";
+    const NEW: &str = "new-secret-new-secret-new-secret-new";
+
+    #[tokio::test]
+    async fn secrets_load_the_previous_key_only_when_configured_and_check_both() {
+        let rotating = Env::from_pairs([
+            ("JOBMON_SECRET_KEY", NEW),
+            (SigningSecrets::PREVIOUS_ENV, OLD),
+        ]);
+        let secrets = SigningSecrets::load(&rotating, &NoParameters)
+            .await
+            .unwrap();
+        assert!(secrets.ring("jwt").previous().is_some());
+        // SAM passes an empty parameter as "": no rotation under way.
+        let settled = Env::from_pairs([
+            ("JOBMON_SECRET_KEY", NEW),
+            (SigningSecrets::PREVIOUS_ENV, ""),
+        ]);
+        let secrets = SigningSecrets::load(&settled, &NoParameters).await.unwrap();
+        assert!(secrets.ring("jwt").previous().is_none());
+
+        let short = Env::from_pairs([
+            ("JOBMON_SECRET_KEY", NEW),
+            (SigningSecrets::PREVIOUS_ENV, "short"),
+        ]);
+        assert!(matches!(
+            SigningSecrets::load(&short, &NoParameters).await,
+            Err(ConfigError::Invalid { name, .. }) if name == SigningSecrets::PREVIOUS_ENV
+        ));
+        assert!(matches!(
+            SigningSecrets::load(&Env::default(), &NoParameters).await,
+            Err(ConfigError::Missing(name)) if name == "JOBMON_SECRET_KEY"
+        ));
+    }
+
+    #[test]
+    fn each_purpose_has_its_own_keys_and_a_rotation_spans_them_all() {
+        let secrets = SigningSecrets::new(
+            SecretKey::new(NEW.as_bytes()).unwrap(),
+            Some(SecretKey::new(OLD.as_bytes()).unwrap()),
+        );
+        let (jwt, cursor) = (secrets.ring("jwt"), secrets.ring("cursor"));
+        assert_ne!(jwt.current().id(), cursor.current().id());
+        let old = SecretKey::new(OLD.as_bytes()).unwrap();
+        assert_eq!(jwt.previous().unwrap().bytes(), &old.derive("jwt"));
+        assert_eq!(cursor.previous().unwrap().bytes(), &old.derive("cursor"));
     }
 
     #[test]

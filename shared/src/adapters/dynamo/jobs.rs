@@ -274,7 +274,7 @@ impl DynamoStore {
             return Ok(None);
         };
         let position = self
-            .cursors
+            .cursors()?
             .open(token, tenant, &scope(query))
             .map_err(|_| StoreError::InvalidCursor)?;
         // The MAC already binds the cursor to the tenant; this keeps a signing-key leak
@@ -380,7 +380,7 @@ impl JobStore for DynamoStore {
             .collect::<Result<Vec<_>, _>>()?;
         let next_cursor = match next_from {
             Some(key) => Some(
-                self.cursors
+                self.cursors()?
                     .seal(tenant, &scope(query), &position_of(&key)?),
             ),
             None => None,

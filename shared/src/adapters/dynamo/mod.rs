@@ -42,16 +42,39 @@ type Item = HashMap<String, AttributeValue>;
 pub struct DynamoStore {
     client: Client,
     table: String,
-    cursors: CursorCodec,
+    /// `None` in the functions that hold no signing key (the workers): they never page a
+    /// list for a client, and a call that would is refused instead of signing with a key
+    /// they were not given.
+    cursors: Option<CursorCodec>,
 }
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>, cursors: CursorCodec) -> Self {
+        Self::without_cursors(client, table).with_cursors(cursors)
+    }
+
+    /// A store for a function that holds no cursor key: listing with pagination fails.
+    pub fn without_cursors(client: Client, table: impl Into<String>) -> Self {
         Self {
             client,
             table: table.into(),
-            cursors,
+            cursors: None,
         }
+    }
+
+    pub fn with_cursors(self, cursors: CursorCodec) -> Self {
+        Self {
+            cursors: Some(cursors),
+            ..self
+        }
+    }
+
+    fn cursors(&self) -> Result<&CursorCodec, StoreError> {
+        self.cursors.as_ref().ok_or_else(|| {
+            StoreError::Unavailable(
+                "this function holds no cursor key; lists are not paged here".into(),
+            )
+        })
     }
 
     pub fn table(&self) -> &str {
@@ -389,4 +412,46 @@ where
 
 fn unavailable<E: std::error::Error>(e: E) -> StoreError {
     StoreError::Unavailable(describe(&e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{JobId, TenantId};
+    use crate::ports::{JobQuery, JobStore, PageRequest, ScoringStore};
+
+    /// A client that could reach nothing: the refusal must come before any request.
+    fn unreachable_client() -> Client {
+        let config = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+            .region(aws_sdk_dynamodb::config::Region::new("eu-west-1"))
+            .endpoint_url("http://127.0.0.1:9")
+            .build();
+        Client::from_conf(config)
+    }
+
+    #[tokio::test]
+    async fn a_store_without_the_cursor_key_opens_no_cursor() {
+        let keyless = DynamoStore::without_cursors(unreachable_client(), "t");
+        let sealed = CursorCodec::new(&[1u8; 32]).unwrap().seal(
+            TenantId::new(),
+            "jobs",
+            &Default::default(),
+        );
+        let page = PageRequest {
+            limit: 10,
+            cursor: Some(sealed),
+        };
+        let tenant = TenantId::new();
+        let listed = keyless.list_jobs(tenant, &JobQuery::default(), &page).await;
+        assert!(
+            matches!(&listed, Err(StoreError::Unavailable(why)) if why.contains("no cursor key")),
+            "{listed:?}"
+        );
+        let history = keyless.history(tenant, JobId::new(), &page).await;
+        assert!(
+            matches!(&history, Err(StoreError::Unavailable(why)) if why.contains("no cursor key")),
+            "{history:?}"
+        );
+    }
 }

@@ -331,7 +331,7 @@ impl ScoringStore for DynamoStore {
             None => None,
             Some(token) => {
                 let position = self
-                    .cursors
+                    .cursors()?
                     .open(token, tenant, &history_scope(job))
                     .map_err(|_| StoreError::InvalidCursor)?;
                 if position.get(keys::PK) != Some(&pk) {
@@ -370,7 +370,7 @@ impl ScoringStore for DynamoStore {
                     .into_iter()
                     .filter_map(|(k, v)| v.as_s().ok().map(|v| (k, v.clone())))
                     .collect();
-                Some(self.cursors.seal(tenant, &history_scope(job), &position))
+                Some(self.cursors()?.seal(tenant, &history_scope(job), &position))
             }
             _ => None,
         };
