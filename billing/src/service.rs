@@ -11,6 +11,7 @@ use shared::ports::{
     AccountStore, Applied, BillingChange, BillingState, BillingStore, Clock, EventRef, StoreError,
     TenantReader, UsageReader,
 };
+use shared::services::caller::admin_now;
 use shared::services::views::UsageView;
 use shared::services::{EmailUnverified, Invalid};
 
@@ -220,13 +221,9 @@ impl BillingService {
     /// `POST /v1/billing/checkout {plan}` (admins): a Checkout Session in subscription mode
     /// for the plan's price; the tenant's Stripe customer is created once and reused.
     pub async fn checkout(&self, who: &Principal, plan: &str) -> Result<UrlView, BillingError> {
-        who.require_admin()?;
-        // Read now, not from the token: a subscription is bought by a proven address only.
-        let admin = self
-            .users
-            .get_user(who.tenant, who.user)
-            .await?
-            .ok_or(BillingError::Unauthenticated)?;
+        // Read now, not from the token: a subscription is bought by an admin as the store
+        // has them, with a proven address.
+        let admin = admin_now(&*self.users, *who, BillingError::Unauthenticated).await?;
         if !admin.email_verified {
             return Err(EmailUnverified.into());
         }
@@ -280,7 +277,7 @@ impl BillingService {
 
     /// `POST /v1/billing/portal` (admins): Stripe's customer portal for the tenant.
     pub async fn portal(&self, who: &Principal) -> Result<UrlView, BillingError> {
-        who.require_admin()?;
+        admin_now(&*self.users, *who, BillingError::Unauthenticated).await?;
         let state = self.state(who.tenant).await?;
         let customer = state.customer_id.ok_or(BillingError::NoCustomer)?;
         let gateway = self.gateway.as_ref().ok_or(BillingError::Unconfigured)?;

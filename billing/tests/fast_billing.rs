@@ -452,3 +452,46 @@ async fn paying_after_the_grace_admits_the_held_back_jobs_at_once() {
     assert_eq!(b.statuses(&ids), vec![JobStatus::Queued; 3]);
     assert_eq!(b.queue.take_sent().len(), 3);
 }
+
+/// Checkout and the portal read the caller's role now: a token's may be 15 minutes old,
+/// and a demoted or removed admin must not buy or manage the subscription on it.
+#[tokio::test]
+async fn a_demoted_or_removed_admin_can_neither_check_out_nor_open_the_portal() {
+    let b = billing().await;
+    // A user the store has as a member (the account's first user, demoted meanwhile).
+    let tenant = contract::tenant("Demoted");
+    let mut member = contract::user(&tenant, &format!("{}@example.com", tenant.id), Role::Member);
+    member.email_verified = true;
+    b.store.create_account(&tenant, &member).await.unwrap();
+    let demoted = shared::auth::Principal {
+        tenant: tenant.id,
+        user: member.id,
+        role: Role::Admin,
+    };
+    let removed = shared::auth::Principal {
+        tenant: b.tenant,
+        user: shared::domain::UserId::new(),
+        role: Role::Admin,
+    };
+    use jobmon_billing::service::BillingError;
+    let checkout = b.service.checkout(&demoted, "pro").await;
+    assert!(
+        matches!(checkout, Err(BillingError::NotAdmin(_))),
+        "{checkout:?}"
+    );
+    let portal = b.service.portal(&demoted).await;
+    assert!(
+        matches!(portal, Err(BillingError::NotAdmin(_))),
+        "{portal:?}"
+    );
+    let checkout = b.service.checkout(&removed, "pro").await;
+    assert!(
+        matches!(checkout, Err(BillingError::Unauthenticated)),
+        "{checkout:?}"
+    );
+    let portal = b.service.portal(&removed).await;
+    assert!(
+        matches!(portal, Err(BillingError::Unauthenticated)),
+        "{portal:?}"
+    );
+}

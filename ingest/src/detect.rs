@@ -41,7 +41,7 @@ impl SourcesService {
         principal: Principal,
         req: DetectRequest,
     ) -> Result<DetectedSource, SourcesError> {
-        principal.require_admin()?;
+        self.admin(principal).await?;
         if req.url.trim().is_empty() {
             return Err(Invalid::new("url", "is required").into());
         }

@@ -98,6 +98,7 @@ pub mod wiring {
         let store = Arc::new(core.store.clone());
         Ok(SourcesService {
             sources: store.clone(),
+            accounts: store.clone(),
             tenants: store.clone(),
             limiter: store,
             fetch_queue: queue(core, "JOBMON_FETCH_QUEUE_URL")?,

@@ -11,8 +11,9 @@ use shared::domain::{
 };
 use shared::http::ApiError;
 use shared::ports::{
-    Clock, Conflict, RateLimiter, SourceStore, StoreError, TenantReader, WorkQueue,
+    AccountStore, Clock, Conflict, RateLimiter, SourceStore, StoreError, TenantReader, WorkQueue,
 };
+use shared::services::caller::admin_now;
 use shared::services::views::ListView;
 use shared::services::{Invalid, RateLimited, rate_limited};
 
@@ -104,6 +105,8 @@ impl From<SourcesError> for ApiError {
 
 pub struct SourcesService {
     pub sources: Arc<dyn SourceStore>,
+    /// The caller's role as it is now, for admin actions (a token's may be 15 min old).
+    pub accounts: Arc<dyn AccountStore>,
     pub tenants: Arc<dyn TenantReader>,
     pub limiter: Arc<dyn RateLimiter>,
     pub fetch_queue: Arc<dyn WorkQueue>,
@@ -134,6 +137,12 @@ fn source_id(raw: &str) -> Result<SourceId, SourcesError> {
 }
 
 impl SourcesService {
+    /// The caller is an admin of the tenant now, not only in their token.
+    pub(crate) async fn admin(&self, principal: Principal) -> Result<(), SourcesError> {
+        admin_now(&*self.accounts, principal, SourcesError::Unauthenticated).await?;
+        Ok(())
+    }
+
     async fn plan(&self, principal: &Principal) -> Result<shared::domain::Plan, SourcesError> {
         let tenant = self
             .tenants
@@ -168,7 +177,7 @@ impl SourcesService {
         principal: Principal,
         req: CreateSource,
     ) -> Result<SourceView, SourcesError> {
-        principal.require_admin()?;
+        self.admin(principal).await?;
         let name = source_name(&req.name)?;
         let config = validated(&req.kind, &req.config)?;
         let (kind, config) = stored(&config);
@@ -209,7 +218,7 @@ impl SourcesService {
         id: &str,
         req: UpdateSource,
     ) -> Result<SourceView, SourcesError> {
-        principal.require_admin()?;
+        self.admin(principal).await?;
         let mut source = self.own(&principal, id).await?;
         if let Some(name) = &req.name {
             source.name = source_name(name)?;
@@ -248,7 +257,7 @@ impl SourcesService {
     }
 
     pub async fn delete(&self, principal: Principal, id: &str) -> Result<(), SourcesError> {
-        principal.require_admin()?;
+        self.admin(principal).await?;
         // Jobs found by the source stay: deleting a source never deletes history.
         if self
             .sources

@@ -82,6 +82,7 @@ pub mod wiring {
             destinations,
             poster: Arc::new(poster),
             limiter: Arc::new(core.store.clone()),
+            accounts: Arc::new(core.store.clone()),
             app_url: app_url(&core.env),
         };
         let parameters = SsmParameters::new(shared::adapters::ssm::Client::new(&core.sdk));

@@ -8,7 +8,8 @@ use serde::Serialize;
 use shared::auth::{NotAdmin, Principal};
 use shared::domain::{JobId, Score};
 use shared::http::ApiError;
-use shared::ports::{Clock, RateLimiter, StoreError};
+use shared::ports::{AccountStore, Clock, RateLimiter, StoreError};
+use shared::services::caller::admin_now;
 use shared::services::views::ListView;
 use shared::services::{RateLimited, rate_limited};
 
@@ -35,6 +36,9 @@ pub enum NotificationsError {
     Invalid(#[from] FieldError),
     #[error(transparent)]
     NotAdmin(#[from] NotAdmin),
+    /// The caller's user is gone (removed, or the tenant is being erased).
+    #[error("authentication required")]
+    Unauthenticated,
     #[error("channel not found")]
     NoSuchChannel,
     #[error("a tenant has at most {MAX_CHANNELS} channels")]
@@ -50,6 +54,7 @@ impl From<NotificationsError> for ApiError {
         match e {
             NotificationsError::Invalid(f) => ApiError::validation(f.field, f.problem),
             NotificationsError::NotAdmin(e) => e.into(),
+            NotificationsError::Unauthenticated => ApiError::Unauthorized,
             NotificationsError::NoSuchChannel => ApiError::NotFound,
             NotificationsError::TooManyChannels => ApiError::Conflict(e.to_string()),
             NotificationsError::RateLimited(r) => r.into(),
@@ -73,6 +78,9 @@ pub struct CreatedChannel {
 
 pub struct NotificationsService {
     pub store: Arc<dyn NotificationStore>,
+    /// The caller's role as it is now, for the channel actions (admins only; a token's
+    /// role may be 15 min old, and a channel sends the tenant's jobs somewhere).
+    pub accounts: Arc<dyn AccountStore>,
     pub clock: Arc<dyn Clock>,
     /// The connectors' SSRF policy: `AllowPrivate` only on the local stack.
     pub destinations: AddressPolicy,
@@ -117,6 +125,17 @@ fn new_signing_secret() -> String {
 }
 
 impl NotificationsService {
+    /// The caller is an admin of the tenant now, not only in their token.
+    async fn admin(&self, principal: Principal) -> Outcome<()> {
+        admin_now(
+            &*self.accounts,
+            principal,
+            NotificationsError::Unauthenticated,
+        )
+        .await?;
+        Ok(())
+    }
+
     pub async fn settings(&self, principal: Principal) -> Outcome<MemberSettings> {
         let stored = self
             .store
@@ -138,7 +157,7 @@ impl NotificationsService {
     }
 
     pub async fn channels(&self, principal: Principal) -> Outcome<ListView<ChannelView>> {
-        principal.require_admin()?;
+        self.admin(principal).await?;
         let channels = self.store.channels(principal.tenant).await?;
         Ok(ListView {
             items: channels.iter().map(ChannelView::from).collect(),
@@ -151,7 +170,7 @@ impl NotificationsService {
         principal: Principal,
         input: CreateChannel,
     ) -> Outcome<CreatedChannel> {
-        principal.require_admin()?;
+        self.admin(principal).await?;
         let new = input.parse(self.destinations)?;
         if self.store.channels(principal.tenant).await?.len() >= MAX_CHANNELS {
             return Err(NotificationsError::TooManyChannels);
@@ -194,7 +213,7 @@ impl NotificationsService {
         id: &str,
         input: UpdateChannel,
     ) -> Outcome<ChannelView> {
-        principal.require_admin()?;
+        self.admin(principal).await?;
         let mut channel = self.own(&principal, id).await?;
         input.apply(&mut channel, self.destinations, self.clock.now())?;
         if !self.store.replace_channel(&channel).await? {
@@ -204,7 +223,7 @@ impl NotificationsService {
     }
 
     pub async fn delete_channel(&self, principal: Principal, id: &str) -> Outcome<()> {
-        principal.require_admin()?;
+        self.admin(principal).await?;
         if ulid::Ulid::from_string(id).is_err()
             || !self.store.delete_channel(principal.tenant, id).await?
         {
@@ -217,7 +236,7 @@ impl NotificationsService {
     /// before switching the channel back on). The channel's stored streak and `lastError`
     /// are left alone: a test is the admin's question, not a delivery.
     pub async fn test_channel(&self, principal: Principal, id: &str) -> Outcome<TestResult> {
-        principal.require_admin()?;
+        self.admin(principal).await?;
         let channel = self.own(&principal, id).await?;
         rate_limited::check::<NotificationsError>(
             self.limiter.as_ref(),

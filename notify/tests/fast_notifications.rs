@@ -1,7 +1,8 @@
 //! The notifications use cases over the in-memory store: roles, tenant scoping, and that a
 //! refused request stores nothing.
 
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use async_trait::async_trait;
 use chrono::{TimeZone, Utc};
@@ -13,8 +14,8 @@ use jobmon_notify::{MemoryNotifications, NotificationsError, NotificationsServic
 use serde_json::json;
 use shared::adapters::memory::MemoryStore;
 use shared::auth::Principal;
-use shared::domain::{Role, TenantId, UserId};
-use shared::ports::FixedClock;
+use shared::domain::{Email, Role, Tenant, TenantId, TenantName, User, UserId};
+use shared::ports::{AccountStore, FixedClock, StoreError};
 
 fn service() -> NotificationsService {
     NotificationsService {
@@ -25,7 +26,69 @@ fn service() -> NotificationsService {
         destinations: AddressPolicy::PublicOnly,
         poster: Arc::new(Scripted::answering(SendOutcome::Sent)),
         limiter: Arc::new(MemoryStore::default()),
+        accounts: Arc::new(Members),
         app_url: "https://jobmon.example.com".into(),
+    }
+}
+
+/// Who the store has, and with which role now: [`principal`] registers each caller as its
+/// token says; a test may demote or remove one afterwards.
+static ROLES: LazyLock<Mutex<HashMap<(TenantId, UserId), Role>>> = LazyLock::new(Mutex::default);
+
+/// The account store as the notifications use cases read it: only `get_user`.
+struct Members;
+
+fn unused<T>() -> Result<T, StoreError> {
+    Err(StoreError::Unavailable(
+        "not used by the notifications use cases".into(),
+    ))
+}
+
+#[async_trait]
+impl AccountStore for Members {
+    async fn get_user(&self, tenant: TenantId, user: UserId) -> Result<Option<User>, StoreError> {
+        let role = ROLES.lock().unwrap().get(&(tenant, user)).copied();
+        Ok(role.map(|role| User {
+            id: user,
+            tenant_id: tenant,
+            email: Email::parse(&format!("{user}@example.com")).unwrap(),
+            role,
+            email_verified: true,
+            password_hash: String::new(),
+            created_at: Utc::now(),
+            session_generation: 0,
+        }))
+    }
+    async fn create_account(&self, _: &Tenant, _: &User) -> Result<(), StoreError> {
+        unused()
+    }
+    async fn find_user_by_email(&self, _: &Email) -> Result<Option<User>, StoreError> {
+        unused()
+    }
+    async fn list_users(&self, _: TenantId) -> Result<Vec<User>, StoreError> {
+        unused()
+    }
+    async fn rename_tenant(
+        &self,
+        _: TenantId,
+        _: &TenantName,
+    ) -> Result<Option<Tenant>, StoreError> {
+        unused()
+    }
+    async fn add_invited_user(&self, _: &User, _: &str, _: Option<u32>) -> Result<(), StoreError> {
+        unused()
+    }
+    async fn change_role(&self, _: &User, _: Role) -> Result<(), StoreError> {
+        unused()
+    }
+    async fn remove_user(&self, _: &User) -> Result<(), StoreError> {
+        unused()
+    }
+    async fn verify_email(&self, _: &User, _: &str) -> Result<(), StoreError> {
+        unused()
+    }
+    async fn reset_password(&self, _: &User, _: &str, _: &str) -> Result<(), StoreError> {
+        unused()
     }
 }
 
@@ -62,11 +125,9 @@ impl ChannelPoster for Scripted {
 }
 
 fn principal(tenant: TenantId, role: Role) -> Principal {
-    Principal {
-        tenant,
-        user: UserId::new(),
-        role,
-    }
+    let user = UserId::new();
+    ROLES.lock().unwrap().insert((tenant, user), role);
+    Principal { tenant, user, role }
 }
 
 fn slack(url: &str, min_score: i64) -> CreateChannel {
@@ -318,4 +379,47 @@ async fn channel_tests_are_limited_per_tenant() {
         .channel
         .id;
     assert!(app.test_channel(other, &theirs).await.unwrap().delivered);
+}
+
+/// A token's role may be 15 minutes old: channel actions read the caller's role now, so a
+/// demoted admin cannot add a channel (which sends the tenant's jobs elsewhere), test one or
+/// change one, and a removed one is signed out.
+#[tokio::test]
+async fn a_demoted_or_removed_admin_cannot_touch_channels_on_an_old_token() {
+    let app = service();
+    let tenant = TenantId::new();
+    let (demoted, removed) = (
+        principal(tenant, Role::Admin),
+        principal(tenant, Role::Admin),
+    );
+    let id = app
+        .create_channel(demoted, slack("https://hooks.example.com/x", 8))
+        .await
+        .unwrap()
+        .channel
+        .id;
+    ROLES
+        .lock()
+        .unwrap()
+        .insert((tenant, demoted.user), Role::Member);
+    ROLES.lock().unwrap().remove(&(tenant, removed.user));
+
+    for caller in [demoted, removed] {
+        let expected = |e: &NotificationsError| match e {
+            NotificationsError::NotAdmin(_) => caller == demoted,
+            NotificationsError::Unauthenticated => caller == removed,
+            _ => false,
+        };
+        let create = app
+            .create_channel(caller, slack("https://evil.example.com/y", 1))
+            .await;
+        assert!(create.as_ref().is_err_and(expected), "{create:?}");
+        let test = app.test_channel(caller, &id).await;
+        assert!(test.as_ref().is_err_and(expected), "{test:?}");
+        let delete = app.delete_channel(caller, &id).await;
+        assert!(delete.as_ref().is_err_and(expected), "{delete:?}");
+    }
+    let admin = principal(tenant, Role::Admin);
+    let listed = app.channels(admin).await.unwrap();
+    assert_eq!(listed.items.len(), 1, "nothing added, nothing removed");
 }

@@ -43,6 +43,7 @@ async fn env(destinations: AddressPolicy) -> Env {
                     .with_max_retry_wait(Duration::ZERO),
             ),
             limiter: Arc::new(jobmon_tests::seed::store(&stack)),
+            accounts: Arc::new(jobmon_tests::seed::store(&stack)),
             app_url: "http://127.0.0.1:3000".into(),
         },
         unsubscribe: Unsubscriber {

@@ -54,8 +54,26 @@ pub async fn current_admin(
     accounts: &dyn AccountStore,
     principal: Principal,
 ) -> Result<User, CallerError> {
+    admin_now(accounts, principal, CallerError::Gone).await
+}
+
+/// [`current_admin`] for any use case's error enum: a token without the role or a user the
+/// store no longer has as an admin is `NotAdmin` (403), a caller who is gone is `gone`
+/// (401). For every admin action, not only the destructive ones: a demoted admin must not
+/// add a channel that posts the tenant's jobs elsewhere, or a source, on a stale token.
+pub async fn admin_now<E>(
+    accounts: &dyn AccountStore,
+    principal: Principal,
+    gone: E,
+) -> Result<User, E>
+where
+    E: From<NotAdmin> + From<StoreError>,
+{
     principal.require_admin()?;
-    let user = current_user(accounts, principal).await?;
+    let user = accounts
+        .get_user(principal.tenant, principal.user)
+        .await?
+        .ok_or(gone)?;
     if user.role != Role::Admin {
         return Err(NotAdmin.into());
     }
@@ -73,5 +91,86 @@ pub async fn confirm_password(
         Ok(())
     } else {
         Err(WrongPassword)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::adapters::MemoryStore;
+    use crate::domain::{Email, PlanId, SubscriptionStatus, Tenant, TenantId, TenantName, UserId};
+
+    /// A tenant whose one user the store has with `role`.
+    async fn account(store: &MemoryStore, role: Role) -> Principal {
+        let tenant = Tenant {
+            id: TenantId::new(),
+            name: TenantName::parse("Acme").unwrap(),
+            plan: PlanId::parse("free").unwrap(),
+            subscription_status: SubscriptionStatus::None,
+            past_due_since: None,
+            created_at: Utc::now(),
+        };
+        let user = User {
+            id: UserId::new(),
+            tenant_id: tenant.id,
+            email: Email::parse(&format!("{}@example.com", tenant.id)).unwrap(),
+            role,
+            email_verified: true,
+            password_hash: String::new(),
+            created_at: Utc::now(),
+            session_generation: 0,
+        };
+        store.create_account(&tenant, &user).await.unwrap();
+        // The token says admin, whatever the store says now.
+        Principal {
+            tenant: tenant.id,
+            user: user.id,
+            role: Role::Admin,
+        }
+    }
+
+    #[derive(Debug, PartialEq)]
+    enum Refused {
+        Gone,
+        NotAdmin,
+        Store,
+    }
+
+    impl From<NotAdmin> for Refused {
+        fn from(_: NotAdmin) -> Self {
+            Refused::NotAdmin
+        }
+    }
+
+    impl From<StoreError> for Refused {
+        fn from(_: StoreError) -> Self {
+            Refused::Store
+        }
+    }
+
+    #[tokio::test]
+    async fn admin_rights_are_the_stores_not_the_tokens() {
+        let store = MemoryStore::new();
+        let admin = account(&store, Role::Admin).await;
+        let demoted = account(&store, Role::Member).await;
+        let removed = Principal {
+            user: UserId::new(),
+            ..admin
+        };
+        let member_token = Principal {
+            role: Role::Member,
+            ..admin
+        };
+        let now = |p| admin_now(&store, p, Refused::Gone);
+        assert!(now(admin).await.is_ok());
+        assert_eq!(now(demoted).await.unwrap_err(), Refused::NotAdmin);
+        assert_eq!(now(removed).await.unwrap_err(), Refused::Gone);
+        assert_eq!(
+            now(member_token).await.unwrap_err(),
+            Refused::NotAdmin,
+            "a member's token is refused before any read"
+        );
     }
 }
