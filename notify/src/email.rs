@@ -15,9 +15,7 @@ use chrono::{DateTime, Utc};
 use shared::domain::{TenantId, UserId};
 use shared::ports::StoreError;
 
-use crate::deliver::{
-    DeliveryLog, Disposition, Retry, SendOutcome, Settled, claim_all, settle_all,
-};
+use crate::deliver::{DeliveryLog, Retry, SendOutcome, Settled, claim_all, settle_all};
 use crate::messages::{Match, batch_headline, best_first};
 use crate::settings::MemberSettings;
 use crate::unsubscribe::{MailKind, Unsubscribe, UnsubscribeKey};
@@ -81,20 +79,6 @@ pub struct InstantMailer {
 }
 
 impl InstantMailer {
-    /// Mails every member whose instant threshold `m` reaches: a batch of one.
-    pub async fn job_scored(
-        &self,
-        m: &Match<'_>,
-        now: DateTime<Utc>,
-    ) -> Result<Disposition, StoreError> {
-        let retry = self.jobs_scored(std::slice::from_ref(m), now).await?;
-        Ok(if retry.is_empty() {
-            Disposition::Done
-        } else {
-            Disposition::Retry
-        })
-    }
-
     /// Mails every member whose instant threshold some of `matches` (one tenant's, found
     /// together) reach: one mail per member listing those matches best first. Answers the
     /// jobs whose messages must come back.

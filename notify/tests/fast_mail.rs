@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use jobmon_notify::MemoryDeliveryLog;
-use jobmon_notify::deliver::{DeliveryLog, Disposition, ScoredJob, SendOutcome, Settled};
+use jobmon_notify::deliver::{DeliveryLog, ScoredJob, SendOutcome, Settled};
 use jobmon_notify::digest::{DigestEntry, DigestError, DigestRun, DigestStore};
 use jobmon_notify::email::{Address, InstantMailer, MailDirectory, MailSender, OutgoingMail};
 use jobmon_notify::messages::Match;
@@ -240,7 +240,7 @@ async fn scored_jobs_are_kept_for_the_digest_only_when_a_member_wants_one_and_on
     let scored_at = at_eight() - Duration::hours(1);
     let j = job(Some(scored_at));
     m.mailer
-        .job_scored(&scored(tenant, &j), at_eight())
+        .jobs_scored(&[scored(tenant, &j)], at_eight())
         .await
         .unwrap();
     assert!(m.fake.entries.lock().unwrap().is_empty(), "no digest is on");
@@ -248,7 +248,10 @@ async fn scored_jobs_are_kept_for_the_digest_only_when_a_member_wants_one_and_on
     m.fake.members.lock().unwrap()[0].2 = settings(false, true);
     for redelivery in 0..2 {
         let now = at_eight() + Duration::minutes(redelivery);
-        m.mailer.job_scored(&scored(tenant, &j), now).await.unwrap();
+        m.mailer
+            .jobs_scored(&[scored(tenant, &j)], now)
+            .await
+            .unwrap();
     }
     let entries = m.fake.entries.lock().unwrap();
     assert_eq!(
@@ -273,7 +276,7 @@ async fn a_store_error_on_the_hourly_cap_leaves_the_mail_to_the_retry() {
     *m.fake.slot_fails.lock().unwrap() = true;
     assert!(
         m.mailer
-            .job_scored(&scored(tenant, &j), at_eight())
+            .jobs_scored(&[scored(tenant, &j)], at_eight())
             .await
             .is_err()
     );
@@ -282,10 +285,10 @@ async fn a_store_error_on_the_hourly_cap_leaves_the_mail_to_the_retry() {
     *m.fake.slot_fails.lock().unwrap() = false;
     let retried = m
         .mailer
-        .job_scored(&scored(tenant, &j), at_eight())
+        .jobs_scored(&[scored(tenant, &j)], at_eight())
         .await
         .unwrap();
-    assert_eq!(retried, Disposition::Done);
+    assert!(retried.is_empty(), "nothing left to retry");
     assert_eq!(m.sender.sent.lock().unwrap().len(), 1, "the retry mails it");
     assert!(
         !m.log
