@@ -181,17 +181,11 @@ impl SecretKey {
         mac.finalize().into_bytes().into()
     }
 
+    /// A codec of this key alone, for tests and benchmarks. Functions use
+    /// `SigningSecrets::cursor_codec`, which also opens the previous key's cursors.
     pub fn cursor_codec(&self) -> CursorCodec {
         CursorCodec::new(&self.derive("cursor")).expect("derived keys are 32 bytes")
     }
-}
-
-/// The pagination cursor codec from the operator's secret key.
-pub async fn cursor_codec(
-    env: &Env,
-    parameters: &dyn ParameterSource,
-) -> Result<CursorCodec, ConfigError> {
-    Ok(SecretKey::load(env, parameters).await?.cursor_codec())
 }
 
 #[cfg(test)]
@@ -268,11 +262,11 @@ mod tests {
         .await;
         assert!(matches!(missing_param, Err(ConfigError::Parameter { .. })));
         assert!(matches!(
-            cursor_codec(&Env::default(), &none).await,
+            SecretKey::load(&Env::default(), &none).await,
             Err(ConfigError::Missing(_))
         ));
         assert!(matches!(
-            cursor_codec(&Env::from_pairs([("JOBMON_SECRET_KEY", "short")]), &none).await,
+            SecretKey::load(&Env::from_pairs([("JOBMON_SECRET_KEY", "short")]), &none).await,
             Err(ConfigError::Invalid { .. })
         ));
         let secret = "s".repeat(32);
@@ -283,6 +277,6 @@ mod tests {
             key.derive("jwt"),
             SecretKey::new(secret.as_bytes()).unwrap().derive("jwt")
         );
-        assert!(cursor_codec(&env, &none).await.is_ok());
+        assert!(SecretKey::load(&env, &none).await.is_ok());
     }
 }
