@@ -256,11 +256,20 @@ impl Deliverer {
         tenant: TenantId,
         events: &[&JobScored],
     ) -> Result<Retry, StoreError> {
-        // One match per job: an event delivered twice in one batch is one announcement.
-        let mut seen = HashSet::new();
-        let matches: Vec<Match> = events
-            .iter()
-            .filter(|e| seen.insert(e.job.id))
+        // One match per job, its latest scoring: an event delivered twice is one
+        // announcement, and of a job scored and rescored within the window (the queue keeps
+        // no order) the rescore's score is the one judged against the thresholds.
+        let mut latest: BTreeMap<JobId, &JobScored> = BTreeMap::new();
+        for e in events {
+            let newer = latest
+                .get(&e.job.id)
+                .is_none_or(|kept| e.job.scored_at > kept.job.scored_at);
+            if newer {
+                latest.insert(e.job.id, e);
+            }
+        }
+        let matches: Vec<Match> = latest
+            .values()
             .filter_map(|e| {
                 let score = e.job.score?;
                 Some(Match::new(tenant, &e.job, score, &e.reason, &self.app_url))

@@ -544,3 +544,51 @@ async fn a_batch_costs_fewer_requests_and_posts_than_its_events_one_at_a_time() 
     assert_eq!((batched_posts, single_posts), (2, 6));
     assert!(batched < single, "{batched} < {single}");
 }
+
+/// A job scored and rescored within one batching window: the queue keeps no order, so the
+/// batch is judged on the latest scoring, whichever message came first.
+#[tokio::test]
+async fn a_rescore_in_the_same_batch_is_judged_on_its_latest_score() {
+    let env = env().await;
+    let hook = FakeServer::start(vec![ok(), ok()]).await;
+    channel(
+        &env,
+        ChannelKind::Webhook,
+        &format!("{}/h", hook.base_url),
+        7,
+    )
+    .await;
+    let app = deliverer(&env, AddressPolicy::AllowPrivate, Duration::from_secs(5));
+    let earlier = |job: JobId, score: i64| {
+        let mut e: serde_json::Value =
+            serde_json::from_str(&event(env.tenant, job, score)).unwrap();
+        e["detail"]["job"]["scoredAt"] = json!(Utc::now() - chrono::Duration::minutes(1));
+        e.to_string()
+    };
+    let (stale_first, rescore_first) = (JobId::new(), JobId::new());
+    let messages = batch(&[
+        earlier(stale_first, 5),
+        event(env.tenant, stale_first, 9),
+        event(env.tenant, rescore_first, 8),
+        earlier(rescore_first, 4),
+    ]);
+    assert!(app.handle_batch(&messages).await.is_empty());
+    let hooked = hook.requests();
+    assert_eq!(hooked.len(), 1);
+    let scores: Vec<(String, i64)> = hooked[0].json()["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| {
+            (
+                j["id"].as_str().unwrap().to_owned(),
+                j["score"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        scores,
+        [(stale_first.to_string(), 9), (rescore_first.to_string(), 8)],
+        "both jobs, at their rescored scores"
+    );
+}
