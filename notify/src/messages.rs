@@ -86,6 +86,10 @@ fn slack_escape(text: &str) -> String {
 /// at most 10 embeds per message, Slack 50 blocks.
 pub const BATCH_LISTED: usize = 10;
 
+/// Discord refuses a message whose embeds hold more than 6,000 characters together (titles,
+/// descriptions, field names and values): a batch lists only as many as fit.
+pub const DISCORD_EMBED_CHARS: usize = 6000;
+
 /// `matches` best first (a stable sort: equal scores keep their order).
 pub fn best_first<'a, 'b>(matches: &'b [Match<'a>]) -> Vec<&'b Match<'a>> {
     let mut sorted: Vec<&Match<'a>> = matches.iter().collect();
@@ -120,8 +124,9 @@ pub fn batch_body(kind: ChannelKind, matches: &[&Match<'_>], now: DateTime<Utc>)
     }
 }
 
-fn more(matches: &[&Match<'_>]) -> Option<String> {
-    let left = matches.len().saturating_sub(BATCH_LISTED);
+/// "and N more" for the matches a message could not list.
+fn more(total: usize, listed: usize) -> Option<String> {
+    let left = total.saturating_sub(listed);
     (left > 0).then(|| format!("and {left} more in jobmon"))
 }
 
@@ -145,23 +150,40 @@ fn slack_batch(matches: &[&Match<'_>]) -> Value {
             );
         }
     }
-    if let Some(more) = more(matches) {
+    if let Some(more) = more(matches.len(), BATCH_LISTED) {
         blocks.push(json!({"type": "context", "elements": [{"type": "plain_text", "text": more}]}));
     }
     json!({"text": headline, "blocks": blocks})
 }
 
 fn discord_batch(matches: &[&Match<'_>]) -> Value {
-    let embeds: Vec<Value> = matches
-        .iter()
-        .take(BATCH_LISTED)
-        .map(|m| discord_embed(m))
-        .collect();
+    let mut embeds = Vec::new();
+    let mut used = 0;
+    for m in matches.iter().take(BATCH_LISTED) {
+        let embed = discord_embed(m);
+        used += embed_chars(&embed);
+        if used > DISCORD_EMBED_CHARS {
+            break;
+        }
+        embeds.push(embed);
+    }
     let mut content = batch_headline(matches);
-    if let Some(more) = more(matches) {
+    if let Some(more) = more(matches.len(), embeds.len()) {
         content.push_str(&format!(" ({more})"));
     }
     json!({"content": content, "allowed_mentions": {"parse": []}, "embeds": embeds})
+}
+
+/// The characters of an embed that count towards [`DISCORD_EMBED_CHARS`].
+fn embed_chars(embed: &Value) -> usize {
+    let chars = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
+    let fields = embed["fields"].as_array().map_or(0, |fields| {
+        fields
+            .iter()
+            .map(|f| chars(&f["name"]) + chars(&f["value"]))
+            .sum()
+    });
+    chars(&embed["title"]) + chars(&embed["description"]) + fields
 }
 
 /// The JSON body for `kind`.
@@ -405,6 +427,29 @@ mod tests {
         assert_eq!(
             blocks.last().unwrap()["elements"][0]["text"],
             "and 3 more in jobmon"
+        );
+    }
+
+    #[test]
+    fn a_discord_batch_stays_within_discords_embed_characters() {
+        let title = "T".repeat(300);
+        let jobs: Vec<ScoredJob> = (0..10).map(|_| titled(&title, 8)).collect();
+        let long = "r".repeat(REASON_CHARS * 2);
+        let matches: Vec<Match> = jobs
+            .iter()
+            .map(|j| Match::new(TenantId::new(), j, j.score.unwrap(), &long, "http://x"))
+            .collect();
+        let discord = batch_body(ChannelKind::Discord, &best_first(&matches), Utc::now());
+        let embeds = discord["embeds"].as_array().unwrap();
+        let total: usize = embeds.iter().map(embed_chars).sum();
+        assert!(total <= DISCORD_EMBED_CHARS, "{total}");
+        assert!(embeds.len() < 10 && !embeds.is_empty(), "{}", embeds.len());
+        let left = 10 - embeds.len();
+        assert!(
+            discord["content"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("(and {left} more in jobmon)"))
         );
     }
 
