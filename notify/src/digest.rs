@@ -101,9 +101,9 @@ pub struct DigestReport {
 pub enum DigestError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The mail service refused for now (throttling): the run fails so that the
-    /// schedule's retry sends these digests within the hour; the next hour's run would not,
-    /// as its members' local hour is no longer the digest hour.
+    /// The mail service refused for now (throttling), or a tenant's entries could not be
+    /// read: the run fails so that the schedule's retry sends these digests within the
+    /// hour; the next hour's run would not, as its members' local hour has passed.
     #[error("{count} digests not sent for now (retryable); the run is to be repeated")]
     Retryable { report: DigestReport, count: usize },
 }
@@ -131,7 +131,17 @@ impl DigestRun {
             let recent = match entries.entry(tenant) {
                 std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                 std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(self.store.since(tenant, now - Duration::hours(24)).await?)
+                    match self.store.since(tenant, now - Duration::hours(24)).await {
+                        Ok(read) => e.insert(read),
+                        // One tenant's failed read costs its members this try, never the
+                        // other tenants: the repeat of the run reads it again.
+                        Err(error) => {
+                            tracing::warn!(%tenant, %user, %error, "digest entries unreadable");
+                            report.failed += 1;
+                            retryable += 1;
+                            continue;
+                        }
+                    }
                 }
             };
             let min = settings.email.instant.min_score;
@@ -217,12 +227,15 @@ impl DigestRun {
                 self.store.settle(tenant, user, date, Settled::Sent).await?;
                 Ok(Sent::Yes)
             }
-            SendOutcome::NotDelivered { retry, .. } => {
+            SendOutcome::NotDelivered { retry: true, .. } => {
                 self.store
                     .settle(tenant, user, date, Settled::Failed)
                     .await?;
-                Ok(Sent::Failed { retry })
+                Ok(Sent::Failed { retry: true })
             }
+            // Left `attempted`: the mail service refused this address for good, so a
+            // repeat of the run would be refused again.
+            SendOutcome::NotDelivered { retry: false, .. } => Ok(Sent::Failed { retry: false }),
             // Left `attempted`: the mail may have gone, and a second digest is worse.
             SendOutcome::Unknown { .. } => Ok(Sent::Failed { retry: false }),
         }

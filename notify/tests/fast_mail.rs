@@ -29,6 +29,8 @@ struct Fake {
     entries: Mutex<HashMap<EntryKey, DigestEntry>>,
     markers: Mutex<HashMap<Marker, &'static str>>,
     since_reads: Mutex<usize>,
+    /// A tenant whose digest entries cannot be read.
+    since_fails: Mutex<Option<TenantId>>,
     slot_fails: Mutex<bool>,
 }
 
@@ -94,6 +96,9 @@ impl DigestStore for Fake {
         since: DateTime<Utc>,
     ) -> Result<Vec<DigestEntry>, StoreError> {
         *self.since_reads.lock().unwrap() += 1;
+        if *self.since_fails.lock().unwrap() == Some(tenant) {
+            return Err(StoreError::Unavailable("throttled".into()));
+        }
         let entries = self.entries.lock().unwrap();
         Ok(entries
             .iter()
@@ -366,4 +371,66 @@ async fn a_throttled_digest_fails_the_run_and_the_repeat_sends_it_once() {
     let sent = sender.sent.lock().unwrap().clone();
     assert_eq!(sent.len(), 2);
     assert_eq!(sent.into_iter().collect::<HashSet<_>>(), addresses);
+}
+
+#[tokio::test]
+async fn one_tenants_unreadable_entries_fail_only_its_digests_and_the_repeat_sends_them() {
+    let fake = Arc::new(Fake::default());
+    let sender = Arc::new(Sender::default());
+    let (unreadable, first) = digest_members(&fake, 1).await;
+    let (_, second) = digest_members(&fake, 1).await;
+    *fake.since_fails.lock().unwrap() = Some(unreadable);
+    let run = digest(fake.clone(), sender.clone());
+
+    let failed = run.run().await.unwrap_err();
+    assert!(matches!(
+        failed,
+        DigestError::Retryable { count: 1, ref report } if report.sent == 1 && report.failed == 1
+    ));
+    assert_eq!(
+        sender
+            .sent
+            .lock()
+            .unwrap()
+            .iter()
+            .cloned()
+            .collect::<HashSet<_>>(),
+        second
+    );
+
+    *fake.since_fails.lock().unwrap() = None;
+    let repeat = run.run().await.unwrap();
+    assert_eq!(repeat.sent, 1);
+    let all: HashSet<String> = sender.sent.lock().unwrap().iter().cloned().collect();
+    assert_eq!(all, first.union(&second).cloned().collect());
+    assert_eq!(sender.sent.lock().unwrap().len(), 2, "each digest once");
+}
+
+#[tokio::test]
+async fn a_digest_refused_for_good_is_not_sent_again_by_a_repeat() {
+    let fake = Arc::new(Fake::default());
+    let sender = Arc::new(Sender::default());
+    digest_members(&fake, 1).await;
+    sender
+        .script
+        .lock()
+        .unwrap()
+        .push_back(SendOutcome::NotDelivered {
+            reason: "address rejected".into(),
+            retry: false,
+        });
+    let run = digest(fake.clone(), sender.clone());
+    let report = run.run().await.unwrap();
+    assert_eq!(
+        (report.sent, report.failed),
+        (0, 1),
+        "not a reason to repeat the run"
+    );
+    let repeat = run.run().await.unwrap();
+    assert_eq!(
+        (repeat.sent, repeat.empty),
+        (0, 1),
+        "the refused digest is not tried again"
+    );
+    assert!(sender.sent.lock().unwrap().is_empty());
 }

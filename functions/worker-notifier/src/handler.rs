@@ -9,7 +9,7 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use jobmon_notify::deliver::Deliverer;
-use jobmon_notify::digest::DigestRun;
+use jobmon_notify::digest::{DigestError, DigestRun};
 use serde_json::Value;
 
 pub async fn handle(deliverer: &Deliverer, event: SqsEvent) -> SqsBatchResponse {
@@ -40,9 +40,17 @@ pub async fn dispatch(
         tracing::warn!("digest schedule fired but no mail is configured");
         return Ok(Value::Null);
     };
-    // A store failure fails the invocation, so the schedule's retry runs the hour again;
+    // A failed run fails the invocation, so the schedule's retry runs the hour again;
     // members already served find their marker.
-    let report = digest.run().await.map_err(|e| e.to_string())?;
+    let report = match digest.run().await {
+        Ok(report) => report,
+        Err(e) => {
+            if let DigestError::Retryable { report, .. } = &e {
+                tracing::warn!(?report, "digest run to be repeated");
+            }
+            return Err(e.to_string());
+        }
+    };
     tracing::info!(?report, "digest run");
     serde_json::to_value(report).map_err(|e| e.to_string())
 }
