@@ -215,17 +215,17 @@ impl Deliverer {
         }
         let outcomes = join_all(by_tenant.iter().map(|(tenant, events)| async move {
             let jobs: Vec<&JobScored> = events.iter().map(|(_, e)| e).collect();
-            (events, self.tenant_batch(*tenant, &jobs).await)
+            (tenant, events, self.tenant_batch(*tenant, &jobs).await)
         }))
         .await;
         let mut retry = Vec::new();
-        for (events, outcome) in outcomes {
+        for (tenant, events, outcome) in outcomes {
             let back = |e: &JobScored| match &outcome {
                 Ok(jobs) => jobs.contains(&e.job.id),
                 Err(_) => true,
             };
             if let Err(e) = &outcome {
-                tracing::warn!(error = %e, "notification store unavailable");
+                tracing::warn!(%tenant, messages = events.len(), error = %e, "notification store unavailable");
             }
             retry.extend(
                 events
