@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expectAccessible } from './axe';
-import { greenhouseBoard } from './fixture-board';
+import { JOURNEY_BOARDS, greenhouseBoard } from './fixture-board';
 
 const shots = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'screenshots');
 const base = () => {
@@ -170,7 +170,7 @@ test('register, add a source, fetch, watch jobs get scored live, archive one, se
   expect(await page.getByTestId('toast').count()).toBeLessThanOrEqual(3);
   expect(await page.evaluate(() => (window as unknown as { noReload?: boolean }).noReload)).toBe(true);
   // The matches reached the webhook, signed, and the member's mailbox: each job once.
-  const boardTitles = greenhouseBoard('acme', [0, 1, 2]).jobs.map((j) => j.title);
+  const boardTitles = greenhouseBoard('acme', JOURNEY_BOARDS.acme).jobs.map((j) => j.title);
   const announced = () =>
     receiver.received.slice(1).flatMap((r) => {
       const body = JSON.parse(r.body) as { job?: { title: string }; jobs?: { title: string }[] };

@@ -3,6 +3,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** The boards the journey's local stack fetches from: one Greenhouse board of three jobs. */
+export const JOURNEY_BOARDS: Record<string, number[]> = { acme: [0, 1, 2] };
+
 export function greenhouseBoard(board: string, ids: number[]) {
   const jobs = ids.map((i) => ({
     id: 4_000_000 + i,

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, createWriteStream } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startBoard } from './fixture-board';
+import { JOURNEY_BOARDS, startBoard } from './fixture-board';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const web = path.resolve(here, '..');
@@ -45,7 +45,7 @@ export default async function globalSetup() {
   const binary = path.join(targetDir, 'debug', 'jobmon-local');
   if (!existsSync(binary)) throw new Error(`${binary} is missing: run \`cargo build --workspace\` first (make web-e2e does)`);
 
-  const board = await startBoard({ acme: [0, 1, 2] });
+  const board = await startBoard(JOURNEY_BOARDS);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   mkdirSync(path.join(web, 'test-results'), { recursive: true });
