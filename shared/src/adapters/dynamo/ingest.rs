@@ -14,7 +14,9 @@ use aws_sdk_dynamodb::types::{
 
 use super::items::{JobBodyItem, JobCardItem, JobUrlItem};
 use super::stats::{JobDelta, job_counter_adds};
-use super::{DynamoStore, Item, conditional, is_condition_failure, keys, s, to_item, unavailable};
+use super::{
+    DynamoStore, Item, Read, conditional, is_condition_failure, keys, s, to_item, unavailable,
+};
 use crate::domain::{Job, JobId, SourceId, TenantId};
 use crate::ports::{IngestStore, InsertReport, PostingKeys, QuotaStore, StoreError};
 
@@ -60,7 +62,11 @@ impl IngestStore for DynamoStore {
         for chunk in unique.chunks(BATCH_GET) {
             let keys: Vec<(String, String)> =
                 chunk.iter().map(|sk| (pk.clone(), sk.clone())).collect();
-            let markers = self.get_items(&keys, Some("PK, SK")).await?;
+            // Eventually consistent, as before: the ingest lease keeps fetches of a tenant
+            // apart, and a marker read stale is caught by the conditional insert.
+            let markers = self
+                .get_items(&keys, Some("PK, SK"), Read::Eventual)
+                .await?;
             found.extend(
                 keys.into_iter()
                     .zip(markers)
@@ -263,7 +269,7 @@ impl DynamoStore {
             .map(|native| (pk.clone(), keys::native_sk(source, native)))
             .collect();
         let mut jobs: Vec<JobId> = self
-            .get_items(&wanted, None)
+            .get_items(&wanted, None, Read::Strong)
             .await?
             .iter()
             .flatten()
@@ -291,7 +297,7 @@ impl DynamoStore {
             .iter()
             .map(|job| (pk.clone(), keys::job_sk(*job)))
             .collect();
-        let cards = self.get_items(&wanted, None).await?;
+        let cards = self.get_items(&wanted, None, Read::Strong).await?;
         Ok(jobs
             .iter()
             .zip(cards)

@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::items::{JobBodyItem, JobCardItem, JobUrlItem};
 use super::stats::{JobDelta, job_counter_adds};
-use super::{DynamoStore, Item, from_item, keys, put_new, to_item, unavailable};
+use super::{DynamoStore, Item, Read, from_item, keys, put_new, to_item, unavailable};
 use crate::adapters::card_move::CardMove;
 use crate::domain::{Job, JobCard, JobId, JobStatus, Score, Stage, TenantId};
 use crate::http::cursor::Position;
@@ -330,6 +330,7 @@ impl JobStore for DynamoStore {
                     (keys::job_pk(tenant, id), keys::JOB_BODY_SK.to_owned()),
                 ],
                 None,
+                Read::Strong,
             )
             .await?
             .into_iter();

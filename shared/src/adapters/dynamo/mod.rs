@@ -48,6 +48,13 @@ pub struct DynamoStore {
     cursors: Option<CursorCodec>,
 }
 
+/// How a batch read sees the table: `Strong` costs twice the read units of `Eventual`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Read {
+    Strong,
+    Eventual,
+}
+
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>, cursors: CursorCodec) -> Self {
         Self::without_cursors(client, table).with_cursors(cursors)
@@ -203,14 +210,15 @@ impl DynamoStore {
         Ok(out.item)
     }
 
-    /// Strongly consistent reads of up to 100 items in one `BatchGetItem` (DynamoDB's
-    /// limit), in the order of `wanted`; `None` for an absent item. `projection` must name
-    /// `PK` and `SK` when given (results are matched to `wanted` by key). Keys DynamoDB
-    /// leaves unprocessed (throttling) are asked again, a bounded number of times.
+    /// Reads of up to 100 items in one `BatchGetItem` (DynamoDB's limit), in the order of
+    /// `wanted`; `None` for an absent item. `projection` must name `PK` and `SK` when given
+    /// (results are matched to `wanted` by key). Keys DynamoDB leaves unprocessed
+    /// (throttling) are asked again, a bounded number of times.
     async fn get_items(
         &self,
         wanted: &[(String, String)],
         projection: Option<&str>,
+        read: Read,
     ) -> Result<Vec<Option<Item>>, StoreError> {
         let key = |pk: &str, sk: &str| {
             Item::from([
@@ -228,7 +236,7 @@ impl DynamoStore {
             let request = KeysAndAttributes::builder()
                 .set_keys(Some(std::mem::take(&mut pending)))
                 .set_projection_expression(projection.map(str::to_owned))
-                .consistent_read(true)
+                .consistent_read(read == Read::Strong)
                 .build()
                 .map_err(unavailable)?;
             let mut out = self
