@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, WriteRequest};
 
-use super::{DynamoStore, Item, keys, s, unavailable};
+use super::{DynamoStore, Item, keys, query_all, s, unavailable};
 use crate::domain::{JobId, TenantId};
 use crate::ports::{
     ErasedPage, ErasureTarget, RawItem, RawPage, StoreError, TenantArchive, TenantEraser,
@@ -169,28 +169,14 @@ impl TenantArchive for DynamoStore {
             key: format!("{}|JOB#{job}", keys::tenant_pk(tenant)),
             reason: e.to_string(),
         })?;
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :pk")
-                .expression_attribute_values(":pk", s(keys::job_pk(tenant, job)))
-                .set_exclusive_start_key(start)
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in out.items.unwrap_or_default() {
-                items.push(raw(item)?);
-            }
-            match out.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(items),
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(":pk", s(keys::job_pk(tenant, job)))
+            .consistent_read(true);
+        query_all(query).await?.into_iter().map(raw).collect()
     }
 }
 

@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use chrono::{DateTime, SubsecRound, Utc};
 
 use super::stats::{JobDelta, job_counter_adds};
-use super::{DynamoStore, Item, keys, put_new, s, unavailable};
+use super::{DynamoStore, Item, keys, prefix_query, put_new, s, unavailable};
 use crate::domain::{JobCard, JobId, NoteText, Stage, TenantId, TrackingEntry};
 use crate::ports::{MAX_NOTES, MAX_TRACKING_ENTRIES, NoteAdded, StoreError, TrackingStore};
 
@@ -180,18 +180,17 @@ impl TrackingStore for DynamoStore {
         tenant: TenantId,
         job: JobId,
     ) -> Result<Vec<TrackingEntry>, StoreError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-            .expression_attribute_values(":pk", s(keys::job_pk(tenant, job)))
-            .expression_attribute_values(":prefix", s(keys::TRACK_SK_PREFIX))
-            .scan_index_forward(false)
-            .limit(i32::try_from(MAX_TRACKING_ENTRIES).unwrap_or(100))
-            .send()
-            .await
-            .map_err(unavailable)?;
+        let out = prefix_query(
+            &self.client,
+            &self.table,
+            keys::job_pk(tenant, job),
+            keys::TRACK_SK_PREFIX,
+        )
+        .scan_index_forward(false)
+        .limit(i32::try_from(MAX_TRACKING_ENTRIES).unwrap_or(100))
+        .send()
+        .await
+        .map_err(unavailable)?;
         let mut entries = out
             .items
             .unwrap_or_default()
