@@ -15,6 +15,7 @@
 //! in `SECRET_ATTRIBUTES` is dropped wherever it appears, and a channel's URL, which is a
 //! credential for Slack and Discord, is cut to its origin.
 
+use crate::adapters::dynamo::keys;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -106,13 +107,15 @@ fn channel(item: RawItem) -> Value {
 fn file(part: &mut ArchivePart, item: RawItem) {
     let sk = sort_key(&item).to_owned();
     match sk.as_str() {
-        "TENANT" => part.tenant = Some(scrub(item)),
-        "PROFILE" => part.profile = Some(scrub(item)),
-        s if s.starts_with("USER#") => part.members.push(scrub(item)),
-        s if s.starts_with("SOURCE#") => part.sources.push(scrub(item)),
-        s if s.starts_with("USAGE#") => part.usage.push(scrub(item)),
-        s if s.starts_with("NOTIFY#USER#") => part.notification_settings.push(scrub(item)),
-        s if s.starts_with("NOTIFY#CHANNEL#") => part.channels.push(channel(item)),
+        keys::TENANT_SK => part.tenant = Some(scrub(item)),
+        keys::PROFILE_SK => part.profile = Some(scrub(item)),
+        s if s.starts_with(keys::USER_SK_PREFIX) => part.members.push(scrub(item)),
+        s if s.starts_with(keys::SOURCE_SK_PREFIX) => part.sources.push(scrub(item)),
+        s if s.starts_with(keys::USAGE_SK_PREFIX) => part.usage.push(scrub(item)),
+        s if s.starts_with(keys::NOTIFY_SETTINGS_SK_PREFIX) => {
+            part.notification_settings.push(scrub(item))
+        }
+        s if s.starts_with(keys::NOTIFY_CHANNEL_SK_PREFIX) => part.channels.push(channel(item)),
         _ => {}
     }
 }
@@ -123,11 +126,11 @@ fn job(card: RawItem, partition: Vec<RawItem>) -> Value {
     let (mut scorings, mut tracking) = (Vec::new(), Vec::new());
     for item in partition {
         let sk = sort_key(&item).to_owned();
-        if sk == "BODY" {
+        if sk == keys::JOB_BODY_SK {
             job["body"] = scrub(item);
-        } else if sk.starts_with("SCORE#") {
+        } else if sk.starts_with(keys::SCORE_SK_PREFIX) {
             scorings.push(scrub(item));
-        } else if sk.starts_with("TRACK#") {
+        } else if sk.starts_with(keys::TRACK_SK_PREFIX) {
             tracking.push(scrub(item));
         }
     }
@@ -137,7 +140,7 @@ fn job(card: RawItem, partition: Vec<RawItem>) -> Value {
 }
 
 fn job_id(item: &RawItem) -> Option<&str> {
-    sort_key(item).strip_prefix("JOB#")
+    sort_key(item).strip_prefix(keys::JOB_SK_PREFIX)
 }
 
 impl PrivacyService {
