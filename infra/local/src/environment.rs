@@ -22,8 +22,10 @@ pub struct Local {
     pub aws_credentials: BTreeMap<String, String>,
 }
 
-/// What every function needs locally and a deployment reads from SSM (which moto lacks),
-/// supplied against moto when the caller has not set them: the keys are public, for local
+/// What every function needs locally and a deployment reads from SSM (parameters the local
+/// stack does not create), supplied against moto when the caller has set neither the
+/// variable nor its `_PARAMETER` (a developer may point at an SSM parameter they created in
+/// moto, which the direct variable would otherwise override): the keys are public, for local
 /// use only, and `JOBMON_ALLOW_PRIVATE_SOURCES=1` lets sources and channels on 127.0.0.1
 /// work. `make dev`, `make load`, the end-to-end tests and the fuzzer all rely on these
 /// instead of repeating them; against real AWS nothing is supplied.
@@ -44,13 +46,17 @@ pub fn passthrough(
     vars: impl IntoIterator<Item = (String, String)>,
     real_aws: bool,
 ) -> BTreeMap<String, String> {
-    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    let mut out: BTreeMap<String, String> = vars
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("JOBMON_"))
+        .collect();
     if !real_aws {
         for (k, v) in LOCAL_DEFAULTS {
-            out.insert(k.to_owned(), v.to_owned());
+            if !out.contains_key(&format!("{k}_PARAMETER")) {
+                out.entry(k.to_owned()).or_insert_with(|| v.to_owned());
+            }
         }
     }
-    out.extend(vars.into_iter().filter(|(k, _)| k.starts_with("JOBMON_")));
     out
 }
 
@@ -296,6 +302,18 @@ mod tests {
 
         let real = passthrough(vars, true);
         assert_eq!(real.keys().collect::<Vec<_>>(), ["JOBMON_SECRET_KEY"]);
+    }
+
+    #[test]
+    fn a_key_read_from_a_parameter_gets_no_local_default() {
+        let vars = [(
+            "JOBMON_SECRET_KEY_PARAMETER".to_owned(),
+            "/mine/secret".to_owned(),
+        )];
+        let env = passthrough(vars, false);
+        assert!(!env.contains_key("JOBMON_SECRET_KEY"), "{env:?}");
+        assert_eq!(env["JOBMON_SECRET_KEY_PARAMETER"], "/mine/secret");
+        assert_eq!(env["JOBMON_UNSUBSCRIBE_KEY"], LOCAL_DEFAULTS[1].1);
     }
 
     #[test]
