@@ -14,8 +14,6 @@ pub struct Local {
     /// `None` against real AWS.
     pub aws_endpoint: Option<String>,
     pub prefix: String,
-    /// `JOBMON_PARAM_<Name>` overrides of template parameters.
-    pub parameters: BTreeMap<String, String>,
     /// The gateway's `JOBMON_*` variables, passed to every function (they win).
     pub passthrough: BTreeMap<String, String>,
     /// Variables forwarded so that functions can reach real AWS (`AWS_PROFILE`, keys, ...).
@@ -92,13 +90,16 @@ pub fn bindings(t: &Template, p: &Provisioned, local: &Local) -> Bindings {
     let mut b = Bindings::new(&local.region);
     b.account_id = local.account_id.clone();
     b.stack_name = local.prefix.clone();
-    b.parameters = local.parameters.clone();
     b.add_provisioned(p);
     let gateway = format!("http://127.0.0.1:{}", local.port);
-    // AppUrl has no default (a deploy must name it); locally the dashboard is the gateway.
-    b.parameters
-        .entry("AppUrl".to_owned())
-        .or_insert_with(|| gateway.clone());
+    // AppUrl has no default (a deploy must name it); locally the dashboard is the gateway,
+    // unless `JOBMON_PARAM_AppUrl` gave one (the template was read with the overrides).
+    if t.parameters()
+        .get("AppUrl")
+        .is_some_and(|p| p.default.is_none())
+    {
+        b.parameters.insert("AppUrl".to_owned(), gateway.clone());
+    }
     let s = |v: String| Json::String(v);
     for r in t.resources().values() {
         let id = r.logical_id.clone();
@@ -274,7 +275,6 @@ mod tests {
             port: 3000,
             aws_endpoint: Some("http://127.0.0.1:5000".into()),
             prefix: "p".into(),
-            parameters: BTreeMap::new(),
             passthrough: BTreeMap::new(),
             aws_credentials: BTreeMap::new(),
         }

@@ -162,14 +162,12 @@ fn parameter_overrides() -> BTreeMap<String, String> {
 /// What the functions see of the stack: region, account, ports, endpoint and variables.
 fn local_environment(cfg: &Config, port: u16, aws: &Aws) -> Local {
     let passthrough = environment::passthrough(std::env::vars(), cfg.real_aws);
-    let parameters = parameter_overrides();
     Local {
         region: cfg.region.clone(),
         account_id: "123456789012".into(),
         port,
         aws_endpoint: aws.endpoint.clone(),
         prefix: cfg.prefix.clone(),
-        parameters,
         passthrough,
         aws_credentials: aws.credentials.clone(),
     }
