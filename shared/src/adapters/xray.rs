@@ -29,7 +29,7 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use serde_json::{Value, json};
 
 /// The environment variable Lambda sets to the daemon's address.
-pub const DAEMON_ADDRESS_ENV: &str = "AWS_XRAY_DAEMON_ADDRESS";
+const DAEMON_ADDRESS_ENV: &str = "AWS_XRAY_DAEMON_ADDRESS";
 /// The environment variable holding the current invocation's trace header.
 pub const TRACE_ID_ENV: &str = "_X_AMZN_TRACE_ID";
 
@@ -70,7 +70,7 @@ impl TraceHeader {
 
 /// The daemon's UDP address from `AWS_XRAY_DAEMON_ADDRESS`: `host:port`, or the
 /// `tcp:… udp:…` pair form, of which the UDP one.
-pub fn daemon_address(value: &str) -> Option<SocketAddr> {
+fn daemon_address(value: &str) -> Option<SocketAddr> {
     let udp = value
         .split_whitespace()
         .find_map(|part| part.strip_prefix("udp:"))
@@ -125,7 +125,7 @@ impl Daemon {
 /// The X-Ray service name and operation of an SDK request. JSON protocols (DynamoDB, SQS,
 /// EventBridge, SSM) name both in `X-Amz-Target`; the REST ones jobmon calls are told by
 /// their path.
-pub fn call_name(request: &HttpRequest) -> (String, String) {
+fn call_name(request: &HttpRequest) -> (String, String) {
     if let Some((prefix, operation)) = request
         .headers()
         .get("x-amz-target")
@@ -175,7 +175,7 @@ fn epoch_seconds(at: SystemTime) -> f64 {
 }
 
 /// The subsegment document of one finished attempt.
-pub fn subsegment(
+fn subsegment(
     trace: &TraceHeader,
     (service, operation): (String, String),
     start: SystemTime,

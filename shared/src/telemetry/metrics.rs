@@ -234,7 +234,7 @@ impl MetricSet {
     /// Prints the documents to stdout, where the Lambda log agent picks them up (or to the
     /// test's capture, see [`capture`]). Carries the X-Ray trace id of the invocation.
     pub fn emit(self) {
-        let set = match std::env::var("_X_AMZN_TRACE_ID") {
+        let set = match std::env::var(crate::adapters::xray::TRACE_ID_ENV) {
             Ok(trace) if !trace.is_empty() => self.property("xray_trace_id", trace),
             _ => self,
         };
