@@ -1,6 +1,7 @@
 //! A rate limit a use case hit (`RateLimiter::hit` answered a wait): every enum whose use
 //! case is limited carries it, and it is answered 429 with `Retry-After` in one place.
-//! [`check`] is the one way a use case asks, so every refusal is counted alike.
+//! [`check`] is the one way a use case asks (and [`refused`] the one way a refusal is
+//! made), so every refusal is counted alike.
 
 use chrono::{DateTime, Utc};
 
@@ -35,15 +36,20 @@ where
     E: From<RateLimited> + From<StoreError>,
 {
     match limiter.hit(key, limit, window_secs, now).await? {
-        Some(retry_after_secs) => {
-            crate::telemetry::MetricSet::new()
-                .dimension("limit", &limit_name(key))
-                .count("RateLimitRefusals", 1)
-                .emit();
-            Err(RateLimited { retry_after_secs }.into())
-        }
+        Some(retry_after_secs) => Err(refused(&limit_name(key), retry_after_secs).into()),
         None => Ok(()),
     }
+}
+
+/// A refusal by the limit `name` (`login:ip`, `fetch:tenant`, …): counted as
+/// `RateLimitRefusals`, answered 429. For limits that are not a fixed window (the login
+/// back-off) as for those [`check`] keeps.
+pub fn refused(name: &str, retry_after_secs: u64) -> RateLimited {
+    crate::telemetry::MetricSet::new()
+        .dimension("limit", name)
+        .count("RateLimitRefusals", 1)
+        .emit();
+    RateLimited { retry_after_secs }
 }
 
 /// The key's first two parts (`login:ip`) name the limit; the rest is an address, an

@@ -66,11 +66,7 @@ impl AccountService {
                 .failures(&limit.key, now, self.limits.login_failures_forget)
                 .await?;
             if let Some(retry_after_secs) = self.wait_left(limit, run, now) {
-                crate::telemetry::MetricSet::new()
-                    .dimension("limit", limit.name)
-                    .count("RateLimitRefusals", 1)
-                    .emit();
-                return Err(RateLimited { retry_after_secs }.into());
+                return Err(rate_limited::refused(limit.name, retry_after_secs).into());
             }
             first.get_or_insert(run);
         }

@@ -26,7 +26,7 @@ use crate::ports::{
     SocketCloser, StoreError, TenantReader, TokenPurpose, UsageReader,
 };
 use crate::services::caller::{confirm_password, current_admin, current_user};
-use crate::services::{Invalid, RateLimited, rate_limited};
+use crate::services::{Invalid, rate_limited};
 
 mod error;
 mod invitations;
