@@ -31,8 +31,9 @@ use crate::services::{Invalid, rate_limited};
 pub const PART_BYTES: usize = 4 * 1024 * 1024;
 /// A part also ends after this long reading (one Query per job card), so a tenant with
 /// many small jobs gets its answer within api-tenant's 10 s timeout, like the CSV export
-/// (`services::jobs::EXPORT_MAX_TIME`). Read from the service's Clock.
-pub const PART_TIME: chrono::Duration = chrono::Duration::seconds(6);
+/// (the same budget, `services::jobs::EXPORT_MAX_TIME`). Read from the service's Clock.
+pub const PART_TIME: chrono::Duration =
+    chrono::Duration::seconds(crate::services::jobs::EXPORT_MAX_TIME.as_secs() as i64);
 const SCOPE: &str = "tenant-export";
 const PAGE: usize = 100;
 
