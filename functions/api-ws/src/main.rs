@@ -22,7 +22,7 @@ async fn main() -> Result<(), Error> {
         max_per_tenant: core.env.number_in(
             "JOBMON_MAX_SOCKETS_PER_TENANT",
             shared::services::live::DEFAULT_MAX_SOCKETS_PER_TENANT,
-            1..=u32::MAX as usize,
+            1..=usize::MAX,
         )?,
     };
     let app = &app;
