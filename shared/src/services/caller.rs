@@ -23,44 +23,27 @@ impl From<WrongPassword> for ApiError {
     }
 }
 
-/// Why the caller may not go on; each use case's error enum takes it with `From`.
-#[derive(Debug, thiserror::Error)]
-pub enum CallerError {
-    /// The caller's own user item is gone (removed, or the tenant is being erased).
-    #[error("authentication required")]
-    Gone,
-    #[error(transparent)]
-    NotAdmin(#[from] NotAdmin),
-    #[error(transparent)]
-    WrongPassword(#[from] WrongPassword),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-/// The caller's user item, or [`CallerError::Gone`] (a 401).
-pub async fn current_user(
+/// The caller's user item as the store has it now; `gone` (the use case's 401) when it is
+/// no longer there (removed, or the tenant is being erased).
+pub async fn user_now<E>(
     accounts: &dyn AccountStore,
     principal: Principal,
-) -> Result<User, CallerError> {
+    gone: E,
+) -> Result<User, E>
+where
+    E: From<StoreError>,
+{
     accounts
         .get_user(principal.tenant, principal.user)
         .await?
-        .ok_or(CallerError::Gone)
+        .ok_or(gone)
 }
 
-/// The caller, if the store still has them as an admin of the tenant. A token without the
-/// role is refused before any read.
-pub async fn current_admin(
-    accounts: &dyn AccountStore,
-    principal: Principal,
-) -> Result<User, CallerError> {
-    admin_now(accounts, principal, CallerError::Gone).await
-}
-
-/// [`current_admin`] for any use case's error enum: a token without the role or a user the
-/// store no longer has as an admin is `NotAdmin` (403), a caller who is gone is `gone`
-/// (401). For every admin action, not only the destructive ones: a demoted admin must not
-/// add a channel that posts the tenant's jobs elsewhere, or a source, on a stale token.
+/// The caller, if the store still has them as an admin of the tenant: a token without the
+/// role, or a user the store no longer has as an admin, is `NotAdmin` (403), a caller who
+/// is gone is `gone` (401); a token without the role is refused before any read. For every
+/// admin action, not only the destructive ones: a demoted admin must not add a channel that
+/// posts the tenant's jobs elsewhere, or a source, on a stale token.
 pub async fn admin_now<E>(
     accounts: &dyn AccountStore,
     principal: Principal,
@@ -70,10 +53,7 @@ where
     E: From<NotAdmin> + From<StoreError>,
 {
     principal.require_admin()?;
-    let user = accounts
-        .get_user(principal.tenant, principal.user)
-        .await?
-        .ok_or(gone)?;
+    let user = user_now(accounts, principal, gone).await?;
     if user.role != Role::Admin {
         return Err(NotAdmin.into());
     }

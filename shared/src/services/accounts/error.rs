@@ -4,7 +4,6 @@
 use crate::auth::NotAdmin;
 use crate::http::ApiError;
 use crate::ports::{Conflict, StoreError};
-use crate::services::caller::CallerError;
 use crate::services::{EmailUnverified, Invalid, RateLimited, WrongPassword};
 
 #[derive(Debug, thiserror::Error)]
@@ -57,17 +56,6 @@ pub enum AccountError {
 impl AccountError {
     pub fn invalid(field: &str, problem: impl std::fmt::Display) -> Self {
         Self::Invalid(Invalid::new(field, problem))
-    }
-}
-
-impl From<CallerError> for AccountError {
-    fn from(e: CallerError) -> Self {
-        match e {
-            CallerError::Gone => Self::Unauthenticated,
-            CallerError::NotAdmin(e) => e.into(),
-            CallerError::WrongPassword(e) => e.into(),
-            CallerError::Store(e) => e.into(),
-        }
     }
 }
 

@@ -12,7 +12,7 @@ impl AccountService {
         principal: Principal,
         req: InviteRequest,
     ) -> Result<InvitationView, AccountError> {
-        let admin = current_admin(&*self.accounts, principal).await?;
+        let admin = self.admin(principal).await?;
         // Mail goes out under the operator's name: only a proven address may send it.
         if !admin.email_verified {
             return Err(crate::services::EmailUnverified.into());
@@ -97,7 +97,7 @@ impl AccountService {
         &self,
         principal: Principal,
     ) -> Result<ListView<InvitationView>, AccountError> {
-        current_admin(&*self.accounts, principal).await?;
+        self.admin(principal).await?;
         let pending = self
             .invitations
             .invitations(principal.tenant, self.clock.now())
@@ -115,7 +115,7 @@ impl AccountService {
         principal: Principal,
         id: &str,
     ) -> Result<(), AccountError> {
-        current_admin(&*self.accounts, principal).await?;
+        self.admin(principal).await?;
         let well_formed = id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit());
         if !well_formed
             || !self

@@ -6,7 +6,7 @@ use super::*;
 
 impl AccountService {
     pub async fn members(&self, principal: Principal) -> Result<ListView<UserView>, AccountError> {
-        current_admin(&*self.accounts, principal).await?;
+        self.admin(principal).await?;
         let users = self.accounts.list_users(principal.tenant).await?;
         Ok(ListView {
             items: users.iter().map(UserView::from).collect(),
@@ -15,7 +15,7 @@ impl AccountService {
     }
 
     async fn member(&self, principal: Principal, user: &str) -> Result<User, AccountError> {
-        current_admin(&*self.accounts, principal).await?;
+        self.admin(principal).await?;
         // Another tenant's user, or garbage, answers exactly like a missing one.
         let id = UserId::parse(user).map_err(|_| AccountError::NotFound)?;
         self.accounts
@@ -76,7 +76,7 @@ impl AccountService {
         req: PasswordConfirmation,
     ) -> Result<(), AccountError> {
         let typed = req.typed()?;
-        let user = current_user(&*self.accounts, principal).await?;
+        let user = self.caller(principal).await?;
         confirm_password(&self.passwords, &user, typed).await?;
         let members = self.accounts.list_users(principal.tenant).await?;
         if members.len() <= 1 {

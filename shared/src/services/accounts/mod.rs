@@ -25,7 +25,7 @@ use crate::ports::{
     OneTimeToken, OneTimeTokenStore, RateLimiter, Rotation, SessionGrant, SessionStore,
     SocketCloser, StoreError, TenantReader, TokenPurpose, UsageReader,
 };
-use crate::services::caller::{confirm_password, current_admin, current_user};
+use crate::services::caller::{admin_now, confirm_password, user_now};
 use crate::services::{Invalid, rate_limited};
 
 mod error;
@@ -221,6 +221,16 @@ fn conflict_or(e: StoreError, map: impl Fn(Conflict) -> AccountError) -> Account
 }
 
 impl AccountService {
+    /// The caller as the store has them now (401 when gone).
+    async fn caller(&self, principal: Principal) -> Result<User, AccountError> {
+        user_now(&*self.accounts, principal, AccountError::Unauthenticated).await
+    }
+
+    /// The caller, if the store has them as an admin now (403 otherwise, 401 when gone).
+    async fn admin(&self, principal: Principal) -> Result<User, AccountError> {
+        admin_now(&*self.accounts, principal, AccountError::Unauthenticated).await
+    }
+
     async fn limit(&self, key: &str, limit: u32, window: u64) -> Result<(), AccountError> {
         rate_limited::check(&*self.limiter, key, limit, window, self.clock.now()).await
     }

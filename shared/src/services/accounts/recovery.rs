@@ -17,7 +17,7 @@ impl AccountService {
     /// Mails a new verification link to the caller, unless their address is already
     /// verified (then nothing is sent). A few a hour per user: each is a mail.
     pub async fn resend_verification(&self, principal: Principal) -> Result<(), AccountError> {
-        let user = current_user(&*self.accounts, principal).await?;
+        let user = self.caller(principal).await?;
         if user.email_verified {
             return Ok(());
         }

@@ -120,7 +120,7 @@ impl AccountService {
     }
 
     pub async fn me(&self, principal: Principal) -> Result<MeView, AccountError> {
-        let user = current_user(&*self.accounts, principal).await?;
+        let user = self.caller(principal).await?;
         let tenant = self.tenant_of(principal.tenant).await?;
         Ok(MeView {
             user: (&user).into(),
@@ -131,7 +131,7 @@ impl AccountService {
     pub async fn ws_ticket(&self, principal: Principal) -> Result<TicketView, AccountError> {
         // A removed member's access token outlives them by up to 15 minutes; a ticket would
         // open a socket for two hours more.
-        current_user(&*self.accounts, principal).await?;
+        self.caller(principal).await?;
         self.limit(
             &format!("ws-ticket:user:{}", principal.user),
             self.limits.tickets_per_minute,

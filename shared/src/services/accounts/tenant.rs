@@ -24,7 +24,7 @@ impl AccountService {
         principal: Principal,
         req: RenameTenantRequest,
     ) -> Result<TenantView, AccountError> {
-        current_admin(&*self.accounts, principal).await?;
+        self.admin(principal).await?;
         let name = TenantName::parse(&req.name).map_err(|e| AccountError::invalid("name", e))?;
         let tenant = self
             .accounts

@@ -24,7 +24,6 @@ use super::{PrivacyError, PrivacyService};
 use crate::auth::Principal;
 use crate::http::cursor::Position;
 use crate::ports::RawItem;
-use crate::services::caller::current_admin;
 use crate::services::{Invalid, rate_limited};
 
 /// A part stops filling past this many bytes of JSON (deployed value).
@@ -150,7 +149,7 @@ impl PrivacyService {
         principal: Principal,
         cursor: Option<&str>,
     ) -> Result<ExportPart, PrivacyError> {
-        current_admin(&*self.accounts, principal).await?;
+        self.admin(principal).await?;
         let mut after = match cursor {
             Some(token) => Some(self.open_cursor(principal, token)?),
             None => {

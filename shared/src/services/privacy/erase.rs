@@ -14,7 +14,7 @@ use super::{PrivacyError, PrivacyService};
 use crate::auth::Principal;
 use crate::messages::EraseTenantTask;
 use crate::services::accounts::PasswordConfirmation;
-use crate::services::caller::{confirm_password, current_admin};
+use crate::services::caller::confirm_password;
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -34,7 +34,7 @@ impl PrivacyService {
         principal: Principal,
         req: PasswordConfirmation,
     ) -> Result<ErasureView, PrivacyError> {
-        let admin = current_admin(&*self.accounts, principal).await?;
+        let admin = self.admin(principal).await?;
         confirm_password(&self.passwords, &admin, req.typed()?).await?;
         let members = self.accounts.list_users(principal.tenant).await?;
         let billing = self.billing.billing_state(principal.tenant).await?;

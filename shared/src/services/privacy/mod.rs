@@ -5,13 +5,15 @@
 
 use std::sync::Arc;
 
+use crate::auth::Principal;
 use crate::auth::{NotAdmin, PasswordHasher};
+use crate::domain::User;
 use crate::http::{ApiError, CursorCodec};
 use crate::ports::{
     AccountStore, BillingStore, Clock, RateLimiter, SessionStore, StoreError, TenantArchive,
     TenantEraser, WorkQueue,
 };
-use crate::services::caller::CallerError;
+use crate::services::caller::admin_now;
 use crate::services::{Invalid, RateLimited, WrongPassword};
 
 pub mod archive;
@@ -76,14 +78,10 @@ pub struct PrivacyService {
     pub part_bytes: usize,
 }
 
-impl From<CallerError> for PrivacyError {
-    fn from(e: CallerError) -> Self {
-        match e {
-            CallerError::Gone => Self::Unauthenticated,
-            CallerError::NotAdmin(e) => e.into(),
-            CallerError::WrongPassword(e) => e.into(),
-            CallerError::Store(e) => e.into(),
-        }
+impl PrivacyService {
+    /// The caller, if the store has them as an admin now (403 otherwise, 401 when gone).
+    async fn admin(&self, principal: Principal) -> Result<User, PrivacyError> {
+        admin_now(&*self.accounts, principal, PrivacyError::Unauthenticated).await
     }
 }
 
