@@ -6,11 +6,10 @@ use lambda_http::{Body, Request, Response};
 use shared::auth::{Principal, TokenIssuer};
 use shared::domain::TenantId;
 use shared::http::handler::serve;
-use shared::http::request::{authenticate, query_pairs};
+use shared::http::request::{query_pairs, signed_in};
 use shared::http::routes::{Routes, dispatch, route};
 use shared::http::{ApiError, json};
 use shared::services::analytics::{AnalyticsService, DayRange};
-use shared::telemetry::record_tenant;
 
 pub struct App {
     pub analytics: AnalyticsService,
@@ -29,8 +28,7 @@ pub const ROUTES: &Routes<App, Principal> = &[
 
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
     serve(request, |request, span| async move {
-        let principal = authenticate(&request, &app.tokens)?;
-        record_tenant(&span, principal.tenant);
+        let principal = signed_in(&request, &app.tokens, &span)?;
         dispatch(ROUTES, app, principal, request).await
     })
     .await

@@ -4,9 +4,8 @@
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use shared::auth::Principal;
 use shared::http::handler::serve;
-use shared::http::request::{authenticate, json_body, source_ip};
+use shared::http::request::{json_body, signed_in, source_ip};
 use shared::http::routes::{Routes, dispatch, route};
 use shared::http::{ApiError, empty, json};
 use shared::services::AccountService;
@@ -41,13 +40,6 @@ pub async fn handle(app: &AccountService, request: Request) -> Response<Body> {
         dispatch(ROUTES, app, span, request)
     })
     .await
-}
-
-/// The caller of a route that needs a token, recorded on the request span.
-fn signed_in(app: &AccountService, span: &Span, request: &Request) -> Result<Principal, ApiError> {
-    let principal = authenticate(request, &app.issuer)?;
-    record_tenant(span, principal.tenant);
-    Ok(principal)
 }
 
 /// A new session, in the body or (for the dashboard) with its refresh token in the cookie.
@@ -141,19 +133,19 @@ async fn logout(app: &AccountService, _: Span, request: Request) -> Answer {
 
 /// Every session of the caller ends; the access token presented lives out its minutes.
 async fn logout_all(app: &AccountService, span: Span, request: Request) -> Answer {
-    let principal = signed_in(app, &span, &request)?;
+    let principal = signed_in(&request, &app.issuer, &span)?;
     app.logout_all(principal).await?;
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
 async fn me(app: &AccountService, span: Span, request: Request) -> Answer {
-    let principal = signed_in(app, &span, &request)?;
+    let principal = signed_in(&request, &app.issuer, &span)?;
     Ok(json(StatusCode::OK, &app.me(principal).await?))
 }
 
 /// The member deletes themself; a dashboard session's cookie goes with them.
 async fn delete_me(app: &AccountService, span: Span, request: Request) -> Answer {
-    let principal = signed_in(app, &span, &request)?;
+    let principal = signed_in(&request, &app.issuer, &span)?;
     let transport = transport(&request, &app.app_url)?;
     app.delete_me(principal, json_body(&request)?).await?;
     let mut response = empty(StatusCode::NO_CONTENT);
@@ -169,7 +161,7 @@ async fn verify_email(app: &AccountService, _: Span, request: Request) -> Answer
 }
 
 async fn resend_verification(app: &AccountService, span: Span, request: Request) -> Answer {
-    let principal = signed_in(app, &span, &request)?;
+    let principal = signed_in(&request, &app.issuer, &span)?;
     app.resend_verification(principal).await?;
     Ok(empty(StatusCode::ACCEPTED))
 }
@@ -193,6 +185,6 @@ async fn accept_invitation(app: &AccountService, span: Span, request: Request) -
 }
 
 async fn ws_ticket(app: &AccountService, span: Span, request: Request) -> Answer {
-    let principal = signed_in(app, &span, &request)?;
+    let principal = signed_in(&request, &app.issuer, &span)?;
     Ok(json(StatusCode::OK, &app.ws_ticket(principal).await?))
 }

@@ -8,12 +8,11 @@ use jobmon_billing::{BillingService, SIGNATURE_HEADER};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use shared::auth::{Principal, TokenIssuer};
+use shared::auth::TokenIssuer;
 use shared::http::handler::serve;
-use shared::http::request::{authenticate, body_bytes, json_body};
+use shared::http::request::{body_bytes, json_body, signed_in};
 use shared::http::routes::{Routes, dispatch, route};
 use shared::http::{ApiError, json};
-use shared::telemetry::record_tenant;
 use tracing::Span;
 
 pub struct App {
@@ -45,15 +44,8 @@ pub async fn handle(app: &App, request: Request) -> Response<Body> {
     .await
 }
 
-/// The caller, from the bearer token, recorded on the request span.
-fn signed_in(app: &App, span: &Span, request: &Request) -> Result<Principal, ApiError> {
-    let principal = authenticate(request, &app.tokens)?;
-    record_tenant(span, principal.tenant);
-    Ok(principal)
-}
-
 async fn overview(app: &App, span: Span, request: Request) -> Answer {
-    let principal = signed_in(app, &span, &request)?;
+    let principal = signed_in(&request, &app.tokens, &span)?;
     Ok(json(
         StatusCode::OK,
         &app.billing.overview(principal.tenant).await?,
@@ -61,7 +53,7 @@ async fn overview(app: &App, span: Span, request: Request) -> Answer {
 }
 
 async fn checkout(app: &App, span: Span, request: Request) -> Answer {
-    let principal = signed_in(app, &span, &request)?;
+    let principal = signed_in(&request, &app.tokens, &span)?;
     let body: CheckoutBody = json_body(&request)?;
     Ok(json(
         StatusCode::OK,
@@ -70,7 +62,7 @@ async fn checkout(app: &App, span: Span, request: Request) -> Answer {
 }
 
 async fn portal(app: &App, span: Span, request: Request) -> Answer {
-    let principal = signed_in(app, &span, &request)?;
+    let principal = signed_in(&request, &app.tokens, &span)?;
     Ok(json(StatusCode::OK, &app.billing.portal(&principal).await?))
 }
 

@@ -15,11 +15,10 @@ use shared::auth::{Principal, TokenIssuer};
 use shared::config::ConfigError;
 use shared::domain::JobId;
 use shared::http::handler::serve;
-use shared::http::request::{authenticate, json_body, page_request, path_param, query_pairs};
+use shared::http::request::{json_body, page_request, path_param, query_pairs, signed_in};
 use shared::http::routes::{Routes, dispatch, route};
 use shared::http::{ApiError, json};
 use shared::services::jobs::{Export, JobsService, job_id, parse_list_query};
-use shared::telemetry::record_tenant;
 use shared::wiring::KeyedCore;
 
 pub struct App {
@@ -82,8 +81,7 @@ fn csv_response(export: Export) -> Response<Body> {
 
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
     serve(request, |request, span| async move {
-        let principal = authenticate(&request, &app.tokens)?;
-        record_tenant(&span, principal.tenant);
+        let principal = signed_in(&request, &app.tokens, &span)?;
         dispatch(ROUTES, app, principal, request).await
     })
     .await

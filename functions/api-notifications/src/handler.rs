@@ -4,12 +4,11 @@ use jobmon_notify::NotificationsService;
 use jobmon_notify::unsubscribe::Unsubscriber;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use shared::auth::{Principal, TokenIssuer};
+use shared::auth::TokenIssuer;
 use shared::http::handler::serve;
-use shared::http::request::{authenticate, json_body, path_param, query_pairs};
+use shared::http::request::{json_body, path_param, query_pairs, signed_in};
 use shared::http::routes::{Routes, dispatch, route};
 use shared::http::{ApiError, empty, json};
-use shared::telemetry::record_tenant;
 use tracing::Span;
 
 pub struct App {
@@ -41,21 +40,14 @@ pub async fn handle(app: &App, request: Request) -> Response<Body> {
     .await
 }
 
-/// The caller, from the bearer token, recorded on the request span.
-fn signed_in(app: &App, span: &Span, request: &Request) -> Result<Principal, ApiError> {
-    let principal = authenticate(request, &app.tokens)?;
-    record_tenant(span, principal.tenant);
-    Ok(principal)
-}
-
 async fn settings(app: &App, span: Span, request: Request) -> Answer {
-    let principal = signed_in(app, &span, &request)?;
+    let principal = signed_in(&request, &app.tokens, &span)?;
     let settings = app.notifications.settings(principal).await?;
     Ok(json(StatusCode::OK, &settings))
 }
 
 async fn put_settings(app: &App, span: Span, request: Request) -> Answer {
-    let principal = signed_in(app, &span, &request)?;
+    let principal = signed_in(&request, &app.tokens, &span)?;
     let settings = app
         .notifications
         .put_settings(principal, json_body(&request)?)
@@ -64,7 +56,7 @@ async fn put_settings(app: &App, span: Span, request: Request) -> Answer {
 }
 
 async fn channels(app: &App, span: Span, request: Request) -> Answer {
-    let principal = signed_in(app, &span, &request)?;
+    let principal = signed_in(&request, &app.tokens, &span)?;
     Ok(json(
         StatusCode::OK,
         &app.notifications.channels(principal).await?,
@@ -72,7 +64,7 @@ async fn channels(app: &App, span: Span, request: Request) -> Answer {
 }
 
 async fn create_channel(app: &App, span: Span, request: Request) -> Answer {
-    let principal = signed_in(app, &span, &request)?;
+    let principal = signed_in(&request, &app.tokens, &span)?;
     let created = app
         .notifications
         .create_channel(principal, json_body(&request)?)
@@ -81,7 +73,7 @@ async fn create_channel(app: &App, span: Span, request: Request) -> Answer {
 }
 
 async fn update_channel(app: &App, span: Span, request: Request) -> Answer {
-    let principal = signed_in(app, &span, &request)?;
+    let principal = signed_in(&request, &app.tokens, &span)?;
     let id = path_param(&request, "id")?;
     let channel = app
         .notifications
@@ -91,14 +83,14 @@ async fn update_channel(app: &App, span: Span, request: Request) -> Answer {
 }
 
 async fn delete_channel(app: &App, span: Span, request: Request) -> Answer {
-    let principal = signed_in(app, &span, &request)?;
+    let principal = signed_in(&request, &app.tokens, &span)?;
     let id = path_param(&request, "id")?;
     app.notifications.delete_channel(principal, &id).await?;
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
 async fn test_channel(app: &App, span: Span, request: Request) -> Answer {
-    let principal = signed_in(app, &span, &request)?;
+    let principal = signed_in(&request, &app.tokens, &span)?;
     let id = path_param(&request, "id")?;
     let result = app.notifications.test_channel(principal, &id).await?;
     Ok(json(StatusCode::OK, &result))

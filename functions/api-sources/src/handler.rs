@@ -5,10 +5,9 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use shared::auth::{Principal, TokenIssuer};
 use shared::http::handler::serve;
-use shared::http::request::{authenticate, json_body, path_param};
+use shared::http::request::{json_body, path_param, signed_in};
 use shared::http::routes::{Routes, dispatch, route};
 use shared::http::{ApiError, empty, json};
-use shared::telemetry::record_tenant;
 
 pub struct App {
     pub sources: SourcesService,
@@ -31,8 +30,7 @@ pub const ROUTES: &Routes<App, Principal> = &[
 
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
     serve(request, |request, span| async move {
-        let principal = authenticate(&request, &app.tokens)?;
-        record_tenant(&span, principal.tenant);
+        let principal = signed_in(&request, &app.tokens, &span)?;
         dispatch(ROUTES, app, principal, request).await
     })
     .await

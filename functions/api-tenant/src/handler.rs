@@ -4,11 +4,10 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use shared::auth::Principal;
 use shared::http::handler::serve;
-use shared::http::request::{authenticate, json_body, path_param, query_pairs};
+use shared::http::request::{json_body, path_param, query_pairs, signed_in};
 use shared::http::routes::{Routes, dispatch, route};
 use shared::http::{ApiError, empty, json};
 use shared::services::{AccountService, PrivacyService};
-use shared::telemetry::record_tenant;
 
 type Answer = Result<Response<Body>, ApiError>;
 
@@ -46,8 +45,7 @@ pub const ROUTES: &Routes<App, Principal> = &[
 
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
     serve(request, |request, span| async move {
-        let principal = authenticate(&request, &app.issuer)?;
-        record_tenant(&span, principal.tenant);
+        let principal = signed_in(&request, &app.issuer, &span)?;
         dispatch(ROUTES, app, principal, request).await
     })
     .await

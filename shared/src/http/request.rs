@@ -82,6 +82,18 @@ fn missing_field(message: &str) -> Option<&str> {
     rest.split('`').next()
 }
 
+/// [`authenticate`], with the caller's tenant recorded on the request span: what every route
+/// that needs a token starts with.
+pub fn signed_in(
+    request: &Request,
+    tokens: &TokenIssuer,
+    span: &tracing::Span,
+) -> Result<Principal, ApiError> {
+    let principal = authenticate(request, tokens)?;
+    crate::telemetry::record_tenant(span, principal.tenant);
+    Ok(principal)
+}
+
 /// The principal from `Authorization: Bearer <token>`; 401 for anything else.
 pub fn authenticate(request: &Request, tokens: &TokenIssuer) -> Result<Principal, ApiError> {
     let header = request
