@@ -18,7 +18,7 @@ pub enum Outcome {
 }
 
 /// The message's id, as logged and as reported in a batch item failure.
-pub fn message_id(record: &SqsMessage) -> &str {
+fn message_id(record: &SqsMessage) -> &str {
     record.message_id.as_deref().unwrap_or_default()
 }
 

@@ -7,24 +7,26 @@
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use shared::messages::EraseTenantTask;
 use shared::services::privacy::ErasureWorker;
-use shared::sqs_batch::{Outcome, each_task, message_id};
-use tracing::Instrument;
+use shared::sqs_batch::{Outcome, each_task};
+use shared::telemetry::record_tenant;
+use tracing::Span;
 
 pub async fn handle(worker: &ErasureWorker, event: SqsEvent) -> SqsBatchResponse {
     each_task(
         event,
         1,
         Outcome::Done,
-        async |record: &SqsMessage, task: EraseTenantTask| {
-            let id = message_id(record);
-            let span = tracing::info_span!("erase", tenant_id = %task.tenant_id, pass = task.pass);
-            match worker.handle(task).instrument(span).await {
+        async |_: &SqsMessage, task: EraseTenantTask| {
+            // The message's span (from each_task) carries the message id; the tenant joins it.
+            record_tenant(&Span::current(), task.tenant_id);
+            let pass = task.pass;
+            match worker.handle(task).await {
                 Ok(step) => {
-                    tracing::info!(message_id = %id, ?step, "erasure step");
+                    tracing::info!(pass, ?step, "erasure step");
                     Outcome::Done
                 }
                 Err(e) => {
-                    tracing::error!(message_id = %id, error = %e, "erasure step failed; will be retried");
+                    tracing::error!(pass, error = %e, "erasure step failed; will be retried");
                     Outcome::Retry
                 }
             }

@@ -10,26 +10,26 @@ use jobmon_ingest::abandoned::AbandonedFetches;
 use jobmon_ingest::fetch::{FetchReport, FetchService, FetchTaskError};
 use shared::domain::StoredKind;
 use shared::messages::FetchTask;
-use shared::sqs_batch::{Outcome, each_task, message_id};
-use shared::telemetry::MetricSet;
-use tracing::Instrument;
+use shared::sqs_batch::{Outcome, each_task};
+use shared::telemetry::{MetricSet, record_tenant};
+use tracing::{Instrument, Span};
 
 pub async fn handle(service: &FetchService, event: SqsEvent) -> SqsBatchResponse {
     each_task(
         event,
         1,
         Outcome::Retry,
-        async |record: &SqsMessage, task: FetchTask| {
-            let id = message_id(record);
-            let span = tracing::info_span!("fetch", tenant_id = %task.tenant_id, source_id = %task.source_id);
+        async |_: &SqsMessage, task: FetchTask| {
+            // The message's span (from each_task) carries the message id; the tenant joins it.
+            record_tenant(&Span::current(), task.tenant_id);
+            let span = tracing::info_span!("fetch", source_id = %task.source_id);
             let started = Instant::now();
             let result = service.run(&task).instrument(span).await;
             emit_metrics(&task, &result, started.elapsed());
             match result {
                 Ok(report) => {
                     tracing::info!(
-                        message_id = %id,
-                        tenant_id = %task.tenant_id,
+                        source_id = %task.source_id,
                         fetched = report.fetched,
                         new = report.new,
                         queued = report.queued,
@@ -41,7 +41,7 @@ pub async fn handle(service: &FetchService, event: SqsEvent) -> SqsBatchResponse
                     Outcome::Done
                 }
                 Err(e) => {
-                    tracing::error!(message_id = %id, error = %e, "fetch task failed; will be retried");
+                    tracing::error!(source_id = %task.source_id, error = %e, "fetch task failed; will be retried");
                     Outcome::Retry
                 }
             }
@@ -58,13 +58,11 @@ pub async fn handle_dead_letters(service: &AbandonedFetches, event: SqsEvent) ->
         event,
         1,
         Outcome::Done,
-        async |record: &SqsMessage, task: FetchTask| {
-            let id = message_id(record);
+        async |_: &SqsMessage, task: FetchTask| {
+            record_tenant(&Span::current(), task.tenant_id);
             match service.record(&task).await {
                 Ok(recorded) => {
                     tracing::info!(
-                        message_id = %id,
-                        tenant_id = %task.tenant_id,
                         source_id = %task.source_id,
                         recorded,
                         "abandoned fetch"
@@ -72,7 +70,7 @@ pub async fn handle_dead_letters(service: &AbandonedFetches, event: SqsEvent) ->
                     Outcome::Done
                 }
                 Err(e) => {
-                    tracing::error!(message_id = %id, tenant_id = %task.tenant_id, error = %e, "could not record an abandoned fetch; will be retried");
+                    tracing::error!(source_id = %task.source_id, error = %e, "could not record an abandoned fetch; will be retried");
                     Outcome::Retry
                 }
             }
