@@ -26,8 +26,9 @@ impl<'a> Failed<'a> {
     /// `attempt` ends failed, keeping the error noted earlier.
     pub fn quietly(attempt: &impl Attempt) -> Self {
         Self {
+            attempt: attempt.attempt(),
             error: None,
-            ..Self::of(attempt, "")
+            reserved_at: attempt.reserved_at(),
         }
     }
 }
