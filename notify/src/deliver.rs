@@ -80,6 +80,19 @@ pub enum SendOutcome {
     },
 }
 
+impl SendOutcome {
+    /// What the send leaves on the markers it was claimed under, and whether its message
+    /// should come back: `Sent`; `Failed` (claimable again), retried when the failure may
+    /// heal; or nothing: an unknown outcome stays `attempted` and is never sent again.
+    pub fn settles(&self) -> (Option<Settled>, bool) {
+        match self {
+            SendOutcome::Sent => (Some(Settled::Sent), false),
+            SendOutcome::NotDelivered { retry, .. } => (Some(Settled::Failed), *retry),
+            SendOutcome::Unknown { .. } => (None, false),
+        }
+    }
+}
+
 /// What a marker records once the send is over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Settled {
@@ -157,29 +170,24 @@ fn marker_target(channel: &Channel) -> String {
 
 /// What a send's outcome does to its markers, its channel and the queue message.
 fn judge(outcome: SendOutcome) -> (Option<Settled>, ChannelResult, Disposition) {
-    match outcome {
-        SendOutcome::Sent => (Some(Settled::Sent), ChannelResult::Ok, Disposition::Done),
-        SendOutcome::NotDelivered { reason, retry } => (
-            Some(Settled::Failed),
-            ChannelResult::Failed {
-                refusal: !retry,
-                reason,
-            },
-            if retry {
-                Disposition::Retry
-            } else {
-                Disposition::Done
-            },
-        ),
-        SendOutcome::Unknown { reason } => (
-            None,
-            ChannelResult::Failed {
-                reason,
-                refusal: false,
-            },
-            Disposition::Done,
-        ),
-    }
+    let (settled, retry) = outcome.settles();
+    let result = match outcome {
+        SendOutcome::Sent => ChannelResult::Ok,
+        SendOutcome::NotDelivered { reason, retry } => ChannelResult::Failed {
+            refusal: !retry,
+            reason,
+        },
+        SendOutcome::Unknown { reason } => ChannelResult::Failed {
+            reason,
+            refusal: false,
+        },
+    };
+    let disposition = if retry {
+        Disposition::Retry
+    } else {
+        Disposition::Done
+    };
+    (settled, result, disposition)
 }
 
 /// The `JobScored` event in a queue message body (an EventBridge envelope), if it is one.

@@ -151,17 +151,17 @@ impl InstantMailer {
             return Ok(Retry::new());
         }
         let mail = self.compose(tenant, &claimed, user, &address.email, now);
-        let (settled, retry) = match self.sender.send(&mail).await {
-            SendOutcome::Sent => (Some(Settled::Sent), false),
-            SendOutcome::NotDelivered { reason, retry } => {
+        let outcome = self.sender.send(&mail).await;
+        match &outcome {
+            SendOutcome::Sent => {}
+            SendOutcome::NotDelivered { reason, .. } => {
                 tracing::warn!(%user, %reason, "instant mail not sent");
-                (Some(Settled::Failed), retry)
             }
             SendOutcome::Unknown { reason } => {
                 tracing::warn!(%user, %reason, "instant mail outcome unknown; not retried");
-                (None, false)
             }
-        };
+        }
+        let (settled, retry) = outcome.settles();
         if let Some(settled) = settled {
             settle_all(self.log.as_ref(), &claimed, &target, settled).await?;
         }
