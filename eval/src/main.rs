@@ -53,6 +53,24 @@ fn parse_args() -> Result<Args, String> {
 fn candidates() -> Vec<Candidate> {
     let mut out = vec![Candidate::profile()];
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    // The hybrid scorer joins when its model is there (`make minilm`).
+    let model_dir = var("JOBMON_SEMANTIC_MODEL_DIR").unwrap_or_else(|| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../semantic/minilm/.model").to_owned()
+    });
+    if std::path::Path::new(&model_dir)
+        .join("model.safetensors")
+        .is_file()
+    {
+        let tuning = [
+            "JOBMON_SEMANTIC_MAX_TOKENS",
+            "JOBMON_SEMANTIC_WEIGHT",
+            "JOBMON_SEMANTIC_CENTRE",
+        ]
+        .into_iter()
+        .filter_map(|k| var(k).map(|v| (k.to_owned(), v)))
+        .collect();
+        out.push(Candidate::hybrid(&model_dir, tuning));
+    }
     if let (Some(url), Some(model)) = (
         var("JOBMON_EVAL_OPENAI_BASE_URL"),
         var("JOBMON_EVAL_OPENAI_MODEL"),

@@ -27,6 +27,18 @@ impl Candidate {
         }
     }
 
+    /// The hybrid scorer with the model in `model_dir`; `extra` carries any
+    /// `JOBMON_SEMANTIC_*` tuning.
+    pub fn hybrid(model_dir: &str, extra: BTreeMap<String, String>) -> Self {
+        let mut vars = extra;
+        vars.insert("JOBMON_SCORER".into(), "hybrid".into());
+        vars.insert("JOBMON_SEMANTIC_MODEL_DIR".into(), model_dir.into());
+        Self {
+            name: "hybrid".into(),
+            vars,
+        }
+    }
+
     /// An OpenAI-compatible endpoint, gated as `JOBMON_SCORING_PREGATE*` say (on by default).
     pub fn openai(base_url: &str, model: &str, extra: BTreeMap<String, String>) -> Self {
         let mut vars = extra;

@@ -5,12 +5,17 @@
 //! the caller resolves a `*_PARAMETER` (it owns the SSM client) and passes the value to
 //! [`ScorerConfig::build`].
 
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+
+use jobmon_semantic::Embedder;
 
 use shared::domain::Score;
 
 use crate::error::ScoreError;
 use crate::gate::GatedScorer;
+use crate::hybrid::{HybridScorer, SemanticTuning};
 use crate::openai::{OpenAiConfig, OpenAiScorer, TokenLimitField};
 use crate::profile_scorer::{ProfileScorer, RateTable};
 use crate::scorer::Scorer;
@@ -33,10 +38,21 @@ pub const WEBHOOK_TIMEOUT_SECS: &str = "JOBMON_SCORING_WEBHOOK_TIMEOUT_SECS";
 pub const WEBHOOK_ANSWER_WITHIN_SECS: &str = "JOBMON_SCORING_WEBHOOK_ANSWER_WITHIN_SECS";
 pub const PREGATE: &str = "JOBMON_SCORING_PREGATE";
 pub const PREGATE_THRESHOLD: &str = "JOBMON_SCORING_PREGATE_THRESHOLD";
+/// The hybrid scorer's model folder (`model.safetensors`, `vocab.txt`, `config.json`).
+pub const SEMANTIC_MODEL_DIR: &str = "JOBMON_SEMANTIC_MODEL_DIR";
+/// Tokens of each posting the encoder reads (its cost grows with them).
+pub const SEMANTIC_MAX_TOKENS: &str = "JOBMON_SEMANTIC_MAX_TOKENS";
+/// Points per unit of similarity, and the similarity that moves a score by nothing.
+pub const SEMANTIC_WEIGHT: &str = "JOBMON_SEMANTIC_WEIGHT";
+pub const SEMANTIC_CENTRE: &str = "JOBMON_SEMANTIC_CENTRE";
 /// Overrides of the profile scorer's currency table: `USD=0.92,GBP=1.17` (euros per unit).
 pub const CURRENCY_RATES: &str = "JOBMON_SCORING_CURRENCY_RATES";
 
 const DEFAULT_OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
+/// Where a Lambda layer's files appear: the MiniLM layer (`make minilm-layer`) holds
+/// `minilm/…`.
+const DEFAULT_SEMANTIC_MODEL_DIR: &str = "/opt/minilm";
+const DEFAULT_SEMANTIC_MAX_TOKENS: usize = 128;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
@@ -75,6 +91,12 @@ impl std::fmt::Debug for SecretSource {
 #[derive(Debug, Clone)]
 pub enum ScorerKind {
     Profile,
+    /// The profile scorer plus the MiniLM semantic stage.
+    Hybrid {
+        model_dir: PathBuf,
+        max_tokens: usize,
+        tuning: SemanticTuning,
+    },
     OpenAi {
         /// Everything but the key, which comes from `api_key`.
         config: OpenAiConfig,
@@ -123,12 +145,13 @@ impl ScorerConfig {
         let vars = Vars(lookup);
         let kind = match vars.get(SCORER).as_deref().unwrap_or("profile") {
             "profile" => ScorerKind::Profile,
+            "hybrid" => vars.hybrid()?,
             "openai" => vars.openai()?,
             "webhook" => vars.webhook()?,
             other => {
                 return Err(invalid(
                     SCORER,
-                    &format!("{other:?} is not one of profile, openai, webhook"),
+                    &format!("{other:?} is not one of profile, hybrid, openai, webhook"),
                 ));
             }
         };
@@ -150,7 +173,7 @@ impl ScorerConfig {
     /// The secret to resolve before [`Self::build`], if the scorer needs one.
     pub fn secret(&self) -> Option<&SecretSource> {
         match &self.kind {
-            ScorerKind::Profile => None,
+            ScorerKind::Profile | ScorerKind::Hybrid { .. } => None,
             ScorerKind::OpenAi { api_key, .. } => api_key.as_ref(),
             ScorerKind::Webhook { secret, .. } => Some(secret),
         }
@@ -171,6 +194,19 @@ impl ScorerConfig {
             ScorerKind::Profile => Ok(ConfiguredScorer::Inline(Box::new(
                 ProfileScorer::with_rates(self.rates.clone()),
             ))),
+            ScorerKind::Hybrid {
+                model_dir,
+                max_tokens,
+                tuning,
+            } => {
+                let embedder = Embedder::load(model_dir, *max_tokens)
+                    .map_err(|e| invalid(SEMANTIC_MODEL_DIR, &e.to_string()))?;
+                Ok(ConfiguredScorer::Inline(Box::new(HybridScorer::new(
+                    ProfileScorer::with_rates(self.rates.clone()),
+                    Arc::new(embedder),
+                    *tuning,
+                ))))
+            }
             ScorerKind::OpenAi { config, api_key } => {
                 let mut config = config.clone();
                 config.api_key = api_key.as_ref().map(secret_value).transpose()?;
@@ -281,6 +317,39 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
         Ok(ScorerKind::OpenAi {
             config,
             api_key: self.secret(OPENAI_API_KEY),
+        })
+    }
+
+    fn hybrid(&self) -> Result<ScorerKind, ConfigError> {
+        let max_tokens = match self.get(SEMANTIC_MAX_TOKENS) {
+            Some(t) => parse_in(SEMANTIC_MAX_TOKENS, &t, 16..=512)? as usize,
+            None => DEFAULT_SEMANTIC_MAX_TOKENS,
+        };
+        let mut tuning = SemanticTuning::default();
+        for (name, field, range) in [
+            (SEMANTIC_WEIGHT, &mut tuning.weight, 0.0..=50.0),
+            (SEMANTIC_CENTRE, &mut tuning.centre, -1.0..=1.0),
+        ] {
+            if let Some(v) = self.get(name) {
+                *field = v
+                    .parse::<f32>()
+                    .ok()
+                    .filter(|v| range.contains(v))
+                    .ok_or_else(|| {
+                        invalid(
+                            name,
+                            &format!("must be a number from {} to {}", range.start(), range.end()),
+                        )
+                    })?;
+            }
+        }
+        Ok(ScorerKind::Hybrid {
+            model_dir: self
+                .get(SEMANTIC_MODEL_DIR)
+                .unwrap_or_else(|| DEFAULT_SEMANTIC_MODEL_DIR.into())
+                .into(),
+            max_tokens,
+            tuning,
         })
     }
 
@@ -396,6 +465,54 @@ mod tests {
             read(&[(SCORER, "")]).unwrap().kind,
             ScorerKind::Profile
         ));
+    }
+
+    #[test]
+    fn reads_hybrid_settings_and_refuses_bad_ones_by_name() {
+        let config = read(&[
+            (SCORER, "hybrid"),
+            (SEMANTIC_MAX_TOKENS, "64"),
+            (SEMANTIC_WEIGHT, "6"),
+            (SEMANTIC_CENTRE, "0.3"),
+        ])
+        .unwrap();
+        let ScorerKind::Hybrid {
+            model_dir,
+            max_tokens,
+            tuning,
+        } = &config.kind
+        else {
+            panic!("expected hybrid, got {:?}", config.kind);
+        };
+        assert_eq!(model_dir, &PathBuf::from("/opt/minilm"));
+        assert_eq!(*max_tokens, 64);
+        assert_eq!((tuning.weight, tuning.centre), (6.0, 0.3));
+        assert_eq!(config.secret(), None);
+        for (name, value) in [
+            (SEMANTIC_MAX_TOKENS, "8"),
+            (SEMANTIC_WEIGHT, "-1"),
+            (SEMANTIC_CENTRE, "two"),
+        ] {
+            let err = read(&[(SCORER, "hybrid"), (name, value)]).unwrap_err();
+            assert!(
+                matches!(err, ConfigError::Invalid { name: n, .. } if n == name),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_hybrid_scorer_without_its_model_fails_at_build_naming_the_folder() {
+        let config = read(&[
+            (SCORER, "hybrid"),
+            (SEMANTIC_MODEL_DIR, "/nonexistent/minilm"),
+        ])
+        .unwrap();
+        let err = config.build(None).unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::Invalid { name, reason } if *name == SEMANTIC_MODEL_DIR && reason.contains("/nonexistent/minilm")),
+            "{err}"
+        );
     }
 
     #[test]

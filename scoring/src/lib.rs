@@ -4,6 +4,8 @@
 //! - [`Scorer`] is the one port the scoring worker calls; [`ScoreError::disposition`] tells
 //!   it what to do with the SQS message when a call fails.
 //! - [`ProfileScorer`]: built-in, deterministic, offline; the default.
+//! - [`HybridScorer`]: the profile scorer plus a semantic stage (MiniLM sentence
+//!   embeddings of the profile's summary and the posting), `JOBMON_SCORER=hybrid`.
 //! - [`OpenAiScorer`]: any OpenAI-compatible chat-completions endpoint with JSON-schema
 //!   output (OpenAI, Ollama, vLLM, llama.cpp's server).
 //! - [`GatedScorer`]: answers postings that break a hard constraint of the profile with the
@@ -17,6 +19,7 @@ mod config;
 mod error;
 mod gate;
 mod http_failure;
+mod hybrid;
 mod job;
 mod openai;
 pub mod pipeline;
@@ -31,6 +34,7 @@ mod words;
 pub use config::{ConfigError, ConfiguredScorer, ScorerConfig, ScorerKind, SecretSource};
 pub use error::{Disposition, ScoreError};
 pub use gate::GatedScorer;
+pub use hybrid::{HybridScorer, MAX_SHIFT, SemanticTuning};
 pub use job::JobForScoring;
 pub use openai::{OpenAiConfig, OpenAiScorer, TokenLimitField};
 pub use profile_scorer::{

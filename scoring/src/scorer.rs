@@ -25,7 +25,7 @@ pub struct Scoring {
     pub score: Score,
     /// Plain text for a person; never empty.
     pub reason: String,
-    /// [`Scoring::PROFILE`], [`Scoring::OPENAI`] or [`Scoring::WEBHOOK`].
+    /// [`Scoring::PROFILE`], [`Scoring::HYBRID`], [`Scoring::OPENAI`] or [`Scoring::WEBHOOK`].
     pub scorer: &'static str,
     /// The model that answered, when a model did.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -36,6 +36,7 @@ impl Scoring {
     pub const PROFILE: &'static str = "profile";
     pub const OPENAI: &'static str = "openai";
     pub const WEBHOOK: &'static str = "webhook";
+    pub const HYBRID: &'static str = "hybrid";
 }
 
 #[async_trait]

@@ -30,7 +30,8 @@ Options (each also an environment variable):
 AWS_ENDPOINT_URL set: use that endpoint (LocalStack, a running moto) instead of starting moto.
 JOBMON_PARAM_<Name>: value of template parameter <Name>. Every JOBMON_* variable is passed to
 every function and overrides the template's value. Against moto, JOBMON_SECRET_KEY and
-JOBMON_UNSUBSCRIBE_KEY default to public local-only keys and JOBMON_ALLOW_PRIVATE_SOURCES to 1.
+JOBMON_UNSUBSCRIBE_KEY default to public local-only keys, JOBMON_ALLOW_PRIVATE_SOURCES to 1
+and JOBMON_SEMANTIC_MODEL_DIR (JOBMON_PARAM_Scorer=hybrid) to semantic/minilm/.model.
 ";
 
 pub struct Config {

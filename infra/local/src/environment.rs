@@ -25,9 +25,11 @@ pub struct Local {
 /// variable nor its `_PARAMETER` (a developer may point at an SSM parameter they created in
 /// moto, which the direct variable would otherwise override): the keys are public, for local
 /// use only, and `JOBMON_ALLOW_PRIVATE_SOURCES=1` lets sources and channels on 127.0.0.1
-/// work. `make dev`, `make load`, the end-to-end tests and the fuzzer all rely on these
-/// instead of repeating them; against real AWS nothing is supplied.
-pub const LOCAL_DEFAULTS: [(&str, &str); 3] = [
+/// work. The hybrid scorer's model is the one `make minilm` fetched into the checkout (a
+/// deployment's comes from a layer at /opt/minilm). `make dev`, `make load`, the end-to-end
+/// tests and the fuzzer all rely on these instead of repeating them; against real AWS
+/// nothing is supplied.
+pub const LOCAL_DEFAULTS: [(&str, &str); 4] = [
     (
         "JOBMON_SECRET_KEY",
         "local-dev-only-secret-key-0123456789abcdef",
@@ -37,6 +39,10 @@ pub const LOCAL_DEFAULTS: [(&str, &str); 3] = [
         "local-dev-only-unsubscribe-key-0123456789",
     ),
     ("JOBMON_ALLOW_PRIVATE_SOURCES", "1"),
+    (
+        "JOBMON_SEMANTIC_MODEL_DIR",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../semantic/minilm/.model"),
+    ),
 ];
 
 /// The gateway's `JOBMON_*` variables, with [`LOCAL_DEFAULTS`] under them against moto.

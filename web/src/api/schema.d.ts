@@ -1254,7 +1254,7 @@ export interface components {
         ScoringEntry: {
             score: components["schemas"]["Score"];
             reason: string;
-            /** @description `profile`, `openai` or `webhook`. */
+            /** @description `profile`, `hybrid`, `openai` or `webhook`. */
             scorer: string;
             model?: string;
             /** Format: date-time */
