@@ -3,6 +3,10 @@
 //! Run in release (the Lambda build's code), e.g. `make semantic-bench`:
 //!
 //!     cargo run --release -p jobmon-semantic --example timing -- MODEL_DIR eval/postings
+//!
+//! With `SEMANTIC_DUMP_TOKENS=file` it also writes each posting's text and token ids, which
+//! `semantic/minilm/reference.py MODEL_DIR compare < file` checks against Hugging Face's
+//! tokenizer.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -15,6 +19,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let postings = PathBuf::from(args.next().ok_or("usage: timing MODEL_DIR POSTINGS_DIR")?);
     let texts = posting_texts(&postings)?;
     println!("{} postings from {}", texts.len(), postings.display());
+    if let Some(path) = std::env::var_os("SEMANTIC_DUMP_TOKENS") {
+        // For `reference.py compare`: each posting's text and the ids this tokenizer gives.
+        let embedder = Embedder::load(&model, 256)?;
+        let lines: Vec<String> = texts
+            .iter()
+            .map(|t| serde_json::json!({"text": t, "ids": embedder.tokens(t)}).to_string())
+            .collect();
+        std::fs::write(path, lines.join("\n") + "\n")?;
+    }
     for budget in [32, 64, 128, 256] {
         let embedder = Embedder::load(&model, budget)?;
         let tokens: usize = texts.iter().map(|t| embedder.tokens(t).len()).sum();

@@ -7,7 +7,7 @@ with. The encoder is BERT's forward pass written out in NumPy from the model's w
 (`safetensors.numpy`), independent of the Rust code; the output is the sentence-transformers
 pipeline of all-MiniLM-L6-v2: mean pooling, then unit length.
 
-    python semantic/minilm/reference.py MODEL_DIR tokens  < texts.jsonl   # ids per line
+    python semantic/minilm/reference.py MODEL_DIR compare < tokens.jsonl  # {text, ids} lines
     python semantic/minilm/reference.py MODEL_DIR fixture > semantic/tests/reference.json
 
 Needs numpy, tokenizers and safetensors (a scratch virtualenv; not part of `make test`,
@@ -99,10 +99,17 @@ def embed(w, token_ids, heads=12, layers=6):
 def main():
     model_dir, mode = sys.argv[1], sys.argv[2]
     tok = tokenizer(model_dir)
-    if mode == "tokens":
+    if mode == "compare":
+        # stdin: {"text", "ids"} lines (the timing example with SEMANTIC_DUMP_TOKENS set).
+        total = differ = 0
         for line in sys.stdin:
-            print(json.dumps(ids(tok, json.loads(line))))
-        return
+            case = json.loads(line)
+            total += 1
+            if ids(tok, case["text"]) != case["ids"]:
+                differ += 1
+                print("differs:", case["text"][:80])
+        print(f"{total - differ} of {total} texts tokenized identically")
+        sys.exit(1 if differ else 0)
     w = load_file(f"{model_dir}/model.safetensors")
     cases = []
     for text in SENTENCES:
