@@ -6,12 +6,18 @@
 // after a logout), which is what a page opened as a bookmark asks first. The WebSocket
 // handshake is completed (then stays quiet) so the live indicator reads "open". The
 // analytics reports are computed from the seeded jobs in the shapes of docs/openapi.json.
+// The dashboard's files are compressed as the production CloudFront distribution compresses
+// them (template.yaml: `Compress: true` with the managed CachingOptimized policy, which
+// accepts Brotli and gzip): Brotli when the browser offers it, else gzip, for text types of
+// 1,000 bytes or more. API answers are not: /v1/* uses CachingDisabled, and CloudFront does
+// not compress what it does not cache, nor does an HTTP API or the functions.
 //
 //   node scripts/mock-api.mjs DIST_DIR [PORT]   (prints the URL it listens on)
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.json': 'application/json', '.woff2': 'font/woff2' };
 const NOW = Date.parse('2026-11-30T09:00:00Z');
@@ -120,19 +126,39 @@ function analytics(report, params) {
   }
 }
 
-function serveFile(dist, url, res) {
+const COMPRESSIBLE = /^(text\/|application\/json|image\/svg)/;
+const packed = new Map();
+
+/** The file as CloudFront delivers it to a browser sending `acceptEncoding`: its bytes and content-encoding. */
+function encode(file, type, acceptEncoding = '') {
+  const body = readFileSync(file);
+  const encoding = /\bbr\b/.test(acceptEncoding) ? 'br' : /\bgzip\b/.test(acceptEncoding) ? 'gzip' : null;
+  if (!encoding || !COMPRESSIBLE.test(type) || body.length < 1000) return { body, encoding: null };
+  const key = `${encoding}:${file}:${statSync(file).mtimeMs}`;
+  if (!packed.has(key)) packed.set(key, encoding === 'br' ? brotliCompressSync(body) : gzipSync(body));
+  return { body: packed.get(key), encoding };
+}
+
+function serveFile(dist, req, url, res) {
   let file = path.join(dist, path.normalize(url.pathname).replace(/^(\.\.[/\\])+/, ''));
   if (!file.startsWith(dist) || !existsSync(file) || statSync(file).isDirectory()) file = path.join(dist, 'index.html');
   const hashed = /\/assets\//.test(file);
-  res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache' });
-  res.end(readFileSync(file));
+  const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
+  const { body, encoding } = encode(file, type, req.headers['accept-encoding']);
+  res.writeHead(200, {
+    'content-type': type,
+    'cache-control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache',
+    vary: 'Accept-Encoding',
+    ...(encoding ? { 'content-encoding': encoding } : {}),
+  });
+  res.end(body);
 }
 
 export function startMock(dist, port = 0) {
   const root = path.resolve(dist);
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
-    if (!url.pathname.startsWith('/v1/')) return serveFile(root, url, res);
+    if (!url.pathname.startsWith('/v1/')) return serveFile(root, req, url, res);
     const [status, body] = routes(req.method, url);
     res.writeHead(status, body === undefined ? {} : { 'content-type': 'application/json' });
     res.end(body === undefined ? undefined : JSON.stringify(body));

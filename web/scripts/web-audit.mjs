@@ -6,7 +6,7 @@
 // any login was made: it keeps a flag, not a cookie). Lighthouse's default mobile profile with
 // simulated throttling. Prints performance, accessibility and best-practices per page, and
 // the jobs page's initial JavaScript gzipped, measured from the build output.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as chromeLauncher from 'chrome-launcher';
@@ -15,6 +15,9 @@ import { CHROMIUM_FLAGS, CHROMIUM_PATH } from './chromium.mjs';
 import { startMock } from './mock-api.mjs';
 
 const dist = path.resolve(process.argv[2] ?? 'dist');
+// `WEB_AUDIT_REPORTS=DIR` keeps each page's full Lighthouse report (JSON) there, to read the
+// opportunities and diagnostics behind a score.
+const reports = process.env.WEB_AUDIT_REPORTS;
 const GOAL = 90;
 const JS_GOAL_KB = 150;
 const SIGNED_OUT = ['/login'];
@@ -37,6 +40,10 @@ let below = 0;
 try {
   const audit = async (page) => {
     const { lhr } = await lighthouse(`${url}${page}`, { port: chrome.port, output: 'json', logLevel: 'error', onlyCategories: ['performance', 'accessibility', 'best-practices'] });
+    if (reports) {
+      mkdirSync(reports, { recursive: true });
+      writeFileSync(path.join(reports, `${page.slice(1) || 'root'}.json`), JSON.stringify(lhr, null, 1));
+    }
     const score = (id) => Math.round((lhr.categories[id].score ?? 0) * 100);
     const row = [score('performance'), score('accessibility'), score('best-practices')];
     below += row.filter((s) => s < GOAL).length;
