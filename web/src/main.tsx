@@ -7,7 +7,12 @@ import { AuthProvider } from './auth/AuthContext';
 import { ToastProvider } from './components/Toasts';
 import { LiveProvider } from './live/LiveProvider';
 import { App } from './App';
+import { preloadPage } from './routes';
 import './index.css';
+
+// The page of the address opened fetches its chunk now, alongside the session refresh,
+// instead of after it.
+preloadPage(window.location.pathname);
 
 const queryClient = new QueryClient({
   defaultOptions: {

@@ -2,6 +2,8 @@ import { useState } from 'react';
 import { NavLink, Outlet, useNavigate } from 'react-router';
 import { useAuth } from '../auth/AuthContext';
 import { useLive } from '../live/LiveProvider';
+import { preloadPage } from '../routes';
+import { PageBoundary } from './PageBoundary';
 
 const LINKS: { to: string; label: string; admin?: boolean }[] = [
   { to: '/jobs', label: 'Jobs' },
@@ -14,6 +16,11 @@ const LINKS: { to: string; label: string; admin?: boolean }[] = [
   { to: '/billing', label: 'Billing' },
   { to: '/account', label: 'Account' },
 ];
+
+/** A link about to be followed (pointed at, touched, focused) starts loading its page. */
+function preloadOnIntent(to: string) {
+  return { onPointerEnter: () => preloadPage(to), onFocus: () => preloadPage(to) };
+}
 
 export function ConnectionBanner() {
   const { status, retryInMs, online } = useLive();
@@ -66,7 +73,7 @@ export function Layout() {
             <ul className="flex gap-1">
               {links.map((l) => (
                 <li key={l.to}>
-                  <NavLink to={l.to} className={linkClass}>
+                  <NavLink to={l.to} className={linkClass} {...preloadOnIntent(l.to)}>
                     {l.label}
                   </NavLink>
                 </li>
@@ -103,7 +110,7 @@ export function Layout() {
             <ul>
               {links.map((l) => (
                 <li key={l.to}>
-                  <NavLink to={l.to} className={linkClass} onClick={() => setMenuOpen(false)}>
+                  <NavLink to={l.to} className={linkClass} onClick={() => setMenuOpen(false)} {...preloadOnIntent(l.to)}>
                     {l.label}
                   </NavLink>
                 </li>
@@ -113,7 +120,9 @@ export function Layout() {
         )}
       </header>
       <main id="main" className="mx-auto max-w-6xl px-4 py-6">
-        <Outlet />
+        <PageBoundary>
+          <Outlet />
+        </PageBoundary>
       </main>
     </div>
   );

@@ -7,6 +7,7 @@ import type { Session } from '../../api/types';
 import { useAuth } from '../../auth/AuthContext';
 import { Field } from '../../components/Field';
 import { FormError } from '../../components/States';
+import { preloadPage } from '../../routes';
 import * as v from '../../validation';
 import { AuthCard } from './AuthCard';
 
@@ -33,7 +34,10 @@ export function LoginPage() {
     e.preventDefault();
     const found = { email: v.email(email), password: password ? undefined : 'Enter your password.' };
     setErrors(found);
-    if (!v.hasErrors(found)) login.mutate();
+    if (v.hasErrors(found)) return;
+    // The page to open loads while the password is checked.
+    preloadPage(safeNext(params.get('next')));
+    login.mutate();
   };
   const wrong = login.error instanceof ApiError && login.error.status === 401;
   return (

@@ -7,6 +7,7 @@ import type { Session } from '../../api/types';
 import { useAuth } from '../../auth/AuthContext';
 import { Field } from '../../components/Field';
 import { FormError } from '../../components/States';
+import { preloadPage } from '../../routes';
 import * as v from '../../validation';
 import { AuthCard } from './AuthCard';
 
@@ -31,7 +32,10 @@ export function RegisterPage() {
       tenantName: v.required(form.tenantName, 'a name for your workspace'),
     };
     setErrors(found);
-    if (!v.hasErrors(found)) register.mutate();
+    if (v.hasErrors(found)) return;
+    // The guided start loads while the account is created.
+    preloadPage('/start');
+    register.mutate();
   };
   const set = (k: keyof typeof form) => (e: React.ChangeEvent<HTMLInputElement>) => setForm({ ...form, [k]: e.target.value });
   const taken = register.error instanceof ApiError && register.error.status === 409;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { session } from '../../api/session';
@@ -7,6 +7,7 @@ import { LoginPage, safeNext } from './LoginPage';
 import { RegisterPage } from './RegisterPage';
 import { AcceptInvitationPage } from './AcceptInvitationPage';
 import { App } from '../../App';
+import { pages } from '../../routes';
 
 describe('LoginPage', () => {
   it('checks the form before sending anything', async () => {
@@ -44,6 +45,20 @@ describe('LoginPage', () => {
     expect(session.current?.refreshToken).toBeUndefined();
     expect(window.localStorage.length + window.sessionStorage.length).toBe(0);
     expect(document.cookie).toBe('');
+  });
+
+  it('loads the page it will open while the password is checked', async () => {
+    let answer: (r: Response) => void = () => undefined;
+    mockApi({ 'POST /v1/auth/login': () => new Promise<Response>((resolve) => (answer = resolve)) });
+    const sources = vi.spyOn(pages.sources, 'preload').mockResolvedValue(undefined);
+    renderPage(<LoginPage />, { route: '/login?next=%2Fsources', path: '/login', signedIn: false });
+    await userEvent.type(screen.getByLabelText('E-mail'), 'alice@example.com');
+    await userEvent.type(screen.getByLabelText('Password'), 'correct horse battery');
+    await userEvent.keyboard('{Enter}');
+    // The login request is still open: the sources page is already on its way.
+    await waitFor(() => expect(sources).toHaveBeenCalled());
+    answer(json(200, { ...alice, refreshToken: undefined }));
+    await waitFor(() => expect(currentLocation()).toBe('/sources'));
   });
 
   it('never redirects off the site', () => {

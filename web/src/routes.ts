@@ -1,0 +1,84 @@
+import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
+import { matchPath } from 'react-router';
+
+// Each signed-in page is its own chunk, so the sign-in page and a bookmark of one page load
+// only the shell (React, the router, the query cache, the layout) and that page: the build
+// no longer grows every page's first load as pages are added. The sign-in and register
+// pages stay in the shell: they are where a new visit starts, and waiting for a second
+// request there would cost more than their few kilobytes.
+
+export interface LazyPage {
+  Component: LazyExoticComponent<ComponentType>;
+  /** Starts fetching the chunk (once); rendering `Component` afterwards waits for the same fetch. */
+  preload: () => Promise<unknown>;
+}
+
+export function lazyPage(load: () => Promise<ComponentType>): LazyPage {
+  let loading: Promise<{ default: ComponentType }> | undefined;
+  const preload = () =>
+    (loading ??= load().then(
+      (Component) => ({ default: Component }),
+      (error: unknown) => {
+        // A preload that failed (a link pointed at while offline) is tried again when the
+        // page is opened, rather than leaving that page broken for the rest of the visit.
+        loading = undefined;
+        throw error;
+      },
+    ));
+  return { Component: lazy(preload), preload };
+}
+
+export const pages = {
+  start: lazyPage(() => import('./pages/StartPage').then((m) => m.StartPage)),
+  jobs: lazyPage(() => import('./pages/JobsPage').then((m) => m.JobsPage)),
+  jobDetail: lazyPage(() => import('./pages/JobDetailPage').then((m) => m.JobDetailPage)),
+  board: lazyPage(() => import('./pages/BoardPage').then((m) => m.BoardPage)),
+  sources: lazyPage(() => import('./pages/SourcesPage').then((m) => m.SourcesPage)),
+  profile: lazyPage(() => import('./pages/ProfilePage').then((m) => m.ProfilePage)),
+  notifications: lazyPage(() => import('./pages/NotificationsPage').then((m) => m.NotificationsPage)),
+  members: lazyPage(() => import('./pages/MembersPage').then((m) => m.MembersPage)),
+  // Analytics pulls in Recharts (> 450 kB): only an admin who opens it loads that.
+  analytics: lazyPage(() => import('./pages/AnalyticsPage').then((m) => m.default)),
+  billing: lazyPage(() => import('./pages/BillingPage').then((m) => m.BillingPage)),
+  account: lazyPage(() => import('./pages/AccountPage').then((m) => m.AccountPage)),
+  forgotPassword: lazyPage(() => import('./pages/auth/PasswordPages').then((m) => m.ForgotPasswordPage)),
+  resetPassword: lazyPage(() => import('./pages/auth/PasswordPages').then((m) => m.ResetPasswordPage)),
+  verifyEmail: lazyPage(() => import('./pages/auth/VerifyEmailPage').then((m) => m.VerifyEmailPage)),
+  acceptInvitation: lazyPage(() => import('./pages/auth/AcceptInvitationPage').then((m) => m.AcceptInvitationPage)),
+};
+
+/** The pages reached from a link in an e-mail or from the sign-in page, outside the signed-in layout. */
+export const PUBLIC_ROUTES: { path: string; page: LazyPage }[] = [
+  { path: '/forgot-password', page: pages.forgotPassword },
+  { path: '/reset-password', page: pages.resetPassword },
+  { path: '/verify-email', page: pages.verifyEmail },
+  { path: '/accept-invitation', page: pages.acceptInvitation },
+];
+
+/** The signed-in pages, inside the layout. `/` goes to the jobs list. */
+export const SIGNED_IN_ROUTES: { path: string; page: LazyPage }[] = [
+  { path: '/start', page: pages.start },
+  { path: '/jobs', page: pages.jobs },
+  { path: '/jobs/:id', page: pages.jobDetail },
+  { path: '/board', page: pages.board },
+  { path: '/sources', page: pages.sources },
+  { path: '/profile', page: pages.profile },
+  { path: '/notifications', page: pages.notifications },
+  { path: '/members', page: pages.members },
+  { path: '/analytics', page: pages.analytics },
+  { path: '/billing', page: pages.billing },
+  { path: '/account', page: pages.account },
+];
+
+/**
+ * Starts fetching the chunk of the page at `pathname`, if it has one: called at start-up so a
+ * bookmark's page loads while the session is being restored, when a sign-in is submitted
+ * (for the page it will open), and when a navigation link is pointed at or focused.
+ */
+export function preloadPage(pathname: string): void {
+  const path = pathname.split(/[?#]/)[0] || '/';
+  if (path === '/') return void pages.jobs.preload().catch(() => undefined);
+  const route = [...SIGNED_IN_ROUTES, ...PUBLIC_ROUTES].find((r) => matchPath(r.path, path));
+  // A failed fetch is reported when the page renders (PageBoundary), not here.
+  void route?.page.preload().catch(() => undefined);
+}
