@@ -18,6 +18,18 @@ export default defineConfig({
   build: {
     // Recharts is loaded lazily (analytics only); the main bundle must stay small.
     chunkSizeWarningLimit: 600,
+    rolldownOptions: {
+      output: {
+        codeSplitting: {
+          groups: [
+            // React, the router and the query cache change with a dependency update, not with
+            // every change to the dashboard: their own chunk stays cached across deploys.
+            // (Each page is its own chunk already: src/routes.ts.)
+            { name: 'vendor', test: /[\\/]node_modules[\\/](react|react-dom|scheduler|react-router|@tanstack[\\/][^\\/]+)[\\/]/ },
+          ],
+        },
+      },
+    },
   },
   test: {
     environment: 'jsdom',
