@@ -1,9 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
-import { render, screen } from '@testing-library/react';
+import { act, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { Link, MemoryRouter, Route, Routes } from 'react-router';
 import { PageBoundary } from './components/PageBoundary';
 import { lazyPage, pages, preloadPage } from './routes';
+
+// Awaited: React retries a render that suspended on `use` inside `act` only when the act is awaited.
+const show = (ui: React.ReactElement) => act(async () => void render(ui));
 
 function Shell({ page, path = '/a' }: { page: ReturnType<typeof lazyPage>; path?: string }) {
   return (
@@ -25,15 +28,23 @@ describe('lazyPage', () => {
     const page = lazyPage(load);
     void page.preload();
     void page.preload();
-    render(<Shell page={page} />);
+    await show(<Shell page={page} />);
     expect(await screen.findByRole('heading', { name: 'Page A' })).toBeInTheDocument();
     expect(load).toHaveBeenCalledTimes(1);
+  });
+
+  it('renders a page whose chunk has arrived at once, without a spinner in between', async () => {
+    const page = lazyPage(async () => () => <h1>Page A</h1>);
+    await page.preload();
+    render(<Shell page={page} />);
+    expect(screen.getByRole('heading', { name: 'Page A' })).toBeInTheDocument();
+    expect(screen.queryByRole('status')).not.toBeInTheDocument();
   });
 
   it('shows a spinner while the chunk loads', async () => {
     let arrive: (c: () => React.ReactNode) => void = () => undefined;
     const page = lazyPage(() => new Promise((resolve) => (arrive = resolve)));
-    render(<Shell page={page} />);
+    await show(<Shell page={page} />);
     expect(screen.getByRole('status')).toHaveTextContent('Loading…');
     arrive(() => <h1>Page A</h1>);
     expect(await screen.findByRole('heading', { name: 'Page A' })).toBeInTheDocument();
@@ -46,7 +57,7 @@ describe('lazyPage', () => {
       .mockResolvedValue(() => <h1>Page A</h1>);
     const page = lazyPage(load);
     await expect(page.preload()).rejects.toThrow('Failed to fetch');
-    render(<Shell page={page} />);
+    await show(<Shell page={page} />);
     expect(await screen.findByRole('heading', { name: 'Page A' })).toBeInTheDocument();
     expect(load).toHaveBeenCalledTimes(2);
   });
@@ -56,7 +67,7 @@ describe('PageBoundary', () => {
   it('offers a reload when a page’s code cannot be fetched (an old tab after a deploy), and other pages still open', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const page = lazyPage(() => Promise.reject(new TypeError('Failed to fetch dynamically imported module')));
-    render(<Shell page={page} />);
+    await show(<Shell page={page} />);
     expect(await screen.findByRole('alert')).toHaveTextContent('This page could not be opened');
     expect(screen.getByRole('button', { name: 'Reload' })).toBeInTheDocument();
     await userEvent.click(screen.getByRole('link', { name: 'elsewhere' }));

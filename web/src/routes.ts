@@ -1,4 +1,4 @@
-import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
+import { createElement, use, type ComponentType } from 'react';
 import { matchPath } from 'react-router';
 
 // Each signed-in page is its own chunk, so the sign-in page and a bookmark of one page load
@@ -8,24 +8,42 @@ import { matchPath } from 'react-router';
 // request there would cost more than their few kilobytes.
 
 export interface LazyPage {
-  Component: LazyExoticComponent<ComponentType>;
+  Component: ComponentType;
   /** Starts fetching the chunk (once); rendering `Component` afterwards waits for the same fetch. */
   preload: () => Promise<unknown>;
 }
 
+/** A promise that says, once settled, how it settled: React's `use` reads that without suspending. */
+type Tracked<T> = Promise<T> & { status?: 'pending' | 'fulfilled' | 'rejected'; value?: T; reason?: unknown };
+
+// Not React.lazy: a lazy component suspends on its first render even when its chunk has
+// long arrived (it learns so only in a later microtask), and a suspended sync render commits
+// the spinner and renders the page again. A page preloaded at start-up (the usual case for a
+// bookmark: its chunk arrives before the session refresh answers) renders straight away.
 export function lazyPage(load: () => Promise<ComponentType>): LazyPage {
-  let loading: Promise<{ default: ComponentType }> | undefined;
-  const preload = () =>
-    (loading ??= load().then(
-      (Component) => ({ default: Component }),
+  let loading: Tracked<ComponentType> | undefined;
+  const preload = (): Tracked<ComponentType> => {
+    if (loading) return loading;
+    const tracked: Tracked<ComponentType> = load().then(
+      (Component) => {
+        tracked.status = 'fulfilled';
+        tracked.value = Component;
+        return Component;
+      },
       (error: unknown) => {
         // A preload that failed (a link pointed at while offline) is tried again when the
         // page is opened, rather than leaving that page broken for the rest of the visit.
         loading = undefined;
         throw error;
       },
-    ));
-  return { Component: lazy(preload), preload };
+    );
+    return (loading = tracked);
+  };
+  function Page() {
+    const Component = use<ComponentType>(preload() as Promise<ComponentType>);
+    return createElement(Component);
+  }
+  return { Component: Page, preload };
 }
 
 export const pages = {
