@@ -46,9 +46,12 @@ export function AuthProvider({ children, store = defaultStore }: { children: Rea
     // forgotten here anyway.
     await endSession(refreshToken).catch(() => undefined);
   }, [store, queryClient]);
+  // Once a session is there, the end of the restore changes nothing a page reads: the value
+  // stays the same object, so the whole signed-in page does not render once more for it.
+  const stillRestoring = restoring && current === null;
   const value = useMemo(
-    () => ({ session: current, restoring: restoring && current === null, signIn, signOut, isAdmin: current?.user.role === 'admin' }),
-    [current, restoring, signIn, signOut],
+    () => ({ session: current, restoring: stillRestoring, signIn, signOut, isAdmin: current?.user.role === 'admin' }),
+    [current, stillRestoring, signIn, signOut],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
