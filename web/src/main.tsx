@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { ApiError } from './api/errors';
+import { session } from './api/session';
 import { AuthProvider } from './auth/AuthContext';
 import { ToastProvider } from './components/Toasts';
 import { LiveProvider } from './live/LiveProvider';
@@ -10,8 +11,10 @@ import { App } from './App';
 import { preloadPage } from './routes';
 import './index.css';
 
-// The page of the address opened fetches its chunk now, alongside the session refresh,
-// instead of after it.
+// Both before the first render: the session cookie is asked for a session now rather than
+// from an effect after React has rendered and the browser painted, and the page of the
+// address opened fetches its chunk alongside. (AuthProvider's restore joins this one.)
+void session.restore();
 preloadPage(window.location.pathname);
 
 const queryClient = new QueryClient({

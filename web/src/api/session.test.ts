@@ -47,6 +47,31 @@ describe('SessionStore', () => {
     expect(refresher).toHaveBeenCalledTimes(1);
   });
 
+  it('restores with one refresh however many ask (start-up and the auth provider both do)', async () => {
+    const store = new SessionStore();
+    let release!: (s: Session) => void;
+    const refresher = vi.fn(() => new Promise<Session>((r) => (release = r)));
+    store.setRefresher(refresher);
+    const early = store.restore();
+    const mounted = store.restore();
+    release({ ...sessionWith(1), refreshToken: undefined });
+    expect(await early).toBe(true);
+    expect(await mounted).toBe(true);
+    expect(refresher).toHaveBeenCalledTimes(1);
+    expect(store.current?.accessToken).toBe('access-1');
+  });
+
+  it('asks again on a later restore after one found no session', async () => {
+    const store = new SessionStore();
+    const refresher = vi.fn(async (): Promise<Session> => {
+      throw new ApiError(401, 'unauthorized', 'no session');
+    });
+    store.setRefresher(refresher);
+    expect(await store.restore()).toBe(false);
+    expect(await store.restore()).toBe(false);
+    expect(refresher).toHaveBeenCalledTimes(2);
+  });
+
   it('ends the session when the refresh token is refused', async () => {
     const store = new SessionStore();
     const seen: (string | null)[] = [];

@@ -40,6 +40,7 @@ export class SessionStore {
   private state: SessionState | null = null;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private inFlight: Promise<boolean> | null = null;
+  private restoring: Promise<boolean> | null = null;
   private listeners = new Set<Listener>();
   private refresher: Refresher | null = null;
 
@@ -125,14 +126,21 @@ export class SessionStore {
   restore(): Promise<boolean> {
     if (this.state) return Promise.resolve(true);
     if (!this.refresher) return Promise.resolve(false);
+    // Single flight: the page starts the restore before React renders (main.tsx) and the
+    // auth provider asks again once mounted; a second refresh would rotate the cookie twice.
+    if (this.restoring) return this.restoring;
     const refresher = this.refresher;
-    return exclusive(() => refresher())
+    this.restoring = exclusive(() => refresher())
       .then((session) => {
         // A sign-in that finished meanwhile wins.
         if (!this.state) this.set(session);
         return true;
       })
-      .catch(() => false);
+      .catch(() => false)
+      .finally(() => {
+        this.restoring = null;
+      });
+    return this.restoring;
   }
 
   subscribe(listener: Listener): () => void {
