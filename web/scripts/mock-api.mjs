@@ -14,7 +14,7 @@
 //
 //   node scripts/mock-api.mjs DIST_DIR [PORT]   (prints the URL it listens on)
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
@@ -129,14 +129,32 @@ function analytics(report, params) {
 const COMPRESSIBLE = /^(text\/|application\/json|image\/svg)/;
 const packed = new Map();
 
+/** A file's Brotli and gzip forms, made once: CloudFront serves a compressed object from its cache, not compressing per request. */
+function pack(file, type) {
+  const key = `${file}:${statSync(file).mtimeMs}`;
+  if (!packed.has(key)) {
+    const body = readFileSync(file);
+    const worth = COMPRESSIBLE.test(type) && body.length >= 1000;
+    packed.set(key, { body, br: worth ? brotliCompressSync(body) : null, gzip: worth ? gzipSync(body) : null });
+  }
+  return packed.get(key);
+}
+
+/** Every file of the build packed ahead, so no audited request waits for a compression. */
+function packAll(dir) {
+  for (const name of readdirSync(dir)) {
+    const file = path.join(dir, name);
+    if (statSync(file).isDirectory()) packAll(file);
+    else pack(file, TYPES[path.extname(file)] ?? 'application/octet-stream');
+  }
+}
+
 /** The file as CloudFront delivers it to a browser sending `acceptEncoding`: its bytes and content-encoding. */
 function encode(file, type, acceptEncoding = '') {
-  const body = readFileSync(file);
-  const encoding = /\bbr\b/.test(acceptEncoding) ? 'br' : /\bgzip\b/.test(acceptEncoding) ? 'gzip' : null;
-  if (!encoding || !COMPRESSIBLE.test(type) || body.length < 1000) return { body, encoding: null };
-  const key = `${encoding}:${file}:${statSync(file).mtimeMs}`;
-  if (!packed.has(key)) packed.set(key, encoding === 'br' ? brotliCompressSync(body) : gzipSync(body));
-  return { body: packed.get(key), encoding };
+  const forms = pack(file, type);
+  if (forms.br && /\bbr\b/.test(acceptEncoding)) return { body: forms.br, encoding: 'br' };
+  if (forms.gzip && /\bgzip\b/.test(acceptEncoding)) return { body: forms.gzip, encoding: 'gzip' };
+  return { body: forms.body, encoding: null };
 }
 
 function serveFile(dist, req, url, res) {
@@ -156,6 +174,7 @@ function serveFile(dist, req, url, res) {
 
 export function startMock(dist, port = 0) {
   const root = path.resolve(dist);
+  packAll(root);
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
     if (!url.pathname.startsWith('/v1/')) return serveFile(root, req, url, res);
