@@ -11,6 +11,7 @@ import { ScoreBadge, StatusBadge } from '../components/Badges';
 import { useToast } from '../components/Toasts';
 import { formatDate, formatSalary, workModeLabel } from '../format';
 import { useLive } from '../live/LiveProvider';
+import { useMediaQuery } from '../useMediaQuery';
 import { restoreTarget } from './JobDetailPage';
 import { moveActive, shortcutFor, SHORTCUTS } from './jobShortcuts';
 import { STAGE_LABELS, StageOptions } from './stages';
@@ -107,6 +108,10 @@ export function JobsTable({ rows, sourceNames, busy, searchRef }: { rows: JobCar
   const [help, setHelp] = useState(false);
   const [working, setWorking] = useState(false);
   const links = useRef(new Map<string, HTMLAnchorElement>());
+  // The "Found" column is not shown on a phone (below Tailwind's `sm`), so it is not built
+  // there either: its dates need the browser's first date formatter with time-zone data,
+  // the costliest single step of the list's first render on a phone's CPU.
+  const wide = useMediaQuery('(min-width: 40rem)');
 
   const chosen = rows.filter((j) => selected.has(j.id));
   const toggle = (id: string) =>
@@ -215,7 +220,11 @@ export function JobsTable({ rows, sourceNames, busy, searchRef }: { rows: JobCar
               <th scope="col" className="hidden px-3 py-2 md:table-cell">Location</th>
               <th scope="col" className="hidden px-3 py-2 lg:table-cell">Source</th>
               <th scope="col" className="px-3 py-2">Status</th>
-              <th scope="col" className="hidden px-3 py-2 sm:table-cell">Found</th>
+              {wide && (
+                <th scope="col" className="hidden px-3 py-2 sm:table-cell">
+                  Found
+                </th>
+              )}
             </tr>
           </thead>
           <tbody className="divide-y divide-slate-100">
@@ -257,7 +266,7 @@ export function JobsTable({ rows, sourceNames, busy, searchRef }: { rows: JobCar
                 <td className="px-3 py-2">
                   <StatusBadge status={job.status} />
                 </td>
-                <td className="hidden px-3 py-2 whitespace-nowrap text-slate-600 sm:table-cell">{formatDate(job.createdAt)}</td>
+                {wide && <td className="hidden px-3 py-2 whitespace-nowrap text-slate-600 sm:table-cell">{formatDate(job.createdAt)}</td>}
               </tr>
             ))}
           </tbody>

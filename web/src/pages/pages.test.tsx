@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { JobCard } from '../api/types';
 import { applyLiveMessage } from '../live/cache';
-import { currentLocation, json, mockApi, newQueryClient, renderPage } from '../test/utils';
+import { currentLocation, fakeViewport, json, mockApi, newQueryClient, renderPage } from '../test/utils';
 import { JobsPage } from './JobsPage';
 import { JobDetailPage, restoreTarget } from './JobDetailPage';
 import { SourcesPage } from './SourcesPage';
@@ -13,6 +13,7 @@ import { MembersPage } from './MembersPage';
 import { BillingPage } from './BillingPage';
 import { ProfilePage } from './ProfilePage';
 import { alice } from '../test/utils';
+import { formatDate } from '../format';
 
 const card = (id: string, patch: Partial<JobCard> = {}): JobCard => ({
   id,
@@ -72,6 +73,22 @@ describe('JobsPage list work', () => {
     await userEvent.click(screen.getByLabelText('Select all shown jobs'));
     await userEvent.click(within(screen.getByRole('region', { name: 'Bulk actions' })).getByRole('button', { name: 'Archive' }));
     expect(await screen.findByText(/Archived 1 of 2 jobs; 1 could not be changed/)).toBeInTheDocument();
+  });
+
+  it('leaves the "Found" column out on a phone, and brings it back when the window widens', async () => {
+    const viewport = fakeViewport(390);
+    try {
+      listApi([card('a'), card('b')]);
+      renderPage(<JobsPage />, { route: '/jobs', path: '/jobs' });
+      await screen.findAllByTestId('job-row');
+      expect(screen.queryByRole('columnheader', { name: 'Found' })).not.toBeInTheDocument();
+      expect(screen.getAllByRole('cell').some((c) => c.textContent === formatDate('2026-01-01T00:00:00Z'))).toBe(false);
+      act(() => viewport.resize(1024));
+      expect(screen.getByRole('columnheader', { name: 'Found' })).toBeInTheDocument();
+      expect(screen.getAllByRole('cell').filter((c) => c.textContent === formatDate('2026-01-01T00:00:00Z'))).toHaveLength(2);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('shows pay and work mode on each row, only when known', async () => {

@@ -101,3 +101,23 @@ export function renderPage(
   );
   return { ...result, client };
 }
+
+/** A window whose width the test sets, with `matchMedia` answering `min-width` queries from it. */
+export function fakeViewport(width: number) {
+  const listeners = new Set<() => void>();
+  const state = { width };
+  vi.stubGlobal('matchMedia', (query: string) => ({
+    get matches() {
+      return state.width >= Number(/min-width: (\d+)rem/.exec(query)![1]) * 16;
+    },
+    addEventListener: (_: string, l: () => void) => listeners.add(l),
+    removeEventListener: (_: string, l: () => void) => listeners.delete(l),
+  }));
+  return {
+    resize(to: number) {
+      state.width = to;
+      listeners.forEach((l) => l());
+    },
+    listeners,
+  };
+}
