@@ -43,7 +43,7 @@ describe('lazyPage', () => {
 
   it('shows a spinner while the chunk loads', async () => {
     let arrive: (c: () => React.ReactNode) => void = () => undefined;
-    const page = lazyPage(() => new Promise((resolve) => (arrive = resolve)));
+    const page = lazyPage(() => new Promise<() => React.ReactNode>((resolve) => (arrive = resolve)));
     await show(<Shell page={page} />);
     expect(screen.getByRole('status')).toHaveTextContent('Loading…');
     arrive(() => <h1>Page A</h1>);

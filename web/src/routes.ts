@@ -7,8 +7,8 @@ import { matchPath } from 'react-router';
 // pages stay in the shell: they are where a new visit starts, and waiting for a second
 // request there would cost more than their few kilobytes.
 
-export interface LazyPage {
-  Component: ComponentType;
+export interface LazyPage<P extends object = object> {
+  Component: ComponentType<P>;
   /** Starts fetching the chunk (once); rendering `Component` afterwards waits for the same fetch. */
   preload: () => Promise<unknown>;
 }
@@ -20,11 +20,11 @@ type Tracked<T> = Promise<T> & { status?: 'pending' | 'fulfilled' | 'rejected'; 
 // long arrived (it learns so only in a later microtask), and a suspended sync render commits
 // the spinner and renders the page again. A page preloaded at start-up (the usual case for a
 // bookmark: its chunk arrives before the session refresh answers) renders straight away.
-export function lazyPage(load: () => Promise<ComponentType>): LazyPage {
-  let loading: Tracked<ComponentType> | undefined;
-  const preload = (): Tracked<ComponentType> => {
+export function lazyPage<P extends object = object>(load: () => Promise<ComponentType<P>>): LazyPage<P> {
+  let loading: Tracked<ComponentType<P>> | undefined;
+  const preload = (): Tracked<ComponentType<P>> => {
     if (loading) return loading;
-    const tracked: Tracked<ComponentType> = load().then(
+    const tracked: Tracked<ComponentType<P>> = load().then(
       (Component) => {
         tracked.status = 'fulfilled';
         tracked.value = Component;
@@ -39,9 +39,9 @@ export function lazyPage(load: () => Promise<ComponentType>): LazyPage {
     );
     return (loading = tracked);
   };
-  function Page() {
-    const Component = use<ComponentType>(preload() as Promise<ComponentType>);
-    return createElement(Component);
+  function Page(props: P) {
+    const Component = use<ComponentType<P>>(preload() as Promise<ComponentType<P>>);
+    return createElement(Component, props);
   }
   return { Component: Page, preload };
 }
@@ -55,7 +55,7 @@ export const pages = {
   profile: lazyPage(() => import('./pages/ProfilePage').then((m) => m.ProfilePage)),
   notifications: lazyPage(() => import('./pages/NotificationsPage').then((m) => m.NotificationsPage)),
   members: lazyPage(() => import('./pages/MembersPage').then((m) => m.MembersPage)),
-  // Analytics pulls in Recharts (> 450 kB): only an admin who opens it loads that.
+  // Analytics' charts pull in Recharts (> 450 kB), a chunk of their own (AnalyticsCharts).
   analytics: lazyPage(() => import('./pages/AnalyticsPage').then((m) => m.default)),
   billing: lazyPage(() => import('./pages/BillingPage').then((m) => m.BillingPage)),
   account: lazyPage(() => import('./pages/AccountPage').then((m) => m.AccountPage)),

@@ -1,7 +1,7 @@
-// Loaded lazily (App.tsx): this module and Recharts form their own chunk.
+// Loaded lazily (src/routes.ts); its charts, with Recharts, are a further chunk.
+import { Suspense } from 'react';
 import { useSearchParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
-import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { api } from '../api/client';
 import { keys } from '../api/keys';
 import type { JobsPerDay, Overview, ScoreDistribution, SourceStats } from '../api/types';
@@ -10,10 +10,17 @@ import { STATUS_LABEL } from '../components/Badges';
 import { Field } from '../components/Field';
 import { PageTitle } from '../components/Layout';
 import { Empty, ErrorState, Loading } from '../components/States';
-import { formatDay } from '../format';
 import { AdminOnly } from './MembersPage';
 import type { JobStatus, Stage } from '../api/types';
 import { STAGE_LABELS } from './stages';
+import { lazyPage } from '../routes';
+
+// One fetch of the chart chunk for both charts (a failed one is tried again next time).
+let chartsLoading: ReturnType<typeof loadCharts> | undefined;
+const loadCharts = () => import('./AnalyticsCharts');
+const charts = () => (chartsLoading ??= loadCharts().catch((error: unknown) => ((chartsLoading = undefined), Promise.reject(error))));
+const ScoreChart = lazyPage(() => charts().then((m) => m.ScoreChart));
+const PerDayChart = lazyPage(() => charts().then((m) => m.PerDayChart));
 
 export function validateRange(from: string, to: string): { from?: string; to?: string } {
   const day = /^\d{4}-\d{2}-\d{2}$/;
@@ -34,6 +41,8 @@ function useAnalytics<T>(what: string, range: { from?: string; to?: string }, en
 
 export default function AnalyticsPage() {
   const { isAdmin } = useAuth();
+  // The chart code loads alongside the figures it will draw.
+  if (isAdmin) for (const chart of [ScoreChart, PerDayChart]) void chart.preload().catch(() => undefined);
   const [params, setParams] = useSearchParams();
   const from = params.get('from') ?? '';
   const to = params.get('to') ?? '';
@@ -104,32 +113,10 @@ export default function AnalyticsPage() {
 
       <div className="grid gap-4 lg:grid-cols-2">
         <ChartCard title="Score distribution" query={distribution} empty={(d) => d.buckets.every((b) => b.count === 0)}>
-          {(d) => (
-            <ResponsiveContainer width="100%" height={240}>
-              <BarChart data={d.buckets}>
-                <CartesianGrid strokeDasharray="3 3" />
-                <XAxis dataKey="score" />
-                <YAxis allowDecimals={false} />
-                <Tooltip />
-                <Bar dataKey="count" name="jobs" fill="#4f46e5" isAnimationActive={false} />
-              </BarChart>
-            </ResponsiveContainer>
-          )}
+          {(d) => <ScoreChart.Component data={d} />}
         </ChartCard>
         <ChartCard title="Jobs per day" query={perDay} empty={(d) => d.days.every((x) => x.created === 0 && x.scored === 0)}>
-          {(d) => (
-            <ResponsiveContainer width="100%" height={240}>
-              <LineChart data={d.days}>
-                <CartesianGrid strokeDasharray="3 3" />
-                <XAxis dataKey="date" tickFormatter={formatDay} minTickGap={20} />
-                <YAxis allowDecimals={false} />
-                <Tooltip labelFormatter={(l) => formatDay(String(l))} />
-                <Legend />
-                <Line type="monotone" dataKey="created" name="found" stroke="#0284c7" dot={false} isAnimationActive={false} />
-                <Line type="monotone" dataKey="scored" name="scored" stroke="#059669" dot={false} isAnimationActive={false} />
-              </LineChart>
-            </ResponsiveContainer>
-          )}
+          {(d) => <PerDayChart.Component data={d} />}
         </ChartCard>
       </div>
 
@@ -193,15 +180,18 @@ function ChartCard<T>({
   return (
     <section className="card" aria-label={title}>
       <h2 className="mb-2 text-lg font-semibold">{title}</h2>
-      {query.isPending ? (
-        <Loading />
-      ) : query.isError ? (
-        <ErrorState error={query.error} retry={() => query.refetch()} />
-      ) : query.data && empty(query.data) ? (
-        <Empty title="Nothing in this range yet" />
-      ) : (
-        query.data && children(query.data)
-      )}
+      {/* The chart's height is kept while its data and code load: nothing below it jumps. */}
+      <div className="min-h-60">
+        {query.isPending ? (
+          <Loading />
+        ) : query.isError ? (
+          <ErrorState error={query.error} retry={() => query.refetch()} />
+        ) : query.data && empty(query.data) ? (
+          <Empty title="Nothing in this range yet" />
+        ) : (
+          query.data && <Suspense fallback={<Loading label="Loading the chart…" />}>{children(query.data)}</Suspense>
+        )}
+      </div>
     </section>
   );
 }
