@@ -41,8 +41,6 @@ function useAnalytics<T>(what: string, range: { from?: string; to?: string }, en
 
 export default function AnalyticsPage() {
   const { isAdmin } = useAuth();
-  // The chart code loads alongside the figures it will draw.
-  if (isAdmin) for (const chart of [ScoreChart, PerDayChart]) void chart.preload().catch(() => undefined);
   const [params, setParams] = useSearchParams();
   const from = params.get('from') ?? '';
   const to = params.get('to') ?? '';
@@ -76,38 +74,10 @@ export default function AnalyticsPage() {
 
       <section aria-labelledby="ov-h" className="mb-4">
         <h2 id="ov-h" className="sr-only">Overview</h2>
-        {overview.isPending ? (
-          ok && <Loading label="Loading overview…" />
-        ) : overview.isError ? (
+        {overview.isError ? (
           <ErrorState error={overview.error} retry={() => overview.refetch()} title="Could not load the overview" />
         ) : (
-          <div className="grid grid-cols-2 gap-3 md:grid-cols-4" data-testid="tiles">
-            <Tile label="Jobs in total" value={overview.data.totalJobs} />
-            <Tile label="Scored in range" value={overview.data.scoredInRange} />
-            <Tile label="Average score" value={overview.data.averageScore == null ? '—' : overview.data.averageScore.toFixed(1)} />
-            <Tile
-              label="By status"
-              value={
-                <span className="text-sm font-normal">
-                  {Object.entries(overview.data.byStatus)
-                    .filter(([, n]) => n > 0)
-                    .map(([s, n]) => `${STATUS_LABEL[s as JobStatus] ?? s}: ${n}`)
-                    .join(' · ') || 'none'}
-                </span>
-              }
-            />
-            <Tile
-              label="Applications"
-              value={
-                <span className="text-sm font-normal" data-testid="by-stage">
-                  {Object.entries(overview.data.byStage)
-                    .filter(([, n]) => n > 0)
-                    .map(([s, n]) => `${STAGE_LABELS[s as Stage] ?? s}: ${n}`)
-                    .join(' · ') || 'none tracked'}
-                </span>
-              }
-            />
-          </div>
+          ok && <Tiles overview={overview.data} />
         )}
       </section>
 
@@ -154,6 +124,35 @@ export default function AnalyticsPage() {
         )}
       </section>
     </>
+  );
+}
+
+/** The overview's tiles; while it loads, the same tiles hold a placeholder, so the charts below do not move when the figures arrive. */
+function Tiles({ overview }: { overview: Overview | undefined }) {
+  const pending = '…';
+  const list = (counts: Record<string, number>, label: (key: string) => string, none: string) =>
+    Object.entries(counts)
+      .filter(([, n]) => n > 0)
+      .map(([key, n]) => `${label(key)}: ${n}`)
+      .join(' · ') || none;
+  return (
+    <div className="grid grid-cols-2 gap-3 md:grid-cols-4" data-testid="tiles" aria-busy={!overview}>
+      <Tile label="Jobs in total" value={overview?.totalJobs ?? pending} />
+      <Tile label="Scored in range" value={overview?.scoredInRange ?? pending} />
+      <Tile label="Average score" value={!overview ? pending : overview.averageScore == null ? '—' : overview.averageScore.toFixed(1)} />
+      <Tile
+        label="By status"
+        value={<span className="text-sm font-normal">{overview ? list(overview.byStatus, (s) => STATUS_LABEL[s as JobStatus] ?? s, 'none') : pending}</span>}
+      />
+      <Tile
+        label="Applications"
+        value={
+          <span className="text-sm font-normal" data-testid={overview ? 'by-stage' : undefined}>
+            {overview ? list(overview.byStage, (s) => STAGE_LABELS[s as Stage] ?? s, 'none tracked') : pending}
+          </span>
+        }
+      />
+    </div>
   );
 }
 

@@ -37,4 +37,22 @@ describe('AnalyticsPage', () => {
     expect(await within(scores).findByText('score chart of 2 buckets')).toBeInTheDocument();
     expect(await within(screen.getByRole('region', { name: 'Jobs per day' })).findByText('chart of 1 days')).toBeInTheDocument();
   });
+
+  it('holds the tiles’ places while the overview loads, then fills them in', async () => {
+    let answer: (r: Response) => void = () => undefined;
+    mockApi({
+      'GET /v1/analytics/overview': () => new Promise<Response>((resolve) => (answer = resolve)),
+      'GET /v1/analytics/score-distribution': () => json(200, { buckets: [] }),
+      'GET /v1/analytics/jobs-per-day': () => json(200, { days: [] }),
+      'GET /v1/analytics/sources': () => json(200, []),
+    });
+    renderPage(<AnalyticsPage />, { route: '/analytics', path: '/analytics' });
+    const tiles = screen.getByTestId('tiles');
+    expect(tiles).toHaveAttribute('aria-busy', 'true');
+    expect(within(tiles).getByText('Jobs in total').parentElement).toHaveTextContent('…');
+    await act(async () => answer(json(200, { totalJobs: 12, scoredInRange: 10, averageScore: null, byStatus: { scored: 12 }, byStage: {} })));
+    expect(await screen.findByTestId('by-stage')).toHaveTextContent('none tracked');
+    expect(tiles).toHaveAttribute('aria-busy', 'false');
+    expect(within(tiles).getByText('Jobs in total').parentElement).toHaveTextContent('12');
+  });
 });
