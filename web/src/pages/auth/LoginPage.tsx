@@ -55,7 +55,7 @@ export function LoginPage() {
       }
     >
       {params.get('next') && !login.isPending && (
-        <p className="text-sm text-slate-600">Please sign in to continue. (Sessions are kept in this tab’s memory only, so a reload signs you out.)</p>
+        <p className="text-sm text-slate-600">Please sign in to continue.</p>
       )}
       <form noValidate onSubmit={submit} className="space-y-4">
         <Field label="E-mail" error={errors.email ?? fieldError(login.error, 'email')}>
