@@ -19,6 +19,9 @@ export interface LiveState {
 
 const INITIAL: LiveState = { status: 'stopped', online: true, fresh: new Set(), unseenStrong: 0 };
 const LiveContext = createContext<LiveState>(INITIAL);
+// The fresh rows on their own as well: the jobs list reads only them, and must not render
+// all its rows again each time the connection's status changes (three times as a page opens).
+const FreshContext = createContext<ReadonlySet<string>>(INITIAL.fresh);
 
 /** How long a newly scored row stays highlighted. */
 export const FRESH_MS = 8000;
@@ -105,7 +108,16 @@ export function LiveProvider({ children, digestMs = DIGEST_MS }: { children: Rea
     };
   }, [signedIn, client, toast, digestMs]);
 
-  return <LiveContext.Provider value={state}>{children}</LiveContext.Provider>;
+  return (
+    <LiveContext.Provider value={state}>
+      <FreshContext.Provider value={state.fresh}>{children}</FreshContext.Provider>
+    </LiveContext.Provider>
+  );
+}
+
+/** Jobs scored in the last few seconds, which the list highlights; changes only when they do. */
+export function useFresh(): ReadonlySet<string> {
+  return useContext(FreshContext);
 }
 
 export function useLive(): LiveState {

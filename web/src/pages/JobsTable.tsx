@@ -10,7 +10,7 @@ import type { JobCard, JobStatus, Stage } from '../api/types';
 import { ScoreBadge, StatusBadge } from '../components/Badges';
 import { useToast } from '../components/Toasts';
 import { formatDate, formatSalary, workModeLabel } from '../format';
-import { useLive } from '../live/LiveProvider';
+import { useFresh } from '../live/LiveProvider';
 import { useMediaQuery } from '../useMediaQuery';
 import { restoreTarget } from './JobDetailPage';
 import { moveActive, shortcutFor, SHORTCUTS } from './jobShortcuts';
@@ -99,7 +99,7 @@ function ShortcutHelp({ onClose }: { onClose: () => void }) {
 }
 
 export function JobsTable({ rows, sourceNames, busy, searchRef }: { rows: JobCard[]; sourceNames: Map<string, string>; busy: boolean; searchRef: React.RefObject<HTMLInputElement | null> }) {
-  const { fresh } = useLive();
+  const fresh = useFresh();
   const toast = useToast();
   const client = useQueryClient();
   const navigate = useNavigate();
