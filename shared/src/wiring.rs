@@ -24,9 +24,8 @@ use crate::ports::{
 use crate::services::privacy::ErasureWorker;
 use crate::services::{AccountService, AuthLimits, PrivacyService};
 
-/// The one password hasher of this process. Building one hashes a dummy password (the
-/// unknown-user timing path), which api-tenant would otherwise do at init for each of its
-/// two services.
+/// The one password hasher of this process, so that its dummy hash (the unknown-user
+/// timing path, made on first need) is made at most once.
 fn passwords() -> PasswordHasher {
     static HASHER: OnceLock<PasswordHasher> = OnceLock::new();
     HASHER.get_or_init(PasswordHasher::owasp).clone()

@@ -10,6 +10,9 @@ async fn main() -> Result<(), Error> {
     let sdk = sdk_config().await;
     let core = KeyedCore::load(&sdk).await?;
     let app = core.account_service()?;
+    // Deliberately at init: the first unknown-e-mail login must cost what a wrong password
+    // costs, or its timing would tell that the address has no account.
+    app.passwords.prepare_dummy();
     let app = &app;
     run(service_fn(move |request: Request| async move {
         Ok::<_, Error>(api_auth::handle(app, request).await)

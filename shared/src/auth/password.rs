@@ -1,6 +1,8 @@
 //! Passwords: argon2id with OWASP's minimum parameters (19 MiB, 2 iterations, 1 lane),
 //! always run on the blocking pool so a hash never stalls the async executor.
 
+use std::sync::{Arc, OnceLock};
+
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -30,8 +32,11 @@ pub fn validate_password(password: &str) -> Result<(), PasswordError> {
 pub struct PasswordHasher {
     params: Params,
     /// A real hash of a random password, verified against when the e-mail is unknown so
-    /// that an unknown address costs the same argon2 work as a wrong password.
-    dummy: String,
+    /// that an unknown address costs the same argon2 work as a wrong password. Made on
+    /// first need, not at construction: only login needs it, and api-tenant (which builds
+    /// the account and privacy services for other routes) would otherwise pay one argon2
+    /// hash at every cold start. api-auth makes it at init ([`Self::prepare_dummy`]).
+    dummy: Arc<OnceLock<String>>,
 }
 
 impl PasswordHasher {
@@ -39,15 +44,24 @@ impl PasswordHasher {
     pub fn owasp() -> Self {
         let params =
             Params::new(19 * 1024, 2, 1, None).expect("constant argon2 parameters are valid");
-        let mut hasher = Self {
+        Self {
             params,
-            dummy: String::new(),
-        };
-        let random = super::secret::OpaqueSecret::generate();
-        hasher.dummy = hasher
-            .hash_now(random.expose())
-            .expect("hashing a random string with valid parameters succeeds");
-        hasher
+            dummy: Arc::new(OnceLock::new()),
+        }
+    }
+
+    /// Makes the dummy hash now (blocking), so that even the first unknown-e-mail login
+    /// costs no more than a wrong password does: a function that logs in calls it at init.
+    pub fn prepare_dummy(&self) {
+        self.dummy();
+    }
+
+    fn dummy(&self) -> &str {
+        self.dummy.get_or_init(|| {
+            let random = super::secret::OpaqueSecret::generate();
+            self.hash_now(random.expose())
+                .expect("hashing a random string with valid parameters succeeds")
+        })
     }
 
     fn argon(&self) -> Argon2<'static> {
@@ -79,12 +93,18 @@ impl PasswordHasher {
             return false;
         }
         let known = phc.is_some();
-        let phc = phc.unwrap_or(&self.dummy).to_owned();
+        let phc = phc.map(str::to_owned);
         let password = password.to_owned();
-        let argon = self.argon();
-        let ok = tokio::task::spawn_blocking(move || match PasswordHash::new(&phc) {
-            Ok(parsed) => argon.verify_password(password.as_bytes(), &parsed).is_ok(),
-            Err(_) => false,
+        let this = self.clone();
+        let ok = tokio::task::spawn_blocking(move || {
+            let phc = phc.as_deref().unwrap_or_else(|| this.dummy());
+            match PasswordHash::new(phc) {
+                Ok(parsed) => this
+                    .argon()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok(),
+                Err(_) => false,
+            }
         })
         .await
         .unwrap_or(false);
@@ -136,5 +156,27 @@ mod tests {
     async fn unknown_user_never_verifies() {
         let hasher = PasswordHasher::owasp();
         assert!(!hasher.verify("anything at all", None).await);
+    }
+
+    #[tokio::test]
+    async fn the_dummy_hash_is_made_once_on_first_need_and_shared_by_clones() {
+        let hasher = PasswordHasher::owasp();
+        let clone = hasher.clone();
+        assert!(
+            hasher.dummy.get().is_none(),
+            "no argon2 work at construction"
+        );
+        assert!(!clone.verify("anything at all", None).await);
+        let dummy = hasher
+            .dummy
+            .get()
+            .expect("made by the clone's unknown-user check");
+        assert!(
+            dummy.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{dummy}"
+        );
+        let prepared = PasswordHasher::owasp();
+        prepared.prepare_dummy();
+        assert!(prepared.dummy.get().is_some());
     }
 }
