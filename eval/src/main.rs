@@ -54,13 +54,8 @@ fn candidates() -> Vec<Candidate> {
     let mut out = vec![Candidate::profile()];
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
     // The hybrid scorer joins when its model is there (`make minilm`).
-    let model_dir = var("JOBMON_SEMANTIC_MODEL_DIR").unwrap_or_else(|| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../semantic/minilm/.model").to_owned()
-    });
-    if std::path::Path::new(&model_dir)
-        .join("model.safetensors")
-        .is_file()
-    {
+    let model_dir = jobmon_semantic::local_model_dir();
+    if model_dir.join("model.safetensors").is_file() {
         let tuning = [
             "JOBMON_SEMANTIC_MAX_TOKENS",
             "JOBMON_SEMANTIC_WEIGHT",
@@ -69,7 +64,7 @@ fn candidates() -> Vec<Candidate> {
         .into_iter()
         .filter_map(|k| var(k).map(|v| (k.to_owned(), v)))
         .collect();
-        out.push(Candidate::hybrid(&model_dir, tuning));
+        out.push(Candidate::hybrid(&model_dir.to_string_lossy(), tuning));
     }
     if let (Some(url), Some(model)) = (
         var("JOBMON_EVAL_OPENAI_BASE_URL"),

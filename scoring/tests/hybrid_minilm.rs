@@ -8,28 +8,11 @@ use jobmon_scoring::{
 };
 use shared::domain::CanonicalUrl;
 
-fn model_dir() -> String {
-    std::env::var("JOBMON_SEMANTIC_MODEL_DIR").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../semantic/minilm/.model").to_owned()
-    })
-}
-
 fn hybrid() -> Option<Box<dyn Scorer>> {
-    let dir = model_dir();
-    if !std::path::Path::new(&dir)
-        .join("model.safetensors")
-        .is_file()
-    {
-        let why = format!("no model in {dir} (run `make minilm`)");
-        let required =
-            std::env::var("JOBMON_REQUIRE_MINILM").is_ok_and(|v| !v.is_empty() && v != "0");
-        assert!(!required, "JOBMON_REQUIRE_MINILM is set: {why}");
-        println!("SKIPPED: {why} (set JOBMON_REQUIRE_MINILM=1 to make this a failure)");
-        return None;
-    }
+    let dir = jobmon_semantic::local_model_or_skip()?;
     let vars = |k: &str| match k {
         "JOBMON_SCORER" => Some("hybrid".to_owned()),
-        "JOBMON_SEMANTIC_MODEL_DIR" => Some(dir.clone()),
+        "JOBMON_SEMANTIC_MODEL_DIR" => Some(dir.to_string_lossy().into_owned()),
         _ => None,
     };
     match ScorerConfig::from_vars(vars).unwrap().build(None).unwrap() {

@@ -17,6 +17,33 @@ use std::time::{Duration, Instant};
 pub use bert::Config;
 pub use tokenizer::WordPiece;
 
+/// Where `make minilm` puts the model in a checkout (a deployment reads its layer at
+/// `/opt/minilm`).
+pub const CHECKOUT_MODEL_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/minilm/.model");
+
+/// The model folder for the evaluation and the tests: `JOBMON_SEMANTIC_MODEL_DIR`, else
+/// [`CHECKOUT_MODEL_DIR`].
+pub fn local_model_dir() -> PathBuf {
+    std::env::var_os("JOBMON_SEMANTIC_MODEL_DIR")
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| PathBuf::from(CHECKOUT_MODEL_DIR), PathBuf::from)
+}
+
+/// For the tests that need the real model: [`local_model_dir`] when it holds one. Without it
+/// they say so and pass (`None`), unless `JOBMON_REQUIRE_MINILM` is set (`make test` sets
+/// it), which makes a missing model a failure.
+pub fn local_model_or_skip() -> Option<PathBuf> {
+    let dir = local_model_dir();
+    if dir.join(MODEL_FILES[0]).is_file() {
+        return Some(dir);
+    }
+    let why = format!("no model in {} (run `make minilm`)", dir.display());
+    let required = std::env::var("JOBMON_REQUIRE_MINILM").is_ok_and(|v| !v.is_empty() && v != "0");
+    assert!(!required, "JOBMON_REQUIRE_MINILM is set: {why}");
+    println!("SKIPPED: {why} (set JOBMON_REQUIRE_MINILM=1 to make this a failure)");
+    None
+}
+
 /// The files [`Embedder::load`] reads from the model folder.
 pub const MODEL_FILES: [&str; 3] = ["model.safetensors", "vocab.txt", "config.json"];
 

@@ -3,8 +3,6 @@
 //! the real model (`make minilm`); without it the tests say so and pass, unless
 //! `JOBMON_REQUIRE_MINILM` is set (`make test` sets it), in which case they fail.
 
-use std::path::PathBuf;
-
 use jobmon_semantic::Embedder;
 use serde::Deserialize;
 
@@ -27,20 +25,8 @@ fn fixture() -> Fixture {
 }
 
 fn model(max_tokens: usize) -> Option<Embedder> {
-    let dir = std::env::var_os("JOBMON_SEMANTIC_MODEL_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("minilm/.model"));
-    match Embedder::load(&dir, max_tokens) {
-        Ok(embedder) => Some(embedder),
-        Err(e) => {
-            let why = format!("no model at {}: {e} (run `make minilm`)", dir.display());
-            let required =
-                std::env::var("JOBMON_REQUIRE_MINILM").is_ok_and(|v| !v.is_empty() && v != "0");
-            assert!(!required, "JOBMON_REQUIRE_MINILM is set: {why}");
-            println!("SKIPPED: {why} (set JOBMON_REQUIRE_MINILM=1 to make this a failure)");
-            None
-        }
-    }
+    let dir = jobmon_semantic::local_model_or_skip()?;
+    Some(Embedder::load(&dir, max_tokens).expect("the model in the folder loads"))
 }
 
 #[test]

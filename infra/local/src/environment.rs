@@ -41,7 +41,7 @@ pub const LOCAL_DEFAULTS: [(&str, &str); 4] = [
     ("JOBMON_ALLOW_PRIVATE_SOURCES", "1"),
     (
         "JOBMON_SEMANTIC_MODEL_DIR",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../semantic/minilm/.model"),
+        jobmon_semantic::CHECKOUT_MODEL_DIR,
     ),
 ];
 
