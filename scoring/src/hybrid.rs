@@ -69,13 +69,8 @@ impl HybridScorer {
         }
     }
 
-    /// Cosine similarity of the profile's summary and titles with the posting.
-    pub fn similarity(&self, job: &JobForScoring, profile: &Profile) -> f32 {
-        self.inner.similarity(job, profile)
-    }
-
     /// The points the semantic stage adds (or takes) for a similarity.
-    pub fn shift(&self, similarity: f32) -> i64 {
+    fn shift(&self, similarity: f32) -> i64 {
         let SemanticTuning { weight, centre } = self.inner.tuning;
         ((weight * (similarity - centre)).round() as i64).clamp(-MAX_SHIFT, MAX_SHIFT)
     }
