@@ -241,7 +241,8 @@ test('register, add a source, fetch, watch jobs get scored live, archive one, se
   await nav(page, 'Jobs').click();
   const tracked = page.getByTestId('job-row').first();
   const trackedTitle = (await tracked.getByRole('link').textContent())!;
-  await tracked.getByRole('link').click();
+  // By its title: the list may re-order as live scorings arrive, so "the first row" can be another job by the time of the click.
+  await page.getByRole('link', { name: trackedTitle, exact: true }).click();
   await page.getByLabel('Stage').selectOption('saved');
   await expect(page.getByText('Stage set to Saved.')).toBeVisible();
   await expect(page.getByTestId('tracking')).toContainText('Saved');
