@@ -55,7 +55,7 @@ fn candidates() -> Vec<Candidate> {
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
     // The hybrid scorer joins when its model is there (`make minilm`).
     let model_dir = jobmon_semantic::local_model_dir();
-    if model_dir.join("model.safetensors").is_file() {
+    if jobmon_semantic::holds_model(&model_dir) {
         let tuning = [
             "JOBMON_SEMANTIC_MAX_TOKENS",
             "JOBMON_SEMANTIC_WEIGHT",

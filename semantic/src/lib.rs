@@ -34,7 +34,7 @@ pub fn local_model_dir() -> PathBuf {
 /// it), which makes a missing model a failure.
 pub fn local_model_or_skip() -> Option<PathBuf> {
     let dir = local_model_dir();
-    if dir.join(MODEL_FILES[0]).is_file() {
+    if holds_model(&dir) {
         return Some(dir);
     }
     let why = format!("no model in {} (run `make minilm`)", dir.display());
@@ -46,6 +46,11 @@ pub fn local_model_or_skip() -> Option<PathBuf> {
 
 /// The files [`Embedder::load`] reads from the model folder.
 pub const MODEL_FILES: [&str; 3] = ["model.safetensors", "vocab.txt", "config.json"];
+
+/// Whether `dir` has every file of [`MODEL_FILES`] (as `make minilm` leaves it).
+pub fn holds_model(dir: &std::path::Path) -> bool {
+    MODEL_FILES.iter().all(|f| dir.join(f).is_file())
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
