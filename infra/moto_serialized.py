@@ -22,7 +22,14 @@ keeps a copy of only the items its actions name (at most 100, by DynamoDB's limi
 it fails for any reason, puts exactly those back; moto's own copy is skipped by handing it
 the table itself. Under the lock above nothing else writes meanwhile, so restoring the
 touched items is restoring the table. Streams are not enabled in template.yaml, so the
-stream records a rolled-back action may leave are not undone. Arguments are moto_server's.
+stream records a rolled-back action may leave are not undone.
+
+Last, moto's Query on an index sorts the whole table first (`Table.all_items`, for every
+index query and scan) with comparisons that convert both values on every call: at 50,000
+items (a 10,000-job tenant) one list page took 2.7 s, and a page that merges several index
+ranges many times that. The sorts here order by the same keys, computed once per item, and
+string values compare without conversion; the order is unchanged (keys of one attribute
+have one type). Arguments are moto_server's.
 """
 
 import contextlib
@@ -142,6 +149,62 @@ def _transact_touching_only_named_items(self, transact_items):
 
 
 DynamoDBBackend.transact_write_items = _transact_touching_only_named_items
+
+
+def _plain(value):
+    """A key value as Python compares it, computed once (moto's own compare converts
+    both sides on every comparison)."""
+    return value.value if value.type == "S" else value.cast_value
+
+
+def _all_items_by_key(self):
+    items = []
+    for hash_set in self.items.values():
+        if self.range_key_attr:
+            items.extend(hash_set.values())
+        else:
+            items.append(hash_set)
+    if self.range_key_attr:
+        items.sort(
+            key=lambda x: (_plain(x.hash_key), _plain(x.range_key))
+            if x.range_key
+            else (_plain(x.hash_key),)
+        )
+    else:
+        items.sort(key=lambda x: _plain(x.hash_key))
+    return items
+
+
+def _sorted_items_by_key(self, hash_key_attrs, range_key_attrs, items):
+    attrs = self._generate_attr_to_sort_by(hash_key_attrs, range_key_attrs)
+    items.sort(key=lambda x: tuple(_plain(x.attrs[a]) for a in attrs))
+    return items
+
+
+_eq, _lt = DynamoType.__eq__, DynamoType.__lt__
+
+
+def _fast_eq(self, other):
+    if self.type == "S" and getattr(other, "type", None) == "S":
+        return self.value == other.value
+    return _eq(self, other)
+
+
+def _fast_ne(self, other):
+    return not _fast_eq(self, other)
+
+
+def _fast_lt(self, other):
+    if self.type == "S" and getattr(other, "type", None) == "S":
+        return self.value < other.value
+    return _lt(self, other)
+
+
+Table.all_items = _all_items_by_key
+Table.sorted_items = _sorted_items_by_key
+DynamoType.__eq__ = _fast_eq
+DynamoType.__ne__ = _fast_ne
+DynamoType.__lt__ = _fast_lt
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

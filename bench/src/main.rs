@@ -24,6 +24,7 @@ mod cost;
 mod counting;
 mod ingest;
 mod list;
+mod list_combinations;
 mod scoring;
 
 #[tokio::main]

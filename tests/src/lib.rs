@@ -302,6 +302,7 @@ pub mod accounts;
 pub mod contract;
 pub mod events;
 pub mod fixture;
+pub mod list_contract;
 pub mod localstripe;
 pub mod mail;
 pub mod requests;

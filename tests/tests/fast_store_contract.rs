@@ -51,3 +51,8 @@ async fn tracking_is_conditional_counted_and_bounded() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn lists_answer_every_filter_combination() {
+    jobmon_tests::list_contract::lists_answer_every_filter_combination(&MemoryStore::new()).await;
+}

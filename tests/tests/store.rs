@@ -430,6 +430,14 @@ async fn moto_keeps_no_copy_of_the_table_per_transaction() {
     );
 }
 
+/// 112 filter combinations, each paged 5 at a time through merged index ranges, against
+/// the order and contents computed from the jobs (the fast tier runs the same).
+#[tokio::test]
+async fn every_list_filter_combination_pages_through_its_jobs_in_order() {
+    let stack = TestStack::new().await;
+    jobmon_tests::list_contract::lists_answer_every_filter_combination(&store(&stack)).await;
+}
+
 /// The store contract that the in-memory store also passes (`tests/fast_store_contract.rs`),
 /// here against DynamoDB: the fast tier's store answers like this one.
 #[tokio::test]

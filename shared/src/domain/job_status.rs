@@ -72,6 +72,16 @@ impl JobStatus {
             .is_some_and(|(_, targets)| targets.contains(&to))
     }
 
+    /// Whether a job in this status may carry a score: scored, a rescoring waiting or
+    /// failed (the previous score stays on the card), and archived jobs that had one.
+    /// `new` and `pending_upgrade` jobs were never scored.
+    pub fn carries_score(self) -> bool {
+        matches!(
+            self,
+            JobStatus::Scored | JobStatus::Queued | JobStatus::Failed | JobStatus::Archived
+        )
+    }
+
     /// Checks a move against the table; callers apply it only on `Ok`.
     pub fn transition(self, to: JobStatus) -> Result<JobStatus, TransitionError> {
         if self.can_become(to) {

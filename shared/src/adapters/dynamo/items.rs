@@ -184,6 +184,10 @@ pub struct JobCardItem {
     pub gsi5pk: Option<String>,
     #[serde(rename = "GSI5SK", default, skip_serializing_if = "Option::is_none")]
     pub gsi5sk: Option<String>,
+    #[serde(rename = "GSI6PK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi6pk: Option<String>,
+    #[serde(rename = "GSI6SK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi6sk: Option<String>,
     pub entity: String,
     pub id: String,
     pub title: String,
@@ -227,6 +231,7 @@ impl JobCardItem {
         let ix = index_keys(job.tenant_id, c.id, c.source_id, c.status, c.score);
         let (gsi3pk, gsi3sk) = ix.gsi3.unzip();
         let (gsi4pk, gsi4sk) = ix.gsi4.unzip();
+        let (gsi6pk, gsi6sk) = ix.gsi6.unzip();
         Self {
             pk: keys::tenant_pk(job.tenant_id),
             sk: keys::job_sk(c.id),
@@ -238,6 +243,8 @@ impl JobCardItem {
             gsi4sk,
             gsi5pk: Some(ix.gsi5pk),
             gsi5sk: Some(ix.gsi5sk),
+            gsi6pk,
+            gsi6sk,
             words: job_words(
                 &[&c.title, &c.company, &c.location, c.url.as_str()],
                 &job.description,

@@ -1,4 +1,5 @@
-//! Where a job card appears in the list indexes, as a function of its status and score.
+//! Where a job card appears in the list indexes, as a function of its status, score and
+//! source.
 //! Every write of a card's status or score sets these together, so the indexes never
 //! disagree with the card (docs/data-model.md, "Job list").
 
@@ -15,11 +16,13 @@ pub struct IndexKeys {
     pub gsi1sk: String,
     /// GSI3: not archived (absent when archived).
     pub gsi3: Option<(String, String)>,
-    /// GSI4: scored and not archived, by score (absent otherwise).
+    /// GSI4: by status, then score (absent without a score).
     pub gsi4: Option<(String, String)>,
-    /// GSI5: by source.
+    /// GSI5: by source and status.
     pub gsi5pk: String,
     pub gsi5sk: String,
+    /// GSI6: by source and status, then score (absent without a score).
+    pub gsi6: Option<(String, String)>,
 }
 
 pub fn index_keys(
@@ -30,52 +33,96 @@ pub fn index_keys(
     score: Option<Score>,
 ) -> IndexKeys {
     let active = status != JobStatus::Archived;
+    let score = score.filter(|_| status.carries_score());
     IndexKeys {
         gsi1pk: keys::status_gsi_pk(tenant, status),
         gsi1sk: keys::job_sk(job),
         gsi3: active.then(|| (keys::active_gsi_pk(tenant), keys::job_sk(job))),
-        gsi4: score
-            .filter(|_| active)
-            .map(|s| (keys::scored_gsi_pk(tenant), keys::score_gsi_sk(s, job))),
-        gsi5pk: keys::source_gsi_pk(tenant, source),
+        gsi4: score.map(|s| {
+            (
+                keys::scored_gsi_pk(tenant, status),
+                keys::score_gsi_sk(s, job),
+            )
+        }),
+        gsi5pk: keys::source_gsi_pk(tenant, source, status),
         gsi5sk: keys::job_sk(job),
+        gsi6: score.map(|s| {
+            (
+                keys::source_scored_gsi_pk(tenant, source, status),
+                keys::score_gsi_sk(s, job),
+            )
+        }),
     }
 }
 
 /// The `SET …` and `REMOVE …` parts of an update expression that move a card's index
-/// keys (GSI1, GSI3, GSI4; GSI5 never changes), with their values (`:ix_*`).
+/// keys (every index but GSI2, which cards are not in), with their values (`:ix_*`).
 pub struct IndexUpdate {
     pub set: Vec<&'static str>,
     pub remove: Vec<&'static str>,
     pub values: Vec<(&'static str, AttributeValue)>,
 }
 
+/// One optional index's attributes and the update-expression placeholders for them.
+struct Optional {
+    names: [&'static str; 2],
+    sets: [&'static str; 2],
+    values: [&'static str; 2],
+}
+
 impl IndexUpdate {
     pub fn of(k: &IndexKeys) -> Self {
         let mut u = IndexUpdate {
-            set: vec!["GSI1PK = :ix_gsi1pk"],
+            set: vec![
+                "GSI1PK = :ix_gsi1pk",
+                "GSI5PK = :ix_gsi5pk",
+                "GSI5SK = :ix_gsi5sk",
+            ],
             remove: Vec::new(),
-            values: vec![(":ix_gsi1pk", AttributeValue::S(k.gsi1pk.clone()))],
+            values: vec![
+                (":ix_gsi1pk", AttributeValue::S(k.gsi1pk.clone())),
+                (":ix_gsi5pk", AttributeValue::S(k.gsi5pk.clone())),
+                (":ix_gsi5sk", AttributeValue::S(k.gsi5sk.clone())),
+            ],
         };
-        match &k.gsi3 {
-            Some((pk, sk)) => {
-                u.set.push("GSI3PK = :ix_gsi3pk");
-                u.set.push("GSI3SK = :ix_gsi3sk");
-                u.values.push((":ix_gsi3pk", AttributeValue::S(pk.clone())));
-                u.values.push((":ix_gsi3sk", AttributeValue::S(sk.clone())));
-            }
-            None => u.remove.extend(["GSI3PK", "GSI3SK"]),
-        }
-        match &k.gsi4 {
-            Some((pk, sk)) => {
-                u.set.push("GSI4PK = :ix_gsi4pk");
-                u.set.push("GSI4SK = :ix_gsi4sk");
-                u.values.push((":ix_gsi4pk", AttributeValue::S(pk.clone())));
-                u.values.push((":ix_gsi4sk", AttributeValue::S(sk.clone())));
-            }
-            None => u.remove.extend(["GSI4PK", "GSI4SK"]),
-        }
+        u.optional(
+            &k.gsi3,
+            Optional {
+                names: ["GSI3PK", "GSI3SK"],
+                sets: ["GSI3PK = :ix_gsi3pk", "GSI3SK = :ix_gsi3sk"],
+                values: [":ix_gsi3pk", ":ix_gsi3sk"],
+            },
+        );
+        u.optional(
+            &k.gsi4,
+            Optional {
+                names: ["GSI4PK", "GSI4SK"],
+                sets: ["GSI4PK = :ix_gsi4pk", "GSI4SK = :ix_gsi4sk"],
+                values: [":ix_gsi4pk", ":ix_gsi4sk"],
+            },
+        );
+        u.optional(
+            &k.gsi6,
+            Optional {
+                names: ["GSI6PK", "GSI6SK"],
+                sets: ["GSI6PK = :ix_gsi6pk", "GSI6SK = :ix_gsi6sk"],
+                values: [":ix_gsi6pk", ":ix_gsi6sk"],
+            },
+        );
         u
+    }
+
+    fn optional(&mut self, keys: &Option<(String, String)>, o: Optional) {
+        match keys {
+            Some((pk, sk)) => {
+                self.set.extend(o.sets);
+                self.values
+                    .push((o.values[0], AttributeValue::S(pk.clone())));
+                self.values
+                    .push((o.values[1], AttributeValue::S(sk.clone())));
+            }
+            None => self.remove.extend(o.names),
+        }
     }
 
     /// `SET <extra>, <index sets> [REMOVE <extra removes>, <index removes>]`.
@@ -103,20 +150,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn archived_and_unscored_jobs_leave_the_sparse_indexes() {
+    fn the_sparse_indexes_hold_what_their_lists_need() {
         let (t, j, s) = (TenantId::new(), JobId::new(), SourceId::new());
         let score = Score::new(7).ok();
         let scored = index_keys(t, j, s, JobStatus::Scored, score);
         assert!(scored.gsi3.is_some());
-        assert_eq!(scored.gsi4.as_ref().unwrap().1, format!("07#JOB#{j}"));
+        assert_eq!(
+            scored.gsi4,
+            Some((format!("T#{t}#SC#scored"), format!("07#JOB#{j}")))
+        );
+        assert_eq!(scored.gsi5pk, format!("T#{t}#SRC#{s}#ST#scored"));
+        assert_eq!(
+            scored.gsi6,
+            Some((format!("T#{t}#SRC#{s}#SC#scored"), format!("07#JOB#{j}")))
+        );
+        // Archived: out of the active list, but still found by `status=archived&minScore=`.
         let archived = index_keys(t, j, s, JobStatus::Archived, score);
-        assert!(archived.gsi3.is_none() && archived.gsi4.is_none());
+        assert!(archived.gsi3.is_none());
+        assert_eq!(archived.gsi4.unwrap().0, format!("T#{t}#SC#archived"));
         let new = index_keys(t, j, s, JobStatus::New, None);
-        assert!(new.gsi3.is_some() && new.gsi4.is_none());
-        let u = IndexUpdate::of(&archived);
+        assert!(new.gsi3.is_some() && new.gsi4.is_none() && new.gsi6.is_none());
+        // A status that never carries a score keeps the card out of the score indexes
+        // even if a stale score were passed in.
+        let pending = index_keys(t, j, s, JobStatus::PendingUpgrade, score);
+        assert!(pending.gsi4.is_none() && pending.gsi6.is_none());
+        let u = IndexUpdate::of(&index_keys(t, j, s, JobStatus::Archived, None));
         assert_eq!(
             u.expression(&["#status = :s"], &["lastError"]),
-            "SET #status = :s, GSI1PK = :ix_gsi1pk REMOVE lastError, GSI3PK, GSI3SK, GSI4PK, GSI4SK"
+            "SET #status = :s, GSI1PK = :ix_gsi1pk, GSI5PK = :ix_gsi5pk, GSI5SK = :ix_gsi5sk \
+             REMOVE lastError, GSI3PK, GSI3SK, GSI4PK, GSI4SK, GSI6PK, GSI6SK"
         );
     }
 }

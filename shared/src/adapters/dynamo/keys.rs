@@ -211,9 +211,10 @@ pub fn active_gsi_pk(tenant: TenantId) -> String {
     format!("T#{tenant}#ACTIVE")
 }
 
-/// GSI4: a tenant's scored jobs that are not archived, by score then id.
-pub fn scored_gsi_pk(tenant: TenantId) -> String {
-    format!("T#{tenant}#SCORED")
+/// GSI4: a tenant's jobs of one status that carry a score, by score then id
+/// (`T#<tenant>#SC#<status>`; sparse: jobs without a score are not in it).
+pub fn scored_gsi_pk(tenant: TenantId, status: JobStatus) -> String {
+    format!("T#{tenant}#SC#{status}")
 }
 
 /// Two digits, so string order is score order (`01` … `10`).
@@ -221,9 +222,15 @@ pub fn score_gsi_sk(score: crate::domain::Score, job: JobId) -> String {
     format!("{:02}#JOB#{job}", score.value())
 }
 
-/// GSI5: a tenant's jobs of one source.
-pub fn source_gsi_pk(tenant: TenantId, source: SourceId) -> String {
-    format!("T#{tenant}#SRC#{source}")
+/// GSI5: a tenant's jobs of one source and one status, newest first.
+pub fn source_gsi_pk(tenant: TenantId, source: SourceId, status: JobStatus) -> String {
+    format!("T#{tenant}#SRC#{source}#ST#{status}")
+}
+
+/// GSI6: a tenant's jobs of one source and one status that carry a score, by score then
+/// id (sparse, like GSI4).
+pub fn source_scored_gsi_pk(tenant: TenantId, source: SourceId, status: JobStatus) -> String {
+    format!("T#{tenant}#SRC#{source}#SC#{status}")
 }
 
 /// Daily analytics counters of a tenant (`YYYY-MM-DD`, UTC).

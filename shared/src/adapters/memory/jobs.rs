@@ -32,17 +32,14 @@ fn order_key(card: &JobCard, by_score: bool) -> (u8, JobId) {
 /// DynamoDB adapter's plan select it (docs/data-model.md, "Job list").
 fn matches(job: &Job, query: &JobQuery, by_score: bool) -> bool {
     let card = &job.card;
-    let active = card.status != JobStatus::Archived;
-    let listed = match (query.source, query.status) {
-        (Some(source), status) => {
-            card.source_id == source && status.map_or(active, |s| card.status == s)
-        }
-        (None, status) if by_score => {
-            card.score.is_some() && active && status.is_none_or(|s| card.status == s)
-        }
-        (None, Some(status)) => card.status == status,
-        (None, None) => active,
-    };
+    let status = query
+        .status
+        .map_or(card.status != JobStatus::Archived, |s| card.status == s);
+    let source = query.source.is_none_or(|s| card.source_id == s);
+    // As the score indexes hold it: a score on a status that carries one.
+    let scored = card.score.is_some() && card.status.carries_score();
+    let score_range = query.min_score.is_some() || query.max_score.is_some();
+    let listed = status && source && (scored || !(by_score || score_range));
     let staged = query.stage.is_none_or(|stage| card.stage == Some(stage));
     let created_ms = card.id.as_ulid().timestamp_ms();
     let in_range = query
@@ -77,9 +74,7 @@ fn matches(job: &Job, query: &JobQuery, by_score: bool) -> bool {
 }
 
 fn by_score(query: &JobQuery) -> bool {
-    let has_scores =
-        |s: JobStatus| matches!(s, JobStatus::Scored | JobStatus::Queued | JobStatus::Failed);
-    query.source.is_none() && query.sort == JobSort::Score && query.status.is_none_or(has_scores)
+    query.sort == JobSort::Score && query.status.is_none_or(JobStatus::carries_score)
 }
 
 impl State {
