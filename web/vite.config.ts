@@ -16,8 +16,6 @@ export default defineConfig({
     },
   },
   build: {
-    // Recharts is loaded lazily (analytics only); the main bundle must stay small.
-    chunkSizeWarningLimit: 600,
     // No separate vendor chunk: it would survive deploys in the browser's cache, but on a
     // first visit it is one more request before anything can run, and Lighthouse's mobile
     // run measured the jobs page's paint later with it. Pages are chunks (src/routes.ts).

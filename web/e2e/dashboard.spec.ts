@@ -2,7 +2,7 @@
 // Greenhouse URL to add a source (the fixture board) → verify the address and set up
 // instant e-mail and a signed webhook → fetch → rows appear and get scored live → open a job → archive
 // it → track one through saved, applied and interviewing on the board → an admin sees the analytics → reload and a new tab stay signed in → sign out. Screenshots of the main pages go to web/screenshots/.
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -278,8 +278,18 @@ test('register, add a source, fetch, watch jobs get scored live, archive one, se
   await expect(tiles).toContainText('Jobs in total');
   await expect(tiles.getByText('Jobs in total').locator('..')).toContainText('3');
   await expect(page.getByTestId('by-stage')).toHaveText('Interviewing: 1');
-  await expect(page.getByRole('region', { name: 'Score distribution' }).locator('svg.recharts-surface[role=application]')).toBeVisible();
-  await expect(page.getByRole('region', { name: 'Jobs per day' }).locator('svg.recharts-surface[role=application]')).toBeVisible();
+  // The charts are drawn from the reports: the three jobs found today, all scored, are three
+  // in the scores' bars and three in the days' found counts, and each chart names its figures.
+  const sumOf = async (marks: Locator, attr: string) =>
+    (await marks.evaluateAll((els, a) => els.map((e) => Number(e.getAttribute(a))), attr)).reduce((n, c) => n + c, 0);
+  const scoreChart = page.getByRole('region', { name: 'Score distribution' }).getByRole('img', { name: /^Jobs by score, 3 in all: score \d+: \d/ });
+  await expect(scoreChart).toBeVisible();
+  await expect(scoreChart.getByTestId('score-bar')).toHaveCount(10);
+  expect(await sumOf(scoreChart.getByTestId('score-bar'), 'data-count')).toBe(3);
+  const perDayChart = page.getByRole('region', { name: 'Jobs per day' }).getByRole('img', { name: /: 3 found, \d+ scored$/ });
+  await expect(perDayChart).toBeVisible();
+  expect(await sumOf(perDayChart.getByTestId('day'), 'data-found')).toBe(3);
+  await expect(perDayChart.getByTestId('line-found')).toHaveAttribute('points', /^[\d.]+,[\d.]+( [\d.]+,[\d.]+)+$/);
   await expect(page.getByRole('table', { name: 'Jobs per source' })).toContainText('Acme board');
   await shot(page, '08-analytics');
   await expectAccessible(page, '08-analytics');

@@ -65,7 +65,6 @@ export const pages = {
   profile: lazyPage(() => import('./pages/ProfilePage').then((m) => m.ProfilePage)),
   notifications: lazyPage(() => import('./pages/NotificationsPage').then((m) => m.NotificationsPage)),
   members: lazyPage(() => import('./pages/MembersPage').then((m) => m.MembersPage)),
-  // Analytics' charts pull in Recharts (> 450 kB), a chunk of their own (AnalyticsCharts).
   analytics: lazyPage(() => import('./pages/AnalyticsPage').then((m) => m.default)),
   billing: lazyPage(() => import('./pages/BillingPage').then((m) => m.BillingPage)),
   account: lazyPage(() => import('./pages/AccountPage').then((m) => m.AccountPage)),

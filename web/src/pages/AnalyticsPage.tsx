@@ -1,5 +1,4 @@
-// Loaded lazily (src/routes.ts); its charts, with Recharts, are a further chunk.
-import { Suspense } from 'react';
+// Loaded lazily (src/routes.ts), with its charts (hand-written SVG, a few kB: no chunk of their own).
 import { useSearchParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../api/client';
@@ -13,14 +12,7 @@ import { Empty, ErrorState, Loading } from '../components/States';
 import { AdminOnly } from './MembersPage';
 import type { JobStatus, Stage } from '../api/types';
 import { STAGE_LABELS } from './stages';
-import { lazyPage } from '../routes';
-
-// One fetch of the chart chunk for both charts (a failed one is tried again next time).
-let chartsLoading: ReturnType<typeof loadCharts> | undefined;
-const loadCharts = () => import('./AnalyticsCharts');
-const charts = () => (chartsLoading ??= loadCharts().catch((error: unknown) => ((chartsLoading = undefined), Promise.reject(error))));
-const ScoreChart = lazyPage(() => charts().then((m) => m.ScoreChart));
-const PerDayChart = lazyPage(() => charts().then((m) => m.PerDayChart));
+import { PerDayChart, ScoreChart } from './AnalyticsCharts';
 
 export function validateRange(from: string, to: string): { from?: string; to?: string } {
   const day = /^\d{4}-\d{2}-\d{2}$/;
@@ -83,10 +75,10 @@ export default function AnalyticsPage() {
 
       <div className="grid gap-4 lg:grid-cols-2">
         <ChartCard title="Score distribution" query={distribution} empty={(d) => d.buckets.every((b) => b.count === 0)}>
-          {(d) => <ScoreChart.Component data={d} />}
+          {(d) => <ScoreChart data={d} />}
         </ChartCard>
         <ChartCard title="Jobs per day" query={perDay} empty={(d) => d.days.every((x) => x.created === 0 && x.scored === 0)}>
-          {(d) => <PerDayChart.Component data={d} />}
+          {(d) => <PerDayChart data={d} />}
         </ChartCard>
       </div>
 
@@ -179,7 +171,7 @@ function ChartCard<T>({
   return (
     <section className="card" aria-label={title}>
       <h2 className="mb-2 text-lg font-semibold">{title}</h2>
-      {/* The chart's height is kept while its data and code load: nothing below it jumps. */}
+      {/* The chart's height is kept while its data loads: nothing below it jumps. */}
       <div className="min-h-60">
         {query.isPending ? (
           <Loading />
@@ -188,7 +180,7 @@ function ChartCard<T>({
         ) : query.data && empty(query.data) ? (
           <Empty title="Nothing in this range yet" />
         ) : (
-          query.data && <Suspense fallback={<Loading label="Loading the chart…" />}>{children(query.data)}</Suspense>
+          query.data && children(query.data)
         )}
       </div>
     </section>

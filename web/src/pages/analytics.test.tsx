@@ -1,41 +1,42 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { act, screen, within } from '@testing-library/react';
 import { json, mockApi, renderPage } from '../test/utils';
 import AnalyticsPage from './AnalyticsPage';
 
-// The chart chunk arrives when the test says so, as a slow network would deliver it.
-const gate = vi.hoisted(() => {
-  let open: () => void = () => undefined;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { opened, open: () => open() };
-});
-vi.mock('./AnalyticsCharts', async () => {
-  await gate.opened;
-  return {
-    CHART_HEIGHT: 240,
-    ScoreChart: ({ data }: { data: { buckets: { count: number }[] } }) => <p>score chart of {data.buckets.length} buckets</p>,
-    PerDayChart: ({ data }: { data: { days: unknown[] } }) => <p>chart of {data.days.length} days</p>,
-  };
-});
-
 describe('AnalyticsPage', () => {
-  it('shows its figures while the chart code is still on its way, in the space the charts will take', async () => {
+  it('shows the figures, both charts drawn from the reports, and the sources', async () => {
     mockApi({
       'GET /v1/analytics/overview': () =>
         json(200, { totalJobs: 12, scoredInRange: 10, averageScore: 6.5, byStatus: { scored: 12 }, byStage: { applied: 1 } }),
-      'GET /v1/analytics/score-distribution': () => json(200, { buckets: [{ score: 9, count: 2 }, { score: 5, count: 1 }] }),
+      'GET /v1/analytics/score-distribution': () =>
+        json(200, { buckets: Array.from({ length: 10 }, (_, i) => ({ score: i + 1, count: i === 8 ? 2 : i === 4 ? 1 : 0 })) }),
       'GET /v1/analytics/jobs-per-day': () => json(200, { days: [{ date: '2026-11-29', created: 3, scored: 2 }] }),
-      'GET /v1/analytics/sources': () => json(200, []),
+      'GET /v1/analytics/sources': () => json(200, [{ sourceId: 's1', name: 'Acme board', jobs: 3, averageScore: 7.7, highScores: 2 }]),
     });
     renderPage(<AnalyticsPage />, { route: '/analytics', path: '/analytics' });
     expect(await screen.findByText('Jobs in total')).toBeInTheDocument();
     const scores = screen.getByRole('region', { name: 'Score distribution' });
-    expect(await within(scores).findByText('Loading the chart…')).toBeInTheDocument();
-    expect(within(scores).getByRole('status').parentElement).toHaveClass('min-h-60');
+    expect(await within(scores).findByRole('img', { name: 'Jobs by score, 3 in all: score 5: 1, score 9: 2' })).toBeInTheDocument();
+    const perDay = screen.getByRole('region', { name: 'Jobs per day' });
+    expect(await within(perDay).findByRole('img', { name: /3 found, 2 scored$/ })).toBeInTheDocument();
+    expect(within(perDay).getAllByTestId('day')).toHaveLength(1);
+    expect(await screen.findByRole('table', { name: 'Jobs per source' })).toHaveTextContent('Acme board37.72');
+  });
 
-    await act(async () => gate.open());
-    expect(await within(scores).findByText('score chart of 2 buckets')).toBeInTheDocument();
-    expect(await within(screen.getByRole('region', { name: 'Jobs per day' })).findByText('chart of 1 days')).toBeInTheDocument();
+  it('says so when a range has nothing to chart', async () => {
+    mockApi({
+      'GET /v1/analytics/overview': () => json(200, { totalJobs: 0, scoredInRange: 0, averageScore: null, byStatus: {}, byStage: {} }),
+      'GET /v1/analytics/score-distribution': () => json(200, { buckets: Array.from({ length: 10 }, (_, i) => ({ score: i + 1, count: 0 })) }),
+      'GET /v1/analytics/jobs-per-day': () => json(200, { days: [{ date: '2026-11-29', created: 0, scored: 0 }] }),
+      'GET /v1/analytics/sources': () => json(200, []),
+    });
+    renderPage(<AnalyticsPage />, { route: '/analytics', path: '/analytics' });
+    for (const name of ['Score distribution', 'Jobs per day']) {
+      const region = screen.getByRole('region', { name });
+      expect(await within(region).findByText('Nothing in this range yet')).toBeInTheDocument();
+      expect(within(region).queryByRole('img')).not.toBeInTheDocument();
+      expect(region.querySelector('.min-h-60')).not.toBeNull();
+    }
   });
 
   it('holds the tiles’ places while the overview loads, then fills them in', async () => {
