@@ -1,9 +1,11 @@
-import { useState } from 'react';
+import { useDeferredValue, useState } from 'react';
 import { NavLink, Outlet, useNavigate } from 'react-router';
 import { useAuth } from '../auth/AuthContext';
 import { useLive } from '../live/LiveProvider';
 import { preloadPage } from '../routes';
+import { useMediaQuery } from '../useMediaQuery';
 import { PageBoundary } from './PageBoundary';
+import { Loading } from './States';
 
 const LINKS: { to: string; label: string; admin?: boolean }[] = [
   { to: '/jobs', label: 'Jobs' },
@@ -47,6 +49,14 @@ export function Layout() {
   const { status } = useLive();
   const navigate = useNavigate();
   const [menuOpen, setMenuOpen] = useState(false);
+  // The row of links is for wide screens (CSS hides it below `md`); a phone opens "Menu".
+  const wide = useMediaQuery('(min-width: 48rem)');
+  // When the layout appears (a sign-in, or a session restored on opening a bookmark) the
+  // header commits first and the page renders right after in the background, where React
+  // works in slices of a few milliseconds instead of one task the length of the whole page:
+  // on a throttled phone that one task was most of the page's blocking time. Moving between
+  // pages keeps the layout, so it does not delay them.
+  const showPage = useDeferredValue(true, false);
   const links = LINKS.filter((l) => !l.admin || isAdmin);
   const linkClass = ({ isActive }: { isActive: boolean }) =>
     `block rounded-md px-3 py-2 text-sm font-medium focus-visible:outline-2 focus-visible:outline-indigo-600 ${
@@ -69,17 +79,19 @@ export function Layout() {
             data-status={status}
             role="img"
           />
-          <nav aria-label="Main" className="hidden flex-1 md:block">
-            <ul className="flex gap-1">
-              {links.map((l) => (
-                <li key={l.to}>
-                  <NavLink to={l.to} className={linkClass} {...preloadOnIntent(l.to)}>
-                    {l.label}
-                  </NavLink>
-                </li>
-              ))}
-            </ul>
-          </nav>
+          {wide && (
+            <nav aria-label="Main" className="hidden flex-1 md:block">
+              <ul className="flex gap-1">
+                {links.map((l) => (
+                  <li key={l.to}>
+                    <NavLink to={l.to} className={linkClass} {...preloadOnIntent(l.to)}>
+                      {l.label}
+                    </NavLink>
+                  </li>
+                ))}
+              </ul>
+            </nav>
+          )}
           <div className="ml-auto flex items-center gap-2">
             <span className="hidden text-sm text-slate-600 lg:inline" data-testid="who">
               {session?.user.email} · {session?.tenant.name}
@@ -120,9 +132,13 @@ export function Layout() {
         )}
       </header>
       <main id="main" className="mx-auto max-w-6xl px-4 py-6">
-        <PageBoundary>
-          <Outlet />
-        </PageBoundary>
+        {showPage ? (
+          <PageBoundary>
+            <Outlet />
+          </PageBoundary>
+        ) : (
+          <Loading />
+        )}
       </main>
     </div>
   );
