@@ -1,19 +1,17 @@
-import { useEffect, useEffectEvent, useMemo, useRef, useState } from 'react';
+import { useDeferredValue, useEffect, useEffectEvent, useMemo, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useInfiniteQuery, useMutation, useQuery } from '@tanstack/react-query';
 import { api, request } from '../api/client';
 import { describeError } from '../api/errors';
 import { keys } from '../api/keys';
 import type { JobCard, Page, Source } from '../api/types';
-import { JOB_STATUSES } from '../api/types';
-import { StageOptions } from './stages';
-import { STATUS_LABEL } from '../components/Badges';
-import { Field } from '../components/Field';
 import { PageTitle } from '../components/Layout';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { useToast } from '../components/Toasts';
 import { useDebounced } from '../useDebounced';
+import { useMediaQuery } from '../useMediaQuery';
 import { hasErrors } from '../validation';
+import { JobFilterFields } from './JobFiltersForm';
 import { JobsTable } from './JobsTable';
 import { readFilters, toQuery, validateFilters, writeFilters, type JobFilters } from './jobFilters';
 
@@ -31,8 +29,10 @@ export function JobsPage() {
   const toast = useToast();
   const searchRef = useRef<HTMLInputElement>(null);
   const [filtersOpen, setFiltersOpen] = useState(false);
+  // Tailwind's `md`, where the filters show without the button.
+  const wide = useMediaQuery('(min-width: 48rem)');
   const sources = useSources();
-  const sourceNames = new Map((sources.data?.items ?? []).map((s) => [s.id, s.name]));
+  const sourceNames = useMemo(() => new Map((sources.data?.items ?? []).map((s) => [s.id, s.name])), [sources.data]);
 
   // The search box writes to the URL a moment after typing stops, and shows the URL's
   // words again when the URL changes under it (back, forward, a link). That second part is
@@ -81,8 +81,12 @@ export function JobsPage() {
     jobs.fetchNextPage().then((r) => {
       if (r.isFetchNextPageError) toast(describeError(r.error), 'error');
     });
-  const rows = jobs.data?.pages.flatMap((p) => p.items) ?? [];
-  const filtered = writeFilters(filters).toString() !== '' ;
+  // The rows render in the background, in slices React can interrupt, rather than in the task
+  // that delivered the answer: on a phone's CPU the list's first render was one long task.
+  // Until then the list shows what it showed before (the spinner on a first load).
+  const shown = useDeferredValue(jobs.data);
+  const rows = useMemo(() => shown?.pages.flatMap((p) => p.items) ?? [], [shown]);
+  const filtered = writeFilters(filters).toString() !== '';
 
   return (
     <>
@@ -113,70 +117,28 @@ export function JobsPage() {
         className={`card mb-4 grid-cols-2 gap-3 md:grid md:grid-cols-4 lg:grid-cols-8 ${filtersOpen ? 'grid' : 'hidden'}`}
         onSubmit={(e) => e.preventDefault()}
       >
-        <div className="col-span-2">
-          <Field label="Search" error={errors.q}>
-            <input ref={searchRef} className="input" type="search" placeholder="Title, company, place, words…" value={q} onChange={(e) => setQ(e.target.value)} />
-          </Field>
-        </div>
-        <Field label="Status">
-          <select className="input" value={filters.status} onChange={(e) => setFilter('status', e.target.value as JobFilters['status'])}>
-            <option value="">All but archived</option>
-            {JOB_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {STATUS_LABEL[s]}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field label="Stage">
-          <select className="input" value={filters.stage} onChange={(e) => setFilter('stage', e.target.value as JobFilters['stage'])}>
-            <option value="">Any stage</option>
-            <StageOptions />
-          </select>
-        </Field>
-        <Field label="Source">
-          <select className="input" value={filters.sourceId} onChange={(e) => setFilter('sourceId', e.target.value)}>
-            <option value="">All sources</option>
-            {sources.data?.items.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field label="Min score" error={errors.minScore}>
-          <input className="input" type="number" inputMode="numeric" min={1} max={10} value={filters.minScore} onChange={(e) => setFilter('minScore', e.target.value)} />
-        </Field>
-        <Field label="Max score" error={errors.maxScore}>
-          <input className="input" type="number" inputMode="numeric" min={1} max={10} value={filters.maxScore} onChange={(e) => setFilter('maxScore', e.target.value)} />
-        </Field>
-        <Field label="Found from" error={errors.from}>
-          <input className="input" type="date" value={filters.from} onChange={(e) => setFilter('from', e.target.value)} />
-        </Field>
-        <Field label="Found until" error={errors.to}>
-          <input className="input" type="date" value={filters.to} onChange={(e) => setFilter('to', e.target.value)} />
-        </Field>
-        <Field label="Sort by">
-          <select className="input" value={filters.sort} onChange={(e) => setFilter('sort', e.target.value as JobFilters['sort'])}>
-            <option value="newest">Newest first</option>
-            <option value="score">Best score first</option>
-          </select>
-        </Field>
-        {filtered && (
-          <div className="flex items-end">
-            <button type="button" className="btn-secondary w-full" onClick={() => setParams(new URLSearchParams(), { replace: true })}>
-              Clear filters
-            </button>
-          </div>
+        {/* Built only where shown: on a phone they are behind the button, and their date and
+            number inputs were a fifth of the page's first render on a phone's CPU. */}
+        {(filtersOpen || wide) && (
+          <JobFilterFields
+            filters={filters}
+            errors={errors}
+            q={q}
+            onQ={setQ}
+            setFilter={setFilter}
+            sources={sources.data?.items}
+            searchRef={searchRef}
+            onClear={filtered ? () => setParams(new URLSearchParams(), { replace: true }) : undefined}
+          />
         )}
       </form>
 
       {!valid ? (
         <p role="alert" className="text-sm text-red-800">Fix the filters marked above to see jobs.</p>
-      ) : jobs.isPending ? (
-        <Loading label="Loading jobs…" />
       ) : jobs.isError ? (
         <ErrorState error={jobs.error} retry={() => jobs.refetch()} title="Could not load jobs" />
+      ) : !shown ? (
+        <Loading label="Loading jobs…" />
       ) : rows.length === 0 ? (
         filtered ? (
           <Empty title="No jobs match these filters">Try a wider score or date range, or clear the filters.</Empty>

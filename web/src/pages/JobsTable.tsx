@@ -1,6 +1,6 @@
 // The jobs list: rows, selection for bulk actions, and the keyboard shortcuts.
 
-import { useEffect, useEffectEvent, useRef, useState } from 'react';
+import { memo, useEffect, useEffectEvent, useRef, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { api } from '../api/client';
@@ -98,7 +98,9 @@ function ShortcutHelp({ onClose }: { onClose: () => void }) {
   );
 }
 
-export function JobsTable({ rows, sourceNames, busy, searchRef }: { rows: JobCard[]; sourceNames: Map<string, string>; busy: boolean; searchRef: React.RefObject<HTMLInputElement | null> }) {
+// Memoised: the page around it renders again for every keystroke in the search box and
+// every change of a query's state, none of which changes the rows.
+export const JobsTable = memo(function JobsTable({ rows, sourceNames, busy, searchRef }: { rows: JobCard[]; sourceNames: Map<string, string>; busy: boolean; searchRef: React.RefObject<HTMLInputElement | null> }) {
   const fresh = useFresh();
   const toast = useToast();
   const client = useQueryClient();
@@ -278,4 +280,4 @@ export function JobsTable({ rows, sourceNames, busy, searchRef }: { rows: JobCar
       {help && <ShortcutHelp onClose={() => setHelp(false)} />}
     </>
   );
-}
+});

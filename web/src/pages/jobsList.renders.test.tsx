@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { act, screen, waitFor } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor } from '@testing-library/react';
 import { LiveProvider } from '../live/LiveProvider';
 import { json, mockApi, renderPage } from '../test/utils';
 import { workModeLabel } from '../format';
@@ -44,6 +44,21 @@ describe('the jobs list and the live connection', () => {
     expect(renders).toBeGreaterThan(0);
     act(() => FakeSocket.all[0].onopen?.());
     act(() => FakeSocket.all[0].onclose?.());
+    expect(vi.mocked(workModeLabel).mock.calls.length).toBe(renders);
+  });
+
+  it('does not render the rows again for each key typed in the search box', async () => {
+    mockApi({
+      'GET /v1/sources': () => json(200, { items: [{ id: 's1', name: 'Acme board' }], nextCursor: null }),
+      'GET /v1/jobs': () => json(200, { items: [{ id: 'j1', title: 'Rust Dev', company: 'Acme', location: '', remote: true, url: 'https://x', sourceId: 's1', status: 'queued', createdAt: '2026-01-01T00:00:00Z' }], nextCursor: null }),
+    });
+    renderPage(<JobsPage />, { route: '/jobs' });
+    await screen.findAllByTestId('job-row');
+    await waitFor(() => expect(screen.getByRole('option', { name: 'Acme board' })).toBeInTheDocument());
+    const renders = vi.mocked(workModeLabel).mock.calls.length;
+    fireEvent.change(screen.getByLabelText('Search'), { target: { value: 'r' } });
+    fireEvent.change(screen.getByLabelText('Search'), { target: { value: 'ru' } });
+    expect(screen.getByLabelText('Search')).toHaveValue('ru');
     expect(vi.mocked(workModeLabel).mock.calls.length).toBe(renders);
   });
 });

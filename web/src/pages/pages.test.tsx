@@ -91,6 +91,25 @@ describe('JobsPage list work', () => {
     }
   });
 
+  it('builds the filter fields on a phone only once "Filters" opens them', async () => {
+    const viewport = fakeViewport(390);
+    try {
+      listApi([card('a')]);
+      renderPage(<JobsPage />, { route: '/jobs?sort=score', path: '/jobs' });
+      await screen.findAllByTestId('job-row');
+      expect(screen.queryByLabelText('Sort by')).not.toBeInTheDocument();
+      await userEvent.click(screen.getByRole('button', { name: 'Filters (on)' }));
+      expect(screen.getByLabelText('Sort by')).toHaveValue('score');
+      await userEvent.click(screen.getByRole('button', { name: 'Hide filters' }));
+      expect(screen.queryByLabelText('Sort by')).not.toBeInTheDocument();
+      // Where the filters show without the button, they are there from the start.
+      act(() => viewport.resize(1024));
+      expect(screen.getByLabelText('Sort by')).toHaveValue('score');
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('shows pay and work mode on each row, only when known', async () => {
     listApi([
       card('a', { workMode: 'hybrid', salary: { min: 65000, max: 80000, currency: 'EUR', interval: 'year' } }),
