@@ -1,4 +1,5 @@
 // Loaded lazily (src/routes.ts), with its charts (hand-written SVG, a few kB: no chunk of their own).
+import { useDeferredValue } from 'react';
 import { useSearchParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../api/client';
@@ -168,19 +169,21 @@ function ChartCard<T>({
   empty: (d: T) => boolean;
   children: (d: T) => React.ReactNode;
 }) {
+  // Drawn in the background once the report is in (interruptible), not in the task that delivered it.
+  const data = useDeferredValue(query.data);
   return (
     <section className="card" aria-label={title}>
       <h2 className="mb-2 text-lg font-semibold">{title}</h2>
       {/* The chart's height is kept while its data loads: nothing below it jumps. */}
       <div className="min-h-60">
-        {query.isPending ? (
-          <Loading />
-        ) : query.isError ? (
+        {query.isError ? (
           <ErrorState error={query.error} retry={() => query.refetch()} />
-        ) : query.data && empty(query.data) ? (
+        ) : !data ? (
+          <Loading />
+        ) : empty(data) ? (
           <Empty title="Nothing in this range yet" />
         ) : (
-          query.data && children(query.data)
+          children(data)
         )}
       </div>
     </section>

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useDeferredValue, useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../api/client';
 import { fieldError } from '../api/errors';
@@ -25,18 +25,21 @@ type ListKey = (typeof LISTS)[number][0];
 
 export function ProfilePage() {
   const profile = useQuery({ queryKey: keys.profile, queryFn: () => api.get<Profile>('/v1/profile') });
+  // The form (a dozen fields and the preview) is built in the background once the profile is
+  // in, in slices React can interrupt, not in the task that delivered it.
+  const shown = useDeferredValue(profile.data);
   return (
     <>
       <PageTitle>Scoring profile</PageTitle>
       <p className="mb-4 max-w-prose text-sm text-slate-600">
         Every job is scored 1–10 against this profile. Saving a changed profile rescores the jobs already scored.
       </p>
-      {profile.isPending ? (
-        <Loading label="Loading your profile…" />
-      ) : profile.isError ? (
+      {profile.isError ? (
         <ErrorState error={profile.error} retry={() => profile.refetch()} title="Could not load your profile" />
+      ) : !shown ? (
+        <Loading label="Loading your profile…" />
       ) : (
-        <ProfileForm initial={profile.data} />
+        <ProfileForm initial={shown} />
       )}
     </>
   );

@@ -43,6 +43,19 @@ function boardApi(items: JobCard[]) {
 }
 
 describe('BoardPage', () => {
+  it('shows its title and how-to while the columns are still loading', async () => {
+    const waiting: ((r: Response) => void)[] = [];
+    mockApi({ 'GET /v1/jobs': () => new Promise<Response>((resolve) => waiting.push(resolve)) });
+    renderPage(<BoardPage />, { route: '/board' });
+    expect(screen.getByRole('heading', { level: 1, name: 'Board' })).toBeInTheDocument();
+    expect(screen.getByText(/drag the card onto another column/)).toBeInTheDocument();
+    expect(screen.getByText('Loading the board…')).toBeInTheDocument();
+    await waitFor(() => expect(waiting).toHaveLength(6));
+    for (const answer of waiting) answer(json(500, { error: { code: 'internal', message: 'Try again later.' } }));
+    expect(await screen.findByText('Could not load the board')).toBeInTheDocument();
+    expect(screen.getByRole('heading', { level: 1, name: 'Board' })).toBeInTheDocument();
+  });
+
   it('shows a column per stage with its jobs', async () => {
     boardApi([card('a', { stage: 'saved' }), card('b', { stage: 'interviewing' })]);
     renderPage(<BoardPage />, { route: '/board', path: '/board' });
