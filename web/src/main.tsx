@@ -9,6 +9,7 @@ import { ToastProvider } from './components/Toasts';
 import { LiveProvider } from './live/LiveProvider';
 import { App } from './App';
 import { preloadPage } from './routes';
+import { warmIntl } from './warmIntl';
 import './index.css';
 
 // Both before the first render: the session cookie is asked for a session now rather than
@@ -16,6 +17,7 @@ import './index.css';
 // address opened fetches its chunk alongside. (AuthProvider's restore joins this one.)
 void session.restore();
 preloadPage(window.location.pathname);
+warmIntl();
 
 const queryClient = new QueryClient({
   defaultOptions: {
