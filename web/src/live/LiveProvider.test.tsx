@@ -54,6 +54,32 @@ describe('LiveProvider with the layout', () => {
     expect(screen.getByTestId('connection-banner')).toHaveTextContent(/Live updates are disconnected. Reconnecting in \d s/);
   });
 
+  it('opens the connection once the browser is idle, not amid the first render', async () => {
+    FakeSocket.all = [];
+    vi.stubGlobal('WebSocket', FakeSocket);
+    const idle: (() => void)[] = [];
+    const cancelled: number[] = [];
+    vi.stubGlobal('requestIdleCallback', (cb: () => void) => idle.push(cb));
+    vi.stubGlobal('cancelIdleCallback', (id: number) => cancelled.push(id));
+    const { calls } = mockApi({ 'POST /v1/auth/ws-ticket': () => json(200, { ticket: 'T1', expiresIn: 60 }) });
+    const { unmount } = renderPage(app(), { route: '/jobs' });
+    expect(await screen.findByText('page')).toBeInTheDocument();
+    await waitFor(() => expect(idle).toHaveLength(1));
+    expect(calls).toHaveLength(0);
+    expect(FakeSocket.all).toHaveLength(0);
+    act(() => idle[0]());
+    await waitFor(() => expect(FakeSocket.all).toHaveLength(1));
+    expect(calls.map((c) => c.path)).toEqual(['/v1/auth/ws-ticket']);
+    unmount();
+
+    // Leaving before the browser was idle cancels the start.
+    const second = renderPage(app(), { route: '/jobs' });
+    await waitFor(() => expect(idle).toHaveLength(2));
+    second.unmount();
+    expect(cancelled).toContain(2);
+    expect(FakeSocket.all).toHaveLength(1);
+  });
+
   it('shows when the browser is offline', async () => {
     vi.stubGlobal('WebSocket', FakeSocket);
     mockApi({ 'POST /v1/auth/ws-ticket': () => json(200, { ticket: 'T1', expiresIn: 60 }) });

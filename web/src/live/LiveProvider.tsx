@@ -37,6 +37,16 @@ export function titleFor(unseenStrong: number): string {
   return unseenStrong > 0 ? `(${unseenStrong}) ${TITLE}` : TITLE;
 }
 
+/** Runs `fn` once the browser is first idle, or after `timeoutMs` at the latest; returns a cancel. */
+function whenIdle(fn: () => void, timeoutMs = 1000): () => void {
+  if (typeof requestIdleCallback === 'function') {
+    const id = requestIdleCallback(fn, { timeout: timeoutMs });
+    return () => cancelIdleCallback(id);
+  }
+  const id = setTimeout(fn, 0);
+  return () => clearTimeout(id);
+}
+
 /** How long the digest waits for more scorings before it announces them. */
 export const DIGEST_MS = 1500;
 
@@ -96,11 +106,16 @@ export function LiveProvider({ children, digestMs = DIGEST_MS }: { children: Rea
         toast('Live updates are back. The list is up to date again.', 'info');
       },
     });
-    connection.start();
+    // Not before the page has rendered and asked for its data: the ticket request would hold
+    // one of the browser's six connections to the API while the page's own requests wait (the
+    // board asks for six lists at once), and the socket's start-up would run amid the first
+    // render. The page's queries read the current state anyway; live updates follow it.
+    const cancelStart = whenIdle(() => connection.start());
     const online = () => connection.retryNow();
     window.addEventListener('online', online);
     return () => {
       window.removeEventListener('online', online);
+      cancelStart();
       connection.stop();
       digest.stop();
       timers.forEach(clearTimeout);
