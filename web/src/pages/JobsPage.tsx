@@ -11,7 +11,7 @@ import { useToast } from '../components/Toasts';
 import { useDebounced } from '../useDebounced';
 import { useMediaQuery } from '../useMediaQuery';
 import { hasErrors } from '../validation';
-import { JobFilterFields } from './JobFiltersForm';
+import { JobFilterFields } from './JobFilterFields';
 import { JobsTable } from './JobsTable';
 import { readFilters, toQuery, validateFilters, writeFilters, type JobFilters } from './jobFilters';
 

@@ -8,7 +8,7 @@ import type { Errors } from '../validation';
 import type { JobFilters } from './jobFilters';
 import { StageOptions } from './stages';
 
-export interface JobFiltersProps {
+export interface JobFilterFieldsProps {
   filters: JobFilters;
   errors: Errors;
   /** The search box's words, which reach the URL (`filters.q`) a moment after typing stops. */
@@ -21,7 +21,7 @@ export interface JobFiltersProps {
   onClear?: () => void;
 }
 
-export function JobFilterFields({ filters, errors, q, onQ, setFilter, sources, searchRef, onClear }: JobFiltersProps) {
+export function JobFilterFields({ filters, errors, q, onQ, setFilter, sources, searchRef, onClear }: JobFilterFieldsProps) {
   return (
     <>
       <div className="col-span-2">
