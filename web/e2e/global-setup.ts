@@ -66,7 +66,10 @@ export default async function globalSetup() {
     // Notifications gather for this long before they go out (60 s deployed).
     JOBMON_PARAM_NotificationBatchSeconds: '3',
   });
-  const gateway = spawn(binary, ['--port', String(port), '--web-dir', dist], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The functions' binaries are beside jobmon-local's: under CARGO_TARGET_DIR when it is set
+  // (jobmon-local's own default is the checkout's target/debug).
+  const binDir = path.dirname(binary);
+  const gateway = spawn(binary, ['--port', String(port), '--web-dir', dist, '--bin-dir', binDir], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
   gateway.stdout!.pipe(log);
   gateway.stderr!.pipe(log);
 
