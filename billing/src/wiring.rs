@@ -33,7 +33,7 @@ pub fn admitter(core: &Core) -> Result<Arc<Admitter>, ConfigError> {
 }
 
 pub async fn service(core: &Core) -> Result<BillingService, ConfigError> {
-    let parameters = SsmParameters::new(aws_sdk_ssm_client(core));
+    let parameters = SsmParameters::lazy(&core.sdk);
     let gateway = match stripe_gateway(core, &parameters).await? {
         Some(gateway) => Some(Arc::new(gateway) as Arc<dyn BillingGateway>),
         None => {
@@ -62,16 +62,12 @@ pub async fn service(core: &Core) -> Result<BillingService, ConfigError> {
     })
 }
 
-fn aws_sdk_ssm_client(core: &Core) -> shared::adapters::ssm::Client {
-    shared::adapters::ssm::Client::new(&core.sdk)
-}
-
 /// Stripe for `worker-erasure`, which only ends subscriptions; `None` when Stripe is not
 /// configured.
 pub async fn subscription_canceller(
     core: &Core,
 ) -> Result<Option<Arc<dyn shared::ports::SubscriptionCanceller>>, ConfigError> {
-    let parameters = SsmParameters::new(aws_sdk_ssm_client(core));
+    let parameters = SsmParameters::lazy(&core.sdk);
     Ok(stripe_gateway(core, &parameters)
         .await?
         .map(|gateway| Arc::new(gateway) as Arc<dyn shared::ports::SubscriptionCanceller>))

@@ -61,7 +61,7 @@ pub mod wiring {
     use std::sync::Arc;
 
     use jobmon_connectors::{FetchSettings, Fetcher, FetcherInitError};
-    use shared::adapters::SqsQueue;
+    use shared::adapters::{SdkClient, SqsQueue};
     use shared::config::ConfigError;
     use shared::ports::SystemClock;
     use shared::wiring::Core;
@@ -74,11 +74,10 @@ pub mod wiring {
 
     fn queue(core: &Core, name: &str) -> Result<Arc<SqsQueue>, ConfigError> {
         let url = core.env.require(name)?.to_owned();
-        Ok(Arc::new(SqsQueue::new(aws_sdk_sqs_client(core), url)))
-    }
-
-    fn aws_sdk_sqs_client(core: &Core) -> shared::adapters::sqs::Client {
-        shared::adapters::sqs::Client::new(&core.sdk)
+        Ok(Arc::new(SqsQueue::new(
+            SdkClient::lazy(&core.sdk, shared::adapters::sqs::Client::new),
+            url,
+        )))
     }
 
     /// The connectors read their base URLs and address policy from the function's

@@ -4,20 +4,24 @@
 use async_trait::async_trait;
 use aws_sdk_sesv2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message, MessageHeader};
+use shared::adapters::SdkClient;
 use shared::adapters::aws::describe;
 
 use crate::deliver::SendOutcome;
 use crate::email::{MailSender, OutgoingMail};
 
 pub struct SesSender {
-    client: aws_sdk_sesv2::Client,
+    client: SdkClient<aws_sdk_sesv2::Client>,
     from: String,
 }
 
 impl SesSender {
-    pub fn new(client: aws_sdk_sesv2::Client, from: impl Into<String>) -> Self {
+    pub fn new(
+        client: impl Into<SdkClient<aws_sdk_sesv2::Client>>,
+        from: impl Into<String>,
+    ) -> Self {
         Self {
-            client,
+            client: client.into(),
             from: from.into(),
         }
     }
@@ -82,6 +86,7 @@ impl MailSender for SesSender {
         };
         let sent = self
             .client
+            .get()
             .send_email()
             .from_email_address(&self.from)
             .destination(Destination::builder().to_addresses(&mail.to).build())

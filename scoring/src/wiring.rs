@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use shared::adapters::{SqsQueue, SsmParameters, sqs};
+use shared::adapters::{SdkClient, SqsQueue, SsmParameters, sqs};
 use shared::config::{ConfigError, ParameterSource};
 use shared::domain::PlanCatalog;
 use shared::ports::{
@@ -95,7 +95,10 @@ pub fn rescorer(core: &Core, recorder: Arc<Recorder>) -> Result<Arc<Rescorer>, C
     Ok(rescorer_over(
         Arc::new(core.store.clone()),
         recorder,
-        Arc::new(SqsQueue::new(sqs::Client::new(&core.sdk), url)),
+        Arc::new(SqsQueue::new(
+            SdkClient::lazy(&core.sdk, sqs::Client::new),
+            url,
+        )),
     ))
 }
 
@@ -117,15 +120,9 @@ async fn resolve(core: &Core, source: &SecretSource) -> Result<String, ConfigErr
     match source {
         SecretSource::Value(value) => Ok(value.clone()),
         SecretSource::Parameter { parameter, .. } => {
-            SsmParameters::new(aws_sdk_ssm_client(core))
-                .get(parameter)
-                .await
+            SsmParameters::lazy(&core.sdk).get(parameter).await
         }
     }
-}
-
-fn aws_sdk_ssm_client(core: &Core) -> shared::adapters::ssm::Client {
-    shared::adapters::ssm::Client::new(&core.sdk)
 }
 
 /// The worker with the scorer the operator configured (`JOBMON_SCORER`, see README).

@@ -14,7 +14,8 @@ use std::sync::{Arc, OnceLock};
 use aws_config::SdkConfig;
 
 use crate::adapters::{
-    DynamoStore, EventBridgePublisher, SesMailer, SqsQueue, SsmParameters, WebSocketNotifier,
+    DynamoStore, EventBridgePublisher, SdkClient, SesMailer, SqsQueue, SsmParameters,
+    WebSocketNotifier,
 };
 use crate::auth::{PasswordHasher, SigningSecrets, TokenIssuer};
 use crate::config::{self, ConfigError, Env};
@@ -67,7 +68,7 @@ pub struct Core {
 impl Core {
     pub async fn load(sdk: &SdkConfig) -> Result<Self, ConfigError> {
         let env = Env::from_process();
-        let parameters = SsmParameters::new(aws_sdk_ssm::Client::new(sdk));
+        let parameters = SsmParameters::lazy(sdk);
         let plans = config::plans(&env, &parameters).await?;
         let table = env.require("JOBMON_TABLE")?.to_owned();
         let store = DynamoStore::without_cursors(aws_sdk_dynamodb::Client::new(sdk), table);
@@ -114,7 +115,7 @@ impl Core {
             .unwrap_or("default")
             .to_owned();
         Arc::new(EventBridgePublisher::new(
-            aws_sdk_eventbridge::Client::new(&self.sdk),
+            SdkClient::lazy(&self.sdk, aws_sdk_eventbridge::Client::new),
             bus,
         ))
     }
@@ -123,7 +124,7 @@ impl Core {
     fn erasure_queue(&self) -> Result<Arc<SqsQueue>, ConfigError> {
         let url = self.env.require("JOBMON_ERASURE_QUEUE_URL")?.to_owned();
         Ok(Arc::new(SqsQueue::new(
-            aws_sdk_sqs::Client::new(&self.sdk),
+            SdkClient::lazy(&self.sdk, aws_sdk_sqs::Client::new),
             url,
         )))
     }
@@ -163,7 +164,7 @@ impl std::ops::Deref for KeyedCore {
 impl KeyedCore {
     pub async fn load(sdk: &SdkConfig) -> Result<Self, ConfigError> {
         let core = Core::load(sdk).await?;
-        let parameters = SsmParameters::new(aws_sdk_ssm::Client::new(sdk));
+        let parameters = SsmParameters::lazy(sdk);
         let keys = SigningSecrets::load(&core.env, &parameters).await?;
         Ok(Self::new(core, keys))
     }
@@ -193,7 +194,10 @@ impl KeyedCore {
             sockets: self.socket_closer(),
             limiter: store.clone(),
             failures: store,
-            mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&self.sdk), from)),
+            mailer: Arc::new(SesMailer::new(
+                SdkClient::lazy(&self.sdk, aws_sdk_sesv2::Client::new),
+                from,
+            )),
             passwords: passwords(),
             issuer: self.token_issuer(),
             plans: self.plans.clone(),

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use serde_json::{Value, json};
 
+use crate::adapters::SdkClient;
 use crate::domain::{JobCard, ScoringEntry, SourceId, TenantId};
 use crate::ports::EventPublisher;
 
@@ -14,14 +15,14 @@ pub use aws_sdk_eventbridge::Client;
 pub const EVENT_SOURCE: &str = "jobmon";
 
 pub struct EventBridgePublisher {
-    client: Client,
+    client: SdkClient<Client>,
     bus: String,
 }
 
 impl EventBridgePublisher {
-    pub fn new(client: Client, bus: impl Into<String>) -> Self {
+    pub fn new(client: impl Into<SdkClient<Client>>, bus: impl Into<String>) -> Self {
         Self {
-            client,
+            client: client.into(),
             bus: bus.into(),
         }
     }
@@ -34,7 +35,7 @@ impl EventBridgePublisher {
             .detail_type(detail_type)
             .detail(detail.to_string())
             .build();
-        match self.client.put_events().entries(entry).send().await {
+        match self.client.get().put_events().entries(entry).send().await {
             Ok(out) if out.failed_entry_count() == 0 => {}
             Ok(out) => tracing::warn!(
                 event = detail_type,

@@ -10,6 +10,7 @@ use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectio
 use aws_sdk_apigatewaymanagement::primitives::Blob;
 use chrono::Utc;
 
+use crate::adapters::SdkClient;
 use crate::domain::TenantId;
 use crate::ports::{
     Connection, ConnectionStore, Followup, LiveMessage, LiveNotifier, SocketCloser,
@@ -18,7 +19,7 @@ use crate::ports::{
 pub use aws_sdk_apigatewaymanagement::Client;
 
 pub struct WebSocketNotifier {
-    client: Client,
+    client: SdkClient<Client>,
     connections: Arc<dyn ConnectionStore>,
 }
 
@@ -29,11 +30,15 @@ impl WebSocketNotifier {
         endpoint: &str,
         connections: Arc<dyn ConnectionStore>,
     ) -> Self {
-        let config = aws_sdk_apigatewaymanagement::config::Builder::from(sdk)
-            .endpoint_url(endpoint)
-            .build();
+        let endpoint = endpoint.to_owned();
+        let client = SdkClient::lazy(sdk, move |sdk| {
+            let config = aws_sdk_apigatewaymanagement::config::Builder::from(sdk)
+                .endpoint_url(endpoint)
+                .build();
+            Client::from_conf(config)
+        });
         Self {
-            client: Client::from_conf(config),
+            client,
             connections,
         }
     }
@@ -43,6 +48,7 @@ impl WebSocketNotifier {
         for body in bodies {
             let result = self
                 .client
+                .get()
                 .post_to_connection()
                 .connection_id(connection)
                 .data(Blob::new(body.as_bytes()))
@@ -115,6 +121,7 @@ impl SocketCloser for WebSocketNotifier {
     async fn close(&self, connection: &str) {
         let result = self
             .client
+            .get()
             .delete_connection()
             .connection_id(connection)
             .send()

@@ -3,18 +3,22 @@
 use async_trait::async_trait;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 
+use crate::adapters::SdkClient;
 use crate::adapters::aws::describe;
 use crate::ports::{Mail, MailError, Mailer};
 
 pub struct SesMailer {
-    client: aws_sdk_sesv2::Client,
+    client: SdkClient<aws_sdk_sesv2::Client>,
     from: String,
 }
 
 impl SesMailer {
-    pub fn new(client: aws_sdk_sesv2::Client, from: impl Into<String>) -> Self {
+    pub fn new(
+        client: impl Into<SdkClient<aws_sdk_sesv2::Client>>,
+        from: impl Into<String>,
+    ) -> Self {
         Self {
-            client,
+            client: client.into(),
             from: from.into(),
         }
     }
@@ -36,6 +40,7 @@ impl Mailer for SesMailer {
             .body(Body::builder().text(content(&mail.text)?).build())
             .build();
         self.client
+            .get()
             .send_email()
             .from_email_address(&self.from)
             .destination(

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 pub use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 
+use crate::adapters::SdkClient;
 use crate::adapters::aws::describe;
 use crate::ports::{MAX_SEND_DELAY, MAX_VISIBILITY_DELAY, QueueError, WorkQueue};
 
@@ -14,14 +15,14 @@ pub const MAX_BATCH: usize = 10;
 
 #[derive(Clone)]
 pub struct SqsQueue {
-    client: aws_sdk_sqs::Client,
+    client: SdkClient<aws_sdk_sqs::Client>,
     url: String,
 }
 
 impl SqsQueue {
-    pub fn new(client: aws_sdk_sqs::Client, url: impl Into<String>) -> Self {
+    pub fn new(client: impl Into<SdkClient<aws_sdk_sqs::Client>>, url: impl Into<String>) -> Self {
         Self {
-            client,
+            client: client.into(),
             url: url.into(),
         }
     }
@@ -44,6 +45,7 @@ impl SqsQueue {
                 .collect::<Result<Vec<_>, _>>()?;
             let out = self
                 .client
+                .get()
                 .send_message_batch()
                 .queue_url(&self.url)
                 .set_entries(Some(entries))
@@ -90,6 +92,7 @@ impl WorkQueue for SqsQueue {
     async fn send_delayed(&self, body: &str, delay: Duration) -> Result<(), QueueError> {
         let seconds = delay.min(MAX_SEND_DELAY).as_secs();
         self.client
+            .get()
             .send_message()
             .queue_url(&self.url)
             .message_body(body)
@@ -103,6 +106,7 @@ impl WorkQueue for SqsQueue {
     async fn retry_later(&self, receipt_handle: &str, delay: Duration) -> Result<(), QueueError> {
         let seconds = delay.min(MAX_VISIBILITY_DELAY).as_secs();
         self.client
+            .get()
             .change_message_visibility()
             .queue_url(&self.url)
             .receipt_handle(receipt_handle)

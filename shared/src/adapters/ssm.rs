@@ -2,18 +2,27 @@
 
 use async_trait::async_trait;
 
+use crate::adapters::SdkClient;
 use crate::adapters::aws::describe;
 use crate::config::{ConfigError, ParameterSource};
 
 pub use aws_sdk_ssm::Client;
 
 pub struct SsmParameters {
-    client: aws_sdk_ssm::Client,
+    client: SdkClient<aws_sdk_ssm::Client>,
 }
 
 impl SsmParameters {
-    pub fn new(client: aws_sdk_ssm::Client) -> Self {
-        Self { client }
+    pub fn new(client: impl Into<SdkClient<aws_sdk_ssm::Client>>) -> Self {
+        Self {
+            client: client.into(),
+        }
+    }
+
+    /// The client is built by the first parameter read: none when every value came from
+    /// the environment.
+    pub fn lazy(sdk: &aws_config::SdkConfig) -> Self {
+        Self::new(SdkClient::lazy(sdk, aws_sdk_ssm::Client::new))
     }
 }
 
@@ -22,6 +31,7 @@ impl ParameterSource for SsmParameters {
     async fn get(&self, name: &str) -> Result<String, ConfigError> {
         let out = self
             .client
+            .get()
             .get_parameter()
             .name(name)
             .with_decryption(true)
