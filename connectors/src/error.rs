@@ -33,6 +33,10 @@ pub enum SourceError {
     Network { host: String },
     #[error("this source cannot be fetched: {0}")]
     Unsupported(String),
+    /// jobmon's own HTTP client could not be built (e.g. no root certificates): nothing
+    /// the tenant can fix, and retried, as a redeployment may mend it.
+    #[error("jobmon could not set up its HTTP client: {0}")]
+    ClientSetup(String),
 }
 
 impl SourceError {
@@ -51,6 +55,7 @@ impl SourceError {
             Self::TooManyRedirects => "too_many_redirects",
             Self::Network { .. } => "network",
             Self::Unsupported(_) => "unsupported",
+            Self::ClientSetup(_) => "client_setup",
         }
     }
 
@@ -64,6 +69,7 @@ impl SourceError {
                 | Self::RateLimited { .. }
                 | Self::Upstream { .. }
                 | Self::Network { .. }
+                | Self::ClientSetup(_)
         )
     }
 

@@ -45,7 +45,7 @@ pub struct Fetcher {
 impl Fetcher {
     pub fn new(settings: FetchSettings) -> Result<Self, FetcherInitError> {
         Ok(Self {
-            http: HttpClient::new(&settings)?,
+            http: HttpClient::new(&settings),
             settings,
         })
     }

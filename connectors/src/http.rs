@@ -13,6 +13,7 @@ use reqwest::{StatusCode, redirect};
 use url::Url;
 
 use crate::error::SourceError;
+use crate::lazy_client::LazyClient;
 use crate::settings::FetchSettings;
 use crate::ssrf::{self, AddressPolicy, GuardError, GuardedResolver};
 use shared::domain::SourceValidators;
@@ -47,15 +48,47 @@ struct Limits {
 
 #[derive(Debug, Clone)]
 pub(crate) struct HttpClient {
-    client: reqwest::Client,
+    client: LazyClient,
     policy: AddressPolicy,
     limits: Limits,
 }
 
 impl HttpClient {
-    pub(crate) fn new(settings: &FetchSettings) -> Result<Self, reqwest::Error> {
+    /// The `reqwest` client is built by the first fetch ([`LazyClient`]).
+    pub(crate) fn new(settings: &FetchSettings) -> Self {
         let policy = settings.address_policy;
+        let (connect_timeout, request_timeout) =
+            (settings.connect_timeout, settings.request_timeout);
         let max_redirects = settings.max_redirects;
+        let user_agent = settings.user_agent.clone();
+        let client = LazyClient::new(move || {
+            Self::build(
+                policy,
+                max_redirects,
+                connect_timeout,
+                request_timeout,
+                &user_agent,
+            )
+        });
+        Self {
+            client,
+            policy,
+            limits: Limits {
+                max_body_bytes: settings.max_body_bytes,
+                max_retries: settings.max_retries,
+                retry_base_delay: settings.retry_base_delay,
+                max_retry_delay: settings.max_retry_delay,
+            },
+        }
+    }
+
+    fn build(
+        policy: AddressPolicy,
+        max_redirects: usize,
+        connect_timeout: Duration,
+        request_timeout: Duration,
+        user_agent: &str,
+    ) -> reqwest::Result<reqwest::Client> {
         // Each hop is checked before it is followed: IP literals here, hostnames again by
         // the resolver when the hop connects.
         let redirects = redirect::Policy::custom(move |attempt| {
@@ -69,25 +102,15 @@ impl HttpClient {
                 Err(refused) => attempt.error(refused),
             }
         });
-        let client = reqwest::Client::builder()
+        reqwest::Client::builder()
             .dns_resolver(GuardedResolver { policy })
             .redirect(redirects)
             // A proxy would resolve names itself, out of the guard's sight.
             .no_proxy()
-            .connect_timeout(settings.connect_timeout)
-            .timeout(settings.request_timeout)
-            .user_agent(settings.user_agent.as_str())
-            .build()?;
-        Ok(Self {
-            client,
-            policy,
-            limits: Limits {
-                max_body_bytes: settings.max_body_bytes,
-                max_retries: settings.max_retries,
-                retry_base_delay: settings.retry_base_delay,
-                max_retry_delay: settings.max_retry_delay,
-            },
-        })
+            .connect_timeout(connect_timeout)
+            .timeout(request_timeout)
+            .user_agent(user_agent)
+            .build()
     }
 
     /// GETs `url`, conditionally when `validators` hold something. Retries 429 and 5xx
@@ -100,9 +123,10 @@ impl HttpClient {
     ) -> Result<Got, SourceError> {
         let host = url.host_str().unwrap_or_default().to_owned();
         ssrf::check_url(url, self.policy).map_err(|e| guard_to_source(e, &host))?;
+        let client = self.client.get().await.map_err(SourceError::ClientSetup)?;
         let mut attempt = 0;
         loop {
-            let mut request = self.client.get(url.clone()).header(ACCEPT, accept);
+            let mut request = client.get(url.clone()).header(ACCEPT, accept);
             if let Some(etag) = &validators.etag {
                 request = request.header(IF_NONE_MATCH, etag);
             }

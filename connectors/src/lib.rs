@@ -20,6 +20,7 @@ mod greenhouse;
 mod html;
 mod http;
 mod jsonfeed;
+mod lazy_client;
 mod lever;
 mod personio;
 mod posting;
@@ -34,6 +35,7 @@ pub use config::{ConfigError, FeedUrl, LeverRegion, Slug, SourceConfig};
 pub use detect::{DetectError, Detected};
 pub use error::SourceError;
 pub use fetcher::{FetchOutcome, Fetcher, FetcherInitError};
+pub use lazy_client::LazyClient;
 pub use posting::{Posting, Salary};
 pub use settings::{BaseUrls, FetchSettings, SettingsError};
 pub use ssrf::{

@@ -404,31 +404,32 @@ pub fn signed_body(
 /// The poster on the network: the connectors' SSRF guard on every connection, a bounded
 /// wait, and the answer's status turned into an outcome.
 pub struct HttpPoster {
-    client: reqwest::Client,
+    /// Built by the first send ([`jobmon_connectors::LazyClient`]): most containers of
+    /// `api-notifications` never send.
+    client: jobmon_connectors::LazyClient,
     policy: jobmon_connectors::AddressPolicy,
     /// The longest `Retry-After` waited out before one more try.
     max_retry_wait: Duration,
 }
 
 impl HttpPoster {
-    pub fn new(
-        policy: jobmon_connectors::AddressPolicy,
-        timeout: Duration,
-    ) -> Result<Self, reqwest::Error> {
-        let client = jobmon_connectors::guarded_client(policy)
-            .connect_timeout(timeout.min(Duration::from_secs(3)))
-            .timeout(timeout)
-            .user_agent(concat!(
-                "jobmon/",
-                env!("CARGO_PKG_VERSION"),
-                " (notifications)"
-            ))
-            .build()?;
-        Ok(Self {
+    pub fn new(policy: jobmon_connectors::AddressPolicy, timeout: Duration) -> Self {
+        let client = jobmon_connectors::LazyClient::new(move || {
+            jobmon_connectors::guarded_client(policy)
+                .connect_timeout(timeout.min(Duration::from_secs(3)))
+                .timeout(timeout)
+                .user_agent(concat!(
+                    "jobmon/",
+                    env!("CARGO_PKG_VERSION"),
+                    " (notifications)"
+                ))
+                .build()
+        });
+        Self {
             client,
             policy,
             max_retry_wait: RETRY_AFTER_WAIT_MAX,
-        })
+        }
     }
 
     /// Waits out a `Retry-After` only up to `max` (zero: never waits).
@@ -463,9 +464,18 @@ impl ChannelPoster for HttpPoster {
                 retry: false,
             };
         }
+        let client = match self.client.get().await {
+            Ok(client) => client,
+            Err(reason) => {
+                return SendOutcome::NotDelivered {
+                    reason: format!("could not set up the HTTP client: {reason}"),
+                    retry: true,
+                };
+            }
+        };
         let mut waited = false;
         loop {
-            let sent = self.send_once(&url, &body, signature.as_deref()).await;
+            let sent = send_once(client, &url, &body, signature.as_deref()).await;
             let response = match sent {
                 Ok(response) => response,
                 Err(e) => return outcome_of_error(&e),
@@ -495,23 +505,20 @@ impl ChannelPoster for HttpPoster {
     }
 }
 
-impl HttpPoster {
-    async fn send_once(
-        &self,
-        url: &url::Url,
-        body: &[u8],
-        signature: Option<&str>,
-    ) -> Result<reqwest::Response, reqwest::Error> {
-        let mut request = self
-            .client
-            .post(url.clone())
-            .header("content-type", "application/json")
-            .body(body.to_vec());
-        if let Some(signature) = signature {
-            request = request.header(jobmon_scoring::SIGNATURE_HEADER, signature);
-        }
-        request.send().await
+async fn send_once(
+    client: &reqwest::Client,
+    url: &url::Url,
+    body: &[u8],
+    signature: Option<&str>,
+) -> Result<reqwest::Response, reqwest::Error> {
+    let mut request = client
+        .post(url.clone())
+        .header("content-type", "application/json")
+        .body(body.to_vec());
+    if let Some(signature) = signature {
+        request = request.header(jobmon_scoring::SIGNATURE_HEADER, signature);
     }
+    request.send().await
 }
 
 fn outcome_of_error(e: &reqwest::Error) -> SendOutcome {

@@ -28,7 +28,7 @@ pub mod wiring {
     use shared::ports::SystemClock;
     use shared::wiring::Core;
 
-    use shared::adapters::SsmParameters;
+    use shared::adapters::{SdkClient, SsmParameters};
 
     use crate::deliver::HttpPoster;
     use crate::digest::DigestRun;
@@ -51,11 +51,8 @@ pub mod wiring {
             })
     }
 
-    fn poster(policy: AddressPolicy) -> Result<HttpPoster, ConfigError> {
-        HttpPoster::new(policy, SEND_TIMEOUT).map_err(|e| ConfigError::Invalid {
-            name: "HTTP client".into(),
-            reason: e.to_string(),
-        })
+    fn poster(policy: AddressPolicy) -> HttpPoster {
+        HttpPoster::new(policy, SEND_TIMEOUT)
     }
 
     /// The dashboard, for links in messages (`JOBMON_APP_URL`).
@@ -75,7 +72,7 @@ pub mod wiring {
         ));
         let destinations = address_policy(&core.env)?;
         // An API request waits for no `Retry-After`: the admin sees the 429 instead.
-        let poster = poster(destinations)?.with_max_retry_wait(Duration::ZERO);
+        let poster = poster(destinations).with_max_retry_wait(Duration::ZERO);
         let service = NotificationsService {
             store: store.clone(),
             clock: SystemClock::shared(),
@@ -85,7 +82,7 @@ pub mod wiring {
             accounts: Arc::new(core.store.clone()),
             app_url: app_url(&core.env),
         };
-        let parameters = SsmParameters::new(shared::adapters::ssm::Client::new(&core.sdk));
+        let parameters = SsmParameters::lazy(&core.sdk);
         let unsubscriber = Unsubscriber {
             store,
             key: crate::unsubscribe::load_key(&core.env, &parameters).await?,
@@ -122,9 +119,12 @@ pub mod wiring {
             tracing::warn!("JOBMON_MAIL_FROM is not set: no notification e-mail is sent");
             return Ok(None);
         };
-        let parameters = SsmParameters::new(shared::adapters::ssm::Client::new(sdk));
+        let parameters = SsmParameters::lazy(sdk);
         let key = crate::unsubscribe::load_key(env, &parameters).await?;
-        let sender = Arc::new(SesSender::new(aws_sdk_sesv2::Client::new(sdk), from));
+        let sender = Arc::new(SesSender::new(
+            SdkClient::lazy(sdk, aws_sdk_sesv2::Client::new),
+            from,
+        ));
         let instant = InstantMailer {
             directory: store.clone(),
             digests: store.clone(),
@@ -164,7 +164,7 @@ pub mod wiring {
         let deliverer = crate::deliver::Deliverer {
             channels: store.clone(),
             log: store,
-            poster: Arc::new(poster(address_policy(env)?)?),
+            poster: Arc::new(poster(address_policy(env)?)),
             clock: SystemClock::shared(),
             app_url: app_url(env),
             mail,

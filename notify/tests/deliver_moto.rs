@@ -42,7 +42,7 @@ fn deliverer(env: &Env, policy: AddressPolicy, timeout: Duration) -> Deliverer {
     Deliverer {
         channels: env.store.clone(),
         log: env.store.clone(),
-        poster: Arc::new(HttpPoster::new(policy, timeout).unwrap()),
+        poster: Arc::new(HttpPoster::new(policy, timeout)),
         clock: SystemClock::shared(),
         app_url: "http://127.0.0.1:3000".into(),
         mail: None,

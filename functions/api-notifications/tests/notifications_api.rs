@@ -39,7 +39,6 @@ async fn env(destinations: AddressPolicy) -> Env {
             destinations,
             poster: Arc::new(
                 HttpPoster::new(destinations, Duration::from_secs(2))
-                    .unwrap()
                     .with_max_retry_wait(Duration::ZERO),
             ),
             limiter: Arc::new(jobmon_tests::seed::store(&stack)),

@@ -55,9 +55,10 @@ async fn env() -> Env {
     let deliverer = Deliverer {
         channels: store.clone(),
         log: store.clone(),
-        poster: Arc::new(
-            HttpPoster::new(AddressPolicy::AllowPrivate, Duration::from_secs(2)).unwrap(),
-        ),
+        poster: Arc::new(HttpPoster::new(
+            AddressPolicy::AllowPrivate,
+            Duration::from_secs(2),
+        )),
         clock: clock.clone(),
         app_url: app_url.clone(),
         mail: Some(Arc::new(InstantMailer {

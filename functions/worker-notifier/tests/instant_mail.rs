@@ -76,9 +76,10 @@ impl Env {
         Deliverer {
             channels: self.store.clone(),
             log: self.store.clone(),
-            poster: Arc::new(
-                HttpPoster::new(AddressPolicy::AllowPrivate, Duration::from_secs(2)).unwrap(),
-            ),
+            poster: Arc::new(HttpPoster::new(
+                AddressPolicy::AllowPrivate,
+                Duration::from_secs(2),
+            )),
             clock: shared::ports::SystemClock::shared(),
             app_url: "http://127.0.0.1:3000".into(),
             mail: Some(Arc::new(InstantMailer {

@@ -76,9 +76,10 @@ async fn a_batch_reports_only_the_message_that_must_come_back() {
     let deliverer = Deliverer {
         channels: store.clone(),
         log: store,
-        poster: Arc::new(
-            HttpPoster::new(AddressPolicy::AllowPrivate, Duration::from_secs(5)).unwrap(),
-        ),
+        poster: Arc::new(HttpPoster::new(
+            AddressPolicy::AllowPrivate,
+            Duration::from_secs(5),
+        )),
         clock: shared::ports::SystemClock::shared(),
         app_url: "http://127.0.0.1:3000".into(),
         mail: None,
