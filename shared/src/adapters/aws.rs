@@ -14,7 +14,7 @@
 //!   of its own (the same eager connector), SSO, ECS and IMDS providers. Lambda always puts
 //!   the role's credentials in the environment, and so does `make dev`; where they are,
 //!   they are what the chain would pick first, so they are taken directly. Without them
-//!   (a developer's `AWS_PROFILE`) the full chain runs as before.
+//!   (a developer's `AWS_PROFILE`) the full chain runs as before. `AWS_REGION` likewise.
 
 use std::fmt;
 
@@ -35,6 +35,11 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
     if credentials_in_environment(|name| std::env::var_os(name).is_some()) {
         loader = loader.credentials_provider(EnvironmentVariableCredentialsProvider::new());
+    }
+    // Lambda always sets AWS_REGION; the default region chain (environment, profile,
+    // IMDS) would find it first too, after constructing the other two.
+    if let Some(region) = std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty()) {
+        loader = loader.region(aws_config::Region::new(region));
     }
     let client = match Daemon::from_env() {
         Some(daemon) => SharedHttpClient::new(TracedHttpClient::new(
