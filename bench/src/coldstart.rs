@@ -9,10 +9,16 @@
 //! killed (by its PID, SIGKILL). Rounds are interleaved (every binary once per round) so
 //! that load from elsewhere on the machine spreads over all of them alike.
 //!
+//! Each launch also gives the binary one event and times its answer: the first
+//! invocation (init + first request, `events` says which request), so that what init no
+//! longer does but the first request still must (an HTTP connector, the root
+//! certificates) is printed too rather than hidden.
+//!
 //! `JOBMON_COLDSTART_RUNS` (default 10) sets the rounds. `JOBMON_COLDSTART_BEFORE=<dir>`
 //! also measures the same-named binaries in `<dir>` (a copy of an earlier build), in the
 //! same rounds, to put a change's before and after side by side.
 
+mod events;
 mod launch;
 
 use std::collections::BTreeMap;
@@ -33,17 +39,30 @@ struct Subject {
     label: String,
     binary: PathBuf,
     env: BTreeMap<String, String>,
+    event: Option<events::FirstEvent>,
     samples: Vec<f64>,
+    /// Start → the first event's answer, in ms.
+    first: Vec<f64>,
+    /// Whether any first invocation was reported as an error by the runtime.
+    first_failed: bool,
     failure: Option<String>,
 }
 
 impl Subject {
-    fn new(label: String, binary: PathBuf, env: BTreeMap<String, String>) -> Self {
+    fn new(
+        label: String,
+        binary: PathBuf,
+        env: BTreeMap<String, String>,
+        event: Option<events::FirstEvent>,
+    ) -> Self {
         Self {
             label,
             binary,
             env,
+            event,
             samples: Vec::new(),
+            first: Vec::new(),
+            first_failed: false,
             failure: None,
         }
     }
@@ -74,19 +93,27 @@ fn subjects(stack: &TestStack, bin_dir: &Path, before: Option<&Path>) -> Vec<Sub
             .unwrap_or_else(|| panic!("{} has no Metadata.BuildProperties.Binary", f.logical_id));
         if out.is_empty() {
             // Hello world gets the first function's environment: the same variables to read.
-            out.push(Subject::new(HELLO.into(), bin_dir.join(HELLO), env.clone()));
+            out.push(Subject::new(
+                HELLO.into(),
+                bin_dir.join(HELLO),
+                env.clone(),
+                Some(events::hello()),
+            ));
         }
         if let Some(dir) = before {
             out.push(Subject::new(
                 format!("{} (before)", f.logical_id),
                 dir.join(&binary),
                 env.clone(),
+                events::for_function(f, &env),
             ));
         }
+        let event = events::for_function(f, &env);
         out.push(Subject::new(
             f.logical_id.clone(),
             bin_dir.join(&binary),
             env,
+            event,
         ));
     }
     out
@@ -117,12 +144,55 @@ fn dummy_hash_ms(rounds: u32) -> f64 {
     started.elapsed().as_secs_f64() * 1000.0 / f64::from(rounds)
 }
 
+/// Median and p90 of `samples`, `None` without any.
+fn median_p90(samples: &[f64]) -> Option<(f64, f64)> {
+    let mut v = samples.to_vec();
+    v.sort_by(f64::total_cmp);
+    (!v.is_empty()).then(|| (quantile(&v, 0.5), quantile(&v, 0.9)))
+}
+
+/// Init + first request, next to hello world's; no goal is set for it. It shows where
+/// what init no longer does went: the first request that needs an HTTP connector builds
+/// it (and loads the root certificates) then.
+fn print_first_invocations(subjects: &[Subject]) {
+    let hello = subjects
+        .iter()
+        .find(|s| s.label == HELLO)
+        .and_then(|s| median_p90(&s.first))
+        .map(|(m, _)| m);
+    println!(
+        "\n  first invocation: process start → the first event's answer (init + first request)"
+    );
+    println!(
+        "  {:<38} {:>9} {:>9} {:>9}  event",
+        "binary", "median ms", "p90 ms", "× hello"
+    );
+    for s in subjects.iter().filter(|s| s.failure.is_none()) {
+        let Some(event) = &s.event else {
+            println!(
+                "  {:<38} {:>9}  (no event of its kind is sent)",
+                s.label, "—"
+            );
+            continue;
+        };
+        let Some((median, p90)) = median_p90(&s.first) else {
+            continue;
+        };
+        let ratio = hello.map_or(f64::NAN, |h| median / h);
+        let error = if s.first_failed {
+            ", answered as an error"
+        } else {
+            ""
+        };
+        println!(
+            "  {:<38} {median:>9.1} {p90:>9.1} {ratio:>8.2}×  {}{error}",
+            s.label, event.label
+        );
+    }
+}
+
 fn print_table(subjects: &[Subject], dummy_ms: f64) {
-    let median_of = |s: &Subject| {
-        let mut v = s.samples.clone();
-        v.sort_by(f64::total_cmp);
-        (!v.is_empty()).then(|| (quantile(&v, 0.5), quantile(&v, 0.9)))
-    };
+    let median_of = |s: &Subject| median_p90(&s.samples);
     let hello = subjects
         .iter()
         .find(|s| s.label == HELLO)
@@ -213,14 +283,22 @@ pub async fn run() {
     println!("  load average before: {}", load_average());
     for _ in 0..runs {
         for s in subjects.iter_mut().filter(|s| s.failure.is_none()) {
-            match launch::init_time(&s.binary, &s.env).await {
-                Ok(d) => s.samples.push(d.as_secs_f64() * 1000.0),
+            let event = s.event.as_ref().map(|e| e.body.as_slice());
+            match launch::launch(&s.binary, &s.env, event).await {
+                Ok(l) => {
+                    s.samples.push(l.init.as_secs_f64() * 1000.0);
+                    if let Some((first, ok)) = l.first {
+                        s.first.push(first.as_secs_f64() * 1000.0);
+                        s.first_failed |= !ok;
+                    }
+                }
                 Err(why) => s.failure = Some(why),
             }
         }
     }
     println!("  load average after:  {}\n", load_average());
     print_table(&subjects, dummy_hash_ms(5));
+    print_first_invocations(&subjects);
 }
 
 #[cfg(test)]

@@ -1,21 +1,46 @@
 //! One cold start: a Runtime API of its own on 127.0.0.1, the binary started against it,
-//! the time until its first `/next`, then the process killed by its PID.
+//! the time until its first `/next` (its init) and, when an event is given, until it posts
+//! that event's answer (its first invocation); then the process killed by its PID.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::Command;
+use tokio::sync::mpsc;
 
 /// Longer than any init should take, even on a loaded machine.
 const INIT_LIMIT: Duration = Duration::from_secs(30);
 const NEXT: &str = "/2018-06-01/runtime/invocation/next";
+const REQUEST_ID: &str = "coldstart-0001";
 
-/// Start → first `/next`, or why the binary did not get there (its stderr included).
-pub async fn init_time(binary: &Path, env: &BTreeMap<String, String>) -> Result<Duration, String> {
+/// What one launch measured.
+pub struct Launch {
+    /// Process start → first `/next`.
+    pub init: Duration,
+    /// Process start → the answer to the event (`None` without an event); `ok` is false
+    /// when the runtime reported the invocation as an error.
+    pub first: Option<(Duration, bool)>,
+}
+
+/// What the binary asked of the Runtime API, in the order it arrived.
+enum Call {
+    Next(Instant),
+    Answer { at: Instant, ok: bool },
+    Other(String),
+}
+
+/// Start → first `/next` (and → the event's answer), or why the binary did not get there
+/// (its stderr included).
+pub async fn launch(
+    binary: &Path,
+    env: &BTreeMap<String, String>,
+    event: Option<&[u8]>,
+) -> Result<Launch, String> {
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| format!("no port for the Runtime API: {e}"))?;
@@ -35,15 +60,18 @@ pub async fn init_time(binary: &Path, env: &BTreeMap<String, String>) -> Result<
     let mut child = command
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+    let (calls, mut seen) = mpsc::unbounded_channel();
+    let serving = tokio::spawn(serve(listener, event.map(<[u8]>::to_vec), calls));
     let outcome = tokio::select! {
-        polled = first_next(&listener) => polled.map(|(at, held)| (at - started, held)),
-        status = child.wait() => Err(format!("exited before polling /next ({status:?})")),
-        () = tokio::time::sleep(INIT_LIMIT) => Err(format!("no /next within {INIT_LIMIT:?}")),
+        measured = measure(&mut seen, started, event.is_some()) => measured,
+        status = child.wait() => Err(format!("exited before it was measured ({status:?})")),
+        () = tokio::time::sleep(INIT_LIMIT) => Err(format!("not measured within {INIT_LIMIT:?}")),
     };
-    // SIGKILL to this child's PID, and reaped; the held connection closes after it.
+    // SIGKILL to this child's PID, and reaped; the held connections close with the server.
     let _ = child.kill().await;
+    serving.abort();
     match outcome {
-        Ok((init, _held)) => Ok(init),
+        Ok(launch) => Ok(launch),
         Err(why) => {
             let mut stderr = String::new();
             if let Some(mut pipe) = child.stderr.take() {
@@ -58,39 +86,116 @@ pub async fn init_time(binary: &Path, env: &BTreeMap<String, String>) -> Result<
     }
 }
 
-/// Waits for the first `/next`; an init error the runtime reports fails the launch.
-async fn first_next(listener: &TcpListener) -> Result<(Instant, TcpStream), String> {
-    let (mut stream, _) = listener
-        .accept()
-        .await
-        .map_err(|e| format!("Runtime API accept: {e}"))?;
-    let head = read_head(&mut stream).await?;
-    let at = Instant::now();
-    let request_line = head.lines().next().unwrap_or_default().to_owned();
-    if request_line.starts_with("GET ") && request_line.contains(NEXT) {
-        return Ok((at, stream));
+/// The first `/next`, then (with an event) its answer; anything else fails the launch.
+async fn measure(
+    seen: &mut mpsc::UnboundedReceiver<Call>,
+    started: Instant,
+    with_event: bool,
+) -> Result<Launch, String> {
+    let init = match seen.recv().await {
+        Some(Call::Next(at)) => at - started,
+        Some(Call::Answer { .. }) => return Err("answered before asking for an event".into()),
+        Some(Call::Other(line)) => return Err(format!("first call was `{line}`, not /next")),
+        None => return Err("the Runtime API stopped".into()),
+    };
+    if !with_event {
+        return Ok(Launch { init, first: None });
     }
-    let _ = stream
-        .write_all(b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n")
-        .await;
-    Err(format!(
-        "first call was `{request_line}`, not /next: {head}"
-    ))
+    loop {
+        match seen.recv().await {
+            Some(Call::Answer { at, ok }) => {
+                return Ok(Launch {
+                    init,
+                    first: Some((at - started, ok)),
+                });
+            }
+            Some(Call::Next(_)) => {}
+            Some(Call::Other(line)) => return Err(format!("unexpected call `{line}`")),
+            None => return Err("the Runtime API stopped".into()),
+        }
+    }
 }
 
-/// The request line and headers (and whatever body arrived with them).
-async fn read_head(stream: &mut TcpStream) -> Result<String, String> {
-    let mut buf = Vec::new();
+/// Accepts the runtime's connections; each is read by a task of its own, since the
+/// runtime's client may answer on a new connection while the first is still open.
+async fn serve(listener: TcpListener, event: Option<Vec<u8>>, calls: mpsc::UnboundedSender<Call>) {
+    let event = Arc::new(Mutex::new(event));
+    while let Ok((stream, _)) = listener.accept().await {
+        tokio::spawn(connection(stream, event.clone(), calls.clone()));
+    }
+}
+
+/// Reads requests off one connection: the first `/next` gets the event (once per launch),
+/// later ones are held unanswered; an invocation's answer is acknowledged.
+async fn connection(
+    mut stream: TcpStream,
+    event: Arc<Mutex<Option<Vec<u8>>>>,
+    calls: mpsc::UnboundedSender<Call>,
+) {
+    let mut buffered = Vec::new();
+    while let Ok(head) = read_head(&mut stream, &mut buffered).await {
+        let at = Instant::now();
+        let line = head.lines().next().unwrap_or_default().to_owned();
+        if line.starts_with("GET ") && line.contains(NEXT) {
+            let _ = calls.send(Call::Next(at));
+            let Some(body) = event.lock().ok().and_then(|mut e| e.take()) else {
+                // Held: the process is killed while it waits.
+                std::future::pending::<()>().await;
+                return;
+            };
+            let _ = stream.write_all(&invocation(&body)).await;
+        } else if line.starts_with("POST ") && line.contains(REQUEST_ID) {
+            let ok = line.contains("/response");
+            let _ = calls.send(Call::Answer { at, ok });
+            let _ = stream
+                .write_all(b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n")
+                .await;
+            // Its body (with content-length) is left unread: nothing follows it here.
+            buffered.clear();
+        } else {
+            let _ = calls.send(Call::Other(line));
+            let _ = stream
+                .write_all(b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n")
+                .await;
+        }
+    }
+}
+
+/// The Runtime API's answer to `/next`: the event and the headers `lambda_runtime` reads.
+fn invocation(body: &[u8]) -> Vec<u8> {
+    let deadline = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() + 30_000)
+        .unwrap_or_default();
+    let mut out = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+         lambda-runtime-aws-request-id: {REQUEST_ID}\r\nlambda-runtime-deadline-ms: {deadline}\r\n\
+         lambda-runtime-invoked-function-arn: arn:aws:lambda:us-east-1:123456789012:function:coldstart\r\n\
+         lambda-runtime-trace-id: Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+/// The request line and headers of the next request on `stream`; bytes read past them
+/// stay in `buffered`.
+async fn read_head(stream: &mut TcpStream, buffered: &mut Vec<u8>) -> Result<String, String> {
     let mut chunk = [0u8; 4096];
-    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+    loop {
+        if let Some(end) = buffered.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buffered[..end]).into_owned();
+            buffered.drain(..end + 4);
+            return Ok(head);
+        }
         let n = stream
             .read(&mut chunk)
             .await
             .map_err(|e| format!("Runtime API read: {e}"))?;
         if n == 0 {
-            return Err("the runtime closed its connection mid-request".into());
+            return Err("the runtime closed its connection".into());
         }
-        buf.extend_from_slice(&chunk[..n]);
+        buffered.extend_from_slice(&chunk[..n]);
     }
-    Ok(String::from_utf8_lossy(&buf).into_owned())
 }
