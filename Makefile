@@ -13,7 +13,7 @@ FUNCTIONS   := $(notdir $(wildcard functions/*))
 # cargo-lambda 1.9's --target-dir is broken; it honours CARGO_TARGET_DIR.
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 
-.PHONY: help dev test check lint fmt check-template unit llm minilm minilm-layer semantic-bench build build-lambda sam-validate package cost deploy bench coldstart eval load clean \
+.PHONY: help dev test check lint fmt check-template unit llm minilm minilm-layer semantic-bench build build-lambda sam-validate package cost deploy bench coldstart eval load reindex clean \
         web web-unit web-e2e web-lint web-audit web-screenshots
 
 help:
@@ -42,6 +42,8 @@ help:
 	@echo "                   fetch, list and open jobs with live updates open, for LOAD_SECONDS (60); prints requests/s,"
 	@echo "                   p50/p99 per route, errors, lost jobs and CPU per process; not part of make test"
 	@echo "make deploy        sam build + sam deploy (needs AWS credentials)"
+	@echo "make reindex TABLE=<name>  rewrite every job card's list-index keys for the current layout (once after an"
+	@echo "                   upgrade that changed it; idempotent; AWS_ENDPOINT_URL for a local table)"
 
 # Project-local Python tools: moto (local AWS) and cfn-lint. `jobmon-moto` runs moto with
 # its DynamoDB requests serialised and its DynamoDB objects untracked (infra/moto_serialized.py
@@ -208,6 +210,14 @@ coldstart: $(VENV)/.installed
 
 build:
 	cargo build --workspace --locked
+
+# Rewrites every job card's list-index keys for the current layout (docs/data-model.md,
+# "Job list"). TABLE defaults to $$JOBMON_TABLE; credentials and region come from the
+# environment as for the AWS CLI, AWS_ENDPOINT_URL points it at a local table.
+TABLE ?= $(JOBMON_TABLE)
+reindex:
+	@test -n "$(TABLE)" || { echo "make reindex TABLE=<the stack's TableName output>" >&2; exit 2; }
+	cargo run --release --locked -p jobmon-local --bin jobmon-reindex -- --table "$(TABLE)"
 
 # Release binaries for Lambda (arm64; zig from PyPI links them). The venv must come first
 # on PATH: cargo-lambda finds zig through `python3 -m ziglang`.
