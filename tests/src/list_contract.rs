@@ -143,3 +143,47 @@ pub async fn lists_answer_every_filter_combination(store: &impl JobStore) {
     };
     assert_eq!(walk(store, tenant, &q, 100).await, expected(&jobs, &q));
 }
+
+/// Pages of a wide score filter while every one of its ranges is still open: 90 scored,
+/// queued and failed jobs of one source with every score, read 3 at a time, so each of the
+/// up to 30 ranges (3 statuses × 10 scores) holds more than one step when the next page
+/// starts and its position is in the cursor.
+pub async fn wide_score_filters_page_with_every_range_open(store: &impl JobStore) {
+    let tenant = TenantId::new();
+    let source = SourceId::new();
+    let statuses = [JobStatus::Scored, JobStatus::Queued, JobStatus::Failed];
+    let jobs: Vec<Job> = (0..90)
+        .map(|i| {
+            let mut j = job(
+                tenant,
+                &format!("https://jobs.example.com/wide/{i}"),
+                statuses[i % 3],
+            );
+            j.card.source_id = source;
+            j.card.score = Score::new((i / 3 % 10 + 1) as i64).ok();
+            j.card.scored_at = Some(j.card.created_at);
+            j
+        })
+        .collect();
+    for j in &jobs {
+        store.insert_job(j).await.expect("insert");
+    }
+    for status in [Some(JobStatus::Scored), None] {
+        for source in [None, Some(source)] {
+            for sort in [JobSort::Newest, JobSort::Score] {
+                let q = JobQuery {
+                    status,
+                    source,
+                    min_score: score(1),
+                    sort,
+                    ..JobQuery::default()
+                };
+                assert_eq!(
+                    walk(store, tenant, &q, 3).await,
+                    expected(&jobs, &q),
+                    "{q:?}"
+                );
+            }
+        }
+    }
+}

@@ -55,4 +55,6 @@ async fn tracking_is_conditional_counted_and_bounded() {
 #[tokio::test]
 async fn lists_answer_every_filter_combination() {
     jobmon_tests::list_contract::lists_answer_every_filter_combination(&MemoryStore::new()).await;
+    jobmon_tests::list_contract::wide_score_filters_page_with_every_range_open(&MemoryStore::new())
+        .await;
 }

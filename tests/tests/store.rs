@@ -436,6 +436,8 @@ async fn moto_keeps_no_copy_of_the_table_per_transaction() {
 async fn every_list_filter_combination_pages_through_its_jobs_in_order() {
     let stack = TestStack::new().await;
     jobmon_tests::list_contract::lists_answer_every_filter_combination(&store(&stack)).await;
+    jobmon_tests::list_contract::wide_score_filters_page_with_every_range_open(&store(&stack))
+        .await;
 }
 
 /// The store contract that the in-memory store also passes (`tests/fast_store_contract.rs`),

@@ -90,7 +90,7 @@ async fn provisions_the_real_template_idempotently() {
         .filter_map(|g| g.index_name())
         .collect();
     gsis.sort();
-    assert_eq!(gsis, ["GSI1", "GSI2", "GSI3", "GSI4", "GSI5"]);
+    assert_eq!(gsis, ["GSI1", "GSI2", "GSI3", "GSI4", "GSI5", "GSI6"]);
     let ttl = dynamo
         .describe_time_to_live()
         .table_name("it-Table")

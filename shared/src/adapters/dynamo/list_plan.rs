@@ -7,7 +7,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::keys;
+use super::{Item, keys};
 use crate::domain::{JobStatus, Score, SourceId, TenantId};
 use crate::ports::{JobQuery, JobSort};
 
@@ -32,13 +32,19 @@ pub(super) struct Range {
 }
 
 impl Range {
-    /// The item attributes that make up a position in this range's index.
-    pub fn key_attributes(&self) -> [&'static str; 4] {
-        [keys::PK, keys::SK, self.pk_name, self.sk_name]
+    /// Whether `sk` is a job's sort key inside this range (a cursor's position must be).
+    pub fn holds(&self, sk: &str) -> bool {
+        sk.contains(keys::JOB_SK_PREFIX)
+            && self
+                .sk
+                .as_ref()
+                .is_none_or(|(lo, hi)| lo.as_str() <= sk && sk <= hi.as_str())
     }
 }
 
 pub(super) struct ListPlan {
+    /// The tenant's table partition, where every job card is.
+    pub table_pk: String,
     pub order: Order,
     /// Empty when no job can match (e.g. a score range on `status=new`).
     pub ranges: Vec<Range>,
@@ -90,6 +96,7 @@ impl ListPlan {
         let by_score = query.sort == JobSort::Score && !scored.is_empty();
         let ids = created_ids(query);
         let mut plan = ListPlan {
+            table_pk: keys::tenant_pk(tenant),
             order: Order::Newest,
             ranges: Vec::new(),
             filters: Vec::new(),
@@ -142,6 +149,27 @@ impl ListPlan {
             plan.value(&format!(":w{i}"), AttributeValue::S(word.clone()));
         }
         plan
+    }
+
+    /// The whole key of the card at index sort key `sk` of `range`, as a Query's exclusive
+    /// start: the card's own key is `JOB#<id>`, the tail of every list index's sort key.
+    pub fn start_key(&self, range: &Range, sk: String) -> Item {
+        let card_sk = sk
+            .rfind(keys::JOB_SK_PREFIX)
+            .map_or(sk.as_str(), |at| &sk[at..])
+            .to_owned();
+        Item::from([
+            (
+                keys::PK.to_owned(),
+                AttributeValue::S(self.table_pk.clone()),
+            ),
+            (keys::SK.to_owned(), AttributeValue::S(card_sk)),
+            (
+                range.pk_name.to_owned(),
+                AttributeValue::S(range.pk.clone()),
+            ),
+            (range.sk_name.to_owned(), AttributeValue::S(sk)),
+        ])
     }
 
     fn filter(&mut self, expression: &str) {

@@ -16,11 +16,12 @@ use super::{DynamoStore, Item, unavailable};
 use crate::http::cursor::Position;
 use crate::ports::{LIST_READ_BUDGET, StoreError};
 
-/// Where a range resumes: from its start, after a key, or not at all (read to its end).
+/// Where a range resumes: from its start, after an index sort key, or not at all (read to
+/// its end). A sort key is all a position needs: the rest of the key is the plan's.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Resume {
     Start,
-    After(Item),
+    After(String),
     Done,
 }
 
@@ -29,48 +30,42 @@ struct Lane<'a> {
     range: &'a Range,
     /// Read, matched, not yet on the page.
     buffer: VecDeque<Item>,
-    /// The exclusive start of the next read.
-    next: Option<Item>,
-    /// Every unread item of the range sorts below this (`None`: nothing read yet and no
-    /// start key).
-    frontier: Option<String>,
+    /// The index sort key the next read starts after; every unread item of the range
+    /// sorts below it (`None`: nothing read yet and no start key).
+    next: Option<String>,
     done: bool,
     /// Where the next page resumes if this lane's buffer is not empty then: the last item
     /// it gave the page, or where this page began.
-    resume: Option<Item>,
+    resume: Option<String>,
 }
 
-/// The key that orders items across ranges.
-fn merge_key(order: Order, range: &Range, item: &Item) -> Option<String> {
-    let sk = match item.get(range.sk_name) {
-        Some(AttributeValue::S(s)) => s,
-        _ => return None,
-    };
-    Some(match order {
-        Order::Score => sk.clone(),
+/// An item's sort key in `range`'s index.
+fn sort_key(range: &Range, item: &Item) -> Option<String> {
+    match item.get(range.sk_name) {
+        Some(AttributeValue::S(s)) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// The key that orders a sort key across ranges: itself by score, its job id by date.
+fn merge_key(order: Order, sk: &str) -> String {
+    match order {
+        Order::Score => sk.to_owned(),
         Order::Newest => sk
             .rsplit_once(super::keys::JOB_SK_PREFIX)
-            .map_or(sk.as_str(), |(_, id)| id)
+            .map_or(sk, |(_, id)| id)
             .to_owned(),
-    })
-}
-
-fn key_of(range: &Range, item: &Item) -> Item {
-    item.iter()
-        .filter(|(k, _)| range.key_attributes().contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
+    }
 }
 
 impl<'a> Lane<'a> {
-    fn new(order: Order, range: &'a Range, resume: Resume) -> Self {
+    fn new(range: &'a Range, resume: Resume) -> Self {
         let (next, done) = match resume {
             Resume::Start => (None, false),
-            Resume::After(key) => (Some(key), false),
+            Resume::After(sk) => (Some(sk), false),
             Resume::Done => (None, true),
         };
         Lane {
-            frontier: next.as_ref().and_then(|k| merge_key(order, range, k)),
             range,
             buffer: VecDeque::new(),
             resume: next.clone(),
@@ -82,16 +77,17 @@ impl<'a> Lane<'a> {
     fn head(&self, order: Order) -> Option<String> {
         self.buffer
             .front()
-            .and_then(|i| merge_key(order, self.range, i))
+            .and_then(|i| sort_key(self.range, i))
+            .map(|sk| merge_key(order, &sk))
     }
 
     /// Whether the range may still hold an item that sorts above `best`.
-    fn may_beat(&self, best: Option<&String>) -> bool {
+    fn may_beat(&self, order: Order, best: Option<&String>) -> bool {
         if self.done || !self.buffer.is_empty() {
             return false;
         }
-        match (&self.frontier, best) {
-            (Some(frontier), Some(best)) => frontier > best,
+        match (&self.next, best) {
+            (Some(next), Some(best)) => merge_key(order, next) > *best,
             _ => true,
         }
     }
@@ -102,7 +98,7 @@ impl<'a> Lane<'a> {
         }
         match (&self.next, self.done) {
             (_, true) => Resume::Done,
-            (Some(key), false) => Resume::After(key.clone()),
+            (Some(sk), false) => Resume::After(sk.clone()),
             (None, false) => Resume::Start,
         }
     }
@@ -123,7 +119,7 @@ impl DynamoStore {
             .ranges
             .iter()
             .zip(from)
-            .map(|(range, resume)| Lane::new(plan.order, range, resume))
+            .map(|(range, resume)| Lane::new(range, resume))
             .collect();
         let mut page = Vec::new();
         let mut read = 0usize;
@@ -135,7 +131,7 @@ impl DynamoStore {
                 .max();
             let blocking = lanes
                 .iter()
-                .position(|l| l.may_beat(best.as_ref().map(|(k, _)| k)));
+                .position(|l| l.may_beat(plan.order, best.as_ref().map(|(k, _)| k)));
             if let Some(i) = blocking {
                 if read >= LIST_READ_BUDGET {
                     break;
@@ -149,7 +145,7 @@ impl DynamoStore {
             };
             let lane = &mut lanes[i];
             if let Some(item) = lane.buffer.pop_front() {
-                lane.resume = Some(key_of(lane.range, &item));
+                lane.resume = sort_key(lane.range, &item);
                 page.push(item);
             }
         }
@@ -173,7 +169,7 @@ impl DynamoStore {
             .index_name(range.index)
             .scan_index_forward(false)
             .limit(i32::try_from(step).unwrap_or(200))
-            .set_exclusive_start_key(lane.next.take())
+            .set_exclusive_start_key(lane.next.take().map(|sk| plan.start_key(range, sk)))
             .expression_attribute_names("#pk", range.pk_name)
             .expression_attribute_values(":pk", AttributeValue::S(range.pk.clone()));
         request = match &range.sk {
@@ -196,12 +192,9 @@ impl DynamoStore {
         let out = request.send().await.map_err(unavailable)?;
         let read = usize::try_from(out.scanned_count).unwrap_or(step);
         lane.buffer.extend(out.items.unwrap_or_default());
-        match out.last_evaluated_key {
-            Some(key) if !key.is_empty() => {
-                lane.frontier = merge_key(plan.order, range, &key);
-                lane.next = Some(key);
-            }
-            _ => lane.done = true,
+        match out.last_evaluated_key.and_then(|key| sort_key(range, &key)) {
+            Some(sk) => lane.next = Some(sk),
+            None => lane.done = true,
         }
         Ok(read)
     }
@@ -221,8 +214,10 @@ fn step(plan: &ListPlan, lanes: &[Lane], wanted: usize, read: usize) -> usize {
     }
 }
 
-/// A cursor's position: for range `i`, its key attributes as `<i>:<name>`, or `<i>:done`.
-pub(super) fn encode(positions: &[Resume]) -> Result<Position, StoreError> {
+/// A cursor's position: for range `i`, `<i>` = the index sort key it resumes after, or
+/// `<i>:done`. About 40 characters per range, so a cursor stays small with every range of
+/// a wide score filter open.
+pub(super) fn encode(positions: &[Resume]) -> Position {
     let mut out = Position::new();
     for (i, p) in positions.iter().enumerate() {
         match p {
@@ -230,43 +225,36 @@ pub(super) fn encode(positions: &[Resume]) -> Result<Position, StoreError> {
             Resume::Done => {
                 out.insert(format!("{i}:done"), "1".into());
             }
-            Resume::After(key) => {
-                for (name, value) in key {
-                    let AttributeValue::S(s) = value else {
-                        return Err(StoreError::Unavailable(format!(
-                            "unexpected key attribute {name}: {value:?}"
-                        )));
-                    };
-                    out.insert(format!("{i}:{name}"), s.clone());
-                }
+            Resume::After(sk) => {
+                out.insert(i.to_string(), sk.clone());
             }
         }
     }
-    Ok(out)
+    out
 }
 
-/// The inverse of [`encode`] for `plan`; a position naming a range or attribute the plan
-/// does not have is refused.
+/// The inverse of [`encode`] for `plan`; a position naming a range the plan does not
+/// have, or a sort key outside its range, is refused.
 pub(super) fn decode(plan: &ListPlan, position: Position) -> Result<Vec<Resume>, StoreError> {
     let mut out = vec![Resume::Start; plan.ranges.len()];
     for (name, value) in position {
-        let (i, attr) = name.split_once(':').ok_or(StoreError::InvalidCursor)?;
+        let (i, done) = match name.split_once(':') {
+            Some((i, "done")) => (i, true),
+            Some(_) => return Err(StoreError::InvalidCursor),
+            None => (name.as_str(), false),
+        };
         let i: usize = i.parse().map_err(|_| StoreError::InvalidCursor)?;
         let range = plan.ranges.get(i).ok_or(StoreError::InvalidCursor)?;
-        match (&mut out[i], attr) {
-            (slot @ Resume::Start, "done") => *slot = Resume::Done,
-            (slot @ Resume::Start, _) | (slot @ Resume::After(_), _)
-                if range.key_attributes().contains(&attr) =>
-            {
-                if let Resume::Start = slot {
-                    *slot = Resume::After(Item::new());
-                }
-                if let Resume::After(key) = slot {
-                    key.insert(attr.to_owned(), AttributeValue::S(value));
-                }
-            }
-            _ => return Err(StoreError::InvalidCursor),
+        if out[i] != Resume::Start {
+            return Err(StoreError::InvalidCursor);
         }
+        out[i] = if done {
+            Resume::Done
+        } else if range.holds(&value) {
+            Resume::After(value)
+        } else {
+            return Err(StoreError::InvalidCursor);
+        };
     }
     Ok(out)
 }
