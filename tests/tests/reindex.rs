@@ -1,7 +1,7 @@
 //! `jobmon-reindex` (`DynamoStore::reindex_job_cards`) against moto: cards written under
 //! the earlier list-index layout (GSI4 by `SCORED`, GSI5 by source alone, no GSI6) are
 //! missing from the lists that read the new keys until the run rewrites them; a second run
-//! rewrites nothing.
+//! rewrites nothing, and a card it cannot read is counted and left.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use jobmon_tests::TestStack;
@@ -93,4 +93,26 @@ async fn old_layout_cards_are_rewritten_once_and_listed_again() {
 
     let again = store.reindex_job_cards().await.unwrap();
     assert_eq!((again.cards, again.rewritten, again.current), (12, 0, 12));
+
+    // A card that cannot be read is counted and left; the run goes on past it.
+    stack
+        .dynamo
+        .put_item()
+        .table_name(stack.table())
+        .item("PK", AttributeValue::S(keys::tenant_pk(tenant)))
+        .item("SK", AttributeValue::S("JOB#not-a-card".into()))
+        .item("entity", AttributeValue::S("job".into()))
+        .send()
+        .await
+        .unwrap();
+    let third = store.reindex_job_cards().await.unwrap();
+    assert_eq!(
+        (
+            third.cards,
+            third.current,
+            third.unreadable,
+            third.rewritten
+        ),
+        (13, 12, 1, 0)
+    );
 }

@@ -1,7 +1,8 @@
 //! `jobmon-reindex`: rewrites every job card's list-index keys for the current layout
 //! (docs/data-model.md, "Job list"), once after deploying a change of that layout. Reads
 //! the table name from `JOBMON_TABLE` (or `--table NAME`) and AWS credentials, region and
-//! `AWS_ENDPOINT_URL` the SDK's usual way. Idempotent: a second run rewrites nothing.
+//! `AWS_ENDPOINT_URL` the SDK's usual way. Idempotent: a second run rewrites nothing. A
+//! card it cannot read is logged (JSON, stdout), counted, and left; the run then exits 1.
 
 use std::process::ExitCode;
 
@@ -22,15 +23,20 @@ async fn main() -> ExitCode {
         eprintln!("usage: jobmon-reindex [--table NAME]   (default: $JOBMON_TABLE)");
         return ExitCode::from(2);
     };
+    shared::telemetry::init_logging();
     let sdk = shared::adapters::aws::sdk_config().await;
     let store = DynamoStore::without_cursors(aws_sdk_dynamodb::Client::new(&sdk), &table);
     match store.reindex_job_cards().await {
         Ok(r) => {
             println!(
-                "{table}: {} job cards, {} rewritten, {} already current, {} moved meanwhile (left to that move)",
-                r.cards, r.rewritten, r.current, r.moved
+                "{table}: {} job cards, {} rewritten, {} already current, {} moved meanwhile (left to that move), {} unreadable (left as they are, logged)",
+                r.cards, r.rewritten, r.current, r.moved, r.unreadable
             );
-            ExitCode::SUCCESS
+            if r.unreadable == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
         }
         Err(e) => {
             eprintln!("{table}: {e}");

@@ -55,74 +55,57 @@ pub fn index_keys(
     }
 }
 
-/// The `SET …` and `REMOVE …` parts of an update expression that move a card's index
-/// keys (every index but GSI2, which cards are not in), with their values (`:ix_*`).
-pub struct IndexUpdate {
-    pub set: Vec<&'static str>,
-    pub remove: Vec<&'static str>,
-    pub values: Vec<(&'static str, AttributeValue)>,
+impl IndexKeys {
+    /// Every index attribute a status, score or source change may move, with its value
+    /// (`None`: the card is out of that sparse index). `GSI1SK` is the job's own key and
+    /// never moves.
+    pub fn moving(&self) -> [(&'static str, Option<&String>); 9] {
+        fn pk(p: &Option<(String, String)>) -> Option<&String> {
+            p.as_ref().map(|(pk, _)| pk)
+        }
+        fn sk(p: &Option<(String, String)>) -> Option<&String> {
+            p.as_ref().map(|(_, sk)| sk)
+        }
+        [
+            ("GSI1PK", Some(&self.gsi1pk)),
+            ("GSI5PK", Some(&self.gsi5pk)),
+            ("GSI5SK", Some(&self.gsi5sk)),
+            ("GSI3PK", pk(&self.gsi3)),
+            ("GSI3SK", sk(&self.gsi3)),
+            ("GSI4PK", pk(&self.gsi4)),
+            ("GSI4SK", sk(&self.gsi4)),
+            ("GSI6PK", pk(&self.gsi6)),
+            ("GSI6SK", sk(&self.gsi6)),
+        ]
+    }
 }
 
-/// One optional index's attributes and the update-expression placeholders for them.
-struct Optional {
-    names: [&'static str; 2],
-    sets: [&'static str; 2],
-    values: [&'static str; 2],
+/// The `SET …` and `REMOVE …` parts of an update expression that move a card's index
+/// keys ([`IndexKeys::moving`]), with their values (`:ix_<attribute>`).
+pub struct IndexUpdate {
+    pub set: Vec<String>,
+    pub remove: Vec<&'static str>,
+    pub values: Vec<(String, AttributeValue)>,
 }
 
 impl IndexUpdate {
     pub fn of(k: &IndexKeys) -> Self {
         let mut u = IndexUpdate {
-            set: vec![
-                "GSI1PK = :ix_gsi1pk",
-                "GSI5PK = :ix_gsi5pk",
-                "GSI5SK = :ix_gsi5sk",
-            ],
+            set: Vec::new(),
             remove: Vec::new(),
-            values: vec![
-                (":ix_gsi1pk", AttributeValue::S(k.gsi1pk.clone())),
-                (":ix_gsi5pk", AttributeValue::S(k.gsi5pk.clone())),
-                (":ix_gsi5sk", AttributeValue::S(k.gsi5sk.clone())),
-            ],
+            values: Vec::new(),
         };
-        u.optional(
-            &k.gsi3,
-            Optional {
-                names: ["GSI3PK", "GSI3SK"],
-                sets: ["GSI3PK = :ix_gsi3pk", "GSI3SK = :ix_gsi3sk"],
-                values: [":ix_gsi3pk", ":ix_gsi3sk"],
-            },
-        );
-        u.optional(
-            &k.gsi4,
-            Optional {
-                names: ["GSI4PK", "GSI4SK"],
-                sets: ["GSI4PK = :ix_gsi4pk", "GSI4SK = :ix_gsi4sk"],
-                values: [":ix_gsi4pk", ":ix_gsi4sk"],
-            },
-        );
-        u.optional(
-            &k.gsi6,
-            Optional {
-                names: ["GSI6PK", "GSI6SK"],
-                sets: ["GSI6PK = :ix_gsi6pk", "GSI6SK = :ix_gsi6sk"],
-                values: [":ix_gsi6pk", ":ix_gsi6sk"],
-            },
-        );
-        u
-    }
-
-    fn optional(&mut self, keys: &Option<(String, String)>, o: Optional) {
-        match keys {
-            Some((pk, sk)) => {
-                self.set.extend(o.sets);
-                self.values
-                    .push((o.values[0], AttributeValue::S(pk.clone())));
-                self.values
-                    .push((o.values[1], AttributeValue::S(sk.clone())));
+        for (name, value) in k.moving() {
+            match value {
+                Some(v) => {
+                    let placeholder = format!(":ix_{}", name.to_ascii_lowercase());
+                    u.set.push(format!("{name} = {placeholder}"));
+                    u.values.push((placeholder, AttributeValue::S(v.clone())));
+                }
+                None => u.remove.push(name),
             }
-            None => self.remove.extend(o.names),
         }
+        u
     }
 
     /// `SET <extra>, <index sets> [REMOVE <extra removes>, <index removes>]`.
@@ -130,7 +113,7 @@ impl IndexUpdate {
         let set: Vec<&str> = extra_set
             .iter()
             .copied()
-            .chain(self.set.iter().copied())
+            .chain(self.set.iter().map(String::as_str))
             .collect();
         let remove: Vec<&str> = extra_remove
             .iter()

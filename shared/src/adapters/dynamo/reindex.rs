@@ -8,7 +8,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::items::JobCardItem;
-use super::job_index::{IndexKeys, IndexUpdate, index_keys};
+use super::job_index::{IndexUpdate, index_keys};
 use super::{DynamoStore, Item, from_item, is_condition_failure, unavailable};
 use crate::domain::{JobCard, TenantId};
 use crate::ports::StoreError;
@@ -24,12 +24,10 @@ pub struct ReindexReport {
     pub current: u64,
     /// Cards that moved between the read and the write (left to that move).
     pub moved: u64,
+    /// Cards that could not be read as a job card, left as they are (each is logged with
+    /// its key and the reason; a second run tries them again).
+    pub unreadable: u64,
 }
-
-const INDEX_ATTRIBUTES: [&str; 10] = [
-    "GSI1PK", "GSI1SK", "GSI3PK", "GSI3SK", "GSI4PK", "GSI4SK", "GSI5PK", "GSI5SK", "GSI6PK",
-    "GSI6SK",
-];
 
 fn tenant_of(pk: &str) -> Option<TenantId> {
     TenantId::parse(pk.strip_prefix("T#")?).ok()
@@ -54,10 +52,15 @@ impl DynamoStore {
                 .map_err(unavailable)?;
             for item in out.items.unwrap_or_default() {
                 report.cards += 1;
-                match self.reindex_card(item).await? {
-                    Outcome::Current => report.current += 1,
-                    Outcome::Rewritten => report.rewritten += 1,
-                    Outcome::Moved => report.moved += 1,
+                match self.reindex_card(item).await {
+                    Ok(Outcome::Current) => report.current += 1,
+                    Ok(Outcome::Rewritten) => report.rewritten += 1,
+                    Ok(Outcome::Moved) => report.moved += 1,
+                    Err(StoreError::Corrupt { key, reason }) => {
+                        tracing::warn!(%key, %reason, "job card left as it is: unreadable");
+                        report.unreadable += 1;
+                    }
+                    Err(e) => return Err(e),
                 }
             }
             match out.last_evaluated_key {
@@ -68,11 +71,7 @@ impl DynamoStore {
     }
 
     async fn reindex_card(&self, item: Item) -> Result<Outcome, StoreError> {
-        let stored: Vec<Option<AttributeValue>> = INDEX_ATTRIBUTES
-            .iter()
-            .map(|a| item.get(*a).cloned())
-            .collect();
-        let card_item: JobCardItem = from_item(item)?;
+        let card_item: JobCardItem = from_item(item.clone())?;
         let (pk, sk) = (card_item.pk.clone(), card_item.sk.clone());
         let tenant = tenant_of(&pk).ok_or_else(|| StoreError::Corrupt {
             key: pk.clone(),
@@ -80,7 +79,13 @@ impl DynamoStore {
         })?;
         let card: JobCard = card_item.into_card()?;
         let ix = index_keys(tenant, card.id, card.source_id, card.status, card.score);
-        if stored == layout(&ix) {
+        if ix.moving().iter().all(|(name, value)| {
+            let stored = match item.get(*name) {
+                Some(AttributeValue::S(s)) => Some(s),
+                _ => None,
+            };
+            stored == *value
+        }) {
             return Ok(Outcome::Current);
         }
         let update = IndexUpdate::of(&ix);
@@ -119,31 +124,6 @@ impl DynamoStore {
             Err(e) => Err(unavailable(e)),
         }
     }
-}
-
-/// The index attributes a card with `ix` has in the current layout, in the order of
-/// [`INDEX_ATTRIBUTES`].
-fn layout(ix: &IndexKeys) -> Vec<Option<AttributeValue>> {
-    let s = |v: &String| Some(AttributeValue::S(v.clone()));
-    let pair = |p: &Option<(String, String)>| match p {
-        Some((pk, sk)) => [s(pk), s(sk)],
-        None => [None, None],
-    };
-    let [g3pk, g3sk] = pair(&ix.gsi3);
-    let [g4pk, g4sk] = pair(&ix.gsi4);
-    let [g6pk, g6sk] = pair(&ix.gsi6);
-    vec![
-        s(&ix.gsi1pk),
-        s(&ix.gsi1sk),
-        g3pk,
-        g3sk,
-        g4pk,
-        g4sk,
-        s(&ix.gsi5pk),
-        s(&ix.gsi5sk),
-        g6pk,
-        g6sk,
-    ]
 }
 
 enum Outcome {
