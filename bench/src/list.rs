@@ -29,7 +29,7 @@ fn job_count() -> usize {
 }
 
 const RUNS: usize = 5;
-const PAGE: u16 = 25;
+pub(crate) const PAGE: u16 = 25;
 /// One job in this many mentions the searched word.
 const RARE: usize = 50;
 
@@ -151,38 +151,50 @@ async fn naive(
     for _ in 0..RUNS.min(3) {
         counter.take();
         let started = Instant::now();
-        let mut start = None;
-        let mut matched = 0usize;
-        loop {
-            let mut request = client
-                .query()
-                .table_name(table)
-                .key_condition_expression("PK = :pk AND begins_with(SK, :job)")
-                .expression_attribute_values(":pk", AttributeValue::S(keys::tenant_pk(tenant)))
-                .expression_attribute_values(":job", AttributeValue::S(keys::JOB_SK_PREFIX.into()))
-                .scan_index_forward(false)
-                .set_exclusive_start_key(start.take());
-            if let Some((expression, values)) = &filter {
-                request = request
-                    .filter_expression(*expression)
-                    .expression_attribute_names("#status", "status");
-                for (k, v) in values {
-                    request = request.expression_attribute_values(*k, v.clone());
-                }
-            }
-            let out = request.send().await.expect("naive query");
-            matched += out.items().len();
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() && matched < usize::from(PAGE) => start = Some(k),
-                _ => break,
-            }
-        }
+        let matched = naive_read(client, table, tenant, filter.as_ref(), false).await;
         f.latencies.push(started.elapsed());
         let tally = counter.take();
         f.returned += matched.min(usize::from(PAGE)) as u64;
         f.read += tally.items_read;
     }
     f
+}
+
+/// Reads the tenant's partition of job cards newest first, with `filter` (which may name
+/// `#status`), until a page's worth matched, or to its end when `whole`; how many matched.
+pub(crate) async fn naive_read<K: AsRef<str>>(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    tenant: TenantId,
+    filter: Option<&(impl AsRef<str>, Vec<(K, AttributeValue)>)>,
+    whole: bool,
+) -> usize {
+    let mut start = None;
+    let mut matched = 0usize;
+    loop {
+        let mut request = client
+            .query()
+            .table_name(table)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :job)")
+            .expression_attribute_values(":pk", AttributeValue::S(keys::tenant_pk(tenant)))
+            .expression_attribute_values(":job", AttributeValue::S(keys::JOB_SK_PREFIX.into()))
+            .scan_index_forward(false)
+            .set_exclusive_start_key(start.take());
+        if let Some((expression, values)) = filter {
+            request = request
+                .filter_expression(expression.as_ref())
+                .expression_attribute_names("#status", "status");
+            for (k, v) in values {
+                request = request.expression_attribute_values(k.as_ref(), v.clone());
+            }
+        }
+        let out = request.send().await.expect("naive query");
+        matched += out.items().len();
+        match out.last_evaluated_key {
+            Some(k) if !k.is_empty() && (whole || matched < usize::from(PAGE)) => start = Some(k),
+            _ => return matched,
+        }
+    }
 }
 
 /// The three queries answered the naive way, for comparison.

@@ -6,13 +6,12 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use shared::adapters::DynamoStore;
-use shared::adapters::dynamo::keys;
 use shared::domain::{JobStatus, Score, SourceId, TenantId};
 use shared::ports::{JobQuery, JobSort, JobStore, PageRequest};
 
 use crate::counting::Counter;
+use crate::list::{PAGE, naive_read};
 
-const PAGE: u16 = 25;
 const GOAL: f64 = 2.0;
 
 fn combinations(source: SourceId) -> Vec<(String, JobQuery)> {
@@ -106,32 +105,9 @@ async fn naive(
     tenant: TenantId,
     query: &JobQuery,
 ) -> u64 {
-    let (filter, values) = naive_filter(query);
     let whole = query.sort == JobSort::Score;
     counter.take();
-    let mut start = None;
-    let mut matched = 0usize;
-    loop {
-        let mut request = client
-            .query()
-            .table_name(table)
-            .key_condition_expression("PK = :pk AND begins_with(SK, :job)")
-            .expression_attribute_values(":pk", AttributeValue::S(keys::tenant_pk(tenant)))
-            .expression_attribute_values(":job", AttributeValue::S(keys::JOB_SK_PREFIX.into()))
-            .expression_attribute_names("#status", "status")
-            .filter_expression(&filter)
-            .scan_index_forward(false)
-            .set_exclusive_start_key(start.take());
-        for (k, v) in &values {
-            request = request.expression_attribute_values(k, v.clone());
-        }
-        let out = request.send().await.expect("naive query");
-        matched += out.items().len();
-        match out.last_evaluated_key {
-            Some(k) if !k.is_empty() && (whole || matched < usize::from(PAGE)) => start = Some(k),
-            _ => break,
-        }
-    }
+    naive_read(client, table, tenant, Some(&naive_filter(query)), whole).await;
     counter.take().items_read
 }
 
