@@ -10,7 +10,6 @@
 //! A build that fails (no root certificates at all, say) fails that request with the
 //! reason, and the next request tries again: nothing is cached but a working client.
 
-use std::error::Error as _;
 use std::fmt;
 use std::sync::Arc;
 
@@ -41,16 +40,7 @@ impl LazyClient {
         self.built
             .get_or_try_init(|| async { (self.build)() })
             .await
-            .map_err(|e| {
-                let mut text = e.to_string();
-                let mut source = e.source();
-                while let Some(cause) = source {
-                    text.push_str(": ");
-                    text.push_str(&cause.to_string());
-                    source = cause.source();
-                }
-                text
-            })
+            .map_err(|e| shared::adapters::aws::describe(&e))
     }
 }
 
