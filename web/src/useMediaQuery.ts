@@ -1,5 +1,8 @@
 import { useCallback, useSyncExternalStore } from 'react';
 
+/** Tailwind's `md` breakpoint: from here the desktop layout (the row of links, the filter fields shown) is built. */
+export const MD_UP = '(min-width: 48rem)';
+
 /**
  * Whether the viewport matches `query`, following it as the window is resized. For what
  * a page need not build at all on a phone (not for looks: CSS does that). Where the browser

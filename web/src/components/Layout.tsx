@@ -3,7 +3,7 @@ import { NavLink, Outlet, useNavigate } from 'react-router';
 import { useAuth } from '../auth/AuthContext';
 import { useLive } from '../live/LiveProvider';
 import { preloadPage } from '../routes';
-import { useMediaQuery } from '../useMediaQuery';
+import { MD_UP, useMediaQuery } from '../useMediaQuery';
 import { PageBoundary } from './PageBoundary';
 import { Loading } from './States';
 
@@ -50,7 +50,7 @@ export function Layout() {
   const navigate = useNavigate();
   const [menuOpen, setMenuOpen] = useState(false);
   // The row of links is for wide screens (CSS hides it below `md`); a phone opens "Menu".
-  const wide = useMediaQuery('(min-width: 48rem)');
+  const wide = useMediaQuery(MD_UP);
   // When the layout appears (a sign-in, or a session restored on opening a bookmark) the
   // header commits first and the page renders right after in the background, where React
   // works in slices of a few milliseconds instead of one task the length of the whole page:

@@ -96,6 +96,9 @@ describe('PerDayChart', () => {
     expect(x).toBeGreaterThan(150);
     expect(x).toBeLessThan(250);
     expect(Number.isFinite(y)).toBe(true);
+    // A one-point line draws nothing: the day is a dot of each series.
+    expect(Number(screen.getByTestId('dot-found').getAttribute('cx'))).toBeCloseTo(x);
+    expect(screen.getByTestId('dot-scored')).toBeInTheDocument();
     const rows = within(screen.getByRole('table', { name: 'Jobs per day' })).getAllByRole('row');
     expect(rows).toHaveLength(2);
     expect(rows[1]).toHaveTextContent(/41$/);

@@ -8,14 +8,21 @@ import { useId } from 'react';
 import type { JobsPerDay, ScoreDistribution } from '../api/types';
 import { formatDay } from '../format';
 
-/** The height every chart (and its placeholder: AnalyticsPage) takes. */
-export const CHART_HEIGHT = 240;
+/** The height of every chart's viewBox. */
+const CHART_HEIGHT = 240;
 const WIDTH = 400;
 const PAD = { top: 10, right: 10, bottom: 24, left: 34 };
 const PLOT_W = WIDTH - PAD.left - PAD.right;
 const PLOT_H = CHART_HEIGHT - PAD.top - PAD.bottom;
 // Tailwind's indigo-600, sky-600, emerald-600, slate-200 and slate-600 (the legend uses the classes).
 const COLORS = { bar: '#4f46e5', found: '#0284c7', scored: '#059669', grid: '#e2e8f0', text: '#475569' };
+
+/** Where value `v` sits on a y axis whose top is `top` (SVG's y grows downwards). */
+const yOf = (v: number, top: number) => PAD.top + PLOT_H - (v / top) * PLOT_H;
+
+/** The x of day `i` of `count` (a single day sits in the middle), and the width each day's column takes. */
+const dayX = (i: number, count: number) => (count > 1 ? PAD.left + (i * PLOT_W) / (count - 1) : PAD.left + PLOT_W / 2);
+const dayWidth = (count: number) => (count > 1 ? PLOT_W / (count - 1) : PLOT_W);
 
 /** Whole-number axis ticks from 0 that reach at least `max`: at most about five, evenly spaced. */
 export function integerTicks(max: number, most = 5): number[] {
@@ -41,7 +48,7 @@ function YAxis({ ticks }: { ticks: number[] }) {
   return (
     <g aria-hidden="true">
       {ticks.map((t) => {
-        const y = PAD.top + PLOT_H - (t / top) * PLOT_H;
+        const y = yOf(t, top);
         return (
           <g key={t}>
             <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y} y2={y} stroke={COLORS.grid} strokeDasharray="3 3" />
@@ -102,11 +109,11 @@ export function ScoreChart({ data }: { data: ScoreDistribution }) {
         <title id={titleId}>{label}</title>
         <YAxis ticks={ticks} />
         {buckets.map((b, i) => {
-          const h = (b.count / top) * PLOT_H;
+          const y = yOf(b.count, top);
           const x = PAD.left + i * band;
           return (
             <g key={b.score}>
-              <rect data-testid="score-bar" data-score={b.score} data-count={b.count} x={x + band * 0.15} width={band * 0.7} y={PAD.top + PLOT_H - h} height={h} fill={COLORS.bar}>
+              <rect data-testid="score-bar" data-score={b.score} data-count={b.count} x={x + band * 0.15} width={band * 0.7} y={y} height={PAD.top + PLOT_H - y} fill={COLORS.bar}>
                 <title>{`Score ${b.score}: ${plural(b.count, 'job')}`}</title>
               </rect>
               <text x={x + band / 2} y={CHART_HEIGHT - 8} textAnchor="middle" fontSize={11} fill={COLORS.text} aria-hidden="true">
@@ -121,11 +128,15 @@ export function ScoreChart({ data }: { data: ScoreDistribution }) {
   );
 }
 
-/** The points of one series as an SVG polyline's `points`. */
-function linePoints(values: number[], top: number): string {
-  const step = values.length > 1 ? PLOT_W / (values.length - 1) : 0;
-  const x0 = values.length > 1 ? PAD.left : PAD.left + PLOT_W / 2;
-  return values.map((v, i) => `${(x0 + i * step).toFixed(1)},${(PAD.top + PLOT_H - (v / top) * PLOT_H).toFixed(1)}`).join(' ');
+/** One series: a line through its days, and a dot when there is a single day (a line needs two points). */
+function Series({ name, values, top, color }: { name: string; values: number[]; top: number; color: string }) {
+  const points = values.map((v, i) => [dayX(i, values.length), yOf(v, top)]);
+  return (
+    <>
+      <polyline data-testid={`line-${name}`} points={points.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ')} fill="none" stroke={color} strokeWidth={2} />
+      {points.length === 1 && <circle data-testid={`dot-${name}`} cx={points[0][0]} cy={points[0][1]} r={3} fill={color} />}
+    </>
+  );
 }
 
 export function PerDayChart({ data }: { data: JobsPerDay }) {
@@ -135,8 +146,7 @@ export function PerDayChart({ data }: { data: JobsPerDay }) {
   const scored = days.reduce((n, d) => n + d.scored, 0);
   const ticks = integerTicks(Math.max(...days.map((d) => Math.max(d.created, d.scored))));
   const top = ticks[ticks.length - 1];
-  const step = days.length > 1 ? PLOT_W / (days.length - 1) : PLOT_W;
-  const xOf = (i: number) => (days.length > 1 ? PAD.left + i * step : PAD.left + PLOT_W / 2);
+  const width = dayWidth(days.length);
   const span = days.length ? `${formatDay(days[0].date)} to ${formatDay(days[days.length - 1].date)}` : '';
   const label = `Jobs found and scored per day, ${span}: ${found} found, ${scored} scored`;
   return (
@@ -144,16 +154,16 @@ export function PerDayChart({ data }: { data: JobsPerDay }) {
       <svg role="img" aria-labelledby={titleId} viewBox={`0 0 ${WIDTH} ${CHART_HEIGHT}`} className="h-auto max-h-60 w-full">
         <title id={titleId}>{label}</title>
         <YAxis ticks={ticks} />
-        <polyline data-testid="line-found" points={linePoints(days.map((d) => d.created), top)} fill="none" stroke={COLORS.found} strokeWidth={2} />
-        <polyline data-testid="line-scored" points={linePoints(days.map((d) => d.scored), top)} fill="none" stroke={COLORS.scored} strokeWidth={2} />
+        <Series name="found" values={days.map((d) => d.created)} top={top} color={COLORS.found} />
+        <Series name="scored" values={days.map((d) => d.scored)} top={top} color={COLORS.scored} />
         {labelIndices(days.length).map((i) => (
-          <text key={i} x={xOf(i)} y={CHART_HEIGHT - 8} textAnchor={i === 0 && days.length > 1 ? 'start' : i === days.length - 1 && days.length > 1 ? 'end' : 'middle'} fontSize={11} fill={COLORS.text} aria-hidden="true">
+          <text key={i} x={dayX(i, days.length)} y={CHART_HEIGHT - 8} textAnchor={i === 0 && days.length > 1 ? 'start' : i === days.length - 1 && days.length > 1 ? 'end' : 'middle'} fontSize={11} fill={COLORS.text} aria-hidden="true">
             {formatDay(days[i].date)}
           </text>
         ))}
         {/* A column per day that only carries the day's tooltip. */}
         {days.map((d, i) => (
-          <rect key={d.date} data-testid="day" data-found={d.created} data-scored={d.scored} x={xOf(i) - step / 2} width={step} y={PAD.top} height={PLOT_H} fill="transparent">
+          <rect key={d.date} data-testid="day" data-found={d.created} data-scored={d.scored} x={dayX(i, days.length) - width / 2} width={width} y={PAD.top} height={PLOT_H} fill="transparent">
             <title>{`${formatDay(d.date)}: ${d.created} found, ${d.scored} scored`}</title>
           </rect>
         ))}

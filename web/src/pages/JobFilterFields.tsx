@@ -8,7 +8,7 @@ import type { Errors } from '../validation';
 import type { JobFilters } from './jobFilters';
 import { StageOptions } from './stages';
 
-export interface JobFilterFieldsProps {
+interface JobFilterFieldsProps {
   filters: JobFilters;
   errors: Errors;
   /** The search box's words, which reach the URL (`filters.q`) a moment after typing stops. */

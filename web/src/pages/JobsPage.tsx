@@ -9,7 +9,7 @@ import { PageTitle } from '../components/Layout';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { useToast } from '../components/Toasts';
 import { useDebounced } from '../useDebounced';
-import { useMediaQuery } from '../useMediaQuery';
+import { MD_UP, useMediaQuery } from '../useMediaQuery';
 import { hasErrors } from '../validation';
 import { JobFilterFields } from './JobFilterFields';
 import { JobsTable } from './JobsTable';
@@ -30,7 +30,7 @@ export function JobsPage() {
   const searchRef = useRef<HTMLInputElement>(null);
   const [filtersOpen, setFiltersOpen] = useState(false);
   // Tailwind's `md`, where the filters show without the button.
-  const wide = useMediaQuery('(min-width: 48rem)');
+  const wide = useMediaQuery(MD_UP);
   const sources = useSources();
   const sourceNames = useMemo(() => new Map((sources.data?.items ?? []).map((s) => [s.id, s.name])), [sources.data]);
 
