@@ -25,6 +25,8 @@ use aws_smithy_runtime_api::client::http::{
 };
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 
+use crate::config::Env;
+
 use super::xray::{Daemon, TraceHeader, TracedHttpClient, default_https_client};
 
 /// Loads the SDK configuration once per container. `AWS_ENDPOINT_URL` (moto, LocalStack)
@@ -32,14 +34,15 @@ use super::xray::{Daemon, TraceHeader, TracedHttpClient, default_https_client};
 /// listens (a function with `Tracing: Active`), every SDK call of a sampled invocation is
 /// also sent to it as a subsegment (`xray`).
 pub async fn sdk_config() -> aws_config::SdkConfig {
+    let env = Env::from_process();
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-    if credentials_in_environment(|name| std::env::var_os(name).is_some()) {
+    if credentials_in_environment(&env) {
         loader = loader.credentials_provider(EnvironmentVariableCredentialsProvider::new());
     }
     // Lambda always sets AWS_REGION; the default region chain (environment, profile,
     // IMDS) would find it first too, after constructing the other two.
-    if let Some(region) = std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty()) {
-        loader = loader.region(aws_config::Region::new(region));
+    if let Some(region) = env.get("AWS_REGION") {
+        loader = loader.region(aws_config::Region::new(region.to_owned()));
     }
     let client = match Daemon::from_env() {
         Some(daemon) => SharedHttpClient::new(TracedHttpClient::new(
@@ -55,17 +58,14 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
         .await
 }
 
-/// Whether the environment holds what `EnvironmentVariableCredentialsProvider` needs: an
-/// access key id and its secret (a session token is optional). Only then is the chain
-/// skipped: with one of them missing the environment provider would fail and the chain
-/// would go on to the profile, which must stay possible.
-fn credentials_in_environment(is_set: impl Fn(&str) -> bool) -> bool {
-    ["AWS_ACCESS_KEY_ID", "ACCESS_KEY_ID"]
-        .into_iter()
-        .any(&is_set)
-        && ["AWS_SECRET_ACCESS_KEY", "SECRET_ACCESS_KEY"]
-            .into_iter()
-            .any(&is_set)
+/// Whether the environment holds what `EnvironmentVariableCredentialsProvider` reads, by
+/// its own rules: `AWS_ACCESS_KEY_ID` and a secret in `AWS_SECRET_ACCESS_KEY` or
+/// `SECRET_ACCESS_KEY`, blank counting as unset (a session token is optional). Only then is
+/// the chain skipped: otherwise the environment provider would fail where the chain goes
+/// on to the profile or SSO, which must stay possible.
+fn credentials_in_environment(env: &Env) -> bool {
+    let set = |name: &str| env.get(name).is_some_and(|v| !v.trim().is_empty());
+    set("AWS_ACCESS_KEY_ID") && (set("AWS_SECRET_ACCESS_KEY") || set("SECRET_ACCESS_KEY"))
 }
 
 /// The SDK's HTTP client without its eager validation: no connector (TLS configuration,
@@ -213,20 +213,18 @@ mod tests {
 
     #[test]
     fn environment_credentials_need_a_key_id_and_its_secret() {
-        let with = |names: &'static [&'static str]| move |n: &str| names.contains(&n);
-        assert!(credentials_in_environment(with(&[
-            "AWS_ACCESS_KEY_ID",
-            "AWS_SECRET_ACCESS_KEY"
-        ])));
-        assert!(credentials_in_environment(with(&[
-            "ACCESS_KEY_ID",
-            "SECRET_ACCESS_KEY"
-        ])));
-        assert!(!credentials_in_environment(with(&["AWS_ACCESS_KEY_ID"])));
-        assert!(!credentials_in_environment(with(&[
-            "AWS_SECRET_ACCESS_KEY",
-            "AWS_PROFILE"
-        ])));
-        assert!(!credentials_in_environment(with(&[])));
+        let with = |names: &[&str]| {
+            credentials_in_environment(&Env::from_pairs(names.iter().map(|n| (*n, "value"))))
+        };
+        assert!(with(&["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]));
+        assert!(with(&["AWS_ACCESS_KEY_ID", "SECRET_ACCESS_KEY"]));
+        // The SDK's provider has no ACCESS_KEY_ID fallback, only one for the secret.
+        assert!(!with(&["ACCESS_KEY_ID", "SECRET_ACCESS_KEY"]));
+        assert!(!with(&["AWS_ACCESS_KEY_ID"]));
+        assert!(!with(&["AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"]));
+        assert!(!with(&[]));
+        // Blank counts as unset, as the provider reads it.
+        let blank = Env::from_pairs([("AWS_ACCESS_KEY_ID", " "), ("AWS_SECRET_ACCESS_KEY", "s")]);
+        assert!(!credentials_in_environment(&blank));
     }
 }
