@@ -100,15 +100,16 @@ fn subjects(stack: &TestStack, bin_dir: &Path, before: Option<&Path>) -> Vec<Sub
                 Some(events::hello()),
             ));
         }
+        // One first event for both builds, so "before" and "after" answer the same request.
+        let event = events::for_function(f, &env);
         if let Some(dir) = before {
             out.push(Subject::new(
                 format!("{} (before)", f.logical_id),
                 dir.join(&binary),
                 env.clone(),
-                events::for_function(f, &env),
+                event.clone(),
             ));
         }
-        let event = events::for_function(f, &env);
         out.push(Subject::new(
             f.logical_id.clone(),
             bin_dir.join(&binary),

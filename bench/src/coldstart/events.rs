@@ -19,6 +19,7 @@ use shared::config::SecretKey;
 use shared::domain::{Role, TenantId, UserId};
 
 /// What a first invocation sends, and a few words for the table.
+#[derive(Clone)]
 pub struct FirstEvent {
     pub body: Vec<u8>,
     pub label: String,

@@ -67,7 +67,8 @@ pub async fn launch(
         status = child.wait() => Err(format!("exited before it was measured ({status:?})")),
         () = tokio::time::sleep(INIT_LIMIT) => Err(format!("not measured within {INIT_LIMIT:?}")),
     };
-    // SIGKILL to this child's PID, and reaped; the held connections close with the server.
+    // SIGKILL to this child's PID, and reaped; aborting the server drops its connection
+    // tasks, so the held connections close with it.
     let _ = child.kill().await;
     serving.abort();
     match outcome {
@@ -117,11 +118,14 @@ async fn measure(
 }
 
 /// Accepts the runtime's connections; each is read by a task of its own, since the
-/// runtime's client may answer on a new connection while the first is still open.
+/// runtime's client may answer on a new connection while the first is still open. The
+/// tasks belong to this future: aborting it drops them and closes their sockets (one holds
+/// a `/next` for ever).
 async fn serve(listener: TcpListener, event: Option<Vec<u8>>, calls: mpsc::UnboundedSender<Call>) {
     let event = Arc::new(Mutex::new(event));
+    let mut connections = tokio::task::JoinSet::new();
     while let Ok((stream, _)) = listener.accept().await {
-        tokio::spawn(connection(stream, event.clone(), calls.clone()));
+        connections.spawn(connection(stream, event.clone(), calls.clone()));
     }
 }
 
