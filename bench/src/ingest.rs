@@ -61,8 +61,7 @@ pub(crate) async fn rig(stack: &TestStack) -> Rig {
             _ => None,
         })
         .expect("settings"),
-    )
-    .expect("fetcher");
+    );
     let fetch = FetchService {
         sources: store.clone(),
         ingest: store.clone(),

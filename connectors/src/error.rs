@@ -93,6 +93,8 @@ mod tests {
         assert!(SourceError::Upstream { status: 503 }.is_transient());
         assert!(SourceError::RateLimited { retry_after: None }.is_transient());
         assert!(SourceError::Network { host: "x".into() }.is_transient());
+        // A client that could not be built (first fetch of a container) is tried again.
+        assert!(SourceError::ClientSetup("no roots".into()).is_transient());
         assert!(!SourceError::NotFound { status: 404 }.is_transient());
         assert!(!SourceError::Malformed("x".into()).is_transient());
         assert!(!SourceError::TooLarge { limit_bytes: 1 }.is_transient());

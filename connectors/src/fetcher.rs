@@ -9,7 +9,7 @@ use crate::config::SourceConfig;
 use crate::error::SourceError;
 use crate::http::{ACCEPT_FEED, ACCEPT_JSON, ACCEPT_JSON_FEED, ACCEPT_XML, Got, HttpClient};
 use crate::posting::Posting;
-use crate::settings::{FetchSettings, SettingsError};
+use crate::settings::FetchSettings;
 use crate::{
     ashby, feed, greenhouse, jsonfeed, lever, personio, recruitee, smartrecruiters, workable,
 };
@@ -25,15 +25,6 @@ pub enum FetchOutcome {
     },
 }
 
-/// Why a [`Fetcher`] could not be built (at init, never per request).
-#[derive(Debug, thiserror::Error)]
-pub enum FetcherInitError {
-    #[error(transparent)]
-    Settings(#[from] SettingsError),
-    #[error("could not build the HTTP client: {0}")]
-    Client(#[from] reqwest::Error),
-}
-
 /// Fetches sources. Build one per container at init and share it: it owns the HTTP client
 /// and its connection pool.
 #[derive(Debug, Clone)]
@@ -43,11 +34,13 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
-    pub fn new(settings: FetchSettings) -> Result<Self, FetcherInitError> {
-        Ok(Self {
+    /// Builds nothing yet: the HTTP client is made by the first fetch (`LazyClient`), and
+    /// a client that cannot be built fails that fetch with the reason.
+    pub fn new(settings: FetchSettings) -> Self {
+        Self {
             http: HttpClient::new(&settings),
             settings,
-        })
+        }
     }
 
     pub fn settings(&self) -> &FetchSettings {

@@ -56,23 +56,10 @@ pub(crate) struct HttpClient {
 impl HttpClient {
     /// The `reqwest` client is built by the first fetch ([`LazyClient`]).
     pub(crate) fn new(settings: &FetchSettings) -> Self {
-        let policy = settings.address_policy;
-        let (connect_timeout, request_timeout) =
-            (settings.connect_timeout, settings.request_timeout);
-        let max_redirects = settings.max_redirects;
-        let user_agent = settings.user_agent.clone();
-        let client = LazyClient::new(move || {
-            Self::build(
-                policy,
-                max_redirects,
-                connect_timeout,
-                request_timeout,
-                &user_agent,
-            )
-        });
+        let for_client = settings.clone();
         Self {
-            client,
-            policy,
+            client: LazyClient::new(move || Self::build(&for_client)),
+            policy: settings.address_policy,
             limits: Limits {
                 max_body_bytes: settings.max_body_bytes,
                 max_retries: settings.max_retries,
@@ -82,13 +69,8 @@ impl HttpClient {
         }
     }
 
-    fn build(
-        policy: AddressPolicy,
-        max_redirects: usize,
-        connect_timeout: Duration,
-        request_timeout: Duration,
-        user_agent: &str,
-    ) -> reqwest::Result<reqwest::Client> {
+    fn build(settings: &FetchSettings) -> reqwest::Result<reqwest::Client> {
+        let (policy, max_redirects) = (settings.address_policy, settings.max_redirects);
         // Each hop is checked before it is followed: IP literals here, hostnames again by
         // the resolver when the hop connects.
         let redirects = redirect::Policy::custom(move |attempt| {
@@ -107,9 +89,9 @@ impl HttpClient {
             .redirect(redirects)
             // A proxy would resolve names itself, out of the guard's sight.
             .no_proxy()
-            .connect_timeout(connect_timeout)
-            .timeout(request_timeout)
-            .user_agent(user_agent)
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.request_timeout)
+            .user_agent(&settings.user_agent)
             .build()
     }
 

@@ -34,7 +34,7 @@ mod xml;
 pub use config::{ConfigError, FeedUrl, LeverRegion, Slug, SourceConfig};
 pub use detect::{DetectError, Detected};
 pub use error::SourceError;
-pub use fetcher::{FetchOutcome, Fetcher, FetcherInitError};
+pub use fetcher::{FetchOutcome, Fetcher};
 pub use lazy_client::LazyClient;
 pub use posting::{Posting, Salary};
 pub use settings::{BaseUrls, FetchSettings, SettingsError};

@@ -300,8 +300,7 @@ async fn smartrecruiters_pages_and_fetches_details_within_the_cap() {
     let fetcher = Fetcher::new(FetchSettings {
         max_detail_requests: 1,
         ..settings_for(&server)
-    })
-    .unwrap();
+    });
     let (postings, _) = fetch_ok(
         &fetcher,
         &source("smartrecruiters", json!({"company": "AcmeCorp"})),
@@ -369,8 +368,7 @@ async fn smartrecruiters_follows_offsets_until_total_found() {
     let fetcher = Fetcher::new(FetchSettings {
         max_detail_requests: 0,
         ..settings_for(&server)
-    })
-    .unwrap();
+    });
     let (postings, _) = fetch_ok(
         &fetcher,
         &source("smartrecruiters", json!({"company": "Big"})),
@@ -592,8 +590,7 @@ async fn json_feed_stops_at_the_page_cap() {
     let fetcher = Fetcher::new(FetchSettings {
         max_pages: 3,
         ..settings_for(&server)
-    })
-    .unwrap();
+    });
     let (postings, _) = fetch_ok(
         &fetcher,
         &source("jsonfeed", json!({"url": server.url("/p0")})),
@@ -672,8 +669,7 @@ async fn huge_bodies_are_cut_off_while_streaming() {
     let fetcher = Fetcher::new(FetchSettings {
         max_body_bytes: 256 * 1024,
         ..settings_for(&server)
-    })
-    .unwrap();
+    });
     let e = fetch_err(&fetcher, &source("greenhouse", json!({"board": "huge"}))).await;
     assert_eq!(
         e,
@@ -708,8 +704,7 @@ async fn slow_servers_time_out() {
     let fetcher = Fetcher::new(FetchSettings {
         request_timeout: Duration::from_millis(300),
         ..settings_for(&server)
-    })
-    .unwrap();
+    });
     let e = fetch_err(&fetcher, &source("greenhouse", json!({"board": "slow"}))).await;
     assert_eq!(e, SourceError::Timeout);
     assert!(e.is_transient());
@@ -727,8 +722,7 @@ async fn a_trickling_source_ends_at_the_overall_deadline() {
         request_timeout: Duration::from_secs(600),
         fetch_deadline: Duration::from_secs(1),
         ..settings_for(&server)
-    })
-    .unwrap();
+    });
     let started = std::time::Instant::now();
     let e = fetch_err(&fetcher, &source("greenhouse", json!({"board": "drip"}))).await;
     assert_eq!(e, SourceError::DeadlineExceeded { secs: 1 });
@@ -762,8 +756,7 @@ async fn a_paged_feed_whose_pages_each_arrive_in_time_still_ends_at_the_deadline
         fetch_deadline: Duration::from_secs(1),
         max_pages: 100,
         ..settings_for(&server)
-    })
-    .unwrap();
+    });
     let url = server.url("/feed/start");
     let e = fetch_err(&fetcher, &source("jsonfeed", json!({"url": url}))).await;
     assert_eq!(e, SourceError::DeadlineExceeded { secs: 1 });
@@ -909,7 +902,6 @@ fn public_only(server: &FixtureServer) -> Fetcher {
         address_policy: AddressPolicy::PublicOnly,
         ..settings_for(server)
     })
-    .unwrap()
 }
 
 #[tokio::test]

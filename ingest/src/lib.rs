@@ -60,7 +60,7 @@ pub mod wiring {
 
     use std::sync::Arc;
 
-    use jobmon_connectors::{FetchSettings, Fetcher, FetcherInitError};
+    use jobmon_connectors::{FetchSettings, Fetcher};
     use shared::adapters::{SdkClient, SqsQueue};
     use shared::config::ConfigError;
     use shared::ports::SystemClock;
@@ -84,9 +84,7 @@ pub mod wiring {
     /// environment as `Core` holds it (so tests can point them at a local board).
     fn fetcher(core: &Core) -> Result<Arc<Fetcher>, ConfigError> {
         FetchSettings::from_vars(|name| core.env.get(name).map(str::to_owned))
-            .map_err(FetcherInitError::from)
-            .and_then(Fetcher::new)
-            .map(Arc::new)
+            .map(|settings| Arc::new(Fetcher::new(settings)))
             .map_err(|e| ConfigError::Invalid {
                 name: "JOBMON_*_BASE_URL / fetch settings".into(),
                 reason: e.to_string(),

@@ -38,7 +38,7 @@ fn service(store: &MemoryStore, board: &FixtureServer) -> FetchService {
         scoring_queue: Arc::new(MemoryQueue::default()),
         events: Arc::new(NoEvents),
         live: Arc::new(NoLiveUpdates),
-        fetcher: Arc::new(Fetcher::new(settings).unwrap()),
+        fetcher: Arc::new(Fetcher::new(settings)),
         plans: PlanCatalog::builtin(),
         clock: SystemClock::shared(),
         close_after_absences: jobmon_ingest::closing::DEFAULT_CLOSE_AFTER_ABSENCES,

@@ -247,7 +247,7 @@ pub fn settings_for(server: &FixtureServer) -> FetchSettings {
 }
 
 pub fn fetcher_for(server: &FixtureServer) -> Fetcher {
-    Fetcher::new(settings_for(server)).unwrap()
+    Fetcher::new(settings_for(server))
 }
 
 pub fn fixture(name: &str) -> Vec<u8> {
