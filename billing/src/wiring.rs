@@ -33,15 +33,14 @@ pub fn admitter(core: &Core) -> Result<Arc<Admitter>, ConfigError> {
 }
 
 pub async fn service(core: &Core) -> Result<BillingService, ConfigError> {
-    let parameters = SsmParameters::lazy(&core.sdk);
-    let gateway = match stripe_gateway(core, &parameters).await? {
+    let gateway = match stripe_gateway(core, &core.parameters).await? {
         Some(gateway) => Some(Arc::new(gateway) as Arc<dyn BillingGateway>),
         None => {
             tracing::warn!("{STRIPE_SECRET_KEY} is not set: checkout and the portal are off");
             None
         }
     };
-    let webhook_secret = core.env.value(STRIPE_WEBHOOK_SECRET, &parameters).await?;
+    let webhook_secret = core.env.value(STRIPE_WEBHOOK_SECRET, &core.parameters).await?;
     if webhook_secret.is_none() {
         tracing::warn!("{STRIPE_WEBHOOK_SECRET} is not set: every webhook is refused");
     }
@@ -67,8 +66,7 @@ pub async fn service(core: &Core) -> Result<BillingService, ConfigError> {
 pub async fn subscription_canceller(
     core: &Core,
 ) -> Result<Option<Arc<dyn shared::ports::SubscriptionCanceller>>, ConfigError> {
-    let parameters = SsmParameters::lazy(&core.sdk);
-    Ok(stripe_gateway(core, &parameters)
+    Ok(stripe_gateway(core, &core.parameters)
         .await?
         .map(|gateway| Arc::new(gateway) as Arc<dyn shared::ports::SubscriptionCanceller>))
 }

@@ -82,10 +82,9 @@ pub mod wiring {
             accounts: Arc::new(core.store.clone()),
             app_url: app_url(&core.env),
         };
-        let parameters = SsmParameters::lazy(&core.sdk);
         let unsubscriber = Unsubscriber {
             store,
-            key: crate::unsubscribe::load_key(&core.env, &parameters).await?,
+            key: crate::unsubscribe::load_key(&core.env, &core.parameters).await?,
             clock: SystemClock::shared(),
         };
         Ok((service, unsubscriber))

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use shared::adapters::{SdkClient, SqsQueue, SsmParameters, sqs};
+use shared::adapters::{SdkClient, SqsQueue, sqs};
 use shared::config::{ConfigError, ParameterSource};
 use shared::domain::PlanCatalog;
 use shared::ports::{
@@ -119,9 +119,7 @@ pub fn profile_previewer(core: &Core) -> Result<ProfilePreviewer, ConfigError> {
 async fn resolve(core: &Core, source: &SecretSource) -> Result<String, ConfigError> {
     match source {
         SecretSource::Value(value) => Ok(value.clone()),
-        SecretSource::Parameter { parameter, .. } => {
-            SsmParameters::lazy(&core.sdk).get(parameter).await
-        }
+        SecretSource::Parameter { parameter, .. } => core.parameters.get(parameter).await,
     }
 }
 

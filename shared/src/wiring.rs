@@ -63,6 +63,9 @@ pub struct Core {
     pub store: DynamoStore,
     pub plans: crate::domain::PlanCatalog,
     pub sdk: SdkConfig,
+    /// SSM Parameter Store for the `<VARIABLE>_PARAMETER` settings; its client is built by
+    /// the first read, once for every reader of this `Core`.
+    pub parameters: SsmParameters,
 }
 
 impl Core {
@@ -77,6 +80,7 @@ impl Core {
             store,
             plans,
             sdk: sdk.clone(),
+            parameters,
         })
     }
 
@@ -164,8 +168,7 @@ impl std::ops::Deref for KeyedCore {
 impl KeyedCore {
     pub async fn load(sdk: &SdkConfig) -> Result<Self, ConfigError> {
         let core = Core::load(sdk).await?;
-        let parameters = SsmParameters::lazy(sdk);
-        let keys = SigningSecrets::load(&core.env, &parameters).await?;
+        let keys = SigningSecrets::load(&core.env, &core.parameters).await?;
         Ok(Self::new(core, keys))
     }
 

@@ -264,6 +264,7 @@ impl TestStack {
             ),
             plans,
             sdk: self.config.clone(),
+            parameters: shared::adapters::SsmParameters::lazy(&self.config),
         };
         shared::wiring::KeyedCore::new(core, keys)
     }

@@ -8,6 +8,8 @@ use crate::config::{ConfigError, ParameterSource};
 
 pub use aws_sdk_ssm::Client;
 
+/// Clones share one client (built on the first read of any of them).
+#[derive(Clone)]
 pub struct SsmParameters {
     client: SdkClient<aws_sdk_ssm::Client>,
 }
