@@ -40,7 +40,10 @@ pub async fn service(core: &Core) -> Result<BillingService, ConfigError> {
             None
         }
     };
-    let webhook_secret = core.env.value(STRIPE_WEBHOOK_SECRET, &core.parameters).await?;
+    let webhook_secret = core
+        .env
+        .value(STRIPE_WEBHOOK_SECRET, &core.parameters)
+        .await?;
     if webhook_secret.is_none() {
         tracing::warn!("{STRIPE_WEBHOOK_SECRET} is not set: every webhook is refused");
     }
