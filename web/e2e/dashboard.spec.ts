@@ -239,6 +239,11 @@ test('register, add a source, fetch, watch jobs get scored live, archive one, se
   // keyboard path: a select) and `interviewing` (native drag and drop) on the board; the
   // stage survives a reload.
   await nav(page, 'Jobs').click();
+  // The archived list stays on screen while the unfiltered one renders (deferred): wait for
+  // the two jobs that are not archived before reading the first row.
+  await expect(page.getByLabel('Status')).toHaveValue('');
+  await expect(page.getByTestId('job-row')).toHaveCount(2);
+  await expect(page.getByTestId('job-row').filter({ hasText: title })).toHaveCount(0);
   const tracked = page.getByTestId('job-row').first();
   const trackedTitle = (await tracked.getByRole('link').textContent())!;
   // By its title: the list may re-order as live scorings arrive, so "the first row" can be another job by the time of the click.
