@@ -28,7 +28,7 @@ from requests.adapters import HTTPAdapter
 
 BOARD_URL = os.environ.get("LOAD_BOARD_URL", "http://127.0.0.1:3101")
 BOARD_SIZE = int(os.environ.get("LOAD_BOARD_SIZE", "20"))
-DRAIN_SECONDS = float(os.environ.get("LOAD_DRAIN_SECONDS", "180"))
+DRAIN_SECONDS = float(os.environ.get("LOAD_DRAIN_SECONDS", "600"))
 
 _numbers = itertools.count(1)
 _tenants = []  # (token, board) of every registered tenant, for the check at the end
