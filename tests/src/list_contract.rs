@@ -76,6 +76,32 @@ fn expected(jobs: &[Job], q: &JobQuery) -> Vec<JobId> {
     want.into_iter().map(|j| j.card.id).collect()
 }
 
+/// Every query of `statuses` × score `ranges` × `sources`, each newest first and by score.
+fn queries(
+    statuses: &[Option<JobStatus>],
+    ranges: &[(Option<Score>, Option<Score>)],
+    sources: &[Option<SourceId>],
+) -> Vec<JobQuery> {
+    let mut out = Vec::new();
+    for &status in statuses {
+        for &(min_score, max_score) in ranges {
+            for &source in sources {
+                for sort in [JobSort::Newest, JobSort::Score] {
+                    out.push(JobQuery {
+                        status,
+                        min_score,
+                        max_score,
+                        source,
+                        sort,
+                        ..JobQuery::default()
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
 async fn walk(store: &impl JobStore, tenant: TenantId, q: &JobQuery, limit: u16) -> Vec<JobId> {
     let mut page = PageRequest::first(limit);
     let mut seen = Vec::new();
@@ -105,7 +131,9 @@ pub async fn lists_answer_every_filter_combination(store: &impl JobStore) {
     for j in seed(TenantId::new(), sources).iter().take(16) {
         store.insert_job(j).await.expect("insert");
     }
-    let statuses = std::iter::once(None).chain(JobStatus::ALL.into_iter().map(Some));
+    let statuses: Vec<Option<JobStatus>> = std::iter::once(None)
+        .chain(JobStatus::ALL.into_iter().map(Some))
+        .collect();
     let ranges = [
         (None, None),
         (score(7), None),
@@ -113,27 +141,13 @@ pub async fn lists_answer_every_filter_combination(store: &impl JobStore) {
         (score(5), score(5)),
     ];
     let mut combinations = 0;
-    for status in statuses {
-        for (min_score, max_score) in ranges {
-            for source in [None, Some(sources[1])] {
-                for sort in [JobSort::Newest, JobSort::Score] {
-                    let q = JobQuery {
-                        status,
-                        min_score,
-                        max_score,
-                        source,
-                        sort,
-                        ..JobQuery::default()
-                    };
-                    assert_eq!(
-                        walk(store, tenant, &q, 5).await,
-                        expected(&jobs, &q),
-                        "{q:?}"
-                    );
-                    combinations += 1;
-                }
-            }
-        }
+    for q in queries(&statuses, &ranges, &[None, Some(sources[1])]) {
+        assert_eq!(
+            walk(store, tenant, &q, 5).await,
+            expected(&jobs, &q),
+            "{q:?}"
+        );
+        combinations += 1;
     }
     assert_eq!(combinations, 7 * 4 * 2 * 2);
     // One large page holds what the small pages did.
@@ -168,22 +182,12 @@ pub async fn wide_score_filters_page_with_every_range_open(store: &impl JobStore
     for j in &jobs {
         store.insert_job(j).await.expect("insert");
     }
-    for status in [Some(JobStatus::Scored), None] {
-        for source in [None, Some(source)] {
-            for sort in [JobSort::Newest, JobSort::Score] {
-                let q = JobQuery {
-                    status,
-                    source,
-                    min_score: score(1),
-                    sort,
-                    ..JobQuery::default()
-                };
-                assert_eq!(
-                    walk(store, tenant, &q, 3).await,
-                    expected(&jobs, &q),
-                    "{q:?}"
-                );
-            }
-        }
+    let statuses = [Some(JobStatus::Scored), None];
+    for q in queries(&statuses, &[(score(1), None)], &[None, Some(source)]) {
+        assert_eq!(
+            walk(store, tenant, &q, 3).await,
+            expected(&jobs, &q),
+            "{q:?}"
+        );
     }
 }
