@@ -56,9 +56,11 @@ pub fn index_keys(
 }
 
 impl IndexKeys {
-    /// Every index attribute a status, score or source change may move, with its value
-    /// (`None`: the card is out of that sparse index). `GSI1SK` is the job's own key and
-    /// never moves.
+    /// Every index attribute a write of the card's status or score sets, with its value
+    /// (`None`: the card is out of that sparse index, so the attribute is removed).
+    /// `GSI1SK` is the job's own key, written once with the card; `GSI5SK` is the job's key
+    /// too but is set with `GSI5PK`, so a card item without it (the item type allows one)
+    /// joins GSI5 at its next move or `jobmon-reindex`.
     pub fn moving(&self) -> [(&'static str, Option<&String>); 9] {
         fn pk(p: &Option<(String, String)>) -> Option<&String> {
             p.as_ref().map(|(pk, _)| pk)
