@@ -10,6 +10,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
+use shared::adapters::SdkClient;
 use shared::adapters::aws::describe;
 use shared::adapters::dynamo::keys::{
     NOTIFY_CHANNEL_SK_PREFIX, NOTIFY_SETTINGS_SK_PREFIX, digest_due_gsi_pk, notified_sk,
@@ -65,14 +66,16 @@ impl ChannelItem {
 
 #[derive(Clone)]
 pub struct DynamoNotifications {
-    client: Client,
+    client: SdkClient<Client>,
     table: String,
 }
 
 impl DynamoNotifications {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
+    /// `client` may be the jobs store's ([`shared::adapters::DynamoStore::shared_client`]):
+    /// one client per process, built by the first call of either.
+    pub fn new(client: impl Into<SdkClient<Client>>, table: impl Into<String>) -> Self {
         Self {
-            client,
+            client: client.into(),
             table: table.into(),
         }
     }
@@ -86,7 +89,8 @@ impl DynamoNotifications {
 
     pub(crate) async fn get(&self, pk: String, sk: String) -> Result<Option<Item>, StoreError> {
         let out = self
-            .client
+            .client()
+            .await
             .get_item()
             .table_name(&self.table)
             .set_key(Some(Self::key(pk, sk)))
@@ -97,8 +101,8 @@ impl DynamoNotifications {
         Ok(out.item)
     }
 
-    pub(crate) fn client(&self) -> &Client {
-        &self.client
+    pub(crate) async fn client(&self) -> &Client {
+        self.client.get().await
     }
 
     pub(crate) fn table(&self) -> &str {
@@ -111,7 +115,8 @@ impl DynamoNotifications {
         pk: String,
         prefix: &str,
     ) -> Result<Vec<Item>, StoreError> {
-        query_all(prefix_query(&self.client, &self.table, pk, prefix).consistent_read(true)).await
+        query_all(prefix_query(self.client().await, &self.table, pk, prefix).consistent_read(true))
+            .await
     }
 
     /// A settings item as (member, settings).
@@ -127,7 +132,8 @@ impl DynamoNotifications {
     /// A put under `condition`; `false` when the condition did not hold.
     async fn put(&self, item: Item, condition: Option<&str>) -> Result<bool, StoreError> {
         let result = self
-            .client
+            .client()
+            .await
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item))
@@ -253,7 +259,8 @@ impl NotificationStore for DynamoNotifications {
 
     async fn delete_channel(&self, tenant: TenantId, id: &str) -> Result<bool, StoreError> {
         let result = self
-            .client
+            .client()
+            .await
             .delete_item()
             .table_name(&self.table)
             .set_key(Some(Self::key(tenant_pk(tenant), notify_channel_sk(id))))
@@ -288,7 +295,8 @@ impl DynamoNotifications {
             AttributeValue::N((now.timestamp() + ttl_secs).to_string()),
         );
         let result = self
-            .client
+            .client()
+            .await
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item))
@@ -310,7 +318,8 @@ impl DynamoNotifications {
             Settled::Sent => "sent",
             Settled::Failed => "failed",
         };
-        self.client
+        self.client()
+            .await
             .update_item()
             .table_name(&self.table)
             .set_key(Some(Self::key(pk, sk)))
@@ -364,7 +373,8 @@ impl DeliveryLog for DynamoNotifications {
         apply_result(&mut stored, result);
         let item = to_item(&ChannelItem::new(&stored))?;
         let result = self
-            .client
+            .client()
+            .await
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item))

@@ -47,6 +47,7 @@ impl DigestStore for DynamoNotifications {
     ) -> Result<Vec<(TenantId, UserId, MemberSettings)>, StoreError> {
         let query = self
             .client()
+            .await
             .query()
             .table_name(self.table())
             .index_name("GSI2")
@@ -76,6 +77,7 @@ impl DigestStore for DynamoNotifications {
             entry: entry.clone(),
         })?;
         self.client()
+            .await
             .put_item()
             .table_name(self.table())
             .set_item(Some(item))
@@ -94,6 +96,7 @@ impl DigestStore for DynamoNotifications {
         let to = format!("{DIGEST_ENTRY_SK_PREFIX}~");
         let query = self
             .client()
+            .await
             .query()
             .table_name(self.table())
             .key_condition_expression("PK = :pk AND SK BETWEEN :from AND :to")

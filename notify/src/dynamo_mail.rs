@@ -56,6 +56,7 @@ impl MailDirectory for DynamoNotifications {
         let hour = now.format("%Y%m%d%H").to_string();
         let result = self
             .client()
+            .await
             .update_item()
             .table_name(self.table())
             .key("PK", AttributeValue::S(tenant_pk(tenant)))

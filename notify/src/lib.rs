@@ -28,7 +28,7 @@ pub mod wiring {
     use shared::ports::SystemClock;
     use shared::wiring::Core;
 
-    use shared::adapters::{SdkClient, SsmParameters};
+    use shared::adapters::{Sdk, SdkClient, SsmParameters};
 
     use crate::deliver::HttpPoster;
     use crate::digest::DigestRun;
@@ -67,7 +67,7 @@ pub mod wiring {
     /// the mailed tokens. Both over one table client.
     pub async fn api(core: &Core) -> Result<(NotificationsService, Unsubscriber), ConfigError> {
         let store = Arc::new(DynamoNotifications::new(
-            aws_sdk_dynamodb::Client::new(&core.sdk),
+            core.store.shared_client(),
             core.store.table(),
         ));
         let destinations = address_policy(&core.env)?;
@@ -110,7 +110,7 @@ pub mod wiring {
     /// Instant mail and the daily digest when `JOBMON_MAIL_FROM` names a sender; both
     /// need the unsubscribe key ([`crate::unsubscribe::load_key`]).
     async fn mailers(
-        sdk: &aws_config::SdkConfig,
+        sdk: &Sdk,
         env: &Env,
         store: Arc<DynamoNotifications>,
     ) -> Result<Option<(Arc<InstantMailer>, DigestRun)>, ConfigError> {
@@ -149,14 +149,15 @@ pub mod wiring {
     /// base from `JOBMON_APP_URL`, the SSRF policy from `JOBMON_ALLOW_PRIVATE_SOURCES`, mail
     /// from `JOBMON_MAIL_FROM`.
     pub async fn notifier(
-        sdk: &aws_config::SdkConfig,
+        sdk: impl Into<Sdk>,
         env: &Env,
     ) -> Result<(crate::deliver::Deliverer, Option<DigestRun>), ConfigError> {
+        let sdk = sdk.into();
         let store = Arc::new(DynamoNotifications::new(
-            aws_sdk_dynamodb::Client::new(sdk),
+            SdkClient::lazy(&sdk, aws_sdk_dynamodb::Client::new),
             env.require("JOBMON_TABLE")?,
         ));
-        let (mail, digest) = match mailers(sdk, env, store.clone()).await? {
+        let (mail, digest) = match mailers(&sdk, env, store.clone()).await? {
             Some((instant, digest)) => (Some(instant), Some(digest)),
             None => (None, None),
         };

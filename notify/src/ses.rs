@@ -87,6 +87,7 @@ impl MailSender for SesSender {
         let sent = self
             .client
             .get()
+            .await
             .send_email()
             .from_email_address(&self.from)
             .destination(Destination::builder().to_addresses(&mail.to).build())

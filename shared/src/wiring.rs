@@ -11,10 +11,8 @@
 
 use std::sync::{Arc, OnceLock};
 
-use aws_config::SdkConfig;
-
 use crate::adapters::{
-    DynamoStore, EventBridgePublisher, SdkClient, SesMailer, SqsQueue, SsmParameters,
+    DynamoStore, EventBridgePublisher, Sdk, SdkClient, SesMailer, SqsQueue, SsmParameters,
     WebSocketNotifier,
 };
 use crate::auth::{PasswordHasher, SigningSecrets, TokenIssuer};
@@ -62,24 +60,31 @@ pub struct Core {
     pub env: Env,
     pub store: DynamoStore,
     pub plans: crate::domain::PlanCatalog,
-    pub sdk: SdkConfig,
+    /// Loaded by the first AWS call of any client made from it, not at init.
+    pub sdk: Sdk,
     /// SSM Parameter Store for the `<VARIABLE>_PARAMETER` settings; its client is built by
     /// the first read, once for every reader of this `Core`.
     pub parameters: SsmParameters,
 }
 
 impl Core {
-    pub async fn load(sdk: &SdkConfig) -> Result<Self, ConfigError> {
+    /// `sdk`: [`Sdk::from_environment`] in a function (nothing is loaded or built until
+    /// a request calls AWS), a configuration made already in tests and tools.
+    pub async fn load(sdk: impl Into<Sdk>) -> Result<Self, ConfigError> {
+        let sdk = sdk.into();
         let env = Env::from_process();
-        let parameters = SsmParameters::lazy(sdk);
+        let parameters = SsmParameters::lazy(&sdk);
         let plans = config::plans(&env, &parameters).await?;
         let table = env.require("JOBMON_TABLE")?.to_owned();
-        let store = DynamoStore::without_cursors(aws_sdk_dynamodb::Client::new(sdk), table);
+        let store = DynamoStore::without_cursors(
+            SdkClient::lazy(&sdk, aws_sdk_dynamodb::Client::new),
+            table,
+        );
         Ok(Self {
             env,
             store,
             plans,
-            sdk: sdk.clone(),
+            sdk,
             parameters,
         })
     }
@@ -166,7 +171,7 @@ impl std::ops::Deref for KeyedCore {
 }
 
 impl KeyedCore {
-    pub async fn load(sdk: &SdkConfig) -> Result<Self, ConfigError> {
+    pub async fn load(sdk: impl Into<Sdk>) -> Result<Self, ConfigError> {
         let core = Core::load(sdk).await?;
         let keys = SigningSecrets::load(&core.env, &core.parameters).await?;
         Ok(Self::new(core, keys))

@@ -263,7 +263,7 @@ impl TestStack {
                 self.table(),
             ),
             plans,
-            sdk: self.config.clone(),
+            sdk: self.config.clone().into(),
             parameters: shared::adapters::SsmParameters::lazy(&self.config),
         };
         shared::wiring::KeyedCore::new(core, keys)

@@ -3,15 +3,14 @@
 use std::sync::Arc;
 
 use lambda_http::{Error, Request, run, service_fn};
-use shared::adapters::aws::sdk_config;
+use shared::adapters::Sdk;
 use shared::services::analytics::AnalyticsService;
 use shared::wiring::KeyedCore;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init_logging();
-    let sdk = sdk_config().await;
-    let core = KeyedCore::load(&sdk).await?;
+    let core = KeyedCore::load(Sdk::from_environment()).await?;
     let store = Arc::new(core.store.clone());
     let app = api_analytics::App {
         analytics: AnalyticsService {

@@ -1,14 +1,13 @@
 //! `api-auth` wiring: configuration, clients and the account service, built once at init.
 
 use lambda_http::{Error, Request, run, service_fn};
-use shared::adapters::aws::sdk_config;
+use shared::adapters::Sdk;
 use shared::wiring::KeyedCore;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init_logging();
-    let sdk = sdk_config().await;
-    let core = KeyedCore::load(&sdk).await?;
+    let core = KeyedCore::load(Sdk::from_environment()).await?;
     let app = core.account_service()?;
     // Deliberately at init: the first unknown-e-mail login must cost what a wrong password
     // costs, or its timing would tell that the address has no account.

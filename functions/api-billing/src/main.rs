@@ -1,14 +1,13 @@
 //! `api-billing` wiring, built once at init.
 
 use lambda_http::{Error, Request, run, service_fn};
-use shared::adapters::aws::sdk_config;
+use shared::adapters::Sdk;
 use shared::wiring::KeyedCore;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init_logging();
-    let sdk = sdk_config().await;
-    let core = KeyedCore::load(&sdk).await?;
+    let core = KeyedCore::load(Sdk::from_environment()).await?;
     let app = api_billing::App {
         billing: jobmon_billing::wiring::service(&core).await?,
         tokens: core.token_issuer(),

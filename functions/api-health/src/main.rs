@@ -9,10 +9,9 @@ use shared::config::Env;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init_logging();
-    let sdk = shared::adapters::aws::sdk_config().await;
     let env = Env::from_process();
     let probes = probes(
-        &sdk,
+        shared::adapters::Sdk::from_environment(),
         env.require("JOBMON_TABLE")?,
         &[
             ("fetchQueue", env.require("JOBMON_FETCH_QUEUE_URL")?),

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use shared::adapters::{Sdk, SdkClient};
 use tokio::sync::Mutex;
 
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -112,7 +113,7 @@ impl Readiness {
 
 /// The table: `DescribeTable`, which must say `ACTIVE` (or `UPDATING`: still serving).
 pub struct TableProbe {
-    pub client: aws_sdk_dynamodb::Client,
+    pub client: SdkClient<aws_sdk_dynamodb::Client>,
     pub table: String,
 }
 
@@ -126,6 +127,8 @@ impl Probe for TableProbe {
         use aws_sdk_dynamodb::types::TableStatus;
         let out = self
             .client
+            .get()
+            .await
             .describe_table()
             .table_name(&self.table)
             .send()
@@ -141,7 +144,7 @@ impl Probe for TableProbe {
 /// A queue: `GetQueueAttributes` for one attribute.
 pub struct QueueProbe {
     pub name: String,
-    pub client: aws_sdk_sqs::Client,
+    pub client: SdkClient<aws_sdk_sqs::Client>,
     pub url: String,
 }
 
@@ -153,6 +156,8 @@ impl Probe for QueueProbe {
 
     async fn check(&self) -> Result<(), String> {
         self.client
+            .get()
+            .await
             .get_queue_attributes()
             .queue_url(&self.url)
             .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
@@ -163,25 +168,28 @@ impl Probe for QueueProbe {
     }
 }
 
-/// The probes for the table and queues named by the function's environment.
-pub fn probes(
-    sdk: &aws_config::SdkConfig,
-    table: &str,
-    queues: &[(&str, &str)],
-) -> Vec<Arc<dyn Probe>> {
+/// The probes for the table and queues named by the function's environment. Their
+/// clients are built by the first readiness check: liveness and the OpenAPI document
+/// need none.
+pub fn probes(sdk: impl Into<Sdk>, table: &str, queues: &[(&str, &str)]) -> Vec<Arc<dyn Probe>> {
+    let sdk = sdk.into();
     // No SDK retries: the next poll is the retry, and a refused connection should answer
     // "failed" now rather than after the backoff.
-    let retry = aws_config::retry::RetryConfig::disabled();
-    let sqs = aws_sdk_sqs::Client::from_conf(
-        aws_sdk_sqs::config::Builder::from(sdk)
-            .retry_config(retry.clone())
-            .build(),
-    );
-    let dynamo = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(sdk)
-            .retry_config(retry)
-            .build(),
-    );
+    let retry = aws_config::retry::RetryConfig::disabled;
+    let sqs = SdkClient::lazy(&sdk, move |sdk| {
+        aws_sdk_sqs::Client::from_conf(
+            aws_sdk_sqs::config::Builder::from(sdk)
+                .retry_config(retry())
+                .build(),
+        )
+    });
+    let dynamo = SdkClient::lazy(&sdk, move |sdk| {
+        aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(sdk)
+                .retry_config(retry())
+                .build(),
+        )
+    });
     let mut probes: Vec<Arc<dyn Probe>> = vec![Arc::new(TableProbe {
         client: dynamo,
         table: table.to_owned(),

@@ -1,14 +1,13 @@
 //! `api-jobs` wiring, built once at init.
 
 use lambda_http::{Error, Request, run, service_fn};
-use shared::adapters::aws::sdk_config;
+use shared::adapters::Sdk;
 use shared::wiring::KeyedCore;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init_logging();
-    let sdk = sdk_config().await;
-    let core = KeyedCore::load(&sdk).await?;
+    let core = KeyedCore::load(Sdk::from_environment()).await?;
     let app = api_jobs::App::wire(&core)?;
     let app = &app;
     run(service_fn(move |request: Request| async move {

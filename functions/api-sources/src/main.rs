@@ -2,14 +2,13 @@
 //! sources service, built once at init.
 
 use lambda_http::{Error, Request, run, service_fn};
-use shared::adapters::aws::sdk_config;
+use shared::adapters::Sdk;
 use shared::wiring::KeyedCore;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init_logging();
-    let sdk = sdk_config().await;
-    let core = KeyedCore::load(&sdk).await?;
+    let core = KeyedCore::load(Sdk::from_environment()).await?;
     let app = api_sources::App {
         sources: jobmon_ingest::wiring::sources_service(&core)?,
         tokens: core.token_issuer(),

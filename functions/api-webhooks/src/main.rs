@@ -1,14 +1,13 @@
 //! `api-webhooks` wiring: the webhook secret (variable or SSM parameter) and the recorder.
 
 use lambda_http::{Error, Request, run, service_fn};
-use shared::adapters::aws::sdk_config;
+use shared::adapters::Sdk;
 use shared::wiring::Core;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init_logging();
-    let sdk = sdk_config().await;
-    let core = Core::load(&sdk).await?;
+    let core = Core::load(Sdk::from_environment()).await?;
     let app = api_webhooks::App {
         callback: jobmon_scoring::wiring::webhook_callback(&core).await?,
     };

@@ -4,15 +4,14 @@ use std::sync::Arc;
 
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
-use shared::adapters::aws::sdk_config;
+use shared::adapters::Sdk;
 use shared::services::live::LiveConnections;
 use shared::wiring::Core;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init_logging();
-    let sdk = sdk_config().await;
-    let core = Core::load(&sdk).await?;
+    let core = Core::load(Sdk::from_environment()).await?;
     let store = Arc::new(core.store.clone());
     let app = LiveConnections {
         tokens: store.clone(),

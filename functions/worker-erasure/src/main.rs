@@ -2,14 +2,13 @@
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
-use shared::adapters::aws::sdk_config;
+use shared::adapters::Sdk;
 use shared::wiring::Core;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init_logging();
-    let sdk = sdk_config().await;
-    let core = Core::load(&sdk).await?;
+    let core = Core::load(Sdk::from_environment()).await?;
     let canceller = jobmon_billing::wiring::subscription_canceller(&core).await?;
     let worker = core.erasure_worker(canceller)?;
     let worker = &worker;

@@ -8,12 +8,12 @@
 
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use serde_json::Value;
-use shared::adapters::aws::sdk_config;
+use shared::adapters::Sdk;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init_logging();
-    let sdk = sdk_config().await;
+    let sdk = Sdk::from_environment();
     let (deliverer, digest) =
         jobmon_notify::wiring::notifier(&sdk, &shared::config::Env::from_process()).await?;
     let (deliverer, digest) = (&deliverer, &digest);

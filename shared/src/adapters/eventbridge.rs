@@ -35,7 +35,15 @@ impl EventBridgePublisher {
             .detail_type(detail_type)
             .detail(detail.to_string())
             .build();
-        match self.client.get().put_events().entries(entry).send().await {
+        match self
+            .client
+            .get()
+            .await
+            .put_events()
+            .entries(entry)
+            .send()
+            .await
+        {
             Ok(out) if out.failed_entry_count() == 0 => {}
             Ok(out) => tracing::warn!(
                 event = detail_type,

@@ -1,5 +1,6 @@
-//! Implementations of the ports against AWS. Clients are built once: DynamoDB's at init
-//! (every path uses it), the others on first use ([`SdkClient`], see `lazy_client`).
+//! Implementations of the ports against AWS. The SDK configuration ([`Sdk`]) and every
+//! client ([`SdkClient`]) are made by the first call that needs them, once per process
+//! (see `lazy_client`): a function's init builds none.
 
 pub mod aws;
 mod card_move;
@@ -15,7 +16,7 @@ pub mod xray;
 
 pub use dynamo::DynamoStore;
 pub use eventbridge::EventBridgePublisher;
-pub use lazy_client::SdkClient;
+pub use lazy_client::{Sdk, SdkClient};
 pub use memory::MemoryStore;
 pub use notifier::WebSocketNotifier;
 pub use ses::SesMailer;

@@ -10,7 +10,7 @@ use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectio
 use aws_sdk_apigatewaymanagement::primitives::Blob;
 use chrono::Utc;
 
-use crate::adapters::SdkClient;
+use crate::adapters::{Sdk, SdkClient};
 use crate::domain::TenantId;
 use crate::ports::{
     Connection, ConnectionStore, Followup, LiveMessage, LiveNotifier, SocketCloser,
@@ -25,15 +25,11 @@ pub struct WebSocketNotifier {
 
 impl WebSocketNotifier {
     /// `endpoint` is the API's management URL, `https://{api}.execute-api.{region}.amazonaws.com/{stage}`.
-    pub fn new(
-        sdk: &aws_config::SdkConfig,
-        endpoint: &str,
-        connections: Arc<dyn ConnectionStore>,
-    ) -> Self {
+    pub fn new(sdk: impl Into<Sdk>, endpoint: &str, connections: Arc<dyn ConnectionStore>) -> Self {
         let endpoint = endpoint.to_owned();
         let client = SdkClient::lazy(sdk, move |sdk| {
             let config = aws_sdk_apigatewaymanagement::config::Builder::from(sdk)
-                .endpoint_url(endpoint)
+                .endpoint_url(&endpoint)
                 .build();
             Client::from_conf(config)
         });
@@ -49,6 +45,7 @@ impl WebSocketNotifier {
             let result = self
                 .client
                 .get()
+                .await
                 .post_to_connection()
                 .connection_id(connection)
                 .data(Blob::new(body.as_bytes()))
@@ -122,6 +119,7 @@ impl SocketCloser for WebSocketNotifier {
         let result = self
             .client
             .get()
+            .await
             .delete_connection()
             .connection_id(connection)
             .send()

@@ -41,6 +41,7 @@ impl Mailer for SesMailer {
             .build();
         self.client
             .get()
+            .await
             .send_email()
             .from_email_address(&self.from)
             .destination(

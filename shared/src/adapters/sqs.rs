@@ -46,6 +46,7 @@ impl SqsQueue {
             let out = self
                 .client
                 .get()
+                .await
                 .send_message_batch()
                 .queue_url(&self.url)
                 .set_entries(Some(entries))
@@ -93,6 +94,7 @@ impl WorkQueue for SqsQueue {
         let seconds = delay.min(MAX_SEND_DELAY).as_secs();
         self.client
             .get()
+            .await
             .send_message()
             .queue_url(&self.url)
             .message_body(body)
@@ -107,6 +109,7 @@ impl WorkQueue for SqsQueue {
         let seconds = delay.min(MAX_VISIBILITY_DELAY).as_secs();
         self.client
             .get()
+            .await
             .change_message_visibility()
             .queue_url(&self.url)
             .receipt_handle(receipt_handle)

@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 
-use crate::adapters::SdkClient;
 use crate::adapters::aws::describe;
+use crate::adapters::{Sdk, SdkClient};
 use crate::config::{ConfigError, ParameterSource};
 
 pub use aws_sdk_ssm::Client;
@@ -23,7 +23,7 @@ impl SsmParameters {
 
     /// The client is built by the first parameter read: none when every value came from
     /// the environment.
-    pub fn lazy(sdk: &aws_config::SdkConfig) -> Self {
+    pub fn lazy(sdk: impl Into<Sdk>) -> Self {
         Self::new(SdkClient::lazy(sdk, aws_sdk_ssm::Client::new))
     }
 }
@@ -34,6 +34,7 @@ impl ParameterSource for SsmParameters {
         let out = self
             .client
             .get()
+            .await
             .get_parameter()
             .name(name)
             .with_decryption(true)

@@ -3,14 +3,13 @@
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
-use shared::adapters::aws::sdk_config;
+use shared::adapters::Sdk;
 use shared::wiring::Core;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init_logging();
-    let sdk = sdk_config().await;
-    let core = Core::load(&sdk).await?;
+    let core = Core::load(Sdk::from_environment()).await?;
     let service = jobmon_ingest::wiring::abandoned_fetches(&core);
     let service = &service;
     run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {

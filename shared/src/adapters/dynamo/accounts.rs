@@ -144,7 +144,8 @@ impl AccountStore for DynamoStore {
         name: &TenantName,
     ) -> Result<Option<Tenant>, StoreError> {
         let result = self
-            .client
+            .client()
+            .await
             .update_item()
             .table_name(&self.table)
             .key(keys::PK, s(keys::tenant_pk(tenant)))

@@ -164,7 +164,8 @@ impl AdmissionStore for DynamoStore {
     }
 
     async fn close_admission(&self, tenant: TenantId, id: &str) -> Result<(), StoreError> {
-        self.client
+        self.client()
+            .await
             .delete_item()
             .table_name(&self.table)
             .key(keys::PK, s(keys::tenant_pk(tenant)))

@@ -306,7 +306,8 @@ impl PendingUpgrades for DynamoStore {
         limit: u16,
     ) -> Result<Vec<(JobCard, u32)>, StoreError> {
         let out = self
-            .client
+            .client()
+            .await
             .query()
             .table_name(&self.table)
             .index_name("GSI1")
@@ -329,7 +330,8 @@ impl PendingUpgrades for DynamoStore {
     }
 
     async fn mark_pending(&self, tenant: TenantId) -> Result<(), StoreError> {
-        self.client
+        self.client()
+            .await
             .update_item()
             .table_name(&self.table)
             .key(keys::PK, s(keys::tenant_pk(tenant)))
@@ -363,7 +365,8 @@ impl PendingUpgrades for DynamoStore {
 
     async fn clear_pending(&self, marker: &PendingMarker) -> Result<bool, StoreError> {
         let result = self
-            .client
+            .client()
+            .await
             .delete_item()
             .table_name(&self.table)
             .key(keys::PK, s(keys::tenant_pk(marker.tenant)))
@@ -386,7 +389,8 @@ impl PendingUpgrades for DynamoStore {
         limit: u16,
     ) -> Result<PendingPage, StoreError> {
         let out = self
-            .client
+            .client()
+            .await
             .query()
             .table_name(&self.table)
             .index_name("GSI2")

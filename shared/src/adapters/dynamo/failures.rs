@@ -56,9 +56,9 @@ impl FailureCounter for DynamoStore {
         now: DateTime<Utc>,
         forget_after: Duration,
     ) -> Result<Failures, StoreError> {
+        let client = self.client().await;
         let update = |fresh: bool| {
-            let request = self
-                .client
+            let request = client
                 .update_item()
                 .table_name(&self.table)
                 .key(keys::PK, AttributeValue::S(keys::failures_pk(key)))
@@ -100,7 +100,8 @@ impl FailureCounter for DynamoStore {
     }
 
     async fn clear_failures(&self, key: &str) -> Result<(), StoreError> {
-        self.client
+        self.client()
+            .await
             .delete_item()
             .table_name(&self.table)
             .key(keys::PK, AttributeValue::S(keys::failures_pk(key)))

@@ -165,7 +165,8 @@ impl IngestStore for DynamoStore {
     ) -> Result<bool, StoreError> {
         let now = chrono::Utc::now().timestamp();
         let result = self
-            .client
+            .client()
+            .await
             .update_item()
             .table_name(&self.table)
             .key(keys::PK, s(keys::tenant_pk(tenant)))
@@ -185,7 +186,8 @@ impl IngestStore for DynamoStore {
 
     async fn release_ingest_lease(&self, tenant: TenantId, holder: &str) -> Result<(), StoreError> {
         let result = self
-            .client
+            .client()
+            .await
             .delete_item()
             .table_name(&self.table)
             .key(keys::PK, s(keys::tenant_pk(tenant)))
@@ -390,7 +392,8 @@ impl QuotaStore for DynamoStore {
             }
             // Succeeds only if nobody took quota since the read would push us past it.
             let result = self
-                .client
+                .client()
+                .await
                 .update_item()
                 .table_name(&self.table)
                 .key(keys::PK, s(pk.clone()))
@@ -421,7 +424,8 @@ impl QuotaStore for DynamoStore {
         n: u32,
     ) -> Result<(), StoreError> {
         let result = self
-            .client
+            .client()
+            .await
             .update_item()
             .table_name(&self.table)
             .key(keys::PK, s(keys::tenant_pk(tenant)))

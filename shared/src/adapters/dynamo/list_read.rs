@@ -163,7 +163,8 @@ impl DynamoStore {
     ) -> Result<usize, StoreError> {
         let range = lane.range;
         let mut request = self
-            .client
+            .client()
+            .await
             .query()
             .table_name(&self.table)
             .index_name(range.index)

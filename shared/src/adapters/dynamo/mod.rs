@@ -36,6 +36,7 @@ use aws_sdk_dynamodb::types::{
 };
 use serde::Serialize;
 
+use crate::adapters::SdkClient;
 use crate::adapters::aws::describe;
 use crate::http::CursorCodec;
 use crate::ports::{Conflict, StoreError};
@@ -44,7 +45,8 @@ type Item = HashMap<String, AttributeValue>;
 
 #[derive(Clone)]
 pub struct DynamoStore {
-    client: Client,
+    /// Built by the first call ([`SdkClient`]): a function's init makes no client.
+    client: SdkClient<Client>,
     table: String,
     /// `None` in the functions that hold no signing key (the workers): they never page a
     /// list for a client, and a call that would is refused instead of signing with a key
@@ -60,14 +62,18 @@ pub(crate) enum Read {
 }
 
 impl DynamoStore {
-    pub fn new(client: Client, table: impl Into<String>, cursors: CursorCodec) -> Self {
+    pub fn new(
+        client: impl Into<SdkClient<Client>>,
+        table: impl Into<String>,
+        cursors: CursorCodec,
+    ) -> Self {
         Self::without_cursors(client, table).with_cursors(cursors)
     }
 
     /// A store for a function that holds no cursor key: listing with pagination fails.
-    pub fn without_cursors(client: Client, table: impl Into<String>) -> Self {
+    pub fn without_cursors(client: impl Into<SdkClient<Client>>, table: impl Into<String>) -> Self {
         Self {
-            client,
+            client: client.into(),
             table: table.into(),
             cursors: None,
         }
@@ -90,6 +96,17 @@ impl DynamoStore {
 
     pub fn table(&self) -> &str {
         &self.table
+    }
+
+    /// This store's client, to share with another adapter of the same table: one client
+    /// per process, built by the first call of either.
+    pub fn shared_client(&self) -> SdkClient<Client> {
+        self.client.clone()
+    }
+
+    /// The table's client, built by the first call of this store or any clone.
+    async fn client(&self) -> &Client {
+        self.client.get().await
     }
 
     /// Runs a transaction. A cancellation caused by a failed condition is mapped through
@@ -125,7 +142,8 @@ impl DynamoStore {
         loop {
             attempt += 1;
             let result = self
-                .client
+                .client()
+                .await
                 .transact_write_items()
                 .set_transact_items(Some(actions.clone()))
                 .send()
@@ -202,7 +220,8 @@ impl DynamoStore {
     /// A strongly consistent read of one item.
     async fn get_item(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
         let out = self
-            .client
+            .client()
+            .await
             .get_item()
             .table_name(&self.table)
             .key(keys::PK, AttributeValue::S(pk))
@@ -244,7 +263,8 @@ impl DynamoStore {
                 .build()
                 .map_err(unavailable)?;
             let mut out = self
-                .client
+                .client()
+                .await
                 .batch_get_item()
                 .request_items(&self.table, request)
                 .send()
@@ -286,7 +306,8 @@ impl DynamoStore {
                 }
                 back_off(attempt).await;
                 let out = self
-                    .client
+                    .client()
+                    .await
                     .batch_write_item()
                     .request_items(&self.table, std::mem::take(&mut pending))
                     .send()
@@ -338,7 +359,7 @@ impl DynamoStore {
         prefix: &str,
         projection: Option<&str>,
     ) -> Result<Vec<Item>, StoreError> {
-        let query = prefix_query(&self.client, &self.table, pk, prefix)
+        let query = prefix_query(self.client().await, &self.table, pk, prefix)
             .set_projection_expression(projection.map(str::to_owned));
         query_all(query).await
     }

@@ -143,7 +143,8 @@ impl TenantArchive for DynamoStore {
             ])
         });
         let out = self
-            .client
+            .client()
+            .await
             .query()
             .table_name(&self.table)
             .key_condition_expression("PK = :pk")
@@ -170,7 +171,8 @@ impl TenantArchive for DynamoStore {
             reason: e.to_string(),
         })?;
         let query = self
-            .client
+            .client()
+            .await
             .query()
             .table_name(&self.table)
             .key_condition_expression("PK = :pk")
@@ -191,7 +193,8 @@ impl TenantEraser for DynamoStore {
         let scope = ErasureScope::of(target);
         let (filter, values) = scope.filter();
         let out = self
-            .client
+            .client()
+            .await
             .scan()
             .table_name(&self.table)
             .filter_expression(filter)

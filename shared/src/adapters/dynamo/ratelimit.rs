@@ -19,7 +19,8 @@ impl RateLimiter for DynamoStore {
     ) -> Result<Option<u64>, StoreError> {
         let RateWindow { start, end, .. } = RateWindow::at(now, window_secs);
         let out = self
-            .client
+            .client()
+            .await
             .update_item()
             .table_name(&self.table)
             .key(keys::PK, AttributeValue::S(keys::rate_pk(key, start)))

@@ -41,7 +41,8 @@ impl DynamoStore {
         let mut start: Option<Item> = None;
         loop {
             let out = self
-                .client
+                .client()
+                .await
                 .scan()
                 .table_name(&self.table)
                 .filter_expression("entity = :job")
@@ -100,7 +101,8 @@ impl DynamoStore {
             ),
         };
         let mut request = self
-            .client
+            .client()
+            .await
             .update_item()
             .table_name(&self.table)
             .key("PK", AttributeValue::S(pk))

@@ -31,8 +31,9 @@ const AWAITING: &str = "attribute_exists(PK) AND #status = :queued AND attempt =
 type UpdateJob = aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 
 impl DynamoStore {
-    fn job_key(&self, tenant: TenantId, job: JobId) -> UpdateJob {
-        self.client
+    async fn job_key(&self, tenant: TenantId, job: JobId) -> UpdateJob {
+        self.client()
+            .await
             .update_item()
             .table_name(&self.table)
             .key(keys::PK, s(keys::tenant_pk(tenant)))
@@ -40,8 +41,9 @@ impl DynamoStore {
     }
 
     /// An update of the card that applies only while the job awaits `attempt`.
-    fn update_awaiting(&self, tenant: TenantId, job: JobId, attempt: u32) -> UpdateJob {
+    async fn update_awaiting(&self, tenant: TenantId, job: JobId, attempt: u32) -> UpdateJob {
         self.job_key(tenant, job)
+            .await
             .condition_expression(AWAITING)
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":queued", s(JobStatus::Queued.as_str()))
@@ -260,6 +262,7 @@ impl ScoringStore for DynamoStore {
     ) -> Result<bool, StoreError> {
         let result = self
             .update_awaiting(tenant, job, attempt)
+            .await
             .update_expression("SET lastError = :error")
             .expression_attribute_values(":error", s(error))
             .send()
@@ -346,7 +349,8 @@ impl ScoringStore for DynamoStore {
             }
         };
         let out = self
-            .client
+            .client()
+            .await
             .query()
             .table_name(&self.table)
             .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
@@ -391,7 +395,8 @@ impl ScoringStore for DynamoStore {
             ])
         });
         let out = self
-            .client
+            .client()
+            .await
             .query()
             .table_name(&self.table)
             .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
@@ -442,7 +447,8 @@ impl ScoringStore for DynamoStore {
             version: 0,
         })?;
         let mut update = self
-            .client
+            .client()
+            .await
             .update_item()
             .table_name(&self.table)
             .key(keys::PK, s(keys::tenant_pk(tenant)))

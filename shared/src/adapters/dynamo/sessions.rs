@@ -83,7 +83,8 @@ impl DynamoStore {
     }
 
     async fn revoke_family(&self, grant: &SessionGrant) -> Result<(), StoreError> {
-        self.client
+        self.client()
+            .await
             .update_item()
             .table_name(&self.table)
             .key(keys::PK, s(keys::tenant_pk(grant.tenant)))
@@ -200,7 +201,8 @@ impl SessionStore for DynamoStore {
             self.put_refresh(&RefreshItem::new(&grant, new_hash, expires_at))?,
         ];
         let result = self
-            .client
+            .client()
+            .await
             .transact_write_items()
             .set_transact_items(Some(actions))
             .send()
@@ -243,7 +245,8 @@ impl SessionStore for DynamoStore {
 
     async fn revoke_all(&self, tenant: TenantId, user: UserId) -> Result<(), StoreError> {
         let result = self
-            .client
+            .client()
+            .await
             .update_item()
             .table_name(&self.table)
             .key(keys::PK, s(keys::tenant_pk(tenant)))

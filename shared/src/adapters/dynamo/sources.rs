@@ -187,7 +187,8 @@ impl SourceStore for DynamoStore {
 
     async fn put_source(&self, source: &Source) -> Result<Option<()>, StoreError> {
         let result = self
-            .client
+            .client()
+            .await
             .put_item()
             .table_name(&self.table)
             .set_item(Some(to_item(&SourceItem::from_domain(source))?))
@@ -204,7 +205,7 @@ impl SourceStore for DynamoStore {
     async fn record_fetch(&self, source: &Source, as_read: &Source) -> Result<bool, StoreError> {
         let before = SourceItem::from_domain(as_read);
         let result = self
-            .client
+            .client().await
             .put_item()
             .table_name(&self.table)
             .set_item(Some(to_item(&SourceItem::from_domain(source))?))
@@ -252,7 +253,8 @@ impl SourceStore for DynamoStore {
             let mut start = None;
             loop {
                 let out = self
-                    .client
+                    .client()
+                    .await
                     .query()
                     .table_name(&self.table)
                     .index_name(DUE_INDEX)
@@ -295,7 +297,8 @@ impl SourceStore for DynamoStore {
         next: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let result = self
-            .client
+            .client()
+            .await
             .update_item()
             .table_name(&self.table)
             .key(keys::PK, s(keys::tenant_pk(tenant)))

@@ -208,7 +208,8 @@ impl DynamoStore {
     pub(super) async fn add_counters(&self, adds: &[CounterAdd]) -> Result<(), StoreError> {
         for add in adds {
             let mut request = self
-                .client
+                .client()
+                .await
                 .update_item()
                 .table_name(&self.table)
                 .key(keys::PK, AttributeValue::S(add.pk.clone()))
@@ -232,7 +233,8 @@ impl DynamoStore {
         to: String,
     ) -> Result<Vec<Item>, StoreError> {
         let query = self
-            .client
+            .client()
+            .await
             .query()
             .table_name(&self.table)
             .key_condition_expression("PK = :pk AND SK BETWEEN :from AND :to")

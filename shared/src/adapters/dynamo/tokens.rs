@@ -84,7 +84,8 @@ fn live(token: OneTimeToken, purpose: TokenPurpose, now: DateTime<Utc>) -> Optio
 #[async_trait]
 impl OneTimeTokenStore for DynamoStore {
     async fn put_token(&self, token: &OneTimeToken) -> Result<(), StoreError> {
-        self.client
+        self.client()
+            .await
             .put_item()
             .table_name(&self.table)
             .set_item(Some(to_item(&TokenItem::from_domain(token))?))
@@ -118,7 +119,8 @@ impl OneTimeTokenStore for DynamoStore {
         now: DateTime<Utc>,
     ) -> Result<Option<OneTimeToken>, StoreError> {
         let result = self
-            .client
+            .client()
+            .await
             .delete_item()
             .table_name(&self.table)
             .key(keys::PK, AttributeValue::S(keys::token_pk(hash)))

@@ -181,7 +181,7 @@ impl TrackingStore for DynamoStore {
         job: JobId,
     ) -> Result<Vec<TrackingEntry>, StoreError> {
         let out = prefix_query(
-            &self.client,
+            self.client().await,
             &self.table,
             keys::job_pk(tenant, job),
             keys::TRACK_SK_PREFIX,
