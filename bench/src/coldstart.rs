@@ -18,6 +18,7 @@
 //! also measures the same-named binaries in `<dir>` (a copy of an earlier build), in the
 //! same rounds, to put a change's before and after side by side.
 
+mod elf;
 mod events;
 mod launch;
 
@@ -200,8 +201,8 @@ fn print_table(subjects: &[Subject], dummy_ms: f64) {
         .and_then(median_of)
         .map(|(m, _)| m);
     println!(
-        "  {:<38} {:>9} {:>9} {:>9}  goal ≤ {GOAL_RATIO}×",
-        "binary", "median ms", "p90 ms", "× hello"
+        "  {:<38} {:>9} {:>9} {:>9} {:>11}  goal ≤ {GOAL_RATIO}×",
+        "binary", "median ms", "p90 ms", "× hello", "rel.ro KiB"
     );
     let mut over = Vec::new();
     for s in subjects.iter() {
@@ -229,23 +230,30 @@ fn print_table(subjects: &[Subject], dummy_ms: f64) {
             }
             "OVER"
         };
+        let relocated = elf::relocated_data_bytes(&s.binary)
+            .map_or_else(|| "—".to_owned(), |bytes| (bytes / 1024).to_string());
         println!(
-            "  {:<38} {median:>9.1} {p90:>9.1} {ratio:>8.2}×  {verdict}",
+            "  {:<38} {median:>9.1} {p90:>9.1} {ratio:>8.2}× {relocated:>11}  {verdict}",
             s.label
         );
         if s.label == EXEMPT
             && let Some(h) = hello
         {
             println!(
-                "  {:<38} {:>9.1} {:>9} {:>8.2}×  (its median less the dummy hash)",
+                "  {:<38} {:>9.1} {:>9} {:>8.2}× {:>11}  (its median less the dummy hash)",
                 "  ApiAuthFunction without the hash",
                 median - dummy_ms,
                 "",
-                (median - dummy_ms) / h
+                (median - dummy_ms) / h,
+                ""
             );
         }
     }
-    println!("\n  api-auth's dummy argon2id hash at init (m=19 MiB, t=2, p=1): {dummy_ms:.1} ms");
+    println!(
+        "\n  rel.ro KiB: the binary's .data.rel.ro, which the loader relocates (faults in and \
+         copies) before main in a position-independent executable"
+    );
+    println!("  api-auth's dummy argon2id hash at init (m=19 MiB, t=2, p=1): {dummy_ms:.1} ms");
     if over.is_empty() {
         println!("  every function (api-auth exempt) is within {GOAL_RATIO}× hello world");
     } else {
