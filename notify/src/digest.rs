@@ -15,7 +15,6 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Timelike, Utc};
-use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use shared::domain::{JobId, Score, TenantId, UserId};
 use shared::ports::StoreError;
@@ -24,6 +23,7 @@ use crate::deliver::{SendOutcome, Settled};
 use crate::email::{MailDirectory, MailSender, OutgoingMail, escape};
 use crate::settings::MemberSettings;
 use crate::unsubscribe::{MailKind, Unsubscribe, UnsubscribeKey};
+use crate::zone::Zone;
 
 /// One scored job as a digest lists it; recorded by the notifier for every `JobScored`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,11 +66,7 @@ pub trait DigestStore: Send + Sync {
 
 /// The UTC hour at which `hour` o'clock in `zone` falls at `now`'s offset.
 pub fn due_utc_hour(zone: &str, hour: u8, now: DateTime<Utc>) -> u32 {
-    use chrono::Offset;
-    let offset = zone
-        .parse::<Tz>()
-        .map(|tz| now.with_timezone(&tz).offset().fix().local_minus_utc())
-        .unwrap_or(0);
+    let offset = Zone::named(zone).map_or(0, |z| z.offset_seconds(now));
     (i64::from(hour) * 3600 - i64::from(offset))
         .div_euclid(3600)
         .rem_euclid(24) as u32
@@ -174,12 +170,12 @@ impl DigestRun {
         for h in [(hour + 23) % 24, hour, (hour + 1) % 24] {
             for (tenant, user, settings) in self.store.due_at(h).await? {
                 let digest = &settings.email.digest;
-                let Ok(tz) = digest.time_zone.parse::<Tz>() else {
+                let Some(zone) = Zone::named(&digest.time_zone) else {
                     continue;
                 };
-                let local = now.with_timezone(&tz);
-                if digest.enabled && local.hour() == u32::from(digest.hour) {
-                    let date = local.date_naive().to_string();
+                let (local_hour, local_date) = zone.local_hour_and_date(now);
+                if digest.enabled && local_hour == u32::from(digest.hour) {
+                    let date = local_date.to_string();
                     due.push((tenant, user, settings, date));
                 }
             }

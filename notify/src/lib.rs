@@ -13,6 +13,7 @@ pub mod ses;
 pub mod settings;
 pub mod store;
 pub mod unsubscribe;
+pub mod zone;
 
 pub use dynamo::DynamoNotifications;
 pub use service::{NotificationsError, NotificationsService};

@@ -3,11 +3,12 @@
 //! Every parse error names the field as the API documents it (`email.digest.timeZone`).
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use jobmon_connectors::{AddressPolicy, check_destination};
 use serde::{Deserialize, Serialize};
 use shared::domain::{Score, TenantId};
 use url::Url;
+
+use crate::zone::Zone;
 
 /// A bad field: its API name and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -114,7 +115,7 @@ impl SettingsInput {
             .ok()
             .filter(|h| *h < 24)
             .ok_or_else(|| field_error("email.digest.hour", "must be an integer from 0 to 23"))?;
-        let zone: Tz = digest.time_zone.trim().parse().map_err(|_| {
+        let zone = Zone::named(digest.time_zone.trim()).ok_or_else(|| {
             field_error(
                 "email.digest.timeZone",
                 "must be an IANA time zone such as Europe/Berlin",
