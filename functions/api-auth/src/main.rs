@@ -1,4 +1,5 @@
-//! `api-auth` wiring: configuration, clients and the account service, built once at init.
+//! `api-auth` wiring: configuration and the account service, built once at init; its AWS
+//! clients are made by the first request that calls AWS.
 
 use lambda_http::{Error, Request, run, service_fn};
 use shared::adapters::Sdk;

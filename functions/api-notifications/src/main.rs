@@ -1,5 +1,5 @@
-//! `api-notifications` wiring: configuration, clients and the notifications service,
-//! built once at init.
+//! `api-notifications` wiring: configuration and the notifications service, built once at
+//! init; its AWS and HTTP clients are made by the first request that needs them.
 
 use lambda_http::{Error, Request, run, service_fn};
 use shared::adapters::Sdk;

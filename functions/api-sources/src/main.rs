@@ -1,5 +1,5 @@
-//! `api-sources` wiring: configuration, clients, the HTTP client of the connectors and the
-//! sources service, built once at init.
+//! `api-sources` wiring: configuration and the sources service, built once at init; its AWS
+//! clients and the connectors' HTTP client are made by the first request that needs them.
 
 use lambda_http::{Error, Request, run, service_fn};
 use shared::adapters::Sdk;

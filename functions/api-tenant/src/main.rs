@@ -1,4 +1,5 @@
-//! `api-tenant` wiring: configuration, clients, the account service (tenant and members) and the privacy service (export, erasure), built once at init.
+//! `api-tenant` wiring: configuration, the account service (tenant and members) and the
+//! privacy service (export, erasure), built once at init; AWS clients on first use.
 
 use lambda_http::{Error, Request, run, service_fn};
 use shared::adapters::Sdk;

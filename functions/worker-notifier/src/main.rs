@@ -1,5 +1,5 @@
-//! `worker-notifier` wiring: the table, the guarded HTTP client, the deliverer and the
-//! digest run, built at init. No `Core`: this function needs neither the secret key nor
+//! `worker-notifier` wiring: the deliverer and the digest run, built at init; the table's
+//! client and the guarded HTTP client are made by the first message that needs them. No `Core`: this function needs neither the secret key nor
 //! the plans, so its role has no right to read them.
 //!
 //! One function, two triggers: the notification queue's batches, and the hourly schedule

@@ -10,6 +10,9 @@
 //! never take the routes that send, publish, mail or push. So a function holds an [`Sdk`]
 //! and adapters hold an [`SdkClient`]: the first request that calls AWS loads the
 //! configuration and builds its client, every later one (and every clone) reuses them.
+//! The one AWS call some functions still make at init is reading a secret from SSM where
+//! a deployment keeps it there (`KeyedCore`, the unsubscribe key): that loads the
+//! configuration and the SSM client then.
 //!
 //! Neither can fail where it is made: `aws_config`'s loader always returns a configuration
 //! (a missing region or credentials fail the request that needs them, as they would have

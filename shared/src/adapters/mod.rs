@@ -1,6 +1,6 @@
 //! Implementations of the ports against AWS. The SDK configuration ([`Sdk`]) and every
 //! client ([`SdkClient`]) are made by the first call that needs them, once per process
-//! (see `lazy_client`): a function's init builds none.
+//! (see `lazy_client`): a function's init builds none, unless it reads a secret from SSM.
 
 pub mod aws;
 mod card_move;
