@@ -4,10 +4,11 @@
 //! A function's init is process start → its first Runtime API poll (issue 21, point 5;
 //! `make coldstart`). Loading the SDK configuration (`aws_config`: environment, profile
 //! files, retry and timeout settings) cost ~0.3 ms of it and constructing an SDK client
-//! 0.1–0.25 ms (its configuration, runtime plugins and endpoint resolver; timing logs in
-//! `api-jobs`), while paths exist that make no AWS call at all (`GET /v1/health`, a
-//! WebSocket `$default` message, a request refused for its token) and most containers
-//! never take the routes that send, publish, mail or push. So a function holds an [`Sdk`]
+//! 0.1–0.25 ms (its configuration, runtime plugins and endpoint resolver; measured with
+//! temporary timing logs in `api-jobs` that are not kept), while paths exist that make no
+//! AWS call at all (`GET /v1/health`, a WebSocket `$default` message, a request refused
+//! for its token) and most containers never take the routes that send, publish, mail or
+//! push. So a function holds an [`Sdk`]
 //! and adapters hold an [`SdkClient`]: the first request that calls AWS loads the
 //! configuration and builds its client, every later one (and every clone) reuses them.
 //! The one AWS call some functions still make at init is reading a secret from SSM where
