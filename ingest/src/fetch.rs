@@ -316,7 +316,7 @@ impl FetchService {
             .await?;
         let fresh: Vec<Posting> = postings
             .iter()
-            .zip(known)
+            .zip(known.known)
             .filter(|(_, known)| !known)
             .map(|(p, _)| p.clone())
             .collect();
@@ -325,7 +325,8 @@ impl FetchService {
             ..Stored::default()
         };
         let open = self.admissions.open_admissions(source.tenant_id).await?;
-        if fresh.is_empty() && open.is_empty() {
+        // An insert left uncounted by a crash is finished by taking the lease.
+        if fresh.is_empty() && open.is_empty() && !known.unfinished {
             return Ok(stored);
         }
         let holder = JobId::new().to_string();
@@ -371,7 +372,7 @@ impl FetchService {
         let known = self.ingest.known_postings(source.tenant_id, &keys).await?;
         let mut jobs: Vec<Job> = postings
             .iter()
-            .zip(known)
+            .zip(known.known)
             .filter_map(|(p, known)| (!known).then_some(p))
             .map(|p| job_from(p, source, JobStatus::Queued, now))
             .collect();

@@ -19,8 +19,8 @@ use shared::domain::{
 };
 use shared::messages::{FetchTask, ScoreTask};
 use shared::ports::{
-    AccountStore, Clock, FixedClock, IngestStore, InsertReport, PostingKeys, SourceStore,
-    StoreError, UsageReader,
+    AccountStore, Clock, FixedClock, IngestStore, InsertReport, KnownPostings, PostingKeys,
+    SourceStore, StoreError, UsageReader,
 };
 
 /// The memory store's ingestion, except that writing jobs fails while `down` is set: the
@@ -36,7 +36,7 @@ impl IngestStore for FaultyIngest {
         &self,
         tenant: TenantId,
         postings: &[PostingKeys],
-    ) -> Result<Vec<bool>, StoreError> {
+    ) -> Result<KnownPostings, StoreError> {
         self.store.known_postings(tenant, postings).await
     }
     async fn acquire_ingest_lease(

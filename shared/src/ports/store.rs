@@ -212,6 +212,17 @@ pub struct InsertReport {
     pub duplicates: Vec<JobId>,
 }
 
+/// What [`IngestStore::known_postings`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KnownPostings {
+    /// For each posting asked about, whether the tenant already has it.
+    pub known: Vec<bool>,
+    /// An insert of the tenant died after writing jobs and before counting them in the
+    /// day counters: the next holder of the ingest lease counts them, so a fetch takes the
+    /// lease even when it has nothing new.
+    pub unfinished: bool,
+}
+
 /// Identity keys of a posting, checked before anything is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostingKeys {
@@ -241,10 +252,11 @@ pub trait IngestStore: Send + Sync {
         &self,
         tenant: TenantId,
         postings: &[PostingKeys],
-    ) -> Result<Vec<bool>, StoreError>;
+    ) -> Result<KnownPostings, StoreError>;
     /// Takes the tenant's ingest lease (a conditional write) for `ttl_secs`: while it is
     /// held, no other fetch of the tenant writes jobs, so checking `known_postings` and
-    /// then writing is race-free. `false` if another holder has it.
+    /// then writing is race-free. `false` if another holder has it. Taking it finishes
+    /// what a holder that died left uncounted (see [`KnownPostings::unfinished`]).
     async fn acquire_ingest_lease(
         &self,
         tenant: TenantId,

@@ -5,7 +5,7 @@
 //! `BatchWriteItem` costs half the capacity of a transaction and is not slowed down by
 //! table size in moto (whose transactions copy the table per action).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{
@@ -13,12 +13,12 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::items::{JobBodyItem, JobCardItem, JobUrlItem};
-use super::stats::{JobDelta, job_counter_adds};
+use super::uncounted::{BATCH_ATTRIBUTE, counting_chunks, has_uncounted};
 use super::{
     DynamoStore, Item, Read, conditional, is_condition_failure, keys, s, to_item, unavailable,
 };
 use crate::domain::{Job, JobId, SourceId, TenantId};
-use crate::ports::{IngestStore, InsertReport, PostingKeys, QuotaStore, StoreError};
+use crate::ports::{IngestStore, InsertReport, KnownPostings, PostingKeys, QuotaStore, StoreError};
 
 /// `BatchGetItem` takes at most 100 keys.
 const BATCH_GET: usize = 100;
@@ -52,38 +52,49 @@ impl IngestStore for DynamoStore {
         &self,
         tenant: TenantId,
         postings: &[PostingKeys],
-    ) -> Result<Vec<bool>, StoreError> {
+    ) -> Result<KnownPostings, StoreError> {
         let pk = keys::tenant_pk(tenant);
         let wanted: Vec<Vec<String>> = postings.iter().map(keys::posting_markers).collect();
         let mut unique: Vec<String> = wanted.iter().flatten().cloned().collect();
         unique.sort();
         unique.dedup();
+        // The lease item rides along in the first batch: it tells whether an insert of the
+        // tenant died before counting (`uncounted.rs`), at no extra request.
+        unique.insert(0, keys::INGEST_LEASE_SK.to_owned());
         let mut found: HashSet<String> = HashSet::new();
+        let mut unfinished = false;
+        let projection = format!("PK, SK, {BATCH_ATTRIBUTE}");
         for chunk in unique.chunks(BATCH_GET) {
             let keys: Vec<(String, String)> =
                 chunk.iter().map(|sk| (pk.clone(), sk.clone())).collect();
             // Eventually consistent, as before: the ingest lease keeps fetches of a tenant
             // apart, and a marker read stale is caught by the conditional insert.
-            let markers = self
-                .get_items(&keys, Some("PK, SK"), Read::Eventual)
+            let items = self
+                .get_items(&keys, Some(&projection), Read::Eventual)
                 .await?;
-            found.extend(
-                keys.into_iter()
-                    .zip(markers)
-                    .filter_map(|((_, sk), marker)| marker.map(|_| sk)),
-            );
+            for ((_, sk), item) in keys.into_iter().zip(items) {
+                let Some(item) = item else { continue };
+                if sk == keys::INGEST_LEASE_SK {
+                    unfinished = has_uncounted(&item);
+                } else {
+                    found.insert(sk);
+                }
+            }
         }
-        Ok(wanted
-            .iter()
-            .map(|sks| sks.iter().any(|sk| found.contains(sk)))
-            .collect())
+        Ok(KnownPostings {
+            known: wanted
+                .iter()
+                .map(|sks| sks.iter().any(|sk| found.contains(sk)))
+                .collect(),
+            unfinished,
+        })
     }
 
     async fn insert_jobs(&self, jobs: &[Job]) -> Result<InsertReport, StoreError> {
         let mut report = InsertReport::default();
         // Two postings of one fetch that share a marker are one job: keep the first.
         let mut seen = HashSet::new();
-        let mut items = Vec::new();
+        let mut fresh: Vec<&Job> = Vec::new();
         for job in jobs {
             let markers = keys::posting_markers(&PostingKeys::of(job));
             if markers
@@ -96,33 +107,16 @@ impl IngestStore for DynamoStore {
             for m in markers {
                 seen.insert((job.tenant_id, m));
             }
-            // Card and body first, markers last: should a write be cut short, a posting
-            // is at worst stored twice, never marked known without being stored.
-            let mut stored = self.stored_items_of(job)?;
-            let markers = stored.split_off(2);
-            items.extend(stored);
-            items.extend(markers);
+            fresh.push(job);
             report.inserted.push(job.card.id);
         }
-        let puts = items
-            .into_iter()
-            .map(|item| {
-                PutRequest::builder()
-                    .set_item(Some(item))
-                    .build()
-                    .map(|put| WriteRequest::builder().put_request(put).build())
-                    .map_err(unavailable)
-            })
-            .collect::<Result<_, _>>()?;
-        self.batch_write(puts).await?;
-        // Tenants that now have `pending_upgrade` jobs are listed for the monthly admission
-        // (billing: see `PendingUpgrades::mark_pending`).
-        let mut pending: Vec<TenantId> = jobs
+        // Tenants that will have `pending_upgrade` jobs are listed for the monthly
+        // admission (billing: see `PendingUpgrades::mark_pending`) before the jobs are
+        // written: a crash in between leaves a listed tenant with nothing to admit, which
+        // the admission run passes over, never a waiting job that no run looks for.
+        let mut pending: Vec<TenantId> = fresh
             .iter()
-            .filter(|j| {
-                j.card.status == crate::domain::JobStatus::PendingUpgrade
-                    && report.inserted.contains(&j.card.id)
-            })
+            .filter(|j| j.card.status == crate::domain::JobStatus::PendingUpgrade)
             .map(|j| j.tenant_id)
             .collect();
         pending.sort();
@@ -130,29 +124,37 @@ impl IngestStore for DynamoStore {
         for tenant in pending {
             crate::ports::PendingUpgrades::mark_pending(self, tenant).await?;
         }
-        // The day's counters, one `ADD` per (tenant, creation day, source). After the
-        // jobs are stored: a crash in between leaves the counters short, never ahead.
-        let mut deltas: BTreeMap<(TenantId, String, SourceId), (Job, JobDelta)> = BTreeMap::new();
-        for job in jobs.iter().filter(|j| report.inserted.contains(&j.card.id)) {
-            let key = (
-                job.tenant_id,
-                job.card.created_at.date_naive().to_string(),
-                job.card.source_id,
-            );
-            let delta = JobDelta::created(job.card.status);
-            deltas
-                .entry(key)
-                .and_modify(|(_, d)| d.merge(&delta))
-                .or_insert_with(|| (job.clone(), delta));
-        }
-        for (job, delta) in deltas.values() {
-            let adds = job_counter_adds(
-                job.tenant_id,
-                job.card.created_at,
-                job.card.source_id,
-                delta,
-            );
-            self.add_counters(&adds).await?;
+        // Recorded, written, then counted with the record's removal (`uncounted.rs`): a
+        // crash anywhere leaves counters that the next lease holder makes exact.
+        for chunk in counting_chunks(&fresh) {
+            let tenant = chunk[0].tenant_id;
+            let batch = ulid::Ulid::new().to_string();
+            self.record_uncounted(tenant, &batch, &chunk).await?;
+            let mut items = Vec::new();
+            for job in &chunk {
+                // Card and body first, markers last: should a write be cut short, a
+                // posting is at worst stored twice, never marked known without being
+                // stored.
+                let mut stored = self.stored_items_of(job)?;
+                let markers = stored.split_off(2);
+                items.extend(stored);
+                items.extend(markers);
+            }
+            let puts = items
+                .into_iter()
+                .map(|item| {
+                    PutRequest::builder()
+                        .set_item(Some(item))
+                        .build()
+                        .map(|put| WriteRequest::builder().put_request(put).build())
+                        .map_err(unavailable)
+                })
+                .collect::<Result<_, _>>()?;
+            self.batch_write(puts).await?;
+            let created = chunk
+                .iter()
+                .map(|j| (j.card.created_at, j.card.source_id, j.card.status));
+            self.count_recorded(tenant, &batch, created).await?;
         }
         Ok(report)
     }
@@ -179,9 +181,18 @@ impl IngestStore for DynamoStore {
             .expression_attribute_values(":until", AttributeValue::N((now + ttl_secs).to_string()))
             .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
             .expression_attribute_values(":entity", s("ingest_lease"))
+            .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        Ok(conditional(result)?.is_some())
+        let Some(taken) = conditional(result)? else {
+            return Ok(false);
+        };
+        // A holder that died before counting its jobs left their record: count it now,
+        // before this holder's own fetch.
+        if let Some(lease) = taken.attributes.filter(has_uncounted) {
+            self.count_left_over(tenant, &lease).await?;
+        }
+        Ok(true)
     }
 
     async fn release_ingest_lease(&self, tenant: TenantId, holder: &str) -> Result<(), StoreError> {
@@ -192,16 +203,29 @@ impl IngestStore for DynamoStore {
             .table_name(&self.table)
             .key(keys::PK, s(keys::tenant_pk(tenant)))
             .key(keys::SK, s(keys::INGEST_LEASE_SK))
+            .condition_expression("holder = :holder AND attribute_not_exists(#batch)")
+            .expression_attribute_names("#batch", BATCH_ATTRIBUTE)
+            .expression_attribute_values(":holder", s(holder))
+            .send()
+            .await;
+        if conditional(result)?.is_some() {
+            return Ok(());
+        }
+        // Expired and taken over meanwhile (not ours), or an insert of ours failed before
+        // counting: let go of the lease and leave the record for the next holder.
+        let result = self
+            .client()
+            .await
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(keys::tenant_pk(tenant)))
+            .key(keys::SK, s(keys::INGEST_LEASE_SK))
+            .update_expression("REMOVE holder, expiresAt")
             .condition_expression("holder = :holder")
             .expression_attribute_values(":holder", s(holder))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            // Expired and taken over meanwhile: not ours to delete.
-            Err(e) if is_condition_failure(&e) => Ok(()),
-            Err(e) => Err(unavailable(e)),
-        }
+        conditional(result).map(|_| ())
     }
 
     async fn close_vanished(

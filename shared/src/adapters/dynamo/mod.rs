@@ -24,6 +24,7 @@ mod sources;
 mod stats;
 mod tokens;
 mod tracking;
+mod uncounted;
 
 use std::collections::HashMap;
 

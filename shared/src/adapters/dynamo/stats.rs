@@ -184,6 +184,41 @@ pub(super) fn counter_adds(
     out
 }
 
+/// The counter updates that creating `jobs` (creation time, source, status) needs: one
+/// `DAY#` update per creation day and one `SDAY#` per (day, source), each item once, so
+/// they fit one transaction.
+pub(super) fn created_counter_adds(
+    tenant: TenantId,
+    jobs: impl IntoIterator<Item = (DateTime<Utc>, SourceId, JobStatus)>,
+) -> Vec<CounterAdd> {
+    let mut days: BTreeMap<NaiveDate, JobDelta> = BTreeMap::new();
+    let mut sources: BTreeMap<(NaiveDate, SourceId), JobDelta> = BTreeMap::new();
+    for (created_at, source, status) in jobs {
+        let day = created_at.date_naive();
+        let delta = JobDelta::created(status);
+        days.entry(day).or_default().merge(&delta);
+        sources.entry((day, source)).or_default().merge(&delta);
+    }
+    let pk = keys::tenant_pk(tenant);
+    let day_adds = days.into_iter().map(|(day, delta)| {
+        counter_add(
+            pk.clone(),
+            keys::day_sk(day),
+            "day_stats",
+            &delta.day_adds(),
+        )
+    });
+    let source_adds = sources.into_iter().map(|((day, source), delta)| {
+        counter_add(
+            pk.clone(),
+            keys::source_day_sk(day, source),
+            "source_day_stats",
+            &delta.source_adds(),
+        )
+    });
+    day_adds.chain(source_adds).collect()
+}
+
 impl CounterAdd {
     pub fn transact(&self, table: &str) -> Result<TransactWriteItem, StoreError> {
         let mut update = Update::builder()
@@ -204,28 +239,6 @@ impl CounterAdd {
 }
 
 impl DynamoStore {
-    /// Applies counter updates one by one (outside a transaction: each `ADD` is atomic).
-    pub(super) async fn add_counters(&self, adds: &[CounterAdd]) -> Result<(), StoreError> {
-        for add in adds {
-            let mut request = self
-                .client()
-                .await
-                .update_item()
-                .table_name(&self.table)
-                .key(keys::PK, AttributeValue::S(add.pk.clone()))
-                .key(keys::SK, AttributeValue::S(add.sk.clone()))
-                .update_expression(&add.expression);
-            for (k, v) in &add.names {
-                request = request.expression_attribute_names(k, v);
-            }
-            for (k, v) in &add.values {
-                request = request.expression_attribute_values(k, v.clone());
-            }
-            request.send().await.map_err(unavailable)?;
-        }
-        Ok(())
-    }
-
     async fn query_between(
         &self,
         tenant: TenantId,

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use super::{MemoryStore, State};
 use crate::adapters::dynamo::keys;
 use crate::domain::{Job, JobStatus, Period, SourceId, TenantId};
-use crate::ports::{IngestStore, InsertReport, PostingKeys, QuotaStore, StoreError};
+use crate::ports::{IngestStore, InsertReport, KnownPostings, PostingKeys, QuotaStore, StoreError};
 
 impl State {
     /// Lists the tenant for the monthly admission run (a new version each time).
@@ -23,16 +23,20 @@ impl IngestStore for MemoryStore {
         &self,
         tenant: TenantId,
         postings: &[PostingKeys],
-    ) -> Result<Vec<bool>, StoreError> {
+    ) -> Result<KnownPostings, StoreError> {
         let state = self.lock();
-        Ok(postings
-            .iter()
-            .map(|p| {
-                keys::posting_markers(p)
-                    .into_iter()
-                    .any(|sk| state.markers.contains_key(&(tenant, sk)))
-            })
-            .collect())
+        Ok(KnownPostings {
+            known: postings
+                .iter()
+                .map(|p| {
+                    keys::posting_markers(p)
+                        .into_iter()
+                        .any(|sk| state.markers.contains_key(&(tenant, sk)))
+                })
+                .collect(),
+            // An insert here is one step under the lock: none is ever left half done.
+            unfinished: false,
+        })
     }
 
     async fn acquire_ingest_lease(
