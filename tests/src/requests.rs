@@ -4,6 +4,7 @@
 //! [`operation_name`] too.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
@@ -93,4 +94,63 @@ pub fn counted_store(stack: &TestStack) -> (DynamoStore, Requests) {
     );
     let store = DynamoStore::new(client, stack.table(), seed::secret().cursor_codec());
     (store, requests)
+}
+
+/// A process that dies after a set number of DynamoDB requests: every later request fails
+/// before it is sent, as nothing runs after a SIGKILL. Given to a use case, it stops that
+/// use case at an exact point between two requests; a fresh store then plays the process
+/// that takes over.
+#[derive(Debug, Clone)]
+pub struct Dying {
+    left: Arc<AtomicU64>,
+    refused: Arc<AtomicU64>,
+}
+
+impl Dying {
+    pub fn after(requests: u64) -> Self {
+        Self {
+            left: Arc::new(AtomicU64::new(requests)),
+            refused: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Whether the process reached its end (some request was refused).
+    pub fn died(&self) -> bool {
+        self.refused.load(Ordering::SeqCst) > 0
+    }
+}
+
+impl Intercept for Dying {
+    fn name(&self) -> &'static str {
+        "Dying"
+    }
+
+    fn read_before_execution(
+        &self,
+        _: &BeforeSerializationInterceptorContextRef<'_>,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let alive = self
+            .left
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if alive {
+            return Ok(());
+        }
+        self.refused.fetch_add(1, Ordering::SeqCst);
+        Err("the process is dead".into())
+    }
+}
+
+/// The stack's store (as [`seed::store`]) in a process that dies after `requests`
+/// DynamoDB requests.
+pub fn dying_store(stack: &TestStack, requests: u64) -> (DynamoStore, Dying) {
+    let dying = Dying::after(requests);
+    let client = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&stack.config)
+            .interceptor(dying.clone())
+            .build(),
+    );
+    let store = DynamoStore::new(client, stack.table(), seed::secret().cursor_codec());
+    (store, dying)
 }

@@ -1,15 +1,18 @@
 //! The fetch pipeline against moto and a local Greenhouse-shaped board: dedup, quota,
 //! scoring queue, source bookkeeping, partial batch failures and the dispatcher.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::SqsEvent;
+use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Utc;
 use jobmon_ingest::dispatch::Dispatcher;
 use jobmon_ingest::fetch::FetchService;
 use jobmon_ingest::sources::{CreateSource, SourcesService};
 use jobmon_tests::TestStack;
 use jobmon_tests::fixture::{FixtureServer, greenhouse_board};
+use jobmon_tests::requests::{Dying, dying_store};
 use serde_json::json;
 use shared::adapters::DynamoStore;
 use shared::auth::Principal;
@@ -18,7 +21,10 @@ use shared::domain::{
     TenantName, User, UserId,
 };
 use shared::messages::FetchTask;
-use shared::ports::{AccountStore, JobQuery, JobStore, PageRequest, SourceStore, UsageReader};
+use shared::ports::{
+    AccountStore, AnalyticsStore, JobQuery, JobStore, PageRequest, QuotaStore, SourceStore,
+    UsageReader,
+};
 
 struct Env {
     stack: TestStack,
@@ -386,6 +392,161 @@ async fn concurrent_fetches_of_the_same_postings_store_each_job_once() {
         "the ingest lease serialises the writes"
     );
     assert_eq!(drain(&env.stack, "ScoringQueue").await.len(), 30);
+}
+
+/// The fetcher of `env` in a process that dies after `requests` DynamoDB requests.
+fn dying_fetch(env: &Env, requests: u64) -> (FetchService, Dying) {
+    let core = env
+        .stack
+        .core(PlanCatalog::builtin(), &env.board.connector_vars());
+    let mut fetch = jobmon_ingest::wiring::fetch_service(&core).expect("wired");
+    let (store, dying) = dying_store(&env.stack, requests);
+    let store = Arc::new(store);
+    fetch.sources = store.clone();
+    fetch.ingest = store.clone();
+    fetch.tenants = store.clone();
+    fetch.quota = store.clone();
+    fetch.admissions = store;
+    (fetch, dying)
+}
+
+/// What a dead holder's lease looks like once its two minutes are over.
+async fn expire_ingest_lease(env: &Env, tenant: TenantId) {
+    let result = env
+        .stack
+        .dynamo
+        .update_item()
+        .table_name(env.stack.table())
+        .key("PK", AttributeValue::S(format!("T#{tenant}")))
+        .key("SK", AttributeValue::S("INGEST_LEASE".into()))
+        .update_expression("SET expiresAt = :past")
+        .condition_expression("attribute_exists(holder)")
+        .expression_attribute_values(":past", AttributeValue::N("0".into()))
+        .send()
+        .await;
+    // No holder: the dead fetch never took the lease.
+    if let Err(e) = result {
+        let no_holder = e
+            .as_service_error()
+            .is_some_and(|e| e.is_conditional_check_failed_exception());
+        assert!(no_holder, "lease expired: {e}");
+    }
+}
+
+/// The fetcher dies after each of the DynamoDB requests of a fetch in turn (after 0, 1, 2,
+/// … until one run gets through), and a fresh process retries the message. Whatever the
+/// point, the postings end up stored once, counted once in the day and source-day
+/// counters, every queued job has its scoring message and the month's usage counts
+/// exactly the queued jobs. `reserved` units of the free plan's 50 are taken beforehand;
+/// returns how many points of death were tried.
+async fn die_after_every_request(reserved: u32, queued: i64, waiting: i64) -> u64 {
+    const POSTINGS: usize = 8;
+    let env = env().await;
+    env.board.set(
+        "/v1/boards/crash/jobs",
+        200,
+        greenhouse_board("crash", 0..POSTINGS as u32),
+    );
+    let period = shared::domain::Period::of(Utc::now());
+    let mut deaths = 0;
+    for requests in 0.. {
+        let who = tenant(&env).await;
+        let source = greenhouse_source(&env, who, "crash").await;
+        env.store
+            .reserve_quota(who.tenant, &period, reserved, 50)
+            .await
+            .unwrap();
+        let (dying, process) = dying_fetch(&env, requests);
+        let first = worker_fetcher::handle(&dying, sqs_event(&[task(who, source)])).await;
+        if !process.died() {
+            assert!(first.batch_item_failures.is_empty());
+            break;
+        }
+        deaths += 1;
+        expire_ingest_lease(&env, who.tenant).await;
+        let retry = worker_fetcher::handle(&env.fetch, sqs_event(&[task(who, source)])).await;
+        assert!(retry.batch_item_failures.is_empty(), "after {requests}");
+
+        let jobs = all_jobs(&env, who, None).await;
+        let urls: HashSet<_> = jobs.iter().map(|j| j.url.as_str().to_owned()).collect();
+        assert_eq!(
+            jobs.len(),
+            POSTINGS,
+            "each posting once, died after {requests}"
+        );
+        assert_eq!(urls.len(), POSTINGS, "died after {requests}");
+        let count = |s: JobStatus| jobs.iter().filter(|j| j.status == s).count() as i64;
+        assert_eq!(
+            (count(JobStatus::Queued), count(JobStatus::PendingUpgrade)),
+            (queued, waiting),
+            "died after {requests}"
+        );
+
+        let today = Utc::now().date_naive();
+        let (from, to) = (today.pred_opt().unwrap(), today.succ_opt().unwrap());
+        let days = env.store.day_counters(who.tenant, from, to).await.unwrap();
+        let created: i64 = days.iter().map(|d| d.created).sum();
+        let by = |s: JobStatus| -> i64 {
+            days.iter()
+                .map(|d| d.by_status.get(&s).copied().unwrap_or(0))
+                .sum()
+        };
+        assert_eq!(
+            created, POSTINGS as i64,
+            "day counters, died after {requests}"
+        );
+        assert_eq!(
+            (by(JobStatus::Queued), by(JobStatus::PendingUpgrade)),
+            (queued, waiting),
+            "status counters, died after {requests}"
+        );
+        let source_days = env
+            .store
+            .source_day_counters(who.tenant, from, to)
+            .await
+            .unwrap();
+        let created: i64 = source_days.iter().map(|d| d.created).sum();
+        assert_eq!(
+            created, POSTINGS as i64,
+            "source-day counters, died after {requests}"
+        );
+
+        let messages: HashSet<String> = drain(&env.stack, "ScoringQueue")
+            .await
+            .into_iter()
+            .filter(|m| m["tenantId"] == who.tenant.to_string())
+            .map(|m| m["jobId"].as_str().unwrap().to_owned())
+            .collect();
+        for job in jobs.iter().filter(|j| j.status == JobStatus::Queued) {
+            assert!(
+                messages.contains(&job.id.to_string()),
+                "queued job without a message, died after {requests}"
+            );
+        }
+        assert_eq!(
+            i64::from(env.store.scored_jobs(who.tenant, &period).await.unwrap()),
+            i64::from(reserved) + queued,
+            "usage: the reserved units plus the queued jobs, died after {requests}"
+        );
+    }
+    eprintln!("{deaths} points of death tried with {reserved} units reserved");
+    deaths
+}
+
+/// 4 jobs queued (an admission is open until they are), 4 wait as `pending_upgrade`.
+#[tokio::test]
+async fn a_fetcher_dying_after_any_request_leaves_jobs_and_counters_exact_after_the_retry() {
+    let deaths = die_after_every_request(46, 4, 4).await;
+    // Known postings, lease, admission, record, two batch writes, count, settle, release…
+    assert!(deaths >= 10, "only {deaths} points of death");
+}
+
+/// No quota left: no admission, so when the jobs were all written before the death the
+/// retry has nothing new and nothing open, and still takes the lease to count them.
+#[tokio::test]
+async fn past_the_quota_a_dead_fetchers_jobs_are_counted_by_a_retry_with_nothing_new() {
+    let deaths = die_after_every_request(50, 0, 8).await;
+    assert!(deaths >= 8, "only {deaths} points of death");
 }
 
 #[tokio::test]
