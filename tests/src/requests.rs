@@ -96,14 +96,16 @@ pub fn counted_store(stack: &TestStack) -> (DynamoStore, Requests) {
     (store, requests)
 }
 
-/// A process that dies after a set number of DynamoDB requests: every later request fails
-/// before it is sent, as nothing runs after a SIGKILL. Given to a use case, it stops that
-/// use case at an exact point between two requests; a fresh store then plays the process
-/// that takes over.
+/// A process that dies after a set number of AWS requests: every later request fails
+/// before it is sent, as nothing runs after a SIGKILL. Given to a use case (its DynamoDB
+/// and SQS clients share one), it stops that use case at an exact point between two
+/// requests; a fresh store then plays the process that takes over. [`Dying::fails_once`]
+/// is the survivable kind: one request fails, the rest go through.
 #[derive(Debug, Clone)]
 pub struct Dying {
     left: Arc<AtomicU64>,
     refused: Arc<AtomicU64>,
+    recovers: bool,
 }
 
 impl Dying {
@@ -111,12 +113,40 @@ impl Dying {
         Self {
             left: Arc::new(AtomicU64::new(requests)),
             refused: Arc::new(AtomicU64::new(0)),
+            recovers: false,
+        }
+    }
+
+    /// The request after the first `requests` fails; every other one goes through.
+    pub fn fails_once(requests: u64) -> Self {
+        Self {
+            recovers: true,
+            ..Self::after(requests)
         }
     }
 
     /// Whether the process reached its end (some request was refused).
     pub fn died(&self) -> bool {
         self.refused.load(Ordering::SeqCst) > 0
+    }
+
+    /// The stack's store (as [`seed::store`]) in this process.
+    pub fn store(&self, stack: &TestStack) -> DynamoStore {
+        let client = aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(&stack.config)
+                .interceptor(self.clone())
+                .build(),
+        );
+        DynamoStore::new(client, stack.table(), seed::secret().cursor_codec())
+    }
+
+    /// An SQS client in this process.
+    pub fn sqs(&self, stack: &TestStack) -> aws_sdk_sqs::Client {
+        aws_sdk_sqs::Client::from_conf(
+            aws_sdk_sqs::config::Builder::from(&stack.config)
+                .interceptor(self.clone())
+                .build(),
+        )
     }
 }
 
@@ -134,23 +164,10 @@ impl Intercept for Dying {
             .left
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
             .is_ok();
-        if alive {
+        if alive || (self.recovers && self.died()) {
             return Ok(());
         }
         self.refused.fetch_add(1, Ordering::SeqCst);
         Err("the process is dead".into())
     }
-}
-
-/// The stack's store (as [`seed::store`]) in a process that dies after `requests`
-/// DynamoDB requests.
-pub fn dying_store(stack: &TestStack, requests: u64) -> (DynamoStore, Dying) {
-    let dying = Dying::after(requests);
-    let client = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(&stack.config)
-            .interceptor(dying.clone())
-            .build(),
-    );
-    let store = DynamoStore::new(client, stack.table(), seed::secret().cursor_codec());
-    (store, dying)
 }

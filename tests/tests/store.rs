@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use aws_sdk_dynamodb::types::AttributeValue;
 use jobmon_tests::TestStack;
 use jobmon_tests::contract::{job, source, tenant, user};
+use jobmon_tests::requests::Dying;
 use jobmon_tests::seed::store;
 use shared::adapters::DynamoStore;
 use shared::adapters::dynamo::keys;
@@ -13,7 +14,8 @@ use shared::domain::{
 };
 use shared::http::CursorCodec;
 use shared::ports::{
-    AccountStore, Conflict, JobQuery, JobStore, PageRequest, SourceStore, StoreError, TenantReader,
+    AccountStore, AnalyticsStore, Conflict, IngestStore, JobQuery, JobStore, PageRequest,
+    SourceStore, StoreError, TenantReader,
 };
 
 fn admin(tenant: &Tenant, email: &str) -> User {
@@ -552,4 +554,74 @@ async fn concurrent_first_failures_all_count_and_a_forgotten_run_restarts() {
     let later = now + forget + chrono::Duration::seconds(1);
     let run = store.record_failure(&key, later, forget).await.unwrap();
     assert_eq!(run.count, 1);
+}
+
+/// Jobs the day counters of `tenant` say were created (today and either side of it).
+async fn counted(store: &DynamoStore, tenant: TenantId) -> i64 {
+    let today = chrono::Utc::now().date_naive();
+    let (from, to) = (today.pred_opt().unwrap(), today.succ_opt().unwrap());
+    let days = store.day_counters(tenant, from, to).await.unwrap();
+    days.iter().map(|d| d.created).sum()
+}
+
+fn three_jobs(tenant: TenantId, batch: &str) -> Vec<shared::domain::Job> {
+    (0..3)
+        .map(|n| {
+            job(
+                tenant,
+                &format!("https://example.com/{batch}/{n}"),
+                JobStatus::Queued,
+            )
+        })
+        .collect()
+}
+
+/// An insert whose counting transaction fails while its process lives on keeps its
+/// record through the release, and the next lease holder counts those jobs once. An
+/// insert without the lease counts a record nobody holds; while a live holder is on the
+/// lease item it is refused rather than count a record that may be mid-write.
+#[tokio::test]
+async fn an_insert_left_uncounted_is_counted_once_by_whoever_comes_next() {
+    let stack = TestStack::new().await;
+    let store = store(&stack);
+    let t = TenantId::new();
+    let lease = format!("T#{t}");
+
+    // Requests: lease (1), record (2), jobs (3), counting transaction (4: fails).
+    let flaky = Dying::fails_once(3).store(&stack);
+    assert!(flaky.acquire_ingest_lease(t, "a", 120).await.unwrap());
+    assert!(flaky.insert_jobs(&three_jobs(t, "a")).await.is_err());
+    flaky.release_ingest_lease(t, "a").await.unwrap();
+    assert_eq!(counted(&store, t).await, 0, "written, not yet counted");
+    let found = store.known_postings(t, &[], false).await.unwrap();
+    assert!(found.unfinished, "the record outlived the release");
+    assert!(store.acquire_ingest_lease(t, "b", 120).await.unwrap());
+    assert_eq!(counted(&store, t).await, 3, "the next holder counted them");
+    store.release_ingest_lease(t, "b").await.unwrap();
+    assert!(!item_exists(&stack, lease.clone(), keys::INGEST_LEASE_SK).await);
+
+    // Without the lease: record (1), jobs (2), counting transaction (3: fails).
+    let flaky = Dying::fails_once(2).store(&stack);
+    assert!(flaky.insert_jobs(&three_jobs(t, "c")).await.is_err());
+    store.insert_jobs(&three_jobs(t, "d")).await.unwrap();
+    assert_eq!(
+        counted(&store, t).await,
+        9,
+        "the leftover and its own, once each"
+    );
+
+    let flaky = Dying::fails_once(2).store(&stack);
+    assert!(store.acquire_ingest_lease(t, "e", 120).await.unwrap());
+    assert!(flaky.insert_jobs(&three_jobs(t, "e")).await.is_err());
+    let refused = store.insert_jobs(&three_jobs(t, "f")).await;
+    assert!(
+        matches!(refused, Err(StoreError::Unavailable(_))),
+        "{refused:?}"
+    );
+    assert_eq!(counted(&store, t).await, 9, "a held record is not counted");
+    store.release_ingest_lease(t, "e").await.unwrap();
+    assert!(store.acquire_ingest_lease(t, "g", 120).await.unwrap());
+    assert_eq!(counted(&store, t).await, 12);
+    let found = store.known_postings(t, &[], false).await.unwrap();
+    assert!(!found.unfinished);
 }

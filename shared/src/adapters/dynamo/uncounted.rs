@@ -18,6 +18,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::str::FromStr;
 
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -74,11 +75,14 @@ pub(super) fn counting_chunks<'a>(jobs: &[&'a Job]) -> Vec<Vec<&'a Job>> {
 }
 
 impl DynamoStore {
-    fn lease_key(&self, tenant: TenantId) -> (AttributeValue, AttributeValue) {
-        (
-            s(keys::tenant_pk(tenant)),
-            s(keys::INGEST_LEASE_SK.to_owned()),
-        )
+    /// An `UpdateItem` of the tenant's ingest-lease item, to be given its expressions.
+    pub(super) async fn update_lease_item(&self, tenant: TenantId) -> UpdateItemFluentBuilder {
+        self.client()
+            .await
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(keys::tenant_pk(tenant)))
+            .key(keys::SK, s(keys::INGEST_LEASE_SK))
     }
 
     /// Records `jobs` (one tenant's) as about to be written and not yet counted. A record
@@ -93,15 +97,10 @@ impl DynamoStore {
             .iter()
             .map(|job| (job.card.id.to_string(), s(job.card.status.as_str())))
             .collect();
-        let (pk, sk) = self.lease_key(tenant);
         for _ in 0..3 {
             let result = self
-                .client()
+                .update_lease_item(tenant)
                 .await
-                .update_item()
-                .table_name(&self.table)
-                .key(keys::PK, pk.clone())
-                .key(keys::SK, sk.clone())
                 .update_expression("SET #record = :record, #batch = :batch, entity = :entity")
                 .condition_expression("attribute_not_exists(#batch)")
                 .expression_attribute_names("#record", RECORD)
@@ -114,10 +113,28 @@ impl DynamoStore {
             if conditional(result)?.is_some() {
                 return Ok(());
             }
-            let lease = self
+            let Some(lease) = self
                 .get_item(keys::tenant_pk(tenant), keys::INGEST_LEASE_SK)
-                .await?;
-            if let Some(lease) = lease.filter(has_uncounted) {
+                .await?
+            else {
+                continue;
+            };
+            // A record is counted by the next lease holder. With a live holder on the item
+            // the record may be the holder's own, mid-write (or this is the holder, and
+            // the record another writer's): leave it alone.
+            let now = Utc::now().timestamp();
+            let held = lease.contains_key("holder")
+                && lease
+                    .get("expiresAt")
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|n| n.parse::<i64>().ok())
+                    .is_some_and(|until| until >= now);
+            if held {
+                return Err(StoreError::Unavailable(format!(
+                    "an insert of tenant {tenant} is under way"
+                )));
+            }
+            if has_uncounted(&lease) {
                 self.count_left_over(tenant, &lease).await?;
             }
         }
@@ -126,23 +143,22 @@ impl DynamoStore {
         )))
     }
 
-    /// Adds the counters of `jobs` and removes the record `batch`, in one transaction. If
-    /// the record is gone, another holder has counted it and nothing is added.
+    /// Adds the counters of `jobs` and removes the record `batch`, in one transaction.
+    /// `false` if the record was gone: another holder counted it, and nothing was added.
     pub(super) async fn count_recorded(
         &self,
         tenant: TenantId,
         batch: &str,
         jobs: impl IntoIterator<Item = (DateTime<Utc>, SourceId, JobStatus)>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let mut actions = created_counter_adds(tenant, jobs)
             .iter()
             .map(|add| add.transact(&self.table))
             .collect::<Result<Vec<TransactWriteItem>, _>>()?;
-        let (pk, sk) = self.lease_key(tenant);
         let clear = Update::builder()
             .table_name(&self.table)
-            .key(keys::PK, pk)
-            .key(keys::SK, sk)
+            .key(keys::PK, s(keys::tenant_pk(tenant)))
+            .key(keys::SK, s(keys::INGEST_LEASE_SK))
             .update_expression("REMOVE #record, #batch")
             .condition_expression("#batch = :batch")
             .expression_attribute_names("#record", RECORD)
@@ -152,42 +168,55 @@ impl DynamoStore {
             .map_err(unavailable)?;
         actions.push(TransactWriteItem::builder().update(clear).build());
         // The counters carry no condition: a failed condition is the record's.
-        if !self.try_transact(actions).await?.is_empty() {
-            tracing::info!(tenant_id = %tenant, batch, "ingest record already counted");
-        }
-        Ok(())
+        Ok(self.try_transact(actions).await?.is_empty())
+    }
+
+    /// Removes a record that cannot be read, so that it does not stop the tenant's
+    /// ingestion for good; its jobs stay uncounted (logged as an error).
+    async fn drop_record(&self, tenant: TenantId, why: &str) -> Result<(), StoreError> {
+        tracing::error!(tenant_id = %tenant, why, "dropping an unreadable ingest record; its jobs stay uncounted");
+        let result = self
+            .update_lease_item(tenant)
+            .await
+            .update_expression("REMOVE #record, #batch")
+            .condition_expression("attribute_exists(#batch)")
+            .expression_attribute_names("#record", RECORD)
+            .expression_attribute_names("#batch", BATCH)
+            .send()
+            .await;
+        conditional(result).map(|_| ())
     }
 
     /// Counts the record of an insert that died: the recorded jobs whose card was written,
     /// each with the status it was recorded with (the job may have moved on since; its
-    /// later changes moved the counters by themselves).
+    /// later changes moved the counters by themselves). An entry that cannot be read is
+    /// left out (logged), so one bad entry does not stop the tenant's ingestion.
     pub(super) async fn count_left_over(
         &self,
         tenant: TenantId,
         lease: &Item,
     ) -> Result<(), StoreError> {
-        let corrupt = |what: &str| StoreError::Corrupt {
-            key: format!("{}/{}", keys::tenant_pk(tenant), keys::INGEST_LEASE_SK),
-            reason: format!("ingest record: {what}"),
+        let Some(batch) = lease.get(BATCH).and_then(|v| v.as_s().ok()) else {
+            return self.drop_record(tenant, "batch id not a string").await;
         };
-        let batch = lease
-            .get(BATCH)
-            .and_then(|v| v.as_s().ok())
-            .ok_or_else(|| corrupt("no batch id"))?;
-        let recorded = match lease.get(RECORD) {
-            Some(v) => v.as_m().map_err(|_| corrupt("not a map"))?.clone(),
-            None => HashMap::new(),
+        let Some(recorded) = lease.get(RECORD).and_then(|v| v.as_m().ok()) else {
+            return self.drop_record(tenant, "no job map").await;
         };
-        let mut jobs: Vec<(JobId, JobStatus)> = Vec::with_capacity(recorded.len());
-        for (id, status) in &recorded {
-            let id = JobId::parse(id).map_err(|_| corrupt("a job id"))?;
-            let status = status
-                .as_s()
-                .ok()
-                .and_then(|s| JobStatus::from_str(s).ok())
-                .ok_or_else(|| corrupt("a status"))?;
-            jobs.push((id, status));
-        }
+        let jobs: Vec<(JobId, JobStatus)> = recorded
+            .iter()
+            .filter_map(|(id, status)| {
+                let parsed = JobId::parse(id).ok().zip(
+                    status
+                        .as_s()
+                        .ok()
+                        .and_then(|s| JobStatus::from_str(s).ok()),
+                );
+                if parsed.is_none() {
+                    tracing::error!(tenant_id = %tenant, batch, entry = id, "unreadable ingest record entry left uncounted");
+                }
+                parsed
+            })
+            .collect();
         let pk = keys::tenant_pk(tenant);
         let mut written = Vec::new();
         for chunk in jobs.chunks(BATCH_GET) {
@@ -196,12 +225,17 @@ impl DynamoStore {
                 .map(|(id, _)| (pk.clone(), keys::job_sk(*id)))
                 .collect();
             let cards = self.get_items(&wanted, None, Read::Strong).await?;
-            for ((_, status), card) in chunk.iter().zip(cards) {
+            for ((id, status), card) in chunk.iter().zip(cards) {
                 let Some(card) = card else { continue };
-                let card: JobCardItem = from_item(card)?;
-                let source =
-                    SourceId::parse(&card.source_id).map_err(|_| corrupt("a card's source"))?;
-                written.push((card.created_at, source, *status));
+                let read = from_item::<JobCardItem>(card)
+                    .ok()
+                    .and_then(|c| Some((c.created_at, SourceId::parse(&c.source_id).ok()?)));
+                match read {
+                    Some((created_at, source)) => written.push((created_at, source, *status)),
+                    None => {
+                        tracing::error!(tenant_id = %tenant, job_id = %id, "unreadable job card left uncounted");
+                    }
+                }
             }
         }
         tracing::warn!(
@@ -211,6 +245,7 @@ impl DynamoStore {
             written = written.len(),
             "counting the jobs of an insert a crash left uncounted"
         );
-        self.count_recorded(tenant, batch, written).await
+        self.count_recorded(tenant, batch, written).await?;
+        Ok(())
     }
 }
