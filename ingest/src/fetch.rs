@@ -312,7 +312,7 @@ impl FetchService {
         // without a single job write.
         let known = self
             .ingest
-            .known_postings(source.tenant_id, &posting_keys(source, postings))
+            .known_postings(source.tenant_id, &posting_keys(source, postings), false)
             .await?;
         let fresh: Vec<Posting> = postings
             .iter()
@@ -369,7 +369,10 @@ impl FetchService {
         }
         // Checked again under the lease: another fetch may have stored some meanwhile.
         let keys = posting_keys(source, postings);
-        let known = self.ingest.known_postings(source.tenant_id, &keys).await?;
+        let known = self
+            .ingest
+            .known_postings(source.tenant_id, &keys, true)
+            .await?;
         let mut jobs: Vec<Job> = postings
             .iter()
             .zip(known.known)

@@ -36,8 +36,11 @@ impl IngestStore for FaultyIngest {
         &self,
         tenant: TenantId,
         postings: &[PostingKeys],
+        consistent: bool,
     ) -> Result<KnownPostings, StoreError> {
-        self.store.known_postings(tenant, postings).await
+        self.store
+            .known_postings(tenant, postings, consistent)
+            .await
     }
     async fn acquire_ingest_lease(
         &self,

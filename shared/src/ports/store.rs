@@ -248,10 +248,15 @@ impl PostingKeys {
 pub trait IngestStore: Send + Sync {
     /// For each posting, whether the tenant already knows it by canonical URL, then by
     /// source + native id, then by repost fingerprint. Reads only (batched gets).
+    /// `consistent`: see every write finished before the call, as the check under the
+    /// ingest lease must (the previous holder's markers may be a moment old); otherwise a
+    /// cheaper read that may miss the last second's writes (the check before the lease,
+    /// which the one under it repeats).
     async fn known_postings(
         &self,
         tenant: TenantId,
         postings: &[PostingKeys],
+        consistent: bool,
     ) -> Result<KnownPostings, StoreError>;
     /// Takes the tenant's ingest lease (a conditional write) for `ttl_secs`: while it is
     /// held, no other fetch of the tenant writes jobs, so checking `known_postings` and

@@ -23,6 +23,7 @@ impl IngestStore for MemoryStore {
         &self,
         tenant: TenantId,
         postings: &[PostingKeys],
+        _consistent: bool,
     ) -> Result<KnownPostings, StoreError> {
         let state = self.lock();
         Ok(KnownPostings {
