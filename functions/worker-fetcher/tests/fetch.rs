@@ -12,9 +12,9 @@ use jobmon_ingest::fetch::FetchService;
 use jobmon_ingest::sources::{CreateSource, SourcesService};
 use jobmon_tests::TestStack;
 use jobmon_tests::fixture::{FixtureServer, greenhouse_board};
-use jobmon_tests::requests::{Dying, dying_store};
+use jobmon_tests::requests::Dying;
 use serde_json::json;
-use shared::adapters::DynamoStore;
+use shared::adapters::{DynamoStore, SqsQueue};
 use shared::auth::Principal;
 use shared::domain::{
     Email, JobStatus, PlanCatalog, Role, SourceId, SubscriptionStatus, Tenant, TenantId,
@@ -394,19 +394,23 @@ async fn concurrent_fetches_of_the_same_postings_store_each_job_once() {
     assert_eq!(drain(&env.stack, "ScoringQueue").await.len(), 30);
 }
 
-/// The fetcher of `env` in a process that dies after `requests` DynamoDB requests.
+/// The fetcher of `env` in a process that dies after `requests` DynamoDB and SQS requests.
 fn dying_fetch(env: &Env, requests: u64) -> (FetchService, Dying) {
     let core = env
         .stack
         .core(PlanCatalog::builtin(), &env.board.connector_vars());
     let mut fetch = jobmon_ingest::wiring::fetch_service(&core).expect("wired");
-    let (store, dying) = dying_store(&env.stack, requests);
-    let store = Arc::new(store);
+    let dying = Dying::after(requests);
+    let store = Arc::new(dying.store(&env.stack));
     fetch.sources = store.clone();
     fetch.ingest = store.clone();
     fetch.tenants = store.clone();
     fetch.quota = store.clone();
     fetch.admissions = store;
+    fetch.scoring_queue = Arc::new(SqsQueue::new(
+        dying.sqs(&env.stack),
+        env.stack.queue_url("ScoringQueue"),
+    ));
     (fetch, dying)
 }
 
@@ -438,7 +442,9 @@ async fn expire_ingest_lease(env: &Env, tenant: TenantId) {
 /// point, the postings end up stored once, counted once in the day and source-day
 /// counters, every queued job has its scoring message and the month's usage counts
 /// exactly the queued jobs. `reserved` units of the free plan's 50 are taken beforehand;
-/// returns how many points of death were tried.
+/// returns how many points of death were tried. A Greenhouse posting is 5 items, so the
+/// 25-item batch writes end between jobs here: a cut inside one job is the documented
+/// window in which a posting can be stored twice (docs/data-model.md), not tried here.
 async fn die_after_every_request(reserved: u32, queued: i64, waiting: i64) -> u64 {
     const POSTINGS: usize = 8;
     let env = env().await;
@@ -537,8 +543,9 @@ async fn die_after_every_request(reserved: u32, queued: i64, waiting: i64) -> u6
 #[tokio::test]
 async fn a_fetcher_dying_after_any_request_leaves_jobs_and_counters_exact_after_the_retry() {
     let deaths = die_after_every_request(46, 4, 4).await;
-    // Known postings, lease, admission, record, two batch writes, count, settle, release…
-    assert!(deaths >= 10, "only {deaths} points of death");
+    // Every request of a fetch is a point: fewer means a fetch makes fewer requests, and
+    // this bound should follow it down.
+    assert!(deaths >= 18, "only {deaths} points of death");
 }
 
 /// No quota left: no admission, so when the jobs were all written before the death the
@@ -546,7 +553,7 @@ async fn a_fetcher_dying_after_any_request_leaves_jobs_and_counters_exact_after_
 #[tokio::test]
 async fn past_the_quota_a_dead_fetchers_jobs_are_counted_by_a_retry_with_nothing_new() {
     let deaths = die_after_every_request(50, 0, 8).await;
-    assert!(deaths >= 8, "only {deaths} points of death");
+    assert!(deaths >= 15, "only {deaths} points of death");
 }
 
 #[tokio::test]
