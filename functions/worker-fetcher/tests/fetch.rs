@@ -442,9 +442,8 @@ async fn expire_ingest_lease(env: &Env, tenant: TenantId) {
 /// point, the postings end up stored once, counted once in the day and source-day
 /// counters, every queued job has its scoring message and the month's usage counts
 /// exactly the queued jobs. `reserved` units of the free plan's 50 are taken beforehand;
-/// returns how many points of death were tried. A Greenhouse posting is 5 items, so the
-/// 25-item batch writes end between jobs here: a cut inside one job is the documented
-/// window in which a posting can be stored twice (docs/data-model.md), not tried here.
+/// returns how many points of death were tried. Each batch write holds whole jobs, so no
+/// death leaves a job half written (docs/data-model.md).
 async fn die_after_every_request(reserved: u32, queued: i64, waiting: i64) -> u64 {
     const POSTINGS: usize = 8;
     let env = env().await;

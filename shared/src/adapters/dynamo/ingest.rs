@@ -134,29 +134,27 @@ impl IngestStore for DynamoStore {
             let tenant = chunk[0].tenant_id;
             let batch = ulid::Ulid::new().to_string();
             self.record_uncounted(tenant, &batch, &chunk).await?;
-            let mut items = Vec::new();
-            for job in &chunk {
-                // Card and body first, markers last: should the writes be cut short
-                // between two batches, a posting is at worst stored twice, never marked
-                // known without being stored. (Within one batch DynamoDB may leave any
-                // items unprocessed; `batch_write` sends them again, and only if it gives
-                // up on throttling can a marker stand without its card.)
-                let mut stored = self.stored_items_of(job)?;
-                let markers = stored.split_off(2);
-                items.extend(stored);
-                items.extend(markers);
-            }
-            let puts = items
-                .into_iter()
-                .map(|item| {
-                    PutRequest::builder()
-                        .set_item(Some(item))
-                        .build()
-                        .map(|put| WriteRequest::builder().put_request(put).build())
-                        .map_err(unavailable)
+            // Each job's items (card, body, markers) go in one `BatchWriteItem`, so a
+            // process that dies between two calls leaves every job written whole or not
+            // at all. (Within one call DynamoDB may leave any items unprocessed;
+            // `batch_write_whole` sends them again, and only if it gives up on throttling
+            // can a job stand half written: a marker without its card, or the reverse.)
+            let groups = chunk
+                .iter()
+                .map(|job| {
+                    self.stored_items_of(job)?
+                        .into_iter()
+                        .map(|item| {
+                            PutRequest::builder()
+                                .set_item(Some(item))
+                                .build()
+                                .map(|put| WriteRequest::builder().put_request(put).build())
+                                .map_err(unavailable)
+                        })
+                        .collect::<Result<Vec<_>, _>>()
                 })
-                .collect::<Result<_, _>>()?;
-            self.batch_write(puts).await?;
+                .collect::<Result<Vec<_>, _>>()?;
+            self.batch_write_whole(groups).await?;
             let created = chunk
                 .iter()
                 .map(|j| (j.card.created_at, j.card.source_id, j.card.status));

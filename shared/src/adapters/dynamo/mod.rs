@@ -299,8 +299,16 @@ impl DynamoStore {
     /// in order, retrying what DynamoDB leaves unprocessed (throttling) a bounded number of
     /// times. Not atomic: a failure leaves earlier batches written.
     async fn batch_write(&self, requests: Vec<WriteRequest>) -> Result<(), StoreError> {
-        for chunk in requests.chunks(BATCH_WRITE) {
-            let mut pending = chunk.to_vec();
+        self.batch_write_whole(requests.into_iter().map(|r| vec![r]).collect())
+            .await
+    }
+
+    /// [`Self::batch_write`] of groups (each at most 25 requests) that are never split
+    /// across two calls, so a process that dies between two calls leaves each group
+    /// written whole or not at all.
+    async fn batch_write_whole(&self, groups: Vec<Vec<WriteRequest>>) -> Result<(), StoreError> {
+        for chunk in pack(groups, BATCH_WRITE) {
+            let mut pending = chunk;
             for attempt in 0..BATCH_ATTEMPTS {
                 if pending.is_empty() {
                     break;
@@ -331,6 +339,19 @@ impl DynamoStore {
 
 /// `BatchWriteItem` takes at most 25 requests.
 const BATCH_WRITE: usize = 25;
+
+/// `groups` in order, in batches of at most `cap` items, a group never split (a group
+/// longer than `cap` is one batch of its own and left to the call to refuse).
+fn pack<T>(groups: Vec<Vec<T>>, cap: usize) -> Vec<Vec<T>> {
+    let mut batches: Vec<Vec<T>> = Vec::new();
+    for group in groups.into_iter().filter(|g| !g.is_empty()) {
+        match batches.last_mut() {
+            Some(last) if last.len() + group.len() <= cap => last.extend(group),
+            _ => batches.push(group),
+        }
+    }
+    batches
+}
 /// Tries of one batch whose items DynamoDB keeps leaving unprocessed.
 const BATCH_ATTEMPTS: u32 = 8;
 
@@ -453,6 +474,30 @@ mod tests {
     use super::*;
     use crate::domain::{JobId, TenantId};
     use crate::ports::{JobQuery, JobStore, PageRequest, ScoringStore};
+
+    #[test]
+    fn packing_keeps_groups_whole_in_order_and_batches_within_the_cap() {
+        // Four-item groups: 6 fit in 25, the 7th starts a new batch.
+        let groups: Vec<Vec<u32>> = (0..8)
+            .map(|g| (0..4).map(|i| g * 4 + i).collect())
+            .collect();
+        let batches = pack(groups, 25);
+        assert_eq!(batches.len(), 2);
+        assert_eq!(batches[0].len(), 24);
+        assert_eq!(batches[1].len(), 8);
+        let flat: Vec<u32> = batches.concat();
+        assert_eq!(flat, (0..32).collect::<Vec<_>>(), "order kept");
+        // Single items fill batches to the cap; empty groups are dropped.
+        let singles: Vec<Vec<u32>> = (0..60).map(|i| vec![i]).chain([vec![]]).collect();
+        let lens: Vec<usize> = pack(singles, 25).iter().map(Vec::len).collect();
+        assert_eq!(lens, [25, 25, 10]);
+        // A group past the cap stays whole, alone.
+        let lens: Vec<usize> = pack(vec![vec![0; 3], vec![0; 30], vec![0; 3]], 25)
+            .iter()
+            .map(Vec::len)
+            .collect();
+        assert_eq!(lens, [3, 30, 3]);
+    }
 
     /// A client that could reach nothing: the refusal must come before any request.
     fn unreachable_client() -> Client {
