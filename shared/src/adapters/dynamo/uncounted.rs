@@ -7,13 +7,15 @@
 //! on the tenant's ingest-lease item (`uncounted`, under a fresh `uncountedBatch` id). One
 //! transaction then adds the counters and removes the record, conditioned on the batch id.
 //! A record still there later belongs to an insert that died: whoever next takes the lease
-//! (or next records an insert) reads which of its jobs were written, by their cards, and
-//! counts exactly those in the same kind of transaction. The condition on the batch id
-//! makes every record counted once, by whichever transaction commits first.
+//! (or, with no live holder, the next insert made without the lease) reads which of its
+//! jobs were written, by their cards, and counts exactly those in the same kind of
+//! transaction. The condition on the batch id makes every record counted once, by
+//! whichever transaction commits first.
 //!
 //! Cost per insert of up to [`COUNT_CHUNK`] jobs: one `UpdateItem` (the record) and one
-//! transaction, where there were two counter `UpdateItem`s before; the transaction's items
-//! cost twice (see docs/data-model.md).
+//! transaction, where a fetch made one counter `UpdateItem` per day and source before.
+//! The record is about 40 bytes a job, and updates are billed on the item's size: about
+//! 30 WCU a full chunk (see docs/data-model.md).
 
 use std::collections::{BTreeSet, HashMap};
 use std::str::FromStr;
@@ -28,7 +30,7 @@ use super::{DynamoStore, Item, Read, conditional, from_item, keys, s, unavailabl
 use crate::domain::{Job, JobId, JobStatus, SourceId, TenantId};
 use crate::ports::StoreError;
 
-/// Jobs recorded and counted together: keeps the record near 15 KB on its item.
+/// Jobs recorded and counted together: keeps the record near 10 KB on its item.
 pub(super) const COUNT_CHUNK: usize = 250;
 /// A transaction takes 100 actions: the record's removal and up to 99 counter items.
 const MAX_COUNTER_ITEMS: usize = 99;
