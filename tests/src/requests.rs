@@ -87,13 +87,17 @@ pub fn operation_name(input: &Input) -> &'static str {
 /// The stack's store (as [`seed::store`]) whose every DynamoDB request is counted.
 pub fn counted_store(stack: &TestStack) -> (DynamoStore, Requests) {
     let requests = Requests::default();
+    (store_with(stack, requests.clone()), requests)
+}
+
+/// The stack's store (as [`seed::store`]) with `interceptor` on its DynamoDB client.
+fn store_with(stack: &TestStack, interceptor: impl Intercept + 'static) -> DynamoStore {
     let client = aws_sdk_dynamodb::Client::from_conf(
         aws_sdk_dynamodb::config::Builder::from(&stack.config)
-            .interceptor(requests.clone())
+            .interceptor(interceptor)
             .build(),
     );
-    let store = DynamoStore::new(client, stack.table(), seed::secret().cursor_codec());
-    (store, requests)
+    DynamoStore::new(client, stack.table(), seed::secret().cursor_codec())
 }
 
 /// A process that dies after a set number of AWS requests: every later request fails
@@ -132,12 +136,7 @@ impl Dying {
 
     /// The stack's store (as [`seed::store`]) in this process.
     pub fn store(&self, stack: &TestStack) -> DynamoStore {
-        let client = aws_sdk_dynamodb::Client::from_conf(
-            aws_sdk_dynamodb::config::Builder::from(&stack.config)
-                .interceptor(self.clone())
-                .build(),
-        );
-        DynamoStore::new(client, stack.table(), seed::secret().cursor_codec())
+        store_with(stack, self.clone())
     }
 
     /// An SQS client in this process.

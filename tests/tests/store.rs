@@ -585,7 +585,7 @@ async fn an_insert_left_uncounted_is_counted_once_by_whoever_comes_next() {
     let stack = TestStack::new().await;
     let store = store(&stack);
     let t = TenantId::new();
-    let lease = format!("T#{t}");
+    let lease = keys::tenant_pk(t);
 
     // Requests: lease (1), record (2), jobs (3), counting transaction (4: fails).
     let flaky = Dying::fails_once(3).store(&stack);

@@ -14,6 +14,7 @@ use jobmon_tests::TestStack;
 use jobmon_tests::fixture::{FixtureServer, greenhouse_board};
 use jobmon_tests::requests::Dying;
 use serde_json::json;
+use shared::adapters::dynamo::keys;
 use shared::adapters::{DynamoStore, SqsQueue};
 use shared::auth::Principal;
 use shared::domain::{
@@ -421,8 +422,8 @@ async fn expire_ingest_lease(env: &Env, tenant: TenantId) {
         .dynamo
         .update_item()
         .table_name(env.stack.table())
-        .key("PK", AttributeValue::S(format!("T#{tenant}")))
-        .key("SK", AttributeValue::S("INGEST_LEASE".into()))
+        .key(keys::PK, AttributeValue::S(keys::tenant_pk(tenant)))
+        .key(keys::SK, AttributeValue::S(keys::INGEST_LEASE_SK.into()))
         .update_expression("SET expiresAt = :past")
         .condition_expression("attribute_exists(holder)")
         .expression_attribute_values(":past", AttributeValue::N("0".into()))

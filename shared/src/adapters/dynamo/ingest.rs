@@ -13,15 +13,13 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::items::{JobBodyItem, JobCardItem, JobUrlItem};
-use super::uncounted::{BATCH_ATTRIBUTE, counting_chunks, has_uncounted};
+use super::uncounted::{BATCH, counting_chunks, has_uncounted};
 use super::{
-    DynamoStore, Item, Read, conditional, is_condition_failure, keys, s, to_item, unavailable,
+    BATCH_GET, DynamoStore, Item, Read, conditional, is_condition_failure, keys, s, to_item,
+    unavailable,
 };
 use crate::domain::{Job, JobId, SourceId, TenantId};
 use crate::ports::{IngestStore, InsertReport, KnownPostings, PostingKeys, QuotaStore, StoreError};
-
-/// `BatchGetItem` takes at most 100 keys.
-const BATCH_GET: usize = 100;
 
 impl DynamoStore {
     /// Every item that stores one job: card, body and its uniqueness markers.
@@ -64,7 +62,7 @@ impl IngestStore for DynamoStore {
         unique.insert(0, keys::INGEST_LEASE_SK.to_owned());
         let mut found: HashSet<String> = HashSet::new();
         let mut unfinished = false;
-        let projection = format!("PK, SK, {BATCH_ATTRIBUTE}");
+        let projection = format!("PK, SK, {BATCH}");
         for chunk in unique.chunks(BATCH_GET) {
             let keys: Vec<(String, String)> =
                 chunk.iter().map(|sk| (pk.clone(), sk.clone())).collect();
@@ -213,7 +211,7 @@ impl IngestStore for DynamoStore {
             .key(keys::PK, s(keys::tenant_pk(tenant)))
             .key(keys::SK, s(keys::INGEST_LEASE_SK))
             .condition_expression("holder = :holder AND attribute_not_exists(#batch)")
-            .expression_attribute_names("#batch", BATCH_ATTRIBUTE)
+            .expression_attribute_names("#batch", BATCH)
             .expression_attribute_values(":holder", s(holder))
             .send()
             .await;

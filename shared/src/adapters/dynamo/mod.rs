@@ -339,6 +339,8 @@ impl DynamoStore {
 
 /// `BatchWriteItem` takes at most 25 requests.
 const BATCH_WRITE: usize = 25;
+/// `BatchGetItem` takes at most 100 keys (what [`DynamoStore::get_items`] is given).
+const BATCH_GET: usize = 100;
 
 /// `groups` in order, in batches of at most `cap` items, a group never split (a group
 /// longer than `cap` is one batch of its own and left to the call to refuse).

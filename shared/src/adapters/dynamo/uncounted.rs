@@ -26,7 +26,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::items::JobCardItem;
 use super::stats::created_counter_adds;
-use super::{DynamoStore, Item, Read, conditional, from_item, keys, s, unavailable};
+use super::{BATCH_GET, DynamoStore, Item, Read, conditional, from_item, keys, s, unavailable};
 use crate::domain::{Job, JobId, JobStatus, SourceId, TenantId};
 use crate::ports::StoreError;
 
@@ -34,19 +34,15 @@ use crate::ports::StoreError;
 pub(super) const COUNT_CHUNK: usize = 250;
 /// A transaction takes 100 actions: the record's removal and up to 99 counter items.
 const MAX_COUNTER_ITEMS: usize = 99;
-/// `BatchGetItem` takes at most 100 keys.
-const BATCH_GET: usize = 100;
 
 const RECORD: &str = "uncounted";
-const BATCH: &str = "uncountedBatch";
+/// The record's batch id; its presence is what [`has_uncounted`] looks for.
+pub(super) const BATCH: &str = "uncountedBatch";
 
 /// Whether a lease item holds the record of an insert that was not counted.
 pub(super) fn has_uncounted(item: &Item) -> bool {
     item.contains_key(BATCH)
 }
-
-/// The projection that tells [`has_uncounted`] apart on a batch read of the lease item.
-pub(super) const BATCH_ATTRIBUTE: &str = BATCH;
 
 /// Splits `jobs` into runs of one tenant, each of at most [`COUNT_CHUNK`] jobs and at most
 /// [`MAX_COUNTER_ITEMS`] counter items (one per creation day, one per day and source), so
