@@ -12,8 +12,8 @@ use shared::domain::{
     Job, JobCard, JobId, JobStatus, Plan, PlanCatalog, Source, SourceKind, StoredKind,
 };
 use shared::ports::{
-    AdmissionStore, Clock, IngestStore, PostingKeys, QuotaStore, SourceStore, StoreError,
-    TenantReader, WorkQueue,
+    AdmissionStore, Clock, IngestStore, KnownCheck, PostingKeys, QuotaStore, SourceStore,
+    StoreError, TenantReader, WorkQueue,
 };
 
 use crate::connector::SourceConnector;
@@ -312,7 +312,11 @@ impl FetchService {
         // without a single job write.
         let known = self
             .ingest
-            .known_postings(source.tenant_id, &posting_keys(source, postings), false)
+            .known_postings(
+                source.tenant_id,
+                &posting_keys(source, postings),
+                KnownCheck::BeforeLease,
+            )
             .await?;
         let fresh: Vec<Posting> = postings
             .iter()
@@ -371,7 +375,7 @@ impl FetchService {
         let keys = posting_keys(source, postings);
         let known = self
             .ingest
-            .known_postings(source.tenant_id, &keys, true)
+            .known_postings(source.tenant_id, &keys, KnownCheck::UnderLease)
             .await?;
         let mut jobs: Vec<Job> = postings
             .iter()

@@ -19,8 +19,8 @@ use shared::domain::{
 };
 use shared::messages::{FetchTask, ScoreTask};
 use shared::ports::{
-    AccountStore, Clock, FixedClock, IngestStore, InsertReport, KnownPostings, PostingKeys,
-    SourceStore, StoreError, UsageReader,
+    AccountStore, Clock, FixedClock, IngestStore, InsertReport, KnownCheck, KnownPostings,
+    PostingKeys, SourceStore, StoreError, UsageReader,
 };
 
 /// The memory store's ingestion, except that writing jobs fails while `down` is set: the
@@ -36,11 +36,9 @@ impl IngestStore for FaultyIngest {
         &self,
         tenant: TenantId,
         postings: &[PostingKeys],
-        consistent: bool,
+        check: KnownCheck,
     ) -> Result<KnownPostings, StoreError> {
-        self.store
-            .known_postings(tenant, postings, consistent)
-            .await
+        self.store.known_postings(tenant, postings, check).await
     }
     async fn acquire_ingest_lease(
         &self,

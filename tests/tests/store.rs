@@ -14,8 +14,8 @@ use shared::domain::{
 };
 use shared::http::CursorCodec;
 use shared::ports::{
-    AccountStore, AnalyticsStore, Conflict, IngestStore, JobQuery, JobStore, PageRequest,
-    SourceStore, StoreError, TenantReader,
+    AccountStore, AnalyticsStore, Conflict, IngestStore, JobQuery, JobStore, KnownCheck,
+    PageRequest, SourceStore, StoreError, TenantReader,
 };
 
 fn admin(tenant: &Tenant, email: &str) -> User {
@@ -593,7 +593,10 @@ async fn an_insert_left_uncounted_is_counted_once_by_whoever_comes_next() {
     assert!(flaky.insert_jobs(&three_jobs(t, "a")).await.is_err());
     flaky.release_ingest_lease(t, "a").await.unwrap();
     assert_eq!(counted(&store, t).await, 0, "written, not yet counted");
-    let found = store.known_postings(t, &[], false).await.unwrap();
+    let found = store
+        .known_postings(t, &[], KnownCheck::BeforeLease)
+        .await
+        .unwrap();
     assert!(found.unfinished, "the record outlived the release");
     assert!(store.acquire_ingest_lease(t, "b", 120).await.unwrap());
     assert_eq!(counted(&store, t).await, 3, "the next holder counted them");
@@ -622,6 +625,9 @@ async fn an_insert_left_uncounted_is_counted_once_by_whoever_comes_next() {
     store.release_ingest_lease(t, "e").await.unwrap();
     assert!(store.acquire_ingest_lease(t, "g", 120).await.unwrap());
     assert_eq!(counted(&store, t).await, 12);
-    let found = store.known_postings(t, &[], false).await.unwrap();
+    let found = store
+        .known_postings(t, &[], KnownCheck::BeforeLease)
+        .await
+        .unwrap();
     assert!(!found.unfinished);
 }

@@ -32,8 +32,9 @@ pub use privacy::{
 };
 pub use queue::{MAX_SEND_DELAY, MAX_VISIBILITY_DELAY, QueueError, WorkQueue};
 pub use store::{
-    AccountStore, Conflict, IngestStore, InsertReport, JobQuery, JobSort, JobStore, KnownPostings,
-    LIST_READ_BUDGET, Page, PageRequest, PostingKeys, QuotaStore, Recorded, ReplayMarker,
-    ScoringStore, SourceStore, StoreError, TenantReader, UsageReader, VersionedProfile,
+    AccountStore, Conflict, IngestStore, InsertReport, JobQuery, JobSort, JobStore, KnownCheck,
+    KnownPostings, LIST_READ_BUDGET, Page, PageRequest, PostingKeys, QuotaStore, Recorded,
+    ReplayMarker, ScoringStore, SourceStore, StoreError, TenantReader, UsageReader,
+    VersionedProfile,
 };
 pub use tracking::{MAX_NOTES, MAX_TRACKING_ENTRIES, NoteAdded, TrackingStore};

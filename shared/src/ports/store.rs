@@ -212,6 +212,18 @@ pub struct InsertReport {
     pub duplicates: Vec<JobId>,
 }
 
+/// Which of a fetch's two checks for known postings [`IngestStore::known_postings`] makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KnownCheck {
+    /// Before the ingest lease, to decide whether to take it: a cheaper read that may miss
+    /// the last second's writes (the check under the lease repeats it), and the only one
+    /// that reports [`KnownPostings::unfinished`].
+    BeforeLease,
+    /// Under the lease: sees every write finished before the call, the previous holder's
+    /// markers included (`BatchWriteItem` puts carry no condition to catch a stale read).
+    UnderLease,
+}
+
 /// What [`IngestStore::known_postings`] found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KnownPostings {
@@ -219,7 +231,8 @@ pub struct KnownPostings {
     pub known: Vec<bool>,
     /// An insert of the tenant died after writing jobs and before counting them in the
     /// day counters: the next holder of the ingest lease counts them, so a fetch takes the
-    /// lease even when it has nothing new.
+    /// lease even when it has nothing new. Always `false` under the lease (taking it has
+    /// finished such an insert).
     pub unfinished: bool,
 }
 
@@ -248,15 +261,11 @@ impl PostingKeys {
 pub trait IngestStore: Send + Sync {
     /// For each posting, whether the tenant already knows it by canonical URL, then by
     /// source + native id, then by repost fingerprint. Reads only (batched gets).
-    /// `consistent`: see every write finished before the call, as the check under the
-    /// ingest lease must (the previous holder's markers may be a moment old); otherwise a
-    /// cheaper read that may miss the last second's writes (the check before the lease,
-    /// which the one under it repeats).
     async fn known_postings(
         &self,
         tenant: TenantId,
         postings: &[PostingKeys],
-        consistent: bool,
+        check: KnownCheck,
     ) -> Result<KnownPostings, StoreError>;
     /// Takes the tenant's ingest lease (a conditional write) for `ttl_secs`: while it is
     /// held, no other fetch of the tenant writes jobs, so checking `known_postings` and

@@ -19,7 +19,9 @@ use super::{
     unavailable,
 };
 use crate::domain::{Job, JobId, SourceId, TenantId};
-use crate::ports::{IngestStore, InsertReport, KnownPostings, PostingKeys, QuotaStore, StoreError};
+use crate::ports::{
+    IngestStore, InsertReport, KnownCheck, KnownPostings, PostingKeys, QuotaStore, StoreError,
+};
 
 impl DynamoStore {
     /// Every item that stores one job: card, body and its uniqueness markers.
@@ -50,16 +52,19 @@ impl IngestStore for DynamoStore {
         &self,
         tenant: TenantId,
         postings: &[PostingKeys],
-        consistent: bool,
+        check: KnownCheck,
     ) -> Result<KnownPostings, StoreError> {
         let pk = keys::tenant_pk(tenant);
         let wanted: Vec<Vec<String>> = postings.iter().map(keys::posting_markers).collect();
         let mut unique: Vec<String> = wanted.iter().flatten().cloned().collect();
         unique.sort();
         unique.dedup();
-        // The lease item rides along in the first batch: it tells whether an insert of the
-        // tenant died before counting (`uncounted.rs`), at no extra request.
-        unique.insert(0, keys::INGEST_LEASE_SK.to_owned());
+        // Before the lease, the lease item rides along in the first batch: it tells whether
+        // an insert of the tenant died before counting (`uncounted.rs`). Under the lease it
+        // is not read: taking the lease has counted such an insert.
+        if check == KnownCheck::BeforeLease {
+            unique.insert(0, keys::INGEST_LEASE_SK.to_owned());
+        }
         let mut found: HashSet<String> = HashSet::new();
         let mut unfinished = false;
         let projection = format!("PK, SK, {BATCH}");
@@ -68,10 +73,9 @@ impl IngestStore for DynamoStore {
                 chunk.iter().map(|sk| (pk.clone(), sk.clone())).collect();
             // `BatchWriteItem` puts carry no condition: under the lease, only a consistent
             // read keeps a posting the previous holder just stored from being stored again.
-            let read = if consistent {
-                Read::Strong
-            } else {
-                Read::Eventual
+            let read = match check {
+                KnownCheck::UnderLease => Read::Strong,
+                KnownCheck::BeforeLease => Read::Eventual,
             };
             let items = self.get_items(&keys, Some(&projection), read).await?;
             for ((_, sk), item) in keys.into_iter().zip(items) {

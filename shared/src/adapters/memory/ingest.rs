@@ -8,7 +8,9 @@ use async_trait::async_trait;
 use super::{MemoryStore, State};
 use crate::adapters::dynamo::keys;
 use crate::domain::{Job, JobStatus, Period, SourceId, TenantId};
-use crate::ports::{IngestStore, InsertReport, KnownPostings, PostingKeys, QuotaStore, StoreError};
+use crate::ports::{
+    IngestStore, InsertReport, KnownCheck, KnownPostings, PostingKeys, QuotaStore, StoreError,
+};
 
 impl State {
     /// Lists the tenant for the monthly admission run (a new version each time).
@@ -23,7 +25,7 @@ impl IngestStore for MemoryStore {
         &self,
         tenant: TenantId,
         postings: &[PostingKeys],
-        _consistent: bool,
+        _check: KnownCheck,
     ) -> Result<KnownPostings, StoreError> {
         let state = self.lock();
         Ok(KnownPostings {
