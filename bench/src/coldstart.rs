@@ -14,7 +14,7 @@
 //! longer does but the first request still must (an HTTP connector, the root
 //! certificates) is printed too rather than hidden.
 //!
-//! `JOBMON_COLDSTART_RUNS` (default 10) sets the rounds. `JOBMON_COLDSTART_BEFORE=<dir>`
+//! `JOBMON_COLDSTART_RUNS` (default 30) sets the rounds. `JOBMON_COLDSTART_BEFORE=<dir>`
 //! also measures the same-named binaries in `<dir>` (a copy of an earlier build), in the
 //! same rounds, to put a change's before and after side by side.
 
@@ -42,6 +42,8 @@ struct Subject {
     env: BTreeMap<String, String>,
     event: Option<events::FirstEvent>,
     samples: Vec<f64>,
+    /// Page faults taken by the first `/next`, one per launch that could read them.
+    faults: Vec<f64>,
     /// Start → the first event's answer, in ms.
     first: Vec<f64>,
     /// Whether any first invocation was reported as an error by the runtime.
@@ -62,6 +64,7 @@ impl Subject {
             env,
             event,
             samples: Vec::new(),
+            faults: Vec::new(),
             first: Vec::new(),
             first_failed: false,
             failure: None,
@@ -201,8 +204,8 @@ fn print_table(subjects: &[Subject], dummy_ms: f64) {
         .and_then(median_of)
         .map(|(m, _)| m);
     println!(
-        "  {:<38} {:>9} {:>9} {:>9} {:>11}  goal ≤ {GOAL_RATIO}×",
-        "binary", "median ms", "p90 ms", "× hello", "rel.ro KiB"
+        "  {:<38} {:>9} {:>9} {:>9} {:>11} {:>7}  goal ≤ {GOAL_RATIO}×",
+        "binary", "median ms", "p90 ms", "× hello", "rel.ro KiB", "faults"
     );
     let mut over = Vec::new();
     for s in subjects.iter() {
@@ -232,19 +235,22 @@ fn print_table(subjects: &[Subject], dummy_ms: f64) {
         };
         let relocated = elf::relocated_data_bytes(&s.binary)
             .map_or_else(|| "—".to_owned(), |bytes| (bytes / 1024).to_string());
+        let faults =
+            median_p90(&s.faults).map_or_else(|| "—".to_owned(), |(f, _)| format!("{f:.0}"));
         println!(
-            "  {:<38} {median:>9.1} {p90:>9.1} {ratio:>8.2}× {relocated:>11}  {verdict}",
+            "  {:<38} {median:>9.1} {p90:>9.1} {ratio:>8.2}× {relocated:>11} {faults:>7}  {verdict}",
             s.label
         );
         if s.label == EXEMPT
             && let Some(h) = hello
         {
             println!(
-                "  {:<38} {:>9.1} {:>9} {:>8.2}× {:>11}  (its median less the dummy hash)",
+                "  {:<38} {:>9.1} {:>9} {:>8.2}× {:>11} {:>7}  (its median less the dummy hash)",
                 "  ApiAuthFunction without the hash",
                 median - dummy_ms,
                 "",
                 (median - dummy_ms) / h,
+                "",
                 ""
             );
         }
@@ -252,6 +258,10 @@ fn print_table(subjects: &[Subject], dummy_ms: f64) {
     println!(
         "\n  rel.ro KiB: the binary's .data.rel.ro, which the loader relocates (faults in and \
          copies) before main in a position-independent executable"
+    );
+    println!(
+        "  faults: page faults the process had taken when its first /next arrived (median; \
+         minor and major, all threads): a count, so it holds where times swing"
     );
     println!("  api-auth's dummy argon2id hash at init (m=19 MiB, t=2, p=1): {dummy_ms:.1} ms");
     if over.is_empty() {
@@ -268,7 +278,7 @@ pub async fn run() {
     let runs: usize = std::env::var("JOBMON_COLDSTART_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(10);
+        .unwrap_or(30);
     let before = std::env::var_os("JOBMON_COLDSTART_BEFORE")
         .filter(|dir| !dir.is_empty())
         .map(PathBuf::from);
@@ -296,6 +306,7 @@ pub async fn run() {
             match launch::launch(&s.binary, &s.env, event).await {
                 Ok(l) => {
                     s.samples.push(l.init.as_secs_f64() * 1000.0);
+                    s.faults.extend(l.init_faults.map(|f| f as f64));
                     if let Some((first, ok)) = l.first {
                         s.first.push(first.as_secs_f64() * 1000.0);
                         s.first_failed |= !ok;

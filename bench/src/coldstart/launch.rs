@@ -22,6 +22,9 @@ const REQUEST_ID: &str = "coldstart-0001";
 pub struct Launch {
     /// Process start → first `/next`.
     pub init: Duration,
+    /// Page faults the process had taken when its first `/next` arrived (minor and major,
+    /// every thread); `None` where `/proc` cannot tell.
+    pub init_faults: Option<u64>,
     /// Process start → the answer to the event (`None` without an event); `ok` is false
     /// when the runtime reported the invocation as an error.
     pub first: Option<(Duration, bool)>,
@@ -29,8 +32,12 @@ pub struct Launch {
 
 /// What the binary asked of the Runtime API, in the order it arrived.
 enum Call {
-    Next(Instant),
-    Answer { at: Instant, ok: bool },
+    /// With the page faults read at that moment, before any event is answered.
+    Next(Instant, Option<u64>),
+    Answer {
+        at: Instant,
+        ok: bool,
+    },
     Other(String),
 }
 
@@ -61,7 +68,8 @@ pub async fn launch(
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
     let (calls, mut seen) = mpsc::unbounded_channel();
-    let serving = tokio::spawn(serve(listener, event.map(<[u8]>::to_vec), calls));
+    let pid = child.id();
+    let serving = tokio::spawn(serve(listener, event.map(<[u8]>::to_vec), calls, pid));
     let outcome = tokio::select! {
         measured = measure(&mut seen, started, event.is_some()) => measured,
         status = child.wait() => Err(format!("exited before it was measured ({status:?})")),
@@ -93,24 +101,29 @@ async fn measure(
     started: Instant,
     with_event: bool,
 ) -> Result<Launch, String> {
-    let init = match seen.recv().await {
-        Some(Call::Next(at)) => at - started,
+    let (init, init_faults) = match seen.recv().await {
+        Some(Call::Next(at, faults)) => (at - started, faults),
         Some(Call::Answer { .. }) => return Err("answered before asking for an event".into()),
         Some(Call::Other(line)) => return Err(format!("first call was `{line}`, not /next")),
         None => return Err("the Runtime API stopped".into()),
     };
     if !with_event {
-        return Ok(Launch { init, first: None });
+        return Ok(Launch {
+            init,
+            init_faults,
+            first: None,
+        });
     }
     loop {
         match seen.recv().await {
             Some(Call::Answer { at, ok }) => {
                 return Ok(Launch {
                     init,
+                    init_faults,
                     first: Some((at - started, ok)),
                 });
             }
-            Some(Call::Next(_)) => {}
+            Some(Call::Next(..)) => {}
             Some(Call::Other(line)) => return Err(format!("unexpected call `{line}`")),
             None => return Err("the Runtime API stopped".into()),
         }
@@ -121,11 +134,16 @@ async fn measure(
 /// runtime's client may answer on a new connection while the first is still open. The
 /// tasks belong to this future: aborting it drops them and closes their sockets (one holds
 /// a `/next` for ever).
-async fn serve(listener: TcpListener, event: Option<Vec<u8>>, calls: mpsc::UnboundedSender<Call>) {
+async fn serve(
+    listener: TcpListener,
+    event: Option<Vec<u8>>,
+    calls: mpsc::UnboundedSender<Call>,
+    pid: Option<u32>,
+) {
     let event = Arc::new(Mutex::new(event));
     let mut connections = tokio::task::JoinSet::new();
     while let Ok((stream, _)) = listener.accept().await {
-        connections.spawn(connection(stream, event.clone(), calls.clone()));
+        connections.spawn(connection(stream, event.clone(), calls.clone(), pid));
     }
 }
 
@@ -135,13 +153,15 @@ async fn connection(
     mut stream: TcpStream,
     event: Arc<Mutex<Option<Vec<u8>>>>,
     calls: mpsc::UnboundedSender<Call>,
+    pid: Option<u32>,
 ) {
     let mut buffered = Vec::new();
     while let Ok(head) = read_head(&mut stream, &mut buffered).await {
         let at = Instant::now();
         let line = head.lines().next().unwrap_or_default().to_owned();
         if line.starts_with("GET ") && line.contains(NEXT) {
-            let _ = calls.send(Call::Next(at));
+            // Read while the runtime waits for this answer, so the count is init's alone.
+            let _ = calls.send(Call::Next(at, pid.and_then(page_faults)));
             let Some(body) = event.lock().ok().and_then(|mut e| e.take()) else {
                 // Held: the process is killed while it waits.
                 std::future::pending::<()>().await;
@@ -163,6 +183,23 @@ async fn connection(
                 .await;
         }
     }
+}
+
+/// Minor plus major page faults of process `pid` so far, all its threads together
+/// (`/proc/<pid>/stat`, fields 10 and 12).
+fn page_faults(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    faults_in_stat(&stat)
+}
+
+/// The fields after the command name, which is in parentheses and may itself hold spaces
+/// or parentheses: the state is field 3, minflt field 10, majflt field 12.
+fn faults_in_stat(stat: &str) -> Option<u64> {
+    let (_, rest) = stat.rsplit_once(')')?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let minor: u64 = fields.get(7)?.parse().ok()?;
+    let major: u64 = fields.get(9)?.parse().ok()?;
+    Some(minor + major)
 }
 
 /// The Runtime API's answer to `/next`: the event and the headers `lambda_runtime` reads.
@@ -201,5 +238,24 @@ async fn read_head(stream: &mut TcpStream, buffered: &mut Vec<u8>) -> Result<Str
             return Err("the runtime closed its connection".into());
         }
         buffered.extend_from_slice(&chunk[..n]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn faults_are_read_after_a_command_name_with_spaces_and_parentheses() {
+        let stat = "4242 (api (x) y) S 1 4242 4242 0 -1 4194560 317 0 2 0 1 0 0 0 20 0 3 0";
+        assert_eq!(faults_in_stat(stat), Some(319));
+        assert_eq!(faults_in_stat("4242 (short) S 1"), None);
+        assert_eq!(faults_in_stat("no parenthesis"), None);
+    }
+
+    #[test]
+    fn this_process_has_taken_page_faults() {
+        let faults = page_faults(std::process::id()).expect("/proc/<pid>/stat is readable");
+        assert!(faults > 0);
     }
 }
