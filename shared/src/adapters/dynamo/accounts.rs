@@ -144,12 +144,8 @@ impl AccountStore for DynamoStore {
         name: &TenantName,
     ) -> Result<Option<Tenant>, StoreError> {
         let result = self
-            .client()
+            .update_tenant_item(tenant, keys::TENANT_SK)
             .await
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(keys::tenant_pk(tenant)))
-            .key(keys::SK, s(keys::TENANT_SK))
             .update_expression("SET #name = :name")
             .condition_expression("attribute_exists(PK)")
             .expression_attribute_names("#name", "name")

@@ -330,12 +330,8 @@ impl PendingUpgrades for DynamoStore {
     }
 
     async fn mark_pending(&self, tenant: TenantId) -> Result<(), StoreError> {
-        self.client()
+        self.update_tenant_item(tenant, keys::PENDING_MARKER_SK)
             .await
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(keys::tenant_pk(tenant)))
-            .key(keys::SK, s(keys::PENDING_MARKER_SK))
             .update_expression(
                 "SET GSI2PK = :g, GSI2SK = :t, markedAt = :v, entity = :e, tenantId = :t",
             )

@@ -178,7 +178,7 @@ impl IngestStore for DynamoStore {
     ) -> Result<bool, StoreError> {
         let now = chrono::Utc::now().timestamp();
         let result = self
-            .update_lease_item(tenant)
+            .update_tenant_item(tenant, keys::INGEST_LEASE_SK)
             .await
             .update_expression("SET holder = :holder, expiresAt = :until, entity = :entity")
             .condition_expression(
@@ -225,7 +225,7 @@ impl IngestStore for DynamoStore {
         // Expired and taken over meanwhile (not ours), or an insert of ours failed before
         // counting: let go of the lease and leave the record for the next holder.
         let result = self
-            .update_lease_item(tenant)
+            .update_tenant_item(tenant, keys::INGEST_LEASE_SK)
             .await
             .update_expression("REMOVE holder, expiresAt")
             .condition_expression("holder = :holder")
@@ -455,12 +455,8 @@ impl QuotaStore for DynamoStore {
         n: u32,
     ) -> Result<(), StoreError> {
         let result = self
-            .client()
+            .update_tenant_item(tenant, keys::usage_sk(period))
             .await
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(keys::tenant_pk(tenant)))
-            .key(keys::SK, s(keys::usage_sk(period)))
             .update_expression("ADD scoredJobs :minus")
             .condition_expression("scoredJobs >= :n")
             .expression_attribute_values(":minus", AttributeValue::N(format!("-{n}")))

@@ -32,6 +32,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{
     AttributeValue, KeysAndAttributes, Put, TransactWriteItem, WriteRequest,
 };
@@ -39,6 +40,7 @@ use serde::Serialize;
 
 use crate::adapters::SdkClient;
 use crate::adapters::aws::describe;
+use crate::domain::TenantId;
 use crate::http::CursorCodec;
 use crate::ports::{Conflict, StoreError};
 
@@ -218,6 +220,20 @@ fn put_new(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
 }
 
 impl DynamoStore {
+    /// An `UpdateItem` of the tenant's item `sk`, to be given its expressions.
+    async fn update_tenant_item(
+        &self,
+        tenant: TenantId,
+        sk: impl Into<String>,
+    ) -> UpdateItemFluentBuilder {
+        self.client()
+            .await
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, s(keys::tenant_pk(tenant)))
+            .key(keys::SK, s(sk))
+    }
+
     /// A strongly consistent read of one item.
     async fn get_item(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
         let out = self

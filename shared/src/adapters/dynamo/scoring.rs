@@ -31,18 +31,9 @@ const AWAITING: &str = "attribute_exists(PK) AND #status = :queued AND attempt =
 type UpdateJob = aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 
 impl DynamoStore {
-    async fn job_key(&self, tenant: TenantId, job: JobId) -> UpdateJob {
-        self.client()
-            .await
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(keys::tenant_pk(tenant)))
-            .key(keys::SK, s(keys::job_sk(job)))
-    }
-
     /// An update of the card that applies only while the job awaits `attempt`.
     async fn update_awaiting(&self, tenant: TenantId, job: JobId, attempt: u32) -> UpdateJob {
-        self.job_key(tenant, job)
+        self.update_tenant_item(tenant, keys::job_sk(job))
             .await
             .condition_expression(AWAITING)
             .expression_attribute_names("#status", "status")
@@ -446,13 +437,7 @@ impl ScoringStore for DynamoStore {
             updated_at: Utc::now(),
             version: 0,
         })?;
-        let mut update = self
-            .client()
-            .await
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(keys::tenant_pk(tenant)))
-            .key(keys::SK, s(keys::PROFILE_SK));
+        let mut update = self.update_tenant_item(tenant, keys::PROFILE_SK).await;
         let mut set = Vec::new();
         let fields = item
             .into_iter()

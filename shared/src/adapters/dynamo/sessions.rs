@@ -83,12 +83,8 @@ impl DynamoStore {
     }
 
     async fn revoke_family(&self, grant: &SessionGrant) -> Result<(), StoreError> {
-        self.client()
+        self.update_tenant_item(grant.tenant, keys::session_sk(grant.user, &grant.family))
             .await
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(keys::tenant_pk(grant.tenant)))
-            .key(keys::SK, s(keys::session_sk(grant.user, &grant.family)))
             .update_expression("SET revoked = :yes")
             .expression_attribute_values(":yes", AttributeValue::Bool(true))
             .send()
@@ -245,12 +241,8 @@ impl SessionStore for DynamoStore {
 
     async fn revoke_all(&self, tenant: TenantId, user: UserId) -> Result<(), StoreError> {
         let result = self
-            .client()
+            .update_tenant_item(tenant, keys::user_sk(user))
             .await
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(keys::tenant_pk(tenant)))
-            .key(keys::SK, s(keys::user_sk(user)))
             .update_expression("ADD sessionGen :one")
             .condition_expression("attribute_exists(PK)")
             .expression_attribute_values(":one", AttributeValue::N("1".into()))

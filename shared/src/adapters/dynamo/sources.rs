@@ -297,12 +297,8 @@ impl SourceStore for DynamoStore {
         next: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let result = self
-            .client()
+            .update_tenant_item(tenant, keys::source_sk(id))
             .await
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(keys::tenant_pk(tenant)))
-            .key(keys::SK, s(keys::source_sk(id)))
             .update_expression("SET nextFetchAt = :next, GSI2SK = :sk")
             .condition_expression("enabled = :yes AND nextFetchAt = :expected")
             .expression_attribute_values(

@@ -20,7 +20,6 @@
 use std::collections::{BTreeSet, HashMap};
 use std::str::FromStr;
 
-use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -73,16 +72,6 @@ pub(super) fn counting_chunks<'a>(jobs: &[&'a Job]) -> Vec<Vec<&'a Job>> {
 }
 
 impl DynamoStore {
-    /// An `UpdateItem` of the tenant's ingest-lease item, to be given its expressions.
-    pub(super) async fn update_lease_item(&self, tenant: TenantId) -> UpdateItemFluentBuilder {
-        self.client()
-            .await
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, s(keys::tenant_pk(tenant)))
-            .key(keys::SK, s(keys::INGEST_LEASE_SK))
-    }
-
     /// Records `jobs` (one tenant's) as about to be written and not yet counted. A record
     /// an earlier insert left is counted first.
     pub(super) async fn record_uncounted(
@@ -97,7 +86,7 @@ impl DynamoStore {
             .collect();
         for _ in 0..3 {
             let result = self
-                .update_lease_item(tenant)
+                .update_tenant_item(tenant, keys::INGEST_LEASE_SK)
                 .await
                 .update_expression("SET #record = :record, #batch = :batch, entity = :entity")
                 .condition_expression("attribute_not_exists(#batch)")
@@ -174,7 +163,7 @@ impl DynamoStore {
     async fn drop_record(&self, tenant: TenantId, why: &str) -> Result<(), StoreError> {
         tracing::error!(tenant_id = %tenant, why, "dropping an unreadable ingest record; its jobs stay uncounted");
         let result = self
-            .update_lease_item(tenant)
+            .update_tenant_item(tenant, keys::INGEST_LEASE_SK)
             .await
             .update_expression("REMOVE #record, #batch")
             .condition_expression("attribute_exists(#batch)")
